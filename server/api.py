@@ -1,0 +1,190 @@
+"""The JSON API (``/api/v1``): thin MethodViews over ``published``.
+
+Schemas in ``api_schemas`` declare every response; flask-smorest turns them
+into ``/api/openapi.json``. Errors all leave through ``errors.error_response``.
+"""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request, send_file, stream_with_context
+from flask.views import MethodView
+from flask_smorest import Api, Blueprint
+from webargs.flaskparser import FlaskParser
+
+from . import published
+from .api_schemas import (
+    BundleSummarySchema,
+    ChangesQuerySchema,
+    ChangesSchema,
+    ErrorSchema,
+    HealthSchema,
+    ManifestSchema,
+)
+from .errors import ApiError, error_response
+from .store import ENCODINGS, OBJECT_NAME
+
+
+class QueryParser(FlaskParser):
+    DEFAULT_VALIDATION_STATUS = 400
+
+    def handle_error(self, error, req, schema, *, error_status_code, error_headers):
+        field, messages = next(
+            iter(error.normalized_messages().get("query", {}).items()), ("request", ["is invalid"])
+        )
+        raise ApiError(400, "invalid_parameter", f"Parameter '{field}': {' '.join(messages)}")
+
+
+class SatchelBlueprint(Blueprint):
+    ARGUMENTS_PARSER = QueryParser()
+
+
+class SatchelApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error):
+        return error_response(error)
+
+
+api = SatchelApi()
+blp = SatchelBlueprint(
+    "v1",
+    __name__,
+    url_prefix="/api/v1",
+    description="Bundles, manifests, updates and content objects.",
+)
+
+
+def manifest_response(data: bytes) -> Response:
+    """Manifest bytes as stored, with a strong ETag; devices revalidate every time."""
+    response = Response(data, mimetype="application/json")
+    response.set_etag(published.etag_of(data))
+    response.cache_control.no_cache = True
+    return response.make_conditional(request)
+
+
+@blp.route("/health")
+class Health(MethodView):
+    @blp.response(200, HealthSchema)
+    def get(self):
+        """Is the service up?"""
+        return {"status": "ok"}
+
+
+@blp.route("/bundles")
+class Bundles(MethodView):
+    @blp.response(200, BundleSummarySchema(many=True))
+    def get(self):
+        """Every published bundle, its locales and current versions."""
+        return published.bundle_list()
+
+
+@blp.route("/bundles/<bundle>/<locale>")
+class Manifest(MethodView):
+    @blp.response(200, ManifestSchema, description="The current manifest. Honours If-None-Match.")
+    @blp.alt_response(304, description="Not modified")
+    @blp.alt_response(404, schema=ErrorSchema, description="Unknown bundle or locale")
+    def get(self, bundle, locale):
+        """The manifest of a bundle's current version in one locale."""
+        version = published.current_version(bundle, locale)
+        return manifest_response(published.manifest_bytes(bundle, locale, version))
+
+
+@blp.route("/bundles/<bundle>/<locale>/changes")
+class Changes(MethodView):
+    @blp.arguments(ChangesQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, ChangesSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="Unknown bundle or locale")
+    @blp.alt_response(
+        410,
+        schema=ErrorSchema,
+        description="`version_expired`: the device must download the bundle again",
+    )
+    def get(self, bundle, locale, since):
+        """What changed since the version a device holds."""
+        return published.changes_since(bundle, locale, since)
+
+
+@blp.route("/bundles/<bundle>/<locale>/pack")
+class Pack(MethodView):
+    @blp.response(
+        200,
+        description=(
+            "Newline-delimited JSON (`application/x-ndjson`). Line 1 is the manifest, byte for "
+            "byte as served by the manifest endpoint. Every further line is one object of that "
+            "manifest, byte for byte: the sha256 of a line (without its newline) is the object "
+            "name. Objects come in manifest order: articles, then about pages."
+        ),
+        content_type="application/x-ndjson",
+    )
+    @blp.alt_response(404, schema=ErrorSchema, description="Unknown bundle or locale")
+    def get(self, bundle, locale):
+        """Everything of the current version in one stream, for a first install."""
+        version = published.current_version(bundle, locale)
+        head = published.manifest_bytes(bundle, locale, version)
+        store = published.store()
+        names = [
+            e["object"]
+            for e in published.manifest(bundle, locale, version)["articles"]
+            + published.manifest(bundle, locale, version)["about"]
+            if e["object"]
+        ]
+
+        def lines():
+            yield head + b"\n"
+            for name in names:
+                yield store.object_path(name).read_bytes() + b"\n"
+
+        response = Response(stream_with_context(lines()), mimetype="application/x-ndjson")
+        response.set_etag(published.etag_of(head))
+        response.cache_control.no_cache = True
+        return response
+
+
+@blp.route("/objects/<name>")
+class ContentObject(MethodView):
+    @blp.response(
+        200,
+        description="The object's canonical JSON, possibly br or gzip encoded.",
+        content_type="application/json",
+    )
+    @blp.alt_response(400, schema=ErrorSchema, description="Not a sha256 name")
+    @blp.alt_response(404, schema=ErrorSchema, description="No such object")
+    def get(self, name):
+        """An immutable article or about page, named by the sha256 of its bytes."""
+        if not OBJECT_NAME.fullmatch(name):
+            raise ApiError(
+                400,
+                "invalid_object_name",
+                "Object names are 64 lowercase hexadecimal characters (a sha256).",
+            )
+        store = published.store()
+        for encoding in [e for e in ENCODINGS if request.accept_encodings[e]] + [None]:
+            path = store.object_path(name, encoding)
+            if path.is_file():
+                break
+        else:
+            raise ApiError(404, "object_not_found", f"There is no object {name}.")
+        response = send_file(
+            path,
+            mimetype="application/json",
+            conditional=True,
+            etag=name + ENCODINGS.get(encoding, ""),
+            max_age=current_app.config["OBJECT_MAX_AGE"],
+        )
+        if encoding:
+            response.content_encoding = encoding
+        response.cache_control.immutable = True
+        response.vary.add("Accept-Encoding")
+        return response
+
+
+def init_app(app) -> None:
+    app.config.update(
+        API_TITLE="Satchel",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    api.init_app(app)
+    api.register_blueprint(blp)

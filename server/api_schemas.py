@@ -1,0 +1,93 @@
+"""Schemas that declare the HTTP API; flask-smorest turns them into OpenAPI."""
+
+from marshmallow import Schema, fields
+
+
+class ErrorBodySchema(Schema):
+    status = fields.Integer(required=True, metadata={"description": "HTTP status code"})
+    code = fields.String(required=True, metadata={"description": "Stable snake_case code"})
+    message = fields.String(required=True, metadata={"description": "A sentence for people"})
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+class HealthSchema(Schema):
+    status = fields.String(required=True, metadata={"example": "ok"})
+
+
+class BundleSummarySchema(Schema):
+    id = fields.String(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    source_locale = fields.String(required=True)
+    locales = fields.List(fields.String(), required=True)
+    versions = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "Current version per locale"},
+    )
+
+
+class ArticleEntrySchema(Schema):
+    id = fields.String(required=True)
+    object = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "sha256 of the article; null if withdrawn"},
+    )
+    bytes = fields.Integer(required=True)
+    title = fields.String(required=True)
+    teaser = fields.String(required=True)
+    published = fields.Date(required=True)
+    status = fields.String(required=True, metadata={"enum": ["published", "withdrawn"]})
+
+
+class AboutEntrySchema(Schema):
+    id = fields.String(required=True)
+    object = fields.String(required=True)
+    bytes = fields.Integer(required=True)
+    title = fields.String(required=True)
+
+
+class ManifestSchema(Schema):
+    bundle = fields.String(required=True)
+    locale = fields.String(required=True)
+    version = fields.Integer(required=True)
+    published_at = fields.DateTime(required=True)
+    source_locale = fields.String(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    articles = fields.List(fields.Nested(ArticleEntrySchema), required=True)
+    about = fields.List(fields.Nested(AboutEntrySchema), required=True)
+    total_bytes = fields.Integer(required=True)
+
+
+class ChangesQuerySchema(Schema):
+    since = fields.Integer(
+        required=True, strict=False, metadata={"description": "The version the device holds"}
+    )
+
+
+ChangesSchema = Schema.from_dict(
+    {
+        "bundle": fields.String(required=True),
+        "locale": fields.String(required=True),
+        "from": fields.Integer(required=True),
+        "to": fields.Integer(required=True),
+        "added": fields.List(fields.Nested(ArticleEntrySchema), required=True),
+        "changed": fields.List(fields.Nested(ArticleEntrySchema), required=True),
+        "removed": fields.List(fields.String(), required=True),
+        "about": fields.List(
+            fields.Nested(AboutEntrySchema),
+            required=True,
+            metadata={"description": "About pages that are new or changed"},
+        ),
+        "bytes": fields.Integer(
+            required=True, metadata={"description": "Bytes of objects to download"}
+        ),
+    },
+    name="Changes",
+)

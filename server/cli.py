@@ -1,0 +1,75 @@
+"""``flask bundles …``: the command-line face of the build."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from .build import build
+from .errors import SatchelError
+
+bundles_cli = AppGroup("bundles", help="Build and publish content bundles.")
+
+
+def describe(report) -> str:
+    if not report.changed:
+        return "unchanged"
+    if report.previous is None:
+        return "first version"
+    c = report.changes
+    return (
+        f"{len(c['added'])} added, {len(c['changed'])} changed, "
+        f"{len(c['removed'])} removed, {c['bytes']:,} bytes to update"
+    )
+
+
+@bundles_cli.command("build")
+@click.option(
+    "--bundle",
+    "bundle_ids",
+    multiple=True,
+    metavar="ID",
+    help="Build only this bundle (repeatable). Default: every bundle.",
+)
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def build_command(bundle_ids, strict):
+    """Validate, render, pack and publish bundles from BUNDLES_DIR into DATA_DIR."""
+    config = current_app.config
+    with ExitStack() as stack:
+
+        def progress(total):
+            bar = stack.enter_context(
+                click.progressbar(
+                    length=total, label="Rendering summaries", file=click.get_text_stream("stderr")
+                )
+            )
+            return lambda: bar.update(1)
+
+        try:
+            result = build(
+                Path(config["BUNDLES_DIR"]),
+                Path(config["DATA_DIR"]),
+                list(bundle_ids),
+                strict=strict,
+                progress=progress,
+            )
+        except SatchelError as exc:
+            raise click.ClickException(str(exc)) from exc
+    for warning in result.warnings:
+        click.echo(f"{warning} (warning)", err=True)
+    rows = [("bundle", "locale", "articles", "bytes", "version", "what changed")]
+    rows += [
+        (r.bundle, r.locale, str(r.articles), f"{r.bytes:,}", str(r.version), describe(r))
+        for r in result.reports
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def init_app(app) -> None:
+    app.cli.add_command(bundles_cli)

@@ -1,0 +1,218 @@
+"""Stage 5, *publish*: write packs into the store so a new version appears in one step.
+
+Order matters and is the whole guarantee:
+
+1. Under an exclusive lock (one builder at a time), delete what an interrupted
+   build left behind: temporary files and manifests newer than the published
+   version.
+2. Write every new object (compressed siblings first, the plain file last, each
+   through a temporary file and a rename) and the new manifest files.
+3. ``os.sync()``, then replace ``current.json`` by an atomic rename and sync its
+   folder. Until this rename nothing a reader follows has changed; after it,
+   everything the new manifests name is on disk.
+4. Forget versions past ``retain_versions`` and delete objects no retained
+   manifest names.
+
+A build killed at any point therefore leaves the previous version served, and
+the next build removes the debris.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import gzip
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import brotli
+
+from .errors import PublishFailed
+from .pack import ContentObject, Pack, canonical_json
+from .store import ENCODINGS, Store, diff_manifests, manifest_objects
+
+TEMP_PREFIX = ".tmp-"
+
+
+@dataclass
+class PublishReport:
+    bundle: str
+    locale: str
+    version: int
+    previous: int | None
+    articles: int
+    bytes: int
+    changes: dict = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return self.version != self.previous
+
+
+def write_atomically(path: Path, data: bytes, durable: bool = False) -> None:
+    """Write through a temporary file in the same folder and rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    if durable:
+        sync_folder(path.parent)
+
+
+def sync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def compress(data: bytes, encoding: str) -> bytes:
+    if encoding == "gzip":
+        return gzip.compress(data, compresslevel=9, mtime=0)
+    return brotli.compress(data, quality=11)
+
+
+def write_object(store: Store, obj: ContentObject) -> bool:
+    """Store ``obj`` unless an intact copy exists; True when bytes were written.
+
+    A size check is enough to catch the usual damage of a crash (an empty or
+    truncated file); ``flask bundles verify`` re-hashes everything.
+    """
+    path = store.object_path(obj.name)
+    if path.is_file() and path.stat().st_size == len(obj.data):
+        return False
+    for encoding in ENCODINGS:
+        write_atomically(store.object_path(obj.name, encoding), compress(obj.data, encoding))
+    write_atomically(path, obj.data)
+    return True
+
+
+@contextmanager
+def build_lock(store: Store):
+    store.root.mkdir(parents=True, exist_ok=True)
+    with open(store.root / ".build.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise PublishFailed(
+                f"another build is publishing to {store.root}; wait for it to finish"
+            ) from exc
+        yield
+
+
+def remove_leftovers(store: Store) -> None:
+    for folder in (store.objects_dir, store.bundles_dir):
+        for temp in folder.rglob(f"{TEMP_PREFIX}*"):
+            temp.unlink(missing_ok=True)
+    for bundle in store.bundles():
+        for locale, version in store.current(bundle).items():
+            for unpublished in (v for v in store.versions(bundle, locale) if v > version):
+                store.manifest_path(bundle, locale, unpublished).unlink()
+
+
+def next_manifest(store: Store, pack: Pack, previous: int | None, now: datetime):
+    """Return ``(version, manifest)``: the published one when nothing changed."""
+    if previous is not None:
+        published = store.manifest(pack.bundle, pack.locale, previous)
+        if {
+            k: v for k, v in published.items() if k not in ("version", "published_at")
+        } == pack.manifest_body:
+            return previous, published
+    version = (previous or 0) + 1
+    stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return version, {**pack.manifest_body, "version": version, "published_at": stamp}
+
+
+def prune(store: Store, retain: dict[str, int]) -> None:
+    """Drop versions past each bundle's retention, then objects nothing names."""
+    referenced: set[str] = set()
+    for bundle in store.bundles():
+        for locale, current in store.current(bundle).items():
+            keep = retain.get(bundle)
+            for version in store.versions(bundle, locale):
+                if keep is not None and version <= current - keep:
+                    store.manifest_path(bundle, locale, version).unlink()
+                else:
+                    referenced |= manifest_objects(store.manifest(bundle, locale, version))
+    for path in store.objects_dir.glob("*/*"):
+        if path.name.split(".")[0] not in referenced:
+            path.unlink(missing_ok=True)
+
+
+def publish_bundle(store: Store, packs: list[Pack], now: datetime) -> list[PublishReport]:
+    """Write one bundle's packs (one per locale) and switch to them in one step."""
+    bundle = packs[0].bundle
+    pointer = store.current(bundle)
+    reports = []
+    for pack in packs:
+        previous = pointer.get(pack.locale)
+        version, manifest = next_manifest(store, pack, previous, now)
+        if version != previous:
+            for obj in pack.objects.values():
+                write_object(store, obj)
+            write_atomically(
+                store.manifest_path(bundle, pack.locale, version), canonical_json(manifest)
+            )
+        changes = (
+            diff_manifests(store.manifest(bundle, pack.locale, previous), manifest)
+            if previous and version != previous
+            else {}
+        )
+        pointer[pack.locale] = version
+        reports.append(
+            PublishReport(
+                bundle,
+                pack.locale,
+                version,
+                previous,
+                len(manifest["articles"]),
+                manifest["total_bytes"],
+                changes,
+            )
+        )
+    if any(report.changed for report in reports):
+        os.sync()
+        write_atomically(
+            store.pointer_path(bundle),
+            json.dumps({"locales": pointer}, sort_keys=True).encode(),
+            durable=True,
+        )
+    return reports
+
+
+def publish(
+    store: Store,
+    packs_by_bundle: dict[str, list[Pack]],
+    retain: dict[str, int],
+    now: datetime | None = None,
+) -> list[PublishReport]:
+    now = now or datetime.now(UTC)
+    try:
+        with build_lock(store):
+            remove_leftovers(store)
+            reports = [
+                report
+                for packs in packs_by_bundle.values()
+                for report in publish_bundle(store, packs, now)
+            ]
+            prune(store, retain)
+            return reports
+    except OSError as exc:
+        raise PublishFailed(
+            f"could not write to {exc.filename or store.root}: {exc.strerror}; the published "
+            "version is unchanged. Free some space or fix the folder's permissions, then "
+            "build again."
+        ) from exc

@@ -1,0 +1,98 @@
+"""Read-side look-ups of the published store, cached by version.
+
+``current.json`` is read on every request (a tiny file), so a publish is seen at
+once; everything keyed by a version is immutable and safe to cache for as long
+as the backend likes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+from flask import current_app
+
+from .caching import cache
+from .errors import ApiError
+from .schemas import SLUG_PATTERN
+from .store import Store, diff_manifests
+
+LOCALE_PATTERN = r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*"
+
+
+def store() -> Store:
+    return Store(current_app.config["DATA_DIR"])
+
+
+@cache.memoize()
+def _manifest_bytes(data_dir: str, bundle: str, locale: str, version: int) -> bytes:
+    return Store(data_dir).manifest_bytes(bundle, locale, version)
+
+
+def manifest_bytes(bundle: str, locale: str, version: int) -> bytes:
+    return _manifest_bytes(str(current_app.config["DATA_DIR"]), bundle, locale, version)
+
+
+def manifest(bundle: str, locale: str, version: int) -> dict:
+    return json.loads(manifest_bytes(bundle, locale, version))
+
+
+def current_version(bundle: str, locale: str) -> int:
+    # Checked before touching the disk: nothing outside the data folder is ever read.
+    versions = store().current(bundle) if re.fullmatch(SLUG_PATTERN, bundle) else {}
+    if not versions:
+        raise ApiError(404, "bundle_not_found", f"There is no bundle called '{bundle}'.")
+    if not re.fullmatch(LOCALE_PATTERN, locale) or locale not in versions:
+        raise ApiError(
+            404,
+            "locale_not_found",
+            f"Bundle '{bundle}' is not published in '{locale}'. "
+            f"Available: {', '.join(sorted(versions))}.",
+        )
+    return versions[locale]
+
+
+def etag_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def bundle_list() -> list[dict]:
+    pointers = {bundle: store().current(bundle) for bundle in store().bundles()}
+    key = "bundles:" + etag_of(
+        json.dumps([current_app.config["DATA_DIR"], pointers], sort_keys=True).encode()
+    )
+    listing = cache.get(key)
+    if listing is None:
+        listing = []
+        for bundle, versions in pointers.items():
+            first = manifest(bundle, *next(iter(sorted(versions.items()))))
+            source = versions.get(first["source_locale"])
+            head = manifest(bundle, first["source_locale"], source) if source else first
+            listing.append(
+                {
+                    "id": bundle,
+                    "title": head["title"],
+                    "description": head["description"],
+                    "source_locale": head["source_locale"],
+                    "locales": sorted(versions),
+                    "versions": versions,
+                }
+            )
+        cache.set(key, listing)
+    return listing
+
+
+def changes_since(bundle: str, locale: str, since: int) -> dict:
+    current = current_version(bundle, locale)
+    retained = set(store().versions(bundle, locale))
+    if since not in retained or since > current:
+        oldest = min(retained) if retained else current
+        raise ApiError(
+            410,
+            "version_expired",
+            f"Version {since} of '{bundle}' ({locale}) is not available for "
+            f"updates; versions {oldest} to {current} are. Download the bundle "
+            "again.",
+        )
+    return diff_manifests(manifest(bundle, locale, since), manifest(bundle, locale, current))

@@ -1,0 +1,80 @@
+"""Every setting Satchel reads, declared once with its default and help text.
+
+A setting ``NAME`` is taken, in increasing priority, from the default below, the
+optional ``instance/config.py``, the environment variable ``SATCHEL_NAME`` and
+finally the ``test_config`` passed to ``create_app``. The README documents each
+one; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    help: str
+
+    def parse(self, raw: str) -> object:
+        """Turn an environment string into the type of the default."""
+        if isinstance(self.default, bool):
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if isinstance(self.default, int):
+            return int(raw)
+        return raw
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "BUNDLES_DIR",
+        str(PROJECT_ROOT / "bundles"),
+        "Folder holding the source bundles (one sub-folder per bundle).",
+    ),
+    Setting(
+        "DATA_DIR",
+        "",
+        "Folder the build publishes to and the server reads from. Empty means "
+        "the Flask instance folder (instance/ at the project root).",
+    ),
+    Setting(
+        "CACHE_TYPE",
+        "SimpleCache",
+        "flask-caching backend: SimpleCache (in-process), RedisCache (shared by "
+        "every worker) or NullCache (no caching).",
+    ),
+    Setting(
+        "CACHE_REDIS_URL",
+        "",
+        "Redis URL used when CACHE_TYPE is RedisCache, e.g. redis://127.0.0.1:6379/0.",
+    ),
+    Setting(
+        "CACHE_DEFAULT_TIMEOUT",
+        300,
+        "Seconds a cached entry lives. Keys include the published version, so a "
+        "publish is visible at once whatever this is.",
+    ),
+    Setting(
+        "OBJECT_MAX_AGE",
+        31536000,
+        "Cache-Control max-age, in seconds, sent with immutable content objects.",
+    ),
+)
+
+
+def load_settings(config, test_config: dict | None = None) -> None:
+    """Fill a Flask ``config`` from defaults, instance/config.py, env and test_config."""
+    for setting in SETTINGS:
+        config.setdefault(setting.name, setting.default)
+    config.from_pyfile("config.py", silent=True)
+    for setting in SETTINGS:
+        raw = os.environ.get(f"SATCHEL_{setting.name}")
+        if raw is not None:
+            config[setting.name] = setting.parse(raw)
+    if test_config:
+        config.update(test_config)

@@ -1,0 +1,295 @@
+"""Stage 1, *load*: read a bundle's source files into plain Python data.
+
+Nothing here judges the content (that is ``validate``); it only reads bytes,
+splits YAML front matter from the Markdown body, remembers on which line every
+front-matter key sits, and cuts the body into its ``## Heading {#id}`` sections,
+so that later stages can point at ``file:line``. Problems that stop a file being
+read at all (not UTF-8, broken YAML) are collected, never raised one by one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import Problem
+
+
+class _SourceLoader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as text, so the schema alone decides what a date is."""
+
+
+_SourceLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+SECTION_HEADING = re.compile(r"^##[ \t]+(?P<heading>.*?)[ \t]*\{#(?P<id>[^}\s]*)\}[ \t]*$")
+ANY_HEADING = re.compile(r"^#{1,2}[ \t]")
+FENCE = re.compile(r"^[ ]{0,3}(```|~~~)")
+
+
+@dataclass
+class Section:
+    id: str
+    heading: str
+    line: int
+    markdown: str
+
+
+@dataclass
+class SourceFile:
+    """A file with YAML data: a summary (front matter + body) or a bundle.yaml."""
+
+    path: Path
+    display: str
+    data: dict = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+    body: str = ""
+    body_line: int = 1
+    sections: list[Section] = field(default_factory=list)
+
+    def line_of(self, dotted: str) -> int:
+        """Line of a key such as ``source.url``; falls back to its parent, then line 1."""
+        while dotted:
+            if dotted in self.lines:
+                return self.lines[dotted]
+            dotted = dotted.rpartition(".")[0]
+        return 1
+
+
+@dataclass
+class AboutPage:
+    id: str
+    title: str
+    path: Path
+    display: str
+    markdown: str
+
+
+@dataclass
+class BundleSource:
+    id: str
+    root: Path
+    config: SourceFile
+    summaries: list[SourceFile]
+    about: list[AboutPage]
+    problems: list[Problem]
+
+
+def display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def read_text(path: Path, problems: list[Problem]) -> str | None:
+    display = display_path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(display, 0, "file", f"cannot be read ({exc.strerror})"))
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(
+            Problem(display, line, "file", "is not UTF-8 text; save it with UTF-8 encoding")
+        )
+        return None
+
+
+def _record_lines(node, prefix: str, offset: int, source: SourceFile, problems) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = f"{prefix}{key_node.value}"
+            line = key_node.start_mark.line + 1 + offset
+            if key in seen:
+                problems.append(Problem(source.display, line, key, "appears twice; keep only one"))
+            seen.add(key)
+            source.lines[key] = line
+            _record_lines(value_node, f"{key}.", offset, source, problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            source.lines[f"{prefix}{index}"] = item.start_mark.line + 1 + offset
+            _record_lines(item, f"{prefix}{index}.", offset, source, problems)
+
+
+def parse_yaml(text: str, source: SourceFile, offset: int, problems: list[Problem]) -> None:
+    """Fill ``source.data`` and ``source.lines``; ``offset`` = lines before the YAML."""
+    try:
+        node = yaml.compose(text, Loader=_SourceLoader)
+        data = yaml.load(text, Loader=_SourceLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 + offset if mark else offset + 1
+        reason = getattr(exc, "problem", None) or str(exc)
+        problems.append(
+            Problem(
+                source.display,
+                line,
+                "yaml",
+                f"is not valid YAML ({reason}); check indentation and quote values containing ': '",
+            )
+        )
+        return
+    if not isinstance(data, dict):
+        problems.append(
+            Problem(source.display, offset + 1, "yaml", "must be a mapping of 'key: value' lines")
+        )
+        return
+    _record_lines(node, "", offset, source, problems)
+    source.data = data
+
+
+def split_sections(source: SourceFile, problems: list[Problem]) -> None:
+    """Cut the body at each ``## Heading {#id}`` line, ignoring fenced code."""
+    current: Section | None = None
+    chunks: list[str] = []
+    in_fence = False
+
+    def close() -> None:
+        if current is not None:
+            current.markdown = "\n".join(chunks).strip()
+            source.sections.append(current)
+
+    for index, text in enumerate(source.body.splitlines()):
+        line = source.body_line + index
+        if FENCE.match(text):
+            in_fence = not in_fence
+        match = None if in_fence else SECTION_HEADING.match(text)
+        if match:
+            close()
+            current = Section(match["id"], match["heading"], line, "")
+            chunks = []
+        elif not in_fence and ANY_HEADING.match(text):
+            problems.append(
+                Problem(
+                    source.display,
+                    line,
+                    "body",
+                    "heading has no section marker; end it "
+                    "with {#takeaway}, {#findings}, {#who_should_care} or {#considerations}",
+                )
+            )
+        elif current is None:
+            if text.strip():
+                problems.append(
+                    Problem(
+                        source.display,
+                        line,
+                        "body",
+                        "text before the first section; start the body with "
+                        "'## Key takeaway {#takeaway}'",
+                    )
+                )
+        else:
+            chunks.append(text)
+    close()
+
+
+def load_summary(path: Path, problems: list[Problem]) -> SourceFile | None:
+    source = SourceFile(path=path, display=display_path(path))
+    text = read_text(path, problems)
+    if text is None:
+        return None
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        problems.append(
+            Problem(
+                source.display,
+                1,
+                "front matter",
+                "missing; the file must start with a "
+                "'---' line, then the YAML fields, then another '---' line",
+            )
+        )
+        return None
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        problems.append(
+            Problem(
+                source.display,
+                1,
+                "front matter",
+                "is never closed; add a '---' line after the last field",
+            )
+        )
+        return None
+    parse_yaml("\n".join(lines[1:end]), source, offset=1, problems=problems)
+    source.body = "\n".join(lines[end + 1 :])
+    source.body_line = end + 2
+    split_sections(source, problems)
+    return source
+
+
+def load_about(root: Path, config: SourceFile, problems: list[Problem]) -> list[AboutPage]:
+    pages = []
+    entries = config.data.get("about") or []
+    if not isinstance(entries, list):
+        return pages  # the schema reports the shape
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
+            continue  # the schema reports it
+        path = root / entry["file"]
+        if not path.resolve().is_relative_to(root.resolve()):
+            problems.append(
+                Problem(
+                    config.display,
+                    config.line_of(f"about.{index}.file"),
+                    "about.file",
+                    "must be a path inside the bundle folder",
+                )
+            )
+            continue
+        if not path.is_file():
+            problems.append(
+                Problem(
+                    config.display,
+                    config.line_of(f"about.{index}.file"),
+                    "about.file",
+                    f"'{entry['file']}' does not exist; create it or fix the path",
+                )
+            )
+            continue
+        text = read_text(path, problems)
+        if text is not None:
+            pages.append(
+                AboutPage(
+                    str(entry.get("id", "")),
+                    str(entry.get("title", "")),
+                    path,
+                    display_path(path),
+                    text,
+                )
+            )
+    return pages
+
+
+def load_bundle(root: Path) -> BundleSource:
+    """Read ``bundle.yaml``, the about pages and every ``summaries/*.md`` of one bundle."""
+    problems: list[Problem] = []
+    config_path = root / "bundle.yaml"
+    config = SourceFile(path=config_path, display=display_path(config_path))
+    text = read_text(config_path, problems)
+    if text is not None:
+        parse_yaml(text, config, offset=0, problems=problems)
+    about = load_about(root, config, problems)
+    summaries = [
+        summary
+        for path in sorted((root / "summaries").glob("*.md"))
+        if (summary := load_summary(path, problems)) is not None
+    ]
+    return BundleSource(root.name, root, config, summaries, about, problems)
+
+
+def discover_bundles(bundles_dir: Path) -> list[str]:
+    """Ids of the bundles under ``bundles_dir``: every folder holding a bundle.yaml."""
+    return sorted(p.parent.name for p in bundles_dir.glob("*/bundle.yaml"))

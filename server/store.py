@@ -1,0 +1,90 @@
+"""The published data on disk, and how to read it.
+
+Layout under the data folder (``instance/`` by default)::
+
+    objects/ab/ab12…ef          canonical JSON, named by its sha256
+    objects/ab/ab12…ef.gz       precompressed siblings, served by Content-Encoding
+    objects/ab/ab12…ef.br
+    bundles/<bundle>/current.json       {"locales": {"en": 3, "es": 2}}
+    bundles/<bundle>/<locale>/<n>.json  the manifest of version n (immutable)
+
+``current.json`` is the only file ever replaced, by an atomic rename, so a
+reader that follows it sees one complete version: everything it names was
+written (and synced) before the rename. See ``publish`` for the writing side.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+OBJECT_NAME = re.compile(r"^[0-9a-f]{64}$")
+ENCODINGS = {"br": ".br", "gzip": ".gz"}
+
+
+class Store:
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+        self.objects_dir = self.root / "objects"
+        self.bundles_dir = self.root / "bundles"
+
+    def object_path(self, name: str, encoding: str | None = None) -> Path:
+        return self.objects_dir / name[:2] / (name + ENCODINGS.get(encoding, ""))
+
+    def pointer_path(self, bundle: str) -> Path:
+        return self.bundles_dir / bundle / "current.json"
+
+    def manifest_path(self, bundle: str, locale: str, version: int) -> Path:
+        return self.bundles_dir / bundle / locale / f"{version}.json"
+
+    def bundles(self) -> list[str]:
+        return sorted(p.parent.name for p in self.bundles_dir.glob("*/current.json"))
+
+    def current(self, bundle: str) -> dict[str, int]:
+        """Published version per locale of ``bundle``; empty when never published."""
+        try:
+            return json.loads(self.pointer_path(bundle).read_bytes())["locales"]
+        except FileNotFoundError:
+            return {}
+
+    def manifest_bytes(self, bundle: str, locale: str, version: int) -> bytes:
+        return self.manifest_path(bundle, locale, version).read_bytes()
+
+    def manifest(self, bundle: str, locale: str, version: int) -> dict:
+        return json.loads(self.manifest_bytes(bundle, locale, version))
+
+    def versions(self, bundle: str, locale: str) -> list[int]:
+        """Every manifest version on disk for this bundle × locale, oldest first."""
+        folder = self.bundles_dir / bundle / locale
+        return sorted(int(p.stem) for p in folder.glob("*.json") if p.stem.isdigit())
+
+
+def manifest_objects(manifest: dict) -> set[str]:
+    """Names of every object a manifest refers to."""
+    entries = manifest["articles"] + manifest["about"]
+    return {entry["object"] for entry in entries if entry["object"]}
+
+
+def diff_manifests(old: dict, new: dict) -> dict:
+    """What a device holding ``old`` must do to reach ``new``."""
+    before = {entry["id"]: entry for entry in old["articles"]}
+    after = {entry["id"]: entry for entry in new["articles"]}
+    about_before = {entry["id"]: entry for entry in old["about"]}
+    have = manifest_objects(old)
+    needed = manifest_objects(new) - have
+    return {
+        "bundle": new["bundle"],
+        "locale": new["locale"],
+        "from": old["version"],
+        "to": new["version"],
+        "added": [entry for key, entry in after.items() if key not in before],
+        "changed": [
+            entry for key, entry in after.items() if key in before and entry != before[key]
+        ],
+        "removed": [key for key in before if key not in after],
+        "about": [entry for entry in new["about"] if about_before.get(entry["id"]) != entry],
+        "bytes": sum(
+            entry["bytes"] for entry in new["articles"] + new["about"] if entry["object"] in needed
+        ),
+    }

@@ -1,0 +1,241 @@
+"""Stage 2, *validate*: check loaded sources against the schemas and the rules
+that span files, and collect every problem as ``path:line: field: message``.
+
+Errors stop the build; warnings (``severity="warning"``) stop it only in
+``--strict`` mode.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import date
+
+from marshmallow import ValidationError
+
+from .errors import Problem
+from .schemas import SECTION_IDS, BundleSchema, SummarySchema
+from .source import BundleSource, SourceFile
+
+TEASER_MAX = 200
+
+FRIENDLIER = {
+    "Missing data for required field.": "is required; add it",
+    "Not a valid date.": "must be a real date written YYYY-MM-DD",
+    "Not a valid string.": "must be text",
+    "Not a valid integer.": "must be a whole number",
+    "Not a valid list.": "must be a list, e.g. [a, b]",
+    "Invalid input type.": "must be a group of 'key: value' lines",
+    "Shorter than minimum length 1.": "must not be empty",
+}
+
+
+@dataclass
+class ValidBundle:
+    """A bundle that passed validation: schema-loaded data next to its sources."""
+
+    source: BundleSource
+    config: dict
+    summaries: list[tuple[SourceFile, dict]]
+
+
+def _flatten(messages, prefix=""):
+    """Marshmallow's nested error dict → (dotted field, message) pairs."""
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            yield from _flatten(value, f"{prefix}{key}.")
+    else:
+        for message in messages:
+            yield prefix.rstrip("."), message
+
+
+def schema_problems(schema, source: SourceFile) -> tuple[dict | None, list[Problem]]:
+    try:
+        return schema.load(source.data), []
+    except ValidationError as exc:
+        problems = []
+        for dotted, message in _flatten(exc.messages):
+            parent, _, name = dotted.rpartition(".")
+            if message == "Unknown field.":
+                known = list(schema.fields) if not parent else _nested_fields(schema, parent)
+                close = difflib.get_close_matches(name, known, n=1)
+                message = (
+                    f"is not a known field; did you mean '{close[0]}'?"
+                    if close
+                    else "is not a known field; remove it or check its spelling"
+                )
+            else:
+                message = FRIENDLIER.get(message, message)
+            field = ".".join(part for part in dotted.split(".") if not part.isdigit())
+            problems.append(Problem(source.display, source.line_of(dotted), field, message))
+        return None, problems
+
+
+def _nested_fields(schema, dotted: str) -> list[str]:
+    field = schema.fields.get(dotted.split(".")[0])
+    nested = getattr(field, "schema", None) or getattr(
+        getattr(field, "inner", None), "schema", None
+    )
+    return list(nested.fields) if nested else []
+
+
+def section_problems(summary: SourceFile) -> list[Problem]:
+    problems, seen = [], {}
+    for section in summary.sections:
+        if section.id not in SECTION_IDS:
+            problems.append(
+                Problem(
+                    summary.display,
+                    section.line,
+                    "body",
+                    f"unknown section '{{#{section.id}}}'; use one of "
+                    + ", ".join(f"{{#{s}}}" for s in SECTION_IDS),
+                )
+            )
+        elif section.id in seen:
+            problems.append(
+                Problem(
+                    summary.display,
+                    section.line,
+                    "body",
+                    f"section '{section.id}' appears twice (first on line "
+                    f"{seen[section.id]}); merge them",
+                )
+            )
+        elif not section.markdown:
+            problems.append(
+                Problem(
+                    summary.display,
+                    section.line,
+                    "body",
+                    f"section '{section.id}' is empty; write its text",
+                )
+            )
+        seen.setdefault(section.id, section.line)
+    for missing in (s for s in SECTION_IDS if s not in seen):
+        problems.append(
+            Problem(
+                summary.display,
+                summary.body_line,
+                "body",
+                f"section '{missing}' is missing; add a "
+                f"'## ... {{#{missing}}}' heading with its text",
+            )
+        )
+    return problems
+
+
+def summary_problems(summary: SourceFile, data: dict, today: date) -> list[Problem]:
+    problems = []
+    stem = summary.path.stem
+    if data["id"] != stem:
+        problems.append(
+            Problem(
+                summary.display,
+                summary.line_of("id"),
+                "id",
+                f"'{data['id']}' must equal the file name '{stem}'; rename one of them",
+            )
+        )
+    if data["status"] == "published":
+        problems.extend(section_problems(summary))
+    if len(data["teaser"]) > TEASER_MAX:
+        problems.append(
+            Problem(
+                summary.display,
+                summary.line_of("teaser"),
+                "teaser",
+                f"is {len(data['teaser'])} characters; keep it under {TEASER_MAX}",
+                "warning",
+            )
+        )
+    if data["review_due"] < today:
+        problems.append(
+            Problem(
+                summary.display,
+                summary.line_of("review_due"),
+                "review_due",
+                f"{data['review_due']} has passed; review the summary and "
+                "update 'reviewed' and 'review_due'",
+                "warning",
+            )
+        )
+    return problems
+
+
+def related_problems(summaries: list[tuple[SourceFile, dict]]) -> list[Problem]:
+    status = {data["id"]: data["status"] for _, data in summaries}
+    problems = []
+    for summary, data in summaries:
+        for index, target in enumerate(data["related"]):
+            line = summary.line_of(f"related.{index}")
+            if target == data["id"]:
+                problems.append(
+                    Problem(
+                        summary.display, line, "related", "a summary cannot be related to itself"
+                    )
+                )
+            elif target not in status:
+                problems.append(
+                    Problem(
+                        summary.display,
+                        line,
+                        "related",
+                        f"'{target}' is not a summary in this bundle",
+                    )
+                )
+            elif status[target] != "published":
+                problems.append(
+                    Problem(
+                        summary.display,
+                        line,
+                        "related",
+                        f"'{target}' is withdrawn; remove it from related",
+                    )
+                )
+    return problems
+
+
+def duplicate_problems(summaries: list[tuple[SourceFile, dict]]) -> list[Problem]:
+    first_seen: dict[str, SourceFile] = {}
+    problems = []
+    for summary, data in summaries:
+        if data["id"] in first_seen:
+            problems.append(
+                Problem(
+                    summary.display,
+                    summary.line_of("id"),
+                    "id",
+                    f"'{data['id']}' is already used by {first_seen[data['id']].display}",
+                )
+            )
+        first_seen.setdefault(data["id"], summary)
+    return problems
+
+
+def validate_bundle(source: BundleSource, today: date | None = None):
+    """Return ``(ValidBundle | None, problems)``; None when any error was found."""
+    today = today or date.today()
+    problems = list(source.problems)
+    config, config_problems = schema_problems(BundleSchema(), source.config)
+    problems += config_problems
+    if config and config["id"] != source.id:
+        problems.append(
+            Problem(
+                source.config.display,
+                source.config.line_of("id"),
+                "id",
+                f"'{config['id']}' must equal the folder name '{source.id}'",
+            )
+        )
+    summaries = []
+    for summary in source.summaries:
+        data, found = schema_problems(SummarySchema(), summary)
+        problems += found
+        if data is not None:
+            problems += summary_problems(summary, data, today)
+            summaries.append((summary, data))
+    problems += duplicate_problems(summaries) + related_problems(summaries)
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return ValidBundle(source, config, summaries), problems

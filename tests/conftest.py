@@ -1,0 +1,129 @@
+"""Shared fixtures: a small bundle written into a temporary folder, an app
+that builds from and publishes to temporary folders, and its client/runner."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from server import create_app
+
+SUMMARY = """\
+---
+id: {id}
+title: {title}
+teaser: A short plain sentence about {id}.
+published: 2025-01-10
+reviewed: 2025-02-01
+review_due: 2030-02-01
+status: {status}
+source:
+  journal: Journal of Examples
+  title: A study about {id}
+  url: https://example.org/{id}
+  doi: 10.1000/{id}
+  study_type: randomised controlled trial
+ratings:
+  credibility: 4
+  interest: 3
+topics: [treatment]
+symptoms: [fatigue]
+related: {related}
+---
+
+## Key takeaway {{#takeaway}}
+
+People who took part felt **less tired** after 12 weeks.
+
+## What they found {{#findings}}
+
+- 120 people took part.
+- Half of them did the exercise programme.
+
+## Who should care and why {{#who_should_care}}
+
+Anyone who feels worn out most days.
+
+## Important considerations {{#considerations}}
+
+It was a small study. Never change your treatment without talking to your doctor.
+"""
+
+BUNDLE_YAML = """\
+id: {id}
+title: Test bundle {id}
+description: A bundle for tests.
+source_locale: en
+retain_versions: {retain}
+about:
+  - id: understanding-research
+    title: Understanding research
+    file: about/understanding-research.md
+"""
+
+
+def summary_text(summary_id: str, *, related=(), status="published", title=None) -> str:
+    return SUMMARY.format(id=summary_id, title=title or f"Title of {summary_id}",
+                          status=status, related="[" + ", ".join(related) + "]")
+
+
+def write_bundle(root: Path, bundle_id: str = "demo", summaries=None, retain: int = 5) -> Path:
+    """Write a valid bundle; ``summaries`` maps id → file text (default: three)."""
+    folder = root / bundle_id
+    (folder / "summaries").mkdir(parents=True)
+    (folder / "about").mkdir()
+    (folder / "bundle.yaml").write_text(BUNDLE_YAML.format(id=bundle_id, retain=retain))
+    (folder / "about" / "understanding-research.md").write_text(
+        textwrap.dedent("""\
+            ## Kinds of study
+
+            A *trial* compares groups.
+            """)
+    )
+    if summaries is None:
+        summaries = {
+            "alpha": summary_text("alpha", related=["beta"]),
+            "beta": summary_text("beta", related=["alpha", "gamma"]),
+            "gamma": summary_text("gamma"),
+        }
+    for summary_id, text in summaries.items():
+        (folder / "summaries" / f"{summary_id}.md").write_text(text)
+    return folder
+
+
+@pytest.fixture
+def bundles_dir(tmp_path):
+    root = tmp_path / "bundles"
+    write_bundle(root, "demo")
+    return root
+
+
+@pytest.fixture
+def app(tmp_path, bundles_dir):
+    return create_app({"TESTING": True, "BUNDLES_DIR": str(bundles_dir),
+                       "DATA_DIR": str(tmp_path / "data")})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def build(runner):
+    """Run ``flask bundles build`` with extra arguments; fail the test if it fails."""
+
+    def run(*args, expect_ok=True):
+        result = runner.invoke(args=["bundles", "build", *args])
+        if expect_ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    return run

@@ -41,7 +41,7 @@ class ArticleEntrySchema(Schema):
     bytes = fields.Integer(required=True)
     title = fields.String(required=True)
     teaser = fields.String(required=True)
-    published = fields.Date(required=True)
+    published = fields.String(required=True, metadata={"format": "date"})
     status = fields.String(required=True, metadata={"enum": ["published", "withdrawn"]})
 
 
@@ -56,7 +56,7 @@ class ManifestSchema(Schema):
     bundle = fields.String(required=True)
     locale = fields.String(required=True)
     version = fields.Integer(required=True)
-    published_at = fields.DateTime(required=True)
+    published_at = fields.String(required=True, metadata={"format": "date-time"})
     source_locale = fields.String(required=True)
     title = fields.String(required=True)
     description = fields.String(required=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -43,9 +44,7 @@ def build_command(bundle_ids, strict):
 
         def progress(total):
             bar = stack.enter_context(
-                click.progressbar(
-                    length=total, label="Rendering summaries", file=click.get_text_stream("stderr")
-                )
+                click.progressbar(length=total, label="Rendering summaries", file=sys.stderr)
             )
             return lambda: bar.update(1)
 

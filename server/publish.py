@@ -160,9 +160,10 @@ def publish_bundle(store: Store, packs: list[Pack], now: datetime) -> list[Publi
     for pack in packs:
         previous = pointer.get(pack.locale)
         version, manifest = next_manifest(store, pack, previous, now)
+        # Also when unchanged: this repairs objects lost or truncated since.
+        for obj in pack.objects.values():
+            write_object(store, obj)
         if version != previous:
-            for obj in pack.objects.values():
-                write_object(store, obj)
             write_atomically(
                 store.manifest_path(bundle, pack.locale, version), canonical_json(manifest)
             )

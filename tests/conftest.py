@@ -65,8 +65,12 @@ about:
 
 
 def summary_text(summary_id: str, *, related=(), status="published", title=None) -> str:
-    return SUMMARY.format(id=summary_id, title=title or f"Title of {summary_id}",
-                          status=status, related="[" + ", ".join(related) + "]")
+    return SUMMARY.format(
+        id=summary_id,
+        title=title or f"Title of {summary_id}",
+        status=status,
+        related="[" + ", ".join(related) + "]",
+    )
 
 
 def write_bundle(root: Path, bundle_id: str = "demo", summaries=None, retain: int = 5) -> Path:
@@ -102,8 +106,9 @@ def bundles_dir(tmp_path):
 
 @pytest.fixture
 def app(tmp_path, bundles_dir):
-    return create_app({"TESTING": True, "BUNDLES_DIR": str(bundles_dir),
-                       "DATA_DIR": str(tmp_path / "data")})
+    return create_app(
+        {"TESTING": True, "BUNDLES_DIR": str(bundles_dir), "DATA_DIR": str(tmp_path / "data")}
+    )
 
 
 @pytest.fixture

@@ -1,0 +1,232 @@
+"""The HTTP API through Flask's test client, as a device would use it."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+
+import brotli
+import pytest
+
+from .conftest import summary_text
+
+
+@pytest.fixture
+def built(build):
+    build()
+
+
+def edit_summary(bundles_dir, summary_id, old, new):
+    path = bundles_dir / "demo" / "summaries" / f"{summary_id}.md"
+    path.write_text(path.read_text().replace(old, new))
+
+
+def test_health(client):
+    assert client.get("/api/v1/health").json == {"status": "ok"}
+
+
+def test_bundle_list(client, built):
+    assert client.get("/api/v1/bundles").json == [
+        {
+            "id": "demo",
+            "title": "Test bundle demo",
+            "description": "A bundle for tests.",
+            "source_locale": "en",
+            "locales": ["en"],
+            "versions": {"en": 1},
+        }
+    ]
+
+
+def test_manifest_etag_and_304(client, built):
+    response = client.get("/api/v1/bundles/demo/en")
+    assert response.status_code == 200
+    assert response.json["version"] == 1 and response.json["bundle"] == "demo"
+    etag, weak = response.get_etag()
+    assert not weak and etag == hashlib.sha256(response.data).hexdigest()
+    assert response.headers["Cache-Control"] == "no-cache"
+    again = client.get("/api/v1/bundles/demo/en", headers={"If-None-Match": f'"{etag}"'})
+    assert again.status_code == 304 and again.data == b""
+
+
+def test_publish_is_visible_at_once_despite_the_cache(client, bundles_dir, build):
+    build()
+    etag = client.get("/api/v1/bundles/demo/en").get_etag()[0]
+    assert client.get("/api/v1/bundles").json[0]["versions"] == {"en": 1}
+    edit_summary(bundles_dir, "alpha", "12 weeks", "16 weeks")
+    build()
+    fresh = client.get("/api/v1/bundles/demo/en", headers={"If-None-Match": f'"{etag}"'})
+    assert fresh.status_code == 200 and fresh.json["version"] == 2
+    assert client.get("/api/v1/bundles").json[0]["versions"] == {"en": 2}
+
+
+def test_changes_lists_what_a_device_must_fetch(client, bundles_dir, build):
+    build()
+    assert client.get("/api/v1/bundles/demo/en/changes?since=1").json == {
+        "bundle": "demo",
+        "locale": "en",
+        "from": 1,
+        "to": 1,
+        "added": [],
+        "changed": [],
+        "removed": [],
+        "about": [],
+        "bytes": 0,
+    }
+    edit_summary(bundles_dir, "alpha", "12 weeks", "16 weeks")
+    (bundles_dir / "demo" / "summaries" / "delta.md").write_text(summary_text("delta"))
+    (bundles_dir / "demo" / "summaries" / "gamma.md").unlink()
+    edit_summary(bundles_dir, "beta", "related: [alpha, gamma]", "related: [alpha]")
+    build()
+    changes = client.get("/api/v1/bundles/demo/en/changes?since=1").json
+    manifest = client.get("/api/v1/bundles/demo/en").json
+    entries = {a["id"]: a for a in manifest["articles"]}
+    assert changes["from"] == 1 and changes["to"] == 2
+    assert changes["added"] == [entries["delta"]]
+    assert changes["changed"] == [entries["alpha"], entries["beta"]]
+    assert changes["removed"] == ["gamma"]
+    assert changes["bytes"] == sum(entries[i]["bytes"] for i in ("alpha", "beta", "delta"))
+
+
+def test_withdrawing_shows_up_as_a_change(client, bundles_dir, build):
+    build()
+    edit_summary(bundles_dir, "beta", "related: [alpha, gamma]", "related: [alpha]")
+    edit_summary(bundles_dir, "gamma", "status: published", "status: withdrawn")
+    build()
+    changed = client.get("/api/v1/bundles/demo/en/changes?since=1").json["changed"]
+    assert {"id": "gamma", "status": "withdrawn", "object": None}.items() <= next(
+        c for c in changed if c["id"] == "gamma"
+    ).items()
+
+
+@pytest.mark.parametrize("since", ["0", "2", "-1", "999999999999"])
+def test_changes_since_unknown_version_is_410(client, built, since):
+    response = client.get(f"/api/v1/bundles/demo/en/changes?since={since}")
+    assert response.status_code == 410
+    assert response.json["error"]["code"] == "version_expired"
+
+
+def test_changes_since_pruned_version_is_410(client, bundles_dir, build):
+    path = bundles_dir / "demo" / "bundle.yaml"
+    path.write_text(path.read_text().replace("retain_versions: 5", "retain_versions: 1"))
+    build()
+    edit_summary(bundles_dir, "alpha", "12 weeks", "16 weeks")
+    build()
+    assert client.get("/api/v1/bundles/demo/en/changes?since=1").status_code == 410
+    assert client.get("/api/v1/bundles/demo/en/changes?since=2").status_code == 200
+
+
+def test_pack_streams_verifiable_objects(client, built):
+    manifest = client.get("/api/v1/bundles/demo/en")
+    response = client.get("/api/v1/bundles/demo/en/pack")
+    assert response.mimetype == "application/x-ndjson"
+    head, *lines = response.data.rstrip(b"\n").split(b"\n")
+    assert head == manifest.data
+    names = [hashlib.sha256(line).hexdigest() for line in lines]
+    listed = [e["object"] for e in manifest.json["articles"] + manifest.json["about"]]
+    assert names == listed
+
+
+def fetch_object(client, name, **headers):
+    """GET an object, reading the body before closing the file it streams from."""
+    response = client.get(f"/api/v1/objects/{name}", headers=headers)
+    response.get_data()
+    response.close()
+    return response
+
+
+def object_name(client):
+    return client.get("/api/v1/bundles/demo/en").json["articles"][0]["object"]
+
+
+@pytest.mark.parametrize(
+    "accept, encoding, decode",
+    [
+        ("br, gzip", "br", brotli.decompress),
+        ("gzip, deflate", "gzip", gzip.decompress),
+        ("br;q=0, gzip;q=0.5", "gzip", gzip.decompress),
+        ("", None, bytes),
+        ("identity", None, bytes),
+    ],
+)
+def test_object_encoding_negotiation(client, built, accept, encoding, decode):
+    name = object_name(client)
+    response = fetch_object(client, name, **{"Accept-Encoding": accept})
+    assert response.status_code == 200
+    assert response.headers.get("Content-Encoding") == encoding
+    assert response.headers["Vary"] == "Accept-Encoding"
+    assert hashlib.sha256(decode(response.data)).hexdigest() == name
+    cache_control = response.headers["Cache-Control"]
+    assert {"public", "max-age=31536000", "immutable"} == set(cache_control.split(", "))
+    assert json.loads(decode(response.data))["kind"] == "summary"
+
+
+def test_object_etag_revalidates(client, built):
+    name = object_name(client)
+    etag = fetch_object(client, name, **{"Accept-Encoding": "gzip"}).headers["ETag"]
+    second = fetch_object(client, name, **{"Accept-Encoding": "gzip", "If-None-Match": etag})
+    assert second.status_code == 304
+    plain = fetch_object(client, name)
+    assert plain.headers["ETag"] != etag  # each encoding is its own representation
+
+
+def test_openapi_describes_every_endpoint(client):
+    spec = client.get("/api/openapi.json").json
+    assert spec["openapi"].startswith("3.")
+    assert set(spec["paths"]) >= {
+        "/api/v1/health",
+        "/api/v1/bundles",
+        "/api/v1/bundles/{bundle}/{locale}",
+        "/api/v1/bundles/{bundle}/{locale}/changes",
+        "/api/v1/bundles/{bundle}/{locale}/pack",
+        "/api/v1/objects/{name}",
+    }
+
+
+ERRORS = [
+    ("GET", "/api/v1/nowhere", 404, "not_found"),
+    ("POST", "/api/v1/health", 405, "method_not_allowed"),
+    ("DELETE", "/api/v1/bundles", 405, "method_not_allowed"),
+    ("GET", "/api/v1/bundles/nope/en", 404, "bundle_not_found"),
+    ("GET", "/api/v1/bundles/demo/xx", 404, "locale_not_found"),
+    ("PUT", "/api/v1/bundles/demo/en", 405, "method_not_allowed"),
+    ("GET", "/api/v1/bundles/..%2F..%2Fetc/en", 404, "not_found"),
+    ("GET", "/api/v1/bundles/demo/en/changes", 400, "invalid_parameter"),
+    ("GET", "/api/v1/bundles/demo/en/changes?since=abc", 400, "invalid_parameter"),
+    ("GET", "/api/v1/bundles/demo/en/changes?since=7", 410, "version_expired"),
+    ("GET", "/api/v1/bundles/nope/en/changes?since=1", 404, "bundle_not_found"),
+    ("GET", "/api/v1/bundles/nope/en/pack", 404, "bundle_not_found"),
+    ("POST", "/api/v1/bundles/demo/en/pack", 405, "method_not_allowed"),
+    ("GET", "/api/v1/objects/" + "A" * 64, 400, "invalid_object_name"),
+    ("GET", "/api/v1/objects/abc", 400, "invalid_object_name"),
+    ("GET", "/api/v1/objects/" + "0" * 64, 404, "object_not_found"),
+    ("POST", "/api/v1/objects/" + "0" * 64, 405, "method_not_allowed"),
+    ("POST", "/api/openapi.json", 405, "method_not_allowed"),
+]
+
+
+@pytest.mark.parametrize(
+    "method, url, status, code", ERRORS, ids=[f"{m} {u[:50]}" for m, u, _, _ in ERRORS]
+)
+def test_one_error_shape_everywhere(client, built, method, url, status, code):
+    response = client.open(url, method=method)
+    assert response.status_code == status
+    assert response.mimetype == "application/json"
+    assert set(response.json) == {"error"}
+    error = response.json["error"]
+    assert error == {"status": status, "code": code, "message": error["message"]}
+    assert error["message"].strip() and "Traceback" not in error["message"]
+
+
+def test_unexpected_failure_is_a_json_500(app, client, built, monkeypatch):
+    from server import published
+
+    def broken(*args):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(published, "bundle_list", broken)
+    response = client.get("/api/v1/bundles")
+    assert response.status_code == 500
+    assert response.json["error"]["code"] == "internal_server_error"
+    assert "disk on fire" not in response.get_data(as_text=True)

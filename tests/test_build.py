@@ -1,0 +1,177 @@
+"""The build as a user sees it: versions, determinism, atomic publish, cleanup."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from server.build import build as run_build
+from server.store import Store
+
+from .conftest import summary_text, write_bundle
+
+
+def published_files(data_dir: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(data_dir)): p.read_bytes()
+        for p in sorted(data_dir.rglob("*"))
+        if p.is_file() and p.name != ".build.lock"
+    }
+
+
+@pytest.fixture
+def store(app):
+    return Store(app.config["DATA_DIR"])
+
+
+def test_first_build_publishes_version_one(build, store):
+    output = build().output
+    assert "demo" in output and "first version" in output
+    assert store.current("demo") == {"en": 1}
+    manifest = store.manifest("demo", "en", 1)
+    assert [a["id"] for a in manifest["articles"]] == ["alpha", "beta", "gamma"]
+    assert manifest["total_bytes"] == sum(
+        a["bytes"] for a in manifest["articles"] + manifest["about"]
+    )
+    for entry in manifest["articles"] + manifest["about"]:
+        data = store.object_path(entry["object"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["object"]
+        assert len(data) == entry["bytes"]
+
+
+def test_article_object_holds_the_whole_summary(build, store):
+    build()
+    manifest = store.manifest("demo", "en", 1)
+    alpha = json.loads(store.object_path(manifest["articles"][0]["object"]).read_bytes())
+    assert alpha["source"]["url"] == "https://example.org/alpha"
+    assert alpha["ratings"] == {"credibility": 4, "interest": 3}
+    assert [s["id"] for s in alpha["sections"]] == [
+        "takeaway",
+        "findings",
+        "who_should_care",
+        "considerations",
+    ]
+    assert (
+        alpha["sections"][0]["html"] == "<p>People who took part felt <strong>less tired"
+        "</strong> after 12 weeks.</p>"
+    )
+    assert alpha["related"] == [
+        {
+            "id": "beta",
+            "title": "Title of beta",
+            "teaser": "A short plain sentence about beta.",
+            "published": "2025-01-10",
+        }
+    ]
+
+
+def test_two_builds_are_byte_identical(app, bundles_dir, tmp_path, build):
+    build()
+    first = published_files(Path(app.config["DATA_DIR"]))
+    build()
+    assert published_files(Path(app.config["DATA_DIR"])) == first
+    # A fresh folder built from the same sources gives the same objects and body.
+    other = tmp_path / "other"
+    run_build(bundles_dir, other)
+    again = published_files(other)
+    assert {k: v for k, v in again.items() if k.startswith("objects/")} == {
+        k: v for k, v in first.items() if k.startswith("objects/")
+    }
+
+
+def test_version_bumps_only_on_change(bundles_dir, build, store):
+    build()
+    assert "unchanged" in build().output
+    assert store.current("demo") == {"en": 1}
+    path = bundles_dir / "demo" / "summaries" / "beta.md"
+    path.write_text(path.read_text().replace("120 people", "140 people"))
+    output = build().output
+    assert "0 added, 1 changed, 0 removed" in output
+    assert store.current("demo") == {"en": 2}
+    first, second = store.manifest("demo", "en", 1), store.manifest("demo", "en", 2)
+    assert second["published_at"] >= first["published_at"]
+
+
+def test_failed_build_keeps_the_published_version(bundles_dir, build, client):
+    build()
+    before = client.get("/api/v1/bundles/demo/en").data
+    path = bundles_dir / "demo" / "summaries" / "alpha.md"
+    path.write_text(path.read_text().replace("credibility: 4", "credibility: 7"))
+    build(expect_ok=False)
+    assert client.get("/api/v1/bundles/demo/en").data == before
+
+
+def test_unwritable_data_folder_is_a_clear_error(bundles_dir, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    from server.errors import PublishFailed
+
+    with pytest.raises(PublishFailed, match="published version is unchanged"):
+        run_build(bundles_dir, blocker / "data")
+
+
+def test_interrupted_publish_is_invisible_and_cleaned_up(bundles_dir, build, store):
+    build()
+    # Debris of a build killed after writing files but before the pointer flip.
+    orphan = store.object_path("ab" * 32)
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_text("{}")
+    temp = store.objects_dir / "ab" / ".tmp-123"
+    temp.write_text("half")
+    unpublished = store.manifest_path("demo", "en", 2)
+    unpublished.write_text("{}")
+    assert store.current("demo") == {"en": 1}
+    build()
+    assert not orphan.exists() and not temp.exists() and not unpublished.exists()
+
+
+def test_truncated_object_is_rewritten(build, store):
+    build()
+    name = store.manifest("demo", "en", 1)["articles"][0]["object"]
+    store.object_path(name).write_bytes(b"")
+    build()
+    assert hashlib.sha256(store.object_path(name).read_bytes()).hexdigest() == name
+
+
+def test_old_versions_are_pruned_past_retention(tmp_path):
+    bundles = tmp_path / "bundles"
+    folder = write_bundle(bundles, "demo", retain=2)
+    data = tmp_path / "data"
+    store = Store(data)
+    for n in range(4):
+        (folder / "summaries" / "gamma.md").write_text(summary_text("gamma", title=f"Take {n}"))
+        run_build(bundles, data)
+    assert store.versions("demo", "en") == [3, 4]
+    live = {e["object"] for v in (3, 4) for e in store.manifest("demo", "en", v)["articles"]}
+    on_disk = {p.name for p in store.objects_dir.glob("*/*") if "." not in p.name}
+    assert on_disk == live | {e["object"] for e in store.manifest("demo", "en", 4)["about"]}
+
+
+def test_withdrawn_summary_is_listed_without_body(bundles_dir, build, store):
+    (bundles_dir / "demo" / "summaries" / "gamma.md").write_text(
+        summary_text("gamma", status="withdrawn")
+    )
+    path = bundles_dir / "demo" / "summaries" / "beta.md"
+    path.write_text(path.read_text().replace("related: [alpha, gamma]", "related: [alpha]"))
+    build()
+    gamma = store.manifest("demo", "en", 1)["articles"][2]
+    assert gamma["status"] == "withdrawn" and gamma["object"] is None and gamma["bytes"] == 0
+
+
+def test_build_one_bundle_only(bundles_dir, build, store):
+    write_bundle(bundles_dir, "other")
+    build("--bundle", "other")
+    assert store.bundles() == ["other"]
+    result = build("--bundle", "missing", expect_ok=False)
+    assert "no bundle named missing" in result.stderr and "available: demo, other" in result.stderr
+
+
+def test_sample_bundles_build_strictly(tmp_path):
+    reports = run_build(Path(__file__).parent.parent / "bundles", tmp_path).reports
+    assert {(r.bundle, r.articles >= 4) for r in reports} == {
+        ("ms-research", True),
+        ("caregiving", True),
+    }

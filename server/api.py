@@ -21,7 +21,7 @@ from .api_schemas import (
     ManifestSchema,
 )
 from .errors import ApiError, error_response
-from .store import ENCODINGS, OBJECT_NAME
+from .store import ENCODINGS, OBJECT_NAME, object_names
 
 
 class QueryParser(FlaskParser):
@@ -122,12 +122,7 @@ class Pack(MethodView):
         version = published.current_version(bundle, locale)
         head = published.manifest_bytes(bundle, locale, version)
         store = published.store()
-        names = [
-            e["object"]
-            for e in published.manifest(bundle, locale, version)["articles"]
-            + published.manifest(bundle, locale, version)["about"]
-            if e["object"]
-        ]
+        names = object_names(published.manifest(bundle, locale, version))
 
         def lines():
             yield head + b"\n"

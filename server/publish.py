@@ -33,7 +33,7 @@ import brotli
 
 from .errors import PublishFailed
 from .pack import ContentObject, Pack, canonical_json
-from .store import ENCODINGS, Store, diff_manifests, manifest_objects
+from .store import ENCODINGS, Store, diff_manifests, object_names
 
 TEMP_PREFIX = ".tmp-"
 
@@ -146,7 +146,7 @@ def prune(store: Store, retain: dict[str, int]) -> None:
                 if keep is not None and version <= current - keep:
                     store.manifest_path(bundle, locale, version).unlink()
                 else:
-                    referenced |= manifest_objects(store.manifest(bundle, locale, version))
+                    referenced |= set(object_names(store.manifest(bundle, locale, version)))
     for path in store.objects_dir.glob("*/*"):
         if path.name.split(".")[0] not in referenced:
             path.unlink(missing_ok=True)

@@ -60,10 +60,10 @@ class Store:
         return sorted(int(p.stem) for p in folder.glob("*.json") if p.stem.isdigit())
 
 
-def manifest_objects(manifest: dict) -> set[str]:
-    """Names of every object a manifest refers to."""
+def object_names(manifest: dict) -> list[str]:
+    """Every object a manifest names, in manifest order: articles, then about pages."""
     entries = manifest["articles"] + manifest["about"]
-    return {entry["object"] for entry in entries if entry["object"]}
+    return [entry["object"] for entry in entries if entry["object"]]
 
 
 def diff_manifests(old: dict, new: dict) -> dict:
@@ -71,8 +71,8 @@ def diff_manifests(old: dict, new: dict) -> dict:
     before = {entry["id"]: entry for entry in old["articles"]}
     after = {entry["id"]: entry for entry in new["articles"]}
     about_before = {entry["id"]: entry for entry in old["about"]}
-    have = manifest_objects(old)
-    needed = manifest_objects(new) - have
+    have = set(object_names(old))
+    needed = set(object_names(new)) - have
     return {
         "bundle": new["bundle"],
         "locale": new["locale"],

@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
 from server import create_app
 
@@ -104,11 +105,21 @@ def bundles_dir(tmp_path):
     return root
 
 
+class BufferedClient(FlaskClient):
+    """Reads every body completely, closing the files send_file opened."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(tmp_path, bundles_dir):
-    return create_app(
+    app = create_app(
         {"TESTING": True, "BUNDLES_DIR": str(bundles_dir), "DATA_DIR": str(tmp_path / "data")}
     )
+    app.test_client_class = BufferedClient
+    return app
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import api, caching, cli, errors, web
+from . import api, caching, cli, errors, i18n_cli, web
 from .settings import load_settings
 
 
@@ -22,4 +22,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     api.init_app(app)
     web.init_app(app)
     cli.init_app(app)
+    i18n_cli.init_app(app)
     return app

@@ -6,21 +6,27 @@ into ``/api/openapi.json``. Errors all leave through ``errors.error_response``.
 
 from __future__ import annotations
 
+import re
+
 from flask import Response, current_app, request, send_file, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 from webargs.flaskparser import FlaskParser
 
-from . import published
+from . import i18n, published
 from .api_schemas import (
     BundleSummarySchema,
     ChangesQuerySchema,
     ChangesSchema,
     ErrorSchema,
     HealthSchema,
+    LocaleSchema,
     ManifestSchema,
+    UiCatalogSchema,
 )
 from .errors import ApiError, error_response
+from .i18n import _
+from .published import LOCALE_PATTERN
 from .store import ENCODINGS, OBJECT_NAME, object_names
 
 
@@ -31,7 +37,11 @@ class QueryParser(FlaskParser):
         field, messages = next(
             iter(error.normalized_messages().get("query", {}).items()), ("request", ["is invalid"])
         )
-        raise ApiError(400, "invalid_parameter", f"Parameter '{field}': {' '.join(messages)}")
+        raise ApiError(
+            400,
+            "invalid_parameter",
+            _("Parameter '{name}' is not valid: {problem}", name=field, problem=" ".join(messages)),
+        )
 
 
 class SatchelBlueprint(Blueprint):
@@ -76,6 +86,30 @@ class Bundles(MethodView):
     def get(self):
         """Every published bundle, its locales and current versions."""
         return published.bundle_list()
+
+
+@blp.route("/locales")
+class Locales(MethodView):
+    @blp.response(200, LocaleSchema(many=True))
+    def get(self):
+        """Every locale: names, direction, and each bundle's version and coverage in it."""
+        return published.locale_list()
+
+
+@blp.route("/locales/<locale>/messages")
+class UiCatalog(MethodView):
+    @blp.response(200, UiCatalogSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No interface catalog")
+    def get(self, locale):
+        """The interface strings of a locale, compiled from its PO catalog."""
+        catalog = i18n.ui_catalog(locale) if re.fullmatch(LOCALE_PATTERN, locale) else None
+        if catalog is None:
+            raise ApiError(
+                404,
+                "locale_not_found",
+                _("There is no interface translation for '{locale}'.", locale=locale),
+            )
+        return catalog
 
 
 @blp.route("/bundles/<bundle>/<locale>")
@@ -150,7 +184,7 @@ class ContentObject(MethodView):
             raise ApiError(
                 400,
                 "invalid_object_name",
-                "Object names are 64 lowercase hexadecimal characters (a sha256).",
+                _("Object names are 64 lowercase hexadecimal characters (a sha256)."),
             )
         store = published.store()
         for encoding in [e for e in ENCODINGS if request.accept_encodings[e]] + [None]:
@@ -158,7 +192,7 @@ class ContentObject(MethodView):
             if path.is_file():
                 break
         else:
-            raise ApiError(404, "object_not_found", f"There is no object {name}.")
+            raise ApiError(404, "object_not_found", _("There is no object {name}.", name=name))
         response = send_file(
             path,
             mimetype="application/json",

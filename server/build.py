@@ -1,4 +1,4 @@
-"""The build, as named stages: load → validate → render → pack → publish.
+"""The build, as named stages: load → validate → render → translate → pack → publish.
 
 ``build()`` runs them in order for the chosen bundles. Every bundle is loaded and
 validated before anything is written, so one bad file anywhere publishes
@@ -7,17 +7,20 @@ nothing and reports every problem at once.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from .catalogs import UI_DOMAIN, catalog_locales, catalog_path, compile_ui, read_catalog
 from .errors import SatchelError, SourceInvalid
 from .pack import pack_bundle
 from .publish import PublishReport, publish
 from .render import render_bundle
 from .source import discover_bundles, load_bundle
 from .store import Store
+from .translate import load_catalogs, translate_bundle
 from .validate import ValidBundle, validate_bundle
 
 
@@ -41,6 +44,18 @@ def load_and_validate(bundles_dir: Path, bundle_ids, strict: bool, today: date |
     return valid, problems
 
 
+def compile_ui_catalogs(translations: Path) -> dict[str, bytes]:
+    """Every interface catalog as the JSON the app and the API read."""
+    return {
+        locale: json.dumps(
+            compile_ui(read_catalog(catalog_path(translations, locale, UI_DOMAIN)), locale),
+            ensure_ascii=False,
+            sort_keys=True,
+        ).encode()
+        for locale in catalog_locales(translations, UI_DOMAIN)
+    }
+
+
 def build(
     bundles_dir: Path,
     data_dir: Path,
@@ -49,10 +64,12 @@ def build(
     progress: Callable[[int], Callable[[], None]] | None = None,
     today: date | None = None,
     now: datetime | None = None,
+    translations_dir: Path | None = None,
 ) -> BuildResult:
     """Build and publish ``bundle_ids`` (default: every bundle in ``bundles_dir``).
 
     ``progress(total)`` may return a callback that is called once per summary.
+    Catalogs come from ``translations_dir`` (none: the source locale only).
     """
     available = discover_bundles(bundles_dir)
     chosen = bundle_ids or available
@@ -64,6 +81,13 @@ def build(
         )
     valid, warnings = load_and_validate(bundles_dir, chosen, strict, today)
     tick = progress(sum(len(b.summaries) for b in valid)) if progress else (lambda: None)
-    packs = {b.config["id"]: [pack_bundle(render_bundle(b, tick))] for b in valid}
+    packs = {}
+    for bundle in valid:
+        rendered = render_bundle(bundle, tick)
+        catalogs = load_catalogs(translations_dir, rendered) if translations_dir else {}
+        packs[bundle.config["id"]] = [
+            pack_bundle(localised) for localised in translate_bundle(rendered, catalogs)
+        ]
     retain = {b.config["id"]: b.config["retain_versions"] for b in valid}
-    return BuildResult(publish(Store(data_dir), packs, retain, now), warnings)
+    ui = compile_ui_catalogs(translations_dir) if translations_dir else {}
+    return BuildResult(publish(Store(data_dir), packs, retain, now, ui), warnings)

@@ -55,6 +55,7 @@ def build_command(bundle_ids, strict):
                 list(bundle_ids),
                 strict=strict,
                 progress=progress,
+                translations_dir=Path(config["TRANSLATIONS_DIR"]),
             )
         except SatchelError as exc:
             raise click.ClickException(str(exc)) from exc

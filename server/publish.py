@@ -199,11 +199,15 @@ def publish(
     packs_by_bundle: dict[str, list[Pack]],
     retain: dict[str, int],
     now: datetime | None = None,
+    ui: dict[str, bytes] | None = None,
 ) -> list[PublishReport]:
+    """Publish bundles, and the interface catalogs (``ui``: locale → JSON) beside them."""
     now = now or datetime.now(UTC)
     try:
         with build_lock(store):
             remove_leftovers(store)
+            for locale, data in (ui or {}).items():
+                write_atomically(store.ui_path(locale), data)
             reports = [
                 report
                 for packs in packs_by_bundle.values()

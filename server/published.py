@@ -13,8 +13,11 @@ import re
 
 from flask import current_app
 
+from . import i18n
 from .caching import cache
+from .catalogs import parse_locale
 from .errors import ApiError
+from .i18n import _
 from .schemas import SLUG_PATTERN
 from .store import Store, diff_manifests
 
@@ -42,13 +45,19 @@ def current_version(bundle: str, locale: str) -> int:
     # Checked before touching the disk: nothing outside the data folder is ever read.
     versions = store().current(bundle) if re.fullmatch(SLUG_PATTERN, bundle) else {}
     if not versions:
-        raise ApiError(404, "bundle_not_found", f"There is no bundle called '{bundle}'.")
+        raise ApiError(
+            404, "bundle_not_found", _("There is no bundle called '{bundle}'.", bundle=bundle)
+        )
     if not re.fullmatch(LOCALE_PATTERN, locale) or locale not in versions:
         raise ApiError(
             404,
             "locale_not_found",
-            f"Bundle '{bundle}' is not published in '{locale}'. "
-            f"Available: {', '.join(sorted(versions))}.",
+            _(
+                "Bundle '{bundle}' is not published in '{locale}'. Available: {available}.",
+                bundle=bundle,
+                locale=locale,
+                available=", ".join(sorted(versions)),
+            ),
         )
     return versions[locale]
 
@@ -83,6 +92,28 @@ def bundle_list() -> list[dict]:
     return listing
 
 
+def locale_list() -> list[dict]:
+    """Every locale with an interface catalog or a published bundle."""
+    by_locale: dict[str, dict] = {code: {} for code in i18n.ui_locales()}
+    for bundle, versions in {b: store().current(b) for b in store().bundles()}.items():
+        for locale, version in versions.items():
+            coverage = manifest(bundle, locale, version).get("coverage", 1.0)
+            by_locale.setdefault(locale, {})[bundle] = {"version": version, "coverage": coverage}
+    listing = []
+    for code, bundles in sorted(by_locale.items()):
+        locale = parse_locale(code)
+        listing.append(
+            {
+                "code": code,
+                "name": locale.english_name,
+                "native_name": locale.display_name,
+                "direction": locale.text_direction,
+                "bundles": bundles,
+            }
+        )
+    return listing
+
+
 def changes_since(bundle: str, locale: str, since: int) -> dict:
     current = current_version(bundle, locale)
     retained = set(store().versions(bundle, locale))
@@ -91,8 +122,14 @@ def changes_since(bundle: str, locale: str, since: int) -> dict:
         raise ApiError(
             410,
             "version_expired",
-            f"Version {since} of '{bundle}' ({locale}) is not available for "
-            f"updates; versions {oldest} to {current} are. Download the bundle "
-            "again.",
+            _(
+                "Version {since} of '{bundle}' ({locale}) is not available for updates; "
+                "versions {oldest} to {current} are. Download the bundle again.",
+                since=since,
+                bundle=bundle,
+                locale=locale,
+                oldest=oldest,
+                current=current,
+            ),
         )
     return diff_manifests(manifest(bundle, locale, since), manifest(bundle, locale, current))

@@ -108,6 +108,11 @@ class BundleSchema(StrictSchema):
         validate=validate.Range(min=1, error="must be 1 or more"),
     )
     about = fields.List(fields.Nested(AboutEntrySchema), load_default=list)
+    drug_names = fields.List(
+        fields.String(validate=validate.Length(min=2)),
+        load_default=list,
+        metadata={"description": "Names a translation must keep as written"},
+    )
 
     @validates("source_locale")
     def known_locale(self, value, **kwargs):

@@ -37,6 +37,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Folder holding the source bundles (one sub-folder per bundle).",
     ),
     Setting(
+        "TRANSLATIONS_DIR",
+        str(PROJECT_ROOT / "translations"),
+        "Folder holding the gettext catalogs (templates and <locale>/LC_MESSAGES/*.po).",
+    ),
+    Setting(
         "DATA_DIR",
         "",
         "Folder the build publishes to and the server reads from. Empty means "

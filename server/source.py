@@ -38,6 +38,7 @@ class Section:
     heading: str
     line: int
     markdown: str
+    start_line: int = 0  # file line of the first line of ``markdown``
 
 
 @dataclass
@@ -156,7 +157,9 @@ def split_sections(source: SourceFile, problems: list[Problem]) -> None:
 
     def close() -> None:
         if current is not None:
+            leading = next((i for i, text in enumerate(chunks) if text.strip()), 0)
             current.markdown = "\n".join(chunks).strip()
+            current.start_line = current.line + 1 + leading
             source.sections.append(current)
 
     for index, text in enumerate(source.body.splitlines()):

@@ -7,6 +7,7 @@ Layout under the data folder (``instance/`` by default)::
     objects/ab/ab12…ef.br
     bundles/<bundle>/current.json       {"locales": {"en": 3, "es": 2}}
     bundles/<bundle>/<locale>/<n>.json  the manifest of version n (immutable)
+    ui/<locale>.json                    the compiled interface catalog of a locale
 
 ``current.json`` is the only file ever replaced, by an atomic rename, so a
 reader that follows it sees one complete version: everything it names was
@@ -37,6 +38,12 @@ class Store:
 
     def manifest_path(self, bundle: str, locale: str, version: int) -> Path:
         return self.bundles_dir / bundle / locale / f"{version}.json"
+
+    def ui_path(self, locale: str) -> Path:
+        return self.root / "ui" / f"{locale}.json"
+
+    def ui_locales(self) -> list[str]:
+        return sorted(p.stem for p in (self.root / "ui").glob("*.json"))
 
     def bundles(self) -> list[str]:
         return sorted(p.parent.name for p in self.bundles_dir.glob("*/current.json"))

@@ -6,7 +6,7 @@ PYTHON := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install build serve test lint chromium clean
+.PHONY: install build serve test lint system-packages clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -22,14 +22,17 @@ build: install
 serve: build
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-# Browser tests drive Debian's Chromium; Playwright's own download is never used.
-chromium:
-	test -x /usr/bin/chromium || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
+# Browser tests drive Debian's Chromium (Playwright's own download is never used);
+# msgfmt (gettext) proves our PO files are valid for translators' tools.
+SYSTEM_PACKAGES := chromium gettext
+system-packages:
+	test -x /usr/bin/chromium && command -v msgfmt >/dev/null || \
+	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y $(SYSTEM_PACKAGES); }
 
 lint: install
 	$(VENV)/bin/ruff check server tests
 
-test: install chromium lint
+test: install system-packages lint
 	$(PYTHON) -m pytest
 
 clean:

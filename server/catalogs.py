@@ -24,6 +24,8 @@ reader sees the fallback chain's text instead (``pt-BR`` → ``pt`` → source).
 
 from __future__ import annotations
 
+import difflib
+import functools
 import gettext
 import re
 import unicodedata
@@ -36,7 +38,7 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import normalize, read_po, unescape, write_po
 
 from .errors import SatchelError
 
@@ -62,25 +64,39 @@ class CatalogError(SatchelError):
     """A catalog or locale problem the translator or maintainer can fix."""
 
 
-def parse_locale(code: str) -> Locale:
-    """A Babel Locale for ``pt-BR``/``pt_BR``; unknown codes list close matches."""
+def try_locale(code: str) -> Locale | None:
+    """The Babel Locale for ``pt-BR`` or ``pt_BR``; None if Babel has no such locale."""
     try:
         return Locale.parse(code.replace("-", "_"))
     except (ValueError, UnknownLocaleError, TypeError):
-        import difflib
+        return None
 
-        from babel.localedata import locale_identifiers
 
-        wanted = code.replace("-", "_").lower()
-        known = {ident.lower(): ident for ident in locale_identifiers()}
-        by_name = {Locale.parse(i).english_name.lower(): i for i in known.values() if "_" not in i}
-        close = (
-            [by_name[wanted]]
-            if wanted in by_name
-            else [known[c] for c in difflib.get_close_matches(wanted, list(known), n=5, cutoff=0.5)]
-        )
-        hint = f" Did you mean: {', '.join(c.replace('_', '-') for c in close)}?" if close else ""
-        raise CatalogError(f"'{code}' is not a locale Babel knows.{hint}") from None
+@functools.cache
+def _locale_index() -> tuple[dict[str, str], dict[str, str]]:
+    from babel.localedata import locale_identifiers
+
+    known = {ident.lower(): ident for ident in locale_identifiers()}
+    names = {
+        (Locale.parse(i).english_name or "").lower(): i for i in known.values() if "_" not in i
+    }
+    return known, names
+
+
+def parse_locale(code: str) -> Locale:
+    """Like ``try_locale``, but an unknown code is an error that lists close matches."""
+    locale = try_locale(code)
+    if locale is not None:
+        return locale
+    known, names = _locale_index()
+    wanted = code.replace("-", "_").lower()
+    close = (
+        [names[wanted]]
+        if wanted in names
+        else [known[c] for c in difflib.get_close_matches(wanted, list(known), n=5, cutoff=0.5)]
+    )
+    hint = f" Did you mean: {', '.join(c.replace('_', '-') for c in close)}?" if close else ""
+    raise CatalogError(f"'{code}' is not a locale Babel knows.{hint}")
 
 
 def bcp47(locale: Locale | str) -> str:
@@ -104,15 +120,51 @@ def catalog_locales(translations: Path, domain: str) -> list[str]:
     return sorted(bcp47(p.parts[-3]) for p in translations.glob(f"*/LC_MESSAGES/{domain}.po"))
 
 
+PREVIOUS_MSGID = re.compile(
+    r'^#\| msgid ("(?:[^"\\]|\\.)*")\n((?:#\| "(?:[^"\\]|\\.)*"\n)*)'
+    r'(?:#.*\n)*msgctxt ("(?:[^"\\]|\\.)*")',
+    re.M,
+)
+
+
 def read_catalog(path: Path, locale: str | None = None) -> Catalog:
+    """Read a PO file, keeping the ``#| msgid`` of fuzzy entries (Babel drops it)."""
     with path.open("rb") as handle:
-        return read_po(handle, locale=locale, abort_invalid=False)
+        catalog = read_po(handle, locale=locale, abort_invalid=False)
+    text = path.read_text(encoding="utf-8")
+    previous = {
+        unescape(context): "".join(
+            unescape(part) for part in [first, *re.findall(r'"(?:[^"\\]|\\.)*"', more)]
+        )
+        for first, more, context in PREVIOUS_MSGID.findall(text)
+    }
+    for message in catalog:
+        if message.context in previous:
+            message.previous_id = [previous[message.context]]
+    return catalog
+
+
+PO_WIDTH = 78
 
 
 def _po_bytes(catalog: Catalog) -> bytes:
+    """The catalog as PO text, with ``#| msgid`` written the way msgmerge does.
+
+    (Babel folds a long previous msgid into broken comment lines, so it is
+    written here: one ``#|`` line per string line, before the entry's keywords.)
+    """
     buffer = BytesIO()
-    write_po(buffer, catalog, width=78, include_previous=True, sort_output=False)
-    return buffer.getvalue()
+    write_po(buffer, catalog, width=PO_WIDTH, include_previous=False, sort_output=False)
+    blocks = buffer.getvalue().decode("utf-8").split("\n\n")
+    for index, message in enumerate(list(catalog)[1:], start=1):
+        if message.previous_id and index < len(blocks):
+            lines = blocks[index].split("\n")
+            keyword = next(
+                i for i, line in enumerate(lines) if line.startswith(("msgctxt", "msgid"))
+            )
+            previous = "#| msgid " + normalize(message.previous_id[0], prefix="#| ", width=PO_WIDTH)
+            blocks[index] = "\n".join([*lines[:keyword], previous, *lines[keyword:]])
+    return "\n\n".join(blocks).encode("utf-8")
 
 
 DATE_HEADER = re.compile(rb'^"(?:POT-Creation-Date|PO-Revision-Date): .*\\n"\n', re.M)

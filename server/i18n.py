@@ -2,8 +2,10 @@
 catalogs, and translated API messages.
 
 Negotiation: ``?lang=`` wins over ``Accept-Language``; Werkzeug parses the
-header (q-values honoured) and its ``best_match`` falls back from a region to
-its language (``pt-PT`` → ``pt-BR`` or ``pt``); anything else gets the default.
+header and orders it by q-value; each tag is matched exactly, else by its
+language (``pt-PT`` → ``pt`` or ``pt-BR``); nothing usable gets the default.
+(Werkzeug's own ``best_match`` prefers any exact match, so ``es-ES,en;q=0.5``
+would get English.)
 """
 
 from __future__ import annotations
@@ -11,10 +13,9 @@ from __future__ import annotations
 import json
 
 from flask import current_app, g, has_request_context, request
-from werkzeug.datastructures import LanguageAccept
 
 from .caching import cache
-from .catalogs import UI_SOURCE_LOCALE, compile_ui
+from .catalogs import UI_SOURCE_LOCALE, compile_ui, try_locale
 from .store import Store
 
 
@@ -45,15 +46,31 @@ def ui_locales() -> list[str]:
     return sorted({UI_SOURCE_LOCALE, *store().ui_locales()})
 
 
+def match_locale(wanted: str, choices: list[str]) -> str | None:
+    """The choice for one requested tag: exact, else the same language (shortest tag)."""
+    if wanted == "*":
+        return choices[0]
+    locale = try_locale(wanted)
+    if locale is None:
+        return None
+    by_tag = {str(try_locale(choice)): choice for choice in choices}
+    if str(locale) in by_tag:
+        return by_tag[str(locale)]
+    same = [choice for tag, choice in by_tag.items() if tag.split("_")[0] == locale.language]
+    return min(same, key=len) if same else None
+
+
 def negotiate(available: list[str], default: str = UI_SOURCE_LOCALE) -> str:
-    """The best of ``available`` for this request (``?lang=``, then Accept-Language)."""
+    """The best of ``available`` for this request: ``?lang=``, then Accept-Language
+    in quality order (Werkzeug parses it), each matched exactly or by language."""
     choices = [default] + [code for code in available if code != default]
-    requested = request.args.get("lang")
-    if requested:
-        match = LanguageAccept([(requested, 1)]).best_match(choices)
+    requested = [request.args["lang"]] if request.args.get("lang") else []
+    requested += [value for value, quality in request.accept_languages if quality > 0]
+    for wanted in requested:
+        match = match_locale(wanted, choices)
         if match:
             return match
-    return request.accept_languages.best_match(choices, default=default)
+    return default
 
 
 def request_locale() -> str:

@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from .build import load_and_validate
 from .catalogs import (
     UI_DOMAIN,
+    UI_SOURCE_LOCALE,
     CatalogError,
     ContentCatalog,
     bcp47,
@@ -21,6 +22,7 @@ from .catalogs import (
     merge_content,
     merge_ui,
     parse_locale,
+    plural_form_problems,
     read_catalog,
     template_path,
     translation_problems,
@@ -187,21 +189,25 @@ def status_command(locales, bundle_ids):
 
 
 def ui_problems(path: Path, locale: str):
+    """``(line, msgid, problem)`` for every translated interface string that is unsafe."""
     for message in read_catalog(path, locale=str(parse_locale(locale))):
-        if not message.id or not message.string or message.fuzzy:
+        if not message.id or message.fuzzy:
             continue
-        pairs = (
-            zip(message.id[1:] * len(message.string), message.string, strict=False)
-            if message.pluralizable
-            else [(message.id, message.string)]
-        )
-        for source, translation in pairs:
-            for problem in translation_problems(source, translation, "en", locale):
-                yield (
-                    message.lineno,
-                    message.id if isinstance(message.id, str) else message.id[0],
-                    problem,
-                )
+        if message.pluralizable:
+            problems = [
+                p
+                for form in message.string
+                if form
+                for p in plural_form_problems(message.id[1], form)
+            ]
+            msgid = message.id[0]
+        elif message.string:
+            problems = translation_problems(message.id, message.string, UI_SOURCE_LOCALE, locale)
+            msgid = message.id
+        else:
+            continue
+        for problem in problems:
+            yield message.lineno, msgid, problem
 
 
 @i18n_cli.command("check")

@@ -62,6 +62,7 @@ def article_document(summary: LocalisedSummary, locale: str, summaries: dict) ->
         "kind": "summary",
         "id": data["id"],
         "lang": locale,
+        "dir": direction(locale),
         "title": data["title"],
         "teaser": data["teaser"],
         "published": data["published"],

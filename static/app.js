@@ -1,15 +1,20 @@
 // Satchel's minimal reader: lists bundles and opens articles from the JSON API.
 // Routes live in the URL hash (#/bundle/locale[/article]) so every view has a link.
 
+import { _, ngettext, setLocale } from "./i18n.js";
+
 const main = document.getElementById("main");
 const status = document.getElementById("status");
 
-const SECTION_TITLES = {
-  takeaway: "Key takeaway",
-  findings: "What they found",
-  who_should_care: "Who should care and why",
-  considerations: "Important considerations",
-};
+function sectionTitle(id) {
+  const titles = {
+    takeaway: _("Key takeaway"),
+    findings: _("What they found"),
+    who_should_care: _("Who should care and why"),
+    considerations: _("Important considerations"),
+  };
+  return titles[id] || id;
+}
 
 async function getJSON(url) {
   const response = await fetch(url);
@@ -66,6 +71,7 @@ async function showBundle(bundleId, locale) {
     el("li", {}, el("a", { href: `#/${bundleId}/${locale}/about/${page.id}` }, page.title)));
   show(manifest.title,
     el("h1", {}, manifest.title), el("p", {}, manifest.description),
+    el("p", { class: "meta" }, ngettext("{count} article", "{count} articles", articles.length)),
     el("ul", { class: "cards" }, ...items),
     el("h2", {}, "About this research"), el("ul", {}, ...about));
 }
@@ -78,7 +84,7 @@ async function showArticle(bundleId, locale, articleId) {
   const base = `#/${bundleId}/${locale}`;
   const sections = article.sections.map((section) =>
     el("section", { class: section.id.replace(/_/g, "-"), "aria-labelledby": `h-${section.id}` },
-      el("h2", { id: `h-${section.id}` }, SECTION_TITLES[section.id] || section.id),
+      el("h2", { id: `h-${section.id}` }, sectionTitle(section.id)),
       sanitisedHtml(section.html)));
   const related = article.related.map((item) =>
     el("li", { class: "card" },
@@ -92,8 +98,8 @@ async function showArticle(bundleId, locale, articleId) {
     el("h1", {}, article.title),
     el("p", { class: "meta" }, `Published ${formatDate(article.published, locale)}`),
     el("ul", { class: "ratings" },
-      el("li", {}, `Credibility: ${article.ratings.credibility} out of 5`),
-      el("li", {}, `Interest: ${article.ratings.interest} out of 5`),
+      el("li", {}, _("Credibility: {rating} out of 5", { rating: article.ratings.credibility })),
+      el("li", {}, _("Interest: {rating} out of 5", { rating: article.ratings.interest })),
       howWeRate ? el("li", {}, el("a", { href: `${base}/about/${howWeRate.id}` }, "How we rate studies")) : null),
     el("div", { class: "source" },
       el("p", {}, "Source study: ", el("a", { href: article.source.url, rel: "noopener noreferrer" }, article.source.title)),
@@ -128,4 +134,4 @@ async function route() {
 }
 
 window.addEventListener("hashchange", route);
-route();
+setLocale(navigator.language).finally(route);

@@ -27,6 +27,7 @@ from .api_schemas import (
 from .errors import ApiError, error_response
 from .i18n import _
 from .published import LOCALE_PATTERN
+from .schemas import SLUG_MAX, SLUG_PATTERN
 from .store import ENCODINGS, OBJECT_NAME, object_names
 
 
@@ -64,6 +65,25 @@ blp = SatchelBlueprint(
 )
 
 
+def path_parameter(name: str, description: str, **schema) -> dict:
+    return {
+        "in": "path",
+        "name": name,
+        "required": True,
+        "description": description,
+        "schema": {"type": "string", **schema},
+    }
+
+
+BUNDLE_PARAMETER = path_parameter("bundle", "A bundle id", pattern=SLUG_PATTERN, maxLength=SLUG_MAX)
+LOCALE_PARAMETER = path_parameter(
+    "locale", "A BCP 47 locale such as en or pt-BR", pattern=f"^{LOCALE_PATTERN}$"
+)
+OBJECT_PARAMETER = path_parameter(
+    "name", "The sha256 of the object's bytes", pattern="^[0-9a-f]{64}$"
+)
+
+
 def manifest_response(data: bytes) -> Response:
     """Manifest bytes as stored, with a strong ETag; devices revalidate every time."""
     response = Response(data, mimetype="application/json")
@@ -96,7 +116,7 @@ class Locales(MethodView):
         return published.locale_list()
 
 
-@blp.route("/locales/<locale>/messages")
+@blp.route("/locales/<locale>/messages", parameters=[LOCALE_PARAMETER])
 class UiCatalog(MethodView):
     @blp.response(200, UiCatalogSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No interface catalog")
@@ -112,7 +132,7 @@ class UiCatalog(MethodView):
         return catalog
 
 
-@blp.route("/bundles/<bundle>/<locale>")
+@blp.route("/bundles/<bundle>/<locale>", parameters=[BUNDLE_PARAMETER, LOCALE_PARAMETER])
 class Manifest(MethodView):
     @blp.response(200, ManifestSchema, description="The current manifest. Honours If-None-Match.")
     @blp.alt_response(304, description="Not modified")
@@ -123,7 +143,7 @@ class Manifest(MethodView):
         return manifest_response(published.manifest_bytes(bundle, locale, version))
 
 
-@blp.route("/bundles/<bundle>/<locale>/changes")
+@blp.route("/bundles/<bundle>/<locale>/changes", parameters=[BUNDLE_PARAMETER, LOCALE_PARAMETER])
 class Changes(MethodView):
     @blp.arguments(ChangesQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, ChangesSchema)
@@ -138,7 +158,7 @@ class Changes(MethodView):
         return published.changes_since(bundle, locale, since)
 
 
-@blp.route("/bundles/<bundle>/<locale>/pack")
+@blp.route("/bundles/<bundle>/<locale>/pack", parameters=[BUNDLE_PARAMETER, LOCALE_PARAMETER])
 class Pack(MethodView):
     @blp.response(
         200,
@@ -169,7 +189,7 @@ class Pack(MethodView):
         return response
 
 
-@blp.route("/objects/<name>")
+@blp.route("/objects/<name>", parameters=[OBJECT_PARAMETER])
 class ContentObject(MethodView):
     @blp.response(
         200,

@@ -18,7 +18,7 @@ from .errors import SatchelError, SourceInvalid
 from .pack import pack_bundle
 from .publish import PublishReport, publish
 from .render import render_bundle
-from .source import discover_bundles, load_bundle
+from .source import DEFAULT_LIMITS, Limits, discover_bundles, load_bundle
 from .store import Store
 from .translate import load_catalogs, translate_bundle
 from .validate import ValidBundle, validate_bundle
@@ -30,11 +30,13 @@ class BuildResult:
     warnings: list
 
 
-def load_and_validate(bundles_dir: Path, bundle_ids, strict: bool, today: date | None):
+def load_and_validate(
+    bundles_dir: Path, bundle_ids, strict: bool, today: date | None, limits: Limits = DEFAULT_LIMITS
+):
     valid: list[ValidBundle] = []
     problems = []
     for bundle_id in bundle_ids:
-        bundle, found = validate_bundle(load_bundle(bundles_dir / bundle_id), today)
+        bundle, found = validate_bundle(load_bundle(bundles_dir / bundle_id, limits), today)
         problems += found
         if bundle:
             valid.append(bundle)
@@ -65,11 +67,14 @@ def build(
     today: date | None = None,
     now: datetime | None = None,
     translations_dir: Path | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    prune_grace: float = 0,
 ) -> BuildResult:
     """Build and publish ``bundle_ids`` (default: every bundle in ``bundles_dir``).
 
     ``progress(total)`` may return a callback that is called once per summary.
     Catalogs come from ``translations_dir`` (none: the source locale only).
+    ``prune_grace``: seconds a replaced version outlives its retention.
     """
     available = discover_bundles(bundles_dir)
     chosen = bundle_ids or available
@@ -79,7 +84,7 @@ def build(
             f"no bundle named {', '.join(unknown)} in {bundles_dir}; "
             f"available: {', '.join(available) or 'none'}"
         )
-    valid, warnings = load_and_validate(bundles_dir, chosen, strict, today)
+    valid, warnings = load_and_validate(bundles_dir, chosen, strict, today, limits)
     tick = progress(sum(len(b.summaries) for b in valid)) if progress else (lambda: None)
     packs = {}
     for bundle in valid:
@@ -90,4 +95,5 @@ def build(
         ]
     retain = {b.config["id"]: b.config["retain_versions"] for b in valid}
     ui = compile_ui_catalogs(translations_dir) if translations_dir else {}
-    return BuildResult(publish(Store(data_dir), packs, retain, now, ui), warnings)
+    reports = publish(Store(data_dir), packs, retain, now, ui, prune_grace)
+    return BuildResult(reports, warnings)

@@ -18,10 +18,14 @@ from .caching import cache
 from .catalogs import parse_locale
 from .errors import ApiError
 from .i18n import _
-from .schemas import SLUG_PATTERN
+from .schemas import SLUG_MAX, SLUG_PATTERN
 from .store import Store, diff_manifests
 
-LOCALE_PATTERN = r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*"
+LOCALE_PATTERN = r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}"
+
+
+def is_slug(value: str) -> bool:
+    return len(value) <= SLUG_MAX and re.fullmatch(SLUG_PATTERN, value) is not None
 
 
 def store() -> Store:
@@ -43,7 +47,7 @@ def manifest(bundle: str, locale: str, version: int) -> dict:
 
 def current_version(bundle: str, locale: str) -> int:
     # Checked before touching the disk: nothing outside the data folder is ever read.
-    versions = store().current(bundle) if re.fullmatch(SLUG_PATTERN, bundle) else {}
+    versions = store().current(bundle) if is_slug(bundle) else {}
     if not versions:
         raise ApiError(
             404, "bundle_not_found", _("There is no bundle called '{bundle}'.", bundle=bundle)

@@ -16,10 +16,14 @@ from marshmallow import (
 )
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-SLUG = validate.Regexp(
-    SLUG_PATTERN,
-    error="'{input}' is not a slug; use lowercase letters, digits and single hyphens, "
-    "e.g. 'vitamin-d'",
+SLUG_MAX = 100
+SLUG = validate.And(
+    validate.Regexp(
+        SLUG_PATTERN,
+        error="'{input}' is not a slug; use lowercase letters, digits and single hyphens, "
+        "e.g. 'vitamin-d'",
+    ),
+    validate.Length(max=SLUG_MAX, error=f"is longer than {SLUG_MAX} characters"),
 )
 SECTION_IDS = ("takeaway", "findings", "who_should_care", "considerations")
 STATUSES = ("published", "withdrawn")

@@ -65,6 +65,27 @@ SETTINGS: tuple[Setting, ...] = (
         "publish is visible at once whatever this is.",
     ),
     Setting(
+        "REQUEST_MAX_BYTES",
+        16384,
+        "Largest request body accepted, in bytes; larger requests get 413.",
+    ),
+    Setting(
+        "SOURCE_FILE_MAX_BYTES",
+        1048576,
+        "Largest source file (summary, page, catalog) the build reads, in bytes.",
+    ),
+    Setting(
+        "BUNDLE_MAX_FILES",
+        100000,
+        "Most summary files one bundle may hold.",
+    ),
+    Setting(
+        "PRUNE_GRACE_SECONDS",
+        3600,
+        "A version past retain_versions is deleted only this long after it was "
+        "replaced, so a device mid-download can still fetch its objects.",
+    ),
+    Setting(
         "OBJECT_MAX_AGE",
         31536000,
         "Cache-Control max-age, in seconds, sent with immutable content objects.",

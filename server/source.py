@@ -88,9 +88,32 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def read_text(path: Path, problems: list[Problem]) -> str | None:
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what one build reads (settings SOURCE_FILE_MAX_BYTES, BUNDLE_MAX_FILES)."""
+
+    max_file_bytes: int = 1048576
+    max_files: int = 100000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def read_text(path: Path, problems: list[Problem], max_bytes: int = Limits.max_file_bytes):
     display = display_path(path)
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            problems.append(
+                Problem(
+                    display,
+                    0,
+                    "file",
+                    f"is {size:,} bytes; the limit is "
+                    f"{max_bytes:,} (SOURCE_FILE_MAX_BYTES): split it up",
+                )
+            )
+            return None
         raw = path.read_bytes()
     except OSError as exc:
         problems.append(Problem(display, 0, "file", f"cannot be read ({exc.strerror})"))
@@ -197,9 +220,9 @@ def split_sections(source: SourceFile, problems: list[Problem]) -> None:
     close()
 
 
-def load_summary(path: Path, problems: list[Problem]) -> SourceFile | None:
+def load_summary(path: Path, problems: list[Problem], limits: Limits = DEFAULT_LIMITS):
     source = SourceFile(path=path, display=display_path(path))
-    text = read_text(path, problems)
+    text = read_text(path, problems, limits.max_file_bytes)
     if text is None:
         return None
     lines = text.splitlines()
@@ -233,7 +256,7 @@ def load_summary(path: Path, problems: list[Problem]) -> SourceFile | None:
     return source
 
 
-def load_about(root: Path, config: SourceFile, problems: list[Problem]) -> list[AboutPage]:
+def load_about(root: Path, config: SourceFile, problems: list[Problem], limits: Limits):
     pages = []
     entries = config.data.get("about") or []
     if not isinstance(entries, list):
@@ -262,7 +285,7 @@ def load_about(root: Path, config: SourceFile, problems: list[Problem]) -> list[
                 )
             )
             continue
-        text = read_text(path, problems)
+        text = read_text(path, problems, limits.max_file_bytes)
         if text is not None:
             pages.append(
                 AboutPage(
@@ -276,19 +299,29 @@ def load_about(root: Path, config: SourceFile, problems: list[Problem]) -> list[
     return pages
 
 
-def load_bundle(root: Path) -> BundleSource:
+def load_bundle(root: Path, limits: Limits = DEFAULT_LIMITS) -> BundleSource:
     """Read ``bundle.yaml``, the about pages and every ``summaries/*.md`` of one bundle."""
     problems: list[Problem] = []
     config_path = root / "bundle.yaml"
     config = SourceFile(path=config_path, display=display_path(config_path))
-    text = read_text(config_path, problems)
+    text = read_text(config_path, problems, limits.max_file_bytes)
     if text is not None:
         parse_yaml(text, config, offset=0, problems=problems)
-    about = load_about(root, config, problems)
+    about = load_about(root, config, problems, limits)
+    paths = sorted((root / "summaries").glob("*.md"))
+    if len(paths) > limits.max_files:
+        problems.append(
+            Problem(
+                display_path(root / "summaries"),
+                0,
+                "summaries",
+                f"holds {len(paths):,} files; the limit is {limits.max_files:,} "
+                "(BUNDLE_MAX_FILES): split the bundle",
+            )
+        )
+        paths = []
     summaries = [
-        summary
-        for path in sorted((root / "summaries").glob("*.md"))
-        if (summary := load_summary(path, problems)) is not None
+        summary for path in paths if (summary := load_summary(path, problems, limits)) is not None
     ]
     return BundleSource(root.name, root, config, summaries, about, problems)
 

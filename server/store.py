@@ -16,12 +16,17 @@ written (and synced) before the rename. See ``publish`` for the writing side.
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import re
 from pathlib import Path
 
+import brotli
+
 OBJECT_NAME = re.compile(r"^[0-9a-f]{64}$")
 ENCODINGS = {"br": ".br", "gzip": ".gz"}
+DECOMPRESS = {"br": brotli.decompress, "gzip": gzip.decompress}
 
 
 class Store:
@@ -65,6 +70,27 @@ class Store:
         """Every manifest version on disk for this bundle × locale, oldest first."""
         folder = self.bundles_dir / bundle / locale
         return sorted(int(p.stem) for p in folder.glob("*.json") if p.stem.isdigit())
+
+
+def object_problems(store: Store, name: str) -> list[str]:
+    """What is wrong with an object on disk: missing, or bytes not matching its name."""
+    path = store.object_path(name)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return ["missing"]
+    if hashlib.sha256(data).hexdigest() != name:
+        return ["corrupt: its sha256 does not match its name"]
+    problems = []
+    for encoding, decompress in DECOMPRESS.items():
+        try:
+            if decompress(store.object_path(name, encoding).read_bytes()) != data:
+                problems.append(f"corrupt {encoding} copy: it does not decompress to the object")
+        except FileNotFoundError:
+            problems.append(f"{encoding} copy missing")
+        except (OSError, ValueError, brotli.error):
+            problems.append(f"corrupt {encoding} copy: it does not decompress")
+    return problems
 
 
 def object_names(manifest: dict) -> list[str]:

@@ -121,6 +121,7 @@ def app(tmp_path, bundles_dir):
             "BUNDLES_DIR": str(bundles_dir),
             "DATA_DIR": str(tmp_path / "data"),
             "TRANSLATIONS_DIR": str(tmp_path / "translations"),
+            "PRUNE_GRACE_SECONDS": 0,
         }
     )
     app.test_client_class = BufferedClient

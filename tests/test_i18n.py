@@ -387,8 +387,11 @@ def test_catalogs_are_valid_for_gettext_tools(spanish, i18n, bundles_dir, transl
     path.write_text(path.read_text().replace("Half of them did", "Half of them finished"))
     i18n("update")
     for po in [*translations.glob("*/LC_MESSAGES/*.po"), *translations.glob("*.pot")]:
-        result = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(po)],
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            ["msgfmt", "--check", "-o", "/dev/null", str(po)], capture_output=True, text=True
+        )
         assert result.returncode == 0, result.stderr
-    assert '#| msgid "Half of them did the exercise programme."' in \
-        catalog_file(translations).read_text()
+    assert (
+        '#| msgid "Half of them did the exercise programme."'
+        in catalog_file(translations).read_text()
+    )

@@ -18,8 +18,9 @@ import yaml
 from .errors import Problem
 
 
-class _SourceLoader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as text, so the schema alone decides what a date is."""
+class _SourceLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe loader (libyaml's when present: bundles hold thousands of files) that
+    keeps dates as text, so the schema alone decides what a date is."""
 
 
 _SourceLoader.yaml_implicit_resolvers = {
@@ -148,8 +149,12 @@ def _record_lines(node, prefix: str, offset: int, source: SourceFile, problems) 
 def parse_yaml(text: str, source: SourceFile, offset: int, problems: list[Problem]) -> None:
     """Fill ``source.data`` and ``source.lines``; ``offset`` = lines before the YAML."""
     try:
-        node = yaml.compose(text, Loader=_SourceLoader)
-        data = yaml.load(text, Loader=_SourceLoader)
+        loader = _SourceLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 + offset if mark else offset + 1

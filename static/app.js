@@ -88,7 +88,7 @@ async function showAboutApp() {
 }
 
 function problem(error) {
-  const offline = !navigator.onLine || error instanceof TypeError;
+  const offline = error instanceof TypeError; // fetch failed: no connection
   const message = offline
     ? _("You are offline and this is not downloaded. Download bundles in the library to read them without a connection.")
     : error.message;

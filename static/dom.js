@@ -1,7 +1,7 @@
 // Small DOM helpers. Text always goes in as text; the one way HTML enters the page is
 // sanitisedHtml(), for article and about HTML that the server cleaned with nh3 at build time.
 
-import { locale } from "./i18n.js";
+import { directionOf, locale } from "./i18n.js";
 
 /** el("p", {class: "meta"}, "text", child) — attributes via setAttribute, children as nodes/text. */
 export function el(tag, attributes = {}, ...children) {
@@ -58,4 +58,9 @@ export function formatBytes(bytes) {
   return new Intl.NumberFormat(locale(), {
     style: "unit", unit, unitDisplay: "short", maximumFractionDigits: value < 10 ? 1 : 0,
   }).format(value);
+}
+
+/** lang and dir for content written in `code`, e.g. English articles inside an Arabic interface. */
+export function langOf(code) {
+  return code ? { lang: code, dir: directionOf(code) } : {};
 }

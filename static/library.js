@@ -2,7 +2,7 @@
 // progress, installed versions and updates. Also the background sync run on start and when online.
 
 import { _, ngettext, languageName } from "./i18n.js";
-import { el, formatBytes, formatDate } from "./dom.js";
+import { el, formatBytes, formatDate, langOf } from "./dom.js";
 import { announce, contentLocaleFor, notice, prefs, show } from "./ui.js";
 import * as sync from "./sync.js";
 
@@ -127,8 +127,9 @@ function bundleCard(bundle, locale, manifest, install, staging) {
   const wanted = prefs.contentLocale || prefs.uiLocale;
   const size = manifest ? manifest.total_bytes : null;
   const parts = [
-    el("h2", { id: headingId }, el("a", { href: `#/read/${bundle.id}/${locale}` }, bundle.title)),
-    el("p", {}, bundle.description),
+    el("h2", { id: headingId, ...langOf(manifest ? manifest.locale : bundle.source_locale) },
+      el("a", { href: `#/read/${bundle.id}/${locale}` }, bundle.title)),
+    el("p", langOf(manifest ? manifest.locale : bundle.source_locale), bundle.description),
     el("p", { class: "meta" }, _("Language: {language}", { language: languageName(locale) })),
   ];
   if (!bundle.locales.includes(wanted) && locale !== wanted) {

@@ -1,8 +1,8 @@
 // Reading: a bundle's contents, an article (summary or reference), an about page. Content comes
 // from the device when the bundle is downloaded, from the network otherwise (sync.js).
 
-import { _, languageName } from "./i18n.js";
-import { el, formatDate, sanitisedHtml } from "./dom.js";
+import { _, languageName, locale } from "./i18n.js";
+import { el, formatDate, langOf, sanitisedHtml } from "./dom.js";
 import { show, slugLabel } from "./ui.js";
 import * as sync from "./sync.js";
 
@@ -37,14 +37,14 @@ export async function showBundle(bundle, locale) {
   const about = manifest.about.map((page) =>
     el("li", {}, el("a", { href: `${base(bundle, locale)}/about/${page.id}` }, page.title)));
   show(manifest.title,
-    el("div", { lang: manifest.locale },
+    el("div", langOf(manifest.locale),
       el("h1", {}, manifest.title),
       el("p", {}, manifest.description)),
     offlineBadge(install),
     el("p", {}, el("a", { class: "button-link", href: `#/search?bundle=${encodeURIComponent(bundle)}&locale=${encodeURIComponent(locale)}` }, _("Search this bundle"))),
-    el("ul", { class: "cards", lang: manifest.locale }, ...cards),
+    el("ul", { class: "cards", ...langOf(manifest.locale) }, ...cards),
     about.length ? el("h2", {}, _("About this research")) : null,
-    about.length ? el("ul", { class: "plain-links", lang: manifest.locale }, ...about) : null);
+    about.length ? el("ul", { class: "plain-links", ...langOf(manifest.locale) }, ...about) : null);
 }
 
 async function loadEntry(bundle, locale, list, id) {
@@ -65,7 +65,7 @@ function fallbackNotice(article, body) {
   const partial = article.translation && article.translation.status !== "complete";
   if (!others.size && !partial) return null;
   const languages = [...others].map((code) => languageName(code)).join(", ");
-  return el("p", { class: "notice-inline fallback" }, languages
+  return el("p", { class: "notice-inline fallback", ...langOf(locale()) }, languages
     ? _("Parts of this article are not yet translated into {language}. They are shown in {others} and marked as such.", {
       language: languageName(article.lang), others: languages,
     })
@@ -84,7 +84,7 @@ function summaryView(article, manifest, bundle, locale) {
   const howWeRate = about("how-we-rate");
   const explainer = about("understanding-research");
   const sections = article.sections.map((section) => {
-    const body = el("div", { class: "prose" }, sanitisedHtml(section.html));
+    const body = el("div", { class: "prose", ...langOf(article.lang) }, sanitisedHtml(section.html));
     const cls = section.id.replace(/_/g, "-");
     return el("section", { class: `article-section ${cls}`, "aria-labelledby": `h-${section.id}` },
       el("h2", { id: `h-${section.id}` }, sectionTitle(section.id)),
@@ -97,12 +97,14 @@ function summaryView(article, manifest, bundle, locale) {
   const rest = sections.filter((node) => node !== takeaway);
   const source = article.source;
   const related = article.related.map((item) => el("li", { class: "card" },
-    el("h3", {}, item.title),
+    el("h3", langOf(article.lang), item.title),
     el("p", { class: "meta" }, formatDate(item.published)),
-    el("p", {}, item.teaser),
+    el("p", langOf(article.lang), item.teaser),
     el("a", { href: `${link}/${item.id}`, "aria-label": _("Read more: {title}", { title: item.title }) }, _("Read more"))));
-  const wrapper = el("article", { lang: article.lang },
-    el("h1", {}, article.title),
+  // App strings (headings, ratings, notices) stay in the interface language; the text of the
+  // article carries its own lang, and fallback segments inside it carry theirs.
+  const wrapper = el("article", {},
+    el("h1", langOf(article.lang), article.title),
     el("p", { class: "meta" }, _("Published {date}", { date: formatDate(article.published) })),
     el("ul", { class: "ratings", "aria-label": _("Ratings") },
       ratingLine(_("Credibility: {value} out of 5", { value: article.ratings.credibility }), article.ratings.credibility),
@@ -134,11 +136,11 @@ function licenseLine(license) {
 }
 
 function referenceView(article, manifest) {
-  return el("article", { lang: article.lang },
-    el("h1", {}, article.title),
+  return el("article", {},
+    el("h1", langOf(article.lang), article.title),
     article.source ? el("p", { class: "meta" }, _("Source: "),
       el("a", { href: article.source.url, rel: "noopener noreferrer" }, article.source.collection || article.source.url)) : null,
-    ...article.sections.map((section) => el("section", { "aria-labelledby": `h-${section.id}` },
+    ...article.sections.map((section) => el("section", { "aria-labelledby": `h-${section.id}`, ...langOf(article.lang) },
       el("h2", { id: `h-${section.id}` }, section.title),
       el("div", { class: "prose" }, sanitisedHtml(section.html)))),
     licenseLine(manifest.license));
@@ -155,7 +157,7 @@ export async function showArticle(bundle, locale, id) {
 
 export async function showAbout(bundle, locale, id) {
   const { manifest, document: page } = await loadEntry(bundle, locale, "about", id);
-  const view = el("article", { lang: page.lang },
+  const view = el("article", langOf(page.lang),
     el("h1", {}, page.title), el("div", { class: "prose" }, sanitisedHtml(page.html)));
   const notice = fallbackNotice(page, view);
   if (notice) view.querySelector("h1").after(notice);

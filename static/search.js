@@ -2,7 +2,7 @@
 // "did you mean", and help when nothing matches. The result count is announced politely.
 
 import { _, ngettext } from "./i18n.js";
-import { el, escapeText, formatDate, highlightFragment } from "./dom.js";
+import { el, escapeText, formatDate, highlightFragment, langOf } from "./dom.js";
 import { announce, contentLocaleFor, show, slugLabel } from "./ui.js";
 import { loadBundles } from "./library.js";
 import { SearchUnavailable, search } from "./search-client.js";
@@ -56,7 +56,7 @@ export async function showSearch(params) {
 
   const input = el("input", { id: "q", name: "q", type: "search", value: current.q, autocomplete: "off", enterkeyhint: "search", "aria-describedby": "search-hint" });
   const bundleSelect = el("select", { id: "bundle", name: "bundle" },
-    ...choices.map((choice) => el("option", { value: choice.id, selected: choice === chosen }, choice.title)));
+    ...choices.map((choice) => el("option", { value: choice.id, selected: choice === chosen, ...langOf(choice.locale) }, choice.title)));
   const filters = el("div", { class: "filters" });
   const results = el("div", { id: "results", class: "results" });
   const form = el("form", { role: "search", "aria-label": _("Articles"), class: "search-form", novalidate: true },
@@ -124,7 +124,7 @@ export async function showSearch(params) {
     results.replaceChildren(...[
       el("h2", { class: "result-count" }, ngettext("{count} result", "{count} results", count, { count })),
       didYouMean,
-      el("ul", { class: "cards", lang: chosen.locale }, ...answer.hits.map((hit) => el("li", { class: "card" },
+      el("ul", { class: "cards", ...langOf(chosen.locale) }, ...answer.hits.map((hit) => el("li", { class: "card" },
         el("h3", {}, el("a", { href: `${base}/${hit.id}` }, hit.title)),
         el("p", { class: "meta" }, formatDate(hit.published)),
         ...(hit.highlights && hit.highlights.length ? hit.highlights : [escapeText(hit.teaser || "")])

@@ -104,7 +104,8 @@ def axe_violations(page):
 
 
 def page_for(new_page, lang, **options):
-    page = new_page(locale=lang, **options)
+    # Service workers blocked so every request meets the stubs; the shell is tested elsewhere.
+    page = new_page(locale=lang, service_workers="block", **options)
     stub_services(page.context)
     return page
 

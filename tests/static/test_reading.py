@@ -110,7 +110,7 @@ def serve_bytes(body: bytes):
 
 
 def test_article_shows_everything_and_marks_fallback_segments(new_page, live_server):
-    page = new_page()
+    page = new_page(service_workers="block")  # so that every request meets the stubs
     stub_spanish(page.context)
     ready(page, live_server + "/#/read/ms-research/es/virus")
     article = page.locator("main article")

@@ -1,7 +1,8 @@
 """The search screen against the server search API, and the language switcher.
 
 Neither endpoint exists yet (server-search and translations issues): both are stubbed with
-Playwright routes in the shapes agreed with those engineers. A test against the real
+Playwright routes in the shapes agreed with those engineers (service workers blocked, so that
+every request meets the routes). A test against the real
 /api/v1/search comes when that endpoint lands."""
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ HITS = [
 
 
 def test_server_search_results_filters_and_help(new_page, live_server):
-    page = new_page()
+    page = new_page(service_workers="block")
     requests = []
 
     def search(route):
@@ -81,9 +82,10 @@ def test_server_search_results_filters_and_help(new_page, live_server):
     expect(first.locator(".highlight")).to_have_text("People felt less tired & <b>stronger</b>.")
     assert page.locator(".results img, .results b").count() == 0
 
-    page.get_by_label("Symptom", exact=True).select_option("fatigue")
-    expect(page.locator("#status")).to_have_text("2 results for “tired”")
-    assert requests[-1]["symptom"] == "fatigue"
+    with page.expect_request(lambda request: "symptom=fatigue" in request.url):
+        page.get_by_label("Symptom", exact=True).select_option("fatigue")
+    expect(page.get_by_label("Symptom", exact=True)).to_have_value("fatigue")
+    assert requests[-1]["symptom"] == "fatigue" and requests[-1]["q"] == "tired"
     first.get_by_role("link").click()
     expect(page.locator("main h1")).to_have_text("Exercise may help with MS fatigue")
 
@@ -115,7 +117,7 @@ LOCALES = [
 
 
 def test_language_switcher_sets_lang_dir_strings_and_plurals(new_page, live_server):
-    page = new_page()
+    page = new_page(service_workers="block")
     page.context.route("**/api/v1/locales", lambda route: route.fulfill(json=LOCALES))
     page.context.route("**/api/v1/locales/ar/messages", lambda route: route.fulfill(json=CATALOG))
     ready(page, live_server + "/#/settings")

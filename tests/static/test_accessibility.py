@@ -1,0 +1,206 @@
+"""WCAG 2.2 AA, proven in Chromium for every screen in English and Arabic, light and dark:
+axe-core finds nothing; nothing scrolls sideways at 320 px; 200% text and WCAG 1.4.12 text
+spacing clip and overlap nothing; targets are at least 24×24 px; keyboard focus is always
+visible and never hidden. Screenshots of each screen at 320 and 1280 px go to test-artifacts/.
+
+The Arabic interface uses a stubbed catalog (GET /api/v1/locales/ar/messages) until the
+translations work publishes real ones; content stays English and is marked lang="en"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import axe_playwright_python
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import ARTIFACTS, ready
+
+JS = Path(__file__).parent / "js"  # page-side checks, one function per file
+AXE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+ARABIC = {
+    "Library": "المكتبة",
+    "Search": "بحث",
+    "Settings": "الإعدادات",
+    "About": "حول",
+    "About Satchel": "حول ساتشل",
+    "Skip to content": "انتقل إلى المحتوى",
+    "Main": "الرئيسية",
+    "Download for offline": "تنزيل للقراءة دون اتصال",
+    "Search for a word or a symptom": "ابحث عن كلمة أو عَرَض",
+    "Text size": "حجم النص",
+    "Language": "اللغة",
+    "{count} results for “{query}”": {
+        "zero": "لا نتائج لـ «{query}»",
+        "one": "نتيجة واحدة لـ «{query}»",
+        "two": "نتيجتان لـ «{query}»",
+        "few": "{count} نتائج لـ «{query}»",
+        "many": "{count} نتيجة لـ «{query}»",
+        "other": "{count} نتيجة لـ «{query}»",
+    },
+}
+ARABIC = {key: value for key, value in ARABIC.items()}
+ARABIC["{count} result for “{query}”"] = ARABIC.pop("{count} results for “{query}”")
+
+SEARCH_ANSWER = {
+    "query": "tired",
+    "bundle": "ms-research",
+    "locale": "en",
+    "version": 1,
+    "total": 1,
+    "page": 1,
+    "hits": [
+        {
+            "id": "exercise-for-fatigue",
+            "title": "Exercise can ease MS fatigue",
+            "teaser": "Regular exercise helped.",
+            "published": "2024-01-01",
+            "score": 3.2,
+            "highlights": ["People felt less <mark>tired</mark> &amp; stronger."],
+        }
+    ],
+    "facets": {"topics": {"exercise": 1}, "symptoms": {"fatigue": 1}},
+    "suggestion": None,
+}
+
+SCREENS = {
+    "library": ("#/", "Library"),
+    "article": ("#/read/ms-research/en/ebv-and-ms-risk", "A common virus may be the main trigger"),
+    "search": ("#/search?bundle=ms-research&q=tired", "Search"),
+    "settings": ("#/settings", "Settings"),
+    "about": ("#/about", "About Satchel"),
+}
+
+
+def stub_services(context):
+    context.route(
+        "**/api/v1/locales/ar/messages",
+        lambda route: route.fulfill(json={"locale": "ar", "direction": "rtl", "messages": ARABIC}),
+    )
+    context.route("**/api/v1/search?*", lambda route: route.fulfill(json=SEARCH_ANSWER))
+
+
+def open_screen(page, base, lang, name):
+    hash_, heading = SCREENS[name]
+    page.goto(f"{base}/{hash_}")
+    expected = ARABIC.get(heading, heading) if lang == "ar" else heading
+    expect(page.locator("main h1")).to_contain_text(expected)
+    if name == "search":
+        expect(page.locator(".results .card")).to_have_count(1)
+    expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
+
+
+def axe_violations(page):
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE)
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS
+    )
+    return [
+        (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+    ]
+
+
+def page_for(new_page, lang, **options):
+    # Service workers blocked so every request meets the stubs; the shell is tested elsewhere.
+    page = new_page(locale=lang, service_workers="block", **options)
+    stub_services(page.context)
+    return page
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_nothing_on_any_screen(new_page, live_server, lang, scheme):
+    page = page_for(new_page, lang, color_scheme=scheme, viewport={"width": 1280, "height": 900})
+    ready(page, live_server + "/")
+    found = {}
+    for name in SCREENS:
+        open_screen(page, live_server, lang, name)
+        violations = axe_violations(page)
+        if violations:
+            found[name] = violations
+        if scheme == "light":
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=ARTIFACTS / f"{name}-{lang}-1280.png", full_page=True)
+    assert found == {}
+
+
+OVERFLOW_PROBLEMS = (JS / "overflow-problems.js").read_text()
+
+TEXT_SPACING = (JS / "text-spacing.js").read_text()
+
+SMALL_TARGETS = (JS / "small-targets.js").read_text()
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_reflow_text_size_spacing_and_targets(new_page, live_server, lang):
+    page = page_for(new_page, lang, viewport={"width": 320, "height": 720})
+    ready(page, live_server + "/")
+    problems = {}
+    for name in SCREENS:
+        open_screen(page, live_server, lang, name)
+        found = [f"320px: {p}" for p in page.evaluate(OVERFLOW_PROBLEMS)]
+        found += [f"target: {t}" for t in page.evaluate(SMALL_TARGETS)]
+        if lang == "en":
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=ARTIFACTS / f"{name}-{lang}-320.png", full_page=True)
+        page.evaluate(TEXT_SPACING)
+        found += [f"text spacing: {p}" for p in page.evaluate(OVERFLOW_PROBLEMS)]
+        page.reload()
+        open_screen(page, live_server, lang, name)
+        page.set_viewport_size({"width": 640, "height": 720})
+        page.evaluate("() => { document.documentElement.style.fontSize = '200%'; }")
+        found += [f"200% text: {p}" for p in page.evaluate(OVERFLOW_PROBLEMS)]
+        page.evaluate("() => { document.documentElement.style.fontSize = ''; }")
+        page.set_viewport_size({"width": 320, "height": 720})
+        if found:
+            problems[name] = found
+    assert problems == {}
+
+
+FOCUS_STATE = (JS / "focus-state.js").read_text()
+
+
+def tab_to(page, text, limit=60, key="Tab"):
+    """Press Tab until the focused element's name starts with ``text``; check every stop."""
+    for _ in range(limit):
+        page.keyboard.press(key)
+        state = page.evaluate(FOCUS_STATE)
+        if state is None or state["tag"] == "H1":
+            continue
+        assert state["outline"], f"focus not visible on {state}"
+        assert state["inView"] and state["unobscured"], f"focus hidden on {state}"
+        if state["text"].startswith(text):
+            return state
+    raise AssertionError(f"never reached {text!r} by keyboard")
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_keyboard_alone_downloads_reads_and_searches(new_page, live_server, lang):
+    page = page_for(new_page, lang, viewport={"width": 390, "height": 700})
+    ready(page, live_server + "/")
+    download = ARABIC["Download for offline"] if lang == "ar" else "Download for offline"
+    tab_to(page, download)
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Downloaded: version 1").first).to_be_visible()
+    tab_to(page, "Read")
+    page.keyboard.press("Enter")
+    expect(page.locator("main h1")).to_have_text("Caring for someone: what research says")
+    tab_to(page, "Eight coping sessions")
+    page.keyboard.press("Enter")
+    expect(page.locator("main h1")).to_contain_text("Eight coping sessions")
+    tab_to(page, "Read more")
+    page.keyboard.press("Enter")
+    expect(page.locator("main h1")).not_to_contain_text("Eight coping sessions")
+
+    tab_to(page, ARABIC["Search"] if lang == "ar" else "Search", key="Shift+Tab", limit=120)
+    page.keyboard.press("Enter")
+    expect(page.locator("main h1")).to_have_text(ARABIC["Search"] if lang == "ar" else "Search")
+    tab_to(page, "")  # the search box is the first field after the heading
+    page.keyboard.type("stress")
+    expect(page.locator(".results .card").first).to_be_visible()
+    tab_to(page, "A home support programme")
+    page.keyboard.press("Enter")
+    expect(page.locator("main h1")).to_have_text("A home support programme helped dementia carers")

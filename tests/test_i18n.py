@@ -79,8 +79,10 @@ def test_extraction_covers_server_and_javascript(i18n, translations):
     assert sources == {"server", "static"}
     ids = {m.id if isinstance(m.id, str) else m.id[0] for m in template}
     assert "There is no bundle called '{bundle}'." in ids
-    assert "Credibility: {rating} out of 5" in ids
-    assert "{count} article" in ids
+    assert "Credibility: {value} out of 5" in ids
+    assert "{count} new article" in ids
+    plural = next(m for m in template if m.id and m.id[0] == "{count} new article")
+    assert plural.id[1] == "{count} new articles"
 
 
 def test_content_template_has_one_entry_per_segment(i18n, translations):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, current_app, request, send_file, stream_with_context
+from flask import Response, current_app, jsonify, request, send_file, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 from webargs.flaskparser import FlaskParser
@@ -114,6 +114,19 @@ class Locales(MethodView):
     def get(self):
         """Every locale: names, direction, and each bundle's version and coverage in it."""
         return published.locale_list()
+
+
+@blp.route("/messages")
+class NegotiatedCatalog(MethodView):
+    @blp.response(200, UiCatalogSchema)
+    def get(self):
+        """The interface strings in the language this request prefers (``?lang=``,
+        then Accept-Language); the app starts with this until the user chooses."""
+        chosen = i18n.request_locale()
+        response = jsonify(i18n.ui_catalog(chosen))
+        response.headers["Content-Language"] = chosen
+        response.vary.add("Accept-Language")
+        return response
 
 
 @blp.route("/locales/<locale>/messages", parameters=[LOCALE_PARAMETER])

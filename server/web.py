@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from flask import Blueprint, Response, send_from_directory
 
+from .i18n import request_locale
 from .settings import PROJECT_ROOT
 
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -62,7 +63,12 @@ def precache() -> dict:
 
 @web.get("/")
 def index():
-    return send_from_directory(STATIC_DIR, "index.html", max_age=0)
+    # The page itself is the same for everyone (the service worker checks its
+    # hash); the app asks /api/v1/messages for the negotiated language.
+    response = send_from_directory(STATIC_DIR, "index.html", max_age=0)
+    response.headers["Content-Language"] = request_locale()
+    response.vary.add("Accept-Language")
+    return response
 
 
 @web.get("/sw.js")

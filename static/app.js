@@ -131,7 +131,7 @@ function registerWorker() {
 
 async function start() {
   applyTextSize();
-  await loadLocale(prefs.uiLocale);
+  await loadLocale(prefs.chosenUiLocale);
   translateShell();
   registerWorker();
   window.addEventListener("hashchange", route);

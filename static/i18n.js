@@ -53,12 +53,17 @@ export function direction() {
   return state.direction;
 }
 
-/** Load the catalog of `code` and set <html lang dir>; English when there is none. */
+/** Load the catalog of `code` and set <html lang dir>; English when there is none.
+ * Without a code the server picks (the page's ?lang=, then Accept-Language). */
 export async function loadLocale(code) {
   let catalog = null;
-  if (code && code !== "en") {
+  if (code !== "en") {
+    const lang = new URLSearchParams(location.search).get("lang");
+    const url = code
+      ? `/api/v1/locales/${encodeURIComponent(code)}/messages`
+      : `/api/v1/messages${lang ? `?lang=${encodeURIComponent(lang)}` : ""}`;
     try {
-      const response = await fetch(`/api/v1/locales/${encodeURIComponent(code)}/messages`);
+      const response = await fetch(url);
       if (response.ok) catalog = await response.json();
     } catch {
       catalog = null; // offline and never cached: English below

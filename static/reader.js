@@ -122,7 +122,7 @@ function summaryView(article, manifest, bundle, locale) {
     })),
     related.length ? el("section", { "aria-labelledby": "h-related" },
       el("h2", { id: "h-related" }, _("Related articles")), el("ul", { class: "cards" }, ...related)) : null,
-    explainer ? el("p", {}, el("a", { href: `${link}/about/${explainer.id}` }, _("Understanding research: how to read a study"))) : null);
+    explainer ? el("p", { class: "standalone-link" }, el("a", { href: `${link}/about/${explainer.id}` }, _("Understanding research: how to read a study"))) : null);
   return wrapper;
 }
 

@@ -10,7 +10,7 @@
 const SHELL_CACHE = `satchel-shell-${SHELL.version}`;
 const DATA_CACHE = "satchel-data-v1";
 const SHELL_URLS = new Set(SHELL.files.map((file) => file.url));
-const KEPT_API = [/^\/api\/v1\/bundles$/, /^\/api\/v1\/locales$/, /^\/api\/v1\/locales\/[^/]+\/messages$/];
+const KEPT_API = [/^\/api\/v1\/bundles$/, /^\/api\/v1\/locales$/, /^\/api\/v1\/messages$/, /^\/api\/v1\/locales\/[^/]+\/messages$/];
 
 async function sha256Hex(buffer) {
   const digest = await crypto.subtle.digest("SHA-256", buffer);

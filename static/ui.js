@@ -1,6 +1,6 @@
 // What every screen shares: preferences, showing a screen, notices and announcements.
 
-import { _ } from "./i18n.js";
+import { _, locale } from "./i18n.js";
 import { el } from "./dom.js";
 
 const main = document.getElementById("main");
@@ -16,7 +16,9 @@ function stored(name, fallback) {
 }
 
 export const prefs = {
-  get uiLocale() { return stored("uiLocale", (navigator.language || "en").split("-")[0]); },
+  get uiLocale() { return stored("uiLocale", locale()); },
+  /** The interface language the user chose, or "" to let the server negotiate. */
+  get chosenUiLocale() { return stored("uiLocale", ""); },
   get contentLocale() { return stored("contentLocale", ""); },
   get textSize() { return stored("textSize", "100"); },
   set(name, value) {

@@ -397,3 +397,16 @@ def test_catalogs_are_valid_for_gettext_tools(spanish, i18n, bundles_dir, transl
         '#| msgid "Half of them did the exercise programme."'
         in catalog_file(translations).read_text()
     )
+
+
+def test_the_app_starts_in_the_negotiated_language(i18n, translations, build, client):
+    i18n("add-language", "es")
+    i18n("add-language", "pt-BR")
+    build()
+    response = client.get("/api/v1/messages", headers={"Accept-Language": "pt-PT,es;q=0.5"})
+    assert response.json["locale"] == "pt-BR" and response.headers["Content-Language"] == "pt-BR"
+    assert "Accept-Language" in response.headers["Vary"]
+    assert client.get("/api/v1/messages?lang=es").json["locale"] == "es"
+    assert client.get("/api/v1/messages", headers={"Accept-Language": "ja"}).json["locale"] == "en"
+    page = client.get("/?lang=es", headers={"Accept-Language": "pt-BR"})
+    assert page.headers["Content-Language"] == "es"

@@ -31,7 +31,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     data = tmp_path_factory.mktemp("data")
-    build(PROJECT / "bundles", data)
+    build(PROJECT / "bundles", data, translations_dir=PROJECT / "translations")
     url, stop = serve(create_app({"DATA_DIR": str(data), "BUNDLES_DIR": str(PROJECT / "bundles")}))
     yield url
     stop()

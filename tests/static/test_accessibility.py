@@ -3,8 +3,8 @@ axe-core finds nothing; nothing scrolls sideways at 320 px; 200% text and WCAG 1
 spacing clip and overlap nothing; targets are at least 24×24 px; keyboard focus is always
 visible and never hidden. Screenshots of each screen at 320 and 1280 px go to test-artifacts/.
 
-The Arabic interface uses a stubbed catalog (GET /api/v1/locales/ar/messages) until the
-translations work publishes real ones; content stays English and is marked lang="en"."""
+Arabic uses the real catalogs: the interface from translations/ar, and the Arabic
+ms-research bundle, whose untranslated parts fall back to English marked lang="en"."""
 
 from __future__ import annotations
 
@@ -14,35 +14,30 @@ import axe_playwright_python
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ARTIFACTS, ready
+from server.catalogs import compile_ui, read_catalog
+
+from .conftest import ARTIFACTS, PROJECT, ready
 
 JS = Path(__file__).parent / "js"  # page-side checks, one function per file
 AXE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
-ARABIC = {
-    "Library": "المكتبة",
-    "Search": "بحث",
-    "Settings": "الإعدادات",
-    "About": "حول",
-    "About Satchel": "حول ساتشل",
-    "Skip to content": "انتقل إلى المحتوى",
-    "Main": "الرئيسية",
-    "Download for offline": "تنزيل للقراءة دون اتصال",
-    "Search for a word or a symptom": "ابحث عن كلمة أو عَرَض",
-    "Text size": "حجم النص",
-    "Language": "اللغة",
-    "{count} results for “{query}”": {
-        "zero": "لا نتائج لـ «{query}»",
-        "one": "نتيجة واحدة لـ «{query}»",
-        "two": "نتيجتان لـ «{query}»",
-        "few": "{count} نتائج لـ «{query}»",
-        "many": "{count} نتيجة لـ «{query}»",
-        "other": "{count} نتيجة لـ «{query}»",
-    },
-}
-ARABIC = {key: value for key, value in ARABIC.items()}
-ARABIC["{count} result for “{query}”"] = ARABIC.pop("{count} results for “{query}”")
+
+def interface(code: str) -> dict:
+    """The real compiled interface catalog of a locale (English: the msgids)."""
+    if code == "en":
+        return {}
+    path = PROJECT / "translations" / code / "LC_MESSAGES" / "messages.po"
+    return compile_ui(read_catalog(path, locale=code), code)["messages"]
+
+
+UI = {code: interface(code) for code in ("en", "ar")}
+
+
+def t(lang: str, msgid: str) -> str:
+    """What the interface shows for ``msgid`` in ``lang`` (before placeholders)."""
+    return UI[lang].get(msgid, msgid).split("{")[0].strip()
+
 
 SEARCH_ANSWER = {
     "query": "tired",
@@ -67,7 +62,7 @@ SEARCH_ANSWER = {
 
 SCREENS = {
     "library": ("#/", "Library"),
-    "article": ("#/read/ms-research/en/ebv-and-ms-risk", "A common virus may be the main trigger"),
+    "article": ("#/read/ms-research/{lang}/ebv-and-ms-risk", "ebv-and-ms-risk/title"),
     "search": ("#/search?bundle=ms-research&q=tired", "Search"),
     "settings": ("#/settings", "Settings"),
     "about": ("#/about", "About Satchel"),
@@ -75,17 +70,24 @@ SCREENS = {
 
 
 def stub_services(context):
-    context.route(
-        "**/api/v1/locales/ar/messages",
-        lambda route: route.fulfill(json={"locale": "ar", "direction": "rtl", "messages": ARABIC}),
-    )
     context.route("**/api/v1/search?*", lambda route: route.fulfill(json=SEARCH_ANSWER))
+
+
+def article_title(lang: str, context: str) -> str:
+    folder = PROJECT / "translations" / lang / "LC_MESSAGES" / "ms-research.po"
+    catalog = (
+        read_catalog(folder, locale=lang)
+        if lang != "en"
+        else read_catalog(PROJECT / "translations" / "ms-research.pot")
+    )
+    message = next(m for m in catalog if m.context == context)
+    return message.string or message.id
 
 
 def open_screen(page, base, lang, name):
     hash_, heading = SCREENS[name]
-    page.goto(f"{base}/{hash_}")
-    expected = ARABIC.get(heading, heading) if lang == "ar" else heading
+    page.goto(f"{base}/{hash_.format(lang=lang)}")
+    expected = article_title(lang, heading) if name == "article" else t(lang, heading)
     expect(page.locator("main h1")).to_contain_text(expected)
     if name == "search":
         expect(page.locator(".results .card")).to_have_count(1)
@@ -181,23 +183,23 @@ def tab_to(page, text, limit=60, key="Tab"):
 def test_keyboard_alone_downloads_reads_and_searches(new_page, live_server, lang):
     page = page_for(new_page, lang, viewport={"width": 390, "height": 700})
     ready(page, live_server + "/")
-    download = ARABIC["Download for offline"] if lang == "ar" else "Download for offline"
-    tab_to(page, download)
+    tab_to(page, t(lang, "Download for offline"))
     page.keyboard.press("Enter")
-    expect(page.get_by_text("Downloaded: version 1").first).to_be_visible()
-    tab_to(page, "Read")
+    installed = t(lang, "Downloaded: version {version}, published {date}")
+    expect(page.get_by_text(installed).first).to_be_visible()
+    tab_to(page, t(lang, "Read"))
     page.keyboard.press("Enter")
     expect(page.locator("main h1")).to_have_text("Caring for someone: what research says")
     tab_to(page, "Eight coping sessions")
     page.keyboard.press("Enter")
     expect(page.locator("main h1")).to_contain_text("Eight coping sessions")
-    tab_to(page, "Read more")
+    tab_to(page, t(lang, "Read more"))
     page.keyboard.press("Enter")
     expect(page.locator("main h1")).not_to_contain_text("Eight coping sessions")
 
-    tab_to(page, ARABIC["Search"] if lang == "ar" else "Search", key="Shift+Tab", limit=120)
+    tab_to(page, t(lang, "Search"), key="Shift+Tab", limit=120)
     page.keyboard.press("Enter")
-    expect(page.locator("main h1")).to_have_text(ARABIC["Search"] if lang == "ar" else "Search")
+    expect(page.locator("main h1")).to_have_text(t(lang, "Search"))
     tab_to(page, "")  # the search box is the first field after the heading
     page.keyboard.type("stress")
     expect(page.locator(".results .card").first).to_be_visible()

@@ -14,6 +14,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from .render import scrub_controls
 from .schemas import SECTION_IDS
 from .translate import LocalisedBundle, LocalisedSummary, direction
 
@@ -43,7 +44,7 @@ class Pack:
     objects: dict[str, ContentObject] = field(default_factory=dict)
 
     def add(self, document: dict) -> ContentObject:
-        obj = ContentObject.of(document)
+        obj = ContentObject.of(scrub_controls(document))
         self.objects[obj.name] = obj
         return obj
 
@@ -107,16 +108,18 @@ def pack_bundle(bundle: LocalisedBundle) -> Pack:
         about.append(
             {"id": page.id, "title": page.title, "object": obj.name, "bytes": len(obj.data)}
         )
-    pack.manifest_body = {
-        "bundle": bundle.bundle,
-        "locale": locale,
-        "source_locale": bundle.source_locale,
-        "direction": direction(locale),
-        "title": bundle.title,
-        "description": bundle.description,
-        "coverage": bundle.coverage,
-        "articles": sorted(entries, key=lambda e: e["id"]),
-        "about": about,
-        "total_bytes": sum(len(o.data) for o in pack.objects.values()),
-    }
+    pack.manifest_body = scrub_controls(
+        {
+            "bundle": bundle.bundle,
+            "locale": locale,
+            "source_locale": bundle.source_locale,
+            "direction": direction(locale),
+            "title": bundle.title,
+            "description": bundle.description,
+            "coverage": bundle.coverage,
+            "articles": sorted(entries, key=lambda e: e["id"]),
+            "about": about,
+            "total_bytes": sum(len(o.data) for o in pack.objects.values()),
+        }
+    )
     return pack

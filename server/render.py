@@ -66,6 +66,22 @@ _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
 _markdown.add_render_rule("link_open", _link_open)
 
 
+# Embeddings, overrides and isolates: they can make text display in another
+# order than it reads (spoofing); the app sets dir on elements itself.
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
+def scrub_controls(value):
+    """``value`` (any JSON-like data) with bidirectional control characters removed."""
+    if isinstance(value, str):
+        return value.translate(BIDI_CONTROLS)
+    if isinstance(value, list):
+        return [scrub_controls(item) for item in value]
+    if isinstance(value, dict):
+        return {key: scrub_controls(item) for key, item in value.items()}
+    return value
+
+
 def sanitise(html: str) -> str:
     """Keep only allow-listed markup; anything else is dropped, its text kept."""
     return nh3.clean(

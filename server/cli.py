@@ -12,8 +12,10 @@ from flask.cli import AppGroup
 
 from .build import build
 from .errors import SatchelError
+from .synth import synth_command
 
 bundles_cli = AppGroup("bundles", help="Build and publish content bundles.")
+bundles_cli.add_command(synth_command)
 
 
 def describe(report) -> str:

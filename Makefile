@@ -7,7 +7,7 @@ PYTHON := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install build serve serve-prod stop-prod test lint system-packages clean
+.PHONY: install build serve serve-prod stop-prod bench test lint system-packages clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -31,6 +31,11 @@ serve-prod: build system-packages
 stop-prod: install
 	$(PYTHON) -m deploy stop
 
+# Build, bytes and server figures in one table (about 5 minutes on 2 cores);
+# writes bench/results/latest.json. Not part of `make test`.
+bench: install system-packages
+	$(PYTHON) -m bench
+
 # Browser tests drive Debian's Chromium (Playwright's own download is never used);
 # msgfmt (gettext) proves our PO files are valid for translators' tools; the
 # production topology test runs Debian's nginx (with its brotli module) and
@@ -43,7 +48,7 @@ system-packages:
 	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y $(SYSTEM_PACKAGES); }
 
 lint: install
-	$(VENV)/bin/ruff check server tests deploy
+	$(VENV)/bin/ruff check server tests deploy bench
 
 test: install system-packages lint
 	$(PYTHON) -m pytest

@@ -14,8 +14,10 @@ from .build import build
 from .errors import SatchelError
 from .source import Limits
 from .store import Store, object_names, object_problems
+from .synth import synth_command
 
 bundles_cli = AppGroup("bundles", help="Build and publish content bundles.")
+bundles_cli.add_command(synth_command)
 
 
 def describe(report) -> str:

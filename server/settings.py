@@ -59,6 +59,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Redis URL used when CACHE_TYPE is RedisCache, e.g. redis://127.0.0.1:6379/0.",
     ),
     Setting(
+        "CACHE_REDIS_TIMEOUT_MS",
+        250,
+        "Milliseconds to wait for Redis to connect or answer before serving uncached; "
+        "after a failure Redis is skipped for 5 seconds, so readers never see an error.",
+    ),
+    Setting(
         "CACHE_DEFAULT_TIMEOUT",
         300,
         "Seconds a cached entry lives. Keys include the published version, so a "

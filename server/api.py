@@ -84,12 +84,18 @@ OBJECT_PARAMETER = path_parameter(
 )
 
 
-def manifest_response(data: bytes) -> Response:
-    """Manifest bytes as stored, with a strong ETag; devices revalidate every time."""
-    response = Response(data, mimetype="application/json")
-    response.set_etag(published.etag_of(data))
+def manifest_response(bundle: str, locale: str, version: int) -> Response:
+    """The manifest file as stored, with a strong ETag; devices revalidate every time."""
+    response = send_file(
+        published.store().manifest_path(bundle, locale, version),
+        mimetype="application/json",
+        conditional=True,
+        etag=published.manifest_etag(bundle, locale, version),
+        max_age=None,
+    )
     response.cache_control.no_cache = True
-    return response.make_conditional(request)
+    response.cache_control.public = None
+    return response
 
 
 @blp.route("/health")
@@ -152,8 +158,7 @@ class Manifest(MethodView):
     @blp.alt_response(404, schema=ErrorSchema, description="Unknown bundle or locale")
     def get(self, bundle, locale):
         """The manifest of a bundle's current version in one locale."""
-        version = published.current_version(bundle, locale)
-        return manifest_response(published.manifest_bytes(bundle, locale, version))
+        return manifest_response(bundle, locale, published.current_version(bundle, locale))
 
 
 @blp.route("/bundles/<bundle>/<locale>/changes", parameters=[BUNDLE_PARAMETER, LOCALE_PARAMETER])

@@ -41,6 +41,16 @@ def manifest_bytes(bundle: str, locale: str, version: int) -> bytes:
     return _manifest_bytes(str(current_app.config["DATA_DIR"]), bundle, locale, version)
 
 
+@cache.memoize()
+def _manifest_etag(data_dir: str, bundle: str, locale: str, version: int) -> str:
+    return etag_of(Store(data_dir).manifest_bytes(bundle, locale, version))
+
+
+def manifest_etag(bundle: str, locale: str, version: int) -> str:
+    """The strong ETag of a manifest: computed once per version, so a 304 reads nothing."""
+    return _manifest_etag(str(current_app.config["DATA_DIR"]), bundle, locale, version)
+
+
 def manifest(bundle: str, locale: str, version: int) -> dict:
     return json.loads(manifest_bytes(bundle, locale, version))
 
@@ -70,13 +80,24 @@ def etag_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def bundle_list() -> list[dict]:
+def cached_by_publication(name: str, compute):
+    """``compute(pointers)`` cached until any bundle publishes (the key holds every pointer)."""
     pointers = {bundle: store().current(bundle) for bundle in store().bundles()}
-    key = "bundles:" + etag_of(
-        json.dumps([current_app.config["DATA_DIR"], pointers], sort_keys=True).encode()
+    state = json.dumps(
+        [current_app.config["DATA_DIR"], i18n.ui_locales(), pointers], sort_keys=True
     )
-    listing = cache.get(key)
-    if listing is None:
+    key = f"{name}:{etag_of(state.encode())}"
+    value = cache.get(key)
+    if value is None:
+        value = compute(pointers)
+        cache.set(key, value)
+    return value
+
+
+def bundle_list() -> list[dict]:
+    """Every published bundle with its locales and current versions."""
+
+    def compute(pointers):
         listing = []
         for bundle, versions in pointers.items():
             first = manifest(bundle, *next(iter(sorted(versions.items()))))
@@ -92,30 +113,38 @@ def bundle_list() -> list[dict]:
                     "versions": versions,
                 }
             )
-        cache.set(key, listing)
-    return listing
+        return listing
+
+    return cached_by_publication("bundles", compute)
 
 
 def locale_list() -> list[dict]:
     """Every locale with an interface catalog or a published bundle."""
-    by_locale: dict[str, dict] = {code: {} for code in i18n.ui_locales()}
-    for bundle, versions in {b: store().current(b) for b in store().bundles()}.items():
-        for locale, version in versions.items():
-            coverage = manifest(bundle, locale, version).get("coverage", 1.0)
-            by_locale.setdefault(locale, {})[bundle] = {"version": version, "coverage": coverage}
-    listing = []
-    for code, bundles in sorted(by_locale.items()):
-        locale = parse_locale(code)
-        listing.append(
-            {
-                "code": code,
-                "name": locale.english_name,
-                "native_name": locale.display_name,
-                "direction": locale.text_direction,
-                "bundles": bundles,
-            }
-        )
-    return listing
+
+    def compute(pointers):
+        by_locale: dict[str, dict] = {code: {} for code in i18n.ui_locales()}
+        for bundle, versions in pointers.items():
+            for locale, version in versions.items():
+                coverage = manifest(bundle, locale, version).get("coverage", 1.0)
+                by_locale.setdefault(locale, {})[bundle] = {
+                    "version": version,
+                    "coverage": coverage,
+                }
+        listing = []
+        for code, bundles in sorted(by_locale.items()):
+            locale = parse_locale(code)
+            listing.append(
+                {
+                    "code": code,
+                    "name": locale.english_name,
+                    "native_name": locale.display_name,
+                    "direction": locale.text_direction,
+                    "bundles": bundles,
+                }
+            )
+        return listing
+
+    return cached_by_publication("locales", compute)
 
 
 def changes_since(bundle: str, locale: str, since: int) -> dict:

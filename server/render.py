@@ -110,13 +110,17 @@ def _block_of(tokens, index: int):
     )  # fmt: skip
 
 
-def markdown_segments(markdown: str) -> list[tuple[str, int]]:
+def _segments(tokens) -> list[tuple[str, int]]:
     """``(segment Markdown, line offset within the text)`` for every segment."""
     return [
         (_segment_text(token), token.map[0] if token.map else 0)
-        for token in _markdown.parse(markdown)
+        for token in tokens
         if token.type == "inline"
     ]
+
+
+def _html(tokens) -> str:
+    return sanitise(_markdown.renderer.render(tokens, _markdown.options, {})).strip()
 
 
 def render_markdown(markdown: str, substitute: Substitute | None = None) -> str:
@@ -132,7 +136,7 @@ def render_markdown(markdown: str, substitute: Substitute | None = None) -> str:
         tokens[index].children = _markdown.parseInline(text)[0].children
         for name, value in attributes.items():
             _block_of(tokens, index).attrSet(name, value)
-    return sanitise(_markdown.renderer.render(tokens, _markdown.options, {})).strip()
+    return _html(tokens)
 
 
 @dataclass(frozen=True)
@@ -156,12 +160,13 @@ class RenderedText:
 
 
 def render_text(markdown: str, context: str, path: str, first_line: int, what: str):
+    tokens = _markdown.parse(markdown)
     segments = [
         Segment(f"{context}/{n}", text, path, first_line + offset,
                 f"{what}, paragraph or list item {n}. Keep links and **emphasis** marks.")
-        for n, (text, offset) in enumerate(markdown_segments(markdown), start=1)
+        for n, (text, offset) in enumerate(_segments(tokens), start=1)
     ]  # fmt: skip
-    return RenderedText(markdown, render_markdown(markdown), segments)
+    return RenderedText(markdown, _html(tokens), segments)
 
 
 @dataclass

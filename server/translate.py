@@ -95,6 +95,11 @@ class Chain:
         return text
 
     def html(self, text: RenderedText, context: str) -> str:
+        if self.locale == self.source_locale:
+            for segment in text.segments:
+                self.pick(segment.context, segment.text)  # counted; nothing to replace
+            return text.html
+
         def substitute(number: int, source: str):
             translated, language = self.pick(f"{context}/{number}", source)
             return translated, self.attributes(language)

@@ -8,11 +8,13 @@ nothing and reports every problem at once.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from .buildcache import NO_CACHE, BuildCache, NoCache
 from .catalogs import UI_DOMAIN, catalog_locales, catalog_path, compile_ui, read_catalog
 from .errors import SatchelError, SourceInvalid
 from .pack import pack_bundle
@@ -28,15 +30,23 @@ from .validate import ValidBundle, validate_bundle
 class BuildResult:
     reports: list[PublishReport]
     warnings: list
+    summaries: int = 0
+    rendered: int = 0  # summaries rendered anew; the others were unchanged since a build
 
 
 def load_and_validate(
-    bundles_dir: Path, bundle_ids, strict: bool, today: date | None, limits: Limits = DEFAULT_LIMITS
+    bundles_dir: Path,
+    bundle_ids,
+    strict: bool,
+    today: date | None,
+    limits: Limits = DEFAULT_LIMITS,
+    cache=NO_CACHE,
 ):
     valid: list[ValidBundle] = []
     problems = []
     for bundle_id in bundle_ids:
-        bundle, found = validate_bundle(load_bundle(bundles_dir / bundle_id, limits), today)
+        source = load_bundle(bundles_dir / bundle_id, limits, cache)
+        bundle, found = validate_bundle(source, today, cache)
         problems += found
         if bundle:
             valid.append(bundle)
@@ -44,6 +54,20 @@ def load_and_validate(
     if failing:
         raise SourceInvalid(problems)
     return valid, problems
+
+
+def open_cache(data_dir: Path):
+    """The incremental-build cache; a damaged one is started afresh, and none at all
+    when the folder can't be written (publish reports that)."""
+    path = data_dir / ".cache" / "build.sqlite"
+    for _attempt in range(2):
+        try:
+            return BuildCache(path)
+        except sqlite3.DatabaseError:
+            path.unlink(missing_ok=True)
+        except OSError:
+            break
+    return NoCache()
 
 
 def compile_ui_catalogs(translations: Path) -> dict[str, bytes]:
@@ -84,16 +108,21 @@ def build(
             f"no bundle named {', '.join(unknown)} in {bundles_dir}; "
             f"available: {', '.join(available) or 'none'}"
         )
-    valid, warnings = load_and_validate(bundles_dir, chosen, strict, today, limits)
-    tick = progress(sum(len(b.summaries) for b in valid)) if progress else (lambda: None)
-    packs = {}
-    for bundle in valid:
-        rendered = render_bundle(bundle, tick)
-        catalogs = load_catalogs(translations_dir, rendered) if translations_dir else {}
-        packs[bundle.config["id"]] = [
-            pack_bundle(localised) for localised in translate_bundle(rendered, catalogs)
-        ]
+    cache = open_cache(Path(data_dir))
+    try:
+        valid, warnings = load_and_validate(bundles_dir, chosen, strict, today, limits, cache)
+        tick = progress(sum(len(b.summaries) for b in valid)) if progress else (lambda: None)
+        packs = {}
+        for bundle in valid:
+            rendered = render_bundle(bundle, tick, cache)
+            catalogs = load_catalogs(translations_dir, rendered) if translations_dir else {}
+            packs[bundle.config["id"]] = [
+                pack_bundle(localised) for localised in translate_bundle(rendered, catalogs, cache)
+            ]
+    finally:
+        cache.close()
     retain = {b.config["id"]: b.config["retain_versions"] for b in valid}
     ui = compile_ui_catalogs(translations_dir) if translations_dir else {}
     reports = publish(Store(data_dir), packs, retain, now, ui, prune_grace)
-    return BuildResult(reports, warnings)
+    total = sum(len(bundle.summaries) for bundle in valid)
+    return BuildResult(reports, warnings, total, cache.computed["render"])

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import nh3
 from markdown_it import MarkdownIt
 
+from .buildcache import NO_CACHE
 from .source import AboutPage, SourceFile
 from .validate import ValidBundle
 
@@ -233,14 +234,20 @@ def render_summary(source: SourceFile, data: dict) -> RenderedSummary:
     return RenderedSummary(source, data, sections, fields)
 
 
-def render_bundle(bundle: ValidBundle, progress=lambda: None) -> RenderedBundle:
+def render_bundle(bundle: ValidBundle, progress=lambda: None, cache=NO_CACHE) -> RenderedBundle:
     """Render every published summary's sections and every about page.
 
-    ``progress`` is called once per summary so the CLI can draw its bar.
+    ``progress`` is called once per summary so the CLI can draw its bar;
+    unchanged summaries come from ``cache`` (see buildcache).
     """
     summaries = []
     for source, data in bundle.summaries:
-        summaries.append(render_summary(source, data))
+        sections, fields = cache.memo(
+            "render",
+            source.cache_key,
+            lambda s=source, d=data: ((rendered := render_summary(s, d)).sections, rendered.fields),
+        )
+        summaries.append(RenderedSummary(source, data, sections, fields))
         progress()
     config = bundle.source.config
     about = []

@@ -9,12 +9,14 @@ read at all (not UTF-8, broken YAML) are collected, never raised one by one.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from .buildcache import NO_CACHE
 from .errors import Problem
 
 
@@ -53,6 +55,7 @@ class SourceFile:
     body: str = ""
     body_line: int = 1
     sections: list[Section] = field(default_factory=list)
+    cache_key: str = ""  # display path and sha256 of the bytes, for buildcache
 
     def line_of(self, dotted: str) -> int:
         """Line of a key such as ``source.url``; falls back to its parent, then line 1."""
@@ -100,7 +103,7 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-def read_text(path: Path, problems: list[Problem], max_bytes: int = Limits.max_file_bytes):
+def read_bytes(path: Path, problems: list[Problem], max_bytes: int = Limits.max_file_bytes):
     display = display_path(path)
     try:
         size = path.stat().st_size
@@ -115,10 +118,13 @@ def read_text(path: Path, problems: list[Problem], max_bytes: int = Limits.max_f
                 )
             )
             return None
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         problems.append(Problem(display, 0, "file", f"cannot be read ({exc.strerror})"))
         return None
+
+
+def decode(raw: bytes, display: str, problems: list[Problem]) -> str | None:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -127,6 +133,11 @@ def read_text(path: Path, problems: list[Problem], max_bytes: int = Limits.max_f
             Problem(display, line, "file", "is not UTF-8 text; save it with UTF-8 encoding")
         )
         return None
+
+
+def read_text(path: Path, problems: list[Problem], max_bytes: int = Limits.max_file_bytes):
+    raw = read_bytes(path, problems, max_bytes)
+    return None if raw is None else decode(raw, display_path(path), problems)
 
 
 def _record_lines(node, prefix: str, offset: int, source: SourceFile, problems) -> None:
@@ -225,9 +236,29 @@ def split_sections(source: SourceFile, problems: list[Problem]) -> None:
     close()
 
 
-def load_summary(path: Path, problems: list[Problem], limits: Limits = DEFAULT_LIMITS):
-    source = SourceFile(path=path, display=display_path(path))
-    text = read_text(path, problems, limits.max_file_bytes)
+def load_summary(
+    path: Path, problems: list[Problem], limits: Limits = DEFAULT_LIMITS, cache=NO_CACHE
+) -> SourceFile | None:
+    """Read and parse one summary; unchanged files come from ``cache`` (see buildcache)."""
+    raw = read_bytes(path, problems, limits.max_file_bytes)
+    if raw is None:
+        return None
+    display = display_path(path)
+    key = f"{display}\0{hashlib.sha256(raw).hexdigest()}"
+    source, found = cache.memo("load", key, lambda: parse_summary(path, display, raw))
+    problems.extend(found)
+    if source is not None:
+        source.cache_key = key
+    return source
+
+
+def parse_summary(path: Path, display: str, raw: bytes) -> tuple[SourceFile | None, list]:
+    problems: list[Problem] = []
+    return _parse_summary(SourceFile(path=path, display=display), raw, problems), problems
+
+
+def _parse_summary(source: SourceFile, raw: bytes, problems: list[Problem]):
+    text = decode(raw, source.display, problems)
     if text is None:
         return None
     lines = text.splitlines()
@@ -304,7 +335,7 @@ def load_about(root: Path, config: SourceFile, problems: list[Problem], limits: 
     return pages
 
 
-def load_bundle(root: Path, limits: Limits = DEFAULT_LIMITS) -> BundleSource:
+def load_bundle(root: Path, limits: Limits = DEFAULT_LIMITS, cache=NO_CACHE) -> BundleSource:
     """Read ``bundle.yaml``, the about pages and every ``summaries/*.md`` of one bundle."""
     problems: list[Problem] = []
     config_path = root / "bundle.yaml"
@@ -326,7 +357,9 @@ def load_bundle(root: Path, limits: Limits = DEFAULT_LIMITS) -> BundleSource:
         )
         paths = []
     summaries = [
-        summary for path in paths if (summary := load_summary(path, problems, limits)) is not None
+        summary
+        for path in paths
+        if (summary := load_summary(path, problems, limits, cache)) is not None
     ]
     return BundleSource(root.name, root, config, summaries, about, problems)
 

@@ -11,11 +11,13 @@ voice; a title or teaser that falls back is listed in
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel import Locale
 
+from .buildcache import NO_CACHE
 from .catalogs import ContentCatalog, catalog_locales, catalog_path, parse_locale
 from .render import RenderedBundle, RenderedText, render_markdown
 
@@ -60,6 +62,7 @@ class Chain:
     translated: int = 0
     total: int = 0
     fallback: dict[str, str] = field(default_factory=dict)
+    cache: object = NO_CACHE
 
     def start(self) -> None:
         """Begin counting for a new article."""
@@ -95,22 +98,31 @@ class Chain:
         return text
 
     def html(self, text: RenderedText, context: str) -> str:
-        if self.locale == self.source_locale:
-            for segment in text.segments:
-                self.pick(segment.context, segment.text)  # counted; nothing to replace
+        replacements = [
+            (translated, self.attributes(language))
+            for translated, language in (self.pick(s.context, s.text) for s in text.segments)
+        ]
+        if (
+            all(not attributes for _text, attributes in replacements)
+            and self.locale == self.source_locale
+        ):
             return text.html
+        key = json.dumps([text.markdown, replacements], ensure_ascii=False)
+        return self.cache.memo(
+            "translate",
+            key,
+            lambda: render_markdown(
+                text.markdown, lambda number, _source: replacements[number - 1]
+            ),
+        )
 
-        def substitute(number: int, source: str):
-            translated, language = self.pick(f"{context}/{number}", source)
-            return translated, self.attributes(language)
 
-        return render_markdown(text.markdown, substitute)
-
-
-def chain_for(locale: str, source_locale: str, catalogs: dict[str, ContentCatalog]) -> Chain:
+def chain_for(
+    locale: str, source_locale: str, catalogs: dict[str, ContentCatalog], cache=NO_CACHE
+) -> Chain:
     language = Locale.parse(parse_locale(locale).language).language
     order = [locale] + ([language] if language != locale else [])
-    return Chain(locale, source_locale, [catalogs[c] for c in order if c in catalogs])
+    return Chain(locale, source_locale, [catalogs[c] for c in order if c in catalogs], cache=cache)
 
 
 def translation_status(coverage: float) -> str:
@@ -177,12 +189,13 @@ def load_catalogs(translations: Path, rendered: RenderedBundle) -> dict[str, Con
 
 
 def translate_bundle(
-    rendered: RenderedBundle, catalogs: dict[str, ContentCatalog]
+    rendered: RenderedBundle, catalogs: dict[str, ContentCatalog], cache=NO_CACHE
 ) -> list[LocalisedBundle]:
-    """The bundle in its source locale first, then in every locale with a catalog."""
+    """The bundle in its source locale first, then in every locale with a catalog;
+    a text rendered with the same replacements before comes from ``cache``."""
     source = rendered.valid.config["source_locale"]
     locales = [source] + sorted(code for code in catalogs if code != source)
     return [
-        localise(rendered, chain_for(code, source, catalogs if code != source else {}))
+        localise(rendered, chain_for(code, source, catalogs if code != source else {}, cache))
         for code in locales
     ]

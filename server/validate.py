@@ -13,6 +13,7 @@ from datetime import date
 
 from marshmallow import ValidationError
 
+from .buildcache import NO_CACHE
 from .errors import Problem
 from .schemas import SECTION_IDS, BundleSchema, SummarySchema
 from .source import BundleSource, SourceFile
@@ -213,7 +214,10 @@ def duplicate_problems(summaries: list[tuple[SourceFile, dict]]) -> list[Problem
     return problems
 
 
-def validate_bundle(source: BundleSource, today: date | None = None):
+SUMMARY_SCHEMA = SummarySchema()
+
+
+def validate_bundle(source: BundleSource, today: date | None = None, cache=NO_CACHE):
     """Return ``(ValidBundle | None, problems)``; None when any error was found."""
     today = today or date.today()
     problems = list(source.problems)
@@ -230,7 +234,11 @@ def validate_bundle(source: BundleSource, today: date | None = None):
         )
     summaries = []
     for summary in source.summaries:
-        data, found = schema_problems(SummarySchema(), summary)
+        data, found = cache.memo(
+            "schema",
+            summary.cache_key,
+            lambda summary=summary: schema_problems(SUMMARY_SCHEMA, summary),
+        )
         problems += found
         if data is not None:
             problems += summary_problems(summary, data, today)

@@ -53,7 +53,7 @@ KILL_POINTS = [
     ("validate_bundle", 2),
     ("schema_problems", 5),
     ("render_bundle", 1),
-    ("render_markdown", 9),
+    ("render_text", 6),
     ("render_summary", 4),
     ("localise", 2),
     ("pick", 20),

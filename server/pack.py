@@ -14,7 +14,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from .render import scrub_controls
+from .render import has_controls, scrub_controls
 from .schemas import SECTION_IDS
 from .translate import LocalisedBundle, LocalisedSummary, direction
 
@@ -44,7 +44,9 @@ class Pack:
     objects: dict[str, ContentObject] = field(default_factory=dict)
 
     def add(self, document: dict) -> ContentObject:
-        obj = ContentObject.of(scrub_controls(document))
+        obj = ContentObject.of(document)
+        if has_controls(obj.data):
+            obj = ContentObject.of(scrub_controls(document))
         self.objects[obj.name] = obj
         return obj
 

@@ -72,6 +72,10 @@ _markdown.add_render_rule("link_open", _link_open)
 BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
 
+def has_controls(data: bytes) -> bool:
+    return any(chr(code).encode() in data for code in BIDI_CONTROLS)
+
+
 def scrub_controls(value):
     """``value`` (any JSON-like data) with bidirectional control characters removed."""
     if isinstance(value, str):

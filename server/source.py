@@ -10,6 +10,7 @@ read at all (not UTF-8, broken YAML) are collected, never raised one by one.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,10 +87,10 @@ class BundleSource:
 
 
 def display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    """``path`` as the user would type it from here: relative to the current folder."""
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute)
+    return absolute if relative.startswith("..") else relative
 
 
 @dataclass(frozen=True)

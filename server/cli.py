@@ -20,6 +20,13 @@ bundles_cli = AppGroup("bundles", help="Build and publish content bundles.")
 bundles_cli.add_command(synth_command)
 
 
+def echo_table(rows: list[tuple[str, ...]]) -> None:
+    """Print rows as left-aligned columns; the first row is the header."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
 def describe(report) -> str:
     if not report.changed:
         return "unchanged"
@@ -76,9 +83,7 @@ def build_command(bundle_ids, strict):
         (r.bundle, r.locale, str(r.articles), f"{r.bytes:,}", str(r.version), describe(r))
         for r in result.reports
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    echo_table(rows)
 
 
 @bundles_cli.command("verify")

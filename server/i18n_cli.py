@@ -29,6 +29,7 @@ from .catalogs import (
     ui_template,
     write_catalog,
 )
+from .cli import echo_table
 from .errors import SatchelError
 from .render import render_bundle
 from .settings import PROJECT_ROOT
@@ -183,9 +184,7 @@ def status_command(locales, bundle_ids):
                 f"{100 * done_words / total_words:.0f}%",
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    echo_table(rows)
 
 
 def ui_problems(path: Path, locale: str):

@@ -44,9 +44,10 @@ self.addEventListener("activate", (event) => {
 });
 
 async function fromShell(request, url) {
-  const cache = await caches.open(SHELL_CACHE);
   const key = request.mode === "navigate" ? "/" : url.pathname;
-  return (await cache.match(key)) || fetch(request);
+  // caches.match, not caches.open: an old worker still answering must not
+  // recreate the cache its successor just deleted.
+  return (await caches.match(key, { cacheName: SHELL_CACHE })) || fetch(request);
 }
 
 async function networkFirst(request) {

@@ -3,6 +3,8 @@ agrees that the app is installable."""
 
 from __future__ import annotations
 
+import shutil
+
 from playwright.sync_api import expect
 
 from .conftest import controlled, install, installed_version, ready
@@ -57,3 +59,32 @@ def test_a_bundle_not_downloaded_says_so_offline(new_page, live_server):
     ready(page, live_server + "/#/read/ms-research/en/ebv-and-ms-risk")
     expect(page.get_by_role("heading", level=1)).to_have_text("Something went wrong")
     expect(page.locator("main")).to_contain_text("You are offline")
+
+
+SHELL_CACHES = """() => caches.keys().then((names) =>
+    names.filter((name) => name.startsWith("satchel-shell-")))"""
+
+
+def test_a_new_shell_replaces_the_old_one(new_page, site, tmp_path, monkeypatch):
+    from server import web
+
+    static = tmp_path / "static"
+    shutil.copytree(web.STATIC_DIR, static)
+    monkeypatch.setattr(web, "STATIC_DIR", static)
+    page = new_page()
+    ready(page, site.url + "/")
+    controlled(page)
+    first = page.evaluate(SHELL_CACHES)
+    assert len(first) == 1
+    (static / "app.css").write_text((static / "app.css").read_text() + "\n/* v2 */\n")
+    page.evaluate("() => navigator.serviceWorker.getRegistration().then((r) => r.update())")
+    for _ in range(75):  # the new worker installs, activates and deletes the old cache
+        second = page.evaluate(SHELL_CACHES)
+        if second != first and len(second) == 1:
+            break
+        page.wait_for_timeout(200)
+    assert len(second) == 1 and second != first
+    page.context.set_offline(True)
+    ready(page)
+    css = page.evaluate("() => fetch('/static/app.css').then((r) => r.text())")
+    assert css.rstrip().endswith("/* v2 */")

@@ -155,3 +155,29 @@ def test_expired_version_falls_back_to_a_full_download(new_page, site):
     expect(card(page)).to_contain_text("Downloaded: version 2")
     assert len(packs) == 1
     assert json.loads(json.dumps(installed_version(page, "caregiving/en"))) == 2
+
+
+FILL_STORAGE = """
+const realPut = IDBObjectStore.prototype.put;
+IDBObjectStore.prototype.put = function (...args) {
+  if (this.name === "objects") {
+    throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+  }
+  return realPut.apply(this, args);
+};
+"""
+
+
+def test_storage_full_during_update_keeps_the_installed_version(new_page, site):
+    page = installed_page(new_page, site)
+    rename_strain(site)
+    page.add_init_script(FILL_STORAGE)  # from the next load on, the device is full
+    ready(page)
+    expect(card(page)).to_contain_text("Update available: version 2")
+    card(page).get_by_role("button", name="Update now").click()
+    expect(page.locator("body")).to_contain_text(
+        "There is not enough space on this device to finish the download"
+    )
+    assert installed_version(page, "caregiving/en") == 1
+    ready(page, site.url + "/#/read/caregiving/en/caregiver-strain-and-health")
+    expect(page.locator("main h1")).to_have_text(STRAIN)

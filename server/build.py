@@ -1,4 +1,4 @@
-"""The build, as named stages: load → validate → render → pack → publish.
+"""The build, as named stages: load → validate → render → pack → index → publish.
 
 ``build()`` runs them in order for the chosen bundles. Every bundle is loaded and
 validated before anything is written, so one bad file anywhere publishes
@@ -11,8 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
 from .errors import SatchelError, SourceInvalid
+from .index import index_pack
 from .pack import pack_bundle
 from .publish import PublishReport, publish
 from .render import render_bundle
@@ -66,4 +68,8 @@ def build(
     tick = progress(sum(len(b.summaries) for b in valid)) if progress else (lambda: None)
     packs = {b.config["id"]: [pack_bundle(render_bundle(b, tick))] for b in valid}
     retain = {b.config["id"]: b.config["retain_versions"] for b in valid}
-    return BuildResult(publish(Store(data_dir), packs, retain, now), warnings)
+    with TemporaryDirectory(prefix="satchel-index-") as scratch:
+        for bundle in valid:
+            for pack in packs[bundle.config["id"]]:
+                index_pack(pack, bundle.thesaurus.for_locale(pack.locale), Path(scratch))
+        return BuildResult(publish(Store(data_dir), packs, retain, now), warnings)

@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from .build import build
 from .errors import SatchelError
+from .importer import import_command
 
 bundles_cli = AppGroup("bundles", help="Build and publish content bundles.")
 
@@ -68,6 +69,9 @@ def build_command(bundle_ids, strict):
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+bundles_cli.add_command(import_command)
 
 
 def init_app(app) -> None:

@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from .reference import is_reference, reference_document
 from .render import RenderedBundle
 from .schemas import SECTION_IDS
 
@@ -41,6 +43,7 @@ class Pack:
     locale: str
     manifest_body: dict
     objects: dict[str, ContentObject] = field(default_factory=dict)
+    index: Path | None = None  # the search index built for it (stage ``index``)
 
     def add(self, document: dict) -> ContentObject:
         obj = ContentObject.of(document)
@@ -87,7 +90,11 @@ def pack_bundle(rendered: RenderedBundle) -> Pack:
         data = summaries[summary.data["id"]]
         entry = {key: data[key] for key in ("id", "title", "teaser", "published", "status")}
         if data["status"] == "published":
-            obj = pack.add(article_document(data, summary.sections, locale, summaries))
+            obj = pack.add(
+                reference_document(data, summary, locale, summaries)
+                if is_reference(data)
+                else article_document(data, summary.sections, locale, summaries)
+            )
             entry |= {"object": obj.name, "bytes": len(obj.data)}
         else:
             # Withdrawn: listed without a body so devices delete their copy on sync.
@@ -122,4 +129,6 @@ def pack_bundle(rendered: RenderedBundle) -> Pack:
         "about": about,
         "total_bytes": sum(len(o.data) for o in pack.objects.values()),
     }
+    if config.get("license"):
+        pack.manifest_body["license"] = config["license"]
     return pack

@@ -66,6 +66,9 @@ def slug_list():
 
 
 class SummarySchema(StrictSchema):
+    kind = fields.String(
+        validate=validate.OneOf(("summary", "reference"), error="must be summary or reference")
+    )
     id = fields.String(required=True, validate=SLUG)
     title = text()
     teaser = text()
@@ -97,6 +100,12 @@ class AboutEntrySchema(StrictSchema):
     file = text()
 
 
+class LicenseSchema(StrictSchema):
+    name = text()
+    url = fields.Url(required=True, schemes={"http", "https"})
+    attribution = text()
+
+
 class BundleSchema(StrictSchema):
     id = fields.String(required=True, validate=SLUG)
     title = text()
@@ -108,6 +117,7 @@ class BundleSchema(StrictSchema):
         validate=validate.Range(min=1, error="must be 1 or more"),
     )
     about = fields.List(fields.Nested(AboutEntrySchema), load_default=list)
+    license = fields.Nested(LicenseSchema)
 
     @validates("source_locale")
     def known_locale(self, value, **kwargs):

@@ -14,8 +14,10 @@ from datetime import date
 from marshmallow import ValidationError
 
 from .errors import Problem
+from .reference import ReferenceSchema, is_reference, reference_problems
 from .schemas import SECTION_IDS, BundleSchema, SummarySchema
 from .source import BundleSource, SourceFile
+from .thesaurus import Thesaurus, load_thesaurus
 
 TEASER_MAX = 200
 
@@ -37,6 +39,7 @@ class ValidBundle:
     source: BundleSource
     config: dict
     summaries: list[tuple[SourceFile, dict]]
+    thesaurus: Thesaurus | None = None
 
 
 def _flatten(messages, prefix=""):
@@ -230,12 +233,18 @@ def validate_bundle(source: BundleSource, today: date | None = None):
         )
     summaries = []
     for summary in source.summaries:
-        data, found = schema_problems(SummarySchema(), summary)
+        reference = is_reference(summary.data)
+        data, found = schema_problems(ReferenceSchema() if reference else SummarySchema(), summary)
         problems += found
         if data is not None:
-            problems += summary_problems(summary, data, today)
+            if reference:
+                problems += reference_problems(summary, data)
+            else:
+                problems += summary_problems(summary, data, today)
             summaries.append((summary, data))
     problems += duplicate_problems(summaries) + related_problems(summaries)
+    thesaurus, found = load_thesaurus(source.root, (config or {}).get("source_locale", ""))
+    problems += found
     if any(p.severity == "error" for p in problems):
         return None, problems
-    return ValidBundle(source, config, summaries), problems
+    return ValidBundle(source, config, summaries, thesaurus), problems

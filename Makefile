@@ -6,7 +6,7 @@ PYTHON := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install build serve test lint chromium clean
+.PHONY: install build serve test lint chromium clean eval
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -31,6 +31,10 @@ lint: install
 
 test: install chromium lint
 	$(PYTHON) -m pytest
+
+# Search quality on the real MedQuAD corpus (../shared/corpus); not a test.
+eval: install
+	$(PYTHON) -m server.evaluate
 
 clean:
 	rm -rf instance $(VENV)

@@ -120,6 +120,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reuse", action="store_true", help="reuse instance/eval if built")
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
+    parser.add_argument("--sample", type=int, default=0, help="a fixed random sample of N")
     parser.add_argument("--no-baseline", action="store_true")
     args = parser.parse_args(argv)
 
@@ -136,6 +137,8 @@ def main(argv=None) -> int:
     questions = [json.loads(line) for line in open(CORPUS / "questions-dev.jsonl")]
     if args.limit:
         questions = questions[: args.limit]
+    if args.sample:
+        questions = random.Random(1).sample(questions, args.sample)
     rng = random.Random(SEED)
     typos = [{**q, "question": with_typo(q["question"], rng)} for q in questions]
 

@@ -13,8 +13,9 @@ Analysis (documents and queries alike), per locale
    (category ``Mn``): ``Síndrome`` → ``sindrome``, Arabic harakat vanish.
 2. Tokens are the matches of ``\\w+(?:\\.\\w+)*`` on the folded text (Unicode
    word characters; ``e.g`` and ``1.5`` stay one token, hyphens split).
-3. Tokens shorter than 2 characters and the locale's stop words (Whoosh's list
-   for the language, folded the same way) are dropped. Positions count the
+3. Single-character tokens other than digits (``type 2`` keeps its ``2``) and
+   the locale's stop words (Whoosh's list for the language, folded the same
+   way) are dropped. Positions count the
    tokens that remain (0, 1, 2, …), so ``pins and needles`` is ``pin needl``
    at two adjacent positions in documents and queries.
 4. The rest is stemmed with Whoosh's Snowball stemmer for the language
@@ -42,7 +43,11 @@ Query
 4. Term cap: of the distinct plain-word terms, only the ``MAX_TERMS`` with the
    lowest document frequency (``df``, summed over the fields; ties by term)
    are kept, the others are dropped.
-5. Each kept term is a *group* of alternative terms, each with a weight:
+5. Each kept term is a *group* of alternative terms, each with a weight. A
+   group is *required* unless its term is a question word
+   (``QUESTION_WORDS`` of the language, stemmed: words such as "symptoms",
+   "treatments", "inherited", "many", "people" that say how a health question
+   is asked, not what it is about). The alternatives:
    - the term itself, weight ``1``, when it is in the index (``df > 0``) or
      its form is a known word form;
    - *typo*: when neither, and the form has at least 4 characters: the known
@@ -60,7 +65,8 @@ Query
      prefix terms only. A last word with completions is never a typo.
    - *thesaurus*: a concept matches when the terms of one of its entries
      (analysed, at least one term) occur at consecutive positions among the
-     plain words. The groups of those words merge into one group, to which
+     plain words. Concepts are tried in sorted order. The groups of those
+     words merge into one group (required if any of them was), to which
      every term of every entry of the concept is added with weight
      ``THESAURUS_WEIGHT`` (a term typed keeps its higher weight); at most
      ``MAX_THESAURUS`` added terms per concept, in entry order.
@@ -84,7 +90,8 @@ in ``FIELDS`` order where the document holds the term::
 
 then ``score * OR_FACTOR`` in OR mode, then the title bonus:
 ``+ TITLE_BONUS * score`` when every term of the document's title is among the
-query's plain-word terms (the query names what the article is about).
+query's plain-word terms and one of them is not a question word (the query
+names what the article is about).
 Ties: score descending, then id ascending.
 
 Filters: ``topic`` and ``symptom`` (slug equality), ``min_credibility``
@@ -110,12 +117,12 @@ from rapidfuzz.distance import OSA
 from whoosh.analysis import Token, Tokenizer
 from whoosh.lang import has_stemmer, has_stopwords, stemmer_for_language, stopwords_for_language
 
-RULES_VERSION = "satchel-search-1"
+RULES_VERSION = "satchel-search-2"
 FIELDS = ("title", "headings", "teaser", "takeaway", "body", "topics", "symptoms")
 FIELD_BOOSTS = {
-    "title": 3.0,
-    "headings": 1.0,
-    "teaser": 1.5,
+    "title": 5.0,
+    "headings": 15.0,
+    "teaser": 0.5,
     "takeaway": 1.2,
     "body": 1.0,
     "topics": 1.5,
@@ -132,12 +139,24 @@ MAX_TYPO = 3
 MAX_PREFIX = 5
 MAX_THESAURUS = 12
 OR_FACTOR = 0.5
-TITLE_BONUS = 0.0
+TITLE_BONUS = 1.0
 MIN_TYPO_LENGTH = 4
 LONG_TYPO_LENGTH = 8
 MIN_PREFIX_LENGTH = 3
 HIGHLIGHTS = 2
 HIGHLIGHT_CHARS = 240
+
+# Words that say how a health question is asked rather than what it is about.
+# They score like any word (they match section headings such as "Symptoms")
+# but a document need not hold them in AND mode. Compared by term (stemmed).
+QUESTION_WORDS = {
+    "en": (
+        "affected causes cause clinical common complications diagnose diagnosis diagnosed "
+        "genetic changes information inherited inheritance know many much outlook people "
+        "prevent prevention prognosis related research risk signs stages symptoms "
+        "tests treat treatments trials"
+    ).split(),
+}
 
 TOKEN = re.compile(r"\w+(?:\.\w+)*")
 PHRASE = re.compile(r'"([^"]*)"')
@@ -185,10 +204,15 @@ def stem(lang: str, form: str) -> str:
     return stemmer(form) if stemmer else form
 
 
+@lru_cache(maxsize=64)
+def question_terms(lang: str) -> frozenset[str]:
+    return frozenset(stem(lang, fold(w)) for w in QUESTION_WORDS.get(lang, ()))
+
+
 def forms(text: str, lang: str) -> list[str]:
     """Folded tokens that survive the length and stop-word filter, in order."""
     stops = stop_words(lang)
-    return [t for t in TOKEN.findall(fold(text)) if len(t) >= 2 and t not in stops]
+    return [t for t in TOKEN.findall(fold(text)) if (len(t) >= 2 or t.isdigit()) and t not in stops]
 
 
 def analyze(text: str, lang: str) -> list[str]:
@@ -468,7 +492,7 @@ def plan_query(ix: SearchIndex, q: str) -> Plan:
     for index, word in enumerate(words):
         group = by_term.get(word.term)
         if group is None:
-            group = Group()
+            group = Group(required=word.term not in question_terms(lang))
             by_term[word.term] = group
             groups.append(group)
             if ix.df(word.term) > 0 or word.form in ix.forms:
@@ -520,9 +544,10 @@ def _apply_thesaurus(ix: SearchIndex, words: list[Word], groups: list[Group]) ->
         if not matched:
             continue
         covered = {words[i].term for i in matched}
-        merged = Group()
+        merged = Group(required=False)
         for group in groups:
             if any(w.term in covered for w in group.words):
+                merged.required = merged.required or group.required
                 for term, weight in group.alternatives.items():
                     merged.add(term, weight)
                 merged.words += group.words
@@ -625,9 +650,10 @@ def score(ix: SearchIndex, plan: Plan, docs: set[int], or_mode: bool) -> dict[in
             scores[doc] = scores[doc] * OR_FACTOR
     if TITLE_BONUS:
         typed = {w.term for g in plan.groups for w in g.words}
+        required = {w.term for g in plan.groups if g.required for w in g.words}
         for doc in scores:
             title = ix.title_terms[doc]
-            if title and title <= typed:
+            if title and title <= typed and title & required:
                 scores[doc] = scores[doc] + TITLE_BONUS * scores[doc]
     return scores
 
@@ -672,7 +698,7 @@ def highlight(ix: SearchIndex, text: str, terms: set[str]) -> list[tuple[int, st
         parts, last, hits, first = [], 0, set(), None
         for m in TOKEN.finditer(sentence):
             token = fold(m.group(0))
-            if len(token) < 2 or token in stop_words(ix.lang):
+            if (len(token) < 2 and not token.isdigit()) or token in stop_words(ix.lang):
                 continue
             term = stem(ix.lang, token)
             if term in terms:

@@ -117,7 +117,7 @@ from rapidfuzz.distance import OSA
 from whoosh.analysis import Token, Tokenizer
 from whoosh.lang import has_stemmer, has_stopwords, stemmer_for_language, stopwords_for_language
 
-RULES_VERSION = "satchel-search-2"
+RULES_VERSION = "satchel-search-3"
 FIELDS = ("title", "headings", "teaser", "takeaway", "body", "topics", "symptoms")
 FIELD_BOOSTS = {
     "title": 5.0,
@@ -152,9 +152,9 @@ HIGHLIGHT_CHARS = 240
 QUESTION_WORDS = {
     "en": (
         "affected causes cause clinical common complications diagnose diagnosis diagnosed "
-        "genetic changes information inherited inheritance know many much outlook people "
-        "prevent prevention prognosis related research risk signs stages symptoms "
-        "tests treat treatments trials"
+        "done genetic changes get help information inherited inheritance know many mean "
+        "much outlook people prevent prevention prognosis related research risk signs "
+        "stages symptoms tell tests treat treatments trials"
     ).split(),
 }
 
@@ -306,10 +306,11 @@ class SearchIndex:
         key = (fieldname, term)
         found = self._postings.get(key)
         if found is None:
-            if (fieldname, term) in self.reader:
-                found = list(self.reader.postings(fieldname, term).items_as("weight"))
-            else:
-                found = []
+            with self._lock:  # a Whoosh reader is not safe for concurrent reads
+                if (fieldname, term) in self.reader:
+                    found = list(self.reader.postings(fieldname, term).items_as("weight"))
+                else:
+                    found = []
             if len(self._postings) > 200_000:
                 self._postings.clear()
             self._postings[key] = found
@@ -331,9 +332,10 @@ class SearchIndex:
         return found
 
     def positions(self, fieldname: str, term: str) -> dict[int, list[int]]:
-        if (fieldname, term) not in self.reader:
-            return {}
-        return dict(self.reader.postings(fieldname, term).items_as("positions"))
+        with self._lock:
+            if (fieldname, term) not in self.reader:
+                return {}
+            return dict(self.reader.postings(fieldname, term).items_as("positions"))
 
     def stats(self) -> dict:
         """The statistics scoring uses, for the device export."""

@@ -1,12 +1,13 @@
 # Satchel: `make serve` to try it, `make test` to check it. Both set up what they need.
 
 PORT ?= 5000
+PROD_PORT ?= 8080
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install build serve test lint chromium clean eval
+.PHONY: install build serve serve-prod stop-prod bench test lint system-packages clean eval
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -22,14 +23,34 @@ build: install
 serve: build
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-# Browser tests drive Debian's Chromium; Playwright's own download is never used.
-chromium:
-	test -x /usr/bin/chromium || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
+# The production topology: nginx in front of gunicorn workers sharing Redis (see
+# README, "Running in production"). Ctrl-C stops all three; so does `make stop-prod`.
+serve-prod: build system-packages
+	$(PYTHON) -m deploy serve --port $(PROD_PORT)
+
+stop-prod: install
+	$(PYTHON) -m deploy stop
+
+# Build, bytes and server figures in one table (about 5 minutes on 2 cores);
+# writes bench/results/latest.json. Not part of `make test`.
+bench: install system-packages
+	$(PYTHON) -m bench
+
+# Browser tests drive Debian's Chromium (Playwright's own download is never used);
+# msgfmt (gettext) proves our PO files are valid for translators' tools; the
+# production topology test runs Debian's nginx (with its brotli module) and
+# redis-server; `make bench` loads them with wrk.
+SYSTEM_PACKAGES := chromium gettext nginx libnginx-mod-http-brotli-static redis-server wrk
+system-packages:
+	test -x /usr/bin/chromium && command -v msgfmt >/dev/null && \
+	  test -x /usr/sbin/nginx && test -x /usr/bin/redis-server && test -x /usr/bin/wrk && \
+	  test -f /usr/share/nginx/modules-available/mod-http-brotli-static.conf || \
+	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y $(SYSTEM_PACKAGES); }
 
 lint: install
-	$(VENV)/bin/ruff check server tests
+	$(VENV)/bin/ruff check server tests deploy bench
 
-test: install chromium lint
+test: install system-packages lint
 	$(PYTHON) -m pytest
 
 # Search quality on the real MedQuAD corpus (../shared/corpus); not a test.

@@ -6,21 +6,28 @@ into ``/api/openapi.json``. Errors all leave through ``errors.error_response``.
 
 from __future__ import annotations
 
-from flask import Response, current_app, request, send_file, stream_with_context
+import re
+
+from flask import Response, current_app, jsonify, request, send_file, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 from webargs.flaskparser import FlaskParser
 
-from . import published
+from . import i18n, published
 from .api_schemas import (
     BundleSummarySchema,
     ChangesQuerySchema,
     ChangesSchema,
     ErrorSchema,
     HealthSchema,
+    LocaleSchema,
     ManifestSchema,
+    UiCatalogSchema,
 )
 from .errors import ApiError, error_response
+from .i18n import _
+from .published import LOCALE_PATTERN
+from .schemas import SLUG_MAX, SLUG_PATTERN
 from .store import ENCODINGS, OBJECT_NAME, object_names
 
 
@@ -31,7 +38,11 @@ class QueryParser(FlaskParser):
         field, messages = next(
             iter(error.normalized_messages().get("query", {}).items()), ("request", ["is invalid"])
         )
-        raise ApiError(400, "invalid_parameter", f"Parameter '{field}': {' '.join(messages)}")
+        raise ApiError(
+            400,
+            "invalid_parameter",
+            _("Parameter '{name}' is not valid: {problem}", name=field, problem=" ".join(messages)),
+        )
 
 
 class SatchelBlueprint(Blueprint):
@@ -54,12 +65,37 @@ blp = SatchelBlueprint(
 )
 
 
-def manifest_response(data: bytes) -> Response:
-    """Manifest bytes as stored, with a strong ETag; devices revalidate every time."""
-    response = Response(data, mimetype="application/json")
-    response.set_etag(published.etag_of(data))
+def path_parameter(name: str, description: str, **schema) -> dict:
+    return {
+        "in": "path",
+        "name": name,
+        "required": True,
+        "description": description,
+        "schema": {"type": "string", **schema},
+    }
+
+
+BUNDLE_PARAMETER = path_parameter("bundle", "A bundle id", pattern=SLUG_PATTERN, maxLength=SLUG_MAX)
+LOCALE_PARAMETER = path_parameter(
+    "locale", "A BCP 47 locale such as en or pt-BR", pattern=f"^{LOCALE_PATTERN}$"
+)
+OBJECT_PARAMETER = path_parameter(
+    "name", "The sha256 of the object's bytes", pattern="^[0-9a-f]{64}$"
+)
+
+
+def manifest_response(bundle: str, locale: str, version: int) -> Response:
+    """The manifest as stored, with a strong ETag; devices revalidate every time.
+    The ETag is known per version, so a 304 reads nothing from disk."""
+    etag = published.manifest_etag(bundle, locale, version)
+    if request.if_none_match.contains_weak(etag):  # If-None-Match compares weakly
+        response = Response(status=304)
+    else:
+        path = published.store().manifest_path(bundle, locale, version)
+        response = Response(path.read_bytes(), mimetype="application/json")
+    response.set_etag(etag)
     response.cache_control.no_cache = True
-    return response.make_conditional(request)
+    return response
 
 
 @blp.route("/health")
@@ -78,18 +114,54 @@ class Bundles(MethodView):
         return published.bundle_list()
 
 
-@blp.route("/bundles/<bundle>/<locale>")
+@blp.route("/locales")
+class Locales(MethodView):
+    @blp.response(200, LocaleSchema(many=True))
+    def get(self):
+        """Every locale: names, direction, and each bundle's version and coverage in it."""
+        return published.locale_list()
+
+
+@blp.route("/messages")
+class NegotiatedCatalog(MethodView):
+    @blp.response(200, UiCatalogSchema)
+    def get(self):
+        """The interface strings in the language this request prefers (``?lang=``,
+        then Accept-Language); the app starts with this until the user chooses."""
+        chosen = i18n.request_locale()
+        response = jsonify(i18n.ui_catalog(chosen))
+        response.headers["Content-Language"] = chosen
+        response.vary.add("Accept-Language")
+        return response
+
+
+@blp.route("/locales/<locale>/messages", parameters=[LOCALE_PARAMETER])
+class UiCatalog(MethodView):
+    @blp.response(200, UiCatalogSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No interface catalog")
+    def get(self, locale):
+        """The interface strings of a locale, compiled from its PO catalog."""
+        catalog = i18n.ui_catalog(locale) if re.fullmatch(LOCALE_PATTERN, locale) else None
+        if catalog is None:
+            raise ApiError(
+                404,
+                "locale_not_found",
+                _("There is no interface translation for '{locale}'.", locale=locale),
+            )
+        return catalog
+
+
+@blp.route("/bundles/<bundle>/<locale>", parameters=[BUNDLE_PARAMETER, LOCALE_PARAMETER])
 class Manifest(MethodView):
     @blp.response(200, ManifestSchema, description="The current manifest. Honours If-None-Match.")
     @blp.alt_response(304, description="Not modified")
     @blp.alt_response(404, schema=ErrorSchema, description="Unknown bundle or locale")
     def get(self, bundle, locale):
         """The manifest of a bundle's current version in one locale."""
-        version = published.current_version(bundle, locale)
-        return manifest_response(published.manifest_bytes(bundle, locale, version))
+        return manifest_response(bundle, locale, published.current_version(bundle, locale))
 
 
-@blp.route("/bundles/<bundle>/<locale>/changes")
+@blp.route("/bundles/<bundle>/<locale>/changes", parameters=[BUNDLE_PARAMETER, LOCALE_PARAMETER])
 class Changes(MethodView):
     @blp.arguments(ChangesQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, ChangesSchema)
@@ -104,7 +176,7 @@ class Changes(MethodView):
         return published.changes_since(bundle, locale, since)
 
 
-@blp.route("/bundles/<bundle>/<locale>/pack")
+@blp.route("/bundles/<bundle>/<locale>/pack", parameters=[BUNDLE_PARAMETER, LOCALE_PARAMETER])
 class Pack(MethodView):
     @blp.response(
         200,
@@ -135,7 +207,7 @@ class Pack(MethodView):
         return response
 
 
-@blp.route("/objects/<name>")
+@blp.route("/objects/<name>", parameters=[OBJECT_PARAMETER])
 class ContentObject(MethodView):
     @blp.response(
         200,
@@ -150,7 +222,7 @@ class ContentObject(MethodView):
             raise ApiError(
                 400,
                 "invalid_object_name",
-                "Object names are 64 lowercase hexadecimal characters (a sha256).",
+                _("Object names are 64 lowercase hexadecimal characters (a sha256)."),
             )
         store = published.store()
         for encoding in [e for e in ENCODINGS if request.accept_encodings[e]] + [None]:
@@ -158,7 +230,7 @@ class ContentObject(MethodView):
             if path.is_file():
                 break
         else:
-            raise ApiError(404, "object_not_found", f"There is no object {name}.")
+            raise ApiError(404, "object_not_found", _("There is no object {name}.", name=name))
         response = send_file(
             path,
             mimetype="application/json",

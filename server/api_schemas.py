@@ -43,6 +43,12 @@ class ArticleEntrySchema(Schema):
     teaser = fields.String(required=True)
     published = fields.String(required=True, allow_none=True, metadata={"format": "date"})
     status = fields.String(required=True, metadata={"enum": ["published", "withdrawn"]})
+    translation = fields.String(
+        metadata={
+            "enum": ["complete", "partial", "source"],
+            "description": "How much of the article is in the manifest's locale",
+        }
+    )
 
 
 class AboutEntrySchema(Schema):
@@ -58,8 +64,12 @@ class ManifestSchema(Schema):
     version = fields.Integer(required=True)
     published_at = fields.String(required=True, metadata={"format": "date-time"})
     source_locale = fields.String(required=True)
+    direction = fields.String(required=True, metadata={"enum": ["ltr", "rtl"]})
     title = fields.String(required=True)
     description = fields.String(required=True)
+    coverage = fields.Float(
+        required=True, metadata={"description": "Share of article text in this locale, 0 to 1"}
+    )
     articles = fields.List(fields.Nested(ArticleEntrySchema), required=True)
     about = fields.List(fields.Nested(AboutEntrySchema), required=True)
     total_bytes = fields.Integer(required=True)
@@ -68,6 +78,37 @@ class ManifestSchema(Schema):
     )
     search = fields.Dict(
         metadata={"description": "Search rules version and this locale's thesaurus terms"}
+    )
+
+
+class LocaleBundleSchema(Schema):
+    version = fields.Integer(required=True)
+    coverage = fields.Float(required=True)
+
+
+class LocaleSchema(Schema):
+    code = fields.String(required=True, metadata={"example": "pt-BR"})
+    name = fields.String(required=True, metadata={"description": "English name"})
+    native_name = fields.String(required=True)
+    direction = fields.String(required=True, metadata={"enum": ["ltr", "rtl"]})
+    bundles = fields.Dict(
+        keys=fields.String(), values=fields.Nested(LocaleBundleSchema), required=True
+    )
+
+
+class UiCatalogSchema(Schema):
+    locale = fields.String(required=True)
+    direction = fields.String(required=True, metadata={"enum": ["ltr", "rtl"]})
+    plural_categories = fields.List(
+        fields.String(), required=True, metadata={"description": "CLDR plural categories"}
+    )
+    messages = fields.Dict(
+        keys=fields.String(),
+        required=True,
+        metadata={
+            "description": "msgid → translation, or for plurals CLDR category → "
+            "translation (pick with Intl.PluralRules)"
+        },
     )
 
 

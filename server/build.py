@@ -1,4 +1,5 @@
-"""The build, as named stages: load → validate → render → pack → index → publish.
+"""The build, as named stages: load → validate → render → translate → pack → index
+→ publish.
 
 ``build()`` runs them in order for the chosen bundles. Every bundle is loaded and
 validated before anything is written, so one bad file anywhere publishes
@@ -7,19 +8,24 @@ nothing and reports every problem at once.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+from .buildcache import NO_CACHE, BuildCache, NoCache
+from .catalogs import UI_DOMAIN, catalog_locales, catalog_path, compile_ui, read_catalog
 from .errors import SatchelError, SourceInvalid
 from .index import index_pack
 from .pack import pack_bundle
 from .publish import PublishReport, publish
 from .render import render_bundle
-from .source import discover_bundles, load_bundle
+from .source import DEFAULT_LIMITS, Limits, discover_bundles, load_bundle
 from .store import Store
+from .translate import load_catalogs, translate_bundle
 from .validate import ValidBundle, validate_bundle
 
 
@@ -27,13 +33,23 @@ from .validate import ValidBundle, validate_bundle
 class BuildResult:
     reports: list[PublishReport]
     warnings: list
+    summaries: int = 0
+    rendered: int = 0  # summaries rendered anew; the others were unchanged since a build
 
 
-def load_and_validate(bundles_dir: Path, bundle_ids, strict: bool, today: date | None):
+def load_and_validate(
+    bundles_dir: Path,
+    bundle_ids,
+    strict: bool,
+    today: date | None,
+    limits: Limits = DEFAULT_LIMITS,
+    cache=NO_CACHE,
+):
     valid: list[ValidBundle] = []
     problems = []
     for bundle_id in bundle_ids:
-        bundle, found = validate_bundle(load_bundle(bundles_dir / bundle_id), today)
+        source = load_bundle(bundles_dir / bundle_id, limits, cache)
+        bundle, found = validate_bundle(source, today, cache)
         problems += found
         if bundle:
             valid.append(bundle)
@@ -41,6 +57,32 @@ def load_and_validate(bundles_dir: Path, bundle_ids, strict: bool, today: date |
     if failing:
         raise SourceInvalid(problems)
     return valid, problems
+
+
+def open_cache(data_dir: Path):
+    """The incremental-build cache; a damaged one is started afresh, and none at all
+    when the folder can't be written (publish reports that)."""
+    path = data_dir / ".cache" / "build.sqlite"
+    for _attempt in range(2):
+        try:
+            return BuildCache(path)
+        except sqlite3.DatabaseError:
+            path.unlink(missing_ok=True)
+        except OSError:
+            break
+    return NoCache()
+
+
+def compile_ui_catalogs(translations: Path) -> dict[str, bytes]:
+    """Every interface catalog as the JSON the app and the API read."""
+    return {
+        locale: json.dumps(
+            compile_ui(read_catalog(catalog_path(translations, locale, UI_DOMAIN)), locale),
+            ensure_ascii=False,
+            sort_keys=True,
+        ).encode()
+        for locale in catalog_locales(translations, UI_DOMAIN)
+    }
 
 
 def build(
@@ -51,10 +93,15 @@ def build(
     progress: Callable[[int], Callable[[], None]] | None = None,
     today: date | None = None,
     now: datetime | None = None,
+    translations_dir: Path | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    prune_grace: float = 0,
 ) -> BuildResult:
     """Build and publish ``bundle_ids`` (default: every bundle in ``bundles_dir``).
 
     ``progress(total)`` may return a callback that is called once per summary.
+    Catalogs come from ``translations_dir`` (none: the source locale only).
+    ``prune_grace``: seconds a replaced version outlives its retention.
     """
     available = discover_bundles(bundles_dir)
     chosen = bundle_ids or available
@@ -64,12 +111,27 @@ def build(
             f"no bundle named {', '.join(unknown)} in {bundles_dir}; "
             f"available: {', '.join(available) or 'none'}"
         )
-    valid, warnings = load_and_validate(bundles_dir, chosen, strict, today)
-    tick = progress(sum(len(b.summaries) for b in valid)) if progress else (lambda: None)
-    packs = {b.config["id"]: [pack_bundle(render_bundle(b, tick))] for b in valid}
+    cache = open_cache(Path(data_dir))
+    try:
+        valid, warnings = load_and_validate(bundles_dir, chosen, strict, today, limits, cache)
+        tick = progress(sum(len(b.summaries) for b in valid)) if progress else (lambda: None)
+        packs = {}
+        for bundle in valid:
+            rendered = render_bundle(bundle, tick, cache)
+            catalogs = load_catalogs(translations_dir, rendered) if translations_dir else {}
+            packs[bundle.config["id"]] = [
+                pack_bundle(localised) for localised in translate_bundle(rendered, catalogs, cache)
+            ]
+    finally:
+        cache.close()
     retain = {b.config["id"]: b.config["retain_versions"] for b in valid}
+    ui = compile_ui_catalogs(translations_dir) if translations_dir else {}
     with TemporaryDirectory(prefix="satchel-index-") as scratch:
         for bundle in valid:
             for pack in packs[bundle.config["id"]]:
+                if bundle.config.get("license"):
+                    pack.manifest_body["license"] = bundle.config["license"]
                 index_pack(pack, bundle.thesaurus.for_locale(pack.locale), Path(scratch))
-        return BuildResult(publish(Store(data_dir), packs, retain, now), warnings)
+        reports = publish(Store(data_dir), packs, retain, now, ui, prune_grace)
+    total = sum(len(bundle.summaries) for bundle in valid)
+    return BuildResult(reports, warnings, total, cache.computed["render"])

@@ -13,8 +13,13 @@ from flask.cli import AppGroup
 from .build import build
 from .errors import SatchelError
 from .importer import import_command
+from .source import Limits
+from .store import Store, object_names, object_problems
+from .synth import synth_command
 
 bundles_cli = AppGroup("bundles", help="Build and publish content bundles.")
+bundles_cli.add_command(synth_command)
+bundles_cli.add_command(import_command)
 
 
 def describe(report) -> str:
@@ -56,11 +61,18 @@ def build_command(bundle_ids, strict):
                 list(bundle_ids),
                 strict=strict,
                 progress=progress,
+                translations_dir=Path(config["TRANSLATIONS_DIR"]),
+                limits=Limits(config["SOURCE_FILE_MAX_BYTES"], config["BUNDLE_MAX_FILES"]),
+                prune_grace=config["PRUNE_GRACE_SECONDS"],
             )
         except SatchelError as exc:
             raise click.ClickException(str(exc)) from exc
     for warning in result.warnings:
         click.echo(f"{warning} (warning)", err=True)
+    click.echo(
+        f"Rendered {result.rendered} of {result.summaries} summaries; the others were "
+        "unchanged since an earlier build."
+    )
     rows = [("bundle", "locale", "articles", "bytes", "version", "what changed")]
     rows += [
         (r.bundle, r.locale, str(r.articles), f"{r.bytes:,}", str(r.version), describe(r))
@@ -71,7 +83,29 @@ def build_command(bundle_ids, strict):
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
-bundles_cli.add_command(import_command)
+@bundles_cli.command("verify")
+def verify_command():
+    """Re-hash every object the published manifests name; report any damage."""
+    store = Store(current_app.config["DATA_DIR"])
+    names = {
+        name
+        for bundle in store.bundles()
+        for locale in store.current(bundle)
+        for version in store.versions(bundle, locale)
+        for name in object_names(store.manifest(bundle, locale, version))
+    }
+    damaged = 0
+    with click.progressbar(sorted(names), label="Verifying objects", file=sys.stderr) as bar:
+        for name in bar:
+            for problem in object_problems(store, name):
+                click.echo(f"{store.object_path(name)}: {problem}")
+                damaged += 1
+    if damaged:
+        raise click.ClickException(
+            f"{damaged} problem(s) in {len(names):,} objects; "
+            "'flask bundles build' rewrites those of the current versions"
+        )
+    click.echo(f"All {len(names):,} objects are intact.")
 
 
 def init_app(app) -> None:

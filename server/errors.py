@@ -15,6 +15,11 @@ from flask import current_app, jsonify
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated where it is shown."""
+    return message
+
+
 class SatchelError(Exception):
     """Base of every error whose message is meant for the person running Satchel."""
 
@@ -66,14 +71,22 @@ def error_code(error: HTTPException) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", type(error).__name__).lower()
 
 
+GENERIC_MESSAGES = {
+    400: N_("The request is not valid."),
+    404: N_("There is nothing at this address."),
+    405: N_("This address does not accept that method."),
+    413: N_("The request is too large."),
+    500: N_("Something went wrong on our side. Please try again later."),
+}
+
+
 def error_response(error: HTTPException):
-    body = {
-        "error": {
-            "status": error.code,
-            "code": error_code(error),
-            "message": error.description,
-        }
-    }
+    from .i18n import _  # i18n needs this module's SatchelError: import late
+
+    message = error.description
+    if not isinstance(error, ApiError):
+        message = _(GENERIC_MESSAGES.get(error.code, message))
+    body = {"error": {"status": error.code, "code": error_code(error), "message": message}}
     response = jsonify(body)
     response.status_code = error.code
     for name, value in error.get_headers():
@@ -84,9 +97,7 @@ def error_response(error: HTTPException):
 
 def handle_unexpected(error: Exception):
     current_app.logger.exception("Unhandled error", exc_info=error)
-    return error_response(
-        InternalServerError("Something went wrong on our side. Please try again later.")
-    )
+    return error_response(InternalServerError())
 
 
 def init_app(app) -> None:

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .reference import is_reference, reference_document
-from .render import RenderedBundle
+from .render import has_controls, scrub_controls
 from .schemas import SECTION_IDS
+from .translate import LocalisedBundle, LocalisedSummary, direction
 
 
 def canonical_json(value) -> bytes:
@@ -47,11 +48,18 @@ class Pack:
 
     def add(self, document: dict) -> ContentObject:
         obj = ContentObject.of(document)
+        if has_controls(obj.data):
+            obj = ContentObject.of(scrub_controls(document))
         self.objects[obj.name] = obj
         return obj
 
 
-def article_document(data: dict, sections: dict[str, str], locale: str, summaries: dict) -> dict:
+def _as_json_dates(data: dict) -> dict:
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in data.items()}
+
+
+def article_document(summary: LocalisedSummary, locale: str, summaries: dict) -> dict:
+    data = summaries[summary.data["id"]]
     related = [
         {key: summaries[rid][key] for key in ("id", "title", "teaser", "published")}
         for rid in data["related"]
@@ -60,6 +68,7 @@ def article_document(data: dict, sections: dict[str, str], locale: str, summarie
         "kind": "summary",
         "id": data["id"],
         "lang": locale,
+        "dir": direction(locale),
         "title": data["title"],
         "teaser": data["teaser"],
         "published": data["published"],
@@ -68,67 +77,58 @@ def article_document(data: dict, sections: dict[str, str], locale: str, summarie
         "status": data["status"],
         "source": data["source"],
         "ratings": data["ratings"],
-        "sections": [{"id": sid, "html": sections[sid]} for sid in SECTION_IDS],
+        "sections": [{"id": sid, "html": summary.sections[sid]} for sid in SECTION_IDS],
         "topics": data["topics"],
         "symptoms": data["symptoms"],
         "related": related,
+        "translation": summary.translation,
     }
 
 
-def _as_json_dates(data: dict) -> dict:
-    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in data.items()}
-
-
-def pack_bundle(rendered: RenderedBundle) -> Pack:
-    """Pack every rendered summary and about page of the source locale as objects."""
-    config = rendered.valid.config
-    locale = config["source_locale"]
-    summaries = {r.data["id"]: _as_json_dates(r.data) for r in rendered.summaries}
-    pack = Pack(config["id"], locale, {})
+def pack_bundle(bundle: LocalisedBundle) -> Pack:
+    """Pack one locale of a bundle: an object per published article and about page."""
+    locale = bundle.locale
+    summaries = {s.data["id"]: _as_json_dates(s.data) for s in bundle.summaries}
+    pack = Pack(bundle.bundle, locale, {})
     entries = []
-    for summary in rendered.summaries:
+    for summary in bundle.summaries:
         data = summaries[summary.data["id"]]
         entry = {key: data[key] for key in ("id", "title", "teaser", "published", "status")}
         if data["status"] == "published":
             obj = pack.add(
-                reference_document(data, summary, locale, summaries)
+                reference_document(summary, locale, summaries)
                 if is_reference(data)
-                else article_document(data, summary.sections, locale, summaries)
+                else article_document(summary, locale, summaries)
             )
-            entry |= {"object": obj.name, "bytes": len(obj.data)}
+            entry |= {
+                "object": obj.name,
+                "bytes": len(obj.data),
+                "translation": summary.translation["status"],
+            }
         else:
             # Withdrawn: listed without a body so devices delete their copy on sync.
             entry |= {"object": None, "bytes": 0}
         entries.append(entry)
     about = []
-    for page in rendered.about:
+    for page in bundle.about:
         obj = pack.add(
-            {
-                "kind": "about",
-                "id": page.page.id,
-                "lang": locale,
-                "title": page.page.title,
-                "html": page.html,
-            }
+            {"kind": "about", "id": page.id, "lang": locale, "title": page.title, "html": page.html}
         )
         about.append(
-            {
-                "id": page.page.id,
-                "title": page.page.title,
-                "object": obj.name,
-                "bytes": len(obj.data),
-            }
+            {"id": page.id, "title": page.title, "object": obj.name, "bytes": len(obj.data)}
         )
-    pack.manifest_body = {
-        "bundle": config["id"],
-        "locale": locale,
-        "source_locale": config["source_locale"],
-        "title": config["title"],
-        "description": config["description"],
-        "articles": sorted(entries, key=lambda e: e["id"]),
-        "about": about,
-        "total_bytes": sum(len(o.data) for o in pack.objects.values()),
-    }
-    if config.get("license"):
-        pack.manifest_body["license"] = config["license"]
+    pack.manifest_body = scrub_controls(
+        {
+            "bundle": bundle.bundle,
+            "locale": locale,
+            "source_locale": bundle.source_locale,
+            "direction": direction(locale),
+            "title": bundle.title,
+            "description": bundle.description,
+            "coverage": bundle.coverage,
+            "articles": sorted(entries, key=lambda e: e["id"]),
+            "about": about,
+            "total_bytes": sum(len(o.data) for o in pack.objects.values()),
+        }
+    )
     return pack

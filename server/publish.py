@@ -35,7 +35,7 @@ import brotli
 from .errors import PublishFailed
 from .index import prune_indexes, publish_index
 from .pack import ContentObject, Pack, canonical_json
-from .store import ENCODINGS, Store, diff_manifests, object_names
+from .store import ENCODINGS, Store, diff_manifests, object_names, object_problems
 
 TEMP_PREFIX = ".tmp-"
 
@@ -90,15 +90,14 @@ def compress(data: bytes, encoding: str) -> bytes:
 def write_object(store: Store, obj: ContentObject) -> bool:
     """Store ``obj`` unless an intact copy exists; True when bytes were written.
 
-    A size check is enough to catch the usual damage of a crash (an empty or
-    truncated file); ``flask bundles verify`` re-hashes everything.
+    An existing copy is re-hashed and its compressed copies decompressed, so a
+    build repairs whatever was damaged on disk since.
     """
-    path = store.object_path(obj.name)
-    if path.is_file() and path.stat().st_size == len(obj.data):
+    if not object_problems(store, obj.name):
         return False
     for encoding in ENCODINGS:
         write_atomically(store.object_path(obj.name, encoding), compress(obj.data, encoding))
-    write_atomically(path, obj.data)
+    write_atomically(store.object_path(obj.name), obj.data)
     return True
 
 
@@ -139,14 +138,26 @@ def next_manifest(store: Store, pack: Pack, previous: int | None, now: datetime)
     return version, {**pack.manifest_body, "version": version, "published_at": stamp}
 
 
-def prune(store: Store, retain: dict[str, int]) -> None:
-    """Drop versions past each bundle's retention, then objects nothing names."""
+def replaced_long_ago(store, bundle, locale, version, now: datetime, grace: float) -> bool:
+    """True when the version after ``version`` was published over ``grace`` seconds ago."""
+    successor = store.manifest(bundle, locale, version + 1)
+    replaced = datetime.strptime(successor["published_at"], "%Y-%m-%dT%H:%M:%SZ")
+    return (now - replaced.replace(tzinfo=UTC)).total_seconds() >= grace
+
+
+def prune(store: Store, retain: dict[str, int], now: datetime, grace: float = 0) -> None:
+    """Drop versions past each bundle's retention (once replaced for ``grace``
+    seconds, so a device mid-download can finish), then objects nothing names."""
     referenced: set[str] = set()
     for bundle in store.bundles():
         for locale, current in store.current(bundle).items():
             keep = retain.get(bundle)
-            for version in store.versions(bundle, locale):
-                if keep is not None and version <= current - keep:
+            for version in store.versions(bundle, locale):  # oldest first: successors stay
+                if (
+                    keep is not None
+                    and version <= current - keep
+                    and replaced_long_ago(store, bundle, locale, version, now, grace)
+                ):
                     store.manifest_path(bundle, locale, version).unlink()
                 else:
                     referenced |= set(object_names(store.manifest(bundle, locale, version)))
@@ -204,17 +215,22 @@ def publish(
     packs_by_bundle: dict[str, list[Pack]],
     retain: dict[str, int],
     now: datetime | None = None,
+    ui: dict[str, bytes] | None = None,
+    prune_grace: float = 0,
 ) -> list[PublishReport]:
+    """Publish bundles, and the interface catalogs (``ui``: locale → JSON) beside them."""
     now = now or datetime.now(UTC)
     try:
         with build_lock(store):
             remove_leftovers(store)
+            for locale, data in (ui or {}).items():
+                write_atomically(store.ui_path(locale), data)
             reports = [
                 report
                 for packs in packs_by_bundle.values()
                 for report in publish_bundle(store, packs, now)
             ]
-            prune(store, retain)
+            prune(store, retain, now, prune_grace)
             return reports
     except OSError as exc:
         raise PublishFailed(

@@ -13,12 +13,19 @@ import re
 
 from flask import current_app
 
+from . import i18n
 from .caching import cache
+from .catalogs import parse_locale
 from .errors import ApiError
-from .schemas import SLUG_PATTERN
+from .i18n import _
+from .schemas import SLUG_MAX, SLUG_PATTERN
 from .store import Store, diff_manifests
 
-LOCALE_PATTERN = r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*"
+LOCALE_PATTERN = r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}"
+
+
+def is_slug(value: str) -> bool:
+    return len(value) <= SLUG_MAX and re.fullmatch(SLUG_PATTERN, value) is not None
 
 
 def store() -> Store:
@@ -34,21 +41,37 @@ def manifest_bytes(bundle: str, locale: str, version: int) -> bytes:
     return _manifest_bytes(str(current_app.config["DATA_DIR"]), bundle, locale, version)
 
 
+@cache.memoize()
+def _manifest_etag(data_dir: str, bundle: str, locale: str, version: int) -> str:
+    return etag_of(Store(data_dir).manifest_bytes(bundle, locale, version))
+
+
+def manifest_etag(bundle: str, locale: str, version: int) -> str:
+    """The strong ETag of a manifest: computed once per version, so a 304 reads nothing."""
+    return _manifest_etag(str(current_app.config["DATA_DIR"]), bundle, locale, version)
+
+
 def manifest(bundle: str, locale: str, version: int) -> dict:
     return json.loads(manifest_bytes(bundle, locale, version))
 
 
 def current_version(bundle: str, locale: str) -> int:
     # Checked before touching the disk: nothing outside the data folder is ever read.
-    versions = store().current(bundle) if re.fullmatch(SLUG_PATTERN, bundle) else {}
+    versions = store().current(bundle) if is_slug(bundle) else {}
     if not versions:
-        raise ApiError(404, "bundle_not_found", f"There is no bundle called '{bundle}'.")
+        raise ApiError(
+            404, "bundle_not_found", _("There is no bundle called '{bundle}'.", bundle=bundle)
+        )
     if not re.fullmatch(LOCALE_PATTERN, locale) or locale not in versions:
         raise ApiError(
             404,
             "locale_not_found",
-            f"Bundle '{bundle}' is not published in '{locale}'. "
-            f"Available: {', '.join(sorted(versions))}.",
+            _(
+                "Bundle '{bundle}' is not published in '{locale}'. Available: {available}.",
+                bundle=bundle,
+                locale=locale,
+                available=", ".join(sorted(versions)),
+            ),
         )
     return versions[locale]
 
@@ -57,13 +80,24 @@ def etag_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def bundle_list() -> list[dict]:
+def cached_by_publication(name: str, compute):
+    """``compute(pointers)`` cached until any bundle publishes (the key holds every pointer)."""
     pointers = {bundle: store().current(bundle) for bundle in store().bundles()}
-    key = "bundles:" + etag_of(
-        json.dumps([current_app.config["DATA_DIR"], pointers], sort_keys=True).encode()
+    state = json.dumps(
+        [current_app.config["DATA_DIR"], i18n.ui_locales(), pointers], sort_keys=True
     )
-    listing = cache.get(key)
-    if listing is None:
+    key = f"{name}:{etag_of(state.encode())}"
+    value = cache.get(key)
+    if value is None:
+        value = compute(pointers)
+        cache.set(key, value)
+    return value
+
+
+def bundle_list() -> list[dict]:
+    """Every published bundle with its locales and current versions."""
+
+    def compute(pointers):
         listing = []
         for bundle, versions in pointers.items():
             first = manifest(bundle, *next(iter(sorted(versions.items()))))
@@ -79,8 +113,38 @@ def bundle_list() -> list[dict]:
                     "versions": versions,
                 }
             )
-        cache.set(key, listing)
-    return listing
+        return listing
+
+    return cached_by_publication("bundles", compute)
+
+
+def locale_list() -> list[dict]:
+    """Every locale with an interface catalog or a published bundle."""
+
+    def compute(pointers):
+        by_locale: dict[str, dict] = {code: {} for code in i18n.ui_locales()}
+        for bundle, versions in pointers.items():
+            for locale, version in versions.items():
+                coverage = manifest(bundle, locale, version).get("coverage", 1.0)
+                by_locale.setdefault(locale, {})[bundle] = {
+                    "version": version,
+                    "coverage": coverage,
+                }
+        listing = []
+        for code, bundles in sorted(by_locale.items()):
+            locale = parse_locale(code)
+            listing.append(
+                {
+                    "code": code,
+                    "name": locale.english_name,
+                    "native_name": locale.display_name,
+                    "direction": locale.text_direction,
+                    "bundles": bundles,
+                }
+            )
+        return listing
+
+    return cached_by_publication("locales", compute)
 
 
 def changes_since(bundle: str, locale: str, since: int) -> dict:
@@ -91,8 +155,14 @@ def changes_since(bundle: str, locale: str, since: int) -> dict:
         raise ApiError(
             410,
             "version_expired",
-            f"Version {since} of '{bundle}' ({locale}) is not available for "
-            f"updates; versions {oldest} to {current} are. Download the bundle "
-            "again.",
+            _(
+                "Version {since} of '{bundle}' ({locale}) is not available for updates; "
+                "versions {oldest} to {current} are. Download the bundle again.",
+                since=since,
+                bundle=bundle,
+                locale=locale,
+                oldest=oldest,
+                current=current,
+            ),
         )
     return diff_manifests(manifest(bundle, locale, since), manifest(bundle, locale, current))

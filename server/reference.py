@@ -153,8 +153,9 @@ def reference_problems(source: SourceFile, data: dict) -> list[Problem]:
     return problems
 
 
-def reference_document(data: dict, rendered, locale: str, articles: dict) -> dict:
-    """The article object of a rendered reference (``rendered``: a RenderedSummary)."""
+def reference_document(summary, locale: str, articles: dict) -> dict:
+    """The article object of a localised reference (``summary``: a LocalisedSummary)."""
+    data = articles[summary.data["id"]]
     return {
         "kind": KIND,
         "id": data["id"],
@@ -165,8 +166,8 @@ def reference_document(data: dict, rendered, locale: str, articles: dict) -> dic
         "status": data["status"],
         "source": data["source"],
         "sections": [
-            {"id": s.id, "title": s.heading, "html": rendered.sections[s.id]}
-            for s in rendered.source.sections
+            {"id": sid, "title": data["section_titles"][sid], "html": html}
+            for sid, html in summary.sections.items()
         ],
         "topics": data["topics"],
         "symptoms": data["symptoms"],
@@ -174,4 +175,5 @@ def reference_document(data: dict, rendered, locale: str, articles: dict) -> dic
             {key: articles[rid][key] for key in ("id", "title", "teaser", "published")}
             for rid in data["related"]
         ],
+        "translation": summary.translation,
     }

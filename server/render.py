@@ -1,54 +1,55 @@
-"""Stage 3, *render*: Markdown to HTML that is safe to insert into the app.
+"""Stage 3, *render*: Markdown to HTML that is safe to insert into the app, and
+the list of translatable segments each text is made of.
 
 markdown-it-py renders CommonMark with raw HTML disabled (it is shown as text,
 never passed through); nh3 then keeps only an allow-list of tags, attributes and
-URL schemes. Both layers stay: translated text (a later stage) goes through this
-same function, and a translator's msgstr is as untrusted as an author's file.
+URL schemes. Both layers stay: the translate stage re-renders the same Markdown
+with translated segments through this module, and a translator's msgstr is as
+untrusted as an author's file.
+
+A *segment* is the inline text of one paragraph, list item, heading or table
+cell, kept as Markdown so links and emphasis travel with it. Segments are
+numbered from 1 in document order within their text; that number is part of
+the stable ``msgctxt`` translators see (``<summary>/<section>/<n>``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
 
+from .buildcache import NO_CACHE
 from .source import AboutPage, SourceFile
 from .validate import ValidBundle
 
-ALLOWED_TAGS = {
-    "p",
-    "ul",
-    "ol",
-    "li",
-    "strong",
-    "em",
-    "a",
-    "code",
-    "pre",
-    "blockquote",
-    "h3",
-    "h4",
-    "br",
-    "hr",
-    "table",
-    "thead",
-    "tbody",
-    "tr",
-    "th",
-    "td",
-    "span",
-}
-ALLOWED_ATTRIBUTES = {
+TEXT_BLOCKS = {"p", "li", "h3", "h4", "th", "td"}
+ALLOWED_TAGS = TEXT_BLOCKS | {
+    "ul", "ol", "strong", "em", "a", "code", "pre", "blockquote", "br", "hr", "table",
+    "thead", "tbody", "tr", "span",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {tag: {"lang", "dir"} for tag in TEXT_BLOCKS} | {
     "a": {"href", "title", "rel"},
     "span": {"lang", "dir"},
-    "p": {"lang", "dir"},
-    "li": {"lang", "dir"},
     "ol": {"start"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 EXTERNAL_REL = "noopener noreferrer"
+SECTION_TITLES = {
+    "takeaway": "Key takeaway",
+    "findings": "What they found",
+    "who_should_care": "Who should care and why",
+    "considerations": "Important considerations",
+}
+
+# (segment number, source Markdown) → (replacement Markdown, attributes for its
+# block such as {"lang": "en"}), or None to keep the source as it is.
+Substitute = Callable[[int, str], tuple[str, dict[str, str]] | None]
 
 
 def _is_external(href: str) -> bool:
@@ -66,6 +67,26 @@ _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
 _markdown.add_render_rule("link_open", _link_open)
 
 
+# Embeddings, overrides and isolates: they can make text display in another
+# order than it reads (spoofing); the app sets dir on elements itself.
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
+def has_controls(data: bytes) -> bool:
+    return any(chr(code).encode() in data for code in BIDI_CONTROLS)
+
+
+def scrub_controls(value):
+    """``value`` (any JSON-like data) with bidirectional control characters removed."""
+    if isinstance(value, str):
+        return value.translate(BIDI_CONTROLS)
+    if isinstance(value, list):
+        return [scrub_controls(item) for item in value]
+    if isinstance(value, dict):
+        return {key: scrub_controls(item) for key, item in value.items()}
+    return value
+
+
 def sanitise(html: str) -> str:
     """Keep only allow-listed markup; anything else is dropped, its text kept."""
     return nh3.clean(
@@ -78,22 +99,104 @@ def sanitise(html: str) -> str:
     )
 
 
-def render_markdown(markdown: str) -> str:
-    """Markdown → sanitised HTML fragment."""
-    return sanitise(_markdown.render(markdown)).strip()
+def _segment_text(token) -> str:
+    return " ".join(line.strip() for line in token.content.splitlines())
+
+
+def _block_of(tokens, index: int):
+    """The element a segment's attributes belong on: its paragraph, or the list
+    item when the paragraph is hidden (tight lists render no <p>)."""
+    opening = tokens[index - 1]
+    if not opening.hidden:
+        return opening
+    return next(
+        t for t in reversed(tokens[: index - 1])
+        if t.type == "list_item_open" and t.level == opening.level - 1
+    )  # fmt: skip
+
+
+def _segments(tokens) -> list[tuple[str, int]]:
+    """``(segment Markdown, line offset within the text)`` for every segment."""
+    return [
+        (_segment_text(token), token.map[0] if token.map else 0)
+        for token in tokens
+        if token.type == "inline"
+    ]
+
+
+def _html(tokens) -> str:
+    return sanitise(_markdown.renderer.render(tokens, _markdown.options, {})).strip()
+
+
+def render_markdown(markdown: str, substitute: Substitute | None = None) -> str:
+    """Markdown → sanitised HTML, optionally with segments replaced (see Substitute)."""
+    tokens = _markdown.parse(markdown)
+    inline = [i for i, token in enumerate(tokens) if token.type == "inline"]
+    for number, index in enumerate(inline if substitute else [], start=1):
+        replacement = substitute(number, _segment_text(tokens[index]))
+        if replacement is None:
+            continue
+        text, attributes = replacement
+        tokens[index].content = text
+        tokens[index].children = _markdown.parseInline(text)[0].children
+        for name, value in attributes.items():
+            _block_of(tokens, index).attrSet(name, value)
+    return _html(tokens)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One piece of text a translator translates on its own."""
+
+    context: str  # stable msgctxt, e.g. "ebv-and-ms-risk/findings/2"
+    text: str  # the source, Markdown for body text, plain for titles
+    path: str
+    line: int
+    comment: str  # tells the translator what the segment is
+
+
+@dataclass
+class RenderedText:
+    """Markdown rendered in the source locale, with the segments it is made of."""
+
+    markdown: str
+    html: str
+    segments: list[Segment]
+
+
+def render_text(markdown: str, context: str, path: str, first_line: int, what: str):
+    tokens = _markdown.parse(markdown)
+    segments = [
+        Segment(f"{context}/{n}", text, path, first_line + offset,
+                f"{what}, paragraph or list item {n}. Keep links and **emphasis** marks.")
+        for n, (text, offset) in enumerate(_segments(tokens), start=1)
+    ]  # fmt: skip
+    return RenderedText(markdown, _html(tokens), segments)
 
 
 @dataclass
 class RenderedSummary:
     source: SourceFile
     data: dict
-    sections: dict[str, str]  # section id → HTML; empty for withdrawn summaries
+    sections: dict[str, RenderedText]  # section id → text; empty when withdrawn
+    fields: list[Segment] = field(default_factory=list)  # title and teaser
+
+    @property
+    def segments(self) -> list[Segment]:
+        return self.fields + [s for text in self.sections.values() for s in text.segments]
+
+    @property
+    def source_hash(self) -> str:
+        """Fingerprint of the source text a translation must match."""
+        pairs = [[s.context, s.text] for s in self.segments]
+        return hashlib.sha256(json.dumps(pairs, ensure_ascii=False).encode()).hexdigest()
 
 
 @dataclass
 class RenderedAbout:
     page: AboutPage
-    html: str
+    title: Segment
+    text: RenderedText
 
 
 @dataclass
@@ -101,21 +204,77 @@ class RenderedBundle:
     valid: ValidBundle
     summaries: list[RenderedSummary]
     about: list[RenderedAbout]
+    fields: list[Segment]  # the bundle's title and description
+
+    @property
+    def segments(self) -> list[Segment]:
+        """Every translatable segment of the bundle, in a stable order."""
+        about = [s for page in self.about for s in [page.title, *page.text.segments]]
+        return self.fields + [s for r in self.summaries for s in r.segments] + about
 
 
-def render_bundle(bundle: ValidBundle, progress=lambda: None) -> RenderedBundle:
+def field_segment(source: SourceFile, context: str, key: str, comment: str) -> Segment:
+    text = source.data.get(key, "")  # a reference article may have no teaser
+    return Segment(context, text, source.display, source.line_of(key), comment)
+
+
+def render_summary(source: SourceFile, data: dict) -> RenderedSummary:
+    sid = data["id"]
+    if data["status"] != "published":
+        return RenderedSummary(source, data, {})
+    sections = {
+        s.id: render_text(s.markdown, f"{sid}/{s.id}", source.display, s.start_line,
+                          f"Summary '{sid}', section “{SECTION_TITLES.get(s.id, s.heading)}”")
+        for s in source.sections
+    }  # fmt: skip
+    fields = [
+        field_segment(source, f"{sid}/title", "title", f"Title of the summary '{sid}'."),
+        field_segment(
+            source,
+            f"{sid}/teaser",
+            "teaser",
+            f"Teaser of '{sid}': one plain sentence shown in lists.",
+        ),
+    ]
+    return RenderedSummary(source, data, sections, fields)
+
+
+def render_bundle(bundle: ValidBundle, progress=lambda: None, cache=NO_CACHE) -> RenderedBundle:
     """Render every published summary's sections and every about page.
 
-    ``progress`` is called once per summary so the CLI can draw its bar.
+    ``progress`` is called once per summary so the CLI can draw its bar;
+    unchanged summaries come from ``cache`` (see buildcache).
     """
     summaries = []
     for source, data in bundle.summaries:
-        sections = (
-            {s.id: render_markdown(s.markdown) for s in source.sections}
-            if data["status"] == "published"
-            else {}
+        sections, fields = cache.memo(
+            "render",
+            source.cache_key,
+            lambda s=source, d=data: ((rendered := render_summary(s, d)).sections, rendered.fields),
         )
-        summaries.append(RenderedSummary(source, data, sections))
+        summaries.append(RenderedSummary(source, data, sections, fields))
         progress()
-    about = [RenderedAbout(page, render_markdown(page.markdown)) for page in bundle.source.about]
-    return RenderedBundle(bundle, summaries, about)
+    config = bundle.source.config
+    about = []
+    for index, page in enumerate(bundle.source.about):
+        title = Segment(
+            f"about/{page.id}/title",
+            page.title,
+            config.display,
+            config.line_of(f"about.{index}.title"),
+            f"Title of the page '{page.id}'.",
+        )
+        text = render_text(
+            page.markdown, f"about/{page.id}", page.display, 1, f"Page “{page.title}”"
+        )
+        about.append(RenderedAbout(page, title, text))
+    fields = [
+        field_segment(config, "bundle/title", "title", "Name of the collection of articles."),
+        field_segment(
+            config,
+            "bundle/description",
+            "description",
+            "One or two sentences describing the collection.",
+        ),
+    ]
+    return RenderedBundle(bundle, summaries, about, fields)

@@ -16,10 +16,14 @@ from marshmallow import (
 )
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-SLUG = validate.Regexp(
-    SLUG_PATTERN,
-    error="'{input}' is not a slug; use lowercase letters, digits and single hyphens, "
-    "e.g. 'vitamin-d'",
+SLUG_MAX = 100
+SLUG = validate.And(
+    validate.Regexp(
+        SLUG_PATTERN,
+        error="'{input}' is not a slug; use lowercase letters, digits and single hyphens, "
+        "e.g. 'vitamin-d'",
+    ),
+    validate.Length(max=SLUG_MAX, error=f"is longer than {SLUG_MAX} characters"),
 )
 SECTION_IDS = ("takeaway", "findings", "who_should_care", "considerations")
 STATUSES = ("published", "withdrawn")
@@ -117,6 +121,11 @@ class BundleSchema(StrictSchema):
         validate=validate.Range(min=1, error="must be 1 or more"),
     )
     about = fields.List(fields.Nested(AboutEntrySchema), load_default=list)
+    drug_names = fields.List(
+        fields.String(validate=validate.Length(min=2)),
+        load_default=list,
+        metadata={"description": "Names a translation must keep as written"},
+    )
     license = fields.Nested(LicenseSchema)
 
     @validates("source_locale")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from flask import current_app
 from flask.views import MethodView
@@ -34,15 +35,11 @@ class SearchQuerySchema(Schema):
             "The last word also matches as a prefix while typing."
         },
     )
-    bundle = fields.String(
-        required=True, validate=validate.Regexp(SLUG_PATTERN, error="must be a bundle id")
-    )
-    locale = fields.String(
-        metadata={"description": "Default: the bundle's source locale"},
-        validate=validate.Regexp(published.LOCALE_PATTERN, error="must be a locale code"),
-    )
-    topic = fields.String(validate=validate.Regexp(SLUG_PATTERN, error="must be a slug"))
-    symptom = fields.String(validate=validate.Regexp(SLUG_PATTERN, error="must be a slug"))
+    # Unknown bundles and locales are 404s (checked before the disk is touched).
+    bundle = fields.String(required=True, metadata={"description": "A bundle id"})
+    locale = fields.String(metadata={"description": "Default: the bundle's source locale"})
+    topic = fields.String(metadata={"description": "Only articles with this topic slug"})
+    symptom = fields.String(metadata={"description": "Only articles with this symptom slug"})
     min_credibility = fields.Integer(
         validate=validate.Range(1, 5, error="must be a whole number from 1 to 5"),
         metadata={"description": "Only articles rated at least this credible (1 to 5)"},
@@ -88,7 +85,7 @@ class SearchResultSchema(Schema):
 
 
 def default_locale(bundle: str) -> str:
-    versions = published.store().current(bundle)
+    versions = published.store().current(bundle) if re.fullmatch(SLUG_PATTERN, bundle) else {}
     if not versions:
         raise ApiError(404, "bundle_not_found", f"There is no bundle called '{bundle}'.")
     locale, version = sorted(versions.items())[0]

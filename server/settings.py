@@ -37,6 +37,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Folder holding the source bundles (one sub-folder per bundle).",
     ),
     Setting(
+        "TRANSLATIONS_DIR",
+        str(PROJECT_ROOT / "translations"),
+        "Folder holding the gettext catalogs (templates and <locale>/LC_MESSAGES/*.po).",
+    ),
+    Setting(
         "DATA_DIR",
         "",
         "Folder the build publishes to and the server reads from. Empty means "
@@ -54,10 +59,37 @@ SETTINGS: tuple[Setting, ...] = (
         "Redis URL used when CACHE_TYPE is RedisCache, e.g. redis://127.0.0.1:6379/0.",
     ),
     Setting(
+        "CACHE_REDIS_TIMEOUT_MS",
+        250,
+        "Milliseconds to wait for Redis to connect or answer before serving uncached; "
+        "after a failure Redis is skipped for 5 seconds, so readers never see an error.",
+    ),
+    Setting(
         "CACHE_DEFAULT_TIMEOUT",
         300,
         "Seconds a cached entry lives. Keys include the published version, so a "
         "publish is visible at once whatever this is.",
+    ),
+    Setting(
+        "REQUEST_MAX_BYTES",
+        16384,
+        "Largest request body accepted, in bytes; larger requests get 413.",
+    ),
+    Setting(
+        "SOURCE_FILE_MAX_BYTES",
+        1048576,
+        "Largest source file (summary, page, catalog) the build reads, in bytes.",
+    ),
+    Setting(
+        "BUNDLE_MAX_FILES",
+        100000,
+        "Most summary files one bundle may hold.",
+    ),
+    Setting(
+        "PRUNE_GRACE_SECONDS",
+        3600,
+        "A version past retain_versions is deleted only this long after it was "
+        "replaced, so a device mid-download can still fetch its objects.",
     ),
     Setting(
         "OBJECT_MAX_AGE",

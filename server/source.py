@@ -9,17 +9,21 @@ read at all (not UTF-8, broken YAML) are collected, never raised one by one.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from .buildcache import NO_CACHE
 from .errors import Problem
 
 
-class _SourceLoader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as text, so the schema alone decides what a date is."""
+class _SourceLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe loader (libyaml's when present: bundles hold thousands of files) that
+    keeps dates as text, so the schema alone decides what a date is."""
 
 
 _SourceLoader.yaml_implicit_resolvers = {
@@ -38,6 +42,7 @@ class Section:
     heading: str
     line: int
     markdown: str
+    start_line: int = 0  # file line of the first line of ``markdown``
 
 
 @dataclass
@@ -51,6 +56,7 @@ class SourceFile:
     body: str = ""
     body_line: int = 1
     sections: list[Section] = field(default_factory=list)
+    cache_key: str = ""  # display path and sha256 of the bytes, for buildcache
 
     def line_of(self, dotted: str) -> int:
         """Line of a key such as ``source.url``; falls back to its parent, then line 1."""
@@ -81,19 +87,45 @@ class BundleSource:
 
 
 def display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    """``path`` as the user would type it from here: relative to the current folder."""
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute)
+    return absolute if relative.startswith("..") else relative
 
 
-def read_text(path: Path, problems: list[Problem]) -> str | None:
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what one build reads (settings SOURCE_FILE_MAX_BYTES, BUNDLE_MAX_FILES)."""
+
+    max_file_bytes: int = 1048576
+    max_files: int = 100000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def read_bytes(path: Path, problems: list[Problem], max_bytes: int = Limits.max_file_bytes):
     display = display_path(path)
     try:
-        raw = path.read_bytes()
+        size = path.stat().st_size
+        if size > max_bytes:
+            problems.append(
+                Problem(
+                    display,
+                    0,
+                    "file",
+                    f"is {size:,} bytes; the limit is "
+                    f"{max_bytes:,} (SOURCE_FILE_MAX_BYTES): split it up",
+                )
+            )
+            return None
+        return path.read_bytes()
     except OSError as exc:
         problems.append(Problem(display, 0, "file", f"cannot be read ({exc.strerror})"))
         return None
+
+
+def decode(raw: bytes, display: str, problems: list[Problem]) -> str | None:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -102,6 +134,11 @@ def read_text(path: Path, problems: list[Problem]) -> str | None:
             Problem(display, line, "file", "is not UTF-8 text; save it with UTF-8 encoding")
         )
         return None
+
+
+def read_text(path: Path, problems: list[Problem], max_bytes: int = Limits.max_file_bytes):
+    raw = read_bytes(path, problems, max_bytes)
+    return None if raw is None else decode(raw, display_path(path), problems)
 
 
 def _record_lines(node, prefix: str, offset: int, source: SourceFile, problems) -> None:
@@ -124,8 +161,12 @@ def _record_lines(node, prefix: str, offset: int, source: SourceFile, problems) 
 def parse_yaml(text: str, source: SourceFile, offset: int, problems: list[Problem]) -> None:
     """Fill ``source.data`` and ``source.lines``; ``offset`` = lines before the YAML."""
     try:
-        node = yaml.compose(text, Loader=_SourceLoader)
-        data = yaml.load(text, Loader=_SourceLoader)
+        loader = _SourceLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 + offset if mark else offset + 1
@@ -156,7 +197,9 @@ def split_sections(source: SourceFile, problems: list[Problem]) -> None:
 
     def close() -> None:
         if current is not None:
+            leading = next((i for i, text in enumerate(chunks) if text.strip()), 0)
             current.markdown = "\n".join(chunks).strip()
+            current.start_line = current.line + 1 + leading
             source.sections.append(current)
 
     for index, text in enumerate(source.body.splitlines()):
@@ -194,9 +237,29 @@ def split_sections(source: SourceFile, problems: list[Problem]) -> None:
     close()
 
 
-def load_summary(path: Path, problems: list[Problem]) -> SourceFile | None:
-    source = SourceFile(path=path, display=display_path(path))
-    text = read_text(path, problems)
+def load_summary(
+    path: Path, problems: list[Problem], limits: Limits = DEFAULT_LIMITS, cache=NO_CACHE
+) -> SourceFile | None:
+    """Read and parse one summary; unchanged files come from ``cache`` (see buildcache)."""
+    raw = read_bytes(path, problems, limits.max_file_bytes)
+    if raw is None:
+        return None
+    display = display_path(path)
+    key = f"{display}\0{hashlib.sha256(raw).hexdigest()}"
+    source, found = cache.memo("load", key, lambda: parse_summary(path, display, raw))
+    problems.extend(found)
+    if source is not None:
+        source.cache_key = key
+    return source
+
+
+def parse_summary(path: Path, display: str, raw: bytes) -> tuple[SourceFile | None, list]:
+    problems: list[Problem] = []
+    return _parse_summary(SourceFile(path=path, display=display), raw, problems), problems
+
+
+def _parse_summary(source: SourceFile, raw: bytes, problems: list[Problem]):
+    text = decode(raw, source.display, problems)
     if text is None:
         return None
     lines = text.splitlines()
@@ -235,7 +298,7 @@ def load_summary(path: Path, problems: list[Problem]) -> SourceFile | None:
     return source
 
 
-def load_about(root: Path, config: SourceFile, problems: list[Problem]) -> list[AboutPage]:
+def load_about(root: Path, config: SourceFile, problems: list[Problem], limits: Limits):
     pages = []
     entries = config.data.get("about") or []
     if not isinstance(entries, list):
@@ -264,7 +327,7 @@ def load_about(root: Path, config: SourceFile, problems: list[Problem]) -> list[
                 )
             )
             continue
-        text = read_text(path, problems)
+        text = read_text(path, problems, limits.max_file_bytes)
         if text is not None:
             pages.append(
                 AboutPage(
@@ -278,19 +341,31 @@ def load_about(root: Path, config: SourceFile, problems: list[Problem]) -> list[
     return pages
 
 
-def load_bundle(root: Path) -> BundleSource:
+def load_bundle(root: Path, limits: Limits = DEFAULT_LIMITS, cache=NO_CACHE) -> BundleSource:
     """Read ``bundle.yaml``, the about pages and every ``summaries/*.md`` of one bundle."""
     problems: list[Problem] = []
     config_path = root / "bundle.yaml"
     config = SourceFile(path=config_path, display=display_path(config_path))
-    text = read_text(config_path, problems)
+    text = read_text(config_path, problems, limits.max_file_bytes)
     if text is not None:
         parse_yaml(text, config, offset=0, problems=problems)
-    about = load_about(root, config, problems)
+    about = load_about(root, config, problems, limits)
+    paths = sorted((root / "summaries").glob("*.md"))
+    if len(paths) > limits.max_files:
+        problems.append(
+            Problem(
+                display_path(root / "summaries"),
+                0,
+                "summaries",
+                f"holds {len(paths):,} files; the limit is {limits.max_files:,} "
+                "(BUNDLE_MAX_FILES): split the bundle",
+            )
+        )
+        paths = []
     summaries = [
         summary
-        for path in sorted((root / "summaries").glob("*.md"))
-        if (summary := load_summary(path, problems)) is not None
+        for path in paths
+        if (summary := load_summary(path, problems, limits, cache)) is not None
     ]
     return BundleSource(root.name, root, config, summaries, about, problems)
 

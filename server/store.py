@@ -7,6 +7,7 @@ Layout under the data folder (``instance/`` by default)::
     objects/ab/ab12…ef.br
     bundles/<bundle>/current.json       {"locales": {"en": 3, "es": 2}}
     bundles/<bundle>/<locale>/<n>.json  the manifest of version n (immutable)
+    ui/<locale>.json                    the compiled interface catalog of a locale
 
 ``current.json`` is the only file ever replaced, by an atomic rename, so a
 reader that follows it sees one complete version: everything it names was
@@ -15,12 +16,17 @@ written (and synced) before the rename. See ``publish`` for the writing side.
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import re
 from pathlib import Path
 
+import brotli
+
 OBJECT_NAME = re.compile(r"^[0-9a-f]{64}$")
 ENCODINGS = {"br": ".br", "gzip": ".gz"}
+DECOMPRESS = {"br": brotli.decompress, "gzip": gzip.decompress}
 
 
 class Store:
@@ -37,6 +43,12 @@ class Store:
 
     def manifest_path(self, bundle: str, locale: str, version: int) -> Path:
         return self.bundles_dir / bundle / locale / f"{version}.json"
+
+    def ui_path(self, locale: str) -> Path:
+        return self.root / "ui" / f"{locale}.json"
+
+    def ui_locales(self) -> list[str]:
+        return sorted(p.stem for p in (self.root / "ui").glob("*.json"))
 
     def bundles(self) -> list[str]:
         return sorted(p.parent.name for p in self.bundles_dir.glob("*/current.json"))
@@ -58,6 +70,27 @@ class Store:
         """Every manifest version on disk for this bundle × locale, oldest first."""
         folder = self.bundles_dir / bundle / locale
         return sorted(int(p.stem) for p in folder.glob("*.json") if p.stem.isdigit())
+
+
+def object_problems(store: Store, name: str) -> list[str]:
+    """What is wrong with an object on disk: missing, or bytes not matching its name."""
+    path = store.object_path(name)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return ["missing"]
+    if hashlib.sha256(data).hexdigest() != name:
+        return ["corrupt: its sha256 does not match its name"]
+    problems = []
+    for encoding, decompress in DECOMPRESS.items():
+        try:
+            if decompress(store.object_path(name, encoding).read_bytes()) != data:
+                problems.append(f"corrupt {encoding} copy: it does not decompress to the object")
+        except FileNotFoundError:
+            problems.append(f"{encoding} copy missing")
+        except (OSError, ValueError, brotli.error):
+            problems.append(f"corrupt {encoding} copy: it does not decompress")
+    return problems
 
 
 def object_names(manifest: dict) -> list[str]:

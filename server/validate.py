@@ -13,6 +13,7 @@ from datetime import date
 
 from marshmallow import ValidationError
 
+from .buildcache import NO_CACHE
 from .errors import Problem
 from .reference import ReferenceSchema, is_reference, reference_problems
 from .schemas import SECTION_IDS, BundleSchema, SummarySchema
@@ -216,7 +217,11 @@ def duplicate_problems(summaries: list[tuple[SourceFile, dict]]) -> list[Problem
     return problems
 
 
-def validate_bundle(source: BundleSource, today: date | None = None):
+SUMMARY_SCHEMA = SummarySchema()
+REFERENCE_SCHEMA = ReferenceSchema()
+
+
+def validate_bundle(source: BundleSource, today: date | None = None, cache=NO_CACHE):
     """Return ``(ValidBundle | None, problems)``; None when any error was found."""
     today = today or date.today()
     problems = list(source.problems)
@@ -234,11 +239,17 @@ def validate_bundle(source: BundleSource, today: date | None = None):
     summaries = []
     for summary in source.summaries:
         reference = is_reference(summary.data)
-        data, found = schema_problems(ReferenceSchema() if reference else SummarySchema(), summary)
+        schema = REFERENCE_SCHEMA if reference else SUMMARY_SCHEMA
+        data, found = cache.memo(
+            "schema",
+            summary.cache_key,
+            lambda summary=summary, schema=schema: schema_problems(schema, summary),
+        )
         problems += found
         if data is not None:
             if reference:
                 problems += reference_problems(summary, data)
+                data = {**data, "section_titles": {x.id: x.heading for x in summary.sections}}
             else:
                 problems += summary_problems(summary, data, today)
             summaries.append((summary, data))

@@ -1,41 +1,89 @@
-"""The web app: ``/`` and the files of the PWA in ``static/``."""
+"""The web app: ``/``, the files of the PWA in ``static/``, its web manifest and
+its service worker (served at ``/sw.js`` so that its scope is the whole site).
+
+The service worker precaches the app shell. Its list of files, each with the
+sha256 of its bytes, is computed here from what is in ``static/`` and prepended
+to ``static/sw.js`` when ``/sw.js`` is served, with a version derived from those
+hashes: any change to a shell file changes ``/sw.js``, so browsers install the
+new shell and the worker deletes the old one. Nothing needs a build step.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, send_from_directory
+import hashlib
+import json
+from functools import lru_cache
 
+from flask import Blueprint, Response, send_from_directory
+
+from .i18n import request_locale
 from .settings import PROJECT_ROOT
 
 STATIC_DIR = PROJECT_ROOT / "static"
+SHELL_SUFFIXES = {".html", ".css", ".js", ".webmanifest", ".png", ".svg"}
+NOT_IN_SHELL = {"sw.js"}  # the worker is never cached by itself
 
 web = Blueprint("web", __name__)
 
 
+def shell_files() -> list[str]:
+    """The app shell: every file under ``static/`` the page may need, sorted."""
+    return sorted(
+        str(path.relative_to(STATIC_DIR))
+        for path in STATIC_DIR.rglob("*")
+        if path.is_file() and path.suffix in SHELL_SUFFIXES and path.name not in NOT_IN_SHELL
+    )
+
+
+def shell_url(name: str) -> str:
+    return "/" if name == "index.html" else f"/static/{name}"
+
+
+@lru_cache(maxsize=8)
+def _precache(signature: tuple) -> dict:
+    files = [
+        {
+            "url": shell_url(name),
+            "sha256": hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest(),
+        }
+        for name, _mtime, _size in signature
+    ]
+    version = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:16]
+    return {"version": version, "files": files}
+
+
+def precache() -> dict:
+    """``{"version", "files": [{"url", "sha256"}]}``, recomputed when a shell file changes."""
+    signature = []
+    for name in shell_files():
+        stat = (STATIC_DIR / name).stat()
+        signature.append((name, stat.st_mtime_ns, stat.st_size))
+    return _precache(tuple(signature))
+
+
 @web.get("/")
 def index():
-    return send_from_directory(STATIC_DIR, "index.html", max_age=0)
+    # The page itself is the same for everyone (the service worker checks its
+    # hash); the app asks /api/v1/messages for the negotiated language.
+    response = send_from_directory(STATIC_DIR, "index.html", max_age=0)
+    response.headers["Content-Language"] = request_locale()
+    response.vary.add("Accept-Language")
+    return response
+
+
+@web.get("/sw.js")
+def service_worker():
+    head = f"const SHELL = {json.dumps(precache(), sort_keys=True)};\n"
+    response = Response(head + (STATIC_DIR / "sw.js").read_text(), mimetype="text/javascript")
+    response.cache_control.no_cache = True
+    return response
 
 
 @web.get("/static/<path:filename>")
 def static_file(filename):
-    return send_from_directory(STATIC_DIR, filename, max_age=0)
-
-
-# No inline script or style anywhere in static/, so the policy can be strict.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; base-uri 'none'; object-src 'none'; "
-    "frame-ancestors 'none'; form-action 'self'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
-
-
-def add_security_headers(response):
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
+    mimetype = "application/manifest+json" if filename.endswith(".webmanifest") else None
+    return send_from_directory(STATIC_DIR, filename, mimetype=mimetype, max_age=0)
 
 
 def init_app(app) -> None:
     app.register_blueprint(web)
-    app.after_request(add_security_headers)

@@ -1,131 +1,144 @@
-// Satchel's minimal reader: lists bundles and opens articles from the JSON API.
-// Routes live in the URL hash (#/bundle/locale[/article]) so every view has a link.
+// Satchel's app shell: start-up, the router and the small screens (settings, about).
+// Routes live in the URL hash so every screen has a link:
+//   #/  library · #/read/<bundle>/<locale>[/<article> | /about/<page>] · #/search?q= · #/settings · #/about
 
-const main = document.getElementById("main");
-const status = document.getElementById("status");
+import { _, languageName, listLocales, loadLocale, locale } from "./i18n.js";
+import { el } from "./dom.js";
+import { TEXT_SIZES, applyTextSize, notice, prefs, show } from "./ui.js";
+import { loadBundles, showLibrary, syncNow } from "./library.js";
+import { showAbout, showArticle, showBundle } from "./reader.js";
+import { showSearch } from "./search.js";
 
-const SECTION_TITLES = {
-  takeaway: "Key takeaway",
-  findings: "What they found",
-  who_should_care: "Who should care and why",
-  considerations: "Important considerations",
-};
-
-async function getJSON(url) {
-  const response = await fetch(url);
-  const body = await response.json();
-  if (!response.ok) throw new Error(body.error ? body.error.message : response.statusText);
-  return body;
+function translateShell() {
+  document.getElementById("skip").textContent = _("Skip to content");
+  document.getElementById("nav").setAttribute("aria-label", _("Main"));
+  const labels = { library: _("Library"), search: _("Search"), settings: _("Settings"), about: _("About") };
+  document.querySelectorAll("[data-route]").forEach((link) => {
+    link.textContent = labels[link.dataset.route];
+  });
 }
 
-// Build elements with text content only; HTML comes solely from the server's sanitiser.
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  node.append(...children.filter((child) => child !== null && child !== undefined));
-  return node;
+function markCurrent(screen) {
+  document.querySelectorAll("[data-route]").forEach((link) => {
+    if (link.dataset.route === screen) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  });
 }
 
-// Article HTML was sanitised by the server's allow-list (server/render.py) before publishing.
-function sanitisedHtml(html) {
-  const template = document.createElement("template");
-  template.innerHTML = html;
-  return template.content;
+async function localeOptions() {
+  const listed = await listLocales();
+  if (listed) return listed.map((entry) => entry.code);
+  const codes = new Set(["en", locale(), prefs.uiLocale]);
+  ((await loadBundles()) || []).forEach((bundle) => bundle.locales.forEach((code) => codes.add(code)));
+  return [...codes];
 }
 
-function formatDate(iso, locale) {
-  return new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone: "UTC" }).format(new Date(iso));
+async function showSettings() {
+  const codes = await localeOptions();
+  const option = (code, selected) => el("option", { value: code, selected: code === selected, lang: code }, languageName(code, code));
+  const uiSelect = el("select", { id: "ui-locale" }, ...codes.map((code) => option(code, prefs.uiLocale)));
+  const contentSelect = el("select", { id: "content-locale" },
+    el("option", { value: "", selected: !prefs.contentLocale }, _("Same as the interface")),
+    ...codes.map((code) => option(code, prefs.contentLocale)));
+  const sizeNames = { 100: _("Standard"), 125: _("Large"), 150: _("Larger"), 200: _("Largest") };
+  const sizes = el("fieldset", {},
+    el("legend", {}, _("Text size")),
+    ...TEXT_SIZES.map((size) => el("div", { class: "choice" },
+      el("input", { type: "radio", name: "text-size", id: `size-${size}`, value: size, checked: prefs.textSize === size }),
+      el("label", { for: `size-${size}` }, sizeNames[size]))));
+  uiSelect.addEventListener("change", async () => {
+    prefs.set("uiLocale", uiSelect.value);
+    await loadLocale(uiSelect.value);
+    translateShell();
+    await route();
+    document.getElementById("ui-locale")?.focus();
+  });
+  contentSelect.addEventListener("change", () => {
+    prefs.set("contentLocale", contentSelect.value);
+    notice(_("Articles will be shown in {language} where they are available.", {
+      language: languageName(contentSelect.value || prefs.uiLocale),
+    }), "info", "content-locale");
+  });
+  sizes.addEventListener("change", (event) => {
+    prefs.set("textSize", event.target.value);
+    applyTextSize();
+  });
+  show(_("Settings"),
+    el("h1", {}, _("Settings")),
+    el("fieldset", {},
+      el("legend", {}, _("Language")),
+      el("div", { class: "field" }, el("label", { for: "ui-locale" }, _("Language of the app")), uiSelect),
+      el("div", { class: "field" }, el("label", { for: "content-locale" }, _("Language of the articles")), contentSelect)),
+    sizes,
+    el("p", { class: "meta" }, _("The app follows your device's light or dark setting and its reduced motion setting.")));
 }
 
-function show(title, ...content) {
-  document.title = `${title} — Satchel`;
-  main.replaceChildren(...content);
-  main.focus();
-  status.textContent = title;
+async function showAboutApp() {
+  const bundles = (await loadBundles()) || [];
+  show(_("About Satchel"),
+    el("h1", {}, _("About Satchel")),
+    el("p", {}, _("Satchel brings you plain-language summaries of medical research. Every summary says how strong the evidence is and what to keep in mind.")),
+    el("p", {}, _("Download a bundle in the library and you can read and search it without a connection. Updates download only what changed.")),
+    el("p", {}, _("Satchel does not track you. What you read stays on your device; only searches in bundles you have not downloaded are sent to the server.")),
+    el("p", { class: "reminder" }, el("strong", {}, _("These summaries do not replace medical advice. Never change or stop a treatment without talking to your doctor first."))),
+    bundles.length ? el("h2", {}, _("How to read the summaries")) : null,
+    bundles.length ? el("ul", { class: "plain-links" }, ...bundles.map((bundle) => el("li", {},
+      el("a", { href: `#/read/${bundle.id}/${bundle.source_locale}/about/understanding-research` },
+        _("Understanding research ({bundle})", { bundle: bundle.title }))))) : null);
 }
 
-async function showLibrary() {
-  const bundles = await getJSON("/api/v1/bundles");
-  const items = bundles.map((bundle) =>
-    el("li", { class: "card" },
-      el("h3", {}, el("a", { href: `#/${bundle.id}/${bundle.source_locale}` }, bundle.title)),
-      el("p", {}, bundle.description)));
-  show("Library", el("h1", {}, "Library"),
-    items.length ? el("ul", { class: "cards" }, ...items) : el("p", {}, "No bundles are published yet."));
+function problem(error) {
+  const offline = error instanceof TypeError; // fetch failed: no connection
+  const message = offline
+    ? _("You are offline and this is not downloaded. Download bundles in the library to read them without a connection.")
+    : error.message;
+  show(_("Something went wrong"),
+    el("h1", {}, _("Something went wrong")),
+    el("p", {}, message),
+    el("p", {}, el("a", { href: "#/" }, _("Back to the library"))));
 }
 
-async function showBundle(bundleId, locale) {
-  const manifest = await getJSON(`/api/v1/bundles/${bundleId}/${locale}`);
-  const articles = manifest.articles.filter((entry) => entry.status === "published");
-  const items = articles.map((entry) =>
-    el("li", { class: "card" },
-      el("h3", {}, el("a", { href: `#/${bundleId}/${locale}/${entry.id}` }, entry.title)),
-      el("p", { class: "meta" }, formatDate(entry.published, locale)),
-      el("p", {}, entry.teaser)));
-  const about = manifest.about.map((page) =>
-    el("li", {}, el("a", { href: `#/${bundleId}/${locale}/about/${page.id}` }, page.title)));
-  show(manifest.title,
-    el("h1", {}, manifest.title), el("p", {}, manifest.description),
-    el("ul", { class: "cards" }, ...items),
-    el("h2", {}, "About this research"), el("ul", {}, ...about));
-}
-
-async function showArticle(bundleId, locale, articleId) {
-  const manifest = await getJSON(`/api/v1/bundles/${bundleId}/${locale}`);
-  const entry = manifest.articles.find((a) => a.id === articleId && a.object);
-  if (!entry) throw new Error("This article is not available.");
-  const article = await getJSON(`/api/v1/objects/${entry.object}`);
-  const base = `#/${bundleId}/${locale}`;
-  const sections = article.sections.map((section) =>
-    el("section", { class: section.id.replace(/_/g, "-"), "aria-labelledby": `h-${section.id}` },
-      el("h2", { id: `h-${section.id}` }, SECTION_TITLES[section.id] || section.id),
-      sanitisedHtml(section.html)));
-  const related = article.related.map((item) =>
-    el("li", { class: "card" },
-      el("h3", {}, item.title),
-      el("p", { class: "meta" }, formatDate(item.published, locale)),
-      el("p", {}, item.teaser),
-      el("a", { href: `${base}/${item.id}`, "aria-label": `Read more: ${item.title}` }, "Read more")));
-  const howWeRate = manifest.about.find((page) => page.id === "how-we-rate");
-  const explainer = manifest.about.find((page) => page.id === "understanding-research");
-  show(article.title, el("article", { lang: article.lang },
-    el("h1", {}, article.title),
-    el("p", { class: "meta" }, `Published ${formatDate(article.published, locale)}`),
-    el("ul", { class: "ratings" },
-      el("li", {}, `Credibility: ${article.ratings.credibility} out of 5`),
-      el("li", {}, `Interest: ${article.ratings.interest} out of 5`),
-      howWeRate ? el("li", {}, el("a", { href: `${base}/about/${howWeRate.id}` }, "How we rate studies")) : null),
-    el("div", { class: "source" },
-      el("p", {}, "Source study: ", el("a", { href: article.source.url, rel: "noopener noreferrer" }, article.source.title)),
-      el("p", { class: "meta" }, `${article.source.journal} · ${article.source.study_type}`)),
-    ...sections,
-    el("p", { class: "meta" },
-      `Reviewed ${formatDate(article.reviewed, locale)}; next review due ${formatDate(article.review_due, locale)}.`),
-    related.length ? el("section", { "aria-labelledby": "h-related" },
-      el("h2", { id: "h-related" }, "Related articles"), el("ul", { class: "cards" }, ...related)) : null,
-    explainer ? el("p", {}, el("a", { href: `${base}/about/${explainer.id}` }, "Understanding research")) : null));
-}
-
-async function showAbout(bundleId, locale, pageId) {
-  const manifest = await getJSON(`/api/v1/bundles/${bundleId}/${locale}`);
-  const entry = manifest.about.find((page) => page.id === pageId);
-  if (!entry) throw new Error("This page is not available.");
-  const page = await getJSON(`/api/v1/objects/${entry.object}`);
-  show(page.title, el("article", { lang: page.lang }, el("h1", {}, page.title), sanitisedHtml(page.html)));
-}
-
-async function route() {
-  const [bundleId, locale, ...rest] = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
+export async function route() {
+  const [path, query = ""] = location.hash.replace(/^#\/?/, "").split("?");
+  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  const params = Object.fromEntries(new URLSearchParams(query));
+  const screen = parts[0] === "read" ? "read" : parts[0] || "library";
+  markCurrent(screen);
   try {
-    if (!bundleId) await showLibrary();
-    else if (rest[0] === "about") await showAbout(bundleId, locale, rest[1]);
-    else if (rest[0]) await showArticle(bundleId, locale, rest[0]);
-    else await showBundle(bundleId, locale);
+    if (screen === "library") await showLibrary();
+    else if (screen === "search") await showSearch(params);
+    else if (screen === "settings") await showSettings();
+    else if (screen === "about") await showAboutApp();
+    else if (screen === "read" && parts[3] === "about") await showAbout(parts[1], parts[2], parts[4]);
+    else if (screen === "read" && parts[3]) await showArticle(parts[1], parts[2], parts[3]);
+    else if (screen === "read" && parts[2]) await showBundle(parts[1], parts[2]);
+    else throw new Error(_("This page does not exist."));
   } catch (error) {
-    show("Something went wrong", el("h1", {}, "Something went wrong"), el("p", {}, error.message),
-      el("p", {}, el("a", { href: "#/" }, "Back to the library")));
+    problem(error);
   }
 }
 
-window.addEventListener("hashchange", route);
-route();
+function registerWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  const hadController = Boolean(navigator.serviceWorker.controller);
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (hadController) notice(_("A new version of the app is ready. It will be used the next time you open Satchel."), "info", "app-update");
+  });
+  navigator.serviceWorker.register("/sw.js").catch(() => {
+    // No offline shell this time; the app still works online.
+  });
+}
+
+async function start() {
+  applyTextSize();
+  await loadLocale(prefs.chosenUiLocale);
+  translateShell();
+  registerWorker();
+  window.addEventListener("hashchange", route);
+  await route();
+  window.addEventListener("online", () => syncNow().catch(() => {}));
+  await syncNow().catch(() => {});
+  document.documentElement.dataset.ready = "true";
+}
+
+start();

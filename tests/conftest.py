@@ -116,7 +116,13 @@ class BufferedClient(FlaskClient):
 @pytest.fixture
 def app(tmp_path, bundles_dir):
     app = create_app(
-        {"TESTING": True, "BUNDLES_DIR": str(bundles_dir), "DATA_DIR": str(tmp_path / "data")}
+        {
+            "TESTING": True,
+            "BUNDLES_DIR": str(bundles_dir),
+            "DATA_DIR": str(tmp_path / "data"),
+            "TRANSLATIONS_DIR": str(tmp_path / "translations"),
+            "PRUNE_GRACE_SECONDS": 0,
+        }
     )
     app.test_client_class = BufferedClient
     return app

@@ -208,7 +208,7 @@ ERRORS = [
     ("GET", "/api/v1/search?q=" + "a" * 1001 + "&bundle=demo", 400, "query_too_long"),
     ("GET", "/api/v1/search?q=tired&bundle=nope", 404, "bundle_not_found"),
     ("GET", "/api/v1/search?q=tired&bundle=demo&locale=xx", 404, "locale_not_found"),
-    ("GET", "/api/v1/search?q=tired&bundle=..%2Fx", 400, "invalid_parameter"),
+    ("GET", "/api/v1/search?q=tired&bundle=..%2Fx", 404, "bundle_not_found"),
     ("POST", "/api/v1/search?q=tired&bundle=demo", 405, "method_not_allowed"),
 ]
 

@@ -18,7 +18,7 @@ def published_files(data_dir: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(data_dir)): p.read_bytes()
         for p in sorted(data_dir.rglob("*"))
-        if p.is_file() and p.name != ".build.lock"
+        if p.is_file() and p.name != ".build.lock" and ".cache" not in p.parts
     }
 
 
@@ -175,3 +175,20 @@ def test_sample_bundles_build_strictly(tmp_path):
         ("ms-research", True),
         ("caregiving", True),
     }
+
+
+def test_rebuild_renders_only_what_changed(bundles_dir, build):
+    assert "Rendered 3 of 3 summaries" in build().output
+    assert "Rendered 0 of 3 summaries" in build().output
+    path = bundles_dir / "demo" / "summaries" / "beta.md"
+    path.write_text(path.read_text().replace("120 people", "140 people"))
+    assert "Rendered 1 of 3 summaries" in build().output
+
+
+def test_a_lost_build_cache_only_costs_time(app, bundles_dir, build, store):
+    build()
+    first = store.manifest("demo", "en", 1)
+    cache = Path(app.config["DATA_DIR"]) / ".cache" / "build.sqlite"
+    cache.write_bytes(b"not a database")
+    assert "Rendered 3 of 3 summaries" in build().output
+    assert store.manifest("demo", "en", 1) == first and store.current("demo") == {"en": 1}

@@ -9,6 +9,7 @@ import pytest
 
 from server import create_app
 from server.cli import bundles_cli
+from server.i18n_cli import i18n_cli
 from server.settings import SETTINGS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
@@ -25,12 +26,16 @@ def test_readme_documents_every_setting(setting):
         assert str(setting.default) in row
 
 
-@pytest.mark.parametrize("command", sorted(bundles_cli.commands))
-def test_readme_documents_every_command_and_option(command):
-    line = next((ln for ln in README.splitlines() if f"bundles {command}" in ln), None)
-    assert line is not None
-    for param in bundles_cli.commands[command].params:
-        assert all(opt in line for opt in param.opts), f"{param.opts} missing from README"
+COMMANDS = [(group, name) for group in (bundles_cli, i18n_cli) for name in sorted(group.commands)]
+
+
+@pytest.mark.parametrize("group, command", COMMANDS, ids=[f"{g.name} {c}" for g, c in COMMANDS])
+def test_readme_documents_every_command_and_option(group, command):
+    line = next((ln for ln in README.splitlines() if f"{group.name} {command}" in ln), None)
+    assert line is not None, f"README does not mention 'flask {group.name} {command}'"
+    for param in group.commands[command].params:
+        names = param.opts if param.param_type_name == "option" else [param.name.upper()]
+        assert all(name in line for name in names), f"{names} missing from README"
 
 
 def test_environment_overrides_default(monkeypatch, tmp_path):

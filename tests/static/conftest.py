@@ -3,6 +3,7 @@ port, and Debian's Chromium driven by Playwright (never a downloaded browser).""
 
 from __future__ import annotations
 
+import shutil
 import threading
 from pathlib import Path
 
@@ -30,14 +31,10 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     data = tmp_path_factory.mktemp("data")
-    build(PROJECT / "bundles", data)
-    app = create_app({"DATA_DIR": str(data), "BUNDLES_DIR": str(PROJECT / "bundles")})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    build(PROJECT / "bundles", data, translations_dir=PROJECT / "translations")
+    url, stop = serve(create_app({"DATA_DIR": str(data), "BUNDLES_DIR": str(PROJECT / "bundles")}))
+    yield url
+    stop()
 
 
 @pytest.fixture(scope="session")
@@ -57,3 +54,126 @@ def page(browser):
     yield page
     context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+ARTIFACTS = PROJECT / "test-artifacts"
+
+
+def serve(app):
+    """Serve ``app`` on a free loopback port; returns (url, stop)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def stop():
+        server.shutdown()
+        thread.join()
+
+    return f"http://127.0.0.1:{server.server_port}", stop
+
+
+class Site:
+    """A server over a private copy of the sample bundles that a test may edit and republish."""
+
+    def __init__(self, root: Path):
+        self.bundles = root / "bundles"
+        self.data = root / "data"
+        shutil.copytree(PROJECT / "bundles", self.bundles)
+        build(self.bundles, self.data)
+        self.app = create_app({"DATA_DIR": str(self.data), "BUNDLES_DIR": str(self.bundles)})
+        self.url, self.stop = serve(self.app)
+
+    def summary(self, bundle: str, summary_id: str) -> Path:
+        return self.bundles / bundle / "summaries" / f"{summary_id}.md"
+
+    def edit(self, bundle: str, summary_id: str, old: str, new: str) -> None:
+        path = self.summary(bundle, summary_id)
+        text = path.read_text()
+        assert old in text, f"{old!r} not in {path}"
+        path.write_text(text.replace(old, new, 1))
+
+    def publish(self, bundle: str) -> None:
+        build(self.bundles, self.data, [bundle])
+
+    def get(self, path: str):
+        with self.app.test_client() as client:
+            return client.get(path)
+
+
+@pytest.fixture
+def site(tmp_path):
+    site = Site(tmp_path)
+    yield site
+    site.stop()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Open a page in a fresh context with ``options``; fails the test on any page error."""
+    opened = []
+
+    def make(**options):
+        context = browser.new_context(**options)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(error))
+        opened.append((context, errors))
+        return page
+
+    yield make
+    for context, errors in opened:
+        context.close()
+        assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+def ready(page, url: str | None = None):
+    """Load ``url`` (or reload) and wait until start-up, sync included, has finished."""
+    if url:
+        page.goto(url)
+    else:
+        page.reload()
+    page.wait_for_selector("html[data-ready]")
+
+
+def controlled(page) -> None:
+    """Wait until the service worker controls the page (wait_for_function would need eval)."""
+    page.evaluate(
+        """() => navigator.serviceWorker.controller || new Promise((resolve) =>
+            navigator.serviceWorker.addEventListener("controllerchange", resolve))"""
+    )
+
+
+def install(page, title: str) -> None:
+    """Download the bundle whose card is titled ``title`` and wait until it is installed."""
+    card = page.locator("li.card", has=page.get_by_role("heading", name=title))
+    card.get_by_role("button", name="Download for offline").click()
+    card.get_by_text("Downloaded: version").wait_for()
+
+
+def installed_version(page, key: str):
+    return page.evaluate(
+        """key => new Promise((resolve, reject) => {
+            const open = indexedDB.open("satchel");
+            open.onsuccess = () => {
+                const get = open.result.transaction("installs").objectStore("installs").get(key);
+                get.onsuccess = () => {
+                    resolve(get.result ? get.result.version : null);
+                    open.result.close();
+                };
+                get.onerror = () => reject(get.error);
+            };
+        })""",
+        key,
+    )
+
+
+def stored_objects(page) -> list[str]:
+    return page.evaluate(
+        """() => new Promise((resolve) => {
+            const open = indexedDB.open("satchel");
+            open.onsuccess = () => {
+                const keys = open.result.transaction("objects").objectStore("objects").getAllKeys();
+                keys.onsuccess = () => { resolve(keys.result); open.result.close(); };
+            };
+        })"""
+    )

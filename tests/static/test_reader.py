@@ -35,13 +35,13 @@ def test_open_bundle_and_read_an_article(page, live_server):
 
 
 def test_about_page_explains_the_ratings(page, live_server):
-    page.goto(live_server + "/#/ms-research/en/ebv-and-ms-risk")
+    page.goto(live_server + "/#/read/ms-research/en/ebv-and-ms-risk")
     page.get_by_role("link", name="How we rate studies").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("How we rate studies")
     expect(page.locator("article")).to_contain_text("Credibility")
 
 
 def test_unknown_article_says_so(page, live_server):
-    page.goto(live_server + "/#/ms-research/en/no-such-article")
+    page.goto(live_server + "/#/read/ms-research/en/no-such-article")
     expect(page.get_by_role("heading", level=1)).to_have_text("Something went wrong")
     expect(page.get_by_role("link", name="Back to the library")).to_be_visible()

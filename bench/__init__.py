@@ -1,0 +1,1 @@
+"""``make bench``: measured figures of the build, the bytes and the servers."""

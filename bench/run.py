@@ -1,0 +1,521 @@
+"""``make bench``: build, bytes and server figures of Satchel in one table.
+
+Each *section* is a function ``section(bench)`` that measures something and adds
+rows with ``bench.row(...)``; ``SECTIONS`` lists them in the order they run, and
+a later issue adds its own (search, device search, app shell size) by writing a
+function and appending it. Sections share what they built through ``bench.state``
+(e.g. the 10k bundle's data folder).
+
+Everything runs on this machine: synthetic bundles (``server.synth``) are built
+in a temporary folder, servers listen on loopback only, and every load run is
+``wrk`` bounded by a duration. The table is printed and written, with the
+machine's description, to ``bench/results/latest.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import brotli
+
+BENCH_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = BENCH_DIR.parent
+RESULTS = BENCH_DIR / "results"
+MIB = 1024 * 1024
+
+
+@dataclass
+class Row:
+    section: str
+    measure: str
+    value: float | int | str
+    unit: str = ""
+    peer: float | int | str | None = None  # the figure this one is compared with
+    ratio: float | None = None  # value / peer
+    target: str = ""  # e.g. "≤ 5%"
+    met: bool | None = None  # None: no target, or not measurable
+    note: str = ""
+
+
+@dataclass
+class Bench:
+    workdir: Path
+    sizes: tuple[int, int]
+    duration: int
+    rows: list[Row] = field(default_factory=list)
+    state: dict = field(default_factory=dict)
+    current: str = ""
+
+    def row(self, measure: str, value, unit: str = "", **kwargs) -> Row:
+        row = Row(self.current, measure, value, unit, **kwargs)
+        self.rows.append(row)
+        print(f"  {format_row(row)}", flush=True)
+        return row
+
+
+def format_value(value, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        text = f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
+    elif isinstance(value, int):
+        text = f"{value:,}"
+    else:
+        text = str(value)
+    return f"{text} {unit}".strip()
+
+
+def format_row(row: Row) -> str:
+    met = {True: "met", False: "NOT met", None: ""}[row.met]
+    ratio = f"{row.ratio:.2f}×" if row.ratio is not None else ""
+    parts = [
+        row.measure,
+        format_value(row.value, row.unit),
+        f"peer {format_value(row.peer, row.unit)}" if row.peer is not None else "",
+        ratio,
+        f"target {row.target} {met}" if row.target else "",
+        row.note,
+    ]
+    return "  ".join(p for p in parts if p)
+
+
+# -- helpers shared by sections ------------------------------------------------------
+
+
+def satchel_env(bundles: Path, data: Path) -> dict[str, str]:
+    empty = data.parent / "no-translations"
+    empty.mkdir(exist_ok=True)
+    return {
+        **os.environ,
+        "SATCHEL_BUNDLES_DIR": str(bundles),
+        "SATCHEL_DATA_DIR": str(data),
+        "SATCHEL_TRANSLATIONS_DIR": str(empty),
+    }
+
+
+def timed_build(bundles: Path, data: Path, log: Path) -> tuple[float, int]:
+    """Run ``flask bundles build`` in its own process: (seconds, peak RSS in bytes)."""
+    command = [sys.executable, "-m", "flask", "--app", "server", "bundles", "build"]
+    with log.open("ab") as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=satchel_env(bundles, data), stdout=out, stderr=out
+        )
+        _pid, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"build failed; see {log}")
+    return seconds, usage.ru_maxrss * 1024
+
+
+def app_client(data: Path):
+    from server import create_app
+
+    app = create_app({"DATA_DIR": str(data), "TESTING": True})
+    return app.test_client()
+
+
+def get(client, path: str, **kwargs) -> bytes:
+    response = client.get(path, buffered=True, **kwargs)
+    assert response.status_code == 200, (path, response.status_code)
+    return response.get_data()
+
+
+def source_text(folder: Path) -> bytes:
+    """Every source file of a bundle, concatenated in a stable order."""
+    return b"".join(path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file())
+
+
+# -- sections -------------------------------------------------------------------------
+
+
+def build_section(bench: Bench) -> None:
+    """Full builds of two synthetic sizes, and a rebuild after editing one summary."""
+    from server.synth import edit_summaries, synthesize
+
+    log = bench.workdir / "build.log"
+    for size, seed in zip(bench.sizes, (1, 2), strict=True):
+        bundles, data = bench.workdir / f"bundles-{size}", bench.workdir / f"data-{size}"
+        folder = synthesize(bundles, size, seed=seed)
+        seconds, peak = timed_build(bundles, data, log)
+        bench.row(f"full build, {size:,} summaries", seconds, "s")
+        bench.row(f"build rate, {size:,} summaries", size / seconds, "summaries/s")
+        bench.row(f"build memory peak, {size:,} summaries", peak / MIB, "MiB")
+        bench.state[size] = {"bundles": bundles, "data": data, "folder": folder, "full": seconds}
+    big = bench.sizes[-1]
+    info = bench.state[big]
+    info["edited_1"] = edit_summaries(info["folder"], 1, seed=1)
+    seconds, _peak = timed_build(info["bundles"], info["data"], log)
+    bench.row(
+        f"rebuild after editing 1 summary, {big:,}",
+        seconds,
+        "s",
+        peer=info["full"],
+        ratio=seconds / info["full"],
+        target="≤ 0.05× full build",
+        met=seconds / info["full"] <= 0.05,
+        note="every article is re-rendered (incremental build not in this branch)",
+    )
+    measure_update(info, "edited_1")
+    info["edited_10"] = edit_summaries(info["folder"], 10, seed=10)
+    seconds, _peak = timed_build(info["bundles"], info["data"], log)
+    bench.row(f"rebuild after editing 10 summaries, {big:,}", seconds, "s")
+    measure_update(info, "edited_10")
+
+
+def bytes_section(bench: Bench) -> None:
+    """First install (pack) against brotli of the source, and update sizes."""
+    big = bench.sizes[-1]
+    info = bench.state[big]
+    client = app_client(info["data"])
+    base = "/api/v1/bundles/synthetic/en"
+    pack = get(client, base + "/pack")
+    raw_br = len(brotli.compress(source_text(info["folder"]), quality=11))
+    served = len(gzip.compress(pack, compresslevel=5))  # nginx: gzip_comp_level 5
+    pack_br = len(brotli.compress(pack, quality=11))
+    bench.row(f"pack (first install), {big:,}, as stored", len(pack), "bytes")
+    bench.row("source text, brotli q11", raw_br, "bytes")
+    bench.row(
+        "pack as served by nginx (gzip 5)",
+        served,
+        "bytes",
+        peer=raw_br,
+        ratio=served / raw_br,
+        target="≤ 1.05× brotli(source)",
+        met=served / raw_br <= 1.05,
+    )
+    bench.row(
+        "pack if precompressed with brotli q11",
+        pack_br,
+        "bytes",
+        peer=raw_br,
+        ratio=pack_br / raw_br,
+        target="≤ 1.05× brotli(source)",
+        met=pack_br / raw_br <= 1.05,
+        note="not served yet: a possible pack.br",
+    )
+    bench.row(f"manifest, {big:,} articles, plain", len(get(client, base)), "bytes")
+    bench.row(
+        "manifest, gzip 5",
+        len(gzip.compress(get(client, base), compresslevel=5)),
+        "bytes",
+        note="downloaded again whenever anything changes",
+    )
+    for edited in ("edited_1", "edited_10"):
+        update = info[f"update_{edited}"]
+        count = len(info[edited])
+        bench.row(
+            f"update after editing {count} summar{'y' if count == 1 else 'ies'}",
+            update["download"],
+            "bytes",
+            peer=update["objects_br"],
+            ratio=update["download"] / update["objects_br"],
+            target="≤ 2× changed articles (br)",
+            met=update["download"] <= 2 * update["objects_br"],
+            note=f"changes {update['changes_gz']} B gz + objects {update['objects_br']} B br",
+        )
+
+
+def measure_update(info: dict, edited: str) -> None:
+    """What a device downloads to catch up with the version just published."""
+    from server.store import Store
+
+    client = app_client(info["data"])
+    base = "/api/v1/bundles/synthetic/en"
+    current = json.loads(get(client, base))["version"]
+    changes_body = get(client, f"{base}/changes?since={current - 1}")
+    changes = json.loads(changes_body)
+    if sorted(entry["id"] for entry in changes["changed"]) != info[edited]:
+        raise RuntimeError(f"changes list other articles than the {len(info[edited])} edited")
+    names = [entry["object"] for entry in changes["changed"] + changes["added"]]
+    store = Store(info["data"])
+    objects_br = sum(store.object_path(name, "br").stat().st_size for name in names)
+    changes_gz = len(gzip.compress(changes_body, compresslevel=5))  # as nginx sends it
+    info[f"update_{edited}"] = {
+        "changes_gz": changes_gz,
+        "objects_br": objects_br,
+        "download": changes_gz + objects_br,
+    }
+
+
+WRK_LINE = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(url: str, connections: int, seconds: int, headers: dict[str, str]) -> dict:
+    """One bounded wrk run against a loopback URL: requests/s, p50 and p99 in ms."""
+    assert url.startswith("http://127.0.0.1:"), "load goes to loopback only"
+    command = ["wrk", f"-t{min(connections, 2)}", f"-c{connections}", f"-d{seconds}s"]
+    command += ["--latency", "--timeout", "5s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run(
+        [*command, url], capture_output=True, text=True, timeout=seconds + 30, check=True
+    ).stdout
+    latency = {int(p): float(v) * UNITS[u] for p, v, u in WRK_LINE.findall(output)}
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: (.*)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),
+        "p50_ms": latency.get(50),
+        "p99_ms": latency.get(99),
+        "bad_responses": int(errors[1]) if errors else 0,
+        "socket_errors": socket_errors[1] if socket_errors else "",
+    }
+
+
+def rss(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status)[1]) * 1024
+
+
+def server_section(bench: Bench) -> None:
+    """The app (gunicorn, Redis cache) against nginx serving the same files."""
+    from bench.servers import StaticNginx
+    from deploy.topology import Topology
+
+    big = bench.sizes[-1]
+    info = bench.state[big]
+    data = info["data"]
+    manifest_bytes = get(app_client(data), "/api/v1/bundles/synthetic/en")
+    manifest = json.loads(manifest_bytes)
+    etag = '"' + __import__("hashlib").sha256(manifest_bytes).hexdigest() + '"'
+    version = manifest["version"]
+    name = manifest["articles"][len(manifest["articles"]) // 2]["object"]
+    workers = os.cpu_count() or 2
+    topology = Topology(data, bench.workdir / "run", workers=workers, access_log=False)
+    static = StaticNginx(data, bench.workdir / "static")
+    try:
+        topology.start()
+        static.start()
+        static_etag = static.etag(f"/bundles/synthetic/en/{version}.json")
+        cases = [
+            (
+                "manifest 200",
+                "/api/v1/bundles/synthetic/en",
+                {},
+                f"/bundles/synthetic/en/{version}.json",
+                {},
+            ),
+            (
+                "manifest 304",
+                "/api/v1/bundles/synthetic/en",
+                {"If-None-Match": etag},
+                f"/bundles/synthetic/en/{version}.json",
+                {"If-None-Match": static_etag},
+            ),
+            (
+                "object (br)",
+                f"/api/v1/objects/{name}",
+                {"Accept-Encoding": "br"},
+                f"/objects/{name[:2]}/{name}",
+                {"Accept-Encoding": "br"},
+            ),
+        ]
+        for label, app_path, app_headers, static_path, static_headers in cases:
+            for connections in (1, 16):
+                app = wrk(topology.app_url + app_path, connections, bench.duration, app_headers)
+                peer = wrk(static.url + static_path, connections, bench.duration, static_headers)
+                ratio = app["rps"] / peer["rps"]
+                bench.row(
+                    f"{label}, {connections} conn, app (gunicorn ×{workers})",
+                    app["rps"],
+                    "req/s",
+                    peer=peer["rps"],
+                    ratio=ratio,
+                    target="≥ 0.5× nginx",
+                    met=ratio >= 0.5 and not app["bad_responses"],
+                    note=f"p50 {app['p50_ms']:.2f} / p99 {app['p99_ms']:.2f} ms; nginx p50 "
+                    f"{peer['p50_ms']:.2f} / p99 {peer['p99_ms']:.2f} ms"
+                    + (f"; {app['bad_responses']} bad" if app["bad_responses"] else ""),
+                )
+                bench.state.setdefault("wrk", []).append(
+                    {"case": label, "connections": connections, "app": app, "nginx": peer}
+                )
+        static_rps = {
+            run["case"]: run["nginx"]["rps"]
+            for run in bench.state["wrk"]
+            if run["connections"] == 16
+        }
+        for label, case, path, headers in (
+            (
+                "object (br), 16 conn, production nginx",
+                "object (br)",
+                f"/api/v1/objects/{name}",
+                {"Accept-Encoding": "br"},
+            ),
+            (
+                "manifest 200, 16 conn, production nginx → app",
+                "manifest 200",
+                "/api/v1/bundles/synthetic/en",
+                {},
+            ),
+        ):
+            result = wrk(topology.url + path, 16, bench.duration, headers)
+            ratio = result["rps"] / static_rps[case]
+            bench.row(
+                label,
+                result["rps"],
+                "req/s",
+                peer=static_rps[case],
+                ratio=ratio,
+                target="≥ 0.5× nginx",
+                met=ratio >= 0.5 and not result["bad_responses"],
+                note=f"p50 {result['p50_ms']:.2f} / p99 {result['p99_ms']:.2f} ms",
+            )
+        worker_rss = [rss(pid) for pid in topology.worker_pids()]
+        bench.row(
+            f"gunicorn worker RSS, {big:,} bundle served (largest of {len(worker_rss)})",
+            max(worker_rss) / MIB,
+            "MiB",
+            target="≤ 150 MiB",
+            met=max(worker_rss) <= 150 * MIB,
+        )
+        others = {name: topology.services[name].pid() for name in ("gunicorn", "redis")}
+        bench.row(
+            "gunicorn master + Redis RSS",
+            sum(rss(pid) for pid in others.values() if pid) / MIB,
+            "MiB",
+        )
+    finally:
+        static.stop()
+        topology.stop()
+
+
+def pending_section(bench: Bench) -> None:
+    """Figures that other issues add as sections of their own."""
+    for measure, issue in (
+        ("search requests/s and latency", "server-search"),
+        ("device search figures", "device-search"),
+        ("app shell size", "offline-PWA"),
+    ):
+        bench.row(measure, "not measured", note=f"added when the {issue} issue lands")
+
+
+SECTIONS: list[Callable[[Bench], None]] = [
+    build_section,
+    bytes_section,
+    server_section,
+    pending_section,
+]
+
+
+# -- running and reporting ------------------------------------------------------------------
+
+
+def machine() -> dict:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = re.search(r"model name\s*:\s*(.*)", cpuinfo)
+    memory = re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())
+    release = re.search(r'PRETTY_NAME="(.*)"', Path("/etc/os-release").read_text())
+
+    def version(command: list[str]) -> str:
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=10)
+        except FileNotFoundError:
+            return "missing"
+        return (result.stdout + result.stderr).strip().splitlines()[0]
+
+    return {
+        "cpu": model[1] if model else platform.processor(),
+        "cores": os.cpu_count(),
+        "memory_gib": round(int(memory[1]) / 1024 / 1024, 1) if memory else None,
+        "os": release[1] if release else platform.platform(),
+        "python": platform.python_version(),
+        "nginx": version(["nginx", "-v"]),
+        "redis": version(["redis-server", "--version"]),
+        "wrk": version(["wrk", "-v"]),
+    }
+
+
+def table(rows: list[Row]) -> str:
+    header = ("section", "measure", "value", "peer", "ratio", "target", "met", "note")
+    lines = [header]
+    for row in rows:
+        lines.append(
+            (
+                row.section,
+                row.measure,
+                format_value(row.value, row.unit),
+                format_value(row.peer, row.unit) if row.peer is not None else "",
+                f"{row.ratio:.2f}×" if row.ratio is not None else "",
+                row.target,
+                {True: "yes", False: "NO", None: ""}[row.met],
+                row.note,
+            )
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    out = []
+    for index, line in enumerate(lines):
+        out.append(" | ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
+        if index == 0:
+            out.append("-+-".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--sizes",
+        default="1000,10000",
+        help="two synthetic bundle sizes; the larger is used for bytes and server (1000,10000)",
+    )
+    parser.add_argument("--duration", type=int, default=3, help="seconds per wrk run (3)")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    args = parser.parse_args(argv)
+    small, big = (int(size) for size in args.sizes.split(","))
+    workdir = Path(tempfile.mkdtemp(prefix="satchel-bench-"))
+    bench = Bench(workdir, (small, big), args.duration)
+    started = time.perf_counter()
+    about = machine()
+    print(f"Satchel bench on {about['cpu']} ({about['cores']} cores), work folder {workdir}")
+    try:
+        for section in SECTIONS:
+            bench.current = section.__name__.removesuffix("_section")
+            print(f"[{bench.current}] {section.__doc__.splitlines()[0]}", flush=True)
+            section(bench)
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    elapsed = time.perf_counter() - started
+    print()
+    print(table(bench.rows))
+    met = [row for row in bench.rows if row.met is not None]
+    print(
+        f"\n{sum(row.met for row in met)} of {len(met)} targets met; "
+        f"{elapsed:.0f} s on {about['cpu']}, {about['cores']} cores, {about['memory_gib']} GiB"
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(
+        json.dumps(
+            {
+                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "seconds": round(elapsed, 1),
+                "machine": about,
+                "sizes": [small, big],
+                "wrk_seconds": args.duration,
+                "rows": [asdict(row) for row in bench.rows],
+                "wrk": bench.state.get("wrk", []),
+            },
+            indent=2,
+            default=str,
+        )
+    )
+    print(f"wrote {args.out}")
+    return 0

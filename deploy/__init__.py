@@ -1,0 +1,1 @@
+"""Production deployment: nginx + gunicorn + Redis configs and a loopback runner."""

@@ -1,0 +1,377 @@
+"""Satchel's production topology on one machine: Redis, gunicorn and nginx.
+
+nginx (public port) serves content objects from DATA_DIR itself and proxies
+everything else to gunicorn (several workers running ``server:create_app()``),
+whose workers share Redis as their flask-caching backend. The configuration
+templates live beside this file; ``Topology.start`` fills them in for one *run
+folder*, which then holds everything the three programs write (configs, PID
+files, logs, nginx's temp folders): nothing under /var is touched, so any
+number of topologies can run side by side on free loopback ports.
+
+Each program is stopped by the PID in its PID file, after checking that the
+PID still belongs to that program.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEPLOY_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = DEPLOY_DIR.parent
+NGINX_PREFIX = Path("/usr/share/nginx")  # Debian's --prefix: module paths are relative to it
+BROTLI_MODULE_CONF = NGINX_PREFIX / "modules-available" / "mod-http-brotli-static.conf"
+FIELD = re.compile(r"@([A-Z_]+)@")
+INSTALL_HINT = (
+    "install Debian's nginx, libnginx-mod-http-brotli-static and redis-server "
+    "(make system-packages)"
+)
+
+
+class TopologyError(RuntimeError):
+    """The topology could not start; the message says what to look at."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def render(template: Path, values: dict[str, object]) -> str:
+    """Fill every ``@NAME@`` of ``template``; a name without a value is an error."""
+    text = template.read_text()
+    missing = sorted(set(FIELD.findall(text)) - set(values))
+    if missing:
+        raise TopologyError(f"{template.name}: no value for {', '.join(missing)}")
+    return FIELD.sub(lambda m: str(values[m[1]]), text)
+
+
+def nginx_modules() -> str:
+    """``load_module`` lines of Debian's brotli module config, with absolute paths."""
+    if not BROTLI_MODULE_CONF.is_file():
+        raise TopologyError(f"{BROTLI_MODULE_CONF} is missing: {INSTALL_HINT}")
+    lines = []
+    for line in BROTLI_MODULE_CONF.read_text().splitlines():
+        match = re.fullmatch(r"\s*load_module\s+(\S+?);\s*", line)
+        if match:
+            path = Path(match[1])
+            lines.append(f"load_module {path if path.is_absolute() else NGINX_PREFIX / path};")
+    return "\n".join(lines)
+
+
+def nginx_user(data_dir: Path) -> str:
+    """Started as root, nginx's workers run as the owner of DATA_DIR (they only read it)."""
+    if os.geteuid() != 0:
+        return ""  # workers run as whoever started nginx
+    stat = data_dir.stat()
+    return f"user {pwd.getpwuid(stat.st_uid).pw_name} {_group_name(stat.st_gid)};"
+
+
+def _group_name(gid: int) -> str:
+    import grp
+
+    return grp.getgrgid(gid).gr_name
+
+
+def executable(name: str) -> str:
+    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin:/sbin:/bin")
+    if not found:
+        raise TopologyError(f"{name} not found: {INSTALL_HINT}")
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except FileNotFoundError:
+        return ""
+
+
+def children(pid: int) -> list[int]:
+    """PIDs whose parent is ``pid`` (gunicorn's workers)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if int(fields[1]) == pid and fields[0] not in ("Z", "X"):
+            found.append(int(stat.parent.name))
+    return sorted(found)
+
+
+@dataclass
+class Service:
+    """One program of the topology, known by its PID file."""
+
+    name: str
+    pid_file: Path
+    signature: str  # text of /proc/<pid>/cmdline proving the PID is still this program
+    stop_signal: int = signal.SIGTERM
+    process: subprocess.Popen | None = None
+
+    def pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text().split()[0])
+        except (FileNotFoundError, ValueError, IndexError):
+            return None
+        return pid if _alive(pid) and self.signature in _cmdline(pid) else None
+
+    def running(self) -> bool:
+        return self.pid() is not None
+
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Signal the PID in the PID file and wait (bounded); True if it was running."""
+        pid = self.pid()
+        if pid is None:
+            self._reap()
+            return False
+        os.kill(pid, self.stop_signal)
+        deadline = time.monotonic() + timeout
+        while _alive(pid) and time.monotonic() < deadline:
+            self._reap()
+            time.sleep(0.05)
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+            time.sleep(0.1)
+        self._reap()
+        self.pid_file.unlink(missing_ok=True)
+        return True
+
+    def _reap(self) -> None:
+        if self.process is not None:
+            self.process.poll()
+
+
+@dataclass
+class Topology:
+    """Redis + gunicorn + nginx serving ``data_dir`` on loopback ports."""
+
+    data_dir: Path
+    run_dir: Path
+    port: int = 0  # nginx, the public port; 0 picks a free one
+    workers: int = 3
+    nginx_workers: int | str = "auto"
+    access_log: bool = True
+    object_max_age: int = 31536000
+    redis_maxmemory: str = "256mb"
+    app_port: int = 0
+    redis_port: int = 0
+    services: dict[str, Service] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.data_dir = Path(self.data_dir).resolve()
+        self.run_dir = Path(self.run_dir).resolve()
+        self.services = {
+            "redis": Service("redis", self.run_dir / "redis.pid", "redis-server"),
+            "gunicorn": Service("gunicorn", self.run_dir / "gunicorn.pid", "gunicorn"),
+            # SIGQUIT: finish the requests in flight, then exit.
+            "nginx": Service("nginx", self.run_dir / "nginx.pid", "nginx", signal.SIGQUIT),
+        }
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def app_url(self) -> str:
+        return f"http://127.0.0.1:{self.app_port}"
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://127.0.0.1:{self.redis_port}/0"
+
+    def log(self, name: str) -> Path:
+        return self.run_dir / f"{name}.log"
+
+    # -- starting ---------------------------------------------------------------
+
+    def start(self, timeout: float = 30.0) -> Topology:
+        """Start Redis, gunicorn and nginx in that order; return once all answer."""
+        running = [name for name, service in self.services.items() if service.running()]
+        if running:
+            raise TopologyError(
+                f"{', '.join(running)} already running from {self.run_dir}; stop it first"
+            )
+        self.port = self.port or free_port()
+        self.app_port = self.app_port or free_port()
+        self.redis_port = self.redis_port or free_port()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        for folder in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            (self.run_dir / "tmp" / folder).mkdir(parents=True, exist_ok=True)
+        self.write_configs()
+        deadline = time.monotonic() + timeout
+        try:
+            self._spawn("redis", [executable("redis-server"), str(self.run_dir / "redis.conf")])
+            self._wait("redis", deadline, self._redis_answers)
+            self._spawn("gunicorn", self.gunicorn_command(), env=self.app_environment())
+            self._wait("gunicorn", deadline, lambda: self._healthy(self.app_port))
+            self._wait_for_workers(deadline)
+            self._check_nginx_config()
+            self._spawn("nginx", self.nginx_command())
+            self._wait("nginx", deadline, lambda: self._healthy(self.port))
+        except BaseException:
+            self.stop()
+            raise
+        (self.run_dir / "topology.json").write_text(json.dumps(self.describe(), indent=2))
+        return self
+
+    def describe(self) -> dict:
+        return {
+            "url": self.url,
+            "app_url": self.app_url,
+            "redis_url": self.redis_url,
+            "data_dir": str(self.data_dir),
+            "run_dir": str(self.run_dir),
+            "workers": self.workers,
+        }
+
+    def write_configs(self) -> None:
+        values = {
+            "RUN_DIR": self.run_dir,
+            "DATA_DIR": self.data_dir,
+            "PORT": self.port,
+            "APP_PORT": self.app_port,
+            "REDIS_PORT": self.redis_port,
+            "REDIS_MAXMEMORY": self.redis_maxmemory,
+            "NGINX_WORKERS": self.nginx_workers,
+            "OBJECT_MAX_AGE": self.object_max_age,
+            "LOAD_MODULES": nginx_modules(),
+            "USER": nginx_user(self.data_dir),
+            "ACCESS_LOG": f"{self.run_dir}/nginx-access.log satchel" if self.access_log else "off",
+        }
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        for name in ("nginx.conf", "redis.conf"):
+            (self.run_dir / name).write_text(render(DEPLOY_DIR / name, values))
+
+    def app_environment(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "SATCHEL_DATA_DIR": str(self.data_dir),
+            "SATCHEL_CACHE_TYPE": "RedisCache",
+            "SATCHEL_CACHE_REDIS_URL": self.redis_url,
+            "SATCHEL_OBJECT_MAX_AGE": str(self.object_max_age),
+        }
+
+    def gunicorn_command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            str(DEPLOY_DIR / "gunicorn.conf.py"),
+            "--chdir",
+            str(PROJECT_ROOT),
+            "--bind",
+            f"127.0.0.1:{self.app_port}",
+            "--workers",
+            str(self.workers),
+            "--pid",
+            str(self.services["gunicorn"].pid_file),
+            "--error-logfile",
+            str(self.log("gunicorn")),
+            *(["--access-logfile", str(self.access_log_path)] if self.access_log else []),
+        ]
+
+    @property
+    def access_log_path(self) -> Path:
+        return self.run_dir / "gunicorn-access.log"
+
+    def nginx_command(self, *extra: str) -> list[str]:
+        return [
+            executable("nginx"),
+            "-e",
+            str(self.run_dir / "nginx-error.log"),
+            "-p",
+            str(self.run_dir),
+            "-c",
+            str(self.run_dir / "nginx.conf"),
+            *extra,
+        ]
+
+    def _check_nginx_config(self) -> None:
+        result = subprocess.run(self.nginx_command("-t", "-q"), capture_output=True, text=True)
+        if result.returncode != 0:
+            raise TopologyError(f"nginx rejected {self.run_dir / 'nginx.conf'}:\n{result.stderr}")
+
+    def _spawn(self, name: str, command: list[str], env: dict | None = None) -> None:
+        with self.log(f"{name}-console").open("ab") as log:
+            self.services[name].process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=PROJECT_ROOT,
+                env=env,
+                start_new_session=True,  # a Ctrl-C in the terminal is handled by stop()
+            )
+
+    def _wait(self, name: str, deadline: float, ready) -> None:
+        service = self.services[name]
+        while time.monotonic() < deadline:
+            if service.process is not None and service.process.poll() is not None:
+                break
+            if service.running() and ready():
+                return
+            time.sleep(0.05)
+        tail = "".join(
+            path.read_text(errors="replace")[-2000:]
+            for path in sorted(self.run_dir.glob(f"{name}*.log"))
+        )
+        raise TopologyError(f"{name} did not start; its log ends with:\n{tail}")
+
+    def _wait_for_workers(self, deadline: float) -> None:
+        while time.monotonic() < deadline and len(self.worker_pids()) < self.workers:
+            time.sleep(0.05)
+
+    def _redis_answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.redis_port), timeout=1) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    @staticmethod
+    def _healthy(port: int) -> bool:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        try:
+            connection.request("GET", "/api/v1/health")
+            return connection.getresponse().status == 200
+        except OSError:
+            return False
+        finally:
+            connection.close()
+
+    # -- looking and stopping -----------------------------------------------------
+
+    def worker_pids(self) -> list[int]:
+        master = self.services["gunicorn"].pid()
+        return children(master) if master else []
+
+    def status(self) -> dict[str, int | None]:
+        return {name: service.pid() for name, service in self.services.items()}
+
+    def stop(self) -> list[str]:
+        """Stop nginx, gunicorn, then Redis, each by its PID file; return those stopped."""
+        return [name for name in ("nginx", "gunicorn", "redis") if self.services[name].stop()]

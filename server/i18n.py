@@ -1,0 +1,89 @@
+"""Locales at run time: which locale a request wants, the compiled interface
+catalogs, and translated API messages.
+
+Negotiation: ``?lang=`` wins over ``Accept-Language``; Werkzeug parses the
+header and orders it by q-value; each tag is matched exactly, else by its
+language (``pt-PT`` → ``pt`` or ``pt-BR``); nothing usable gets the default.
+(Werkzeug's own ``best_match`` prefers any exact match, so ``es-ES,en;q=0.5``
+would get English.)
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import current_app, g, has_request_context, request
+
+from .caching import cache
+from .catalogs import UI_SOURCE_LOCALE, compile_ui, try_locale
+from .store import Store
+
+
+def store() -> Store:
+    return Store(current_app.config["DATA_DIR"])
+
+
+@cache.memoize()
+def _ui_catalog(path: str, stamp: int) -> dict:
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def ui_catalog(locale: str) -> dict | None:
+    """The compiled interface catalog of ``locale``; None if it has none."""
+    path = store().ui_path(locale)
+    try:
+        return _ui_catalog(str(path), path.stat().st_mtime_ns)
+    except FileNotFoundError:
+        if locale == UI_SOURCE_LOCALE:
+            from babel.messages.catalog import Catalog
+
+            return compile_ui(Catalog(locale=UI_SOURCE_LOCALE), UI_SOURCE_LOCALE)
+        return None
+
+
+def ui_locales() -> list[str]:
+    return sorted({UI_SOURCE_LOCALE, *store().ui_locales()})
+
+
+def match_locale(wanted: str, choices: list[str]) -> str | None:
+    """The choice for one requested tag: exact, else the same language (shortest tag)."""
+    if wanted == "*":
+        return choices[0]
+    locale = try_locale(wanted)
+    if locale is None:
+        return None
+    by_tag = {str(try_locale(choice)): choice for choice in choices}
+    if str(locale) in by_tag:
+        return by_tag[str(locale)]
+    same = [choice for tag, choice in by_tag.items() if tag.split("_")[0] == locale.language]
+    return min(same, key=len) if same else None
+
+
+def negotiate(available: list[str], default: str = UI_SOURCE_LOCALE) -> str:
+    """The best of ``available`` for this request: ``?lang=``, then Accept-Language
+    in quality order (Werkzeug parses it), each matched exactly or by language."""
+    choices = [default] + [code for code in available if code != default]
+    requested = [request.args["lang"]] if request.args.get("lang") else []
+    requested += [value for value, quality in request.accept_languages if quality > 0]
+    for wanted in requested:
+        match = match_locale(wanted, choices)
+        if match:
+            return match
+    return default
+
+
+def request_locale() -> str:
+    if "ui_locale" not in g:
+        g.ui_locale = negotiate(ui_locales())
+    return g.ui_locale
+
+
+def _(message: str, **params) -> str:
+    """``message`` in the request's interface language, with ``{params}`` filled in."""
+    if has_request_context():
+        catalog = ui_catalog(request_locale()) or {}
+        translated = catalog.get("messages", {}).get(message)
+        if isinstance(translated, str):
+            message = translated
+    return message.format(**params) if params else message

@@ -1,0 +1,236 @@
+"""``flask i18n …``: what translators and maintainers run on the catalogs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from babel.messages.catalog import Catalog
+from flask import current_app
+from flask.cli import AppGroup
+
+from .build import load_and_validate
+from .catalogs import (
+    UI_DOMAIN,
+    UI_SOURCE_LOCALE,
+    CatalogError,
+    ContentCatalog,
+    bcp47,
+    catalog_locales,
+    catalog_path,
+    content_template,
+    merge_content,
+    merge_ui,
+    parse_locale,
+    plural_form_problems,
+    read_catalog,
+    template_path,
+    translation_problems,
+    ui_template,
+    write_catalog,
+)
+from .errors import SatchelError
+from .render import render_bundle
+from .settings import PROJECT_ROOT
+from .source import discover_bundles
+
+i18n_cli = AppGroup("i18n", help="Manage translation catalogs (gettext PO files).")
+
+
+def folders() -> tuple[Path, Path]:
+    config = current_app.config
+    return Path(config["BUNDLES_DIR"]), Path(config["TRANSLATIONS_DIR"])
+
+
+def bundle_templates(bundle_ids=None) -> dict[str, tuple[Catalog, dict, dict]]:
+    """Per bundle: its template, today's source text per msgctxt, and its config."""
+    bundles_dir, _ = folders()
+    try:
+        valid, _warnings = load_and_validate(
+            bundles_dir, bundle_ids or discover_bundles(bundles_dir), False, None
+        )
+    except SatchelError as exc:
+        raise click.ClickException(f"fix the source first:\n{exc}") from exc
+    templates = {}
+    for bundle in valid:
+        rendered = render_bundle(bundle)
+        segments = rendered.segments
+        templates[bundle.config["id"]] = (
+            content_template(bundle.config["id"], segments),
+            {segment.context: segment.text for segment in segments},
+            bundle.config,
+        )
+    return templates
+
+
+def templates_by_domain() -> dict[str, tuple[Catalog, callable]]:
+    """Every domain's fresh template with the function that merges it into a catalog."""
+    domains = {UI_DOMAIN: (ui_template(PROJECT_ROOT), merge_ui)}
+    for bundle, (template, _current, _config) in bundle_templates().items():
+        domains[bundle] = (template, merge_content)
+    return domains
+
+
+@i18n_cli.command("update")
+def update_command():
+    """Re-extract every template and merge it into every catalog.
+
+    New text arrives untranslated; changed text keeps its old translation
+    marked fuzzy (with the old source as '#| msgid'); removed text becomes
+    obsolete.
+    """
+    _, translations = folders()
+    for domain, (template, merge) in templates_by_domain().items():
+        if write_catalog(template_path(translations, domain), template):
+            click.echo(f"updated {template_path(translations, domain)}")
+        for locale in catalog_locales(translations, domain):
+            path = catalog_path(translations, locale, domain)
+            merged = merge(read_catalog(path, locale=str(parse_locale(locale))), template)
+            if write_catalog(path, merged):
+                fuzzy = sum(1 for m in merged if m.id and m.fuzzy)
+                untranslated = sum(1 for m in merged if m.id and not m.string)
+                click.echo(
+                    f"updated {path}: {fuzzy} fuzzy, {untranslated} untranslated, "
+                    f"{len(merged.obsolete)} obsolete"
+                )
+
+
+@i18n_cli.command("add-language")
+@click.argument("locale")
+@click.option(
+    "--bundle",
+    "bundle_ids",
+    multiple=True,
+    metavar="ID",
+    help="Create the catalog of this bundle only (repeatable). Default: every bundle.",
+)
+def add_language_command(locale, bundle_ids):
+    """Start translating into LOCALE (e.g. es, ar, pt-BR): create its catalogs."""
+    _, translations = folders()
+    try:
+        parsed = parse_locale(locale)
+    except CatalogError as exc:
+        raise click.ClickException(str(exc)) from exc
+    code = bcp47(parsed)
+    domains = templates_by_domain()
+    wanted = [UI_DOMAIN, *(bundle_ids or [d for d in domains if d != UI_DOMAIN])]
+    unknown = [d for d in wanted if d not in domains]
+    if unknown:
+        raise click.ClickException(f"no bundle named {', '.join(unknown)}")
+    for domain in wanted:
+        path = catalog_path(translations, code, domain)
+        if path.exists():
+            click.echo(f"{path} exists; kept")
+            continue
+        template, merge = domains[domain]
+        write_catalog(template_path(translations, domain), template)
+        catalog = merge(
+            Catalog(locale=str(parsed), domain=domain, project=template.project, fuzzy=False),
+            template,
+        )
+        write_catalog(path, catalog)
+        click.echo(f"created {path} ({parsed.english_name})")
+
+
+def content_catalogs(locales=(), bundle_ids=()):
+    """``(bundle, locale, catalog path, ContentCatalog, template, current)`` to report on."""
+    _, translations = folders()
+    for bundle, (template, current, config) in bundle_templates(list(bundle_ids)).items():
+        for locale in catalog_locales(translations, bundle):
+            if locales and locale not in locales:
+                continue
+            path = catalog_path(translations, locale, bundle)
+            checked = ContentCatalog.load(
+                path, locale, config["source_locale"], current, config["drug_names"]
+            )
+            yield bundle, locale, path, checked, template, current
+
+
+@i18n_cli.command("status")
+@click.option("--locale", "locales", multiple=True, metavar="L", help="Only this locale.")
+@click.option("--bundle", "bundle_ids", multiple=True, metavar="ID", help="Only this bundle.")
+def status_command(locales, bundle_ids):
+    """How far each bundle's translation is, per locale."""
+    rows = [
+        (
+            "bundle",
+            "locale",
+            "translated",
+            "fuzzy",
+            "untranslated",
+            "withheld",
+            "words done/all",
+            "complete",
+        )
+    ]
+    for bundle, locale, _path, checked, _template, current in content_catalogs(locales, bundle_ids):
+        withheld = {w.context for w in checked.withheld}
+        words = {ctx: len(text.split()) for ctx, text in current.items()}
+        done = set(checked.usable)
+        fuzzy = checked.fuzzy
+        untranslated = set(current) - done - fuzzy - withheld
+        total_words = sum(words.values()) or 1
+        done_words = sum(words[c] for c in done)
+        rows.append(
+            (
+                bundle,
+                locale,
+                str(len(done)),
+                str(len(fuzzy)),
+                str(len(untranslated)),
+                str(len(withheld)),
+                f"{done_words}/{total_words}",
+                f"{100 * done_words / total_words:.0f}%",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def ui_problems(path: Path, locale: str):
+    """``(line, msgid, problem)`` for every translated interface string that is unsafe."""
+    for message in read_catalog(path, locale=str(parse_locale(locale))):
+        if not message.id or message.fuzzy:
+            continue
+        if message.pluralizable:
+            problems = [
+                p
+                for form in message.string
+                if form
+                for p in plural_form_problems(message.id[1], form)
+            ]
+            msgid = message.id[0]
+        elif message.string:
+            problems = translation_problems(message.id, message.string, UI_SOURCE_LOCALE, locale)
+            msgid = message.id
+        else:
+            continue
+        for problem in problems:
+            yield message.lineno, msgid, problem
+
+
+@i18n_cli.command("check")
+def check_command():
+    """Fail if any translation is unsafe to show; print file:line: msgctxt: problem."""
+    _, translations = folders()
+    found = 0
+    for _bundle, _locale, path, checked, _template, _current in content_catalogs():
+        for withheld in checked.withheld:
+            for problem in withheld.problems:
+                click.echo(f"{path}:{withheld.line}: {withheld.context}: {problem}")
+                found += 1
+    for locale in catalog_locales(translations, UI_DOMAIN):
+        path = catalog_path(translations, locale, UI_DOMAIN)
+        for line, msgid, problem in ui_problems(path, locale):
+            click.echo(f"{path}:{line}: {msgid}: {problem}")
+            found += 1
+    if found:
+        raise click.ClickException(
+            f"{found} problem(s); these translations are withheld from readers until fixed"
+        )
+    click.echo("All translations pass.")
+
+
+def init_app(app) -> None:
+    app.cli.add_command(i18n_cli)

@@ -1,0 +1,201 @@
+"""Stage 4, *translate*: the rendered bundle in every locale that has a catalog.
+
+For each segment the locale's chain is tried in order — the locale itself
+(``pt-BR``), its language (``pt``) when that has a catalog, then the source —
+and the first translation the catalog rules allow (see ``catalogs``) is used.
+A segment shown in another language than the article's carries ``lang`` (and
+``dir`` where the direction differs) on its element, so screen readers switch
+voice; a title or teaser that falls back is listed in
+``translation.fallback``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel import Locale
+
+from .buildcache import NO_CACHE
+from .catalogs import ContentCatalog, catalog_locales, catalog_path, parse_locale
+from .render import RenderedBundle, RenderedText, render_markdown
+
+
+def direction(code: str) -> str:
+    return parse_locale(code).text_direction
+
+
+@dataclass
+class LocalisedSummary:
+    data: dict  # front-matter fields, with title and teaser in this locale
+    sections: dict[str, str]  # section id → HTML; empty when withdrawn
+    translation: dict
+
+
+@dataclass
+class LocalisedAbout:
+    id: str
+    title: str
+    html: str
+
+
+@dataclass
+class LocalisedBundle:
+    bundle: str
+    locale: str
+    source_locale: str
+    title: str
+    description: str
+    summaries: list[LocalisedSummary]
+    about: list[LocalisedAbout]
+    coverage: float = 1.0  # share of article segments shown in this locale
+
+
+@dataclass
+class Chain:
+    """Where each segment of one locale comes from, and how much is translated."""
+
+    locale: str
+    source_locale: str
+    catalogs: list[ContentCatalog]
+    translated: int = 0
+    total: int = 0
+    fallback: dict[str, str] = field(default_factory=dict)
+    cache: object = NO_CACHE
+
+    def start(self) -> None:
+        """Begin counting for a new article."""
+        self.translated, self.total, self.fallback = 0, 0, {}
+
+    @property
+    def coverage(self) -> float:
+        return self.translated / self.total if self.total else 1.0
+
+    def pick(self, context: str, source: str) -> tuple[str, str]:
+        """``(text, language of that text)`` for one segment."""
+        self.total += 1
+        for catalog in self.catalogs:
+            if context in catalog.usable:
+                self.translated += 1
+                return catalog.usable[context], catalog.locale
+        if self.locale == self.source_locale:
+            self.translated += 1
+        return source, self.source_locale
+
+    def attributes(self, language: str) -> dict[str, str]:
+        if language == self.locale:
+            return {}
+        attributes = {"lang": language}
+        if direction(language) != direction(self.locale):
+            attributes["dir"] = direction(language)
+        return attributes
+
+    def field(self, context: str, source: str, name: str) -> str:
+        text, language = self.pick(context, source)
+        if language != self.locale:
+            self.fallback[name] = language
+        return text
+
+    def html(self, text: RenderedText, context: str) -> str:
+        replacements = [
+            (translated, self.attributes(language))
+            for translated, language in (self.pick(s.context, s.text) for s in text.segments)
+        ]
+        if (
+            all(not attributes for _text, attributes in replacements)
+            and self.locale == self.source_locale
+        ):
+            return text.html
+        key = json.dumps([text.markdown, replacements], ensure_ascii=False)
+        return self.cache.memo(
+            "translate",
+            key,
+            lambda: render_markdown(
+                text.markdown, lambda number, _source: replacements[number - 1]
+            ),
+        )
+
+
+def chain_for(
+    locale: str, source_locale: str, catalogs: dict[str, ContentCatalog], cache=NO_CACHE
+) -> Chain:
+    language = Locale.parse(parse_locale(locale).language).language
+    order = [locale] + ([language] if language != locale else [])
+    return Chain(locale, source_locale, [catalogs[c] for c in order if c in catalogs], cache=cache)
+
+
+def translation_status(coverage: float) -> str:
+    return "complete" if coverage == 1.0 else "source" if coverage == 0.0 else "partial"
+
+
+def localise(rendered: RenderedBundle, chain: Chain) -> LocalisedBundle:
+    config = rendered.valid.config
+    summaries, segments, translated = [], 0, 0
+    for summary in rendered.summaries:
+        data = dict(summary.data)
+        if data["status"] != "published":
+            summaries.append(LocalisedSummary(data, {}, {}))
+            continue
+        sid = data["id"]
+        chain.start()
+        data["title"] = chain.field(f"{sid}/title", data["title"], "title")
+        data["teaser"] = chain.field(f"{sid}/teaser", data["teaser"], "teaser")
+        sections = {key: chain.html(text, f"{sid}/{key}") for key, text in summary.sections.items()}
+        segments, translated = segments + chain.total, translated + chain.translated
+        info = {
+            "status": translation_status(chain.coverage),
+            "coverage": round(chain.coverage, 4),
+            "source_hash": summary.source_hash,
+        }
+        if chain.fallback:
+            info["fallback"] = dict(chain.fallback)
+        summaries.append(LocalisedSummary(data, sections, info))
+    about = [
+        LocalisedAbout(
+            page.page.id,
+            chain.pick(page.title.context, page.title.text)[0],
+            chain.html(page.text, f"about/{page.page.id}"),
+        )
+        for page in rendered.about
+    ]
+    return LocalisedBundle(
+        bundle=config["id"],
+        locale=chain.locale,
+        source_locale=config["source_locale"],
+        title=chain.pick("bundle/title", config["title"])[0],
+        description=chain.pick("bundle/description", config["description"])[0],
+        summaries=summaries,
+        about=about,
+        coverage=round(translated / segments, 4) if segments else 1.0,
+    )
+
+
+def load_catalogs(translations: Path, rendered: RenderedBundle) -> dict[str, ContentCatalog]:
+    """Every locale's catalog for this bundle, checked against today's source."""
+    config = rendered.valid.config
+    current = {segment.context: segment.text for segment in rendered.segments}
+    return {
+        locale: ContentCatalog.load(
+            catalog_path(translations, locale, config["id"]),
+            locale,
+            config["source_locale"],
+            current,
+            config["drug_names"],
+        )
+        for locale in catalog_locales(translations, config["id"])
+        if locale != config["source_locale"]
+    }
+
+
+def translate_bundle(
+    rendered: RenderedBundle, catalogs: dict[str, ContentCatalog], cache=NO_CACHE
+) -> list[LocalisedBundle]:
+    """The bundle in its source locale first, then in every locale with a catalog;
+    a text rendered with the same replacements before comes from ``cache``."""
+    source = rendered.valid.config["source_locale"]
+    locales = [source] + sorted(code for code in catalogs if code != source)
+    return [
+        localise(rendered, chain_for(code, source, catalogs if code != source else {}, cache))
+        for code in locales
+    ]

@@ -1,0 +1,66 @@
+// Small DOM helpers. Text always goes in as text; the one way HTML enters the page is
+// sanitisedHtml(), for article and about HTML that the server cleaned with nh3 at build time.
+
+import { directionOf, locale } from "./i18n.js";
+
+/** el("p", {class: "meta"}, "text", child) — attributes via setAttribute, children as nodes/text. */
+export function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  node.append(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
+  return node;
+}
+
+/**
+ * The only place static/ parses HTML. Use it solely for `html` fields of content objects
+ * (articles, about pages): the build sanitised them against an allow-list (server/render.py),
+ * and objects from a bundle are verified against their sha256 name before use.
+ */
+export function sanitisedHtml(html) {
+  const template = document.createElement("template");
+  template.innerHTML = html;
+  return template.content;
+}
+
+const ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'", "#x27": "'" };
+
+/**
+ * A search highlight ("text with <mark>words</mark>", everything else escaped) as DOM nodes,
+ * without parsing HTML: only <mark> and </mark> become elements, entities become text.
+ */
+export function highlightFragment(text) {
+  const fragment = document.createDocumentFragment();
+  const unescape = (s) => s.replace(/&(amp|lt|gt|quot|#39|#x27);/g, (_m, name) => ENTITIES[name]);
+  String(text).split(/(<mark>[\s\S]*?<\/mark>)/).forEach((part) => {
+    const marked = part.match(/^<mark>([\s\S]*)<\/mark>$/);
+    if (marked) fragment.append(el("mark", {}, unescape(marked[1])));
+    else if (part) fragment.append(unescape(part.replace(/<\/?mark>/g, "")));
+  });
+  return fragment;
+}
+
+export function escapeText(text) {
+  return String(text).replace(/[&<>"']/g, (c) => `&${{ "&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "#39" }[c]};`);
+}
+
+export function formatDate(iso) {
+  if (!iso) return "";
+  return new Intl.DateTimeFormat(locale(), { dateStyle: "long", timeZone: "UTC" }).format(new Date(iso));
+}
+
+export function formatBytes(bytes) {
+  const [value, unit] = bytes >= 1e9 ? [bytes / 1e9, "gigabyte"] : bytes >= 1e6 ? [bytes / 1e6, "megabyte"]
+    : bytes >= 1e3 ? [bytes / 1e3, "kilobyte"] : [bytes, "byte"];
+  return new Intl.NumberFormat(locale(), {
+    style: "unit", unit, unitDisplay: "short", maximumFractionDigits: value < 10 ? 1 : 0,
+  }).format(value);
+}
+
+/** lang and dir for content written in `code`, e.g. English articles inside an Arabic interface. */
+export function langOf(code) {
+  return code ? { lang: code, dir: directionOf(code) } : {};
+}

@@ -1,0 +1,100 @@
+// Interface strings. Write every visible string as _("Text with {name}", {name}) or
+// ngettext("{count} article", "{count} articles", count, {count}) with literal msgids, so
+// Babel's JavaScript extractor finds them.
+//
+// Catalogs come from GET /api/v1/locales/<locale>/messages:
+//   {"locale", "direction": "ltr"|"rtl", "messages": {msgid: "text" | {one, other, ...}}}
+// Plural entries are keyed by the singular msgid and hold one string per CLDR category,
+// chosen with Intl.PluralRules. Without a catalog (404, offline and never cached) the
+// English msgids are used and the page says so with lang="en".
+
+const RTL = new Set(["ar", "arc", "ckb", "dv", "fa", "he", "ps", "sd", "ug", "ur", "yi"]);
+
+const state = {
+  locale: "en",
+  direction: "ltr",
+  messages: {},
+  plural: new Intl.PluralRules("en"),
+  number: new Intl.NumberFormat("en"),
+};
+const englishPlural = new Intl.PluralRules("en");
+
+export function directionOf(locale) {
+  return RTL.has(String(locale).split("-")[0].toLowerCase()) ? "rtl" : "ltr";
+}
+
+function format(text, values) {
+  return text.replace(/\{(\w+)\}/g, (match, name) => {
+    if (!(name in values)) return match;
+    const value = values[name];
+    return typeof value === "number" ? state.number.format(value) : String(value);
+  });
+}
+
+export function _(msgid, values = {}) {
+  const translated = state.messages[msgid];
+  return format(typeof translated === "string" && translated ? translated : msgid, values);
+}
+
+export function ngettext(singular, plural, count, values = {}) {
+  const forms = state.messages[singular];
+  if (forms && typeof forms === "object") {
+    const text = forms[state.plural.select(count)] || forms.other;
+    if (text) return format(text, values);
+  }
+  return format(englishPlural.select(count) === "one" ? singular : plural, values);
+}
+
+export function locale() {
+  return state.locale;
+}
+
+export function direction() {
+  return state.direction;
+}
+
+/** Load the catalog of `code` and set <html lang dir>; English when there is none.
+ * Without a code the server picks (the page's ?lang=, then Accept-Language). */
+export async function loadLocale(code) {
+  let catalog = null;
+  if (code !== "en") {
+    const lang = new URLSearchParams(location.search).get("lang");
+    const url = code
+      ? `/api/v1/locales/${encodeURIComponent(code)}/messages`
+      : `/api/v1/messages${lang ? `?lang=${encodeURIComponent(lang)}` : ""}`;
+    try {
+      const response = await fetch(url);
+      if (response.ok) catalog = await response.json();
+    } catch {
+      catalog = null; // offline and never cached: English below
+    }
+  }
+  const chosen = catalog ? catalog.locale || code : "en";
+  state.locale = chosen;
+  state.direction = catalog ? catalog.direction || directionOf(chosen) : "ltr";
+  state.messages = catalog ? catalog.messages || {} : {};
+  state.plural = new Intl.PluralRules(chosen);
+  state.number = new Intl.NumberFormat(chosen);
+  document.documentElement.lang = chosen;
+  document.documentElement.dir = state.direction;
+  return chosen;
+}
+
+/** The interface languages: GET /api/v1/locales, or null while that endpoint does not exist. */
+export async function listLocales() {
+  try {
+    const response = await fetch("/api/v1/locales");
+    return response.ok ? await response.json() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The name of language `code` in `inLocale` (the interface language by default). */
+export function languageName(code, inLocale = state.locale) {
+  try {
+    return new Intl.DisplayNames([inLocale], { type: "language" }).of(code) || code;
+  } catch {
+    return code;
+  }
+}

@@ -1,0 +1,248 @@
+// The library: bundles in the chosen language, their size, the device's storage, downloads with
+// progress, installed versions and updates. Also the background sync run on start and when online.
+
+import { _, ngettext, languageName } from "./i18n.js";
+import { el, formatBytes, formatDate, langOf } from "./dom.js";
+import { announce, contentLocaleFor, notice, prefs, show } from "./ui.js";
+import * as sync from "./sync.js";
+
+const updates = new Map(); // install key → plan from sync.checkForUpdate
+let bundleList = null; // last /bundles answer (the service worker keeps a copy for offline)
+
+export async function loadBundles() {
+  try {
+    bundleList = await sync.getJSON("/bundles");
+  } catch {
+    // Offline and never fetched: the library lists what is installed.
+  }
+  return bundleList;
+}
+
+function storageFailureMessage(error) {
+  if (error instanceof sync.StorageFull) {
+    return _("There is not enough space on this device to finish the download. What you had downloaded before is unchanged. Free some space and try again.");
+  }
+  if (error instanceof sync.IntegrityError) {
+    return _("A downloaded file was damaged and was not used. What you had downloaded before is unchanged. Please try again.");
+  }
+  if (!navigator.onLine || error instanceof TypeError) {
+    return _("The download stopped because the connection was lost. It will continue where it left off when you are back online.");
+  }
+  return _("The download did not finish: {message}. What you had downloaded before is unchanged.", { message: error.message });
+}
+
+function withdrawnNotice(result) {
+  if (!result || !result.withdrawn || !result.withdrawn.length) return;
+  const titles = result.withdrawn.map((entry) => entry.title).join("; ");
+  notice(ngettext(
+    "{count} article was withdrawn by its authors and removed from this device: {titles}",
+    "{count} articles were withdrawn by their authors and removed from this device: {titles}",
+    result.withdrawn.length, { count: result.withdrawn.length, titles }), "info");
+}
+
+/** Resume interrupted downloads, then look for updates. Run on start and when back online. */
+export async function syncNow() {
+  const health = await sync.checkHealth();
+  if (health.lost.length) {
+    notice(_("The browser removed downloaded bundles to free space. Download them again to read offline."), "error", "evicted");
+  }
+  if (!navigator.onLine) return;
+  for (const install of health.damaged) {
+    try {
+      await sync.repair(install);
+    } catch (error) {
+      notice(storageFailureMessage(error), "error", `sync-${install.key}`);
+    }
+  }
+  for (const result of await sync.resumeAll()) {
+    if (result.error) notice(storageFailureMessage(result.error), "error", `sync-${result.key}`);
+    else withdrawnNotice(result);
+  }
+  for (const install of await sync.installs()) {
+    try {
+      const plan = await sync.checkForUpdate(install);
+      if (plan) updates.set(install.key, plan);
+      else updates.delete(install.key);
+    } catch {
+      // Offline or the server is away: try again next time.
+    }
+  }
+  refresh();
+}
+
+function changeSummary(plan) {
+  if (plan.expired) return _("This update needs the whole bundle to be downloaded again.");
+  const { added, changed, removed } = plan.changes;
+  const withdrawn = removed.length + changed.filter((entry) => !entry.object).length;
+  const parts = [
+    added.length ? ngettext("{count} new article", "{count} new articles", added.length, { count: added.length }) : null,
+    changed.filter((entry) => entry.object).length
+      ? ngettext("{count} updated article", "{count} updated articles", changed.filter((e) => e.object).length, { count: changed.filter((e) => e.object).length })
+      : null,
+    withdrawn ? ngettext("{count} article withdrawn", "{count} articles withdrawn", withdrawn, { count: withdrawn }) : null,
+    plan.changes.about.length ? _("updated background pages") : null,
+  ].filter(Boolean);
+  return parts.join(", ") || _("small corrections");
+}
+
+function progressBlock(key) {
+  const id = `progress-${key.replace(/\W/g, "-")}`;
+  const running = sync.job(key);
+  const label = el("p", { id: `${id}-label`, class: "meta" }, running ? _("Preparing download…") : "");
+  const bar = el("progress", { id, max: "100", value: "0", "aria-labelledby": `${id}-label` });
+  const box = el("div", { class: "progress", "data-progress": key, hidden: !running }, bar, label);
+  return box;
+}
+
+sync.onProgress((key, done, total) => {
+  const box = document.querySelector(`[data-progress="${CSS.escape(key)}"]`);
+  if (!box) return;
+  if (done === null) return;
+  box.hidden = false;
+  const percent = total ? Math.round((done / total) * 100) : 0;
+  box.querySelector("progress").value = percent;
+  box.querySelector("p").textContent = _("Downloaded {done} of {total} ({percent}%)", {
+    done: formatBytes(done), total: formatBytes(total), percent,
+  });
+});
+
+async function runDownload(key, title, work) {
+  announce(_("Downloading {title}…", { title }));
+  try {
+    const result = await work();
+    announce(_("{title} is ready to read offline.", { title }));
+    withdrawnNotice(result);
+    updates.delete(key);
+  } catch (error) {
+    notice(storageFailureMessage(error), "error", `sync-${key}`);
+  }
+  refresh();
+}
+
+function bundleCard(bundle, locale, manifest, install, staging) {
+  const key = sync.keyOf(bundle.id, locale);
+  const plan = updates.get(key);
+  const running = Boolean(sync.job(key));
+  const headingId = `bundle-${bundle.id}`;
+  const wanted = prefs.contentLocale || prefs.uiLocale;
+  const size = manifest ? manifest.total_bytes : null;
+  const parts = [
+    el("h2", { id: headingId, ...langOf(manifest ? manifest.locale : bundle.source_locale) },
+      el("a", { href: `#/read/${bundle.id}/${locale}` }, bundle.title)),
+    el("p", langOf(manifest ? manifest.locale : bundle.source_locale), bundle.description),
+    el("p", { class: "meta" }, _("Language: {language}", { language: languageName(locale) })),
+  ];
+  if (!bundle.locales.includes(wanted) && locale !== wanted) {
+    parts.push(el("p", { class: "meta" }, _("Not yet available in {wanted}; shown in {language}.", {
+      wanted: languageName(wanted), language: languageName(locale),
+    })));
+  }
+  if (install) {
+    parts.push(el("p", { class: "meta installed" }, _("Downloaded: version {version}, published {date}", {
+      version: install.version, date: formatDate(install.manifest.published_at),
+    })));
+  } else if (size !== null) {
+    parts.push(el("p", { class: "meta" }, _("Download size: {size}", { size: formatBytes(size) })));
+  }
+  if (plan && install && !running) {
+    parts.push(el("div", { class: "update" },
+      el("p", {}, _("Update available: version {version}. {summary}. Download size: {size}.", {
+        version: plan.manifest.version, summary: changeSummary(plan), size: formatBytes(plan.bytes),
+      })),
+      plan.changes && plan.changes.changed.length + plan.changes.added.length
+        ? el("ul", { class: "changed-list" }, ...[...plan.changes.added, ...plan.changes.changed].map((entry) => el("li", {}, entry.title)))
+        : null,
+      el("button", {
+        type: "button", "data-focus-key": `update-${key}`,
+        onclick: () => runDownload(key, bundle.title, () => sync.applyUpdate(install, plan)),
+      }, _("Update now"))));
+  }
+  parts.push(progressBlock(key));
+  const actions = el("div", { class: "actions" });
+  if (staging && !running) {
+    actions.append(el("button", {
+      type: "button", "data-focus-key": `resume-${key}`,
+      onclick: () => runDownload(key, bundle.title, () => sync.download(bundle.id, locale)),
+    }, _("Resume download")));
+  } else if (!install && !running) {
+    actions.append(el("button", {
+      type: "button", "data-focus-key": `download-${key}`, "aria-describedby": headingId,
+      onclick: () => runDownload(key, bundle.title, () => sync.download(bundle.id, locale)),
+    }, _("Download for offline")));
+  }
+  if (install) {
+    actions.append(el("a", { class: "button-link", href: `#/read/${bundle.id}/${locale}`, "aria-describedby": headingId }, _("Read")));
+    if (!running) {
+      actions.append(el("button", {
+        type: "button", class: "secondary", "data-focus-key": `remove-${key}`, "aria-describedby": headingId,
+        onclick: async () => {
+          await sync.remove(key);
+          announce(_("{title} was removed from this device.", { title: bundle.title }));
+          refresh();
+        },
+      }, _("Remove download")));
+    }
+  }
+  parts.push(actions);
+  return el("li", { class: "card" }, ...parts);
+}
+
+async function storageLine() {
+  if (!navigator.storage || !navigator.storage.estimate) return null;
+  try {
+    const { usage = 0, quota = 0 } = await navigator.storage.estimate();
+    return el("p", { class: "meta storage" }, _("This app uses {used} of the {available} this browser allows it on this device.", {
+      used: formatBytes(usage), available: formatBytes(quota),
+    }));
+  } catch {
+    return null;
+  }
+}
+
+async function libraryContent() {
+  const [list, installs, staging] = await Promise.all([loadBundles(), sync.installs(), sync.allStaging()]);
+  const byKey = new Map(installs.map((install) => [install.key, install]));
+  const stagingKeys = new Set(staging.map((record) => record.key));
+  const bundles = list || installs.map((install) => ({
+    id: install.bundle, title: install.manifest.title, description: install.manifest.description,
+    source_locale: install.manifest.source_locale, locales: [install.locale],
+  }));
+  const cards = await Promise.all(bundles.map(async (bundle) => {
+    const installed = installs.find((install) => install.bundle === bundle.id);
+    const locale = installed && !list ? installed.locale : contentLocaleFor(bundle);
+    const key = sync.keyOf(bundle.id, locale);
+    let manifest = byKey.get(key)?.manifest || null;
+    if (!manifest) manifest = await sync.getJSON(`/bundles/${bundle.id}/${locale}`).catch(() => null);
+    return bundleCard(bundle, locale, manifest, byKey.get(key), stagingKeys.has(key));
+  }));
+  return [
+    el("h1", {}, _("Library")),
+    el("p", {}, _("Download a bundle to read and search it without a connection.")),
+    await storageLine(),
+    list ? null : el("p", { class: "notice-inline" }, _("You are offline. Only downloaded bundles are shown.")),
+    cards.length ? el("ul", { class: "cards" }, ...cards) : el("p", {}, _("No bundles are available yet.")),
+  ];
+}
+
+export async function showLibrary() {
+  show(_("Library"), ...(await libraryContent()));
+}
+
+/** Re-draw the library if it is showing, keeping keyboard focus where it was. */
+export async function refresh() {
+  if (!isLibraryRoute()) return;
+  const focused = document.activeElement?.getAttribute("data-focus-key");
+  const content = await libraryContent();
+  if (!isLibraryRoute()) return;
+  const main = document.getElementById("main");
+  main.replaceChildren(...content.filter(Boolean));
+  main.querySelector("h1").tabIndex = -1;
+  const target = focused && main.querySelector(`[data-focus-key="${CSS.escape(focused)}"]`);
+  if (target) target.focus();
+  else if (focused) main.querySelector("h1")?.focus();
+}
+
+function isLibraryRoute() {
+  const hash = location.hash.replace(/^#\/?/, "");
+  return hash === "" || hash === "library";
+}

@@ -1,0 +1,76 @@
+// Satchel's service worker. The server prepends `const SHELL = {version, files: [{url, sha256}]}`
+// (server/web.py), computed from the files in static/, so a changed shell file gives a new worker.
+//
+// - The app shell is precached in `satchel-shell-<version>`; every file is checked against its
+//   sha256 before it is cached, and older shell caches are deleted once this worker activates.
+// - The bundle list and the locale catalogs are fetched network-first and kept for offline use.
+// - Bundle content never goes through a cache here: the page stores it in IndexedDB itself,
+//   verified object by object (static/sync.js).
+
+const SHELL_CACHE = `satchel-shell-${SHELL.version}`;
+const DATA_CACHE = "satchel-data-v1";
+const SHELL_URLS = new Set(SHELL.files.map((file) => file.url));
+const KEPT_API = [/^\/api\/v1\/bundles$/, /^\/api\/v1\/locales$/, /^\/api\/v1\/messages$/, /^\/api\/v1\/locales\/[^/]+\/messages$/];
+
+async function sha256Hex(buffer) {
+  const digest = await crypto.subtle.digest("SHA-256", buffer);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function precache() {
+  const cache = await caches.open(SHELL_CACHE);
+  await Promise.all(SHELL.files.map(async (file) => {
+    const response = await fetch(file.url, { cache: "no-store" });
+    if (!response.ok) throw new Error(`${file.url}: HTTP ${response.status}`);
+    const hash = await sha256Hex(await response.clone().arrayBuffer());
+    // A file that changed while we installed: fail now, the browser retries with a new list.
+    if (hash !== file.sha256) throw new Error(`${file.url}: content does not match its hash`);
+    await cache.put(file.url, response);
+  }));
+}
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(precache().then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    const names = await caches.keys();
+    await Promise.all(names
+      .filter((name) => name.startsWith("satchel-shell-") && name !== SHELL_CACHE)
+      .map((name) => caches.delete(name)));
+    await self.clients.claim();
+  })());
+});
+
+async function fromShell(request, url) {
+  const cache = await caches.open(SHELL_CACHE);
+  const key = request.mode === "navigate" ? "/" : url.pathname;
+  return (await cache.match(key)) || fetch(request);
+}
+
+async function networkFirst(request) {
+  const cache = await caches.open(DATA_CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok) await cache.put(request, response.clone());
+    return response;
+  } catch (error) {
+    const cached = await cache.match(request);
+    if (cached) return cached;
+    throw error;
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const { request } = event;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (request.mode === "navigate" && url.pathname === "/") {
+    event.respondWith(fromShell(request, url));
+  } else if (SHELL_URLS.has(url.pathname) && url.pathname !== "/") {
+    event.respondWith(fromShell(request, url));
+  } else if (KEPT_API.some((pattern) => pattern.test(url.pathname))) {
+    event.respondWith(networkFirst(request));
+  }
+});

@@ -1,0 +1,192 @@
+"""The production topology on loopback: nginx → gunicorn workers sharing Redis.
+
+These tests start the real programs (Debian's nginx with its brotli module,
+redis-server, gunicorn) on free loopback ports, as an operator would run them,
+and check what a device or an operator would notice. Every loop is bounded.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from itertools import count
+from pathlib import Path
+
+import pytest
+
+from deploy.topology import Topology, _alive
+from server.build import build
+from tests.conftest import write_bundle
+
+MANIFEST = "/api/v1/bundles/demo/en"
+LOG_LINE = re.compile(r'pid=<(\d+)> rid=(\S+) "(\w+) (\S+)')
+_ids = count()
+
+
+def fetch(port: int, path: str, headers: dict | None = None, method: str = "GET"):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+def served_by(topology: Topology, tag: str) -> dict[str, int]:
+    """Request id → gunicorn worker pid, for requests whose id starts with ``tag``."""
+    text = topology.access_log_path.read_text() if topology.access_log_path.exists() else ""
+    return {
+        match[2]: int(match[1]) for match in LOG_LINE.finditer(text) if match[2].startswith(tag)
+    }
+
+
+def manifest_from_every_worker(topology: Topology, tag: str, limit: int = 400) -> list:
+    """Ask for the manifest, 8 at a time, until every worker has answered (or ``limit``).
+
+    Returns [(status, version, worker pid)] for every request made.
+    """
+    workers = set(topology.worker_pids())
+    results = {}
+
+    def one(_):
+        rid = f"{tag}-{next(_ids)}"
+        status, _headers, body = fetch(topology.port, MANIFEST, {"X-Request-ID": rid})
+        results[rid] = (status, json.loads(body).get("version"))
+
+    with ThreadPoolExecutor(8) as pool:
+        while len(results) < limit:
+            list(pool.map(one, range(24)))
+            if set(served_by(topology, tag).values()) >= workers:
+                break
+    pids = served_by(topology, tag)
+    return [(status, version, pids.get(rid)) for rid, (status, version) in results.items()]
+
+
+def edit_and_publish(bundles: Path, data: Path, old: str, new: str) -> None:
+    path = bundles / "demo" / "summaries" / "gamma.md"
+    path.write_text(path.read_text().replace(old, new))
+    build(bundles, data)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("prod")
+    bundles, data = root / "bundles", root / "data"
+    write_bundle(bundles, "demo")
+    build(bundles, data)
+    topology = Topology(data, root / "run", workers=3).start()
+    yield topology, bundles, data
+    topology.stop()
+
+
+def test_every_worker_serves_a_new_version_as_soon_as_it_is_published(site):
+    topology, bundles, data = site
+    before = manifest_from_every_worker(topology, "before")
+    assert {pid for _, _, pid in before} >= set(topology.worker_pids())
+    assert {(status, version) for status, version, _ in before} == {(200, 1)}
+
+    # Readers keep asking while the build publishes.
+    flowing, stop = [[] for _ in range(4)], threading.Event()
+
+    def reader(seen):
+        for _ in range(2000):
+            if stop.is_set():
+                break
+            status, _headers, body = fetch(topology.port, MANIFEST)
+            seen.append((status, json.loads(body).get("version")))
+
+    threads = [threading.Thread(target=reader, args=(seen,)) for seen in flowing]
+    for thread in threads:
+        thread.start()
+    try:
+        edit_and_publish(bundles, data, "120 people", "121 people")
+        after = manifest_from_every_worker(topology, "after")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+
+    # Right after the publish, every worker serves version 2 and nothing older.
+    assert {pid for _, _, pid in after} >= set(topology.worker_pids())
+    assert {(status, version) for status, version, _ in after} == {(200, 2)}
+    # While it happened, no reader saw an error or went back to an older version.
+    for seen in flowing:
+        assert seen and {status for status, _ in seen} == {200}
+        versions = [version for _, version in seen]
+        assert versions == sorted(versions)
+        assert set(versions) <= {1, 2}
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip", "br", "br, gzip"])
+def test_nginx_serves_objects_from_disk_with_the_apps_bytes(site, encoding):
+    topology, _bundles, _data = site
+    manifest = json.loads(fetch(topology.port, MANIFEST)[2])
+    names = [entry["object"] for entry in manifest["articles"] + manifest["about"]]
+    tag = f"object-{next(_ids)}"
+    for name in names:
+        path = f"/api/v1/objects/{name}"
+        headers = {"Accept-Encoding": encoding}
+        via_nginx = fetch(topology.port, path, {**headers, "X-Request-ID": f"{tag}-{name}"})
+        from_app = fetch(topology.app_port, path, headers)
+        assert via_nginx[0] == from_app[0] == 200
+        assert via_nginx[2] == from_app[2]
+        for header in ("content-type", "content-encoding", "vary", "cache-control"):
+            assert via_nginx[1].get(header) == from_app[1].get(header), header
+        assert "immutable" in via_nginx[1]["cache-control"]
+        assert via_nginx[1]["etag"]
+    # Served by nginx itself: gunicorn never saw one of these requests.
+    assert served_by(topology, tag) == {}
+
+
+def test_missing_or_malformed_objects_get_the_apps_json_errors(site):
+    topology, _bundles, _data = site
+    status, headers, body = fetch(topology.port, "/api/v1/objects/" + "ab" * 32)
+    assert (status, json.loads(body)["error"]["code"]) == (404, "object_not_found")
+    assert headers["content-type"] == "application/json"
+    status, _headers, body = fetch(topology.port, "/api/v1/objects/not-a-sha")
+    assert (status, json.loads(body)["error"]["code"]) == (400, "invalid_object_name")
+    manifest = json.loads(fetch(topology.port, MANIFEST)[2])
+    path = "/api/v1/objects/" + manifest["articles"][0]["object"]
+    status, _headers, body = fetch(topology.port, path, method="POST")
+    assert (status, json.loads(body)["error"]["code"]) == (405, "method_not_allowed")
+
+
+def test_compressed_manifest_revalidates_with_its_etag(site):
+    topology, _bundles, _data = site
+    status, headers, _body = fetch(topology.port, MANIFEST, {"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["content-encoding"] == "gzip"
+    status, _headers, body = fetch(
+        topology.port, MANIFEST, {"Accept-Encoding": "gzip", "If-None-Match": headers["etag"]}
+    )
+    assert (status, body) == (304, b"")
+
+
+def test_without_redis_readers_are_served_uncached_and_stop_ends_everything(tmp_path):
+    bundles, data = tmp_path / "bundles", tmp_path / "data"
+    write_bundle(bundles, "demo")
+    build(bundles, data)
+    topology = Topology(data, tmp_path / "run", workers=2).start()
+    try:
+        paths = [MANIFEST, "/api/v1/bundles", "/api/v1/locales", MANIFEST + "/changes?since=1"]
+        assert all(fetch(topology.port, path)[0] == 200 for path in paths)
+        assert topology.services["redis"].stop()
+        for _ in range(10):
+            for path in paths:
+                status, _headers, body = fetch(topology.port, path)
+                assert status == 200, (path, body)
+        edit_and_publish(bundles, data, "120 people", "122 people")
+        assert all(
+            version == 2 and status == 200
+            for status, version, _pid in manifest_from_every_worker(topology, "no-redis", 48)
+        )
+        status, _headers, body = fetch(topology.port, MANIFEST + "/changes?since=1")
+        assert status == 200 and [e["id"] for e in json.loads(body)["changed"]] == ["gamma"]
+    finally:
+        pids = [*topology.status().values(), *topology.worker_pids()]
+        assert sorted(topology.stop()) == ["gunicorn", "nginx"]
+    assert not any(pid and _alive(pid) for pid in pids)
+    assert not list((tmp_path / "run").glob("*.pid"))

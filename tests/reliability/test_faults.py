@@ -1,0 +1,227 @@
+"""Faults during a build never leave readers with a broken or mixed version."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from server import create_app
+from server.build import build
+from server.errors import PublishFailed
+from server.store import Store, object_names
+
+from ..conftest import summary_text, write_bundle
+from ..test_i18n import SPANISH, translate
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+# Run a build in a child process that SIGKILLs itself on the n-th call of a function.
+KILLER = textwrap.dedent("""
+    import os, signal, sys
+    from pathlib import Path
+    bundles, data, translations, target, nth = sys.argv[1:6]
+    calls = 0
+
+    def hook(frame, event, arg):
+        global calls
+        if event == "call" and frame.f_code.co_name == target \\
+                and frame.f_globals.get("__name__", "").startswith("server."):
+            calls += 1
+            if calls == int(nth):
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    sys.setprofile(hook)
+    from server.build import build
+    build(Path(bundles), Path(data), translations_dir=Path(translations))
+    print(f"finished after {calls} calls of {target}")
+""")
+
+# (function, n-th call): spread over load, validate, render, translate, pack, publish.
+KILL_POINTS = [
+    ("load_bundle", 1),
+    ("load_summary", 2),
+    ("parse_yaml", 4),
+    ("split_sections", 3),
+    ("validate_bundle", 2),
+    ("schema_problems", 5),
+    ("render_bundle", 1),
+    ("render_text", 6),
+    ("render_summary", 4),
+    ("localise", 2),
+    ("pick", 20),
+    ("pack_bundle", 1),
+    ("pack_bundle", 3),
+    ("write_object", 1),
+    ("write_object", 6),
+    ("write_atomically", 4),
+    ("write_atomically", 14),
+    ("publish_bundle", 2),
+    ("next_manifest", 3),
+    ("prune", 1),
+]
+
+
+@pytest.fixture
+def sources(tmp_path):
+    """Two bundles with a Spanish catalog, published once, then edited."""
+    bundles, translations, data = tmp_path / "bundles", tmp_path / "translations", tmp_path / "d"
+    write_bundle(bundles, "demo")
+    write_bundle(bundles, "other")
+    app = create_app(
+        {"BUNDLES_DIR": str(bundles), "DATA_DIR": str(data), "TRANSLATIONS_DIR": str(translations)}
+    )
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["i18n", "add-language", "es", "--bundle", "demo"]).exit_code == 0
+    translate(translations / "es" / "LC_MESSAGES" / "demo.po", SPANISH)
+    build(bundles, data, translations_dir=translations)
+    for bundle in ("demo", "other"):
+        for sid in ("alpha", "beta"):
+            path = bundles / bundle / "summaries" / f"{sid}.md"
+            path.write_text(path.read_text().replace("120 people", "130 people"))
+    return bundles, translations, data
+
+
+def assert_consistent(data: Path) -> dict:
+    """Every published manifest is whole: each object it names is there and intact."""
+    store = Store(data)
+    client = create_app({"DATA_DIR": str(data)}).test_client()
+    seen = {}
+    for bundle in store.bundles():
+        for locale, version in store.current(bundle).items():
+            response = client.get(f"/api/v1/bundles/{bundle}/{locale}")
+            assert response.status_code == 200
+            manifest = response.json
+            assert manifest["version"] == version
+            for name in object_names(manifest):
+                assert hashlib.sha256(store.object_path(name).read_bytes()).hexdigest() == name
+            seen[(bundle, locale)] = version
+    return seen
+
+
+@pytest.mark.parametrize("target, nth", KILL_POINTS, ids=[f"{t}#{n}" for t, n in KILL_POINTS])
+def test_sigkill_anywhere_leaves_a_whole_version(sources, tmp_path, target, nth):
+    bundles, translations, baseline = sources
+    data = tmp_path / f"killed-{target}-{nth}"
+    shutil.copytree(baseline, data)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            KILLER,
+            str(bundles),
+            str(data),
+            str(translations),
+            target,
+            str(nth),
+        ],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == -9, f"never reached {target}#{nth}: {result.stdout}"
+    before = assert_consistent(data)
+    assert set(before.values()) <= {1, 2}
+    build(bundles, data, translations_dir=translations)
+    after = assert_consistent(data)
+    assert set(after.values()) == {2}
+    store = Store(data)
+    assert not list(data.rglob(".tmp-*"))
+    live = {
+        name
+        for bundle in store.bundles()
+        for locale in store.current(bundle)
+        for version in store.versions(bundle, locale)
+        for name in object_names(store.manifest(bundle, locale, version))
+    }
+    on_disk = {p.name for p in store.objects_dir.glob("*/*") if "." not in p.name}
+    assert on_disk == live
+
+
+@pytest.mark.parametrize("failing_write", [1, 5, 12, "pointer"])
+@pytest.mark.parametrize("error", [errno.ENOSPC, errno.EROFS], ids=["disk-full", "read-only"])
+def test_disk_full_or_read_only_keeps_the_published_version(
+    sources, monkeypatch, failing_write, error
+):
+    bundles, translations, data = sources
+    before = assert_consistent(data)
+    from server import publish
+
+    real_write, calls = publish.write_atomically, []
+
+    def faulty(path, payload, durable=False):
+        calls.append(path)
+        if failing_write == len(calls) or (
+            failing_write == "pointer" and path.name == "current.json"
+        ):
+            raise OSError(error, errno.errorcode[error], str(path))
+        return real_write(path, payload, durable)
+
+    monkeypatch.setattr(publish, "write_atomically", faulty)
+    with pytest.raises(PublishFailed) as failure:
+        build(bundles, data, translations_dir=translations)
+    message = str(failure.value)
+    assert "published version is unchanged" in message and str(data) in message
+    assert assert_consistent(data) == before
+    monkeypatch.undo()
+    build(bundles, data, translations_dir=translations)
+    assert set(assert_consistent(data).values()) == {2}
+    assert not list(data.rglob(".tmp-*"))
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "delete", "bad-br"])
+def test_verify_reports_damage_and_build_repairs_it(sources, damage):
+    bundles, translations, data = sources
+    app = create_app(
+        {"DATA_DIR": str(data), "BUNDLES_DIR": str(bundles), "TRANSLATIONS_DIR": str(translations)}
+    )
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["bundles", "verify"]).exit_code == 0
+    store = Store(data)
+    name = store.manifest("demo", "en", 1)["articles"][2]["object"]  # gamma: in v1 and v2
+    path = store.object_path(name)
+    if damage == "flip":
+        raw = bytearray(path.read_bytes())
+        raw[10] ^= 1
+        path.write_bytes(bytes(raw))
+    elif damage == "truncate":
+        path.write_bytes(path.read_bytes()[:-7])
+    elif damage == "delete":
+        path.unlink()
+    else:
+        store.object_path(name, "br").write_bytes(b"not brotli")
+    result = runner.invoke(args=["bundles", "verify"])
+    assert result.exit_code == 1
+    assert str(path) in result.output
+    build(bundles, data, translations_dir=translations)
+    result = runner.invoke(args=["bundles", "verify"])
+    assert result.exit_code == 0 and "intact" in result.output
+
+
+def test_replaced_versions_outlive_retention_for_the_grace_period(tmp_path):
+    bundles, data = tmp_path / "bundles", tmp_path / "data"
+    folder = write_bundle(bundles, "demo", retain=1)
+    for n in range(3):
+        (folder / "summaries" / "gamma.md").write_text(summary_text("gamma", title=f"Take {n}"))
+        build(bundles, data, prune_grace=3600)
+    assert Store(data).versions("demo", "en") == [1, 2, 3]
+    build(bundles, data, prune_grace=0)
+    assert Store(data).versions("demo", "en") == [3]
+
+
+def test_limits_on_source_files(bundles_dir, tmp_path):
+    from server.source import Limits
+
+    with pytest.raises(Exception, match=r"holds 3 files; the limit is 2 \(BUNDLE_MAX_FILES\)"):
+        build(bundles_dir, tmp_path / "d", limits=Limits(max_files=2))
+    with pytest.raises(Exception, match=r"alpha\.md: file: is [\d,]+ bytes; the limit is 500"):
+        build(bundles_dir, tmp_path / "d", limits=Limits(max_file_bytes=500))
+    assert json.loads(json.dumps(Store(tmp_path / "d").bundles())) == []

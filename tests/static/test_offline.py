@@ -1,0 +1,59 @@
+"""Install a bundle online, lose the connection, and keep reading and searching; and Chromium
+agrees that the app is installable."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from .conftest import controlled, install, installed_version, ready
+
+
+def test_installable_by_chromium(new_page, live_server):
+    page = new_page()
+    ready(page, live_server + "/")
+    controlled(page)
+    cdp = page.context.new_cdp_session(page)
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == []
+    manifest = cdp.send("Page.getAppManifest")
+    assert not manifest.get("errors"), manifest.get("errors")
+
+
+def test_read_and_search_an_installed_bundle_offline(new_page, live_server):
+    page = new_page()
+    ready(page, live_server + "/")
+    controlled(page)
+    install(page, "Caring for someone: what research says")
+    assert installed_version(page, "caregiving/en") == 1
+
+    page.context.set_offline(True)
+    ready(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Library")
+    expect(page.get_by_text("Downloaded: version 1")).to_be_visible()
+
+    page.get_by_role("link", name="Caring for someone: what research says").click()
+    page.get_by_role(
+        "link", name="Older carers who felt strained had a higher risk of dying"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Older carers who felt strained had a higher risk of dying"
+    )
+    expect(page.get_by_text("Credibility: 3 out of 5")).to_be_visible()
+    expect(page.locator("section.considerations")).to_contain_text("doctor")
+
+    page.get_by_role("link", name="Search", exact=True).click()
+    page.get_by_label("Search for a word or a symptom").fill("stressed")
+    expect(page.locator("#status")).to_have_text("4 results for “stressed”")
+    expect(page.locator(".highlight mark").first).to_have_text("stressed")
+    page.locator(".results .card a").first.click()
+    expect(page.locator("article h1")).to_be_visible()
+
+
+def test_a_bundle_not_downloaded_says_so_offline(new_page, live_server):
+    page = new_page()
+    ready(page, live_server + "/")
+    controlled(page)
+    page.context.set_offline(True)
+    ready(page, live_server + "/#/read/ms-research/en/ebv-and-ms-risk")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Something went wrong")
+    expect(page.locator("main")).to_contain_text("You are offline")

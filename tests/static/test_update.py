@@ -1,0 +1,157 @@
+"""Updates as a device sees them: only the `changes` bytes are downloaded, the switch is
+atomic, an interrupted download resumes without fetching anything twice, a corrupted object is
+never used, `version_expired` falls back to a full download, and withdrawn articles disappear."""
+
+from __future__ import annotations
+
+import json
+
+from playwright.sync_api import expect
+
+from .conftest import controlled, install, installed_version, ready, stored_objects
+
+CAREGIVING = "Caring for someone: what research says"
+STRAIN = "Older carers who felt strained had a higher risk of dying"
+RENAMED = "Older carers under strain had a higher risk of dying"
+
+
+def objects_in(url: str) -> str | None:
+    return url.rsplit("/", 1)[1] if "/api/v1/objects/" in url else None
+
+
+def installed_page(new_page, site):
+    page = new_page()
+    ready(page, site.url + "/")
+    controlled(page)
+    install(page, CAREGIVING)
+    return page
+
+
+def card(page):
+    return page.locator("li.card", has=page.get_by_role("heading", name=CAREGIVING))
+
+
+def rename_strain(site):
+    site.edit("caregiving", "caregiver-strain-and-health", f"title: {STRAIN}", f"title: {RENAMED}")
+    site.publish("caregiving")
+
+
+def test_update_downloads_exactly_the_changes_and_removes_withdrawn(new_page, site):
+    page = installed_page(new_page, site)
+    rename_strain(site)
+    site.edit("caregiving", "caregiving-and-longer-life", "status: published", "status: withdrawn")
+    for other in ("caregiver-strain-and-health", "reach-ii-dementia-carers"):
+        text = site.summary("caregiving", other).read_text()
+        site.summary("caregiving", other).write_text(
+            text.replace(", caregiving-and-longer-life", "").replace(
+                "caregiving-and-longer-life, ", ""
+            )
+        )
+    site.publish("caregiving")
+    changes = site.get("/api/v1/bundles/caregiving/en/changes?since=1").json
+    assert changes["to"] == 3 and changes["removed"] == []
+
+    downloaded = {}
+    page.on(
+        "response",
+        lambda r: objects_in(r.url) and downloaded.__setitem__(objects_in(r.url), len(r.body())),
+    )
+    ready(page)
+    expect(card(page)).to_contain_text("Update available: version 3")
+    expect(card(page)).to_contain_text("1 article withdrawn")
+    card(page).get_by_role("button", name="Update now").click()
+    expect(card(page)).to_contain_text("Downloaded: version 3")
+
+    assert sum(downloaded.values()) == changes["bytes"]
+    wanted = {e["object"] for e in changes["added"] + changes["changed"] + changes["about"]}
+    assert set(downloaded) == {name for name in wanted if name}
+    manifest = site.get("/api/v1/bundles/caregiving/en").json
+    names = {e["object"] for e in manifest["articles"] + manifest["about"] if e["object"]}
+    assert set(stored_objects(page)) == names  # old objects were collected after the switch
+    expect(page.locator("#notices")).to_contain_text(
+        "withdrawn by its authors and removed from this device: Family carers lived slightly"
+    )
+
+    page.context.set_offline(True)
+    ready(page, site.url + "/#/read/caregiving/en")
+    expect(page.locator("main")).not_to_contain_text("Family carers lived slightly longer")
+    expect(page.get_by_role("link", name=RENAMED)).to_be_visible()
+    ready(page, site.url + "/#/read/caregiving/en/caregiving-and-longer-life")
+    expect(page.locator("main")).to_contain_text("This article was withdrawn by its authors.")
+
+
+def test_interrupted_update_resumes_and_old_version_stays_readable(new_page, site):
+    page = installed_page(new_page, site)
+    rename_strain(site)
+    changes = site.get("/api/v1/bundles/caregiving/en/changes?since=1").json
+    wanted = {e["object"] for e in changes["changed"] + changes["added"] + changes["about"]}
+    assert len(wanted) >= 3
+    ready(page)
+
+    first = []
+
+    def flaky(route):
+        if len(first) < 2:
+            first.append(objects_in(route.request.url))
+            route.continue_()
+        else:
+            route.abort("internetdisconnected")
+
+    page.route("**/api/v1/objects/*", flaky)
+    card(page).get_by_role("button", name="Update now").click()
+    expect(page.locator("#notices")).to_contain_text("will continue where it left off")
+    assert installed_version(page, "caregiving/en") == 1
+    page.get_by_role("link", name=CAREGIVING).click()
+    expect(page.get_by_role("link", name=STRAIN)).to_be_visible()  # the old version, whole
+    page.get_by_role("link", name=STRAIN).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(STRAIN)
+
+    page.unroute("**/api/v1/objects/*")
+    second = []
+    page.on("request", lambda r: objects_in(r.url) and second.append(objects_in(r.url)))
+    ready(page, site.url + "/")  # start-up resumes the staged download
+    expect(card(page)).to_contain_text("Downloaded: version 2")
+    assert not set(first) & set(second), "an object was downloaded twice"
+    assert set(first) | set(second) == wanted
+    ready(page, site.url + "/#/read/caregiving/en/caregiver-strain-and-health")
+    expect(page.get_by_role("heading", level=1)).to_have_text(RENAMED)
+
+
+def test_corrupted_object_is_rejected(new_page, site):
+    page = installed_page(new_page, site)
+    before = set(stored_objects(page))
+    rename_strain(site)
+    ready(page)
+
+    def corrupt(route):
+        response = route.fetch()
+        body = response.body().replace(b"carers", b"carer5", 1)
+        route.fulfill(response=response, body=body, headers={"content-type": "application/json"})
+
+    page.route("**/api/v1/objects/*", corrupt)
+    card(page).get_by_role("button", name="Update now").click()
+    expect(page.locator("#notices")).to_contain_text("was damaged and was not used")
+    assert installed_version(page, "caregiving/en") == 1
+    assert set(stored_objects(page)) == before
+
+    page.unroute("**/api/v1/objects/*")
+    card(page).get_by_role("button", name="Resume download").click()
+    expect(card(page)).to_contain_text("Downloaded: version 2")
+
+
+def test_expired_version_falls_back_to_a_full_download(new_page, site):
+    page = installed_page(new_page, site)
+    rename_strain(site)
+    expired = {"status": 410, "code": "version_expired", "message": "Download the bundle again."}
+    page.route(
+        "**/changes?since=*",
+        lambda route: route.fulfill(status=410, json={"error": expired}),
+    )
+    packs = []
+    page.on("request", lambda r: r.url.endswith("/pack") and packs.append(r.url))
+    ready(page)
+    expect(card(page)).to_contain_text("needs the whole bundle to be downloaded again")
+    card(page).get_by_role("button", name="Update now").click()
+    expect(card(page)).to_contain_text("Downloaded: version 2")
+    assert len(packs) == 1
+    assert json.loads(json.dumps(installed_version(page, "caregiving/en"))) == 2

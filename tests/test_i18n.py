@@ -1,0 +1,412 @@
+"""Translators' workflow through ``flask i18n`` and what readers then get."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from babel import Locale
+from babel.messages.catalog import Catalog
+
+from server.catalogs import compile_ui, read_catalog, write_catalog
+from server.store import Store
+
+SPANISH = {
+    "alpha/title": "Título de alpha",
+    "alpha/teaser": "Una frase corta y sencilla sobre alpha.",
+    "alpha/takeaway/1": "Las personas que participaron se sintieron **menos cansadas** "
+    "después de 12 semanas.",
+    "alpha/findings/1": "Participaron 120 personas.",
+    "alpha/findings/2": "La mitad de ellas hizo el programa de ejercicio.",
+    "alpha/who_should_care/1": "Cualquiera que se sienta agotado casi todos los días.",
+    "alpha/considerations/1": "Fue un estudio pequeño. Nunca cambie su tratamiento sin "
+    "hablar con su médico.",
+}
+
+
+@pytest.fixture
+def i18n(runner):
+    def run(*args, expect_ok=True):
+        result = runner.invoke(args=["i18n", *args])
+        if expect_ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    return run
+
+
+@pytest.fixture
+def translations(app):
+    return Path(app.config["TRANSLATIONS_DIR"])
+
+
+def catalog_file(translations, locale="es", domain="demo"):
+    return translations / locale / "LC_MESSAGES" / f"{domain}.po"
+
+
+def translate(path: Path, strings: dict[str, str], locale="es") -> None:
+    catalog = read_catalog(path, locale=locale)
+    for message in catalog:
+        if message.context in strings:
+            message.string = strings[message.context]
+            message.flags.discard("fuzzy")
+    write_catalog(path, catalog)
+
+
+def entries(path: Path, locale="es") -> dict:
+    return {m.context: m for m in read_catalog(path, locale=locale) if m.id}
+
+
+def article(client, bundle, locale, article_id):
+    manifest = client.get(f"/api/v1/bundles/{bundle}/{locale}").json
+    entry = next(a for a in manifest["articles"] if a["id"] == article_id)
+    return client.get(f"/api/v1/objects/{entry['object']}").json
+
+
+@pytest.fixture
+def spanish(i18n, translations, build):
+    i18n("add-language", "es")
+    translate(catalog_file(translations), SPANISH)
+    build()
+
+
+def test_extraction_covers_server_and_javascript(i18n, translations):
+    i18n("update")
+    template = read_catalog(translations / "messages.pot")
+    sources = {location[0].split("/")[0] for m in template if m.id for location in m.locations}
+    assert sources == {"server", "static"}
+    ids = {m.id if isinstance(m.id, str) else m.id[0] for m in template}
+    assert "There is no bundle called '{bundle}'." in ids
+    assert "Credibility: {value} out of 5" in ids
+    assert "{count} new article" in ids
+    plural = next(m for m in template if m.id and m.id[0] == "{count} new article")
+    assert plural.id[1] == "{count} new articles"
+
+
+def test_content_template_has_one_entry_per_segment(i18n, translations):
+    i18n("update")
+    template = entries(translations / "demo.pot", locale=None)
+    assert {
+        "alpha/title",
+        "alpha/teaser",
+        "alpha/findings/1",
+        "alpha/findings/2",
+        "about/understanding-research/1",
+        "bundle/title",
+    } <= set(template)
+    findings = template["alpha/findings/2"]
+    assert findings.id == "Half of them did the exercise programme."
+    assert findings.locations == [("demo/summaries/alpha.md", 30)] or findings.locations[0][1] == 30
+    assert "What they found" in findings.auto_comments[0]
+    assert not any(m.id.startswith("A study about") for m in template.values())  # citation
+
+
+def test_add_language_rejects_unknown_locales_with_close_matches(i18n):
+    result = i18n("add-language", "spanish", expect_ok=False)
+    assert result.exit_code != 0 and "Did you mean: es" in result.output
+    assert "not a locale" in i18n("add-language", "xx-QQ", expect_ok=False).output
+
+
+def test_add_language_then_update_keeps_translations(i18n, translations):
+    i18n("add-language", "es")
+    path = catalog_file(translations)
+    translate(path, SPANISH)
+    before = path.read_bytes()
+    i18n("update")
+    i18n("add-language", "es")  # again: keeps the existing catalog
+    assert path.read_bytes() == before
+
+
+def test_source_edit_marks_only_that_segment_fuzzy_and_falls_back(
+    spanish, i18n, bundles_dir, translations, build, client
+):
+    path = bundles_dir / "demo" / "summaries" / "alpha.md"
+    path.write_text(path.read_text().replace("Half of them did", "Half of them finished"))
+    i18n("update")
+    catalog = entries(catalog_file(translations))
+    fuzzy = {ctx for ctx, m in catalog.items() if m.fuzzy}
+    assert fuzzy == {"alpha/findings/2"}
+    assert catalog["alpha/findings/2"].previous_id == ["Half of them did the exercise programme."]
+    assert catalog["alpha/findings/1"].string == SPANISH["alpha/findings/1"]
+    build()
+    findings = article(client, "demo", "es", "alpha")["sections"][1]["html"]
+    assert "<li>Participaron 120 personas.</li>" in findings
+    assert '<li lang="en">Half of them finished the exercise programme.</li>' in findings
+    translation = article(client, "demo", "es", "alpha")["translation"]
+    assert translation["status"] == "partial" and 0 < translation["coverage"] < 1
+
+
+def test_changed_number_withholds_an_unfuzzied_translation(
+    spanish, i18n, bundles_dir, translations, build, client
+):
+    path = bundles_dir / "demo" / "summaries" / "alpha.md"
+    path.write_text(path.read_text().replace("120 people", "150 people"))
+    i18n("update")
+    translate(catalog_file(translations), {"alpha/findings/1": "Participaron 120 personas."})
+    assert not entries(catalog_file(translations))["alpha/findings/1"].fuzzy
+    result = i18n("check", expect_ok=False)
+    assert re.search(r"demo\.po:\d+: alpha/findings/1: numbers differ: 150 missing", result.output)
+    status = i18n("status").output
+    assert re.search(r"demo\s+es\s+\d+\s+0\s+\d+\s+1\s", status), status
+    build()
+    findings = article(client, "demo", "es", "alpha")["sections"][1]["html"]
+    assert '<li lang="en">150 people took part.</li>' in findings
+
+
+def test_complete_translation_reads_entirely_in_spanish(spanish, client):
+    alpha = article(client, "demo", "es", "alpha")
+    assert alpha["lang"] == "es" and alpha["title"] == "Título de alpha"
+    assert alpha["translation"]["status"] == "complete" and alpha["translation"]["coverage"] == 1
+    assert "lang=" not in json.dumps(alpha["sections"])
+    assert alpha["source"]["title"] == "A study about alpha"  # citations stay as published
+    beta = article(client, "demo", "es", "beta")
+    assert beta["translation"]["status"] == "source"
+    assert beta["translation"]["fallback"] == {"title": "en", "teaser": "en"}
+    manifest = json.loads(client.get("/api/v1/bundles/demo/es").data)
+    assert {a["id"]: a["translation"] for a in manifest["articles"]} == {
+        "alpha": "complete",
+        "beta": "source",
+        "gamma": "source",
+    }
+
+
+def test_regional_locale_falls_back_to_language_then_source(
+    spanish, i18n, translations, build, client
+):
+    i18n("add-language", "es-MX")
+    translate(
+        catalog_file(translations, "es_MX"), {"alpha/title": "Título mexicano"}, locale="es_MX"
+    )
+    build()
+    alpha = article(client, "demo", "es-MX", "alpha")
+    assert alpha["title"] == "Título mexicano"
+    assert alpha["teaser"] == SPANISH["alpha/teaser"]
+    assert alpha["translation"]["fallback"] == {"teaser": "es"}
+    assert '<p lang="es">Las personas' in alpha["sections"][0]["html"]
+
+
+def test_rtl_article_marks_direction_of_fallback_segments(i18n, translations, build, client):
+    i18n("add-language", "ar")
+    translate(
+        catalog_file(translations, "ar"),
+        {"alpha/title": "عنوان ألفا", "alpha/findings/1": "شارك 120 شخصا."},
+        locale="ar",
+    )
+    build()
+    alpha = article(client, "demo", "ar", "alpha")
+    assert alpha["dir"] == "rtl" and alpha["lang"] == "ar"
+    findings = alpha["sections"][1]["html"]
+    assert "<li>شارك 120 شخصا.</li>" in findings
+    assert '<li lang="en" dir="ltr">Half of them' in findings
+    assert client.get("/api/v1/bundles/demo/ar").json["direction"] == "rtl"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "<script>alert(1)</script> Participaron 120 personas.",
+        "[Participaron](javascript:alert(1)) 120 personas.",
+        '<img src=x onerror="alert(1)"> 120 personas.',
+    ],
+)
+def test_translated_html_is_sanitised(i18n, translations, build, client, store_dir, payload):
+    i18n("add-language", "es")
+    path = catalog_file(translations)
+    catalog = read_catalog(path, locale="es")
+    for message in catalog:
+        if message.context == "alpha/findings/1":
+            message.string = payload
+    write_catalog(path, catalog)
+    build()
+    html = article(client, "demo", "es", "alpha")["sections"][1]["html"]
+    assert "<script" not in html and "javascript:" not in html and "onerror" not in html
+    assert "<img" not in html
+
+
+@pytest.fixture
+def store_dir(app):
+    return Store(app.config["DATA_DIR"])
+
+
+CHECKS = [
+    (
+        "links",
+        "alpha/takeaway/1",
+        "Mira [esto](https://evil.example) **menos cansadas** 12.",
+        "links differ",
+    ),
+    ("html", "alpha/findings/1", "Participaron <b>120</b> personas.", "contains HTML"),
+    (
+        "markup",
+        "alpha/takeaway/1",
+        "Se sintieron menos cansadas después de 12 semanas.",
+        "Markdown markup differs",
+    ),
+    ("numbers", "alpha/findings/1", "Participaron ciento veinte personas.", "numbers differ"),
+    (
+        "negation lost",
+        "alpha/considerations/1",
+        "Fue un estudio pequeño. Cambie su tratamiento tras hablar con su médico.",
+        "negation differs",
+    ),
+    ("negation added", "alpha/findings/1", "No participaron 120 personas.", "negation differs"),
+]
+
+
+@pytest.mark.parametrize(
+    "context, translation, problem", [c[1:] for c in CHECKS], ids=[c[0] for c in CHECKS]
+)
+def test_check_catches_each_problem(i18n, translations, context, translation, problem):
+    i18n("add-language", "es")
+    translate(catalog_file(translations), {context: translation})
+    result = i18n("check", expect_ok=False)
+    assert result.exit_code == 1
+    assert re.search(rf"demo\.po:\d+: {re.escape(context)}: {problem}", result.output), (
+        result.output
+    )
+
+
+def test_check_keeps_drug_names(i18n, bundles_dir, translations):
+    config = bundles_dir / "demo" / "bundle.yaml"
+    config.write_text(config.read_text() + "drug_names: [fingolimod]\n")
+    path = bundles_dir / "demo" / "summaries" / "alpha.md"
+    path.write_text(path.read_text().replace("Anyone who feels", "Anyone on fingolimod who feels"))
+    i18n("add-language", "es")
+    translate(
+        catalog_file(translations),
+        {"alpha/who_should_care/1": "Quien toma fingolimod y se siente agotado."},
+    )
+    assert "drug name" not in i18n("check").output
+    translate(
+        catalog_file(translations),
+        {
+            "alpha/who_should_care/1": "Quien toma fingolimod y se siente agotado.".replace(
+                "fingolimod", "fingolimod".upper()[:0] + "el fármaco"
+            )
+        },
+    )
+    assert "drug name missing: keep fingolimod" in i18n("check", expect_ok=False).output
+
+
+def test_check_catches_broken_ui_placeholders(i18n, translations):
+    i18n("add-language", "es")
+    path = catalog_file(translations, domain="messages")
+    catalog = read_catalog(path, locale="es")
+    for message in catalog:
+        if message.id == "There is no bundle called '{bundle}'.":
+            message.string = "No hay ninguna colección llamada '{nombre}'."
+    write_catalog(path, catalog)
+    output = i18n("check", expect_ok=False).output
+    assert re.search(
+        r"messages\.po:\d+: There is no bundle called '\{bundle\}'\.: "
+        r"placeholders differ",
+        output,
+    )
+
+
+def test_api_errors_speak_the_negotiated_language(i18n, translations, build, client):
+    i18n("add-language", "es")
+    path = catalog_file(translations, domain="messages")
+    catalog = read_catalog(path, locale="es")
+    for message in catalog:
+        if message.id == "There is no bundle called '{bundle}'.":
+            message.string = "No hay ninguna colección llamada '{bundle}'."
+    write_catalog(path, catalog)
+    build()
+    spanish = client.get("/api/v1/bundles/nope/en", headers={"Accept-Language": "es-ES,en;q=0.5"})
+    assert spanish.json["error"]["message"] == "No hay ninguna colección llamada 'nope'."
+    english = client.get("/api/v1/bundles/nope/en?lang=en", headers={"Accept-Language": "es"})
+    assert english.json["error"]["message"] == "There is no bundle called 'nope'."
+
+
+@pytest.mark.parametrize(
+    "header, query, expected",
+    [
+        ("pt-BR,pt;q=0.9", None, "pt-BR"),
+        ("pt-PT,pt;q=0.9", None, "pt-BR"),
+        ("en-GB,en;q=0.8", None, "en"),
+        ("fr-CA,fr;q=0.9,es;q=0.5", None, "es"),
+        ("es;q=0.2,ar;q=0.9", None, "ar"),
+        ("*", None, "en"),
+        ("", None, "en"),
+        ("!!garbage;;q=x", None, "en"),
+        ("es", "ar", "ar"),
+        ("es", "xx", "es"),
+    ],
+)
+def test_negotiation(app, header, query, expected):
+    from server.i18n import negotiate
+
+    url = "/" + (f"?lang={query}" if query else "")
+    with app.test_request_context(url, headers={"Accept-Language": header}):
+        assert negotiate(["ar", "es", "pt-BR"]) == expected
+
+
+@pytest.mark.parametrize(
+    "code, categories",
+    [
+        ("ru", {"one", "few", "many", "other"}),
+        ("ar", {"zero", "one", "two", "few", "many", "other"}),
+        ("ja", {"other"}),
+    ],
+)
+def test_ui_plurals_are_keyed_by_cldr_category(code, categories):
+    catalog = Catalog(locale=code.replace("-", "_"))
+    forms = [f"form {i}" for i in range(catalog.num_plurals)]
+    catalog.add(("{count} article", "{count} articles"), string=tuple(forms))
+    compiled = compile_ui(catalog, code)
+    assert set(compiled["messages"]["{count} article"]) == categories
+    assert set(compiled["plural_categories"]) == categories
+    assert categories - {"other"} == set(Locale.parse(code).plural_form.tags)
+    if code == "ru":  # 1 → one, 3 → few, 5 → many: gettext forms 0, 1, 2
+        assert compiled["messages"]["{count} article"] == {
+            "one": "form 0",
+            "few": "form 1",
+            "many": "form 2",
+            "other": "form 2",
+        }
+
+
+def test_locales_endpoint(spanish, client):
+    listing = {entry["code"]: entry for entry in client.get("/api/v1/locales").json}
+    assert listing["es"]["name"] == "Spanish" and listing["es"]["native_name"] == "español"
+    assert listing["es"]["direction"] == "ltr"
+    assert listing["es"]["bundles"]["demo"]["version"] == 1
+    assert 0 < listing["es"]["bundles"]["demo"]["coverage"] < 1
+    assert listing["en"]["bundles"]["demo"]["coverage"] == 1
+    messages = client.get("/api/v1/locales/es/messages").json
+    assert messages["locale"] == "es" and messages["direction"] == "ltr"
+    assert client.get("/api/v1/locales/zz/messages").status_code == 404
+
+
+def test_catalogs_are_valid_for_gettext_tools(spanish, i18n, bundles_dir, translations):
+    """msgfmt (GNU gettext) reads what we write, fuzzy ``#| msgid`` included."""
+    import subprocess
+
+    path = bundles_dir / "demo" / "summaries" / "alpha.md"
+    path.write_text(path.read_text().replace("Half of them did", "Half of them finished"))
+    i18n("update")
+    for po in [*translations.glob("*/LC_MESSAGES/*.po"), *translations.glob("*.pot")]:
+        result = subprocess.run(
+            ["msgfmt", "--check", "-o", "/dev/null", str(po)], capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr
+    assert (
+        '#| msgid "Half of them did the exercise programme."'
+        in catalog_file(translations).read_text()
+    )
+
+
+def test_the_app_starts_in_the_negotiated_language(i18n, translations, build, client):
+    i18n("add-language", "es")
+    i18n("add-language", "pt-BR")
+    build()
+    response = client.get("/api/v1/messages", headers={"Accept-Language": "pt-PT,es;q=0.5"})
+    assert response.json["locale"] == "pt-BR" and response.headers["Content-Language"] == "pt-BR"
+    assert "Accept-Language" in response.headers["Vary"]
+    assert client.get("/api/v1/messages?lang=es").json["locale"] == "es"
+    assert client.get("/api/v1/messages", headers={"Accept-Language": "ja"}).json["locale"] == "en"
+    page = client.get("/?lang=es", headers={"Accept-Language": "pt-BR"})
+    assert page.headers["Content-Language"] == "es"

@@ -129,6 +129,7 @@ def baseline_rows(questions, typos) -> dict:
         SEED,
         [q["qid"] for q in questions],
     ]
+    key = json.loads(json.dumps(key))  # tuples → lists, as read back
     saved = WORK / "baseline.json"
     if saved.is_file():
         found = json.loads(saved.read_text())

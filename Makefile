@@ -7,7 +7,7 @@ PYTHON := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install build serve serve-prod stop-prod bench test lint system-packages clean
+.PHONY: install build serve serve-prod stop-prod bench test lint system-packages clean eval
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -52,6 +52,10 @@ lint: install
 
 test: install system-packages lint
 	$(PYTHON) -m pytest
+
+# Search quality on the real MedQuAD corpus (../shared/corpus); not a test.
+eval: install
+	$(PYTHON) -m server.evaluate
 
 clean:
 	rm -rf instance $(VENV)

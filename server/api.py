@@ -61,7 +61,7 @@ blp = SatchelBlueprint(
     "v1",
     __name__,
     url_prefix="/api/v1",
-    description="Bundles, manifests, updates and content objects.",
+    description="Bundles, manifests, updates, content objects and search.",
 )
 
 
@@ -253,5 +253,7 @@ def init_app(app) -> None:
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
     )
+    from . import search_api  # noqa: F401  (adds /search to blp)
+
     api.init_app(app)
     api.register_blueprint(blp)

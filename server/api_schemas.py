@@ -41,7 +41,7 @@ class ArticleEntrySchema(Schema):
     bytes = fields.Integer(required=True)
     title = fields.String(required=True)
     teaser = fields.String(required=True)
-    published = fields.String(required=True, metadata={"format": "date"})
+    published = fields.String(required=True, allow_none=True, metadata={"format": "date"})
     status = fields.String(required=True, metadata={"enum": ["published", "withdrawn"]})
     translation = fields.String(
         metadata={
@@ -73,6 +73,12 @@ class ManifestSchema(Schema):
     articles = fields.List(fields.Nested(ArticleEntrySchema), required=True)
     about = fields.List(fields.Nested(AboutEntrySchema), required=True)
     total_bytes = fields.Integer(required=True)
+    license = fields.Dict(
+        metadata={"description": "The bundle's licence: {name, url, attribution}; show it"}
+    )
+    search = fields.Dict(
+        metadata={"description": "Search rules version and this locale's thesaurus terms"}
+    )
 
 
 class LocaleBundleSchema(Schema):

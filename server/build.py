@@ -1,4 +1,5 @@
-"""The build, as named stages: load → validate → render → translate → pack → publish.
+"""The build, as named stages: load → validate → render → translate → pack → index
+→ publish.
 
 ``build()`` runs them in order for the chosen bundles. Every bundle is loaded and
 validated before anything is written, so one bad file anywhere publishes
@@ -13,10 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
 from .buildcache import NO_CACHE, BuildCache, NoCache
 from .catalogs import UI_DOMAIN, catalog_locales, catalog_path, compile_ui, read_catalog
 from .errors import SatchelError, SourceInvalid
+from .index import index_pack
 from .pack import pack_bundle
 from .publish import PublishReport, publish
 from .render import render_bundle
@@ -123,6 +126,12 @@ def build(
         cache.close()
     retain = {b.config["id"]: b.config["retain_versions"] for b in valid}
     ui = compile_ui_catalogs(translations_dir) if translations_dir else {}
-    reports = publish(Store(data_dir), packs, retain, now, ui, prune_grace)
+    with TemporaryDirectory(prefix="satchel-index-") as scratch:
+        for bundle in valid:
+            for pack in packs[bundle.config["id"]]:
+                if bundle.config.get("license"):
+                    pack.manifest_body["license"] = bundle.config["license"]
+                index_pack(pack, bundle.thesaurus.for_locale(pack.locale), Path(scratch))
+        reports = publish(Store(data_dir), packs, retain, now, ui, prune_grace)
     total = sum(len(bundle.summaries) for bundle in valid)
     return BuildResult(reports, warnings, total, cache.computed["render"])

@@ -12,12 +12,14 @@ from flask.cli import AppGroup
 
 from .build import build
 from .errors import SatchelError
+from .importer import import_command
 from .source import Limits
 from .store import Store, object_names, object_problems
 from .synth import synth_command
 
 bundles_cli = AppGroup("bundles", help="Build and publish content bundles.")
 bundles_cli.add_command(synth_command)
+bundles_cli.add_command(import_command)
 
 
 def echo_table(rows: list[tuple[str, ...]]) -> None:

@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from .reference import is_reference, reference_document
 from .render import has_controls, scrub_controls
 from .schemas import SECTION_IDS
 from .translate import LocalisedBundle, LocalisedSummary, direction
@@ -42,6 +44,7 @@ class Pack:
     locale: str
     manifest_body: dict
     objects: dict[str, ContentObject] = field(default_factory=dict)
+    index: Path | None = None  # the search index built for it (stage ``index``)
 
     def add(self, document: dict) -> ContentObject:
         obj = ContentObject.of(document)
@@ -92,7 +95,11 @@ def pack_bundle(bundle: LocalisedBundle) -> Pack:
         data = summaries[summary.data["id"]]
         entry = {key: data[key] for key in ("id", "title", "teaser", "published", "status")}
         if data["status"] == "published":
-            obj = pack.add(article_document(summary, locale, summaries))
+            obj = pack.add(
+                reference_document(summary, locale, summaries)
+                if is_reference(data)
+                else article_document(summary, locale, summaries)
+            )
             entry |= {
                 "object": obj.name,
                 "bytes": len(obj.data),

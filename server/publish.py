@@ -6,7 +6,8 @@ Order matters and is the whole guarantee:
    build left behind: temporary files and manifests newer than the published
    version.
 2. Write every new object (compressed siblings first, the plain file last, each
-   through a temporary file and a rename) and the new manifest files.
+   through a temporary file and a rename), the new manifest files and the
+   search index of each new version (``index.publish_index``).
 3. ``os.sync()``, then replace ``current.json`` by an atomic rename and sync its
    folder. Until this rename nothing a reader follows has changed; after it,
    everything the new manifests name is on disk.
@@ -32,6 +33,7 @@ from pathlib import Path
 import brotli
 
 from .errors import PublishFailed
+from .index import prune_indexes, publish_index
 from .pack import ContentObject, Pack, canonical_json
 from .store import ENCODINGS, Store, diff_manifests, object_names, object_problems
 
@@ -120,6 +122,7 @@ def remove_leftovers(store: Store) -> None:
         for locale, version in store.current(bundle).items():
             for unpublished in (v for v in store.versions(bundle, locale) if v > version):
                 store.manifest_path(bundle, locale, unpublished).unlink()
+    prune_indexes(store)
 
 
 def next_manifest(store: Store, pack: Pack, previous: int | None, now: datetime):
@@ -161,6 +164,7 @@ def prune(store: Store, retain: dict[str, int], now: datetime, grace: float = 0)
     for path in store.objects_dir.glob("*/*"):
         if path.name.split(".")[0] not in referenced:
             path.unlink(missing_ok=True)
+    prune_indexes(store)
 
 
 def publish_bundle(store: Store, packs: list[Pack], now: datetime) -> list[PublishReport]:
@@ -178,6 +182,7 @@ def publish_bundle(store: Store, packs: list[Pack], now: datetime) -> list[Publi
             write_atomically(
                 store.manifest_path(bundle, pack.locale, version), canonical_json(manifest)
             )
+        publish_index(store, pack, version, new=version != previous)
         changes = (
             diff_manifests(store.manifest(bundle, pack.locale, previous), manifest)
             if previous and version != previous

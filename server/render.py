@@ -214,7 +214,8 @@ class RenderedBundle:
 
 
 def field_segment(source: SourceFile, context: str, key: str, comment: str) -> Segment:
-    return Segment(context, source.data[key], source.display, source.line_of(key), comment)
+    text = source.data.get(key, "")  # a reference article may have no teaser
+    return Segment(context, text, source.display, source.line_of(key), comment)
 
 
 def render_summary(source: SourceFile, data: dict) -> RenderedSummary:
@@ -223,7 +224,7 @@ def render_summary(source: SourceFile, data: dict) -> RenderedSummary:
         return RenderedSummary(source, data, {})
     sections = {
         s.id: render_text(s.markdown, f"{sid}/{s.id}", source.display, s.start_line,
-                          f"Summary '{sid}', section “{SECTION_TITLES[s.id]}”")
+                          f"Summary '{sid}', section “{SECTION_TITLES.get(s.id, s.heading)}”")
         for s in source.sections
     }  # fmt: skip
     fields = [

@@ -70,6 +70,9 @@ def slug_list():
 
 
 class SummarySchema(StrictSchema):
+    kind = fields.String(
+        validate=validate.OneOf(("summary", "reference"), error="must be summary or reference")
+    )
     id = fields.String(required=True, validate=SLUG)
     title = text()
     teaser = text()
@@ -101,6 +104,12 @@ class AboutEntrySchema(StrictSchema):
     file = text()
 
 
+class LicenseSchema(StrictSchema):
+    name = text()
+    url = fields.Url(required=True, schemes={"http", "https"})
+    attribution = text()
+
+
 class BundleSchema(StrictSchema):
     id = fields.String(required=True, validate=SLUG)
     title = text()
@@ -117,6 +126,7 @@ class BundleSchema(StrictSchema):
         load_default=list,
         metadata={"description": "Names a translation must keep as written"},
     )
+    license = fields.Nested(LicenseSchema)
 
     @validates("source_locale")
     def known_locale(self, value, **kwargs):

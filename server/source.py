@@ -289,7 +289,12 @@ def _parse_summary(source: SourceFile, raw: bytes, problems: list[Problem]):
     parse_yaml("\n".join(lines[1:end]), source, offset=1, problems=problems)
     source.body = "\n".join(lines[end + 1 :])
     source.body_line = end + 2
-    split_sections(source, problems)
+    if source.data.get("kind") == "reference":
+        from .reference import split_free_sections
+
+        split_free_sections(source, problems)
+    else:
+        split_sections(source, problems)
     return source
 
 

@@ -15,8 +15,10 @@ from marshmallow import ValidationError
 
 from .buildcache import NO_CACHE
 from .errors import Problem
+from .reference import ReferenceSchema, is_reference, reference_problems
 from .schemas import SECTION_IDS, BundleSchema, SummarySchema
 from .source import BundleSource, SourceFile
+from .thesaurus import Thesaurus, load_thesaurus
 
 TEASER_MAX = 200
 
@@ -38,6 +40,7 @@ class ValidBundle:
     source: BundleSource
     config: dict
     summaries: list[tuple[SourceFile, dict]]
+    thesaurus: Thesaurus | None = None
 
 
 def _flatten(messages, prefix=""):
@@ -215,6 +218,7 @@ def duplicate_problems(summaries: list[tuple[SourceFile, dict]]) -> list[Problem
 
 
 SUMMARY_SCHEMA = SummarySchema()
+REFERENCE_SCHEMA = ReferenceSchema()
 
 
 def validate_bundle(source: BundleSource, today: date | None = None, cache=NO_CACHE):
@@ -234,16 +238,24 @@ def validate_bundle(source: BundleSource, today: date | None = None, cache=NO_CA
         )
     summaries = []
     for summary in source.summaries:
+        reference = is_reference(summary.data)
+        schema = REFERENCE_SCHEMA if reference else SUMMARY_SCHEMA
         data, found = cache.memo(
             "schema",
             summary.cache_key,
-            lambda summary=summary: schema_problems(SUMMARY_SCHEMA, summary),
+            lambda summary=summary, schema=schema: schema_problems(schema, summary),
         )
         problems += found
         if data is not None:
-            problems += summary_problems(summary, data, today)
+            if reference:
+                problems += reference_problems(summary, data)
+                data = {**data, "section_titles": {x.id: x.heading for x in summary.sections}}
+            else:
+                problems += summary_problems(summary, data, today)
             summaries.append((summary, data))
     problems += duplicate_problems(summaries) + related_problems(summaries)
+    thesaurus, found = load_thesaurus(source.root, (config or {}).get("source_locale", ""))
+    problems += found
     if any(p.severity == "error" for p in problems):
         return None, problems
-    return ValidBundle(source, config, summaries), problems
+    return ValidBundle(source, config, summaries, thesaurus), problems

@@ -177,6 +177,7 @@ def test_openapi_describes_every_endpoint(client):
         "/api/v1/bundles/{bundle}/{locale}/changes",
         "/api/v1/bundles/{bundle}/{locale}/pack",
         "/api/v1/objects/{name}",
+        "/api/v1/search",
     }
 
 
@@ -199,6 +200,16 @@ ERRORS = [
     ("GET", "/api/v1/objects/" + "0" * 64, 404, "object_not_found"),
     ("POST", "/api/v1/objects/" + "0" * 64, 405, "method_not_allowed"),
     ("POST", "/api/openapi.json", 405, "method_not_allowed"),
+    ("GET", "/api/v1/search?bundle=demo", 400, "invalid_parameter"),
+    ("GET", "/api/v1/search?q=tired", 400, "invalid_parameter"),
+    ("GET", "/api/v1/search?q=tired&bundle=demo&limit=0", 400, "invalid_parameter"),
+    ("GET", "/api/v1/search?q=tired&bundle=demo&min_credibility=9", 400, "invalid_parameter"),
+    ("GET", "/api/v1/search?q=%3F%21&bundle=demo", 400, "query_empty"),
+    ("GET", "/api/v1/search?q=" + "a" * 1001 + "&bundle=demo", 400, "query_too_long"),
+    ("GET", "/api/v1/search?q=tired&bundle=nope", 404, "bundle_not_found"),
+    ("GET", "/api/v1/search?q=tired&bundle=demo&locale=xx", 404, "locale_not_found"),
+    ("GET", "/api/v1/search?q=tired&bundle=..%2Fx", 404, "bundle_not_found"),
+    ("POST", "/api/v1/search?q=tired&bundle=demo", 405, "method_not_allowed"),
 ]
 
 

@@ -1,0 +1,775 @@
+"""Search: every rule that decides which articles a query finds and in which order.
+
+This module is the single place where search behaviour is defined, so that the
+device can reproduce it exactly (identical top-10 ids, scores within 1e-9
+relative). ``index.py`` builds the Whoosh index with :func:`analyze` from here;
+``search_api.py`` only turns HTTP arguments into a call of :func:`search`.
+Bump ``RULES_VERSION`` whenever any rule below changes: it is part of every
+manifest, so a rule change publishes a new version (and a new index).
+
+Analysis (documents and queries alike), per locale
+---------------------------------------------------
+1. Lowercase (``str.lower``), then Unicode NFKD and drop every combining mark
+   (category ``Mn``): ``Síndrome`` → ``sindrome``, Arabic harakat vanish.
+2. Tokens are the matches of ``\\w+(?:\\.\\w+)*`` on the folded text (Unicode
+   word characters; ``e.g`` and ``1.5`` stay one token, hyphens split).
+3. Single-character tokens other than digits (``type 2`` keeps its ``2``) and
+   the locale's stop words (Whoosh's list for the language, folded the same
+   way) are dropped. Positions count the
+   tokens that remain (0, 1, 2, …), so ``pins and needles`` is ``pin needl``
+   at two adjacent positions in documents and queries.
+4. The rest is stemmed with Whoosh's Snowball stemmer for the language
+   (``LanguageAnalyzer``'s stemmer, not the Porter ``StemmingAnalyzer``) when
+   Whoosh has one; otherwise (e.g. Arabic) the folded token is the term.
+   The language is the locale's primary subtag (``pt-BR`` → ``pt``).
+   A document's *word forms* are its folded tokens after step 3; the index
+   keeps a form → term table (``forms`` in ``search.json``).
+
+Fields and boosts
+-----------------
+Each published article is one document with the text fields of ``FIELDS`` and
+their ``FIELD_BOOSTS``. Withdrawn articles are not indexed. Field lengths are
+Whoosh's byte-coded lengths (``byte_to_length(length_to_byte(n))``); the
+average length of a field is its exact total length / the number of documents.
+
+Query
+-----
+1. Longer than ``MAX_QUERY_CHARS`` characters: 400 ``query_too_long``.
+2. ``"quoted phrases"`` are cut out first (an unpaired ``"`` is ignored); then
+   every whitespace-separated chunk starting with ``-`` is an exclusion; the
+   rest is plain words. No other syntax exists (``title:x`` is two words).
+3. Plain words, phrases and exclusions are analysed as above. Nothing left in
+   plain words and phrases: 400 ``query_empty``.
+4. Term cap: of the distinct plain-word terms, only the ``MAX_TERMS`` with the
+   lowest document frequency (``df``, summed over the fields; ties by term)
+   are kept, the others are dropped.
+5. Each kept term is a *group* of alternative terms, each with a weight. A
+   group is *required* unless its term is a question word
+   (``QUESTION_WORDS`` of the language, stemmed: words such as "symptoms",
+   "treatments", "inherited", "many", "people" that say how a health question
+   is asked, not what it is about). The alternatives:
+   - the term itself, weight ``1``, when it is in the index (``df > 0``) or
+     its form is a known word form;
+   - *typo*: when neither, and the form has at least 4 characters: the known
+     word forms within optimal-string-alignment distance (insert, delete,
+     substitute or swap two adjacent characters: 1 each) ``1`` for forms of
+     4–7 characters, ``2`` for 8 or more. Only the candidates at the smallest
+     distance found are used, ordered by (distance, −df, form); their first
+     ``MAX_TYPO`` distinct terms join the group with weight ``TYPO_WEIGHT``.
+     The best form replaces the word in ``suggestion``;
+   - *prefix*: the last word of the query, when the query ends in a word
+     character (search as you type) and the word has at least 3 characters:
+     known forms longer than it that start with it, ordered by (−df, form);
+     the first ``MAX_PREFIX`` distinct terms join with weight ``PREFIX_WEIGHT``.
+     When that last word is a stop word, it is an optional group of its
+     prefix terms only. A last word with completions is never a typo.
+   - *thesaurus*: a concept matches when the terms of one of its entries
+     (analysed, at least one term) occur at consecutive positions among the
+     plain words. Concepts are tried in sorted order. The groups of those
+     words merge into one group (required if any of them was), to which
+     every term of every entry of the concept is added with weight
+     ``THESAURUS_WEIGHT`` (a term typed keeps its higher weight); at most
+     ``MAX_THESAURUS`` added terms per concept, in entry order.
+6. Phrases must occur in one field at consecutive positions; their terms also
+   score with weight 1. Exclusions remove every document holding the term in
+   any field.
+7. Matching: AND first: a document must hold one alternative of every
+   required group, every phrase and no exclusion, and pass the filters. If no
+   document does, OR: one alternative of any group (phrases, exclusions and
+   filters still apply), and the scores are multiplied by ``OR_FACTOR``.
+
+Scoring (float64, in this order)
+--------------------------------
+Every distinct term of all groups and phrases gets one weight ``w`` (its
+highest). For each term in code-point order of the term text, for each field
+in ``FIELDS`` order where the document holds the term::
+
+    idf   = log(N / (df_field + 1)) + 1          # N = indexed documents
+    bm25  = idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / avgdl))
+    score = score + w * FIELD_BOOSTS[field] * bm25
+
+then ``score * OR_FACTOR`` in OR mode, then the title bonus:
+``+ TITLE_BONUS * score`` when every term of the document's title is among the
+query's plain-word terms and one of them is not a question word (the query
+names what the article is about).
+Ties: score descending, then id ascending.
+
+Filters: ``topic`` and ``symptom`` (slug equality), ``min_credibility``
+(articles without a rating, like reference articles, are then excluded).
+Facets count topics and symptoms over every matching document.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+import threading
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from whoosh.analysis import Token, Tokenizer
+from whoosh.lang import has_stemmer, has_stopwords, stemmer_for_language, stopwords_for_language
+
+RULES_VERSION = "satchel-search-3"
+FIELDS = ("title", "headings", "teaser", "takeaway", "body", "topics", "symptoms")
+FIELD_BOOSTS = {
+    "title": 5.0,
+    "headings": 15.0,
+    "teaser": 0.5,
+    "takeaway": 1.2,
+    "body": 1.0,
+    "topics": 1.5,
+    "symptoms": 1.5,
+}
+B = 0.75
+K1 = 1.2
+MAX_QUERY_CHARS = 1000
+MAX_TERMS = 32
+TYPO_WEIGHT = 0.8
+PREFIX_WEIGHT = 0.5
+THESAURUS_WEIGHT = 0.5
+MAX_TYPO = 3
+MAX_PREFIX = 5
+MAX_THESAURUS = 12
+OR_FACTOR = 0.5
+TITLE_BONUS = 1.0
+MIN_TYPO_LENGTH = 4
+LONG_TYPO_LENGTH = 8
+MIN_PREFIX_LENGTH = 3
+HIGHLIGHTS = 2
+HIGHLIGHT_CHARS = 240
+
+# Words that say how a health question is asked rather than what it is about.
+# They score like any word (they match section headings such as "Symptoms")
+# but a document need not hold them in AND mode. Compared by term (stemmed).
+QUESTION_WORDS = {
+    "en": (
+        "affected causes cause clinical common complications diagnose diagnosis diagnosed "
+        "done genetic changes get help information inherited inheritance know many mean "
+        "much outlook people prevent prevention prognosis related research risk signs "
+        "stages symptoms tell tests treat treatments trials"
+    ).split(),
+}
+
+TOKEN = re.compile(r"\w+(?:\.\w+)*")
+PHRASE = re.compile(r'"([^"]*)"')
+
+
+class SearchError(Exception):
+    """A query that cannot be run; ``code`` is the API error code."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+# --- analysis ---------------------------------------------------------------
+
+
+def fold(text: str) -> str:
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+
+
+def language(locale: str) -> str:
+    return locale.replace("_", "-").split("-")[0].lower()
+
+
+@lru_cache(maxsize=64)
+def stop_words(lang: str) -> frozenset[str]:
+    return (
+        frozenset(fold(w) for w in stopwords_for_language(lang))
+        if has_stopwords(lang)
+        else (frozenset())
+    )
+
+
+@lru_cache(maxsize=64)
+def _stemmer(lang: str):
+    return stemmer_for_language(lang) if has_stemmer(lang) else None
+
+
+@lru_cache(maxsize=200_000)
+def stem(lang: str, form: str) -> str:
+    stemmer = _stemmer(lang)
+    return stemmer(form) if stemmer else form
+
+
+@lru_cache(maxsize=64)
+def question_terms(lang: str) -> frozenset[str]:
+    return frozenset(stem(lang, fold(w)) for w in QUESTION_WORDS.get(lang, ()))
+
+
+def forms(text: str, lang: str) -> list[str]:
+    """Folded tokens that survive the length and stop-word filter, in order."""
+    stops = stop_words(lang)
+    return [t for t in TOKEN.findall(fold(text)) if (len(t) >= 2 or t.isdigit()) and t not in stops]
+
+
+def analyze(text: str, lang: str) -> list[str]:
+    """The terms of ``text``, position = list index."""
+    return [stem(lang, f) for f in forms(text, lang)]
+
+
+class SatchelTokenizer(Tokenizer):
+    """Whoosh analyzer running :func:`analyze`, so the index and queries agree."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.lang == self.lang
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
+                 **kwargs):  # fmt: skip
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, term in enumerate(analyze(value, self.lang)):
+            token.text = term
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = start_pos + pos
+            yield token
+
+
+# --- the opened index -------------------------------------------------------
+
+
+@dataclass
+class Doc:
+    id: str
+    title: str
+    teaser: str
+    published: str | None
+    credibility: int | None
+    topics: list[str]
+    symptoms: list[str]
+    texts: list[str]
+
+
+class SearchIndex:
+    """An opened index of one bundle × locale × version, with cached postings."""
+
+    def __init__(self, path: Path):
+        from whoosh import index
+
+        self.path = Path(path)
+        meta = json.loads((self.path / "search.json").read_text())
+        self.lang = meta["lang"]
+        self.locale = meta["locale"]
+        self.forms: dict[str, str] = meta["forms"]
+        self.form_list = sorted(self.forms)
+        self.thesaurus: dict[str, list[str]] = meta["thesaurus"]
+        self._ix = index.open_dir(str(self.path))
+        self.reader = self._ix.reader()
+        reader = self.reader
+        self.n = reader.doc_count_all()
+        self.avgfl = {f: (reader.field_length(f) / (self.n or 1)) or 1 for f in FIELDS}
+        self.lengths = {
+            f: [reader.doc_field_length(d, f, 0) for d in range(self.n)] for f in FIELDS
+        }
+        self.docs: list[Doc] = []
+        for d in range(self.n):
+            s = reader.stored_fields(d)
+            self.docs.append(
+                Doc(
+                    s["id"],
+                    s.get("title", ""),
+                    s.get("teaser", ""),
+                    s.get("published") or None,
+                    s.get("credibility"),
+                    (s.get("topic_ids") or "").split(),
+                    (s.get("symptom_ids") or "").split(),
+                    [s.get(k, "") for k in ("teaser", "takeaway", "body")],
+                )
+            )
+        self.title_terms = [frozenset(analyze(doc.title, self.lang)) for doc in self.docs]
+        self._postings: dict[tuple[str, str], list[tuple[int, float]]] = {}
+        self._docsets: dict[str, frozenset[int]] = {}
+        self._df: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self.reader.close()
+
+    def postings(self, fieldname: str, term: str) -> list[tuple[int, float]]:
+        key = (fieldname, term)
+        found = self._postings.get(key)
+        if found is None:
+            with self._lock:  # a Whoosh reader is not safe for concurrent reads
+                if (fieldname, term) in self.reader:
+                    found = list(self.reader.postings(fieldname, term).items_as("weight"))
+                else:
+                    found = []
+            if len(self._postings) > 200_000:
+                self._postings.clear()
+            self._postings[key] = found
+        return found
+
+    def df(self, term: str) -> int:
+        """Document frequency summed over the fields."""
+        found = self._df.get(term)
+        if found is None:
+            found = sum(len(self.postings(f, term)) for f in FIELDS)
+            self._df[term] = found
+        return found
+
+    def docset(self, term: str) -> frozenset[int]:
+        found = self._docsets.get(term)
+        if found is None:
+            found = frozenset(d for f in FIELDS for d, _ in self.postings(f, term))
+            self._docsets[term] = found
+        return found
+
+    def positions(self, fieldname: str, term: str) -> dict[int, list[int]]:
+        with self._lock:
+            if (fieldname, term) not in self.reader:
+                return {}
+            return dict(self.reader.postings(fieldname, term).items_as("positions"))
+
+    def stats(self) -> dict:
+        """The statistics scoring uses, for the device export."""
+        return {
+            "rules": RULES_VERSION,
+            "documents": self.n,
+            "avg_field_length": self.avgfl,
+            "field_lengths": self.lengths,
+            "ids": [doc.id for doc in self.docs],
+        }
+
+
+_open: OrderedDict[str, SearchIndex] = OrderedDict()
+_open_lock = threading.Lock()
+MAX_OPEN = 8
+
+
+def open_index(path: Path) -> SearchIndex:
+    """The opened index at ``path`` (immutable: cached, at most ``MAX_OPEN``)."""
+    key = str(path)
+    with _open_lock:
+        if key in _open:
+            _open.move_to_end(key)
+            return _open[key]
+    opened = SearchIndex(path)
+    with _open_lock:
+        if key in _open:
+            opened.close()
+            return _open[key]
+        _open[key] = opened
+        while len(_open) > MAX_OPEN:
+            _open.popitem(last=False)[1].close()
+    return opened
+
+
+# --- query planning ---------------------------------------------------------
+
+
+@dataclass
+class Word:
+    form: str
+    term: str
+    position: int
+
+
+@dataclass
+class Group:
+    alternatives: dict[str, float] = field(default_factory=dict)
+    required: bool = True
+    words: list[Word] = field(default_factory=list)
+
+    def add(self, term: str, weight: float) -> None:
+        if weight > self.alternatives.get(term, 0.0):
+            self.alternatives[term] = weight
+
+
+@dataclass
+class Plan:
+    groups: list[Group]
+    phrases: list[list[str]]
+    excluded: set[str]
+    corrections: dict[str, str]  # typed form → suggested form
+
+    def weights(self) -> dict[str, float]:
+        weights: dict[str, float] = {}
+        for group in self.groups:
+            for term, weight in group.alternatives.items():
+                weights[term] = max(weights.get(term, 0.0), weight)
+        for phrase in self.phrases:
+            for term in phrase:
+                weights[term] = max(weights.get(term, 0.0), 1.0)
+        return weights
+
+
+def normalise(q: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", q).split())
+
+
+def split_query(q: str) -> tuple[str, list[str], list[str]]:
+    """``(plain text, phrases, excluded chunks)``."""
+    phrases = PHRASE.findall(q)
+    rest = PHRASE.sub(" ", q).replace('"', " ")
+    plain, excluded = [], []
+    for chunk in rest.split():
+        if chunk.startswith("-"):
+            excluded.append(chunk[1:])
+        else:
+            plain.append(chunk)
+    return " ".join(plain), phrases, excluded
+
+
+def typo_candidates(ix: SearchIndex, form: str) -> list[tuple[int, str]]:
+    if len(form) < MIN_TYPO_LENGTH:
+        return []
+    limit = 1 if len(form) < LONG_TYPO_LENGTH else 2
+    found = process.extract(form, ix.form_list, scorer=OSA.distance, score_cutoff=limit, limit=None)
+    if not found:
+        return []
+    best = min(distance for _, distance, _ in found)
+    ranked = sorted(
+        ((distance, -ix.df(ix.forms[f]), f) for f, distance, _ in found if distance == best)
+    )
+    return [(d, f) for d, _, f in ranked]
+
+
+def prefix_candidates(ix: SearchIndex, prefix: str) -> list[str]:
+    import bisect
+
+    start = bisect.bisect_right(ix.form_list, prefix)
+    found = []
+    for f in ix.form_list[start:]:
+        if not f.startswith(prefix):
+            break
+        found.append(f)
+    return sorted(found, key=lambda f: (-ix.df(ix.forms[f]), f))
+
+
+def _take(forms_: list[str], ix: SearchIndex, limit: int, skip: set[str]) -> list[str]:
+    terms: list[str] = []
+    for f in forms_:
+        term = ix.forms[f]
+        if term not in terms and term not in skip:
+            terms.append(term)
+            if len(terms) == limit:
+                break
+    return terms
+
+
+def plan_query(ix: SearchIndex, q: str) -> Plan:
+    lang = ix.lang
+    plain, phrase_texts, excluded_texts = split_query(q)
+    words = [Word(f, stem(lang, f), i) for i, f in enumerate(forms(plain, lang))]
+    phrases = [p for p in (analyze(t, lang) for t in phrase_texts) if p]
+    excluded = {t for text in excluded_texts for t in analyze(text, lang)}
+
+    # Search as you type: the query's last token, when the query ends inside it.
+    last_raw = None
+    tail = q.split()[-1] if q.split() else ""
+    if re.search(r"\w$", tail) and not tail.startswith("-") and '"' not in tail:
+        tokens = TOKEN.findall(fold(tail))
+        if tokens and len(tokens[-1]) >= MIN_PREFIX_LENGTH:
+            last_raw = tokens[-1]
+
+    if not words and not phrases and last_raw is None:
+        raise SearchError("query_empty", "The query has no words to search for.")
+
+    # Term cap: keep the MAX_TERMS rarest distinct terms.
+    distinct = sorted({w.term for w in words}, key=lambda t: (ix.df(t), t))
+    kept = set(distinct[:MAX_TERMS])
+    words = [w for w in words if w.term in kept]
+
+    completions = prefix_candidates(ix, last_raw) if last_raw is not None else []
+    groups: list[Group] = []
+    by_term: dict[str, Group] = {}
+    corrections: dict[str, str] = {}
+    for index, word in enumerate(words):
+        group = by_term.get(word.term)
+        if group is None:
+            group = Group(required=word.term not in question_terms(lang))
+            by_term[word.term] = group
+            groups.append(group)
+            if ix.df(word.term) > 0 or word.form in ix.forms:
+                group.add(word.term, 1.0)
+            elif completions and index == len(words) - 1 and word.form == last_raw:
+                pass  # being typed: its completions below stand in for it
+            else:
+                candidates = typo_candidates(ix, word.form)
+                for term in _take([f for _, f in candidates], ix, MAX_TYPO, set()):
+                    group.add(term, TYPO_WEIGHT)
+                if candidates:
+                    corrections[word.form] = candidates[0][1]
+        group.words.append(word)
+
+    if last_raw is not None:
+        stops = stop_words(lang)
+        if words and last_raw == words[-1].form and last_raw not in stops:
+            group = by_term[words[-1].term]
+        else:
+            group = Group(required=False)
+            groups.append(group)
+        skip = {stem(lang, last_raw)} if last_raw not in stops else set()
+        for term in _take(completions, ix, MAX_PREFIX, skip):
+            group.add(term, PREFIX_WEIGHT)
+
+    groups = _apply_thesaurus(ix, words, groups)
+    groups = [g for g in groups if g.alternatives or g.required]
+    return Plan(groups, phrases, excluded, corrections)
+
+
+@lru_cache(maxsize=4096)
+def _entry_terms(lang: str, text: str) -> tuple[str, ...]:
+    return tuple(analyze(text, lang))
+
+
+def _apply_thesaurus(ix: SearchIndex, words: list[Word], groups: list[Group]) -> list[Group]:
+    if not ix.thesaurus or not words:
+        return groups
+    sequence = [w.term for w in words]
+    for concept in sorted(ix.thesaurus):
+        entries = [_entry_terms(ix.lang, e) for e in ix.thesaurus[concept]]
+        matched: list[int] = []  # indices into words
+        for entry in entries:
+            if not entry:
+                continue
+            for start in range(len(sequence) - len(entry) + 1):
+                if tuple(sequence[start : start + len(entry)]) == entry:
+                    matched += range(start, start + len(entry))
+        if not matched:
+            continue
+        covered = {words[i].term for i in matched}
+        merged = Group(required=False)
+        for group in groups:
+            if any(w.term in covered for w in group.words):
+                merged.required = merged.required or group.required
+                for term, weight in group.alternatives.items():
+                    merged.add(term, weight)
+                merged.words += group.words
+        added = []
+        for entry in entries:
+            for term in entry:
+                if term not in added:
+                    added.append(term)
+        for term in added[:MAX_THESAURUS]:
+            merged.add(term, THESAURUS_WEIGHT)
+        groups = [g for g in groups if not any(w.term in covered for w in g.words)] + [merged]
+    return groups
+
+
+# --- matching and scoring ---------------------------------------------------
+
+
+def _phrase_docs(ix: SearchIndex, phrase: list[str]) -> set[int]:
+    if len(phrase) == 1:
+        return set(ix.docset(phrase[0]))
+    found: set[int] = set()
+    for fieldname in FIELDS:
+        lists = [ix.positions(fieldname, t) for t in phrase]
+        if not all(lists):
+            continue
+        for doc in set.intersection(*(set(p) for p in lists)):
+            starts = set(lists[0][doc])
+            for offset, positions in enumerate(lists[1:], start=1):
+                starts &= {p - offset for p in positions[doc]}
+            if starts:
+                found.add(doc)
+    return found
+
+
+def _allowed(ix: SearchIndex, plan: Plan, filters: dict) -> set[int]:
+    docs = set(range(ix.n))
+    topic, symptom = filters.get("topic"), filters.get("symptom")
+    min_cred = filters.get("min_credibility")
+    if topic or symptom or min_cred:
+        docs = {
+            d
+            for d in docs
+            if (not topic or topic in ix.docs[d].topics)
+            and (not symptom or symptom in ix.docs[d].symptoms)
+            and (not min_cred or (ix.docs[d].credibility or 0) >= min_cred)
+        }
+    for term in plan.excluded:
+        docs -= ix.docset(term)
+    for phrase in plan.phrases:
+        docs &= _phrase_docs(ix, phrase)
+    return docs
+
+
+def match(ix: SearchIndex, plan: Plan, filters: dict) -> tuple[set[int], bool]:
+    """``(documents, or_mode)``."""
+    allowed = _allowed(ix, plan, filters)
+    required = [g for g in plan.groups if g.required]
+    docs = set(allowed)
+    for group in required:
+        docs &= (
+            set().union(*(ix.docset(t) for t in group.alternatives))
+            if group.alternatives
+            else set()
+        )
+        if not docs:
+            break
+    if not required and not plan.phrases:
+        docs = set()
+    if docs:
+        return docs, False
+    anyterm: set[int] = set()
+    for group in plan.groups:
+        for term in group.alternatives:
+            anyterm |= ix.docset(term)
+    if plan.phrases and not any(g.alternatives for g in plan.groups):
+        return allowed, True
+    return allowed & anyterm, True
+
+
+def score(ix: SearchIndex, plan: Plan, docs: set[int], or_mode: bool) -> dict[int, float]:
+    scores = dict.fromkeys(docs, 0.0)
+    weights = plan.weights()
+    for term in sorted(weights):
+        weight = weights[term]
+        for fieldname in FIELDS:
+            postings = ix.postings(fieldname, term)
+            if not postings:
+                continue
+            idf = math.log(ix.n / (len(postings) + 1)) + 1
+            boost = FIELD_BOOSTS[fieldname]
+            avgdl = ix.avgfl[fieldname]
+            lengths = ix.lengths[fieldname]
+            for doc, tf in postings:
+                if doc in scores:
+                    dl = lengths[doc]
+                    bm25 = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * dl / avgdl)))
+                    scores[doc] = scores[doc] + weight * boost * bm25
+    if or_mode:
+        for doc in scores:
+            scores[doc] = scores[doc] * OR_FACTOR
+    if TITLE_BONUS:
+        typed = {w.term for g in plan.groups for w in g.words}
+        required = {w.term for g in plan.groups if g.required for w in g.words}
+        for doc in scores:
+            title = ix.title_terms[doc]
+            if title and title <= typed and title & required:
+                scores[doc] = scores[doc] + TITLE_BONUS * scores[doc]
+    return scores
+
+
+def rank(ix: SearchIndex, q: str, filters: dict | None = None):
+    """``(plan, [(score, doc)] best first, or_mode)`` for a query."""
+    if len(q) > MAX_QUERY_CHARS:
+        raise SearchError(
+            "query_too_long",
+            f"The query is {len(q)} characters long; the limit is {MAX_QUERY_CHARS}.",
+        )
+    plan = plan_query(ix, normalise(q))
+    docs, or_mode = match(ix, plan, filters or {})
+    scores = score(ix, plan, docs, or_mode)
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], ix.docs[item[0]].id))
+    return plan, ranked, or_mode
+
+
+# --- results ----------------------------------------------------------------
+
+
+def suggestion(q: str, plan: Plan) -> str | None:
+    if not plan.corrections:
+        return None
+
+    def replace(m: re.Match) -> str:
+        return plan.corrections.get(fold(m.group(0)), m.group(0))
+
+    return TOKEN.sub(replace, normalise(q))
+
+
+SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+
+
+def highlight(ix: SearchIndex, text: str, terms: set[str]) -> list[tuple[int, str]]:
+    """``(matches, html)`` per sentence of ``text`` holding a term, HTML-escaped."""
+    found = []
+    for sentence in SENTENCE.findall(text):
+        sentence = sentence.strip()
+        if not sentence:
+            continue
+        parts, last, hits, first = [], 0, set(), None
+        for m in TOKEN.finditer(sentence):
+            token = fold(m.group(0))
+            if (len(token) < 2 and not token.isdigit()) or token in stop_words(ix.lang):
+                continue
+            term = stem(ix.lang, token)
+            if term in terms:
+                if first is None:
+                    first = m.start()
+                hits.add(term)
+                parts.append(html.escape(sentence[last : m.start()], quote=False))
+                parts.append("<mark>" + html.escape(m.group(0), quote=False) + "</mark>")
+                last = m.end()
+        if not hits:
+            continue
+        parts.append(html.escape(sentence[last:], quote=False))
+        fragment = "".join(parts)
+        if len(sentence) > HIGHLIGHT_CHARS and first and first > HIGHLIGHT_CHARS // 2:
+            # Start near the first match; never cut inside a tag or an entity.
+            cut = fragment.find(" ", fragment.find("<mark>") - HIGHLIGHT_CHARS // 3)
+            fragment = "… " + fragment[cut + 1 :] if cut > 0 else fragment
+        found.append((len(hits), fragment))
+    return found
+
+
+def highlights(ix: SearchIndex, doc: int, terms: set[str]) -> list[str]:
+    candidates = []
+    for text in ix.docs[doc].texts:
+        candidates += highlight(ix, text, terms)
+    order = sorted(range(len(candidates)), key=lambda i: (-candidates[i][0], i))
+    return [candidates[i][1] for i in order[:HIGHLIGHTS]]
+
+
+def facets(ix: SearchIndex, docs) -> dict:
+    topics: dict[str, int] = {}
+    symptoms: dict[str, int] = {}
+    for doc in docs:
+        for slug in ix.docs[doc].topics:
+            topics[slug] = topics.get(slug, 0) + 1
+        for slug in ix.docs[doc].symptoms:
+            symptoms[slug] = symptoms.get(slug, 0) + 1
+    return {"topics": dict(sorted(topics.items())), "symptoms": dict(sorted(symptoms.items()))}
+
+
+def search(
+    ix: SearchIndex,
+    q: str,
+    filters: dict | None = None,
+    limit: int = 10,
+    page: int = 1,
+    with_highlights: bool = True,
+) -> dict:
+    """One page of results: what ``GET /api/v1/search`` returns, minus bundle and version."""
+    plan, ranked, _ = rank(ix, q, filters)
+    terms = set(plan.weights())
+    hits = []
+    for doc, value in ranked[(page - 1) * limit : page * limit]:
+        d = ix.docs[doc]
+        hits.append(
+            {
+                "id": d.id,
+                "title": d.title,
+                "teaser": d.teaser,
+                "published": d.published,
+                "score": value,
+                "highlights": highlights(ix, doc, terms) if with_highlights else [],
+            }
+        )
+    return {
+        "query": normalise(q),
+        "total": len(ranked),
+        "page": page,
+        "hits": hits,
+        "facets": facets(ix, (doc for doc, _ in ranked)),
+        "suggestion": suggestion(q, plan),
+    }

@@ -1,0 +1,460 @@
+"""Search as a caregiver meets it: ``GET /api/v1/search`` on built bundles."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from server.store import Store
+
+ARTICLE = """\
+---
+id: {id}
+title: {title}
+teaser: {teaser}
+published: 2025-01-10
+reviewed: 2025-02-01
+review_due: 2030-02-01
+status: {status}
+source:
+  journal: Journal of Examples
+  title: A study about {id}
+  url: https://example.org/{id}
+  study_type: cohort study
+ratings:
+  credibility: {credibility}
+  interest: 3
+topics: [{topics}]
+symptoms: [{symptoms}]
+related: []
+---
+
+## Key takeaway {{#takeaway}}
+
+{takeaway}
+
+## What they found {{#findings}}
+
+{findings}
+
+## Who should care and why {{#who_should_care}}
+
+People living with MS.
+
+## Important considerations {{#considerations}}
+
+A single study. Talk to your doctor.
+"""
+
+BUNDLE = """\
+id: {id}
+title: Search test bundle
+description: Articles for search tests.
+source_locale: {locale}
+retain_versions: 2
+"""
+
+EN = {
+    "nerve-symptoms": dict(
+        title="Paresthesia is common in early MS",
+        teaser="Odd skin sensations were often the first sign.",
+        takeaway="Most people reported paresthesia before diagnosis.",
+        findings="Paresthesia affected the hands and feet of 300 people.",
+        topics="symptom-management",
+        symptoms="paresthesia",
+        credibility=5,
+    ),
+    "running-study": dict(
+        title="Running three times a week",
+        teaser="A jogging programme was tested.",
+        takeaway="People who kept running felt less tired after twelve weeks.",
+        findings="Tired less often, said the runners.",
+        topics="exercise, lifestyle",
+        symptoms="fatigue",
+        credibility=3,
+    ),
+    "guillain-barre": dict(
+        title="Guillain–Barré syndrome after infections",
+        teaser="A rare nerve condition <b>seen</b> after some infections & vaccines.",
+        takeaway="The syndrome was rare; most people recovered fully.",
+        findings="Cases rose after a <script>virus</script> outbreak.",
+        topics="causes",
+        symptoms="weakness",
+        credibility=2,
+    ),
+    "old-study": dict(
+        title="A zebrafish study of nerve repair",
+        teaser="Withdrawn.",
+        takeaway="Zebrafish regrew nerves.",
+        findings="Zebrafish.",
+        topics="causes",
+        symptoms="",
+        credibility=1,
+        status="withdrawn",
+    ),
+}
+
+ES = {
+    "hormigueo": dict(
+        title="La parestesia es frecuente al principio de la EM",
+        teaser="Sensaciones extrañas en la piel fueron la primera señal.",
+        takeaway="La mayoría tuvo parestesia antes del diagnóstico del síndrome.",
+        findings="Las personas que corren a menudo notaron menos cansancio.",
+        topics="symptom-management",
+        symptoms="paresthesia",
+        credibility=4,
+    ),
+}
+
+EN_THESAURUS = """\
+paresthesia:
+  clinical: paresthesia
+  lay: [pins and needles, tingling, numbness]
+fatigue:
+  clinical: fatigue
+  lay: [tired, exhausted, worn out]
+"""
+
+# What the translations stage will produce from the PO catalog, written by hand here.
+ES_THESAURUS = """\
+paresthesia:
+  clinical: parestesia
+  lay: [hormigueo, entumecimiento, agujas y alfileres]
+"""
+
+
+def write(root, bundle_id, locale, articles, thesaurus=None):
+    folder = root / bundle_id
+    (folder / "summaries").mkdir(parents=True, exist_ok=True)
+    (folder / "bundle.yaml").write_text(BUNDLE.format(id=bundle_id, locale=locale))
+    for article_id, fields in articles.items():
+        values = {"status": "published", **fields}
+        (folder / "summaries" / f"{article_id}.md").write_text(
+            ARTICLE.format(id=article_id, **values)
+        )
+    if thesaurus:
+        (folder / "thesaurus.yaml").write_text(thesaurus)
+    return folder
+
+
+@pytest.fixture
+def bundles_dir(tmp_path):
+    root = tmp_path / "bundles"
+    write(root, "ms", "en", EN, EN_THESAURUS)
+    write(root, "em", "es", ES, ES_THESAURUS)
+    return root
+
+
+@pytest.fixture
+def built(build):
+    build()
+
+
+def find(client, q, bundle="ms", **args):
+    response = client.get("/api/v1/search", query_string={"q": q, "bundle": bundle, **args})
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def ids(result):
+    return [hit["id"] for hit in result["hits"]]
+
+
+def test_response_shape(client, built):
+    result = find(client, "paresthesia")
+    assert set(result) == {
+        "query",
+        "bundle",
+        "locale",
+        "version",
+        "total",
+        "page",
+        "hits",
+        "facets",
+        "suggestion",
+    }
+    assert (result["bundle"], result["locale"], result["version"]) == ("ms", "en", 1)
+    hit = result["hits"][0]
+    assert hit["id"] == "nerve-symptoms" and hit["published"] == "2025-01-10"
+    assert hit["title"] == "Paresthesia is common in early MS" and hit["score"] > 0
+    assert any("<mark>Paresthesia</mark>" in h for h in hit["highlights"])
+
+
+def test_english_stemming_finds_other_word_forms(client, built):
+    assert ids(find(client, "runs")) == ["running-study"]
+    assert ids(find(client, "run tiredness")) == ["running-study"]
+
+
+def test_spanish_stemming_and_accent_folding(client, built):
+    assert ids(find(client, "correr", bundle="em")) == ["hormigueo"]  # text says "corren"
+    assert ids(find(client, "sindrome", bundle="em")) == ["hormigueo"]  # text: "síndrome"
+    assert ids(find(client, "guillain barre")) == ["guillain-barre"]  # title: "Barré"
+
+
+def test_lay_words_find_the_clinical_term(client, built):
+    result = find(client, "pins and needles")
+    assert ids(result)[0] == "nerve-symptoms"  # the article never says "pins" or "needles"
+    assert ids(find(client, "hormigueo", bundle="em")) == ["hormigueo"]  # only "parestesia"
+
+
+def test_typed_words_outrank_their_expansions(client, built):
+    # "tired" is typed in one article and only a thesaurus relative of "fatigue" elsewhere.
+    scores = {h["id"]: h["score"] for h in find(client, "fatigue")["hits"]}
+    assert set(scores) == {"running-study"}  # its symptoms list says fatigue
+
+
+def test_typo_is_matched_and_suggested(client, built):
+    result = find(client, "paresthsia in hands")
+    assert ids(result)[0] == "nerve-symptoms"
+    assert result["suggestion"] == "paresthesia in hands"
+    assert find(client, "paresthesia")["suggestion"] is None
+
+
+def test_last_word_matches_as_prefix_while_typing(client, built):
+    result = find(client, "pares")
+    assert ids(result) == ["nerve-symptoms"] and result["suggestion"] is None
+    assert ids(find(client, "guillain syndr")) == ["guillain-barre"]
+
+
+def test_phrase_and_exclusion(client, built):
+    assert ids(find(client, '"less tired"')) == ["running-study"]
+    assert ids(find(client, '"tired less"')) == ["running-study"]  # "Tired less often"
+    assert ids(find(client, '"nerve tired"')) == []
+    assert "guillain-barre" in ids(find(client, "nerve"))
+    assert "guillain-barre" not in ids(find(client, "nerve -syndrome"))
+
+
+def test_field_syntax_is_just_words(client, built):
+    for q in ["title:paresthesia", "paresthesia AND (", "*", "par?sthesia", "a:b:c \\ ) ]"]:
+        response = client.get("/api/v1/search", query_string={"q": q, "bundle": "ms"})
+        assert response.status_code in (200, 400)
+        assert response.status_code == 200 or response.json["error"]["code"] == "query_empty"
+
+
+def test_filters_and_facets(client, built):
+    everything = find(client, "people")
+    assert everything["facets"]["symptoms"] == {"fatigue": 1, "paresthesia": 1, "weakness": 1}
+    assert everything["facets"]["topics"]["causes"] == 1
+    assert ids(find(client, "people", topic="exercise")) == ["running-study"]
+    assert ids(find(client, "people", symptom="paresthesia")) == ["nerve-symptoms"]
+    assert set(ids(find(client, "people", min_credibility=3))) == {
+        "nerve-symptoms",
+        "running-study",
+    }
+    filtered = find(client, "people", topic="exercise")
+    assert filtered["facets"]["topics"] == {"exercise": 1, "lifestyle": 1}
+
+
+def test_paging(client, built):
+    first = find(client, "people", limit=2)
+    second = find(client, "people", limit=2, page=2)
+    assert first["total"] == 3 and len(first["hits"]) == 2 and len(second["hits"]) == 1
+    assert not set(ids(first)) & set(ids(second))
+
+
+def test_highlights_escape_the_article_text(client, built):
+    hit = find(client, "seen")["hits"][0]
+    assert hit["id"] == "guillain-barre"
+    fragment = next(h for h in hit["highlights"] if "<mark>seen</mark>" in h)
+    assert "&lt;b&gt;<mark>seen</mark>&lt;/b&gt;" in fragment and "&amp; vaccines" in fragment
+    script = find(client, "outbreak")["hits"][0]["highlights"][0]
+    assert "&lt;script&gt;" in script and "<script>" not in script
+
+
+def test_withdrawn_articles_are_not_searchable(client, built):
+    assert find(client, "zebrafish")["total"] == 0
+
+
+def test_a_pasted_question_finds_the_right_article(client, built):
+    question = (
+        "my mother was diagnosed last year and now she is always tired and her legs "
+        "tingle, is this normal? " * 8
+    )[:1000]
+    assert ids(find(client, question))[:2] == ["running-study", "nerve-symptoms"] or ids(
+        find(client, question)
+    )[:2] == ["nerve-symptoms", "running-study"]
+
+
+@pytest.mark.parametrize(
+    "q, code",
+    [("x" * 1001, "query_too_long"), ("?! -", "query_empty"), ("a", "query_empty")],
+    ids=["too long", "punctuation", "one letter"],
+)
+def test_unsearchable_queries_are_400(client, built, q, code):
+    response = client.get("/api/v1/search", query_string={"q": q, "bundle": "ms"})
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == code
+
+
+def test_thesaurus_is_part_of_the_version(client, bundles_dir, build):
+    build()
+    manifest = client.get("/api/v1/bundles/ms/en").json
+    assert manifest["search"]["thesaurus"]["paresthesia"][0] == "paresthesia"
+    path = bundles_dir / "ms" / "thesaurus.yaml"
+    path.write_text(path.read_text().replace("numbness]", "numbness, prickling]"))
+    build()
+    assert client.get("/api/v1/bundles/ms/en").json["version"] == 2
+    assert ids(find(client, "prickling"))[0] == "nerve-symptoms"
+
+
+def test_thesaurus_errors_name_file_line_and_field(bundles_dir, build):
+    (bundles_dir / "ms" / "thesaurus.yaml").write_text(
+        "fatigue:\n  clinical: fatigue\n  lay: tired\nBad Concept:\n  clinical: x\n  lay: [y]\n"
+    )
+    stderr = build(expect_ok=False).stderr
+    assert "ms/thesaurus.yaml:3: fatigue.lay: must be a list" in stderr
+    assert "ms/thesaurus.yaml:4: Bad Concept: 'Bad Concept' is not a slug" in stderr
+
+
+def test_index_swaps_with_each_publish(app, client, bundles_dir, build):
+    build()
+    store = Store(app.config["DATA_DIR"])
+    index = store.bundles_dir / "ms" / "en" / "index"
+    assert find(client, "zebrafish")["total"] == 0
+    path = bundles_dir / "ms" / "summaries" / "running-study.md"
+    path.write_text(path.read_text().replace("Tired less often", "Zebrafish less often"))
+    # Debris of an interrupted publish: a half-copied index and an unpublished version.
+    (index / ".partial-abc").mkdir()
+    (index / "9").mkdir()
+    build()
+    result = find(client, "zebrafish")
+    assert (result["version"], ids(result)) == (2, ["running-study"])
+    assert sorted(p.name for p in index.iterdir()) == ["1", "2"]
+    path.write_text(path.read_text().replace("Zebrafish less often", "Rarely tired"))
+    build()
+    assert find(client, "zebrafish")["total"] == 0 and find(client, "rarely")["version"] == 3
+    # Retention 2: version 1 is pruned together with its index.
+    assert sorted(p.name for p in index.iterdir()) == ["2", "3"]
+    assert store.versions("ms", "en") == [2, 3]
+
+
+def test_search_of_an_unknown_bundle_or_locale_is_404(client, built):
+    response = client.get("/api/v1/search?q=x&bundle=nope")
+    assert response.json["error"]["code"] == "bundle_not_found"
+    response = client.get("/api/v1/search?q=tired&bundle=ms&locale=fr")
+    assert response.json["error"]["code"] == "locale_not_found"
+
+
+def test_translated_thesaurus_plugs_in_per_locale(tmp_path):
+    from server.thesaurus import Thesaurus
+
+    thesaurus = Thesaurus("en", {"fatigue": {"clinical": "fatigue", "lay": ["tired", "worn out"]}})
+    thesaurus.translations["es"] = {"fatigue": ["fatiga", "cansancio", "agotado"]}
+    assert thesaurus.for_locale("en") == {"fatigue": ["fatigue", "tired", "worn out"]}
+    assert thesaurus.for_locale("es") == {"fatigue": ["fatiga", "cansancio", "agotado"]}
+    assert thesaurus.for_locale("fr") == {}
+
+
+REFERENCE = """\
+---
+kind: reference
+id: ref-one
+title: Tingling hands
+source:
+  url: https://example.org/tingling
+  collection: Example Health
+---
+
+## Overview
+
+Tingling in the hands has many causes.
+
+## Who is at risk?
+
+- People with diabetes
+
+## Overview
+
+A second overview.
+"""
+
+
+def test_reference_articles_are_packed_and_searchable(app, client, bundles_dir, build):
+    (bundles_dir / "ms" / "summaries" / "ref-one.md").write_text(REFERENCE)
+    build()
+    manifest = client.get("/api/v1/bundles/ms/en").json
+    entry = next(a for a in manifest["articles"] if a["id"] == "ref-one")
+    article = json.loads(Store(app.config["DATA_DIR"]).object_path(entry["object"]).read_bytes())
+    assert article["kind"] == "reference" and "ratings" not in article
+    assert article["source"] == {
+        "url": "https://example.org/tingling",
+        "collection": "Example Health",
+    }
+    assert [(s["id"], s["title"]) for s in article["sections"]] == [
+        ("overview", "Overview"),
+        ("who-is-at-risk", "Who is at risk?"),
+        ("overview-2", "Overview"),
+    ]
+    assert article["sections"][1]["html"] == "<ul>\n<li>People with diabetes</li>\n</ul>"
+    assert ids(find(client, "diabetes")) == ["ref-one"]
+    # A reference has no rating, so a credibility filter leaves it out.
+    assert ids(find(client, "diabetes", min_credibility=1)) == []
+
+
+def test_reference_articles_are_validated(bundles_dir, build):
+    text = REFERENCE.replace("  collection: Example Health\n", "").replace(
+        "## Overview\n", "# Overview\n", 1
+    )
+    (bundles_dir / "ms" / "summaries" / "ref-one.md").write_text(text)
+    stderr = build(expect_ok=False).stderr
+    assert "ms/summaries/ref-one.md:5: source.collection: is required" in stderr
+    assert "ms/summaries/ref-one.md:9: body: use '## Heading' for sections" in stderr
+
+
+MEDQUAD_LINES = [
+    {
+        "id": "GARD-0000001",
+        "source": "GARD",
+        "url": "https://example.org/gard/1",
+        "title": "Example syndrome",
+        "sections": [
+            {"heading": "Symptoms", "qtype": "symptoms", "text": "Fever.\n\n- a\n\n- b"},
+            {"heading": "Treatment", "qtype": "treatment", "text": "# Rest.\n\nFluids."},
+        ],
+    },
+    {
+        "id": "GHR-0000002",
+        "source": "GHR",
+        "url": "https://example.org/ghr/2",
+        "title": "Example syndrome",
+        "sections": [{"heading": "Inheritance", "qtype": "inheritance", "text": "Recessive."}],
+    },
+]
+
+
+def test_import_medquad_builds_and_searches(tmp_path, app, runner, client):
+    corpus = tmp_path / "docs.jsonl"
+    corpus.write_text("".join(json.dumps(line) + "\n" for line in MEDQUAD_LINES))
+    out = tmp_path / "imported"
+    result = runner.invoke(
+        args=[
+            "bundles",
+            "import",
+            str(corpus),
+            "--format",
+            "medquad",
+            "--bundle",
+            "mq",
+            "--out",
+            str(out),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 articles written" in result.output
+    assert sorted(p.name for p in (out / "mq" / "summaries").iterdir()) == [
+        "gard-0000001.md",
+        "ghr-0000002.md",
+    ]
+    app.config["BUNDLES_DIR"] = str(out)
+    built = runner.invoke(args=["bundles", "build", "--strict"])
+    assert built.exit_code == 0, built.output
+    manifest = client.get("/api/v1/bundles/mq/en").json
+    assert manifest["license"]["name"] == "CC BY 4.0"
+    assert "MedQuAD" in manifest["license"]["attribution"]
+    assert [a["teaser"] for a in manifest["articles"]] == ["Fever.", "Recessive."]
+    assert ids(find(client, "symptoms of example syndrome", bundle="mq"))[0] == "gard-0000001"
+    assert ids(find(client, "is example syndrome inherited", bundle="mq"))[0] == "ghr-0000002"
+    text = (out / "mq" / "summaries" / "gard-0000001.md").read_text()
+    assert "\\# Rest." in textwrap.dedent(text)

@@ -119,9 +119,11 @@ def build(
         for bundle in valid:
             rendered = render_bundle(bundle, tick, cache)
             catalogs = load_catalogs(translations_dir, rendered) if translations_dir else {}
-            packs[bundle.config["id"]] = [
-                pack_bundle(localised) for localised in translate_bundle(rendered, catalogs, cache)
-            ]
+            localised = translate_bundle(rendered, catalogs, cache)
+            for locale in localised:
+                if locale.thesaurus:
+                    bundle.thesaurus.translations[locale.locale] = locale.thesaurus
+            packs[bundle.config["id"]] = [pack_bundle(locale) for locale in localised]
     finally:
         cache.close()
     retain = {b.config["id"]: b.config["retain_versions"] for b in valid}

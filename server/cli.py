@@ -76,10 +76,13 @@ def build_command(bundle_ids, strict):
             raise click.ClickException(str(exc)) from exc
     for warning in result.warnings:
         click.echo(f"{warning} (warning)", err=True)
-    click.echo(
-        f"Rendered {result.rendered} of {result.summaries} summaries; the others were "
-        "unchanged since an earlier build."
-    )
+    if result.rendered == result.summaries:
+        click.echo(f"Rendered all {result.summaries} summaries.")
+    else:
+        click.echo(
+            f"Rendered {result.rendered} of {result.summaries} summaries; the others "
+            "were unchanged since an earlier build."
+        )
     rows = [("bundle", "locale", "articles", "bytes", "version", "what changed")]
     rows += [
         (r.bundle, r.locale, str(r.articles), f"{r.bytes:,}", str(r.version), describe(r))

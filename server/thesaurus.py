@@ -10,7 +10,8 @@ A query holding any of these terms is expanded with all of them, at a lower
 weight than the words typed (the rules are in ``search``). The terms are in
 the bundle's source locale; other locales get theirs from ``translations``
 (locale → concept → list of terms), which the translation stage fills from
-the bundle's PO catalog. A locale without translations has no thesaurus.
+the bundle's PO catalog (one entry per concept, ``thesaurus/<concept>``,
+its terms separated by commas). A locale without translations has no thesaurus.
 The terms of a locale are part of its manifest (``search.thesaurus``), so an
 edit publishes a new version.
 """
@@ -49,6 +50,17 @@ class Thesaurus:
     source_locale: str
     concepts: dict[str, dict] = field(default_factory=dict)
     translations: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    display: str = ""  # the file, and each concept's line in it, for translators
+    lines: dict[str, int] = field(default_factory=dict)
+
+    @staticmethod
+    def split(text: str) -> list[str]:
+        """A translated entry, "term, term, …", as its terms."""
+        return [term.strip() for term in text.split(",") if term.strip()]
+
+    @staticmethod
+    def join(terms: list[str]) -> str:
+        return ", ".join(terms)
 
     def for_locale(self, locale: str) -> dict[str, list[str]]:
         """Concept → terms (clinical first) for ``locale``; sorted, without duplicates."""
@@ -75,8 +87,10 @@ def load_thesaurus(root: Path, source_locale: str) -> tuple[Thesaurus, list[Prob
     if text is None:
         return thesaurus, problems
     parse_yaml(text, source, offset=0, problems=problems)
+    thesaurus.display = source.display
     for concept, value in source.data.items():
         concept = str(concept)
+        thesaurus.lines[concept] = source.line_of(concept)
         try:
             _SlugOnly().load({"slug": concept})
         except ValidationError as exc:

@@ -20,6 +20,7 @@ from babel import Locale
 from .buildcache import NO_CACHE
 from .catalogs import ContentCatalog, catalog_locales, catalog_path, parse_locale
 from .render import RenderedBundle, RenderedText, render_markdown
+from .thesaurus import Thesaurus
 
 
 def direction(code: str) -> str:
@@ -50,6 +51,7 @@ class LocalisedBundle:
     summaries: list[LocalisedSummary]
     about: list[LocalisedAbout]
     coverage: float = 1.0  # share of article segments shown in this locale
+    thesaurus: dict[str, list[str]] = field(default_factory=dict)  # translated concepts only
 
 
 @dataclass
@@ -159,6 +161,11 @@ def localise(rendered: RenderedBundle, chain: Chain) -> LocalisedBundle:
         )
         for page in rendered.about
     ]
+    thesaurus = {}
+    for segment in rendered.thesaurus:
+        text, language = chain.pick(segment.context, segment.text)
+        if language != chain.source_locale:
+            thesaurus[segment.context.split("/", 1)[1]] = Thesaurus.split(text)
     return LocalisedBundle(
         bundle=config["id"],
         locale=chain.locale,
@@ -168,6 +175,7 @@ def localise(rendered: RenderedBundle, chain: Chain) -> LocalisedBundle:
         summaries=summaries,
         about=about,
         coverage=round(translated / segments, 4) if segments else 1.0,
+        thesaurus=thesaurus,
     )
 
 

@@ -406,3 +406,32 @@ def test_the_app_starts_in_the_negotiated_language(i18n, translations, build, cl
     assert client.get("/api/v1/messages", headers={"Accept-Language": "ja"}).json["locale"] == "en"
     page = client.get("/?lang=es", headers={"Accept-Language": "pt-BR"})
     assert page.headers["Content-Language"] == "es"
+
+
+def test_translated_thesaurus_expands_spanish_searches(
+    i18n, bundles_dir, translations, build, client
+):
+    (bundles_dir / "demo" / "thesaurus.yaml").write_text(
+        "fatigue:\n  clinical: fatigue\n  lay: [tired, worn out]\n"
+    )
+    i18n("add-language", "es")
+    path = catalog_file(translations)
+    entry = entries(path)["thesaurus/fatigue"]
+    assert entry.id == "fatigue, tired, worn out"
+    assert entry.locations[0][0].endswith("demo/thesaurus.yaml")
+
+    def search(q):
+        response = client.get(
+            "/api/v1/search", query_string={"q": q, "bundle": "demo", "locale": "es"}
+        )
+        return [hit["id"] for hit in response.json["hits"]]
+
+    translate(path, SPANISH)
+    build()
+    assert search("cansancio") == []  # a lay word no Spanish text uses
+    translate(path, {"thesaurus/fatigue": "fatiga, cansancio, agotado"})
+    build()
+    # Found through "agotado" in its text; the others through their symptom tag "fatigue".
+    assert search("cansancio") == ["alpha", "beta", "gamma"]
+    manifest = client.get("/api/v1/bundles/demo/es").json
+    assert manifest["search"]["thesaurus"] == {"fatigue": ["fatiga", "cansancio", "agotado"]}

@@ -1,9 +1,8 @@
 """The search screen against the server search API, and the language switcher.
 
-Neither endpoint exists yet (server-search and translations issues): both are stubbed with
-Playwright routes in the shapes agreed with those engineers (service workers blocked, so that
-every request meets the routes). A test against the real
-/api/v1/search comes when that endpoint lands."""
+Edge cases (hostile titles, errors, suggestions) use Playwright routes that answer in the
+API's shape (service workers blocked, so that every request meets the routes); the first
+test searches the real /api/v1/search of the sample bundles."""
 
 from __future__ import annotations
 
@@ -46,6 +45,18 @@ HITS = [
         "highlights": ["Less <mark>tired</mark> too."],
     },
 ]
+
+
+def test_real_server_search_finds_lay_terms_and_typos(new_page, live_server):
+    page = new_page(service_workers="block")
+    ready(page, live_server + "/#/search?bundle=ms-research&q=pins%20and%20needles")
+    results = page.locator(".results .card")
+    expect(results.first).to_be_visible()
+    expect(page.locator(".results mark").first).to_be_visible()
+    expect(page.locator("#status")).to_contain_text("pins and needles")
+    ready(page, live_server + "/#/search?bundle=ms-research&q=fingolimd")
+    expect(page.locator("main")).to_contain_text("fingolimod")  # did you mean / typo match
+    expect(results.first).to_contain_text("fingolimod", ignore_case=True)
 
 
 def test_server_search_results_filters_and_help(new_page, live_server):

@@ -32,6 +32,7 @@ from whoosh import fields, index
 
 from . import search
 from .pack import Pack
+from .render import scrub_controls
 from .store import Store
 
 PARTIAL_PREFIX = ".partial-"
@@ -149,7 +150,9 @@ def index_pack(pack: Pack, thesaurus: dict[str, list[str]], scratch: Path) -> Pa
         "forms": dict(sorted(forms.items())),
     }
     (folder / "search.json").write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True))
-    pack.manifest_body["search"] = {"rules": search.RULES_VERSION, "thesaurus": thesaurus}
+    pack.manifest_body["search"] = scrub_controls(
+        {"rules": search.RULES_VERSION, "thesaurus": thesaurus}
+    )
     pack.index = folder
     return folder
 

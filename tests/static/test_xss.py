@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from html.parser import HTMLParser
+from urllib.parse import quote
 
 import pytest
 
@@ -74,6 +75,10 @@ def xss_site(tmp_path_factory):
         bundles,
         "xss",
         summaries={f"x{n}": xss_summary(n, payload) for n, payload in enumerate(PAYLOADS)},
+    )
+    lay = [p[:80] for p in PAYLOADS]  # thesaurus terms are at most 80 characters
+    (bundles / "xss" / "thesaurus.yaml").write_text(
+        "fatigue:\n  clinical: fatigue\n  lay: " + json.dumps(lay) + "\n"
     )
     app = create_app(
         {"BUNDLES_DIR": str(bundles), "DATA_DIR": str(data), "TRANSLATIONS_DIR": str(translations)}
@@ -147,5 +152,10 @@ def test_no_payload_runs_in_the_browser(xss_site, new_page):
                     + ' main a[href^="data"]').length,
             })""")
             assert result == {"pwned": 0, "dangerous": 0}, (locale, n, PAYLOADS[n])
-    page.goto(f"{url}/#/read/xss/en")
+    for payload in PAYLOADS:  # as a search query, and expanded through the thesaurus
+        page.goto(f"{url}/#/search?bundle=xss&q={quote(payload + ' tired')}")
+        page.wait_for_selector("main h1")
+        page.wait_for_timeout(50)
+        assert page.evaluate("() => window.__pwned") == 0, payload
+        assert page.locator("main script, main img, main svg, main iframe").count() == 0
     assert dialogs == []

@@ -63,7 +63,12 @@ def test_update_downloads_exactly_the_changes_and_removes_withdrawn(new_page, si
     expect(card(page)).to_contain_text("Downloaded: version 3")
 
     assert sum(downloaded.values()) == changes["bytes"]
-    wanted = {e["object"] for e in changes["added"] + changes["changed"] + changes["about"]}
+    # ... and the new search segment: exactly the objects and bytes /changes listed.
+    assert len(changes["search"]) == 1
+    wanted = {
+        e["object"]
+        for e in changes["added"] + changes["changed"] + changes["about"] + changes["search"]
+    }
     assert set(downloaded) == {name for name in wanted if name}
     manifest = site.get("/api/v1/bundles/caregiving/en").json
     names = {e["object"] for e in manifest["articles"] + manifest["about"] if e["object"]}

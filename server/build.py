@@ -18,8 +18,8 @@ from tempfile import TemporaryDirectory
 
 from .buildcache import NO_CACHE, BuildCache, NoCache
 from .catalogs import UI_DOMAIN, catalog_locales, catalog_path, compile_ui, read_catalog
-from .errors import SatchelError, SourceInvalid
 from .device_index import export_pack
+from .errors import SatchelError, SourceInvalid
 from .index import index_pack
 from .pack import pack_bundle
 from .publish import PublishReport, publish

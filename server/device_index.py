@@ -58,7 +58,8 @@ search constant the engine uses), ``stop_words, question_terms,
 thesaurus`` (``[[concept, [[terms of an entry], …]], …]`` sorted, analysed),
 ``length_table`` (Whoosh's byte → length), ``slugs``, ``docs, terms, forms``
 (counts), ``extra_terms``, ``forms_removed`` (forms no longer in the live
-index), ``prefix_stems`` (see ``Source.prefix_stems``), ``sections`` (byte length of each section above, in order) and
+index), ``prefix_stems`` (see ``Source.prefix_stems``), ``sections`` (byte
+length of each section above, in order) and
 ``live``: ``{"documents": N, "field_totals": {field: total}}``. The device
 reads the statistics, rules and thesaurus of the newest segment only.
 """
@@ -177,7 +178,8 @@ class Source:
         self._prefix_stems: dict[str, str] | None = None
 
     def prefix_stems(self) -> dict[str, str]:
-        """Stems of the unknown words the query's last word can be while typing.
+        """Stems of unknown words: what the query's last word can be while typing, and
+        the words of the thesaurus.
 
         The last word, when it starts known forms, keeps its completions that do
         not stem like it. The device has no stemmer, so for every prefix (of at
@@ -185,7 +187,7 @@ class Source:
         itself, this lists its stem where the difference matters: the stem, or
         the prefix itself, is a term.
         """
-        if self._prefix_stems is None:
+        if self._prefix_stems is None:  # the device needs them: it has no stemmer
             forms = self.meta["forms"]
             terms = set(forms.values())
             prefixes = {
@@ -194,12 +196,23 @@ class Source:
                 for k in range(search.MIN_PREFIX_LENGTH, len(form))
                 if form[:k] not in forms
             }
+            # The words of the thesaurus too: a lay term need not occur in the corpus.
+            lay = {
+                form
+                for entries in self.meta["thesaurus"].values()
+                for entry in entries
+                for form in search.forms(entry, self.lang)
+                if form not in forms
+            }
             found = {}
+            for form in sorted(lay):
+                if search.stem(self.lang, form) != form:
+                    found[form] = search.stem(self.lang, form)
             for prefix in sorted(prefixes):
                 stemmed = search.stem(self.lang, prefix)
                 if stemmed != prefix and (stemmed in terms or prefix in terms):
                     found[prefix] = stemmed
-            self._prefix_stems = found
+            self._prefix_stems = dict(sorted(found.items()))
         return self._prefix_stems
 
 

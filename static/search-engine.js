@@ -231,7 +231,7 @@ function splitQuery(q) {
 
 export const normalise = (q) => words(q.normalize("NFC")).join(" ");
 
-function plan(ix, q) {
+export function plan(ix, q) {
   const C = ix.C;
   const [plain, phraseTexts, excludedTexts] = splitQuery(q);
   let qwords = formsOf(ix, plain).map((form, position) => ({ form, term: termOf(ix, form), position }));

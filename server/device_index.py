@@ -394,13 +394,11 @@ def export_pack(pack: Pack, store: Store) -> None:
     source = Source(pack.index)
     live = _live_objects(pack.manifest_body)
     forms = source.meta["forms"]
-    previous = None
-    version = store.current(pack.bundle).get(pack.locale)
-    if version is not None:
-        try:
-            previous = store.manifest(pack.bundle, pack.locale, version)
-        except FileNotFoundError:
-            previous = None
+    try:
+        version = store.current(pack.bundle).get(pack.locale)
+        previous = store.manifest(pack.bundle, pack.locale, version) if version else None
+    except OSError:  # nothing readable published: a base (publish reports an unusable folder)
+        previous = None
     entry = _incremental(pack, store, source, live, forms, previous)
     if entry is None:
         data = encode_segment(source, sorted(live), forms, [])
@@ -422,10 +420,10 @@ def _incremental(pack, store, source, live, forms, previous) -> dict | None:
     segments = [dict(s) for s in old["segments"]]
     decoded = []
     for segment in segments:
-        path = store.object_path(segment["object"])
-        if not path.is_file():
+        try:
+            data = store.object_path(segment["object"]).read_bytes()
+        except OSError:
             return None
-        data = path.read_bytes()
         decoded.append(decode_segment(data))
         pack.objects[segment["object"]] = _segment_object(data)
     dead = {(t["segment"], i) for t in old["tombstones"] for i in t["ids"]}

@@ -24,6 +24,7 @@ from .api_schemas import (
     ManifestSchema,
     UiCatalogSchema,
 )
+from .device_index import MAGIC as SEGMENT_MAGIC
 from .errors import ApiError, error_response
 from .i18n import _
 from .published import LOCALE_PATTERN
@@ -184,7 +185,9 @@ class Pack(MethodView):
             "Newline-delimited JSON (`application/x-ndjson`). Line 1 is the manifest, byte for "
             "byte as served by the manifest endpoint. Every further line is one object of that "
             "manifest, byte for byte: the sha256 of a line (without its newline) is the object "
-            "name. Objects come in manifest order: articles, then about pages."
+            "name. Objects come in manifest order: articles, then about pages. The binary "
+            "search segments (`search.segments`) are not in the stream: fetch them from "
+            "`/objects/{name}`."
         ),
         content_type="application/x-ndjson",
     )
@@ -194,7 +197,7 @@ class Pack(MethodView):
         version = published.current_version(bundle, locale)
         head = published.manifest_bytes(bundle, locale, version)
         store = published.store()
-        names = object_names(published.manifest(bundle, locale, version))
+        names = object_names(published.manifest(bundle, locale, version), search=False)
 
         def lines():
             yield head + b"\n"
@@ -211,13 +214,14 @@ class Pack(MethodView):
 class ContentObject(MethodView):
     @blp.response(
         200,
-        description="The object's canonical JSON, possibly br or gzip encoded.",
+        description="The object's canonical JSON (a device search segment is binary, "
+        "`application/octet-stream`), possibly br or gzip encoded.",
         content_type="application/json",
     )
     @blp.alt_response(400, schema=ErrorSchema, description="Not a sha256 name")
     @blp.alt_response(404, schema=ErrorSchema, description="No such object")
     def get(self, name):
-        """An immutable article or about page, named by the sha256 of its bytes."""
+        """An immutable article, about page or search segment, named by the sha256 of its bytes."""
         if not OBJECT_NAME.fullmatch(name):
             raise ApiError(
                 400,
@@ -231,9 +235,11 @@ class ContentObject(MethodView):
                 break
         else:
             raise ApiError(404, "object_not_found", _("There is no object {name}.", name=name))
+        with open(store.object_path(name), "rb") as head:
+            binary = head.read(len(SEGMENT_MAGIC)) == SEGMENT_MAGIC
         response = send_file(
             path,
-            mimetype="application/json",
+            mimetype="application/octet-stream" if binary else "application/json",
             conditional=True,
             etag=name + ENCODINGS.get(encoding, ""),
             max_age=current_app.config["OBJECT_MAX_AGE"],

@@ -58,6 +58,12 @@ class AboutEntrySchema(Schema):
     title = fields.String(required=True)
 
 
+class SearchSegmentSchema(Schema):
+    object = fields.String(required=True, metadata={"description": "sha256 of the segment"})
+    bytes = fields.Integer(required=True)
+    docs = fields.Integer(required=True, metadata={"description": "Documents it holds"})
+
+
 class ManifestSchema(Schema):
     bundle = fields.String(required=True)
     locale = fields.String(required=True)
@@ -77,7 +83,11 @@ class ManifestSchema(Schema):
         metadata={"description": "The bundle's licence: {name, url, attribution}; show it"}
     )
     search = fields.Dict(
-        metadata={"description": "Search rules version and this locale's thesaurus terms"}
+        metadata={
+            "description": "Search rules version, this locale's thesaurus terms and the device "
+            "index: {format, segments: [{object, bytes, docs}], tombstones: [{segment, ids}]} "
+            "(see server/device_index.py)"
+        }
     )
 
 
@@ -131,6 +141,11 @@ ChangesSchema = Schema.from_dict(
             fields.Nested(AboutEntrySchema),
             required=True,
             metadata={"description": "About pages that are new or changed"},
+        ),
+        "search": fields.List(
+            fields.Nested(SearchSegmentSchema),
+            required=True,
+            metadata={"description": "Device search segments to download"},
         ),
         "bytes": fields.Integer(
             required=True, metadata={"description": "Bytes of objects to download"}

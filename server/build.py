@@ -18,6 +18,7 @@ from tempfile import TemporaryDirectory
 
 from .buildcache import NO_CACHE, BuildCache, NoCache
 from .catalogs import UI_DOMAIN, catalog_locales, catalog_path, compile_ui, read_catalog
+from .device_index import export_pack
 from .errors import SatchelError, SourceInvalid
 from .index import index_pack
 from .pack import pack_bundle
@@ -128,12 +129,14 @@ def build(
         cache.close()
     retain = {b.config["id"]: b.config["retain_versions"] for b in valid}
     ui = compile_ui_catalogs(translations_dir) if translations_dir else {}
+    store = Store(data_dir)
     with TemporaryDirectory(prefix="satchel-index-") as scratch:
         for bundle in valid:
             for pack in packs[bundle.config["id"]]:
                 if bundle.config.get("license"):
                     pack.manifest_body["license"] = bundle.config["license"]
                 index_pack(pack, bundle.thesaurus.for_locale(pack.locale), Path(scratch))
-        reports = publish(Store(data_dir), packs, retain, now, ui, prune_grace)
+                export_pack(pack, store)
+        reports = publish(store, packs, retain, now, ui, prune_grace)
     total = sum(len(bundle.summaries) for bundle in valid)
     return BuildResult(reports, warnings, total, cache.computed["render"])

@@ -93,10 +93,17 @@ def object_problems(store: Store, name: str) -> list[str]:
     return problems
 
 
-def object_names(manifest: dict) -> list[str]:
-    """Every object a manifest names, in manifest order: articles, then about pages."""
+def search_segments(manifest: dict) -> list[dict]:
+    """The device search segments a manifest lists (``search.segments``; none before format 1)."""
+    return list((manifest.get("search") or {}).get("segments") or [])
+
+
+def object_names(manifest: dict, search: bool = True) -> list[str]:
+    """Every object a manifest names, in manifest order: articles, about pages, then
+    the device search segments (unless ``search`` is false: the pack streams JSON only)."""
     entries = manifest["articles"] + manifest["about"]
-    return [entry["object"] for entry in entries if entry["object"]]
+    names = [entry["object"] for entry in entries if entry["object"]]
+    return names + ([s["object"] for s in search_segments(manifest)] if search else [])
 
 
 def diff_manifests(old: dict, new: dict) -> dict:
@@ -117,7 +124,10 @@ def diff_manifests(old: dict, new: dict) -> dict:
         ],
         "removed": [key for key in before if key not in after],
         "about": [entry for entry in new["about"] if about_before.get(entry["id"]) != entry],
+        "search": [s for s in search_segments(new) if s["object"] in needed],
         "bytes": sum(
-            entry["bytes"] for entry in new["articles"] + new["about"] if entry["object"] in needed
+            entry["bytes"]
+            for entry in new["articles"] + new["about"] + search_segments(new)
+            if entry["object"] in needed
         ),
     }

@@ -1,5 +1,6 @@
 // The device's copy of the bundles, in IndexedDB ("satchel"):
-//   objects  {name, text}              content objects, keyed by their sha256 (verified before put)
+//   objects  {name, text} or {name, bytes}  content objects, keyed by their sha256 (verified before
+//            put); search segments (manifest.search.segments) are binary: bytes is an ArrayBuffer
 //   installs {key, bundle, locale, version, etag, manifest, installedAt}  the version being read
 //   staging  {key, bundle, locale, manifest, etag, from, changes, startedAt}  a download in progress
 // Objects are content-addressed, so objects downloaded for a staged version cannot change what
@@ -85,6 +86,15 @@ export async function getObject(name) {
   return record ? JSON.parse(record.text) : null;
 }
 
+export function putBytes(name, bytes) {
+  return transaction(["objects"], "readwrite", (s) => s.objects.put({ name, bytes }));
+}
+
+export async function getBytes(name) {
+  const record = await get("objects", name);
+  return record ? record.bytes : null;
+}
+
 /** The atomic switch: the new installs record and the end of staging, in one transaction. */
 export function switchTo(install) {
   return transaction(["installs", "staging"], "readwrite", (s) => {
@@ -100,8 +110,10 @@ export function removeInstall(key) {
   });
 }
 
+export const segmentsOf = (manifest) => (manifest.search && manifest.search.segments) || [];
+
 export function objectsOf(manifest) {
-  return [...manifest.articles, ...manifest.about].filter((entry) => entry.object);
+  return [...manifest.articles, ...manifest.about, ...segmentsOf(manifest)].filter((entry) => entry.object);
 }
 
 /** Delete objects that neither an installed nor a staged manifest names. */

@@ -1,8 +1,9 @@
 // The seam between the search screen and the engines. Both answer in the server's shape:
 //   {query, total, hits: [{id, title, teaser, published, score, highlights: [escaped html with <mark>]}],
 //    facets: {topics: {slug: count}, symptoms: {slug: count}}, suggestion}
-// A downloaded bundle is searched on the device (search-device.js; the full engine in a Web Worker
-// replaces it later); otherwise the server's GET /api/v1/search answers when online.
+// A downloaded bundle is searched on the device, by search-engine.js in a Web Worker
+// (search-worker.js) so typing never waits for it, with the server's ranking; otherwise (or for
+// a bundle installed before devices had a search index) the server's GET /api/v1/search answers.
 
 import * as sync from "./sync.js";
 
@@ -25,11 +26,32 @@ async function serverSearch({ q, bundle, locale, topic, symptom, page = 1, limit
   return response.json();
 }
 
+let worker = null;
+let asked = 0;
+const waiting = new Map();
+
+function deviceSearch(key, params) {
+  if (!worker) {
+    worker = new Worker(new URL("./search-worker.js", import.meta.url), { type: "module" });
+    worker.onmessage = ({ data }) => {
+      const { resolve, reject } = waiting.get(data.id);
+      waiting.delete(data.id);
+      if (data.error) reject(new sync.ApiFailure({ status: 400, ...data.error }));
+      else resolve(data.result);
+    };
+  }
+  const id = ++asked;
+  return new Promise((resolve, reject) => {
+    waiting.set(id, { resolve, reject });
+    worker.postMessage({ id, key, params: { ...params, limit: params.limit || 20 } });
+  });
+}
+
 export async function search(params) {
-  const install = await sync.getInstall(sync.keyOf(params.bundle, params.locale));
-  if (install) {
-    const device = await import("./search-device.js");
-    return { engine: "device", ...(await device.search(install, params)) };
+  const key = sync.keyOf(params.bundle, params.locale);
+  const install = await sync.getInstall(key);
+  if (install && install.manifest.search && install.manifest.search.segments) {
+    return { engine: "device", ...(await deviceSearch(key, params)) };
   }
   if (!navigator.onLine) throw new SearchUnavailable("offline");
   try {

@@ -1,7 +1,7 @@
 // Getting bundles onto the device and keeping them current.
 //
 // First install streams /pack (NDJSON): line 1 is the manifest, each further line one object whose
-// sha256 must be a name in that manifest. Updates fetch only the objects in /changes. Everything
+// sha256 must be a name in that manifest; the binary search segments follow one by one. Updates fetch only the objects in /changes. Everything
 // lands in staging first (db.js) and is verified with SubtleCrypto before it is stored; the switch
 // to the new version happens in one IndexedDB transaction, only once every object is present.
 // An interrupted download resumes from the staging record: objects already stored are skipped.
@@ -42,13 +42,13 @@ export async function sha256Hex(bytes) {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** One object from the server, as text, only if its bytes hash to its name. */
-async function fetchObject(name) {
+/** One object from the server, as text (or an ArrayBuffer), only if its bytes hash to its name. */
+async function fetchObject(name, binary = false) {
   const response = await fetch(api(`/objects/${name}`));
   if (!response.ok) throw await failureOf(response);
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if ((await sha256Hex(bytes)) !== name) throw new IntegrityError(`object ${name} does not match its name`);
-  return decoder.decode(bytes);
+  const buffer = await response.arrayBuffer();
+  if ((await sha256Hex(buffer)) !== name) throw new IntegrityError(`object ${name} does not match its name`);
+  return binary ? buffer : decoder.decode(buffer);
 }
 
 // ---- progress of running downloads, for whichever screen is showing ----
@@ -95,8 +95,10 @@ async function downloadMissing(staging, progress) {
   const total = missing.reduce((sum, entry) => sum + entry.bytes, 0);
   let done = 0;
   progress(done, total);
+  const segments = new Set(db.segmentsOf(staging.manifest).map((entry) => entry.object));
   for (const entry of missing) {
-    await db.putObject(entry.object, await fetchObject(entry.object));
+    if (segments.has(entry.object)) await db.putBytes(entry.object, await fetchObject(entry.object, true));
+    else await db.putObject(entry.object, await fetchObject(entry.object));
     done += entry.bytes;
     progress(done, total);
   }
@@ -148,6 +150,7 @@ async function installFromPack(bundle, locale, progress) {
   }
   if (buffer.length) await line(buffer);
   if (!staging) throw new IntegrityError("the pack was empty");
+  await downloadMissing(staging, progress); // the search segments are not in the pack
   return finalize(staging);
 }
 

@@ -72,6 +72,7 @@ def test_changes_lists_what_a_device_must_fetch(client, bundles_dir, build):
         "changed": [],
         "removed": [],
         "about": [],
+        "search": [],
         "bytes": 0,
     }
     edit_summary(bundles_dir, "alpha", "12 weeks", "16 weeks")
@@ -86,7 +87,14 @@ def test_changes_lists_what_a_device_must_fetch(client, bundles_dir, build):
     assert changes["added"] == [entries["delta"]]
     assert changes["changed"] == [entries["alpha"], entries["beta"]]
     assert changes["removed"] == ["gamma"]
-    assert changes["bytes"] == sum(entries[i]["bytes"] for i in ("alpha", "beta", "delta"))
+    # The device index changed too: its new segments are listed and counted, nothing else.
+    old = client.get("/api/v1/bundles/demo/en/changes?since=2").json  # nothing since 2
+    assert old["search"] == [] and old["bytes"] == 0
+    segments = manifest["search"]["segments"]
+    assert changes["search"] and all(s in segments for s in changes["search"])
+    assert changes["bytes"] == sum(entries[i]["bytes"] for i in ("alpha", "beta", "delta")) + sum(
+        s["bytes"] for s in changes["search"]
+    )
 
 
 def test_withdrawing_shows_up_as_a_change(client, bundles_dir, build):

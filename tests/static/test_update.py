@@ -63,10 +63,16 @@ def test_update_downloads_exactly_the_changes_and_removes_withdrawn(new_page, si
     expect(card(page)).to_contain_text("Downloaded: version 3")
 
     assert sum(downloaded.values()) == changes["bytes"]
-    wanted = {e["object"] for e in changes["added"] + changes["changed"] + changes["about"]}
+    # ... and the new search segment: exactly the objects and bytes /changes listed.
+    assert len(changes["search"]) == 1
+    wanted = {
+        e["object"]
+        for e in changes["added"] + changes["changed"] + changes["about"] + changes["search"]
+    }
     assert set(downloaded) == {name for name in wanted if name}
     manifest = site.get("/api/v1/bundles/caregiving/en").json
-    names = {e["object"] for e in manifest["articles"] + manifest["about"] if e["object"]}
+    entries = manifest["articles"] + manifest["about"] + manifest["search"]["segments"]
+    names = {e["object"] for e in entries if e["object"]}
     assert set(stored_objects(page)) == names  # old objects were collected after the switch
     expect(page.locator("#notices")).to_contain_text(
         "withdrawn by its authors and removed from this device: Family carers lived slightly"
@@ -84,7 +90,8 @@ def test_interrupted_update_resumes_and_old_version_stays_readable(new_page, sit
     page = installed_page(new_page, site)
     rename_strain(site)
     changes = site.get("/api/v1/bundles/caregiving/en/changes?since=1").json
-    wanted = {e["object"] for e in changes["changed"] + changes["added"] + changes["about"]}
+    listed = changes["changed"] + changes["added"] + changes["about"] + changes["search"]
+    wanted = {e["object"] for e in listed}
     assert len(wanted) >= 3
     ready(page)
 

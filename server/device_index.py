@@ -1,0 +1,463 @@
+"""The device search index: each bundle × locale's Whoosh index exported into
+compact segments that ``static/search-engine.js`` searches with the server's rules.
+
+Manifest entry
+--------------
+``manifest["search"]`` keeps the server's ``rules`` and ``thesaurus`` and adds::
+
+    "format": 1,
+    "segments": [{"object": sha256, "bytes": n, "docs": n}, ...],   # oldest (the base) first
+    "tombstones": [{"segment": i, "ids": [id, ...]}, ...]           # dead copies in segment i
+
+Segments are content objects like articles (``objects/…``, precompressed), so
+``changes`` lists the new ones and counts their bytes, and prune keeps them.
+
+Updates and merging
+-------------------
+A publish compares the live articles with the previous version's. When some
+changed, it adds one segment holding only the new and changed documents and
+tombstones the older copies of changed and removed ones. When the documents
+in later segments plus the tombstones would exceed ``MERGE_RATIO`` (10 %) of
+the live documents, when there would be more than ``MAX_SEGMENTS`` segments, or
+when the rules or the format changed, it writes a new base instead: one
+segment of every live document and no tombstones. Nothing changed: the
+previous entry is kept as it is (no new version).
+
+Why the ranking stays exact: the newest segment's header carries the live
+index's statistics, taken from the full Whoosh index the server searches
+(document count and the exact total length of every field), and the device
+counts a term's document frequency per field over the live postings of all
+segments, which is the server's ``df`` because the server's index holds
+exactly the live documents. A document's field lengths are stored as Whoosh
+stores them (one byte each), so ``dl`` is the server's too.
+
+Segment layout (format 1)
+-------------------------
+All integers are unsigned LEB128 varints. ``text`` sections are UTF-8, one
+entry a line; an entry's first character gives, as ``code point − 48``, how
+many UTF-16 code units it shares with the previous entry (front coding), and
+the rest is the suffix::
+
+    "SXI1"                          magic, then varint header length
+    header                          JSON (below)
+    ids       text                  the segment's document ids, sorted
+    norms     fields × docs bytes   Whoosh's length byte per field per document
+    docs      per document: credibility (0 = none), #topics, topic slug numbers,
+              #symptoms, symptom slug numbers, #title terms, title term numbers
+              (ascending, delta-coded)
+    terms     text                  the segment's terms (stems), sorted
+    lengths   per term: byte length of its postings
+    postings  per term: field mask (bit i = FIELDS[i]); per field in the mask:
+              count, then count × (document delta, term frequency)
+    forms     text                  word forms added by this segment, sorted
+    formterms per form: the number of its term in ``terms``, or
+              ``len(terms) + k`` for ``header.extra_terms[k]``
+
+Header: ``format, rules, lang, locale, fields, boosts, constants`` (every
+search constant the engine uses), ``stop_words, question_terms,
+thesaurus`` (``[[concept, [[terms of an entry], …]], …]`` sorted, analysed),
+``length_table`` (Whoosh's byte → length), ``slugs``, ``docs, terms, forms``
+(counts), ``extra_terms``, ``forms_removed`` (forms no longer in the live
+index), ``prefix_stems`` (see ``Source.prefix_stems``), ``sections`` (byte
+length of each section above, in order) and
+``live``: ``{"documents": N, "field_totals": {field: total}}``. The device
+reads the statistics, rules and thesaurus of the newest segment only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from . import search
+from .pack import ContentObject, Pack
+from .store import Store
+
+FORMAT = 1
+MAGIC = b"SXI1"
+MERGE_RATIO = 0.10
+MAX_SEGMENTS = 4
+SECTIONS = ("ids", "norms", "docs", "terms", "lengths", "postings", "forms", "formterms")
+CONSTANTS = (
+    "B K1 MAX_QUERY_CHARS MAX_TERMS TYPO_WEIGHT PREFIX_WEIGHT THESAURUS_WEIGHT MAX_TYPO "
+    "MAX_PREFIX MAX_THESAURUS OR_FACTOR TITLE_BONUS MIN_TYPO_LENGTH LONG_TYPO_LENGTH "
+    "MIN_PREFIX_LENGTH HIGHLIGHTS HIGHLIGHT_CHARS"
+).split()
+
+
+# --- encoding -----------------------------------------------------------------------
+
+
+def varint(out: bytearray, value: int) -> None:
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def front_coded(items: list[str]) -> bytes:
+    lines, previous = [], ""
+    for item in items:
+        shared = 0
+        limit = min(len(item), len(previous), 60)
+        while shared < limit and item[shared] == previous[shared]:
+            shared += 1
+        lines.append(chr(48 + _utf16(item[:shared])) + item[shared:])
+        previous = item
+    return "\n".join(lines).encode()
+
+
+def read_varints(data: bytes, pos: int, count: int) -> tuple[list[int], int]:
+    values = []
+    for _ in range(count):
+        value, shift = 0, 0
+        while True:
+            byte = data[pos]
+            pos += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                break
+        values.append(value)
+    return values, pos
+
+
+def read_front_coded(data: bytes) -> list[str]:
+    if not data:
+        return []
+    items, previous = [], ""
+    for line in data.decode().split("\n"):
+        shared = ord(line[0]) - 48
+        # ``shared`` counts UTF-16 code units; rebuild in code points.
+        prefix = previous.encode("utf-16-le")[: 2 * shared].decode("utf-16-le")
+        previous = prefix + line[1:]
+        items.append(previous)
+    return items
+
+
+# --- reading a Whoosh index ------------------------------------------------------
+
+
+class Source:
+    """The statistics and postings of one published Whoosh index, by document id."""
+
+    def __init__(self, folder: Path):
+        from whoosh import index
+
+        self.folder = Path(folder)
+        self.meta = json.loads((self.folder / "search.json").read_text())
+        ix = index.open_dir(str(self.folder))
+        with ix.reader() as reader:
+            n = reader.doc_count_all()
+            self.ids = [reader.stored_fields(d)["id"] for d in range(n)]
+            self.stored = [reader.stored_fields(d) for d in range(n)]
+            self.totals = {f: int(reader.field_length(f)) for f in search.FIELDS}
+            self.norms = {
+                f: [length_to_byte(reader.doc_field_length(d, f, 0)) for d in range(n)]
+                for f in search.FIELDS
+            }
+            # term → field → [(doc, tf)]
+            self.postings: dict[str, dict[str, list[tuple[int, int]]]] = {}
+            for fieldname, raw in reader.all_terms():
+                if fieldname not in search.FIELDS:
+                    continue
+                term = raw.decode() if isinstance(raw, bytes) else raw
+                items = reader.postings(fieldname, raw).items_as("weight")
+                found = [(d, int(w)) for d, w in items]
+                self.postings.setdefault(term, {})[fieldname] = found
+        ix.close()
+        self.lang = self.meta["lang"]
+        self.doc_of = {doc_id: d for d, doc_id in enumerate(self.ids)}
+        self._prefix_stems: dict[str, str] | None = None
+
+    def prefix_stems(self) -> dict[str, str]:
+        """Stems of unknown words: what the query's last word can be while typing, and
+        the words of the thesaurus.
+
+        The last word, when it starts known forms, keeps its completions that do
+        not stem like it. The device has no stemmer, so for every prefix (of at
+        least ``MIN_PREFIX_LENGTH`` characters) of a known form that is no form
+        itself, this lists its stem where the difference matters: the stem, or
+        the prefix itself, is a term.
+        """
+        if self._prefix_stems is None:  # the device needs them: it has no stemmer
+            forms = self.meta["forms"]
+            terms = set(forms.values())
+            prefixes = {
+                form[:k]
+                for form in forms
+                for k in range(search.MIN_PREFIX_LENGTH, len(form))
+                if form[:k] not in forms
+            }
+            # The words of the thesaurus too: a lay term need not occur in the corpus.
+            lay = {
+                form
+                for entries in self.meta["thesaurus"].values()
+                for entry in entries
+                for form in search.forms(entry, self.lang)
+                if form not in forms
+            }
+            found = {}
+            for form in sorted(lay):
+                if search.stem(self.lang, form) != form:
+                    found[form] = search.stem(self.lang, form)
+            for prefix in sorted(prefixes):
+                stemmed = search.stem(self.lang, prefix)
+                if stemmed != prefix and (stemmed in terms or prefix in terms):
+                    found[prefix] = stemmed
+            self._prefix_stems = dict(sorted(found.items()))
+        return self._prefix_stems
+
+
+def _thesaurus(source: Source) -> list:
+    return [
+        [concept, [list(search.analyze(entry, source.lang)) for entry in entries]]
+        for concept, entries in sorted(source.meta["thesaurus"].items())
+    ]
+
+
+def _header(source: Source, docs: list[int], terms, forms, removed, extra, slugs, sections):
+    lang = source.lang
+    thesaurus = _thesaurus(source)
+    return {
+        "format": FORMAT,
+        "rules": source.meta["rules"],
+        "lang": lang,
+        "locale": source.meta["locale"],
+        "fields": list(search.FIELDS),
+        "boosts": [search.FIELD_BOOSTS[f] for f in search.FIELDS],
+        "constants": {name: getattr(search, name) for name in CONSTANTS},
+        "stop_words": sorted(search.stop_words(lang)),
+        "question_terms": sorted(search.question_terms(lang)),
+        "thesaurus": thesaurus,
+        "length_table": [byte_to_length(i) for i in range(256)],
+        "slugs": slugs,
+        "docs": len(docs),
+        "terms": len(terms),
+        "forms": len(forms),
+        "extra_terms": extra,
+        "forms_removed": removed,
+        "prefix_stems": source.prefix_stems(),
+        "sections": sections,
+        "live": {"documents": len(source.ids), "field_totals": source.totals},
+    }
+
+
+def encode_segment(source: Source, doc_ids: list[str], forms: dict[str, str], removed) -> bytes:
+    """A segment holding ``doc_ids`` (a subset of the live documents), adding ``forms``."""
+    docs = sorted(source.doc_of[i] for i in doc_ids)
+    local = {d: k for k, d in enumerate(docs)}
+    wanted = set(docs)
+    seg_postings: dict[str, dict[str, list[tuple[int, int]]]] = {}
+    for term, by_field in source.postings.items():
+        for fieldname, items in by_field.items():
+            kept = [(local[d], tf) for d, tf in items if d in wanted]
+            if kept:
+                seg_postings.setdefault(term, {})[fieldname] = kept
+    terms = sorted(seg_postings)
+    term_no = {t: k for k, t in enumerate(terms)}
+    extra = sorted({t for t in forms.values() if t not in term_no})
+    extra_no = {t: len(terms) + k for k, t in enumerate(extra)}
+
+    slugs = sorted(
+        {
+            s
+            for d in docs
+            for key in ("topic_ids", "symptom_ids")
+            for s in (source.stored[d].get(key) or "").split()
+        }
+    )
+    slug_no = {s: k for k, s in enumerate(slugs)}
+    parts: dict[str, bytes] = {}
+    parts["ids"] = front_coded([source.ids[d] for d in docs])
+    parts["norms"] = bytes(b for f in search.FIELDS for b in (source.norms[f][d] for d in docs))
+    out = bytearray()
+    for d in docs:
+        stored = source.stored[d]
+        varint(out, stored.get("credibility") or 0)
+        for key in ("topic_ids", "symptom_ids"):
+            values = (stored.get(key) or "").split()
+            varint(out, len(values))
+            for s in values:
+                varint(out, slug_no[s])
+        title = sorted({term_no[t] for t in search.analyze(stored.get("title", ""), source.lang)})
+        varint(out, len(title))
+        previous = 0
+        for t in title:
+            varint(out, t - previous)
+            previous = t
+    parts["docs"] = bytes(out)
+    parts["terms"] = front_coded(terms)
+    lengths, postings = bytearray(), bytearray()
+    for term in terms:
+        block = bytearray()
+        by_field = seg_postings[term]
+        mask = sum(1 << i for i, f in enumerate(search.FIELDS) if f in by_field)
+        varint(block, mask)
+        for fieldname in search.FIELDS:
+            items = by_field.get(fieldname)
+            if not items:
+                continue
+            varint(block, len(items))
+            previous = 0
+            for doc, tf in items:
+                varint(block, doc - previous)
+                varint(block, tf)
+                previous = doc
+        varint(lengths, len(block))
+        postings += block
+    parts["lengths"], parts["postings"] = bytes(lengths), bytes(postings)
+    form_list = sorted(forms)
+    parts["forms"] = front_coded(form_list)
+    out = bytearray()
+    for f in form_list:
+        term = forms[f]
+        varint(out, term_no[term] if term in term_no else extra_no[term])
+    parts["formterms"] = bytes(out)
+    sections = [len(parts[name]) for name in SECTIONS]
+    header = _header(source, docs, terms, form_list, sorted(removed), extra, slugs, sections)
+    head = json.dumps(header, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    result = bytearray(MAGIC)
+    varint(result, len(head))
+    result += head
+    for name in SECTIONS:
+        result += parts[name]
+    return bytes(result)
+
+
+def decode_segment(data: bytes) -> dict:
+    """Python reader of a segment (for tests and for planning the next publish)."""
+    assert data[:4] == MAGIC, "not a device search segment"
+    (length,), pos = read_varints(data, 4, 1)
+    header = json.loads(data[pos : pos + length])
+    pos += length
+    parts = {}
+    for name, size in zip(SECTIONS, header["sections"], strict=True):
+        parts[name] = data[pos : pos + size]
+        pos += size
+    ids = read_front_coded(parts["ids"])
+    terms = read_front_coded(parts["terms"])
+    lengths, _ = read_varints(parts["lengths"], 0, len(terms))
+    postings: dict[str, dict[str, list[tuple[int, int]]]] = {}
+    offset = 0
+    raw = parts["postings"]
+    for term, size in zip(terms, lengths, strict=True):
+        (mask,), p = read_varints(raw, offset, 1)
+        by_field = {}
+        for i, fieldname in enumerate(header["fields"]):
+            if mask & (1 << i):
+                (count,), p = read_varints(raw, p, 1)
+                pairs, p = read_varints(raw, p, 2 * count)
+                doc, items = 0, []
+                for k in range(count):
+                    doc += pairs[2 * k]
+                    items.append((ids[doc], pairs[2 * k + 1]))
+                by_field[fieldname] = items
+        postings[term] = by_field
+        offset += size
+    forms = read_front_coded(parts["forms"])
+    numbers, _ = read_varints(parts["formterms"], 0, len(forms))
+    all_terms = terms + header["extra_terms"]
+    return {
+        "header": header,
+        "ids": ids,
+        "terms": terms,
+        "postings": postings,
+        "forms": {f: all_terms[n] for f, n in zip(forms, numbers, strict=True)},
+    }
+
+
+# --- planning a publish ------------------------------------------------------------
+
+
+def _segment_object(data: bytes) -> ContentObject:
+    return ContentObject(data, hashlib.sha256(data).hexdigest())
+
+
+def _live_objects(manifest: dict) -> dict[str, str]:
+    return {a["id"]: a["object"] for a in manifest["articles"] if a["object"]}
+
+
+def export_pack(pack: Pack, store: Store) -> None:
+    """Add the device index of ``pack`` (its Whoosh index must be built) to the pack.
+
+    Sets ``manifest_body["search"]`` ``format``, ``segments`` and ``tombstones``
+    and adds the segment objects (new and reused) to ``pack.objects``.
+    """
+    source = Source(pack.index)
+    live = _live_objects(pack.manifest_body)
+    forms = source.meta["forms"]
+    try:
+        version = store.current(pack.bundle).get(pack.locale)
+        previous = store.manifest(pack.bundle, pack.locale, version) if version else None
+    except OSError:  # nothing readable published: a base (publish reports an unusable folder)
+        previous = None
+    entry = _incremental(pack, store, source, live, forms, previous)
+    if entry is None:
+        data = encode_segment(source, sorted(live), forms, [])
+        obj = _segment_object(data)
+        pack.objects[obj.name] = obj
+        entry = {
+            "format": FORMAT,
+            "segments": [{"object": obj.name, "bytes": len(data), "docs": len(live)}],
+            "tombstones": [],
+        }
+    pack.manifest_body["search"] = {**pack.manifest_body.get("search", {}), **entry}
+
+
+def _incremental(pack, store, source, live, forms, previous) -> dict | None:
+    """The entry with one more segment, the previous one unchanged, or None for a new base."""
+    old = (previous or {}).get("search") or {}
+    if old.get("format") != FORMAT or old.get("rules") != search.RULES_VERSION:
+        return None
+    segments = [dict(s) for s in old["segments"]]
+    decoded = []
+    for segment in segments:
+        try:
+            data = store.object_path(segment["object"]).read_bytes()
+        except OSError:
+            return None
+        decoded.append(decode_segment(data))
+        pack.objects[segment["object"]] = _segment_object(data)
+    dead = {(t["segment"], i) for t in old["tombstones"] for i in t["ids"]}
+    where = {}  # live id → segment holding its live copy
+    old_forms: dict[str, str] = {}
+    for k, seg in enumerate(decoded):
+        for doc_id in seg["ids"]:
+            if (k, doc_id) not in dead:
+                where[doc_id] = k
+        for f in seg["header"]["forms_removed"]:
+            old_forms.pop(f, None)
+        old_forms.update(seg["forms"])
+    before = _live_objects(previous)
+    changed = sorted(i for i, name in live.items() if before.get(i) != name)
+    gone = sorted(i for i in before if i not in live)
+    thesaurus_same = decoded[-1]["header"]["thesaurus"] == _thesaurus(source)
+    if not changed and not gone and thesaurus_same and old_forms == forms:
+        return {k: old[k] for k in ("format", "segments", "tombstones")}
+    tombstones: dict[int, list[str]] = {t["segment"]: list(t["ids"]) for t in old["tombstones"]}
+    for doc_id in changed + gone:
+        if doc_id in where:
+            tombstones.setdefault(where[doc_id], []).append(doc_id)
+    later = sum(s["docs"] for s in segments[1:]) + len(changed)
+    dead_count = sum(len(v) for v in tombstones.values())
+    if len(segments) + 1 > MAX_SEGMENTS or later + dead_count > MERGE_RATIO * max(len(live), 1):
+        return None
+    added = {f: t for f, t in forms.items() if old_forms.get(f) != t}
+    removed = sorted(f for f in old_forms if f not in forms)
+    data = encode_segment(source, changed, added, removed)
+    obj = _segment_object(data)
+    pack.objects[obj.name] = obj
+    segments.append({"object": obj.name, "bytes": len(data), "docs": len(changed)})
+    return {
+        "format": FORMAT,
+        "segments": segments,
+        "tombstones": [{"segment": k, "ids": sorted(v)} for k, v in sorted(tombstones.items())],
+    }

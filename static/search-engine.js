@@ -1,0 +1,508 @@
+// The device search engine: reads the segments of server/device_index.py (format 1; the layout is
+// documented there) and answers a query with the rules of server/search.py, in the same float64
+// order, so ids and scores equal the server's. No DOM: it runs in search-worker.js (and tests).
+// A word form absent from the corpus has no stem on the device and is its own term.
+
+const W = "[\\p{L}\\p{N}_]";
+const TOKEN = new RegExp(`${W}+(?:\\.${W}+)*`, "gu");
+const LAST_WORD = new RegExp(`${W}$`, "u");
+const SENTENCE = /[^.!?\n]+[.!?]*/g;
+const BLOCK = new Set("p li h3 h4 br tr blockquote pre hr ul ol table".split(" "));
+const ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0" };
+const utf8 = new TextDecoder();
+const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+
+export class SearchError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export const fold = (text) => (/^[\x00-\x7f]*$/.test(text) ? text.toLowerCase()
+  : text.toLowerCase().normalize("NFKD").replace(/\p{Mn}/gu, ""));
+const tokens = (text) => text.match(TOKEN) || [];
+const words = (text) => text.split(/\s+/).filter(Boolean);
+const escape = (text) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+function reader(bytes, pos = 0) {
+  return {
+    get pos() { return pos; },
+    next() {
+      let value = 0;
+      let scale = 1;
+      for (;;) {
+        const byte = bytes[pos++];
+        value += (byte & 127) * scale;
+        if (byte < 128) return value;
+        scale *= 128;
+      }
+    },
+  };
+}
+
+function frontCoded(bytes) {
+  if (!bytes.length) return [];
+  let previous = "";
+  return utf8.decode(bytes).split("\n").map((line) => {
+    previous = previous.slice(0, line.charCodeAt(0) - 48) + line.slice(1);
+    return previous;
+  });
+}
+
+function segment(buffer) {
+  const bytes = new Uint8Array(buffer);
+  if (utf8.decode(bytes.subarray(0, 4)) !== "SXI1") throw new SearchError("bad_index", "not a search segment");
+  const r = reader(bytes, 4);
+  const length = r.next();
+  let pos = r.pos;
+  const header = JSON.parse(utf8.decode(bytes.subarray(pos, pos + length)));
+  if (header.format !== 1) throw new SearchError("bad_index", `unknown index format ${header.format}`);
+  pos += length;
+  const part = {};
+  ["ids", "norms", "docs", "terms", "lengths", "postings", "forms", "formterms"].forEach((name, i) => {
+    part[name] = bytes.subarray(pos, pos + header.sections[i]);
+    pos += header.sections[i];
+  });
+  const terms = frontCoded(part.terms);
+  const offsets = new Int32Array(terms.length + 1);
+  const lr = reader(part.lengths);
+  for (let i = 0; i < terms.length; i++) offsets[i + 1] = offsets[i] + lr.next();
+  const dr = reader(part.docs);
+  const list = () => Array.from({ length: dr.next() }, () => header.slugs[dr.next()]);
+  const docs = Array.from({ length: header.docs }, () => {
+    const credibility = dr.next();
+    const topics = list();
+    const symptoms = list();
+    let t = 0;
+    const title = Array.from({ length: dr.next() }, () => terms[t += dr.next()]);
+    return { credibility, topics, symptoms, title };
+  });
+  const forms = frontCoded(part.forms);
+  const fr = reader(part.formterms);
+  const all = terms.concat(header.extra_terms);
+  return {
+    header, terms, offsets, postings: part.postings, norms: part.norms, docs,
+    ids: frontCoded(part.ids), forms: forms.map((form) => [form, all[fr.next()]]),
+    termNo: new Map(terms.map((term, i) => [term, i])),
+  };
+}
+
+/** Open an index from its segments (ArrayBuffers, oldest first) and the manifest's tombstones. */
+export function openIndex(buffers, tombstones = []) {
+  const segs = buffers.map(segment);
+  const h = segs[segs.length - 1].header;
+  const ix = {
+    h, C: h.constants, fields: h.fields, boosts: h.boosts, segs, docs: [], ids: [],
+    stops: new Set(h.stop_words), questions: new Set(h.question_terms), forms: new Map(), cache: new Map(),
+  };
+  const dead = new Set(tombstones.flatMap((t) => t.ids.map((id) => `${t.segment} ${id}`)));
+  segs.forEach((seg, s) => {
+    seg.base = ix.docs.length;
+    seg.ids.forEach((id, local) => {
+      ix.docs.push({ ...seg.docs[local], id, seg, local, live: !dead.has(`${s} ${id}`) });
+      ix.ids.push(id);
+    });
+    seg.header.forms_removed.forEach((form) => ix.forms.delete(form));
+    seg.forms.forEach(([form, term]) => ix.forms.set(form, term));
+  });
+  ix.formList = segs.length > 1 ? [...ix.forms.keys()].sort(cmp) : segs[0].forms.map(([form]) => form);
+  ix.n = h.live.documents;
+  ix.avgfl = ix.fields.map((f) => (h.live.field_totals[f] / (ix.n || 1)) || 1);
+  return ix;
+}
+
+// ---- analysis ----
+
+function formsOf(ix, text) {
+  return tokens(fold(text)).filter((t) => (t.length >= 2 || /^\p{Nd}$/u.test(t)) && !ix.stops.has(t));
+}
+const termOf = (ix, form) => ix.forms.get(form) ?? ix.h.prefix_stems[form] ?? form;
+const analyze = (ix, text) => formsOf(ix, text).map((form) => termOf(ix, form));
+
+// ---- postings: per field, the live [docs, tfs] of a term over every segment ----
+
+export function postings(ix, term) {
+  let found = ix.cache.get(term);
+  if (found) return found;
+  found = ix.fields.map(() => [[], []]);
+  for (const seg of ix.segs) {
+    const t = seg.termNo.get(term);
+    if (t === undefined) continue;
+    const r = reader(seg.postings, seg.offsets[t]);
+    const mask = r.next();
+    ix.fields.forEach((_, f) => {
+      if (!(mask & (1 << f))) return;
+      let doc = 0;
+      for (let count = r.next(); count > 0; count--) {
+        doc += r.next();
+        const tf = r.next();
+        if (ix.docs[seg.base + doc].live) {
+          found[f][0].push(seg.base + doc);
+          found[f][1].push(tf);
+        }
+      }
+    });
+  }
+  if (ix.cache.size > 50000) ix.cache.clear();
+  ix.cache.set(term, found);
+  return found;
+}
+
+const df = (ix, term) => postings(ix, term).reduce((sum, [docs]) => sum + docs.length, 0);
+const docset = (ix, term) => new Set(postings(ix, term).flatMap(([docs]) => docs));
+
+// ---- query planning (search.plan_query) ----
+
+function osa(a, b, limit) {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  let twoAgo = null;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, twoAgo[j - 2] + 1);
+      row.push(d);
+      if (d < best) best = d;
+    }
+    if (best > limit) return limit + 1;
+    twoAgo = prev;
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+function typoCandidates(ix, form) {
+  if (form.length < ix.C.MIN_TYPO_LENGTH) return [];
+  let best = form.length < ix.C.LONG_TYPO_LENGTH ? 1 : 2;
+  let found = [];
+  for (const candidate of ix.formList) {
+    const d = osa(form, candidate, best);
+    if (d < best) found = [];
+    if (d <= best) {
+      best = d;
+      found.push(candidate);
+    }
+  }
+  return found.map((f) => [-df(ix, ix.forms.get(f)), f]).sort((a, b) => a[0] - b[0] || cmp(a[1], b[1])).map((x) => x[1]);
+}
+
+function prefixCandidates(ix, prefix) {
+  const list = ix.formList;
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid] <= prefix) lo = mid + 1; else hi = mid;
+  }
+  const found = [];
+  for (let i = lo; i < list.length && list[i].startsWith(prefix); i++) found.push([-df(ix, ix.forms.get(list[i])), list[i]]);
+  return found.sort((a, b) => a[0] - b[0] || cmp(a[1], b[1])).map((x) => x[1]);
+}
+
+function take(ix, forms, limit, skip) {
+  const terms = [];
+  for (const form of forms) {
+    const term = ix.forms.get(form);
+    if (!terms.includes(term) && !skip.has(term)) terms.push(term);
+    if (terms.length === limit) break;
+  }
+  return terms;
+}
+
+function group(required) {
+  return {
+    alternatives: new Map(), required, words: [],
+    add(term, weight) { if (weight > (this.alternatives.get(term) ?? 0)) this.alternatives.set(term, weight); },
+  };
+}
+
+function splitQuery(q) {
+  const phrases = [];
+  const rest = q.replace(/"([^"]*)"/g, (_, p) => { phrases.push(p); return " "; }).replace(/"/g, " ");
+  const plain = [];
+  const excluded = [];
+  for (const chunk of words(rest)) (chunk.startsWith("-") ? excluded.push(chunk.slice(1)) : plain.push(chunk));
+  return [plain.join(" "), phrases, excluded];
+}
+
+export const normalise = (q) => words(q.normalize("NFC")).join(" ");
+
+export function plan(ix, q) {
+  const C = ix.C;
+  const [plain, phraseTexts, excludedTexts] = splitQuery(q);
+  let qwords = formsOf(ix, plain).map((form, position) => ({ form, term: termOf(ix, form), position }));
+  const phrases = phraseTexts.map((t) => analyze(ix, t)).filter((p) => p.length);
+  const excluded = new Set(excludedTexts.flatMap((t) => analyze(ix, t)));
+  const tail = words(q).pop() || "";
+  let lastRaw = null;
+  if (LAST_WORD.test(tail) && !tail.startsWith("-") && !tail.includes('"')) {
+    const last = tokens(fold(tail)).pop();
+    if (last && last.length >= C.MIN_PREFIX_LENGTH) lastRaw = last;
+  }
+  if (!qwords.length && !phrases.length && lastRaw === null) throw new SearchError("query_empty", "The query has no words to search for.");
+
+  const distinct = [...new Set(qwords.map((w) => w.term))].sort((a, b) => df(ix, a) - df(ix, b) || cmp(a, b));
+  const kept = new Set(distinct.slice(0, C.MAX_TERMS));
+  qwords = qwords.filter((w) => kept.has(w.term));
+
+  const completions = lastRaw !== null ? prefixCandidates(ix, lastRaw) : [];
+  let groups = [];
+  const byTerm = new Map();
+  const corrections = new Map();
+  qwords.forEach((word, index) => {
+    let g = byTerm.get(word.term);
+    if (!g) {
+      g = group(!ix.questions.has(word.term));
+      byTerm.set(word.term, g);
+      groups.push(g);
+      if (df(ix, word.term) > 0 || ix.forms.has(word.form)) {
+        g.add(word.term, 1);
+      } else if (!(completions.length && index === qwords.length - 1 && word.form === lastRaw)) {
+        const candidates = typoCandidates(ix, word.form);
+        take(ix, candidates, C.MAX_TYPO, new Set()).forEach((t) => g.add(t, C.TYPO_WEIGHT));
+        if (candidates.length) corrections.set(word.form, candidates[0]);
+      }
+    }
+    g.words.push(word);
+  });
+  if (lastRaw !== null) {
+    const stop = ix.stops.has(lastRaw);
+    let g;
+    if (qwords.length && lastRaw === qwords[qwords.length - 1].form && !stop) {
+      g = byTerm.get(qwords[qwords.length - 1].term);
+    } else {
+      g = group(false);
+      groups.push(g);
+    }
+    take(ix, completions, C.MAX_PREFIX, new Set(stop ? [] : [termOf(ix, lastRaw)])).forEach((t) => g.add(t, C.PREFIX_WEIGHT));
+  }
+  groups = thesaurus(ix, qwords, groups).filter((g) => g.alternatives.size || g.required);
+  return { groups, phrases, excluded, corrections };
+}
+
+function thesaurus(ix, qwords, groups) {
+  if (!ix.h.thesaurus.length || !qwords.length) return groups;
+  const sequence = qwords.map((w) => w.term);
+  for (const [, entries] of ix.h.thesaurus) {
+    const matched = [];
+    for (const entry of entries) {
+      if (!entry.length) continue;
+      for (let start = 0; start + entry.length <= sequence.length; start++) {
+        if (entry.every((t, k) => sequence[start + k] === t)) entry.forEach((_, k) => matched.push(start + k));
+      }
+    }
+    if (!matched.length) continue;
+    const covered = new Set(matched.map((i) => qwords[i].term));
+    const touches = (g) => g.words.some((w) => covered.has(w.term));
+    const merged = group(false);
+    for (const g of groups.filter(touches)) {
+      merged.required = merged.required || g.required;
+      g.alternatives.forEach((weight, term) => merged.add(term, weight));
+      merged.words.push(...g.words);
+    }
+    const added = [];
+    entries.flat().forEach((t) => { if (!added.includes(t)) added.push(t); });
+    added.slice(0, ix.C.MAX_THESAURUS).forEach((t) => merged.add(t, ix.C.THESAURUS_WEIGHT));
+    groups = groups.filter((g) => !touches(g)).concat([merged]);
+  }
+  return groups;
+}
+
+function weights(p) {
+  const found = new Map();
+  const raise = (term, weight) => found.set(term, Math.max(found.get(term) ?? 0, weight));
+  p.groups.forEach((g) => g.alternatives.forEach((weight, term) => raise(term, weight)));
+  p.phrases.forEach((phrase) => phrase.forEach((term) => raise(term, 1)));
+  return found;
+}
+
+// ---- matching (search.match) ----
+
+const multiWord = (p) => p.phrases.filter((phrase) => phrase.length > 1);
+
+function phraseCandidateDocs(ix, phrase) {
+  const found = new Set();
+  ix.fields.forEach((_, f) => {
+    const lists = phrase.map((t) => new Set(postings(ix, t)[f][0]));
+    for (const doc of lists[0]) if (lists.every((l) => l.has(doc))) found.add(doc);
+  });
+  return found;
+}
+
+/** Ids of the documents whose article text a multi-word phrase of `q` must be checked against. */
+export function phraseCandidates(ix, q) {
+  const p = plan(ix, normalise(q));
+  return [...new Set(multiWord(p).flatMap((phrase) => [...phraseCandidateDocs(ix, phrase)]))].map((d) => ix.ids[d]);
+}
+
+function hasPhrase(ix, sequences, phrase) {
+  return sequences.some((seq) => seq.some((_, i) => phrase.every((t, k) => seq[i + k] === t)));
+}
+
+function phraseDocs(ix, phrase, article) {
+  if (phrase.length === 1) return docset(ix, phrase[0]);
+  const found = new Set();
+  for (const doc of phraseCandidateDocs(ix, phrase)) {
+    const a = article(ix.ids[doc]);
+    if (!a) throw new SearchError("article_missing", `article ${ix.ids[doc]} is needed for a phrase`);
+    const texts = fieldTexts(a);
+    const sequences = ix.fields.filter((f, i) => postings(ix, phrase[0])[i][0].includes(doc)).map((f) => analyze(ix, texts[f]));
+    if (hasPhrase(ix, sequences, phrase)) found.add(doc);
+  }
+  return found;
+}
+
+function match(ix, p, filters, article) {
+  const { topic, symptom, min_credibility: minCred } = filters;
+  let allowed = new Set();
+  ix.docs.forEach((d, i) => {
+    if (d.live && (!topic || d.topics.includes(topic)) && (!symptom || d.symptoms.includes(symptom))
+      && (!minCred || d.credibility >= minCred)) allowed.add(i);
+  });
+  for (const term of p.excluded) for (const d of docset(ix, term)) allowed.delete(d);
+  for (const phrase of p.phrases) {
+    const docs = phraseDocs(ix, phrase, article);
+    allowed = new Set([...allowed].filter((d) => docs.has(d)));
+  }
+  const required = p.groups.filter((g) => g.required);
+  let docs = new Set(allowed);
+  for (const g of required) {
+    const union = new Set([...g.alternatives.keys()].flatMap((t) => [...docset(ix, t)]));
+    docs = new Set([...docs].filter((d) => union.has(d)));
+    if (!docs.size) break;
+  }
+  if (!required.length && !p.phrases.length) docs = new Set();
+  if (docs.size) return [docs, false];
+  if (p.phrases.length && !p.groups.some((g) => g.alternatives.size)) return [allowed, true];
+  const any = new Set(p.groups.flatMap((g) => [...g.alternatives.keys()].flatMap((t) => [...docset(ix, t)])));
+  return [new Set([...allowed].filter((d) => any.has(d))), true];
+}
+
+// ---- scoring (search.score) ----
+
+function score(ix, p, docs, orMode) {
+  const { B, K1, OR_FACTOR, TITLE_BONUS } = ix.C;
+  const scores = new Map([...docs].map((d) => [d, 0]));
+  const w = weights(p);
+  for (const term of [...w.keys()].sort(cmp)) {
+    const weight = w.get(term);
+    postings(ix, term).forEach(([list, tfs], f) => {
+      if (!list.length) return;
+      const idf = Math.log(ix.n / (list.length + 1)) + 1;
+      const boost = ix.boosts[f];
+      const avgdl = ix.avgfl[f];
+      list.forEach((doc, k) => {
+        if (!scores.has(doc)) return;
+        const d = ix.docs[doc];
+        const dl = ix.h.length_table[d.seg.norms[f * d.seg.ids.length + d.local]];
+        const tf = tfs[k];
+        const bm25 = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * dl / avgdl)));
+        scores.set(doc, scores.get(doc) + weight * boost * bm25);
+      });
+    });
+  }
+  if (orMode) scores.forEach((s, d) => scores.set(d, s * OR_FACTOR));
+  if (TITLE_BONUS) {
+    const typed = new Set(p.groups.flatMap((g) => g.words.map((x) => x.term)));
+    const required = new Set(p.groups.filter((g) => g.required).flatMap((g) => g.words.map((x) => x.term)));
+    scores.forEach((s, d) => {
+      const title = ix.docs[d].title;
+      if (title.length && title.every((t) => typed.has(t)) && title.some((t) => required.has(t))) scores.set(d, s + TITLE_BONUS * s);
+    });
+  }
+  return scores;
+}
+
+/**
+ * One page of results in the server's shape, minus highlights: {query, total, page, hits: [{id, score}],
+ * facets, suggestion, terms}. `article(id)` gives an article object for multi-word phrases.
+ */
+export function search(ix, q, filters = {}, { limit = 10, page = 1, article = () => null } = {}) {
+  if (q.length > ix.C.MAX_QUERY_CHARS) {
+    throw new SearchError("query_too_long", `The query is ${q.length} characters long; the limit is ${ix.C.MAX_QUERY_CHARS}.`);
+  }
+  const query = normalise(q);
+  const p = plan(ix, query);
+  const [docs, orMode] = match(ix, p, filters, article);
+  const ranked = [...score(ix, p, docs, orMode)].sort((a, b) => b[1] - a[1] || cmp(ix.ids[a[0]], ix.ids[b[0]]));
+  const facets = { topics: {}, symptoms: {} };
+  for (const [d] of ranked) {
+    for (const key of ["topics", "symptoms"]) for (const slug of ix.docs[d][key]) facets[key][slug] = (facets[key][slug] || 0) + 1;
+  }
+  for (const key of ["topics", "symptoms"]) facets[key] = Object.fromEntries(Object.entries(facets[key]).sort((a, b) => cmp(a[0], b[0])));
+  const suggestion = p.corrections.size ? query.replace(TOKEN, (m) => p.corrections.get(fold(m)) ?? m) : null;
+  return {
+    query, total: ranked.length, page, facets, suggestion, terms: [...weights(p).keys()],
+    hits: ranked.slice((page - 1) * limit, page * limit).map(([d, s]) => ({ id: ix.ids[d], score: s })),
+  };
+}
+
+// ---- article text and highlights (index.document_fields, search.highlight) ----
+
+export function htmlToText(html) {
+  const text = html.replace(/<(\/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>/g, (_, close, tag) => {
+    tag = tag.toLowerCase();
+    return BLOCK.has(tag) ? "\n" : close && (tag === "td" || tag === "th") ? " " : "";
+  }).replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e) => (e[0] === "#"
+    ? String.fromCodePoint(e[1] === "x" || e[1] === "X" ? parseInt(e.slice(2), 16) : +e.slice(1))
+    : ENTITIES[e.toLowerCase()] ?? m));
+  return text.split("\n").map((line) => words(line).join(" ")).filter(Boolean).join("\n");
+}
+
+/** The indexed text of every field of an article object. */
+export function fieldTexts(article) {
+  const takeaway = [];
+  const body = [];
+  const headings = [];
+  for (const section of article.sections || []) {
+    (section.id === "takeaway" && article.kind === "summary" ? takeaway : body).push(htmlToText(section.html));
+    if (section.title) headings.push(section.title);
+  }
+  const slugs = (list) => (list || []).map((s) => s.replace(/-/g, " ")).join(" ");
+  return {
+    title: article.title, headings: headings.join("\n"), teaser: article.teaser || "",
+    takeaway: takeaway.join("\n"), body: body.join("\n"), topics: slugs(article.topics), symptoms: slugs(article.symptoms),
+  };
+}
+
+function highlight(ix, text, terms) {
+  const found = [];
+  const half = ix.C.HIGHLIGHT_CHARS >> 1;
+  for (let sentence of text.match(SENTENCE) || []) {
+    sentence = sentence.trim();
+    if (!sentence) continue;
+    let out = "";
+    let last = 0;
+    let first = null;
+    const hits = new Set();
+    for (const m of sentence.matchAll(TOKEN)) {
+      const token = fold(m[0]);
+      if ((token.length < 2 && !/^\p{Nd}$/u.test(token)) || ix.stops.has(token)) continue;
+      const term = termOf(ix, token);
+      if (!terms.has(term)) continue;
+      if (first === null) first = m.index;
+      hits.add(term);
+      out += escape(sentence.slice(last, m.index)) + "<mark>" + escape(m[0]) + "</mark>";
+      last = m.index + m[0].length;
+    }
+    if (!hits.size) continue;
+    out += escape(sentence.slice(last));
+    if (sentence.length > ix.C.HIGHLIGHT_CHARS && first && first > half) {
+      const cut = out.indexOf(" ", out.indexOf("<mark>") - Math.floor(ix.C.HIGHLIGHT_CHARS / 3));
+      if (cut > 0) out = "… " + out.slice(cut + 1);
+    }
+    found.push([hits.size, out]);
+  }
+  return found;
+}
+
+/** Up to HIGHLIGHTS escaped fragments of an article with the query's terms in <mark>. */
+export function highlights(ix, article, terms) {
+  const f = fieldTexts(article);
+  const all = [f.teaser, f.takeaway, f.body].flatMap((text) => highlight(ix, text, new Set(terms)));
+  return all.map((c, i) => [c, i]).sort((a, b) => b[0][0] - a[0][0] || a[1] - b[1]).slice(0, ix.C.HIGHLIGHTS).map(([c]) => c[1]);
+}

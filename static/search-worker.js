@@ -1,0 +1,45 @@
+// The device search, off the page's thread: opens the installed bundle's search segments from
+// IndexedDB (once per installed version) and answers {key, params} with the server's shape,
+// highlights built from the article objects on the device.
+
+import { getBytes, getInstall, getObject } from "./db.js";
+import { highlights, openIndex, phraseCandidates, search } from "./search-engine.js";
+
+let opened = { id: null, ix: null };
+
+async function indexOf(install) {
+  const id = `${install.key}@${install.version}`;
+  if (opened.id !== id) {
+    const { segments, tombstones } = install.manifest.search;
+    const buffers = await Promise.all(segments.map((segment) => getBytes(segment.object)));
+    opened = { id, ix: openIndex(buffers, tombstones) };
+  }
+  return opened.ix;
+}
+
+async function answer({ key, params }) {
+  const install = await getInstall(key);
+  const ix = await indexOf(install);
+  const objects = new Map(install.manifest.articles.filter((a) => a.object).map((a) => [a.id, a.object]));
+  const articles = new Map();
+  for (const id of phraseCandidates(ix, params.q)) articles.set(id, await getObject(objects.get(id)));
+  const { q, topic, symptom, limit = 20, page = 1 } = params;
+  const found = search(ix, q, { topic, symptom }, { limit, page, article: (id) => articles.get(id) });
+  const hits = await Promise.all(found.hits.map(async ({ id, score }) => {
+    const article = articles.get(id) || await getObject(objects.get(id));
+    return {
+      id, score, title: article.title, teaser: article.teaser || "", published: article.published ?? null,
+      highlights: highlights(ix, article, found.terms),
+    };
+  }));
+  const { terms, ...rest } = found;
+  return { ...rest, hits, bundle: install.bundle, locale: install.locale, version: install.version };
+}
+
+self.onmessage = async ({ data }) => {
+  try {
+    postMessage({ id: data.id, result: await answer(data) });
+  } catch (error) {
+    postMessage({ id: data.id, error: { code: error.code || "device_search_failed", message: error.message } });
+  }
+};

@@ -1,0 +1,277 @@
+"""Device search parity: the engine (static/search-engine.js) in Chromium gives the server's
+top-10 ids in the same order, with scores equal within 1e-9 relative, over the sample
+bundles and a MedQuAD bundle (the first ``MEDQUAD_DOCS`` documents of the shared corpus,
+imported with the importer), before and after a segment-adding update and after a merge.
+Also: the exported format decodes in JavaScript to Whoosh's own postings, and the worker
+answers while the page stays usable."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from server import create_app, search
+from server.build import build
+from server.importer import import_corpus
+from server.index import index_dir
+from server.store import Store
+
+from .conftest import PROJECT, controlled, install, ready, serve
+
+CORPUS = PROJECT.parent / "shared" / "corpus" / "medquad"
+MEDQUAD_DOCS = 800  # a deterministic subset keeps the import and build to seconds
+REL = 1e-9
+
+RUN = """async ({segments, tombstones, queries, articles, terms}) => {
+  const engine = await import("/static/search-engine.js");
+  const get = async (name) => (await fetch(`/api/v1/objects/${name}`)).arrayBuffer();
+  const ix = engine.openIndex(await Promise.all(segments.map(get)), tombstones);
+  const cache = new Map();
+  const results = [];
+  for (const [q, filters] of queries) {
+    try {
+      for (const id of engine.phraseCandidates(ix, q)) {
+        if (!cache.has(id)) {
+          cache.set(id, await (await fetch(`/api/v1/objects/${articles[id]}`)).json());
+        }
+      }
+      const found = engine.search(ix, q, filters, {limit: 10, article: (id) => cache.get(id)});
+      results.push({ids: found.hits.map((h) => h.id), scores: found.hits.map((h) => h.score),
+                    total: found.total, suggestion: found.suggestion, facets: found.facets});
+    } catch (error) {
+      if (!error.code) throw error;
+      results.push({error: error.code});
+    }
+  }
+  const postings = {};
+  for (const term of terms) {
+    postings[term] = engine.postings(ix, term)
+      .map(([docs, tfs]) => docs.map((d, k) => [ix.ids[d], tfs[k]]));
+  }
+  return {results, postings};
+}"""
+
+
+@pytest.fixture(scope="module")
+def corpus_site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("device-search")
+    bundles, data = root / "bundles", root / "data"
+    shutil.copytree(PROJECT / "bundles", bundles)
+    subset = root / "medquad.jsonl"
+    with open(CORPUS / "docs.jsonl") as source, open(subset, "w") as out:
+        for _, line in zip(range(MEDQUAD_DOCS), source, strict=False):
+            out.write(line)
+    import_corpus(subset, "medquad", "medquad", bundles)
+    build(bundles, data)
+    url, stop = serve(create_app({"DATA_DIR": str(data), "BUNDLES_DIR": str(bundles)}))
+    yield {"bundles": bundles, "data": data, "url": url, "subset": subset}
+    stop()
+
+
+def queries_for(ix: search.SearchIndex, rng: random.Random, questions=()) -> list:
+    forms = [f for f in ix.form_list if not f.isdigit()]
+    long = [f for f in forms if len(f) >= 6]
+    queries = [[f, {}] for f in rng.sample(forms, min(60, len(forms)))]
+    queries += [[f[: rng.randrange(3, len(f))], {}] for f in rng.sample(long, min(50, len(long)))]
+    for f in rng.sample(long, min(50, len(long))):  # typos: one swap, one deletion
+        i = rng.randrange(1, len(f) - 2)
+        queries.append([f[:i] + f[i + 1] + f[i] + f[i + 2 :], {}])
+        queries.append([f[:i] + f[i + 1 :], {}])
+    queries += [[" ".join(rng.sample(forms, 3)), {}] for _ in range(30)]
+    queries += [
+        [f"{a} {b[:4]}", {}]
+        for a, b in zip(rng.sample(forms, 20), rng.sample(long, 20), strict=True)
+    ]
+    titles = [d.title for d in rng.sample(ix.docs, min(20, len(ix.docs)))]
+    queries += [[t, {}] for t in titles]
+    queries += [[f'"{" ".join(t.split()[:2])}"', {}] for t in titles[:10]]
+    queries += [
+        [f"{a} -{b}", {}] for a, b in zip(rng.sample(forms, 10), rng.sample(forms, 10), strict=True)
+    ]
+    queries += [[q, {}] for q in questions]
+    queries += [["zqxjkv", {}], ["the and of", {}], ["", {}], ["what are the symptoms", {}]]
+    for doc in ix.docs[:6]:
+        word = rng.choice(forms)
+        if doc.topics:
+            queries.append([word, {"topic": doc.topics[0]}])
+        if doc.symptoms:
+            queries.append([word, {"symptom": doc.symptoms[0]}])
+        queries.append([word, {"min_credibility": 3}])
+    for entries in ix.thesaurus.values():  # lay terms
+        queries += [[entry, {}] for entry in entries[:3]]
+    return queries
+
+
+def expected(ix, q, filters) -> dict:
+    try:
+        found = search.search(ix, q, filters, limit=10, with_highlights=False)
+    except search.SearchError as exc:
+        return {"error": exc.code}
+    return {
+        "ids": [h["id"] for h in found["hits"]],
+        "scores": [h["score"] for h in found["hits"]],
+        "total": found["total"],
+        "suggestion": found["suggestion"],
+        "facets": found["facets"],
+    }
+
+
+def same(want: dict, got: dict) -> bool:
+    if "error" in want or "error" in got:
+        return want.get("error") == got.get("error")
+    return (
+        want["ids"] == got["ids"]
+        and all(
+            abs(a - b) <= REL * abs(a) for a, b in zip(want["scores"], got["scores"], strict=True)
+        )
+        and (want["total"], want["suggestion"], want["facets"])
+        == (got["total"], got["suggestion"], got["facets"])
+    )
+
+
+def run_parity(page, data: Path, bundle: str, locale: str, queries, terms=()) -> tuple[int, list]:
+    store = Store(data)
+    version = store.current(bundle)[locale]
+    manifest = store.manifest(bundle, locale, version)
+    ix = search.open_index(index_dir(store, bundle, locale, version))
+    job = {
+        "segments": [s["object"] for s in manifest["search"]["segments"]],
+        "tombstones": manifest["search"]["tombstones"],
+        "queries": queries,
+        "articles": {a["id"]: a["object"] for a in manifest["articles"] if a["object"]},
+        "terms": list(terms),
+    }
+    answer = page.evaluate(RUN, job)
+    bad = [
+        (q, f, want, got)
+        for (q, f), got in zip(queries, answer["results"], strict=True)
+        if not same(want := expected(ix, q, f), got)
+    ]
+    return len(queries), bad, answer["postings"], ix
+
+
+def medquad_questions(subset: Path, count: int) -> list[str]:
+    ids = {json.loads(line)["id"] for line in subset.read_text().splitlines()}
+    found = []
+    for line in (CORPUS / "questions-dev.jsonl").read_text().splitlines():
+        question = json.loads(line)
+        if question["doc_id"] in ids:
+            found.append(question["question"])
+    return found[:count]
+
+
+def stemmer_gap(ix, q: str) -> bool:
+    """The one documented difference: the device has no stemmer, so a word that is not a
+    word form of the corpus (a typo, say) but whose stem is an indexed term is a typo there."""
+    stems = json.loads((ix.path / "search.json").read_text())["forms"]
+    return any(
+        f not in stems and search.stem(ix.lang, f) != f and ix.df(search.stem(ix.lang, f)) > 0
+        for f in search.forms(q, ix.lang)
+    )
+
+
+def check(bad, n, ix, when="") -> int:
+    """Every difference must be the stemmer gap, and rare (at most 1 %); returns their count."""
+    unexplained = [b for b in bad if not stemmer_gap(ix, b[0])]
+    assert not unexplained, f"{when}{len(unexplained)} of {n} differ:\n{report(unexplained)}"
+    assert len(bad) <= n // 100, f"{when}{len(bad)} of {n} differ:\n{report(bad)}"
+    print(f"{when}{n} queries, {len(bad)} differ (words absent from the corpus, stemmed)")
+    return len(bad)
+
+
+def report(bad) -> str:
+    return "\n".join(f"{q!r} {f}: server {w} device {g}" for q, f, w, g in bad[:5])
+
+
+def test_format_round_trip_gives_whooshs_postings(page, corpus_site):
+    page.goto(corpus_site["url"] + "/")
+    store = Store(corpus_site["data"])
+    ix = search.open_index(index_dir(store, "ms-research", "en", 1))
+    terms = sorted({t for f in search.FIELDS for t in ix.reader.field_terms(f)})
+    _, _, postings, _ = run_parity(page, corpus_site["data"], "ms-research", "en", [], terms)
+    for term in terms:
+        for i, fieldname in enumerate(search.FIELDS):
+            whoosh = [[ix.docs[d].id, int(w)] for d, w in ix.postings(fieldname, term)]
+            assert postings[term][i] == whoosh, (term, fieldname)
+
+
+def test_device_ranks_like_the_server_before_and_after_updates(page, corpus_site):
+    page.goto(corpus_site["url"] + "/")
+    rng = random.Random(7)
+    data, bundles = corpus_site["data"], corpus_site["bundles"]
+    total = 0
+    store = Store(data)
+    for bundle, locale in [("caregiving", "en"), ("ms-research", "en")]:
+        ix = search.open_index(index_dir(store, bundle, locale, store.current(bundle)[locale]))
+        n, bad, _, _ = run_parity(page, data, bundle, locale, queries_for(ix, rng))
+        assert not bad, f"{len(bad)} of {n} differ:\n{report(bad)}"
+        total += n
+
+    questions = medquad_questions(corpus_site["subset"], 150)
+    ix = search.open_index(index_dir(store, "medquad", "en", 1))
+    medquad = queries_for(ix, rng, questions)
+    n, bad, _, ix = run_parity(page, data, "medquad", "en", medquad)
+    check(bad, n, ix)
+    total += n
+    assert total >= 500
+
+    # A few articles change and one goes: one small segment and tombstones, same ranking.
+    summaries = sorted((bundles / "medquad" / "summaries").glob("*.md"))
+    for path in summaries[:5]:
+        path.write_text(path.read_text() + "\n\nFurther reading on tingling hands and zymurgy.\n")
+    summaries[5].unlink()
+    build(bundles, data, ["medquad"])
+    search_entry = store.manifest("medquad", "en", 2)["search"]
+    assert [s["docs"] for s in search_entry["segments"]] == [MEDQUAD_DOCS, 5]
+    assert sum(len(t["ids"]) for t in search_entry["tombstones"]) == 6
+    medquad += [["zymurgy", {}], ["tingling hands", {}], ["zymur", {}]]
+    n, bad, _, ix = run_parity(page, data, "medquad", "en", medquad)
+    check(bad, n, ix, "after the update: ")
+
+    # Past the threshold (10 % of the documents), the next publish merges into a new base.
+    for path in summaries[6:120]:
+        path.write_text(path.read_text() + "\n\nReviewed again for zymurgy.\n")
+    build(bundles, data, ["medquad"])
+    merged = store.manifest("medquad", "en", 3)["search"]
+    assert [s["docs"] for s in merged["segments"]] == [MEDQUAD_DOCS - 1]
+    assert merged["tombstones"] == []
+    n, bad, _, ix = run_parity(page, data, "medquad", "en", medquad)
+    check(bad, n, ix, "after the merge: ")
+
+
+def test_a_word_absent_from_the_corpus_finds_nothing_without_error(page, corpus_site):
+    page.goto(corpus_site["url"] + "/")
+    n, bad, _, _ = run_parity(page, corpus_site["data"], "ms-research", "en", [["qwxzvbn", {}]])
+    assert not bad
+    found = page.evaluate(
+        """async () => {
+            const engine = await import("/static/search-engine.js");
+            const bundle = await (await fetch("/api/v1/bundles/ms-research/en")).json();
+            const get = async (s) => (await fetch(`/api/v1/objects/${s.object}`)).arrayBuffer();
+            const ix = engine.openIndex(await Promise.all(bundle.search.segments.map(get)));
+            return engine.search(ix, "qwxzvbn");
+        }"""
+    )
+    assert (found["total"], found["hits"], found["suggestion"]) == (0, [], None)
+
+
+def test_search_runs_in_a_worker_and_the_page_keeps_responding(new_page, live_server):
+    page = new_page()
+    ready(page, live_server + "/")
+    controlled(page)
+    install(page, "Caring for someone: what research says")
+    page.get_by_role("link", name="Search", exact=True).click()
+    box = page.get_by_label("Search for a word or a symptom")
+    box.press_sequentially("exhaus", delay=30)  # results while typing: the prefix finds them
+    expect(page.locator("#status")).to_contain_text("for “exhaus”")
+    assert any(w.url.endswith("/static/search-worker.js") for w in page.workers)
+    # While the worker searches, the page's thread still takes every keystroke.
+    box.press_sequentially("ted", delay=30)
+    expect(box).to_have_value("exhausted")
+    expect(page.locator("#status")).to_contain_text("for “exhausted”")
+    expect(page.locator(".results .card").first).to_be_visible()

@@ -67,7 +67,7 @@ export async function syncNow() {
       // Offline or the server is away: try again next time.
     }
   }
-  refresh();
+  await refresh();
 }
 
 function changeSummary(plan) {
@@ -231,9 +231,10 @@ export async function showLibrary() {
 /** Re-draw the library if it is showing, keeping keyboard focus where it was. */
 export async function refresh() {
   if (!isLibraryRoute()) return;
-  const focused = document.activeElement?.getAttribute("data-focus-key");
   const content = await libraryContent();
   if (!isLibraryRoute()) return;
+  // Read focus only now: the reader may have moved it while the content loaded.
+  const focused = document.activeElement?.getAttribute("data-focus-key");
   const main = document.getElementById("main");
   main.replaceChildren(...content.filter(Boolean));
   main.querySelector("h1").tabIndex = -1;

@@ -1,4 +1,4 @@
-"""Stage *index*: one Whoosh search index per bundle × locale, published with its version.
+"""Stage 6, *index*: one Whoosh search index per bundle × locale, published with its version.
 
 ``index_pack`` runs after *pack*: it reads the pack's article objects (the same
 canonical JSON a device stores), turns their sanitised HTML back into text and

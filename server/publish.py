@@ -1,4 +1,4 @@
-"""Stage 5, *publish*: write packs into the store so a new version appears in one step.
+"""Stage 7, *publish*: write packs into the store so a new version appears in one step.
 
 Order matters and is the whole guarantee:
 

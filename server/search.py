@@ -254,7 +254,6 @@ class Doc:
     credibility: int | None
     topics: list[str]
     symptoms: list[str]
-    texts: list[str]
 
 
 class SearchIndex:
@@ -290,7 +289,6 @@ class SearchIndex:
                     s.get("credibility"),
                     (s.get("topic_ids") or "").split(),
                     (s.get("symptom_ids") or "").split(),
-                    [s.get(k, "") for k in ("teaser", "takeaway", "body")],
                 )
             )
         self.title_terms = [frozenset(analyze(doc.title, self.lang)) for doc in self.docs]
@@ -298,6 +296,13 @@ class SearchIndex:
         self._docsets: dict[str, frozenset[int]] = {}
         self._df: dict[str, int] = {}
         self._lock = threading.Lock()
+
+    def texts(self, doc: int) -> list[str]:
+        """The texts highlights are cut from, read when needed: keeping every
+        article's text in memory would cost a worker tens of MiB per bundle."""
+        with self._lock:  # a Whoosh reader is not safe for concurrent reads
+            stored = self.reader.stored_fields(doc)
+        return [stored.get(key, "") for key in ("teaser", "takeaway", "body")]
 
     def close(self) -> None:
         self.reader.close()
@@ -724,7 +729,7 @@ def highlight(ix: SearchIndex, text: str, terms: set[str]) -> list[tuple[int, st
 
 def highlights(ix: SearchIndex, doc: int, terms: set[str]) -> list[str]:
     candidates = []
-    for text in ix.docs[doc].texts:
+    for text in ix.texts(doc):
         candidates += highlight(ix, text, terms)
     order = sorted(range(len(candidates)), key=lambda i: (-candidates[i][0], i))
     return [candidates[i][1] for i in order[:HIGHLIGHTS]]

@@ -14,7 +14,7 @@ from .build import build
 from .errors import SatchelError
 from .importer import import_command
 from .source import Limits
-from .store import Store, object_names, object_problems
+from .store import Store, object_problems
 from .synth import synth_command
 
 bundles_cli = AppGroup("bundles", help="Build and publish content bundles.")
@@ -95,13 +95,7 @@ def build_command(bundle_ids, strict):
 def verify_command():
     """Re-hash every object the published manifests name; report any damage."""
     store = Store(current_app.config["DATA_DIR"])
-    names = {
-        name
-        for bundle in store.bundles()
-        for locale in store.current(bundle)
-        for version in store.versions(bundle, locale)
-        for name in object_names(store.manifest(bundle, locale, version))
-    }
+    names = store.kept_objects()
     damaged = 0
     with click.progressbar(sorted(names), label="Verifying objects", file=sys.stderr) as bar:
         for name in bar:

@@ -35,7 +35,7 @@ import brotli
 from .errors import PublishFailed
 from .index import prune_indexes, publish_index
 from .pack import ContentObject, Pack, canonical_json
-from .store import ENCODINGS, Store, diff_manifests, object_names, object_problems
+from .store import ENCODINGS, Store, diff_manifests, object_problems
 
 TEMP_PREFIX = ".tmp-"
 
@@ -148,19 +148,17 @@ def replaced_long_ago(store, bundle, locale, version, now: datetime, grace: floa
 def prune(store: Store, retain: dict[str, int], now: datetime, grace: float = 0) -> None:
     """Drop versions past each bundle's retention (once replaced for ``grace``
     seconds, so a device mid-download can finish), then objects nothing names."""
-    referenced: set[str] = set()
     for bundle in store.bundles():
+        keep = retain.get(bundle)
+        if keep is None:
+            continue
         for locale, current in store.current(bundle).items():
-            keep = retain.get(bundle)
             for version in store.versions(bundle, locale):  # oldest first: successors stay
-                if (
-                    keep is not None
-                    and version <= current - keep
-                    and replaced_long_ago(store, bundle, locale, version, now, grace)
-                ):
+                if version > current - keep:
+                    break
+                if replaced_long_ago(store, bundle, locale, version, now, grace):
                     store.manifest_path(bundle, locale, version).unlink()
-                else:
-                    referenced |= set(object_names(store.manifest(bundle, locale, version)))
+    referenced = store.kept_objects()
     for path in store.objects_dir.glob("*/*"):
         if path.name.split(".")[0] not in referenced:
             path.unlink(missing_ok=True)

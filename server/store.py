@@ -66,6 +66,16 @@ class Store:
     def manifest(self, bundle: str, locale: str, version: int) -> dict:
         return json.loads(self.manifest_bytes(bundle, locale, version))
 
+    def kept_objects(self) -> set[str]:
+        """Names of every object that some kept manifest of a published bundle names."""
+        return {
+            name
+            for bundle in self.bundles()
+            for locale in self.current(bundle)
+            for version in self.versions(bundle, locale)
+            for name in object_names(self.manifest(bundle, locale, version))
+        }
+
     def versions(self, bundle: str, locale: str) -> list[int]:
         """Every manifest version on disk for this bundle × locale, oldest first."""
         folder = self.bundles_dir / bundle / locale

@@ -133,8 +133,6 @@ def build(
     with TemporaryDirectory(prefix="satchel-index-") as scratch:
         for bundle in valid:
             for pack in packs[bundle.config["id"]]:
-                if bundle.config.get("license"):
-                    pack.manifest_body["license"] = bundle.config["license"]
                 index_pack(pack, bundle.thesaurus.for_locale(pack.locale), Path(scratch))
                 export_pack(pack, store)
         reports = publish(store, packs, retain, now, ui, prune_grace)

@@ -130,5 +130,6 @@ def pack_bundle(bundle: LocalisedBundle) -> Pack:
             "about": about,
             "total_bytes": sum(len(o.data) for o in pack.objects.values()),
         }
+        | ({"license": bundle.license} if bundle.license else {})
     )
     return pack

@@ -52,6 +52,7 @@ class LocalisedBundle:
     about: list[LocalisedAbout]
     coverage: float = 1.0  # share of article segments shown in this locale
     thesaurus: dict[str, list[str]] = field(default_factory=dict)  # translated concepts only
+    license: dict | None = None  # the corpus's licence and attribution, when it has one
 
 
 @dataclass
@@ -176,6 +177,7 @@ def localise(rendered: RenderedBundle, chain: Chain) -> LocalisedBundle:
         about=about,
         coverage=round(translated / segments, 4) if segments else 1.0,
         thesaurus=thesaurus,
+        license=config.get("license"),
     )
 
 

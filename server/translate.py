@@ -100,16 +100,13 @@ class Chain:
             self.fallback[name] = language
         return text
 
-    def html(self, text: RenderedText, context: str) -> str:
+    def html(self, text: RenderedText) -> str:
         replacements = [
             (translated, self.attributes(language))
             for translated, language in (self.pick(s.context, s.text) for s in text.segments)
         ]
-        if (
-            all(not attributes for _text, attributes in replacements)
-            and self.locale == self.source_locale
-        ):
-            return text.html
+        if self.locale == self.source_locale:
+            return text.html  # picked only to be counted: nothing to replace
         key = json.dumps([text.markdown, replacements], ensure_ascii=False)
         return self.cache.memo(
             "translate",
@@ -144,7 +141,7 @@ def localise(rendered: RenderedBundle, chain: Chain) -> LocalisedBundle:
         chain.start()
         data["title"] = chain.field(f"{sid}/title", data["title"], "title")
         data["teaser"] = chain.field(f"{sid}/teaser", data["teaser"], "teaser")
-        sections = {key: chain.html(text, f"{sid}/{key}") for key, text in summary.sections.items()}
+        sections = {key: chain.html(text) for key, text in summary.sections.items()}
         segments, translated = segments + chain.total, translated + chain.translated
         info = {
             "status": translation_status(chain.coverage),
@@ -158,7 +155,7 @@ def localise(rendered: RenderedBundle, chain: Chain) -> LocalisedBundle:
         LocalisedAbout(
             page.page.id,
             chain.pick(page.title.context, page.title.text)[0],
-            chain.html(page.text, f"about/{page.page.id}"),
+            chain.html(page.text),
         )
         for page in rendered.about
     ]

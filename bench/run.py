@@ -289,13 +289,14 @@ def server_section(bench: Bench) -> None:
     """The app (gunicorn, Redis cache) against nginx serving the same files."""
     from bench.servers import StaticNginx
     from deploy.topology import Topology
+    from server.published import etag_of
 
     big = bench.sizes[-1]
     info = bench.state[big]
     data = info["data"]
     manifest_bytes = get(app_client(data), "/api/v1/bundles/synthetic/en")
     manifest = json.loads(manifest_bytes)
-    etag = '"' + __import__("hashlib").sha256(manifest_bytes).hexdigest() + '"'
+    etag = f'"{etag_of(manifest_bytes)}"'
     version = manifest["version"]
     name = manifest["articles"][len(manifest["articles"]) // 2]["object"]
     workers = os.cpu_count() or 2

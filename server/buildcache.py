@@ -59,7 +59,6 @@ class BuildCache(NoCache):
             "(key TEXT PRIMARY KEY, value BLOB NOT NULL, used REAL NOT NULL)"
         )
         self.used: list[str] = []
-        self.computed: Counter[str] = Counter()
 
     def memo(self, kind: str, key: str, compute):
         """``compute()``'s value for ``key``, from an earlier build when there is one."""

@@ -10,8 +10,10 @@ would get English.)
 
 from __future__ import annotations
 
+import functools
 import json
 
+from babel.messages.catalog import Catalog
 from flask import current_app, g, has_request_context, request
 
 from .caching import cache
@@ -35,11 +37,13 @@ def ui_catalog(locale: str) -> dict | None:
     try:
         return _ui_catalog(str(path), path.stat().st_mtime_ns)
     except FileNotFoundError:
-        if locale == UI_SOURCE_LOCALE:
-            from babel.messages.catalog import Catalog
+        return source_catalog() if locale == UI_SOURCE_LOCALE else None
 
-            return compile_ui(Catalog(locale=UI_SOURCE_LOCALE), UI_SOURCE_LOCALE)
-        return None
+
+@functools.cache
+def source_catalog() -> dict:
+    """The interface in its source language: the msgids themselves, compiled once."""
+    return compile_ui(Catalog(locale=UI_SOURCE_LOCALE), UI_SOURCE_LOCALE)
 
 
 def ui_locales() -> list[str]:
@@ -81,7 +85,7 @@ def request_locale() -> str:
 
 def _(message: str, **params) -> str:
     """``message`` in the request's interface language, with ``{params}`` filled in."""
-    if has_request_context():
+    if has_request_context() and request_locale() != UI_SOURCE_LOCALE:
         catalog = ui_catalog(request_locale()) or {}
         translated = catalog.get("messages", {}).get(message)
         if isinstance(translated, str):

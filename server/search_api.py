@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 
 from flask import current_app
 from flask.views import MethodView
@@ -22,8 +21,8 @@ from .api import blp
 from .api_schemas import ErrorSchema
 from .caching import cache
 from .errors import ApiError
+from .i18n import _
 from .index import index_dir
-from .schemas import SLUG_PATTERN
 
 
 class SearchQuerySchema(Schema):
@@ -85,9 +84,11 @@ class SearchResultSchema(Schema):
 
 
 def default_locale(bundle: str) -> str:
-    versions = published.store().current(bundle) if re.fullmatch(SLUG_PATTERN, bundle) else {}
+    versions = published.store().current(bundle) if published.is_slug(bundle) else {}
     if not versions:
-        raise ApiError(404, "bundle_not_found", f"There is no bundle called '{bundle}'.")
+        raise ApiError(
+            404, "bundle_not_found", _("There is no bundle called '{bundle}'.", bundle=bundle)
+        )
     locale, version = sorted(versions.items())[0]
     return published.manifest(bundle, locale, version)["source_locale"]
 
@@ -122,7 +123,11 @@ def run_search(bundle: str, locale: str | None, q: str, filters: dict, limit: in
         raise ApiError(
             503,
             "search_unavailable",
-            f"Search is not available for '{bundle}' ({locale}) yet; build the bundle again.",
+            _(
+                "Search is not available for '{bundle}' ({locale}) yet; build the bundle again.",
+                bundle=bundle,
+                locale=locale,
+            ),
         )
     try:
         result = search.search(search.open_index(path), q, filters, limit, page)
@@ -145,11 +150,5 @@ class Search(MethodView):
     @blp.alt_response(404, schema=ErrorSchema, description="Unknown bundle or locale")
     def get(self, q, bundle, limit, page, locale=None, **filters):
         """Search a bundle's articles in one locale, best first."""
-        if len(q) > search.MAX_QUERY_CHARS:
-            raise ApiError(
-                400,
-                "query_too_long",
-                f"The query is {len(q)} characters long; the limit is {search.MAX_QUERY_CHARS}.",
-            )
         filters = {k: v for k, v in filters.items() if v is not None}
         return run_search(bundle, locale, q, filters, limit, page)

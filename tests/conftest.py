@@ -139,6 +139,12 @@ def runner(app):
 
 
 @pytest.fixture
+def built(build):
+    """The test bundles, built once."""
+    build()
+
+
+@pytest.fixture
 def build(runner):
     """Run ``flask bundles build`` with extra arguments; fail the test if it fails."""
 

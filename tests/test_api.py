@@ -12,11 +12,6 @@ import pytest
 from .conftest import summary_text
 
 
-@pytest.fixture
-def built(build):
-    build()
-
-
 def edit_summary(bundles_dir, summary_id, old, new):
     path = bundles_dir / "demo" / "summaries" / f"{summary_id}.md"
     path.write_text(path.read_text().replace(old, new))

@@ -35,11 +35,6 @@ TEMPLATES = [
 OUTSIDE = (b"[build-system]", b"root:x:0", b"SETTINGS", b"def create_app")
 
 
-@pytest.fixture
-def built(build):
-    build()
-
-
 @pytest.mark.parametrize("template", TEMPLATES)
 @pytest.mark.parametrize("value", ODD, ids=lambda v: v[:20])
 def test_odd_identifiers_are_refused(client, built, template, value):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import json
 import shutil
 import subprocess
 import sys
@@ -217,4 +216,4 @@ def test_limits_on_source_files(bundles_dir, tmp_path):
         build(bundles_dir, tmp_path / "d", limits=Limits(max_files=2))
     with pytest.raises(Exception, match=r"alpha\.md: file: is [\d,]+ bytes; the limit is 500"):
         build(bundles_dir, tmp_path / "d", limits=Limits(max_file_bytes=500))
-    assert json.loads(json.dumps(Store(tmp_path / "d").bundles())) == []
+    assert Store(tmp_path / "d").bundles() == []

@@ -200,7 +200,8 @@ def test_keyboard_alone_downloads_reads_and_searches(new_page, live_server, lang
     tab_to(page, t(lang, "Search"), key="Shift+Tab", limit=120)
     page.keyboard.press("Enter")
     expect(page.locator("main h1")).to_have_text(t(lang, "Search"))
-    tab_to(page, "")  # the search box is the first field after the heading
+    field = tab_to(page, "")  # the search box is the first field after the heading
+    assert field["tag"] == "INPUT", field
     page.keyboard.type("stress")
     expect(page.locator(".results .card").first).to_be_visible()
     tab_to(page, "A home support programme")

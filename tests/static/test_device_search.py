@@ -193,6 +193,7 @@ def test_format_round_trip_gives_whooshs_postings(page, corpus_site):
     store = Store(corpus_site["data"])
     ix = search.open_index(index_dir(store, "ms-research", "en", 1))
     terms = sorted({t for f in search.FIELDS for t in ix.reader.field_terms(f)})
+    assert terms
     _, _, postings, _ = run_parity(page, corpus_site["data"], "ms-research", "en", [], terms)
     for term in terms:
         for i, fieldname in enumerate(search.FIELDS):

@@ -30,7 +30,7 @@ let worker = null;
 let asked = 0;
 const waiting = new Map();
 
-function deviceSearch(key, params) {
+function deviceSearch(key, version, params) {
   if (!worker) {
     worker = new Worker(new URL("./search-worker.js", import.meta.url), { type: "module" });
     worker.onmessage = ({ data }) => {
@@ -43,7 +43,7 @@ function deviceSearch(key, params) {
   const id = ++asked;
   return new Promise((resolve, reject) => {
     waiting.set(id, { resolve, reject });
-    worker.postMessage({ id, key, params: { ...params, limit: params.limit || 20 } });
+    worker.postMessage({ id, key, version, params: { ...params, limit: params.limit || 20 } });
   });
 }
 
@@ -51,7 +51,7 @@ export async function search(params) {
   const key = sync.keyOf(params.bundle, params.locale);
   const install = await sync.getInstall(key);
   if (install && install.manifest.search && install.manifest.search.segments) {
-    return { engine: "device", ...(await deviceSearch(key, params)) };
+    return { engine: "device", ...(await deviceSearch(key, install.version, params)) };
   }
   if (!navigator.onLine) throw new SearchUnavailable("offline");
   try {

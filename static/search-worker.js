@@ -1,28 +1,32 @@
 // The device search, off the page's thread: opens the installed bundle's search segments from
-// IndexedDB (once per installed version) and answers {key, params} with the server's shape,
-// highlights built from the article objects on the device.
+// IndexedDB (once per installed version: the page says which version it holds, so a keystroke
+// reads nothing but the articles it shows) and answers {key, version, params} with the
+// server's shape, highlights built from the article objects on the device.
 
 import { getBytes, getInstall, getObject } from "./db.js";
 import { highlights, openIndex, phraseCandidates, search } from "./search-engine.js";
 
-let opened = { id: null, ix: null };
+let opened = { id: null };
 
-async function indexOf(install) {
-  const id = `${install.key}@${install.version}`;
-  if (opened.id !== id) {
+async function open(key, version) {
+  if (opened.id !== `${key}@${version}`) {
+    const install = await getInstall(key);
     const { segments, tombstones } = install.manifest.search;
     const buffers = await Promise.all(segments.map((segment) => getBytes(segment.object)));
-    opened = { id, ix: openIndex(buffers, tombstones) };
+    opened = {
+      id: `${key}@${install.version}`,
+      install,
+      ix: openIndex(buffers, tombstones),
+      objects: new Map(install.manifest.articles.filter((a) => a.object).map((a) => [a.id, a.object])),
+    };
   }
-  return opened.ix;
+  return opened;
 }
 
-async function answer({ key, params }) {
-  const install = await getInstall(key);
-  const ix = await indexOf(install);
-  const objects = new Map(install.manifest.articles.filter((a) => a.object).map((a) => [a.id, a.object]));
-  const articles = new Map();
-  for (const id of phraseCandidates(ix, params.q)) articles.set(id, await getObject(objects.get(id)));
+async function answer({ key, version, params }) {
+  const { install, ix, objects } = await open(key, version);
+  const articles = new Map(await Promise.all(
+    phraseCandidates(ix, params.q).map(async (id) => [id, await getObject(objects.get(id))])));
   const { q, topic, symptom, limit = 20, page = 1 } = params;
   const found = search(ix, q, { topic, symptom }, { limit, page, article: (id) => articles.get(id) });
   const hits = await Promise.all(found.hits.map(async ({ id, score }) => {

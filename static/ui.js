@@ -71,10 +71,6 @@ export function notice(text, kind = "info", id = null) {
   return box;
 }
 
-export function clearNotice(id) {
-  notices.querySelector(`[data-notice="${id}"]`)?.remove();
-}
-
 export function slugLabel(slug) {
   return slug.replace(/-/g, " ");
 }

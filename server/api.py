@@ -6,7 +6,9 @@ into ``/api/openapi.json``. Errors all leave through ``errors.error_response``.
 
 from __future__ import annotations
 
+import functools
 import re
+from pathlib import Path
 
 from flask import Response, current_app, jsonify, request, send_file, stream_with_context
 from flask.views import MethodView
@@ -83,6 +85,14 @@ LOCALE_PARAMETER = path_parameter(
 OBJECT_PARAMETER = path_parameter(
     "name", "The sha256 of the object's bytes", pattern="^[0-9a-f]{64}$"
 )
+
+
+@functools.lru_cache(maxsize=65536)
+def is_segment(path: Path) -> bool:
+    """Whether an object is a device-search segment; objects never change, so each is
+    read once per process rather than on every request."""
+    with open(path, "rb") as head:
+        return head.read(len(SEGMENT_MAGIC)) == SEGMENT_MAGIC
 
 
 def manifest_response(bundle: str, locale: str, version: int) -> Response:
@@ -235,11 +245,11 @@ class ContentObject(MethodView):
                 break
         else:
             raise ApiError(404, "object_not_found", _("There is no object {name}.", name=name))
-        with open(store.object_path(name), "rb") as head:
-            binary = head.read(len(SEGMENT_MAGIC)) == SEGMENT_MAGIC
         response = send_file(
             path,
-            mimetype="application/octet-stream" if binary else "application/json",
+            mimetype="application/octet-stream"
+            if is_segment(store.object_path(name))
+            else "application/json",
             conditional=True,
             etag=name + ENCODINGS.get(encoding, ""),
             max_age=current_app.config["OBJECT_MAX_AGE"],

@@ -64,6 +64,7 @@ class CatalogError(SatchelError):
     """A catalog or locale problem the translator or maintainer can fix."""
 
 
+@functools.lru_cache(maxsize=512)  # parsed for every tag of every Accept-Language header
 def try_locale(code: str) -> Locale | None:
     """The Babel Locale for ``pt-BR`` or ``pt_BR``; None if Babel has no such locale."""
     try:

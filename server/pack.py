@@ -60,10 +60,6 @@ def _as_json_dates(data: dict) -> dict:
 
 def article_document(summary: LocalisedSummary, locale: str, summaries: dict) -> dict:
     data = summaries[summary.data["id"]]
-    related = [
-        {key: summaries[rid][key] for key in ("id", "title", "teaser", "published")}
-        for rid in data["related"]
-    ]
     return {
         "kind": "summary",
         "id": data["id"],
@@ -80,7 +76,10 @@ def article_document(summary: LocalisedSummary, locale: str, summaries: dict) ->
         "sections": [{"id": sid, "html": summary.sections[sid]} for sid in SECTION_IDS],
         "topics": data["topics"],
         "symptoms": data["symptoms"],
-        "related": related,
+        # Ids only: the manifest already carries each article's title, teaser and date, so
+        # a first install holds them once and an edited teaser changes one object, not
+        # every article that links to it.
+        "related": data["related"],
         "translation": summary.translation,
     }
 

@@ -171,9 +171,6 @@ def reference_document(summary, locale: str, articles: dict) -> dict:
         ],
         "topics": data["topics"],
         "symptoms": data["symptoms"],
-        "related": [
-            {key: articles[rid][key] for key in ("id", "title", "teaser", "published")}
-            for rid in data["related"]
-        ],
+        "related": data["related"],
         "translation": summary.translation,
     }

@@ -15,8 +15,6 @@ the stable ``msgctxt`` translators see (``<summary>/<section>/<n>``).
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -184,12 +182,6 @@ class RenderedSummary:
     @property
     def segments(self) -> list[Segment]:
         return self.fields + [s for text in self.sections.values() for s in text.segments]
-
-    @property
-    def source_hash(self) -> str:
-        """Fingerprint of the source text a translation must match."""
-        pairs = [[s.context, s.text] for s in self.segments]
-        return hashlib.sha256(json.dumps(pairs, ensure_ascii=False).encode()).hexdigest()
 
 
 @dataclass

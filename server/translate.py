@@ -146,7 +146,6 @@ def localise(rendered: RenderedBundle, chain: Chain) -> LocalisedBundle:
         info = {
             "status": translation_status(chain.coverage),
             "coverage": round(chain.coverage, 4),
-            "source_hash": summary.source_hash,
         }
         if chain.fallback:
             info["fallback"] = dict(chain.fallback)

@@ -96,7 +96,8 @@ function summaryView(article, manifest, bundle, locale) {
   const takeaway = sections.find((node) => node.classList.contains("takeaway"));
   const rest = sections.filter((node) => node !== takeaway);
   const source = article.source;
-  const related = article.related.map((item) => el("li", { class: "card" },
+  const entries = new Map(manifest.articles.filter((entry) => entry.object).map((entry) => [entry.id, entry]));
+  const related = article.related.filter((id) => entries.has(id)).map((id) => entries.get(id)).map((item) => el("li", { class: "card" },
     el("h3", langOf(article.lang), item.title),
     el("p", { class: "meta" }, formatDate(item.published)),
     el("p", langOf(article.lang), item.teaser),

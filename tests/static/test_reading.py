@@ -35,7 +35,7 @@ SUMMARY = {
         "study_type": "cohort study",
     },
     "ratings": {"credibility": 4, "interest": 5},
-    "translation": {"status": "partial", "coverage": 0.75, "source_hash": "abc"},
+    "translation": {"status": "partial", "coverage": 0.75},
     "sections": [
         {"id": "takeaway", "html": "<p>El virus es el desencadenante principal.</p>"},
         {"id": "findings", "html": '<p lang="en" dir="ltr">Almost everyone had EBV first.</p>'},
@@ -44,14 +44,7 @@ SUMMARY = {
     ],
     "topics": ["causes"],
     "symptoms": [],
-    "related": [
-        {
-            "id": "ref",
-            "title": "Esclerosis múltiple",
-            "teaser": "Qué es.",
-            "published": "2024-01-01",
-        }
-    ],
+    "related": ["ref"],
 }
 REFERENCE = {
     "kind": "reference",
@@ -91,7 +84,7 @@ def stub_spanish(context):
                 "object": name,
                 "bytes": len(objects[name]),
                 "title": doc["title"],
-                "teaser": "",
+                "teaser": doc.get("teaser", "Qué es."),
                 "published": "2024-01-01",
                 "status": "published",
             }
@@ -131,6 +124,10 @@ def test_article_shows_everything_and_marks_fallback_segments(new_page, live_ser
     expect(article.locator("section.source")).to_contain_text("Science · cohort study")
     expect(article.locator("section.considerations .reminder")).to_contain_text("doctor")
     expect(article).to_contain_text("Next review due September 1, 2027")
+    related = article.locator("section[aria-labelledby=h-related] li")
+    expect(related).to_have_count(1)  # titles, teasers and dates come from the manifest
+    expect(related).to_contain_text("Qué es.")
+    expect(related).to_contain_text("January 1, 2024")
     expect(article.get_by_role("link", name="Read more: Esclerosis múltiple")).to_be_visible()
 
     article.get_by_role("link", name="Read more: Esclerosis múltiple").click()

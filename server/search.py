@@ -194,14 +194,15 @@ def stop_words(lang: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=64)
-def _stemmer(lang: str):
+def stemmer(lang: str):
+    """Whoosh's stemmer for ``lang``, or None: the device needs a port of each one."""
     return stemmer_for_language(lang) if has_stemmer(lang) else None
 
 
 @lru_cache(maxsize=200_000)
 def stem(lang: str, form: str) -> str:
-    stemmer = _stemmer(lang)
-    return stemmer(form) if stemmer else form
+    stem_word = stemmer(lang)
+    return stem_word(form) if stem_word else form
 
 
 @lru_cache(maxsize=64)

@@ -88,6 +88,22 @@ function segment(buffer) {
   };
 }
 
+// Python counts code points where JavaScript counts UTF-16 units, and the stemmers test lengths:
+// each character beyond the BMP is stemmed as one private-use character (never in a word form).
+const ASTRAL = /[\u{10000}-\u{10ffff}]/gu;
+
+/** The stem function of the server's stemmer `name` (the identity for null). */
+export async function stemmer(name) {
+  if (!name) return (form) => form;
+  const { stem } = await import(`./stem/${name}.js`);
+  return (form) => {
+    const astral = form.match(ASTRAL);
+    if (!astral) return stem(form);
+    return stem(form.replace(ASTRAL, (c) => String.fromCharCode(0xe000 + astral.indexOf(c))))
+      .replace(/[\ue000-\uf8ff]/g, (c) => astral[c.charCodeAt(0) - 0xe000]);
+  };
+}
+
 /** Open an index from its segments (ArrayBuffers, oldest first) and the manifest's tombstones. */
 export function openIndex(buffers, tombstones = []) {
   const segs = buffers.map(segment);

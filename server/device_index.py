@@ -5,7 +5,7 @@ Manifest entry
 --------------
 ``manifest["search"]`` keeps the server's ``rules`` and ``thesaurus`` and adds::
 
-    "format": 1,
+    "format": 2,
     "segments": [{"object": sha256, "bytes": n, "docs": n}, ...],   # oldest (the base) first
     "tombstones": [{"segment": i, "ids": [id, ...]}, ...]           # dead copies in segment i
 
@@ -31,7 +31,7 @@ segments, which is the server's ``df`` because the server's index holds
 exactly the live documents. A document's field lengths are stored as Whoosh
 stores them (one byte each), so ``dl`` is the server's too.
 
-Segment layout (format 1)
+Segment layout (format 2)
 -------------------------
 All integers are unsigned LEB128 varints. ``text`` sections are UTF-8, one
 entry a line; an entry's first character gives, as ``code point − 48``, how
@@ -53,12 +53,13 @@ the rest is the suffix::
     formterms per form: the number of its term in ``terms``, or
               ``len(terms) + k`` for ``header.extra_terms[k]``
 
-Header: ``format, rules, lang, locale, fields, boosts, constants`` (every
-search constant the engine uses), ``stop_words, question_terms,
-thesaurus`` (``[[concept, [[terms of an entry], …]], …]`` sorted, analysed),
-``length_table`` (Whoosh's byte → length), ``slugs``, ``docs, terms, forms``
-(counts), ``extra_terms``, ``forms_removed`` (forms no longer in the live
-index), ``prefix_stems`` (see ``Source.prefix_stems``), ``sections`` (byte
+Header: ``format, rules, lang, locale, stemmer`` (the language whose stemmer
+the server uses, ``static/stem/<stemmer>.js`` on the device, or null: no
+stemming), ``fields, boosts, constants`` (every search constant the engine
+uses), ``stop_words, question_terms, thesaurus`` (``[[concept, [[terms of an
+entry], …]], …]`` sorted, analysed), ``length_table`` (Whoosh's byte →
+length), ``slugs``, ``docs, terms, forms`` (counts), ``extra_terms``,
+``forms_removed`` (forms no longer in the live index), ``sections`` (byte
 length of each section above, in order) and
 ``live``: ``{"documents": N, "field_totals": {field: total}}``. The device
 reads the statistics, rules and thesaurus of the newest segment only.
@@ -76,7 +77,7 @@ from . import search
 from .pack import ContentObject, Pack
 from .store import Store
 
-FORMAT = 1
+FORMAT = 2
 MAGIC = b"SXI1"
 MERGE_RATIO = 0.10
 MAX_SEGMENTS = 4
@@ -175,45 +176,6 @@ class Source:
         ix.close()
         self.lang = self.meta["lang"]
         self.doc_of = {doc_id: d for d, doc_id in enumerate(self.ids)}
-        self._prefix_stems: dict[str, str] | None = None
-
-    def prefix_stems(self) -> dict[str, str]:
-        """Stems of unknown words: what the query's last word can be while typing, and
-        the words of the thesaurus.
-
-        The last word, when it starts known forms, keeps its completions that do
-        not stem like it. The device has no stemmer, so for every prefix (of at
-        least ``MIN_PREFIX_LENGTH`` characters) of a known form that is no form
-        itself, this lists its stem where the difference matters: the stem, or
-        the prefix itself, is a term.
-        """
-        if self._prefix_stems is None:  # the device needs them: it has no stemmer
-            forms = self.meta["forms"]
-            terms = set(forms.values())
-            prefixes = {
-                form[:k]
-                for form in forms
-                for k in range(search.MIN_PREFIX_LENGTH, len(form))
-                if form[:k] not in forms
-            }
-            # The words of the thesaurus too: a lay term need not occur in the corpus.
-            lay = {
-                form
-                for entries in self.meta["thesaurus"].values()
-                for entry in entries
-                for form in search.forms(entry, self.lang)
-                if form not in forms
-            }
-            found = {}
-            for form in sorted(lay):
-                if search.stem(self.lang, form) != form:
-                    found[form] = search.stem(self.lang, form)
-            for prefix in sorted(prefixes):
-                stemmed = search.stem(self.lang, prefix)
-                if stemmed != prefix and (stemmed in terms or prefix in terms):
-                    found[prefix] = stemmed
-            self._prefix_stems = dict(sorted(found.items()))
-        return self._prefix_stems
 
 
 def _thesaurus(source: Source) -> list:
@@ -231,6 +193,7 @@ def _header(source: Source, docs: list[int], terms, forms, removed, extra, slugs
         "rules": source.meta["rules"],
         "lang": lang,
         "locale": source.meta["locale"],
+        "stemmer": lang if search.stemmer(lang) else None,
         "fields": list(search.FIELDS),
         "boosts": [search.FIELD_BOOSTS[f] for f in search.FIELDS],
         "constants": {name: getattr(search, name) for name in CONSTANTS},
@@ -244,7 +207,6 @@ def _header(source: Source, docs: list[int], terms, forms, removed, extra, slugs
         "forms": len(forms),
         "extra_terms": extra,
         "forms_removed": removed,
-        "prefix_stems": source.prefix_stems(),
         "sections": sections,
         "live": {"documents": len(source.ids), "field_totals": source.totals},
     }

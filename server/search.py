@@ -18,12 +18,15 @@ Analysis (documents and queries alike), per locale
    way) are dropped. Positions count the
    tokens that remain (0, 1, 2, …), so ``pins and needles`` is ``pin needl``
    at two adjacent positions in documents and queries.
-4. The rest is stemmed with Whoosh's Snowball stemmer for the language
-   (``LanguageAnalyzer``'s stemmer, not the Porter ``StemmingAnalyzer``) when
-   Whoosh has one; otherwise (e.g. Arabic) the folded token is the term.
-   The language is the locale's primary subtag (``pt-BR`` → ``pt``).
-   A document's *word forms* are its folded tokens after step 3; the index
-   keeps a form → term table (``forms`` in ``search.json``).
+4. The rest is stemmed with Whoosh's stemmer for the language
+   (:func:`stemmer`: Snowball, as ``LanguageAnalyzer`` has it, not the Porter
+   ``StemmingAnalyzer``; ISRI for Arabic) when Whoosh has one; otherwise the
+   folded token is the term. The language is the locale's primary subtag
+   (``pt-BR`` → ``pt``). A document's *word forms* are its folded tokens after
+   step 3; the index keeps a form → term table (``forms`` in ``search.json``).
+   The device stems with ports of the same stemmers, one ES module per
+   language in ``static/stem/`` (``en.js``, ``es.js``, ``pt.js``, ``ar.js``),
+   so a word absent from the corpus gets the server's stem there too.
 
 Fields and boosts
 -----------------
@@ -195,14 +198,15 @@ def stop_words(lang: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=64)
-def _stemmer(lang: str):
+def stemmer(lang: str):
+    """Whoosh's stemmer for ``lang``, or None: the device needs a port of each one."""
     return stemmer_for_language(lang) if has_stemmer(lang) else None
 
 
 @lru_cache(maxsize=200_000)
 def stem(lang: str, form: str) -> str:
-    stemmer = _stemmer(lang)
-    return stemmer(form) if stemmer else form
+    stem_word = stemmer(lang)
+    return stem_word(form) if stem_word else form
 
 
 @lru_cache(maxsize=64)

@@ -1,7 +1,8 @@
-// The device search engine: reads the segments of server/device_index.py (format 1; the layout is
+// The device search engine: reads the segments of server/device_index.py (format 2; the layout is
 // documented there) and answers a query with the rules of server/search.py, in the same float64
 // order, so ids and scores equal the server's. No DOM: it runs in search-worker.js (and tests).
-// A word form absent from the corpus has no stem on the device and is its own term.
+// A word form absent from the corpus is stemmed by the port of the server's stemmer in stem/,
+// loaded for the index's language only.
 
 const W = "[\\p{L}\\p{N}_]";
 const TOKEN = new RegExp(`${W}+(?:\\.${W}+)*`, "gu");
@@ -57,7 +58,7 @@ function segment(buffer) {
   const length = r.next();
   let pos = r.pos;
   const header = JSON.parse(utf8.decode(bytes.subarray(pos, pos + length)));
-  if (header.format !== 1) throw new SearchError("bad_index", `unknown index format ${header.format}`);
+  if (header.format !== 2) throw new SearchError("bad_index", `unknown index format ${header.format}`);
   pos += length;
   const part = {};
   ["ids", "norms", "docs", "terms", "lengths", "postings", "forms", "formterms"].forEach((name, i) => {
@@ -88,12 +89,28 @@ function segment(buffer) {
   };
 }
 
+// Python counts code points where JavaScript counts UTF-16 units, and the stemmers test lengths:
+// each character beyond the BMP is stemmed as one private-use character (never in a word form).
+const ASTRAL = /[\u{10000}-\u{10ffff}]/gu;
+
+/** The stem function of the server's stemmer `name` (the identity for null). */
+export async function stemmer(name) {
+  if (!name) return (form) => form;
+  const { stem } = await import(`./stem/${name}.js`);
+  return (form) => {
+    const astral = form.match(ASTRAL);
+    if (!astral) return stem(form);
+    return stem(form.replace(ASTRAL, (c) => String.fromCharCode(0xe000 + astral.indexOf(c))))
+      .replace(/[\ue000-\uf8ff]/g, (c) => astral[c.charCodeAt(0) - 0xe000]);
+  };
+}
+
 /** Open an index from its segments (ArrayBuffers, oldest first) and the manifest's tombstones. */
-export function openIndex(buffers, tombstones = []) {
+export async function openIndex(buffers, tombstones = []) {
   const segs = buffers.map(segment);
   const h = segs[segs.length - 1].header;
   const ix = {
-    h, C: h.constants, fields: h.fields, boosts: h.boosts, segs, docs: [], ids: [],
+    h, C: h.constants, fields: h.fields, boosts: h.boosts, segs, docs: [], ids: [], stem: await stemmer(h.stemmer),
     stops: new Set(h.stop_words), questions: new Set(h.question_terms), forms: new Map(), cache: new Map(),
   };
   const dead = new Set(tombstones.flatMap((t) => t.ids.map((id) => `${t.segment} ${id}`)));
@@ -117,7 +134,7 @@ export function openIndex(buffers, tombstones = []) {
 function formsOf(ix, text) {
   return tokens(fold(text)).filter((t) => (t.length >= 2 || /^\p{Nd}$/u.test(t)) && !ix.stops.has(t));
 }
-const termOf = (ix, form) => ix.forms.get(form) ?? ix.h.prefix_stems[form] ?? form;
+const termOf = (ix, form) => ix.forms.get(form) ?? ix.stem(form);
 const analyze = (ix, text) => formsOf(ix, text).map((form) => termOf(ix, form));
 
 // ---- postings: per field, the live [docs, tfs] of a term over every segment ----

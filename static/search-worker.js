@@ -16,7 +16,7 @@ async function open(key, version) {
     opened = {
       id: `${key}@${install.version}`,
       install,
-      ix: openIndex(buffers, tombstones),
+      ix: await openIndex(buffers, tombstones),
       objects: new Map(install.manifest.articles.filter((a) => a.object).map((a) => [a.id, a.object])),
     };
   }

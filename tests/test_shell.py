@@ -25,6 +25,8 @@ def test_worker_lists_every_shell_file_with_its_hash(client):
     urls = {entry["url"]: entry["sha256"] for entry in shell["files"]}
     assert {"/", "/static/app.js", "/static/app.css", "/static/i18n.js"} <= set(urls)
     assert "/static/manifest.webmanifest" in urls and "/static/icons/icon-192.png" in urls
+    # The device search's stemmers, imported only when needed, must work offline too.
+    assert {"/static/stem/en.js", "/static/stem/ar.js", "/static/stem/regions.js"} <= set(urls)
     assert "/static/sw.js" not in urls
     for url, digest in urls.items():
         body = client.get(url).data

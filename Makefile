@@ -31,7 +31,8 @@ serve-prod: build system-packages
 stop-prod: install
 	$(PYTHON) -m deploy stop
 
-# Build, bytes and server figures in one table (about 5 minutes on 2 cores);
+# Build, bytes, server and device search figures in one table (about 15 minutes on 2
+# cores; the device section needs Chromium and npm);
 # writes bench/results/latest.json. Not part of `make test`.
 bench: install system-packages
 	$(PYTHON) -m bench

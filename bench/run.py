@@ -1,4 +1,4 @@
-"""``make bench``: build, bytes and server figures of Satchel in one table.
+"""``make bench``: build, bytes, server and device search figures of Satchel in one table.
 
 Each *section* is a function ``section(bench)`` that measures something and adds
 rows with ``bench.row(...)``; ``SECTIONS`` lists them in the order they run, and
@@ -32,6 +32,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import brotli
+
+from .device import device_section
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent
@@ -489,20 +491,15 @@ def shell_section(bench: Bench) -> None:
     )
 
 
-def pending_section(bench: Bench) -> None:
-    """Figures that other issues add as sections of their own."""
-    for measure, issue in (("device search figures", "device-search"),):
-        bench.row(measure, "not measured", note=f"added when the {issue} issue lands")
-
-
 SECTIONS: list[Callable[[Bench], None]] = [
     build_section,
     bytes_section,
     translation_section,
     server_section,
     shell_section,
-    pending_section,
+    device_section,
 ]
+SECTION_NAMES = [section.__name__.removesuffix("_section") for section in SECTIONS]
 
 
 # -- running and reporting ------------------------------------------------------------------
@@ -568,7 +565,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=3, help="seconds per wrk run (3)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument(
+        "--sections",
+        default=",".join(SECTION_NAMES),
+        help=f"sections to run, in their order ({','.join(SECTION_NAMES)}); bytes and server "
+        "need build",
+    )
     args = parser.parse_args(argv)
+    chosen = args.sections.split(",")
+    if unknown := set(chosen) - set(SECTION_NAMES):
+        parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
     small, big = (int(size) for size in args.sizes.split(","))
     workdir = Path(tempfile.mkdtemp(prefix="satchel-bench-"))
     bench = Bench(workdir, (small, big), args.duration)
@@ -576,8 +582,10 @@ def main(argv: list[str] | None = None) -> int:
     about = machine()
     print(f"Satchel bench on {about['cpu']} ({about['cores']} cores), work folder {workdir}")
     try:
-        for section in SECTIONS:
-            bench.current = section.__name__.removesuffix("_section")
+        for section, name in zip(SECTIONS, SECTION_NAMES, strict=True):
+            if name not in chosen:
+                continue
+            bench.current = name
             print(f"[{bench.current}] {section.__doc__.splitlines()[0]}", flush=True)
             section(bench)
     finally:
@@ -602,6 +610,7 @@ def main(argv: list[str] | None = None) -> int:
                 "wrk_seconds": args.duration,
                 "rows": [asdict(row) for row in bench.rows],
                 "wrk": bench.state.get("wrk", []),
+                "device": bench.state.get("device", {}),
             },
             indent=2,
             default=str,

@@ -71,20 +71,21 @@ function segment(buffer) {
   for (let i = 0; i < terms.length; i++) offsets[i + 1] = offsets[i] + lr.next();
   const dr = reader(part.docs);
   const list = () => Array.from({ length: dr.next() }, () => header.slugs[dr.next()]);
-  const docs = Array.from({ length: header.docs }, () => {
+  const ids = frontCoded(part.ids);
+  const docs = ids.map((id, local) => {
     const credibility = dr.next();
     const topics = list();
     const symptoms = list();
     let t = 0;
     const title = Array.from({ length: dr.next() }, () => terms[t += dr.next()]);
-    return { credibility, topics, symptoms, title };
+    return { credibility, topics, symptoms, title, id, seg: null, local, live: true };
   });
   const forms = frontCoded(part.forms);
   const fr = reader(part.formterms);
   const all = terms.concat(header.extra_terms);
   return {
     header, terms, offsets, postings: part.postings, norms: part.norms, docs,
-    ids: frontCoded(part.ids), forms: forms.map((form) => [form, all[fr.next()]]),
+    ids, forms: forms.map((form) => [form, all[fr.next()]]),
     termNo: new Map(terms.map((term, i) => [term, i])),
   };
 }
@@ -111,15 +112,17 @@ export async function openIndex(buffers, tombstones = []) {
   const h = segs[segs.length - 1].header;
   const ix = {
     h, C: h.constants, fields: h.fields, boosts: h.boosts, segs, docs: [], ids: [], stem: await stemmer(h.stemmer),
-    stops: new Set(h.stop_words), questions: new Set(h.question_terms), forms: new Map(), cache: new Map(),
+    stops: new Set(h.stop_words), questions: new Set(h.question_terms), forms: new Map(), cache: new Map(), dfs: new Map(),
   };
   const dead = new Set(tombstones.flatMap((t) => t.ids.map((id) => `${t.segment} ${id}`)));
   segs.forEach((seg, s) => {
     seg.base = ix.docs.length;
-    seg.ids.forEach((id, local) => {
-      ix.docs.push({ ...seg.docs[local], id, seg, local, live: !dead.has(`${s} ${id}`) });
-      ix.ids.push(id);
-    });
+    for (const doc of seg.docs) {
+      doc.seg = seg;
+      if (dead.size) doc.live = !dead.has(`${s} ${doc.id}`);
+      ix.docs.push(doc);
+      ix.ids.push(doc.id);
+    }
     seg.header.forms_removed.forEach((form) => ix.forms.delete(form));
     seg.forms.forEach(([form, term]) => ix.forms.set(form, term));
   });
@@ -139,10 +142,7 @@ const analyze = (ix, text) => formsOf(ix, text).map((form) => termOf(ix, form));
 
 // ---- postings: per field, the live [docs, tfs] of a term over every segment ----
 
-export function postings(ix, term) {
-  let found = ix.cache.get(term);
-  if (found) return found;
-  found = ix.fields.map(() => [[], []]);
+function eachLivePosting(ix, term, visit) {
   for (const seg of ix.segs) {
     const t = seg.termNo.get(term);
     if (t === undefined) continue;
@@ -154,20 +154,35 @@ export function postings(ix, term) {
       for (let count = r.next(); count > 0; count--) {
         doc += r.next();
         const tf = r.next();
-        if (ix.docs[seg.base + doc].live) {
-          found[f][0].push(seg.base + doc);
-          found[f][1].push(tf);
-        }
+        if (ix.docs[seg.base + doc].live) visit(f, seg.base + doc, tf);
       }
     });
   }
+}
+
+export function postings(ix, term) {
+  let found = ix.cache.get(term);
+  if (found) return found;
+  found = ix.fields.map(() => [[], []]);
+  eachLivePosting(ix, term, (f, doc, tf) => {
+    found[f][0].push(doc);
+    found[f][1].push(tf);
+  });
   if (ix.cache.size > 50000) ix.cache.clear();
   ix.cache.set(term, found);
   return found;
 }
 
-const df = (ix, term) => postings(ix, term).reduce((sum, [docs]) => sum + docs.length, 0);
-const docset = (ix, term) => new Set(postings(ix, term).flatMap(([docs]) => docs));
+// Counted without keeping the postings: ranking a prefix's completions needs the counts of them all.
+function df(ix, term) {
+  let count = ix.dfs.get(term);
+  if (count === undefined) {
+    count = 0;
+    eachLivePosting(ix, term, () => { count++; });
+    ix.dfs.set(term, count);
+  }
+  return count;
+}
 
 // ---- query planning (search.plan_query) ----
 
@@ -192,11 +207,50 @@ function osa(a, b, limit) {
   return prev[b.length];
 }
 
+// An edit changes at most three of the letter pairs of a word padded with ^ and $, so a form within
+// `limit` edits shares at least |word| + 1 − 3 × limit pairs with it: only those are compared letter by
+// letter. The pairs of every form are indexed at the first typo, not at open; a pair is a number.
+function forEachPair(form, visit) {
+  let previous = 1;
+  for (let i = 0; i < form.length; i++) {
+    const code = form.charCodeAt(i);
+    visit(previous * 65536 + code);
+    previous = code;
+  }
+  visit(previous * 65536 + 2);
+}
+
+function pairIndex(ix) {
+  if (!ix.pairs) {
+    const lists = new Map();
+    ix.formList.forEach((form, i) => forEachPair(form, (pair) => {
+      const list = lists.get(pair);
+      if (!list) lists.set(pair, [i]);
+      else if (list[list.length - 1] !== i) list.push(i);
+    }));
+    ix.pairs = { lists, shared: new Uint16Array(ix.formList.length) };
+  }
+  return ix.pairs;
+}
+
+function similarForms(ix, form, limit) {
+  const needed = form.length + 1 - 3 * limit;
+  if (needed < 1) return ix.formList;
+  const { lists, shared } = pairIndex(ix);
+  const touched = [];
+  forEachPair(form, (pair) => {
+    for (const i of lists.get(pair) || []) if (shared[i]++ === 0) touched.push(i);
+  });
+  const found = touched.filter((i) => shared[i] >= needed).map((i) => ix.formList[i]);
+  touched.forEach((i) => { shared[i] = 0; });
+  return found;
+}
+
 function typoCandidates(ix, form) {
   if (form.length < ix.C.MIN_TYPO_LENGTH) return [];
   let best = form.length < ix.C.LONG_TYPO_LENGTH ? 1 : 2;
   let found = [];
-  for (const candidate of ix.formList) {
+  for (const candidate of similarForms(ix, form, best)) {
     const d = osa(form, candidate, best);
     if (d < best) found = [];
     if (d <= best) {
@@ -361,7 +415,7 @@ function hasPhrase(ix, sequences, phrase) {
 }
 
 function phraseDocs(ix, phrase, article) {
-  if (phrase.length === 1) return docset(ix, phrase[0]);
+  if (phrase.length === 1) return union(ix, phrase);
   const found = new Set();
   for (const doc of phraseCandidateDocs(ix, phrase)) {
     const a = article(ix.ids[doc]);
@@ -373,37 +427,40 @@ function phraseDocs(ix, phrase, article) {
   return found;
 }
 
+function union(ix, terms) {
+  const found = new Set();
+  for (const term of terms) for (const [docs] of postings(ix, term)) for (const d of docs) found.add(d);
+  return found;
+}
+
+// Starts from the smallest set a result must belong to, never from every document.
 function match(ix, p, filters, article) {
   const { topic, symptom, min_credibility: minCred } = filters;
-  let allowed = new Set();
-  ix.docs.forEach((d, i) => {
-    if (d.live && (!topic || d.topics.includes(topic)) && (!symptom || d.symptoms.includes(symptom))
-      && (!minCred || d.credibility >= minCred)) allowed.add(i);
-  });
-  for (const term of p.excluded) for (const d of docset(ix, term)) allowed.delete(d);
-  for (const phrase of p.phrases) {
-    const docs = phraseDocs(ix, phrase, article);
-    allowed = new Set([...allowed].filter((d) => docs.has(d)));
+  const excluded = union(ix, p.excluded);
+  const phraseSets = p.phrases.map((phrase) => phraseDocs(ix, phrase, article));
+  const allowed = (i) => {
+    const d = ix.docs[i];
+    return d.live && (!topic || d.topics.includes(topic)) && (!symptom || d.symptoms.includes(symptom))
+      && (!minCred || d.credibility >= minCred) && !excluded.has(i) && phraseSets.every((docs) => docs.has(i));
+  };
+  const within = (candidates, sets = []) => new Set([...candidates].filter((d) => allowed(d) && sets.every((s) => s.has(d))));
+  const unions = p.groups.filter((g) => g.required).map((g) => union(ix, g.alternatives.keys())).sort((a, b) => a.size - b.size);
+  if (unions.length || phraseSets.length) {
+    const docs = unions.length ? within(unions[0], unions.slice(1)) : within(phraseSets[0]);
+    if (docs.size) return [docs, false];
   }
-  const required = p.groups.filter((g) => g.required);
-  let docs = new Set(allowed);
-  for (const g of required) {
-    const union = new Set([...g.alternatives.keys()].flatMap((t) => [...docset(ix, t)]));
-    docs = new Set([...docs].filter((d) => union.has(d)));
-    if (!docs.size) break;
-  }
-  if (!required.length && !p.phrases.length) docs = new Set();
-  if (docs.size) return [docs, false];
-  if (p.phrases.length && !p.groups.some((g) => g.alternatives.size)) return [allowed, true];
-  const any = new Set(p.groups.flatMap((g) => [...g.alternatives.keys()].flatMap((t) => [...docset(ix, t)])));
-  return [new Set([...allowed].filter((d) => any.has(d))), true];
+  if (p.phrases.length && !p.groups.some((g) => g.alternatives.size)) return [within(phraseSets[0]), true];
+  return [within(union(ix, p.groups.flatMap((g) => [...g.alternatives.keys()]))), true];
 }
 
 // ---- scoring (search.score) ----
 
+// Scores accumulate in a typed array by document number: in a Map they cost more than the BM25 itself.
 function score(ix, p, docs, orMode) {
   const { B, K1, OR_FACTOR, TITLE_BONUS } = ix.C;
-  const scores = new Map([...docs].map((d) => [d, 0]));
+  const scores = new Float64Array(ix.docs.length);
+  const matched = new Uint8Array(ix.docs.length);
+  docs.forEach((d) => { matched[d] = 1; });
   const w = weights(p);
   for (const term of [...w.keys()].sort(cmp)) {
     const weight = w.get(term);
@@ -413,25 +470,23 @@ function score(ix, p, docs, orMode) {
       const boost = ix.boosts[f];
       const avgdl = ix.avgfl[f];
       list.forEach((doc, k) => {
-        if (!scores.has(doc)) return;
+        if (!matched[doc]) return;
         const d = ix.docs[doc];
         const dl = ix.h.length_table[d.seg.norms[f * d.seg.ids.length + d.local]];
         const tf = tfs[k];
         const bm25 = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * dl / avgdl)));
-        scores.set(doc, scores.get(doc) + weight * boost * bm25);
+        scores[doc] += weight * boost * bm25;
       });
     });
   }
-  if (orMode) scores.forEach((s, d) => scores.set(d, s * OR_FACTOR));
-  if (TITLE_BONUS) {
-    const typed = new Set(p.groups.flatMap((g) => g.words.map((x) => x.term)));
-    const required = new Set(p.groups.filter((g) => g.required).flatMap((g) => g.words.map((x) => x.term)));
-    scores.forEach((s, d) => {
-      const title = ix.docs[d].title;
-      if (title.length && title.every((t) => typed.has(t)) && title.some((t) => required.has(t))) scores.set(d, s + TITLE_BONUS * s);
-    });
-  }
-  return scores;
+  const typed = new Set(p.groups.flatMap((g) => g.words.map((x) => x.term)));
+  const required = new Set(p.groups.filter((g) => g.required).flatMap((g) => g.words.map((x) => x.term)));
+  return [...docs].map((d) => {
+    let s = orMode ? scores[d] * OR_FACTOR : scores[d];
+    const title = ix.docs[d].title;
+    if (TITLE_BONUS && title.length && title.every((t) => typed.has(t)) && title.some((t) => required.has(t))) s += TITLE_BONUS * s;
+    return [d, s];
+  });
 }
 
 /**
@@ -445,7 +500,7 @@ export function search(ix, q, filters = {}, { limit = 10, page = 1, article = ()
   const query = normalise(q);
   const p = plan(ix, query);
   const [docs, orMode] = match(ix, p, filters, article);
-  const ranked = [...score(ix, p, docs, orMode)].sort((a, b) => b[1] - a[1] || cmp(ix.ids[a[0]], ix.ids[b[0]]));
+  const ranked = score(ix, p, docs, orMode).sort((a, b) => b[1] - a[1] || cmp(ix.ids[a[0]], ix.ids[b[0]]));
   const facets = { topics: {}, symptoms: {} };
   for (const [d] of ranked) {
     for (const key of ["topics", "symptoms"]) for (const slug of ix.docs[d][key]) facets[key][slug] = (facets[key][slug] || 0) + 1;

@@ -1,0 +1,358 @@
+"""Device search figures: our engine (``static/search-engine.js``) against MiniSearch and
+Lunr indexing the same text, in one Chromium run.
+
+Two corpora: the whole MedQuAD corpus imported as a bundle, and the synthetic 10,000
+summary bundle (the one ``build_section`` built, else built here). The text every engine
+indexes is each article's index document (``server.index.document_fields``), field by
+field with the server's boosts. MiniSearch and Lunr are npm packages installed under
+``bench/node_modules`` for this section only (``npm ci`` from ``bench/package-lock.json``).
+
+For each engine and corpus:
+
+- index size: gzip of the segments (ours) or of ``JSON.stringify`` of the serialised
+  index, in bytes per KiB of indexed text (UTF-8);
+- load: from the bytes in memory to ready to query (``openIndex``, ``MiniSearch.loadJSON``,
+  ``lunr.Index.load(JSON.parse(…))``), median of ``LOAD_RUNS``;
+- heap: the JS heap after garbage collection with the loaded index held, less the heap
+  before loading; ours adds the segment bytes, which its index keeps (outside the JS heap);
+- query p50/p95 over ``QUERIES`` queries: corpus words, MedQuAD dev questions, lay terms of
+  the thesaurus, misspelled words and prefixes, after ``WARM_UP`` others;
+- typo found@10: a title with one word misspelled (one edit) finds its article in the top 10;
+- prefix found@10: the title's rarest long word, cut to a prefix as if still being typed,
+  alone in the box, finds its article in the top 10.
+
+MiniSearch searches with ``fuzzy: 0.2, prefix: true``; Lunr with its defaults, fuzzy
+(edit distance 1) terms for typo queries and a trailing wildcard on a prefix.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import random
+import statistics
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .run import Bench
+
+BENCH_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = BENCH_DIR.parent
+MIB = 1024 * 1024
+CORPUS = PROJECT_ROOT.parent / "shared" / "corpus" / "medquad"
+ENGINE = PROJECT_ROOT / "static" / "search-engine.js"
+ORIGIN = "http://127.0.0.1:9"  # never contacted: Playwright answers every request
+SYNTHETIC_SIZE = 10_000
+LOAD_RUNS = 5
+QUERIES = 1000
+WARM_UP = 50
+FOUND_CASES = 200
+ENGINES = ("ours", "minisearch", "lunr")
+LABELS = {"ours": "Satchel", "minisearch": "MiniSearch", "lunr": "Lunr"}
+PAGE = (
+    '<!doctype html><meta charset="utf-8">'
+    '<script src="/node_modules/lunr/lunr.js"></script>'
+    '<script type="module" src="/device.js"></script>'
+)
+# Cross-origin isolation gives performance.now() 5 µs steps instead of 100 µs.
+ISOLATED = {
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
+    "Cache-Control": "no-store",
+}
+
+
+# -- the corpora ------------------------------------------------------------------------
+
+
+def medquad_data(bench: Bench) -> Path:
+    from server.importer import import_corpus
+
+    from .run import timed_build
+
+    bundles, data = bench.workdir / "bundles-medquad", bench.workdir / "data-medquad"
+    import_corpus(CORPUS / "docs.jsonl", "medquad", "medquad", bundles)
+    timed_build(bundles, data, bench.workdir / "build.log")
+    return data
+
+
+def synthetic_data(bench: Bench) -> Path:
+    """The 10k bundle of ``build_section`` (with its update segments), else a fresh one."""
+    if SYNTHETIC_SIZE in bench.state:
+        return bench.state[SYNTHETIC_SIZE]["data"]
+    from server.synth import synthesize
+
+    from .run import timed_build
+
+    bundles = bench.workdir / f"bundles-{SYNTHETIC_SIZE}"
+    data = bench.workdir / f"data-{SYNTHETIC_SIZE}"
+    synthesize(bundles, SYNTHETIC_SIZE, seed=2)
+    timed_build(bundles, data, bench.workdir / "build.log")
+    return data
+
+
+def misspelled(word: str, rng: random.Random) -> str:
+    """``word`` with one edit after its first letter: swap, deletion, change or insertion."""
+    i = rng.randrange(1, len(word) - 1)
+    letter = rng.choice("aeiourstln".replace(word[i], ""))
+    return rng.choice(
+        (
+            word[:i] + word[i + 1] + word[i] + word[i + 2 :],
+            word[:i] + word[i + 1 :],
+            word[:i] + letter + word[i + 1 :],
+            word[:i] + letter + word[i:],
+        )
+    )
+
+
+def typo_of(word: str, forms: dict, rng: random.Random) -> str:
+    """A misspelling that is no word of the corpus (else it would not be a typo to find)."""
+    for _ in range(20):
+        typo = misspelled(word, rng)
+        if typo not in forms and typo != word:
+            return typo
+    return typo
+
+
+def prefix_of(word: str) -> str:
+    return word[: max(4, math.ceil(len(word) * 0.6))]
+
+
+class Corpus:
+    """One published bundle: its segments, its articles' text and the queries to run."""
+
+    def __init__(self, label: str, data: Path, bundle: str, rng: random.Random, questions):
+        from server import search
+        from server.index import document_fields, index_dir
+        from server.store import Store
+
+        store = Store(data)
+        locale = "en"
+        version = store.current(bundle)[locale]
+        manifest = store.manifest(bundle, locale, version)
+        self.label = label
+        self.tombstones = manifest["search"]["tombstones"]
+        self.segments = [
+            store.object_path(s["object"]).read_bytes() for s in manifest["search"]["segments"]
+        ]
+        self.docs = []
+        for article in manifest["articles"]:
+            if article["object"]:
+                raw = store.object_path(article["object"]).read_bytes()
+                fields = document_fields(json.loads(raw))
+                self.docs.append({"id": fields["id"], **{f: fields[f] for f in search.FIELDS}})
+        self.text_bytes = sum(len(d[f].encode()) for d in self.docs for f in search.FIELDS)
+        folder = index_dir(store, bundle, locale, version)
+        meta = json.loads((folder / "search.json").read_text())
+        ix = search.open_index(folder)
+        self.cases = self._cases(ix, meta, rng)
+        self.queries = self._queries(meta, rng, questions, WARM_UP + QUERIES)
+
+    def _cases(self, ix, meta: dict, rng: random.Random) -> dict[str, list]:
+        from server import search
+
+        lang, forms = meta["lang"], meta["forms"]
+        typos, prefixes = [], []
+        for doc in rng.sample(self.docs, min(FOUND_CASES, len(self.docs))):
+            title = doc["title"]
+            words = [w for w in search.forms(title, lang) if len(w) >= 5 and w.isalpha()]
+            if not words:
+                continue
+            word = rng.choice(words)
+            start = title.lower().find(word)
+            typo = typo_of(word, forms, rng)
+            query = title[:start] + typo + title[start + len(word) :] if start >= 0 else typo
+            typos.append(["typo", query, doc["id"]])
+            long = [w for w in words if len(w) >= 6]
+            if long:
+                rarest = min(long, key=lambda w: (ix.df(forms.get(w, w)), -len(w), w))
+                prefixes.append(["prefix", prefix_of(rarest), doc["id"]])
+        return {"typo": typos, "prefix": prefixes}
+
+    def _queries(self, meta: dict, rng: random.Random, questions, count: int) -> list:
+        forms = sorted(f for f in meta["forms"] if f.isalpha())
+        long = [f for f in forms if len(f) >= 6]
+        lay = sorted({e for entries in meta["thesaurus"].values() for e in entries})
+        share = count // 20  # in twentieths: words 6, questions 5, lay 2, typos 3.5, prefixes 3.5
+        queries = [["words", f] for f in rng.sample(forms, 6 * share)]
+        queries += [["question", q] for q in rng.sample(questions, 5 * share)]
+        queries += [["lay", lay[i % len(lay)]] for i in range(2 * share)] if lay else []
+        typos = count - len(queries) - (count - len(queries)) // 2
+        queries += [["typo", typo_of(f, meta["forms"], rng)] for f in rng.sample(long, typos)]
+        queries += [["prefix", prefix_of(f)] for f in rng.sample(long, count - len(queries))]
+        rng.shuffle(queries)
+        return queries
+
+
+# -- the browser run -------------------------------------------------------------------
+
+
+def ensure_npm_packages() -> None:
+    if not (BENCH_DIR / "node_modules" / "minisearch").is_dir():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=BENCH_DIR, check=True)
+
+
+def serve(corpora: list[Corpus]):
+    """Answer the page's requests from the project, bench/ and the corpora in memory."""
+    docs = [json.dumps(c.docs).encode() for c in corpora]
+
+    def handle(route):
+        path = route.request.url.removeprefix(ORIGIN)
+        body, kind = None, "text/javascript"
+        if path == "/":
+            body, kind = PAGE.encode(), "text/html"
+        elif path == "/device.js":
+            body = (BENCH_DIR / "device.js").read_bytes()
+        elif path.startswith("/static/"):
+            body = (PROJECT_ROOT / path.lstrip("/")).read_bytes()
+        elif path.startswith("/node_modules/"):
+            body = (BENCH_DIR / path.lstrip("/")).read_bytes()
+        elif path.startswith("/corpus/"):
+            _, _, index, what, *rest = path.split("/")
+            corpus = int(index)
+            if what == "docs.json":
+                body, kind = docs[corpus], "application/json"
+            else:
+                body, kind = corpora[corpus].segments[int(rest[0])], "application/octet-stream"
+        if body is None:
+            route.fulfill(status=404, body=b"")
+        else:
+            route.fulfill(status=200, body=body, content_type=kind, headers=ISOLATED)
+
+    return handle
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
+
+
+def measure(page, cdp, index: int, corpus: Corpus) -> dict:
+    from server import search
+
+    def heap() -> int:
+        cdp.send("HeapProfiler.collectGarbage")
+        return cdp.send("Runtime.getHeapUsage")["usedSize"]
+
+    sizes = page.evaluate(
+        "(job) => window.bench.prepare(job)",
+        {
+            "corpus": index,
+            "segments": list(range(len(corpus.segments))),
+            "tombstones": corpus.tombstones,
+            "fields": list(search.FIELDS),
+            "boosts": [search.FIELD_BOOSTS[f] for f in search.FIELDS],
+        },
+    )
+    results = {}
+    warm_up, timed = corpus.queries[:WARM_UP], corpus.queries[WARM_UP:]
+    for name in ENGINES:
+        before = heap()
+        loads = page.evaluate("(job) => window.bench.load(job)", {"name": name, "runs": LOAD_RUNS})
+        held = heap() - before + (sizes["bytes"]["ours"] if name == "ours" else 0)
+        page.evaluate("(job) => window.bench.time(job)", {"name": name, "queries": warm_up})
+        times = page.evaluate("(job) => window.bench.time(job)", {"name": name, "queries": timed})
+        found = {
+            kind: page.evaluate("(job) => window.bench.found(job)", {"name": name, "cases": cases})
+            / max(len(cases), 1)
+            for kind, cases in corpus.cases.items()
+        }
+        page.evaluate("window.bench.release()")
+        results[name] = {
+            "bytes_per_kib": sizes["gzipped"][name] / (corpus.text_bytes / 1024),
+            "gzipped": sizes["gzipped"][name],
+            "load_ms": statistics.median(loads),
+            "heap_mib": held / MIB,
+            "p50_ms": percentile(times, 0.50),
+            "p95_ms": percentile(times, 0.95),
+            "typo_found": found["typo"],
+            "prefix_found": found["prefix"],
+        }
+    return results
+
+
+# -- the rows ----------------------------------------------------------------------------
+
+# measure, key, unit, scale, target text, target test, lower is better
+MEASURES = (
+    ("index, gzipped, per KiB of text", "bytes_per_kib", "B/KiB", 1, "≤ 0.5× MiniSearch", None),
+    ("load, bytes in memory → ready", "load_ms", "ms", 1, "≤ 50 ms", lambda v: v <= 50),
+    ("JS heap after load", "heap_mib", "MiB", 1, "≤ 20 MiB", lambda v: v <= 20),
+    (f"query p50, {QUERIES:,} queries", "p50_ms", "ms", 1, "", None),
+    (f"query p95, {QUERIES:,} queries", "p95_ms", "ms", 1, "≤ 2 ms", lambda v: v <= 2),
+    ("typo found@10, misspelled titles", "typo_found", "%", 100, "≥ 95%", lambda v: v >= 95),
+    ("prefix found@10, title words typed", "prefix_found", "%", 100, "≥ 90%", lambda v: v >= 90),
+)
+
+
+def add_rows(bench: Bench, corpus: Corpus, results: dict) -> None:
+    ours, mini, lunr = (results[name] for name in ENGINES)
+    for measure, key, unit, scale, target, meets in MEASURES:
+        value = ours[key] * scale
+        ratio = ours[key] / mini[key] if mini[key] else None
+        lunr_ratio = f" ({ours[key] / lunr[key]:.2f}×)" if lunr[key] else ""
+        met = ratio <= 0.5 if key == "bytes_per_kib" else meets(value) if meets else None
+        bench.row(
+            f"{measure}, {corpus.label}",
+            round(value, 3),
+            unit,
+            peer=round(mini[key] * scale, 3),
+            ratio=ratio,
+            target=target,
+            met=met,
+            note=f"peer MiniSearch; Lunr {lunr[key] * scale:,.3f} {unit}{lunr_ratio}",
+        )
+
+
+def device_section(bench: Bench) -> None:
+    """Our device engine against MiniSearch and Lunr on MedQuAD and a 10k bundle (Chromium)."""
+    from playwright.sync_api import sync_playwright
+
+    ensure_npm_packages()
+    engine_gz = len(gzip.compress(ENGINE.read_bytes(), compresslevel=9))
+    bench.row(
+        "engine (search-engine.js), gzipped",
+        engine_gz,
+        "B",
+        target="≤ 10 KB",
+        met=engine_gz <= 10 * 1024,
+    )
+    rng = random.Random(7)
+    questions = [
+        json.loads(line)["question"]
+        for line in (CORPUS / "questions-dev.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
+    corpora = [
+        Corpus("MedQuAD", medquad_data(bench), "medquad", rng, questions),
+        Corpus("synthetic 10k", synthetic_data(bench), "synthetic", rng, questions),
+    ]
+    for corpus in corpora:
+        bench.row(
+            f"indexed text, {corpus.label}",
+            corpus.text_bytes / MIB,
+            "MiB",
+            note=f"{len(corpus.docs):,} articles, {len(corpus.segments)} segment(s)",
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
+        )
+        try:
+            page = browser.new_page()
+            page.route(f"{ORIGIN}/**", serve(corpora))
+            page.goto(f"{ORIGIN}/")
+            page.wait_for_function("window.ready === true")
+            if not page.evaluate("crossOriginIsolated"):
+                raise RuntimeError("the bench page is not cross-origin isolated: coarse timers")
+            cdp = page.context.new_cdp_session(page)
+            for index, corpus in enumerate(corpora):
+                results = measure(page, cdp, index, corpus)
+                bench.state.setdefault("device", {})[corpus.label] = results
+                add_rows(bench, corpus, results)
+        finally:
+            browser.close()

@@ -203,10 +203,18 @@ def stemmer(lang: str):
     return stemmer_for_language(lang) if has_stemmer(lang) else None
 
 
+# Whoosh's Arabic (ISRI) stemmer keeps the word being stemmed on the shared instance,
+# so two threads stemming at once could swap results.
+_stem_lock = threading.Lock()
+
+
 @lru_cache(maxsize=200_000)
 def stem(lang: str, form: str) -> str:
     stem_word = stemmer(lang)
-    return stem_word(form) if stem_word else form
+    if not stem_word:
+        return form
+    with _stem_lock:
+        return stem_word(form)
 
 
 @lru_cache(maxsize=64)

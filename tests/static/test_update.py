@@ -86,6 +86,14 @@ def test_update_downloads_exactly_the_changes_and_removes_withdrawn(new_page, si
 
 def test_interrupted_update_resumes_and_old_version_stays_readable(new_page, site):
     page = installed_page(new_page, site)
+    # Two articles change, so the update is three objects (with the search segment) and the
+    # connection can drop after two.
+    site.edit(
+        "caregiving",
+        "reach-ii-dementia-carers",
+        "title: A home support programme helped dementia carers",
+        "title: A home support programme helped carers of people with dementia",
+    )
     rename_strain(site)
     changes = site.get("/api/v1/bundles/caregiving/en/changes?since=1").json
     listed = changes["changed"] + changes["added"] + changes["about"] + changes["search"]

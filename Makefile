@@ -41,11 +41,13 @@ bench: install system-packages
 # msgfmt (gettext) proves our PO files are valid for translators' tools; the
 # production topology test runs Debian's nginx (with its brotli module) and
 # redis-server; `make bench` loads them with wrk.
-SYSTEM_PACKAGES := chromium gettext nginx libnginx-mod-http-brotli-static redis-server wrk
+SYSTEM_PACKAGES := chromium gettext nginx libnginx-mod-http-brotli-static \
+	libnginx-mod-http-brotli-filter redis-server wrk
 system-packages:
 	test -x /usr/bin/chromium && command -v msgfmt >/dev/null && \
 	  test -x /usr/sbin/nginx && test -x /usr/bin/redis-server && test -x /usr/bin/wrk && \
-	  test -f /usr/share/nginx/modules-available/mod-http-brotli-static.conf || \
+	  test -f /usr/share/nginx/modules-available/mod-http-brotli-static.conf && \
+	  test -f /usr/share/nginx/modules-available/mod-http-brotli-filter.conf || \
 	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y $(SYSTEM_PACKAGES); }
 
 lint: install

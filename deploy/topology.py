@@ -31,10 +31,14 @@ from pathlib import Path
 DEPLOY_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = DEPLOY_DIR.parent
 NGINX_PREFIX = Path("/usr/share/nginx")  # Debian's --prefix: module paths are relative to it
-BROTLI_MODULE_CONF = NGINX_PREFIX / "modules-available" / "mod-http-brotli-static.conf"
+BROTLI_MODULE_CONFS = [
+    NGINX_PREFIX / "modules-available" / f"mod-http-brotli-{kind}.conf"
+    for kind in ("static", "filter")
+]
 FIELD = re.compile(r"@([A-Z_]+)@")
 INSTALL_HINT = (
-    "install Debian's nginx, libnginx-mod-http-brotli-static and redis-server "
+    "install Debian's nginx, libnginx-mod-http-brotli-static, libnginx-mod-http-brotli-filter "
+    "and redis-server "
     "(make system-packages)"
 )
 
@@ -59,11 +63,12 @@ def render(template: Path, values: dict[str, object]) -> str:
 
 
 def nginx_modules() -> str:
-    """``load_module`` lines of Debian's brotli module config, with absolute paths."""
-    if not BROTLI_MODULE_CONF.is_file():
-        raise TopologyError(f"{BROTLI_MODULE_CONF} is missing: {INSTALL_HINT}")
+    """``load_module`` lines of Debian's brotli module configs, with absolute paths."""
+    missing = [conf for conf in BROTLI_MODULE_CONFS if not conf.is_file()]
+    if missing:
+        raise TopologyError(f"{missing[0]} is missing: {INSTALL_HINT}")
     lines = []
-    for line in BROTLI_MODULE_CONF.read_text().splitlines():
+    for line in (row for conf in BROTLI_MODULE_CONFS for row in conf.read_text().splitlines()):
         match = re.fullmatch(r"\s*load_module\s+(\S+?);\s*", line)
         if match:
             path = Path(match[1])

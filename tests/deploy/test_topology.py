@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import count
 from pathlib import Path
 
+import brotli
 import pytest
 
 from deploy.topology import Topology, _alive
@@ -162,14 +163,25 @@ def test_missing_or_malformed_objects_get_the_apps_json_errors(site):
     assert (status, json.loads(body)["error"]["code"]) == (405, "method_not_allowed")
 
 
-def test_compressed_manifest_revalidates_with_its_etag(site):
+@pytest.mark.parametrize(("accept", "encoding"), [("gzip", "gzip"), ("gzip, deflate, br", "br")])
+def test_compressed_manifest_revalidates_with_its_etag(site, accept, encoding):
     topology, _bundles, _data = site
-    status, headers, _body = fetch(topology.port, MANIFEST, {"Accept-Encoding": "gzip"})
-    assert status == 200 and headers["content-encoding"] == "gzip"
+    status, headers, _body = fetch(topology.port, MANIFEST, {"Accept-Encoding": accept})
+    assert status == 200 and headers["content-encoding"] == encoding
     status, _headers, body = fetch(
-        topology.port, MANIFEST, {"Accept-Encoding": "gzip", "If-None-Match": headers["etag"]}
+        topology.port, MANIFEST, {"Accept-Encoding": accept, "If-None-Match": headers["etag"]}
     )
     assert (status, body) == (304, b"")
+
+
+def test_first_install_pack_comes_brotli_compressed_and_whole(site):
+    topology, _bundles, _data = site
+    path = MANIFEST + "/pack"
+    _status, _headers, plain = fetch(topology.app_port, path)
+    status, headers, body = fetch(topology.port, path, {"Accept-Encoding": "gzip, br"})
+    assert (status, headers["content-encoding"]) == (200, "br")
+    assert len(body) < len(plain) / 3
+    assert brotli.decompress(body) == plain
 
 
 def test_without_redis_readers_are_served_uncached_and_stop_ends_everything(tmp_path):

@@ -7,9 +7,11 @@ as the backend likes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
+from pathlib import Path
 
 from flask import current_app
 
@@ -41,14 +43,19 @@ def manifest_bytes(bundle: str, locale: str, version: int) -> bytes:
     return _manifest_bytes(str(current_app.config["DATA_DIR"]), bundle, locale, version)
 
 
-@cache.memoize()
-def _manifest_etag(data_dir: str, bundle: str, locale: str, version: int) -> str:
-    return etag_of(Store(data_dir).manifest_bytes(bundle, locale, version))
+@functools.lru_cache(maxsize=1024)
+def _file_etag(path: str, inode: int, modified_ns: int) -> str:
+    return etag_of(Path(path).read_bytes())
 
 
 def manifest_etag(bundle: str, locale: str, version: int) -> str:
-    """The strong ETag of a manifest: computed once per version, so a 304 reads nothing."""
-    return _manifest_etag(str(current_app.config["DATA_DIR"]), bundle, locale, version)
+    """The strong ETag of a manifest, hashed once per version in each process, so a 304
+    reads nothing. A published manifest never changes; its inode and mtime are in the
+    key all the same, so a data folder built again from scratch is never mistaken for
+    the old one. (Kept in process: flask-caching's memoize costs more than the lookup.)"""
+    path = store().manifest_path(bundle, locale, version)
+    status = path.stat()
+    return _file_etag(str(path), status.st_ino, status.st_mtime_ns)
 
 
 def manifest(bundle: str, locale: str, version: int) -> dict:

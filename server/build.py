@@ -133,7 +133,7 @@ def build(
     with TemporaryDirectory(prefix="satchel-index-") as scratch:
         for bundle in valid:
             for pack in packs[bundle.config["id"]]:
-                index_pack(pack, bundle.thesaurus.for_locale(pack.locale), Path(scratch))
+                index_pack(pack, bundle.thesaurus.for_locale(pack.locale), Path(scratch), store)
                 export_pack(pack, store)
         reports = publish(store, packs, retain, now, ui, prune_grace)
     total = sum(len(bundle.summaries) for bundle in valid)

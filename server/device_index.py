@@ -74,6 +74,7 @@ from pathlib import Path
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from . import search
+from .index import live_objects
 from .pack import ContentObject, Pack
 from .store import Store
 
@@ -147,21 +148,26 @@ def read_front_coded(data: bytes) -> list[str]:
 
 
 class Source:
-    """The statistics and postings of one published Whoosh index, by document id."""
+    """The statistics and postings of the live documents of a Whoosh index, numbered
+    in id order (an index updated in place adds documents after older ones).
 
-    def __init__(self, folder: Path):
+    ``meta`` (default: the folder's ``search.json``) gives the forms, thesaurus and
+    the live statistics; a delta index (``Pack.index_delta``) takes its full index's.
+    """
+
+    def __init__(self, folder: Path, meta: dict | None = None):
         from whoosh import index
 
         self.folder = Path(folder)
-        self.meta = json.loads((self.folder / "search.json").read_text())
+        self.meta = meta or json.loads((self.folder / "search.json").read_text())
         ix = index.open_dir(str(self.folder))
         with ix.reader() as reader:
-            n = reader.doc_count_all()
-            self.ids = [reader.stored_fields(d)["id"] for d in range(n)]
-            self.stored = [reader.stored_fields(d) for d in range(n)]
-            self.totals = {f: int(reader.field_length(f)) for f in search.FIELDS}
+            stored = sorted((reader.stored_fields(d)["id"], d) for d in reader.all_doc_ids())
+            position = {d: k for k, (_id, d) in enumerate(stored)}
+            self.ids = [doc_id for doc_id, _d in stored]
+            self.stored = [reader.stored_fields(d) for _id, d in stored]
             self.norms = {
-                f: [length_to_byte(reader.doc_field_length(d, f, 0)) for d in range(n)]
+                f: [length_to_byte(reader.doc_field_length(d, f, 0)) for _id, d in stored]
                 for f in search.FIELDS
             }
             # term → field → [(doc, tf)]
@@ -171,23 +177,25 @@ class Source:
                     continue
                 term = raw.decode() if isinstance(raw, bytes) else raw
                 items = reader.postings(fieldname, raw).items_as("weight")
-                found = [(d, int(w)) for d, w in items]
-                self.postings.setdefault(term, {})[fieldname] = found
+                found = sorted((position[d], int(w)) for d, w in items)
+                if found:  # a term of deleted documents only is no term
+                    self.postings.setdefault(term, {})[fieldname] = found
         ix.close()
         self.lang = self.meta["lang"]
+        self.live = self.meta["live"]
         self.doc_of = {doc_id: d for d, doc_id in enumerate(self.ids)}
 
 
-def _thesaurus(source: Source) -> list:
+def _thesaurus(meta: dict) -> list:
     return [
-        [concept, [list(search.analyze(entry, source.lang)) for entry in entries]]
-        for concept, entries in sorted(source.meta["thesaurus"].items())
+        [concept, [list(search.analyze(entry, meta["lang"])) for entry in entries]]
+        for concept, entries in sorted(meta["thesaurus"].items())
     ]
 
 
 def _header(source: Source, docs: list[int], terms, forms, removed, extra, slugs, sections):
     lang = source.lang
-    thesaurus = _thesaurus(source)
+    thesaurus = _thesaurus(source.meta)
     return {
         "format": FORMAT,
         "rules": source.meta["rules"],
@@ -208,7 +216,7 @@ def _header(source: Source, docs: list[int], terms, forms, removed, extra, slugs
         "extra_terms": extra,
         "forms_removed": removed,
         "sections": sections,
-        "live": {"documents": len(source.ids), "field_totals": source.totals},
+        "live": {key: source.live[key] for key in ("documents", "field_totals")},
     }
 
 
@@ -294,8 +302,9 @@ def encode_segment(source: Source, doc_ids: list[str], forms: dict[str, str], re
     return bytes(result)
 
 
-def decode_segment(data: bytes) -> dict:
-    """Python reader of a segment (for tests and for planning the next publish)."""
+def decode_segment(data: bytes, with_postings: bool = True) -> dict:
+    """Python reader of a segment (for tests, and without the postings, which take
+    most of the time, for planning the next publish)."""
     assert data[:4] == MAGIC, "not a device search segment"
     (length,), pos = read_varints(data, 4, 1)
     header = json.loads(data[pos : pos + length])
@@ -310,7 +319,7 @@ def decode_segment(data: bytes) -> dict:
     postings: dict[str, dict[str, list[tuple[int, int]]]] = {}
     offset = 0
     raw = parts["postings"]
-    for term, size in zip(terms, lengths, strict=True):
+    for term, size in zip(terms, lengths if with_postings else (), strict=False):
         (mask,), p = read_varints(raw, offset, 1)
         by_field = {}
         for i, fieldname in enumerate(header["fields"]):
@@ -343,27 +352,22 @@ def _segment_object(data: bytes) -> ContentObject:
     return ContentObject(data, hashlib.sha256(data).hexdigest())
 
 
-def _live_objects(manifest: dict) -> dict[str, str]:
-    return {a["id"]: a["object"] for a in manifest["articles"] if a["object"]}
-
-
 def export_pack(pack: Pack, store: Store) -> None:
     """Add the device index of ``pack`` (its Whoosh index must be built) to the pack.
 
     Sets ``manifest_body["search"]`` ``format``, ``segments`` and ``tombstones``
     and adds the segment objects (new and reused) to ``pack.objects``.
     """
-    source = Source(pack.index)
-    live = _live_objects(pack.manifest_body)
-    forms = source.meta["forms"]
+    meta = json.loads((pack.index / "search.json").read_text())
+    live = live_objects(pack.manifest_body)
     try:
         version = store.current(pack.bundle).get(pack.locale)
         previous = store.manifest(pack.bundle, pack.locale, version) if version else None
     except OSError:  # nothing readable published: a base (publish reports an unusable folder)
         previous = None
-    entry = _incremental(pack, store, source, live, forms, previous)
+    entry = _incremental(pack, store, meta, live, previous)
     if entry is None:
-        data = encode_segment(source, sorted(live), forms, [])
+        data = encode_segment(Source(pack.index), sorted(live), meta["forms"], [])
         obj = _segment_object(data)
         pack.objects[obj.name] = obj
         entry = {
@@ -374,11 +378,21 @@ def export_pack(pack: Pack, store: Store) -> None:
     pack.manifest_body["search"] = {**pack.manifest_body.get("search", {}), **entry}
 
 
-def _incremental(pack, store, source, live, forms, previous) -> dict | None:
+def _source_of(pack: Pack, meta: dict, doc_ids: list[str]) -> Source:
+    """A source holding ``doc_ids``: the index of just the added articles when there is one."""
+    if pack.index_delta is not None:
+        delta = Source(pack.index_delta, meta)
+        if set(doc_ids) <= set(delta.doc_of):
+            return delta
+    return Source(pack.index)
+
+
+def _incremental(pack, store, meta, live, previous) -> dict | None:
     """The entry with one more segment, the previous one unchanged, or None for a new base."""
     old = (previous or {}).get("search") or {}
     if old.get("format") != FORMAT or old.get("rules") != search.RULES_VERSION:
         return None
+    forms = meta["forms"]
     segments = [dict(s) for s in old["segments"]]
     decoded = []
     for segment in segments:
@@ -386,7 +400,7 @@ def _incremental(pack, store, source, live, forms, previous) -> dict | None:
             data = store.object_path(segment["object"]).read_bytes()
         except OSError:
             return None
-        decoded.append(decode_segment(data))
+        decoded.append(decode_segment(data, with_postings=False))
         pack.objects[segment["object"]] = _segment_object(data)
     dead = {(t["segment"], i) for t in old["tombstones"] for i in t["ids"]}
     where = {}  # live id → segment holding its live copy
@@ -398,10 +412,10 @@ def _incremental(pack, store, source, live, forms, previous) -> dict | None:
         for f in seg["header"]["forms_removed"]:
             old_forms.pop(f, None)
         old_forms.update(seg["forms"])
-    before = _live_objects(previous)
+    before = live_objects(previous)
     changed = sorted(i for i, name in live.items() if before.get(i) != name)
     gone = sorted(i for i in before if i not in live)
-    thesaurus_same = decoded[-1]["header"]["thesaurus"] == _thesaurus(source)
+    thesaurus_same = decoded[-1]["header"]["thesaurus"] == _thesaurus(meta)
     if not changed and not gone and thesaurus_same and old_forms == forms:
         return {k: old[k] for k in ("format", "segments", "tombstones")}
     tombstones: dict[int, list[str]] = {t["segment"]: list(t["ids"]) for t in old["tombstones"]}
@@ -414,7 +428,7 @@ def _incremental(pack, store, source, live, forms, previous) -> dict | None:
         return None
     added = {f: t for f, t in forms.items() if old_forms.get(f) != t}
     removed = sorted(f for f in old_forms if f not in forms)
-    data = encode_segment(source, changed, added, removed)
+    data = encode_segment(_source_of(pack, meta, changed), changed, added, removed)
     obj = _segment_object(data)
     pack.objects[obj.name] = obj
     segments.append({"object": obj.name, "bytes": len(data), "docs": len(changed)})

@@ -15,16 +15,39 @@ follows the pointer always finds the index of that very version.
 manifest is gone (pruned or never published).
 
 Beside Whoosh's files each index holds ``search.json``: the rules version,
-locale and language, the thesaurus of the locale and the table of every word
-form → term, which typo and prefix matching use (and the device export will).
+locale and language, the thesaurus of the locale, the table of every word
+form → term, which typo and prefix matching use (and the device export will),
+and ``live``: the number of live documents and the exact total length of each
+field, which BM25's average field length is taken from.
+
+Incremental
+-----------
+Rebuilding 10,000 articles' index for one edited summary would cost most of a
+build, so a new version starts from the published version's index: its Whoosh
+files are hard-linked (Whoosh never rewrites a file, it only adds new ones),
+the old copies of changed and removed articles are deleted and the new copies
+added. Whoosh keeps a deleted document's terms, lengths and count until a
+merge, so nothing that scores is read from Whoosh's own statistics: the live
+count and field totals come from ``search.json`` and document frequencies
+from postings (which skip deleted documents). ``state.json`` holds what the
+next update needs: how many live documents hold each word form (a form leaves
+the table with its last document) and a digest of the code that decides the
+index's content. The index is built whole when there is no usable previous
+index, when that code changed, or when deleted copies would exceed
+``MERGE_RATIO`` of the live documents. The documents added or changed are
+also written as an index of their own (``Pack.index_delta``), from which the
+device export encodes its new segment.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import tempfile
+from collections import Counter
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -36,6 +59,15 @@ from .render import scrub_controls
 from .store import Store
 
 PARTIAL_PREFIX = ".partial-"
+META_FILE = "search.json"
+STATE_FILE = "state.json"
+# Files of ours in an index folder: written anew for every version, never linked.
+OWN_FILES = {META_FILE, STATE_FILE, "MAIN_WRITELOCK"}
+MERGE_RATIO = 0.10
+# The code that decides what an index holds: an update never mixes two versions of it.
+INDEX_CODE = hashlib.sha256(
+    b"".join((Path(__file__).parent / name).read_bytes() for name in ("index.py", "search.py"))
+).hexdigest()
 BLOCK_TAGS = {"p", "li", "h3", "h4", "br", "tr", "blockquote", "pre", "hr", "ul", "ol", "table"}
 
 
@@ -116,40 +148,189 @@ def document_fields(article: dict) -> dict:
     }
 
 
-def articles_of(pack: Pack) -> list[dict]:
-    """Published articles of the pack, by id (withdrawn ones have no object)."""
-    found = []
-    for obj in pack.objects.values():
-        document = json.loads(obj.data)
-        if document.get("kind") in ("summary", "reference") and document["status"] == "published":
-            found.append(document)
-    return sorted(found, key=lambda d: d["id"])
+def article_of(pack: Pack, name: str) -> dict:
+    return json.loads(pack.objects[name].data)
 
 
-def index_pack(pack: Pack, thesaurus: dict[str, list[str]], scratch: Path) -> Path:
-    """Build the pack's index under ``scratch``; set ``pack.index`` and the manifest entry."""
-    lang = search.language(pack.locale)
-    folder = Path(tempfile.mkdtemp(prefix=f"{pack.bundle}-{pack.locale}-", dir=scratch))
+def live_objects(manifest: dict) -> dict[str, str]:
+    """Object name of every published article by id (withdrawn ones have no object)."""
+    return {entry["id"]: entry["object"] for entry in manifest["articles"] if entry["object"]}
+
+
+@dataclass
+class Contribution:
+    """What one document adds to the index's statistics and form table."""
+
+    lengths: dict[str, int]  # field → number of terms (Whoosh's exact field length)
+    forms: set[str]
+
+    @classmethod
+    def of(cls, doc: dict, lang: str) -> Contribution:
+        lengths, forms = {}, set()
+        for name in search.FIELDS:
+            found = search.forms(doc[name], lang)
+            lengths[name] = len(found)
+            forms.update(found)
+        return cls(lengths, forms)
+
+
+@dataclass
+class Statistics:
+    """The live documents' count, field totals and word forms (with documents per form)."""
+
+    documents: int
+    field_totals: Counter
+    form_docs: Counter
+
+    @classmethod
+    def empty(cls) -> Statistics:
+        return cls(0, Counter(dict.fromkeys(search.FIELDS, 0)), Counter())
+
+    def add(self, contribution: Contribution, sign: int = 1) -> None:
+        self.documents += sign
+        for name, length in contribution.lengths.items():
+            self.field_totals[name] += sign * length
+        for form in contribution.forms:
+            self.form_docs[form] += sign
+            if not self.form_docs[form]:
+                del self.form_docs[form]
+
+
+@dataclass
+class PreviousIndex:
+    """The published index a new version can start from, and the articles it holds."""
+
+    folder: Path
+    objects: dict[str, str]  # id → object name of every document it holds
+    meta: dict
+    statistics: Statistics
+    deleted: int  # copies Whoosh still keeps of deleted documents
+
+
+def previous_index(store: Store, pack: Pack, lang: str) -> PreviousIndex | None:
+    """The current version's index when an update of it gives what a whole build would."""
+    try:
+        version = store.current(pack.bundle).get(pack.locale)
+        if version is None:
+            return None
+        folder = index_dir(store, pack.bundle, pack.locale, version)
+        meta = json.loads((folder / META_FILE).read_text())
+        state = json.loads((folder / STATE_FILE).read_text())
+        objects = live_objects(store.manifest(pack.bundle, pack.locale, version))
+        ix = index.open_dir(str(folder))
+        try:
+            deleted = ix.doc_count_all() - ix.doc_count()
+        finally:
+            ix.close()
+    except Exception:  # whatever is damaged or missing, building whole repairs it
+        return None
+    if state.get("code") != INDEX_CODE or meta.get("lang") != lang or "live" not in meta:
+        return None
+    live = meta["live"]
+    statistics = Statistics(
+        live["documents"], Counter(live["field_totals"]), Counter(state["form_docs"])
+    )
+    return PreviousIndex(folder, objects, meta, statistics, deleted)
+
+
+def _old_document(store: Store, name: str) -> dict | None:
+    """A published article object as its index document; None when damaged or gone."""
+    try:
+        data = store.object_path(name).read_bytes()
+    except OSError:
+        return None
+    if hashlib.sha256(data).hexdigest() != name:
+        return None
+    return document_fields(json.loads(data))
+
+
+def _write_documents(folder: Path, lang: str, documents: list[dict]) -> None:
     ix = index.create_in(str(folder), schema(lang))
     writer = ix.writer(limitmb=128)
-    forms: dict[str, str] = {}
-    for article in articles_of(pack):
-        doc = document_fields(article)
-        for name in search.FIELDS:
-            for form in search.forms(doc[name], lang):
-                if form not in forms:
-                    forms[form] = search.stem(lang, form)
+    for doc in documents:
         writer.add_document(**doc)
     writer.commit(optimize=True)
     ix.close()
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system
+        shutil.copy2(source, target)
+
+
+def _update(
+    folder: Path, previous: PreviousIndex, stale: list[str], documents: list[dict], delta: Path
+) -> None:
+    """Make ``folder`` the previous index without ``stale`` ids, plus ``documents``, which
+    are also written on their own as the index ``delta``."""
+    _write_documents(delta, previous.meta["lang"], documents)
+    for path in previous.folder.iterdir():
+        if path.name not in OWN_FILES:
+            _link_or_copy(path, folder / path.name)
+    if not stale and not documents:
+        return
+    ix = index.open_dir(str(folder))
+    writer = ix.writer(limitmb=128)
+    for doc_id in stale:
+        writer.delete_by_term("id", doc_id)
+    added = index.open_dir(str(delta))
+    with added.reader() as reader:
+        writer.add_reader(reader)
+    writer.commit()
+    added.close()
+    ix.close()
+
+
+def index_pack(pack: Pack, thesaurus: dict[str, list[str]], scratch: Path, store: Store) -> Path:
+    """Build the pack's index under ``scratch``, from the published one when it can;
+    set ``pack.index`` (and ``pack.index_delta``) and the manifest entry."""
+    lang = search.language(pack.locale)
+    folder = Path(tempfile.mkdtemp(prefix=f"{pack.bundle}-{pack.locale}-", dir=scratch))
+    live = live_objects(pack.manifest_body)
+    previous = previous_index(store, pack, lang)
+    if previous is not None:
+        changed = sorted(i for i, name in live.items() if previous.objects.get(i) != name)
+        stale = sorted(i for i, name in previous.objects.items() if live.get(i) != name)
+        too_many = previous.deleted + len(stale) > MERGE_RATIO * max(len(live), 1)
+        old_docs = [] if too_many else [_old_document(store, previous.objects[i]) for i in stale]
+        if too_many or None in old_docs:
+            previous = None
+    statistics = previous.statistics if previous else Statistics.empty()
+    known_forms = previous.meta["forms"] if previous else {}
+    if previous:
+        for doc in old_docs:
+            statistics.add(Contribution.of(doc, lang), -1)
+    else:
+        changed = sorted(live)
+    documents = [document_fields(article_of(pack, live[i])) for i in changed]
+    for doc in documents:
+        statistics.add(Contribution.of(doc, lang))
+    if previous:
+        delta = Path(tempfile.mkdtemp(prefix=f"{pack.bundle}-{pack.locale}-delta-", dir=scratch))
+        _update(folder, previous, stale, documents, delta)
+        pack.index_delta = delta
+    else:
+        _write_documents(folder, lang, documents)
+    forms = {
+        form: known_forms.get(form) or search.stem(lang, form)
+        for form in sorted(statistics.form_docs)
+    }
     meta = {
         "rules": search.RULES_VERSION,
         "locale": pack.locale,
         "lang": lang,
         "thesaurus": thesaurus,
-        "forms": dict(sorted(forms.items())),
+        "forms": forms,
+        "live": {
+            "documents": statistics.documents,
+            "field_totals": dict(sorted(statistics.field_totals.items())),
+        },
     }
-    (folder / "search.json").write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True))
+    (folder / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True))
+    state = {"code": INDEX_CODE, "form_docs": dict(sorted(statistics.form_docs.items()))}
+    (folder / STATE_FILE).write_text(json.dumps(state, ensure_ascii=False, sort_keys=True))
     pack.manifest_body["search"] = scrub_controls(
         {"rules": search.RULES_VERSION, "thesaurus": thesaurus}
     )
@@ -186,7 +367,9 @@ def publish_index(store: Store, pack: Pack, version: int, new: bool) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=PARTIAL_PREFIX, dir=target.parent))
     try:
-        shutil.copytree(pack.index, partial, dirs_exist_ok=True)
+        # Linked, not copied: most files are the previous version's, already on disk.
+        for path in pack.index.iterdir():
+            _link_or_copy(path, partial / path.name)
         _sync_tree(partial)
         partial.chmod(0o755)  # mkdtemp makes it private; readers may be another user
         os.rename(partial, target)

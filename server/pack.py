@@ -45,6 +45,8 @@ class Pack:
     manifest_body: dict
     objects: dict[str, ContentObject] = field(default_factory=dict)
     index: Path | None = None  # the search index built for it (stage ``index``)
+    # When that index updated the published one: an index of just the articles it added.
+    index_delta: Path | None = None
 
     def add(self, document: dict) -> ContentObject:
         obj = ContentObject.of(document)

@@ -288,26 +288,31 @@ class SearchIndex:
         self._ix = FileStorage(str(self.path), supports_mmap=False, readonly=True).open_index()
         self.reader = self._ix.reader()
         reader = self.reader
-        self.n = reader.doc_count_all()
-        self.avgfl = {f: (reader.field_length(f) / (self.n or 1)) or 1 for f in FIELDS}
-        self.lengths = {
-            f: [reader.doc_field_length(d, f, 0) for d in range(self.n)] for f in FIELDS
+        # An index updated in place keeps deleted documents (their numbers, terms and
+        # lengths) until a merge: only live ones count, and the live statistics come
+        # from search.json (an index without them has no deletions: Whoosh's are exact).
+        numbers = range(reader.doc_count_all())
+        self.live = frozenset(d for d in numbers if not reader.is_deleted(d))
+        self.n = len(self.live)
+        totals = meta.get("live", {}).get("field_totals") or {
+            f: reader.field_length(f) for f in FIELDS
         }
-        self.docs: list[Doc] = []
-        for d in range(self.n):
+        self.avgfl = {f: (totals[f] / (self.n or 1)) or 1 for f in FIELDS}
+        self.lengths = {f: [reader.doc_field_length(d, f, 0) for d in numbers] for f in FIELDS}
+        self.docs: list[Doc | None] = [None] * len(numbers)
+        self.title_terms: list[frozenset[str]] = [frozenset()] * len(numbers)
+        for d in sorted(self.live):
             s = reader.stored_fields(d)
-            self.docs.append(
-                Doc(
-                    s["id"],
-                    s.get("title", ""),
-                    s.get("teaser", ""),
-                    s.get("published") or None,
-                    s.get("credibility"),
-                    (s.get("topic_ids") or "").split(),
-                    (s.get("symptom_ids") or "").split(),
-                )
+            self.docs[d] = Doc(
+                s["id"],
+                s.get("title", ""),
+                s.get("teaser", ""),
+                s.get("published") or None,
+                s.get("credibility"),
+                (s.get("topic_ids") or "").split(),
+                (s.get("symptom_ids") or "").split(),
             )
-        self.title_terms = [frozenset(analyze(doc.title, self.lang)) for doc in self.docs]
+            self.title_terms[d] = frozenset(analyze(self.docs[d].title, self.lang))
         self._postings: dict[tuple[str, str], list[tuple[int, float]]] = {}
         self._docsets: dict[str, frozenset[int]] = {}
         self._df: dict[str, int] = {}
@@ -365,7 +370,7 @@ class SearchIndex:
             "documents": self.n,
             "avg_field_length": self.avgfl,
             "field_lengths": self.lengths,
-            "ids": [doc.id for doc in self.docs],
+            "ids": [doc.id for doc in self.docs if doc],
         }
 
 
@@ -614,7 +619,7 @@ def _phrase_docs(ix: SearchIndex, phrase: list[str]) -> set[int]:
 
 
 def _allowed(ix: SearchIndex, plan: Plan, filters: dict) -> set[int]:
-    docs = set(range(ix.n))
+    docs = set(ix.live)
     topic, symptom = filters.get("topic"), filters.get("symptom")
     min_cred = filters.get("min_credibility")
     if topic or symptom or min_cred:

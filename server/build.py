@@ -125,16 +125,17 @@ def build(
                 if locale.thesaurus:
                     bundle.thesaurus.translations[locale.locale] = locale.thesaurus
             packs[bundle.config["id"]] = [pack_bundle(locale) for locale in localised]
+        retain = {b.config["id"]: b.config["retain_versions"] for b in valid}
+        ui = compile_ui_catalogs(translations_dir) if translations_dir else {}
+        store = Store(data_dir)
+        with TemporaryDirectory(prefix="satchel-index-") as scratch:
+            for bundle in valid:
+                for pack in packs[bundle.config["id"]]:
+                    thesaurus = bundle.thesaurus.for_locale(pack.locale)
+                    index_pack(pack, thesaurus, Path(scratch), store)
+                    export_pack(pack, store)
+            reports = publish(store, packs, retain, now, ui, prune_grace, cache)
     finally:
         cache.close()
-    retain = {b.config["id"]: b.config["retain_versions"] for b in valid}
-    ui = compile_ui_catalogs(translations_dir) if translations_dir else {}
-    store = Store(data_dir)
-    with TemporaryDirectory(prefix="satchel-index-") as scratch:
-        for bundle in valid:
-            for pack in packs[bundle.config["id"]]:
-                index_pack(pack, bundle.thesaurus.for_locale(pack.locale), Path(scratch), store)
-                export_pack(pack, store)
-        reports = publish(store, packs, retain, now, ui, prune_grace)
     total = sum(len(bundle.summaries) for bundle in valid)
     return BuildResult(reports, warnings, total, cache.computed["render"])

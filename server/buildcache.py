@@ -6,6 +6,9 @@ kept in ``DATA_DIR/.cache/build.sqlite`` under a key made of the file's display
 path, the sha256 of its bytes and a digest of the modules that compute them.
 An unchanged summary is then neither parsed nor rendered again; an edited one,
 or any change to that code, simply misses. Losing the file only costs time.
+
+Publish remembers a fact the same way (``recall``/``remember``): what the
+published objects' files looked like when a build last checked them.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ CODE = Path(__file__).parent
 CACHED_CODE = ("source.py", "schemas.py", "validate.py", "render.py", "translate.py")
 CODE_DIGEST = hashlib.sha256(b"".join((CODE / name).read_bytes() for name in CACHED_CODE))
 FORGET_AFTER = 7 * 24 * 3600  # seconds an entry no build used is kept
+TOUCH_AFTER = 24 * 3600  # an entry's last use is rewritten only when older than this
 
 
 def digest(*parts: str | bytes) -> str:
@@ -42,6 +46,13 @@ class NoCache:
         self.computed[kind] += 1
         return compute()
 
+    def recall(self, kind: str, key: str):
+        """The value last remembered for ``key``; None when there is none."""
+        return None
+
+    def remember(self, kind: str, key: str, value) -> None:
+        pass
+
     def close(self) -> None:
         pass
 
@@ -58,22 +69,40 @@ class BuildCache(NoCache):
             "CREATE TABLE IF NOT EXISTS entries "
             "(key TEXT PRIMARY KEY, value BLOB NOT NULL, used REAL NOT NULL)"
         )
-        self.used: list[str] = []
+        self.used: list[str] = []  # keys whose last use must be brought up to date
+        self.started = time.time()
+
+    def _stored(self, full: str) -> bytes | None:
+        row = self.db.execute("SELECT value, used FROM entries WHERE key = ?", (full,)).fetchone()
+        if row is None:
+            return None
+        if row[1] < self.started - TOUCH_AFTER:
+            self.used.append(full)
+        return row[0]
 
     def memo(self, kind: str, key: str, compute):
         """``compute()``'s value for ``key``, from an earlier build when there is one."""
-        full = digest(kind, key)
-        row = self.db.execute("SELECT value FROM entries WHERE key = ?", (full,)).fetchone()
-        self.used.append(full)
-        if row is not None:
-            return pickle.loads(row[0])
+        stored = self._stored(digest(kind, key))
+        if stored is not None:
+            return pickle.loads(stored)
         self.computed[kind] += 1
         value = compute()
+        self.remember(kind, key, value)
+        return value
+
+    def recall(self, kind: str, key: str):
+        stored = self._stored(digest(kind, key))
+        return None if stored is None else pickle.loads(stored)
+
+    def remember(self, kind: str, key: str, value) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
-            (full, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), time.time()),
+            (
+                digest(kind, key),
+                pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL),
+                self.started,
+            ),
         )
-        return value
 
     def close(self) -> None:
         now = time.time()

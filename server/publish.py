@@ -32,6 +32,7 @@ from pathlib import Path
 
 import brotli
 
+from .buildcache import NO_CACHE
 from .errors import PublishFailed
 from .index import prune_indexes, publish_index
 from .pack import ContentObject, Pack, canonical_json
@@ -87,18 +88,39 @@ def compress(data: bytes, encoding: str) -> bytes:
     return brotli.compress(data, quality=11)
 
 
-def write_object(store: Store, obj: ContentObject) -> bool:
+def file_stamps(store: Store, name: str) -> list[tuple[int, ...]] | None:
+    """Size, inode, modification and change times of an object's files; None if one is
+    missing. Writing a file changes them, and the change time can't be set back."""
+    stamps = []
+    for encoding in (None, *ENCODINGS):
+        try:
+            stat = store.object_path(name, encoding).stat()
+        except FileNotFoundError:
+            return None
+        stamps.append((stat.st_size, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns))
+    return stamps
+
+
+def write_object(store: Store, obj: ContentObject, cache=NO_CACHE) -> bool:
     """Store ``obj`` unless an intact copy exists; True when bytes were written.
 
     An existing copy is re-hashed and its compressed copies decompressed, so a
-    build repairs whatever was damaged on disk since.
+    build repairs whatever was damaged on disk since, unless its files are just
+    as a build that checked them left them (``cache``): re-reading ten thousand
+    unchanged objects would cost a rebuild more than everything else it does.
+    ``flask bundles verify`` re-hashes them all.
     """
-    if not object_problems(store, obj.name):
+    stamps = file_stamps(store, obj.name)
+    if stamps is not None and cache.recall("object", obj.name) == stamps:
         return False
-    for encoding in ENCODINGS:
-        write_atomically(store.object_path(obj.name, encoding), compress(obj.data, encoding))
-    write_atomically(store.object_path(obj.name), obj.data)
-    return True
+    written = bool(object_problems(store, obj.name))
+    if written:
+        for encoding in ENCODINGS:
+            write_atomically(store.object_path(obj.name, encoding), compress(obj.data, encoding))
+        write_atomically(store.object_path(obj.name), obj.data)
+        stamps = file_stamps(store, obj.name)
+    cache.remember("object", obj.name, stamps)
+    return written
 
 
 @contextmanager
@@ -165,7 +187,9 @@ def prune(store: Store, retain: dict[str, int], now: datetime, grace: float = 0)
     prune_indexes(store)
 
 
-def publish_bundle(store: Store, packs: list[Pack], now: datetime) -> list[PublishReport]:
+def publish_bundle(
+    store: Store, packs: list[Pack], now: datetime, cache=NO_CACHE
+) -> list[PublishReport]:
     """Write one bundle's packs (one per locale) and switch to them in one step."""
     bundle = packs[0].bundle
     pointer = store.current(bundle)
@@ -175,7 +199,7 @@ def publish_bundle(store: Store, packs: list[Pack], now: datetime) -> list[Publi
         version, manifest = next_manifest(store, pack, previous, now)
         # Also when unchanged: this repairs objects lost or truncated since.
         for obj in pack.objects.values():
-            write_object(store, obj)
+            write_object(store, obj, cache)
         if version != previous:
             write_atomically(
                 store.manifest_path(bundle, pack.locale, version), canonical_json(manifest)
@@ -215,8 +239,11 @@ def publish(
     now: datetime | None = None,
     ui: dict[str, bytes] | None = None,
     prune_grace: float = 0,
+    cache=NO_CACHE,
 ) -> list[PublishReport]:
-    """Publish bundles, and the interface catalogs (``ui``: locale → JSON) beside them."""
+    """Publish bundles, and the interface catalogs (``ui``: locale → JSON) beside them.
+
+    ``cache`` remembers which objects a build found intact (see ``write_object``)."""
     now = now or datetime.now(UTC)
     try:
         with build_lock(store):
@@ -226,7 +253,7 @@ def publish(
             reports = [
                 report
                 for packs in packs_by_bundle.values()
-                for report in publish_bundle(store, packs, now)
+                for report in publish_bundle(store, packs, now, cache)
             ]
             prune(store, retain, now, prune_grace)
             return reports

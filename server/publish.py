@@ -88,30 +88,32 @@ def compress(data: bytes, encoding: str) -> bytes:
     return brotli.compress(data, quality=11)
 
 
-def file_stamps(store: Store, name: str) -> list[tuple[int, ...]] | None:
+def file_stamps(store: Store, name: str) -> tuple[tuple[int, ...], ...] | None:
     """Size, inode, modification and change times of an object's files; None if one is
     missing. Writing a file changes them, and the change time can't be set back."""
     stamps = []
-    for encoding in (None, *ENCODINGS):
+    plain = os.fspath(store.object_path(name))
+    for suffix in ("", *ENCODINGS.values()):
         try:
-            stat = store.object_path(name, encoding).stat()
+            stat = os.stat(plain + suffix)
         except FileNotFoundError:
             return None
         stamps.append((stat.st_size, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns))
-    return stamps
+    return tuple(stamps)
 
 
-def write_object(store: Store, obj: ContentObject, cache=NO_CACHE) -> bool:
+def write_object(store: Store, obj: ContentObject, checked: dict) -> bool:
     """Store ``obj`` unless an intact copy exists; True when bytes were written.
 
     An existing copy is re-hashed and its compressed copies decompressed, so a
     build repairs whatever was damaged on disk since, unless its files are just
-    as a build that checked them left them (``cache``): re-reading ten thousand
-    unchanged objects would cost a rebuild more than everything else it does.
-    ``flask bundles verify`` re-hashes them all.
+    as a build that checked them left them (``checked``: name → ``file_stamps``,
+    updated here): re-reading ten thousand unchanged objects would cost a
+    rebuild more than everything else it does. ``flask bundles verify``
+    re-hashes them all.
     """
     stamps = file_stamps(store, obj.name)
-    if stamps is not None and cache.recall("object", obj.name) == stamps:
+    if stamps is not None and checked.get(obj.name) == stamps:
         return False
     written = bool(object_problems(store, obj.name))
     if written:
@@ -119,7 +121,7 @@ def write_object(store: Store, obj: ContentObject, cache=NO_CACHE) -> bool:
             write_atomically(store.object_path(obj.name, encoding), compress(obj.data, encoding))
         write_atomically(store.object_path(obj.name), obj.data)
         stamps = file_stamps(store, obj.name)
-    cache.remember("object", obj.name, stamps)
+    checked[obj.name] = stamps
     return written
 
 
@@ -194,12 +196,15 @@ def publish_bundle(
     bundle = packs[0].bundle
     pointer = store.current(bundle)
     reports = []
+    known = cache.recall("checked objects", bundle) or {}
+    checked = {}
     for pack in packs:
         previous = pointer.get(pack.locale)
         version, manifest = next_manifest(store, pack, previous, now)
         # Also when unchanged: this repairs objects lost or truncated since.
         for obj in pack.objects.values():
-            write_object(store, obj, cache)
+            checked.setdefault(obj.name, known.get(obj.name))
+            write_object(store, obj, checked)
         if version != previous:
             write_atomically(
                 store.manifest_path(bundle, pack.locale, version), canonical_json(manifest)
@@ -222,6 +227,8 @@ def publish_bundle(
                 changes,
             )
         )
+    if checked != known:
+        cache.remember("checked objects", bundle, checked)
     if any(report.changed for report in reports):
         os.sync()
         write_atomically(

@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -89,8 +90,17 @@ class BundleSource:
 def display_path(path: Path) -> str:
     """``path`` as the user would type it from here: relative to the current folder."""
     absolute = os.path.abspath(path)
-    relative = os.path.relpath(absolute)
-    return absolute if relative.startswith("..") else relative
+    folder, name = os.path.split(absolute)
+    shown = _display_folder(folder, os.getcwd())
+    return absolute if shown is None else os.path.join(shown, name) if shown != "." else name
+
+
+@lru_cache(maxsize=256)
+def _display_folder(folder: str, cwd: str) -> str | None:
+    """A folder relative to ``cwd``, or None when outside it (shown absolute); cached:
+    a bundle's thousands of files share a few folders and relpath is slow."""
+    relative = os.path.relpath(folder, cwd)
+    return None if relative.startswith("..") else relative
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -34,6 +35,7 @@ class Store:
         self.root = Path(root)
         self.objects_dir = self.root / "objects"
         self.bundles_dir = self.root / "bundles"
+        self._manifests: dict[Path, tuple[tuple[int, ...], dict]] = {}
 
     def object_path(self, name: str, encoding: str | None = None) -> Path:
         return self.objects_dir / name[:2] / (name + ENCODINGS.get(encoding, ""))
@@ -64,7 +66,17 @@ class Store:
         return self.manifest_path(bundle, locale, version).read_bytes()
 
     def manifest(self, bundle: str, locale: str, version: int) -> dict:
-        return json.loads(self.manifest_bytes(bundle, locale, version))
+        """The parsed manifest (shared between callers: never modify it). A build reads
+        the current one at several stages and each is megabytes for a large bundle, so
+        it is parsed once for as long as its file stays the same."""
+        path = self.manifest_path(bundle, locale, version)
+        with open(path, "rb") as handle:
+            stat = os.fstat(handle.fileno())
+            stamp = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+            parsed = self._manifests.get(path)
+            if parsed is None or parsed[0] != stamp:
+                parsed = self._manifests[path] = (stamp, json.loads(handle.read()))
+        return parsed[1]
 
     def kept_objects(self) -> set[str]:
         """Names of every object that some kept manifest of a published bundle names."""

@@ -1,0 +1,264 @@
+"""A rebuild that reuses the published index and the build cache publishes exactly
+what a build from scratch would: the same objects and manifests, the same search
+results (ids, order, scores) and the same live device index.
+
+One bundle goes through a series of changes (an edit, an addition, a removal, a
+withdrawal, a Spanish translation). After each, three data folders are built
+through ``flask bundles build``: one incrementally, one whose build cache is
+deleted or corrupted before every build, and a fresh one built from scratch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from server import create_app
+from server.device_index import decode_segment
+from server.index import STATE_FILE, index_dir
+from server.store import Store, object_names
+from server.synth import edit_summaries, synthesize
+
+from .test_i18n import translate
+
+BUNDLE = "synthetic"
+COUNT = 60  # a tenth (the merge ratio) is more than one step changes, not than all of them
+# Words of the synthetic corpus, the sentence every edit adds, a phrase, an exclusion,
+# a typo and a prefix (search as you type), so statistics of every kind score.
+QUERIES = [
+    "syndrome",
+    "genetic changes",
+    "treatment of pain",
+    "blood pressure",
+    "children symptoms",
+    "a later check of the data confirmed this",
+    '"later check"',
+    "confirmed -syndrome",
+    "syndorme",
+    "inherit",
+    "brain damage risk",
+]
+
+
+def run_build(bundles: Path, data: Path, translations: Path) -> str:
+    app = create_app(
+        {
+            "TESTING": True,
+            "BUNDLES_DIR": str(bundles),
+            "DATA_DIR": str(data),
+            "TRANSLATIONS_DIR": str(translations),
+            "PRUNE_GRACE_SECONDS": 0,
+        }
+    )
+    result = app.test_cli_runner().invoke(args=["bundles", "build"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def search_results(data: Path, locale: str, titles: list[str]) -> dict:
+    client = create_app({"TESTING": True, "DATA_DIR": str(data)}).test_client()
+    found = {}
+    for query in QUERIES + titles:
+        for page in (1, 2):  # every article: a page holds at most 50
+            response = client.get(
+                "/api/v1/search",
+                query_string={
+                    "bundle": BUNDLE,
+                    "locale": locale,
+                    "q": query,
+                    "limit": 50,
+                    "page": page,
+                },
+            )
+            assert response.status_code == 200, response.json
+            body = response.json
+            del body["version"]
+            found[query, page] = body
+    return found
+
+
+def device_view(store: Store, manifest: dict) -> dict:
+    """What a device holding every segment searches: live postings, forms, statistics."""
+    entry = manifest["search"]
+    dead = {(t["segment"], i) for t in entry["tombstones"] for i in t["ids"]}
+    postings: dict[tuple[str, str], list] = {}
+    forms: dict[str, str] = {}
+    header = {}
+    for k, segment in enumerate(entry["segments"]):
+        decoded = decode_segment(store.object_path(segment["object"]).read_bytes())
+        for term, by_field in decoded["postings"].items():
+            for field, items in by_field.items():
+                live = [item for item in items if (k, item[0]) not in dead]
+                postings.setdefault((term, field), []).extend(live)
+        for form in decoded["header"]["forms_removed"]:
+            forms.pop(form, None)
+        forms.update(decoded["forms"])
+        header = decoded["header"]
+    kept = {key: sorted(items) for key, items in postings.items() if items}
+    newest = {key: header[key] for key in ("live", "thesaurus", "stemmer", "rules")}
+    return {"postings": kept, "forms": forms, "newest": newest}
+
+
+def snapshot(data: Path) -> dict:
+    """Per locale: the manifest without version, date and segment list; every object it
+    names; search results; the device's live index."""
+    store = Store(data)
+    view = {}
+    for locale, version in store.current(BUNDLE).items():
+        manifest = store.manifest(BUNDLE, locale, version)
+        titles = [entry["title"] for entry in manifest["articles"][::7]]
+        body = {k: v for k, v in manifest.items() if k not in ("version", "published_at")}
+        body["search"] = {
+            k: v for k, v in manifest["search"].items() if k not in ("segments", "tombstones")
+        }
+        view[locale] = {
+            "manifest": body,
+            "objects": {
+                name: store.object_path(name).read_bytes()
+                for name in object_names(manifest, search=False)
+            },
+            "search": search_results(data, locale, titles),
+            "device": device_view(store, manifest),
+        }
+    return view
+
+
+def published_files(data: Path) -> dict[str, bytes]:
+    """Objects and manifests (without their publication time) as bytes."""
+    files = {}
+    for path in sorted(data.rglob("*")):
+        relative = str(path.relative_to(data))
+        manifest = re.fullmatch(r"bundles/[^/]+/(current|[^/]+/\d+)\.json", relative)
+        if path.is_file() and (relative.startswith("objects/") or manifest):
+            files[relative] = re.sub(rb'"published_at":"[^"]*"', b"", path.read_bytes())
+    return files
+
+
+def unreferenced(folder: Path) -> list[str]:
+    """Published summaries no other summary lists as related (safe to remove or withdraw)."""
+    texts = {p.stem: p.read_text() for p in sorted((folder / "summaries").glob("*.md"))}
+    related = set()
+    for text in texts.values():
+        listed = re.search(r"^related: \[(.*)\]$", text, re.M)[1]
+        related |= {i.strip() for i in listed.split(",")}
+    return [i for i, text in texts.items() if i not in related and "status: published" in text]
+
+
+def edit(folder: Path, translations: Path) -> str:
+    return f"edited {edit_summaries(folder, 3, seed=1)}"
+
+
+def add(folder: Path, translations: Path) -> str:
+    source = sorted((folder / "summaries").glob("*.md"))[0]
+    text = source.read_text().replace(f"id: {source.stem}", "id: added-summary-00001", 1)
+    (folder / "summaries" / "added-summary-00001.md").write_text(text)
+    return "added one"
+
+
+def remove(folder: Path, translations: Path) -> str:
+    victim = unreferenced(folder)[0]
+    (folder / "summaries" / f"{victim}.md").unlink()
+    return f"removed {victim}"
+
+
+def withdraw(folder: Path, translations: Path) -> str:
+    victim = unreferenced(folder)[1]
+    path = folder / "summaries" / f"{victim}.md"
+    path.write_text(path.read_text().replace("status: published", "status: withdrawn", 1))
+    return f"withdrew {victim}"
+
+
+def translate_one(folder: Path, translations: Path) -> str:
+    sid = unreferenced(folder)[0]
+    catalog = translations / "es" / "LC_MESSAGES" / f"{BUNDLE}.po"
+    translate(catalog, {f"{sid}/title": "Un título traducido sobre la sangre"})
+    return f"translated the title of {sid}"
+
+
+CHANGES = [edit, add, remove, withdraw, translate_one]
+
+
+@pytest.fixture
+def sources(tmp_path):
+    bundles, translations = tmp_path / "bundles", tmp_path / "translations"
+    folder = synthesize(bundles, COUNT, seed=3)
+    app = create_app(
+        {
+            "TESTING": True,
+            "BUNDLES_DIR": str(bundles),
+            "DATA_DIR": str(tmp_path / "unused"),
+            "TRANSLATIONS_DIR": str(translations),
+        }
+    )
+    result = app.test_cli_runner().invoke(args=["i18n", "add-language", "es", "--bundle", BUNDLE])
+    assert result.exit_code == 0, result.output
+    return bundles, folder, translations
+
+
+def test_incremental_builds_publish_what_builds_from_scratch_would(sources, tmp_path):
+    bundles, folder, translations = sources
+    incremental, without_cache = tmp_path / "incremental", tmp_path / "without-cache"
+    run_build(bundles, incremental, translations)
+    run_build(bundles, without_cache, translations)
+    for step, change in enumerate(CHANGES):
+        what = change(folder, translations)
+        output = run_build(bundles, incremental, translations)
+        assert "Rendered all" not in output, what
+        cache = without_cache / ".cache" / "build.sqlite"
+        if step % 2:
+            cache.write_bytes(b"not a database")
+        else:
+            shutil.rmtree(cache.parent)
+        run_build(bundles, without_cache, translations)
+        scratch = tmp_path / f"scratch-{step}"
+        run_build(bundles, scratch, translations)
+        assert published_files(incremental) == published_files(without_cache), what
+        assert snapshot(incremental) == snapshot(scratch), what
+
+
+def test_unchanged_articles_are_not_indexed_again(sources, tmp_path):
+    bundles, folder, translations = sources
+    data = tmp_path / "data"
+    run_build(bundles, data, translations)
+    edit_summaries(folder, 1, seed=2)
+    assert "Rendered 1 of" in run_build(bundles, data, translations)
+    store = Store(data)
+    assert store.current(BUNDLE) == {"en": 2, "es": 2}
+    for locale in ("en", "es"):
+        before, after = (index_dir(store, BUNDLE, locale, v) for v in (1, 2))
+        # The new index holds the old one's Whoosh files (hard links), plus a new segment.
+        shared = [p for p in after.iterdir() if p.suffix == ".seg" and (before / p.name).exists()]
+        assert shared and all(os.path.samefile(p, before / p.name) for p in shared)
+        segments = store.manifest(BUNDLE, locale, 2)["search"]["segments"]
+        assert [s["docs"] for s in segments] == [COUNT, 1]
+
+
+@pytest.mark.parametrize("damage", ["state", "whoosh", "manifest-object"])
+def test_a_damaged_published_index_is_built_whole_with_the_same_result(sources, tmp_path, damage):
+    bundles, folder, translations = sources
+    data = tmp_path / "data"
+    run_build(bundles, data, translations)
+    store = Store(data)
+    index = index_dir(store, BUNDLE, "en", 1)
+    if damage == "state":
+        (index / STATE_FILE).write_text("{")
+    elif damage == "whoosh":
+        for toc in index.glob("*.toc"):
+            toc.unlink()
+    else:  # the old copy of the article about to change is gone
+        edited = edit_summaries(folder, 1, seed=4)[0]
+        manifest = store.manifest(BUNDLE, "en", 1)
+        name = next(a["object"] for a in manifest["articles"] if a["id"] == edited)
+        store.object_path(name).unlink()
+    if damage != "manifest-object":
+        edit_summaries(folder, 1, seed=4)
+    run_build(bundles, data, translations)
+    assert json.loads((index_dir(store, BUNDLE, "en", 2) / STATE_FILE).read_text())
+    scratch = tmp_path / "scratch"
+    run_build(bundles, scratch, translations)
+    assert snapshot(data) == snapshot(scratch)

@@ -8,6 +8,7 @@ nothing and reports every problem at once.
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
 from collections.abc import Callable
@@ -58,6 +59,16 @@ def load_and_validate(
     if failing:
         raise SourceInvalid(problems)
     return valid, problems
+
+
+def settle() -> None:
+    """Leave every object alive now out of later garbage collections, until ``build`` ends.
+
+    Stages build millions of objects that live until publish; Python's collector would
+    walk them all again each time the heap grows by a quarter, which cost a rebuild of
+    10,000 summaries a fifth of its time. Cycles among them are collected afterwards.
+    """
+    gc.freeze()
 
 
 def open_cache(data_dir: Path):
@@ -115,16 +126,19 @@ def build(
     cache = open_cache(Path(data_dir))
     try:
         valid, warnings = load_and_validate(bundles_dir, chosen, strict, today, limits, cache)
+        settle()
         tick = progress(sum(len(b.summaries) for b in valid)) if progress else (lambda: None)
         packs = {}
         for bundle in valid:
             rendered = render_bundle(bundle, tick, cache)
+            settle()
             catalogs = load_catalogs(translations_dir, rendered) if translations_dir else {}
             localised = translate_bundle(rendered, catalogs, cache)
             for locale in localised:
                 if locale.thesaurus:
                     bundle.thesaurus.translations[locale.locale] = locale.thesaurus
             packs[bundle.config["id"]] = [pack_bundle(locale) for locale in localised]
+            settle()
         retain = {b.config["id"]: b.config["retain_versions"] for b in valid}
         ui = compile_ui_catalogs(translations_dir) if translations_dir else {}
         store = Store(data_dir)
@@ -137,5 +151,6 @@ def build(
             reports = publish(store, packs, retain, now, ui, prune_grace, cache)
     finally:
         cache.close()
+        gc.unfreeze()
     total = sum(len(bundle.summaries) for bundle in valid)
     return BuildResult(reports, warnings, total, cache.computed["render"])

@@ -124,6 +124,7 @@ def build(
             f"available: {', '.join(available) or 'none'}"
         )
     cache = open_cache(Path(data_dir))
+    settle()  # the modules and the app: hundreds of thousands of objects
     try:
         valid, warnings = load_and_validate(bundles_dir, chosen, strict, today, limits, cache)
         settle()

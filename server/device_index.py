@@ -24,12 +24,15 @@ segment of every live document and no tombstones. Nothing changed: the
 previous entry is kept as it is (no new version).
 
 Why the ranking stays exact: the newest segment's header carries the live
-index's statistics, taken from the full Whoosh index the server searches
-(document count and the exact total length of every field), and the device
-counts a term's document frequency per field over the live postings of all
-segments, which is the server's ``df`` because the server's index holds
-exactly the live documents. A document's field lengths are stored as Whoosh
-stores them (one byte each), so ``dl`` is the server's too.
+index's statistics, the ones the server scores with (document count and the
+exact total length of every field, from the index's ``search.json``), and the
+device counts a term's document frequency per field over the live postings of
+all segments, which is the server's ``df``: the server counts postings, which
+skip the documents its index still keeps deleted. A document's field lengths
+are stored as Whoosh stores them (one byte each), so ``dl`` is the server's too.
+
+The new segment is encoded from ``Pack.index_delta``, an index of just the
+added and changed articles, so a publish never reads the whole index back.
 
 Segment layout (format 2)
 -------------------------

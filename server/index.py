@@ -260,20 +260,43 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
-def _update(
-    folder: Path, previous: PreviousIndex, stale: list[str], documents: list[dict], delta: Path
-) -> None:
-    """Make ``folder`` the previous index without ``stale`` ids, plus ``documents``, which
-    are also written on their own as the index ``delta``."""
-    _write_documents(delta, previous.meta["lang"], documents)
-    for path in previous.folder.iterdir():
+@dataclass
+class Update:
+    """How the published index becomes the new version's."""
+
+    previous: PreviousIndex
+    changed: list[str]  # ids of the articles added or changed: indexed anew
+    stale: list[str]  # ids whose copy in the previous index is deleted
+    old_documents: list[dict]  # the index documents of those copies
+
+
+def plan_update(store: Store, pack: Pack, lang: str, live: dict[str, str]) -> Update | None:
+    """The update of the published index to ``live`` articles; None: build it whole."""
+    previous = previous_index(store, pack, lang)
+    if previous is None:
+        return None
+    stale = sorted(i for i, name in previous.objects.items() if live.get(i) != name)
+    if previous.deleted + len(stale) > MERGE_RATIO * max(len(live), 1):
+        return None  # building whole is how deleted copies are merged away
+    old_documents = [_old_document(store, previous.objects[i]) for i in stale]
+    if None in old_documents:
+        return None
+    changed = sorted(i for i, name in live.items() if previous.objects.get(i) != name)
+    return Update(previous, changed, stale, old_documents)
+
+
+def _update(folder: Path, update: Update, documents: list[dict], delta: Path) -> None:
+    """Make ``folder`` the previous index without the stale copies, plus ``documents``,
+    which are also written on their own as the index ``delta``."""
+    _write_documents(delta, update.previous.meta["lang"], documents)
+    for path in update.previous.folder.iterdir():
         if path.name not in OWN_FILES:
             _link_or_copy(path, folder / path.name)
-    if not stale and not documents:
+    if not update.stale and not documents:
         return
     ix = index.open_dir(str(folder))
     writer = ix.writer(limitmb=128)
-    for doc_id in stale:
+    for doc_id in update.stale:
         writer.delete_by_term("id", doc_id)
     added = index.open_dir(str(delta))
     with added.reader() as reader:
@@ -289,27 +312,22 @@ def index_pack(pack: Pack, thesaurus: dict[str, list[str]], scratch: Path, store
     lang = search.language(pack.locale)
     folder = Path(tempfile.mkdtemp(prefix=f"{pack.bundle}-{pack.locale}-", dir=scratch))
     live = live_objects(pack.manifest_body)
-    previous = previous_index(store, pack, lang)
-    if previous is not None:
-        changed = sorted(i for i, name in live.items() if previous.objects.get(i) != name)
-        stale = sorted(i for i, name in previous.objects.items() if live.get(i) != name)
-        too_many = previous.deleted + len(stale) > MERGE_RATIO * max(len(live), 1)
-        old_docs = [] if too_many else [_old_document(store, previous.objects[i]) for i in stale]
-        if too_many or None in old_docs:
-            previous = None
-    statistics = previous.statistics if previous else Statistics.empty()
-    known_forms = previous.meta["forms"] if previous else {}
-    if previous:
-        for doc in old_docs:
+    update = plan_update(store, pack, lang, live)
+    if update:
+        statistics, known_forms = update.previous.statistics, update.previous.meta["forms"]
+        for doc in update.old_documents:
             statistics.add(Contribution.of(doc, lang), -1)
     else:
-        changed = sorted(live)
-    documents = [document_fields(article_of(pack, live[i])) for i in changed]
+        statistics, known_forms = Statistics.empty(), {}
+    documents = [
+        document_fields(article_of(pack, live[i]))
+        for i in (update.changed if update else sorted(live))
+    ]
     for doc in documents:
         statistics.add(Contribution.of(doc, lang))
-    if previous:
+    if update:
         delta = Path(tempfile.mkdtemp(prefix=f"{pack.bundle}-{pack.locale}-delta-", dir=scratch))
-        _update(folder, previous, stale, documents, delta)
+        _update(folder, update, documents, delta)
         pack.index_delta = delta
     else:
         _write_documents(folder, lang, documents)

@@ -70,7 +70,7 @@ function segment(buffer) {
   const lr = reader(part.lengths);
   for (let i = 0; i < terms.length; i++) offsets[i + 1] = offsets[i] + lr.next();
   const dr = reader(part.docs);
-  const list = () => Array.from({ length: dr.next() }, () => header.slugs[dr.next()]);
+  const list = () => Array.from({ length: dr.next() }, () => dr.next());
   const ids = frontCoded(part.ids);
   const docs = ids.map((id, local) => {
     const credibility = dr.next();
@@ -115,9 +115,14 @@ export async function openIndex(buffers, tombstones = []) {
     stops: new Set(h.stop_words), questions: new Set(h.question_terms), forms: new Map(), cache: new Map(), dfs: new Map(), lengthNorms: [],
   };
   const dead = new Set(tombstones.flatMap((t) => t.ids.map((id) => `${t.segment} ${id}`)));
+  // A document's topics and symptoms are numbers of ix.slugs, in slug order, so facets count in an array.
+  ix.slugs = [...new Set(segs.flatMap((seg) => seg.header.slugs))].sort(cmp);
+  ix.slugNo = new Map(ix.slugs.map((slug, i) => [slug, i]));
   segs.forEach((seg, s) => {
     seg.base = ix.docs.length;
+    const slugNo = seg.header.slugs.map((slug) => ix.slugNo.get(slug));
     for (const doc of seg.docs) {
+      for (const list of [doc.topics, doc.symptoms]) list.forEach((local, k) => { list[k] = slugNo[local]; });
       doc.seg = seg;
       if (dead.size) doc.live = !dead.has(`${s} ${doc.id}`);
       ix.docs.push(doc);
@@ -437,17 +442,22 @@ function union(ix, terms) {
 
 // The matching documents in document number order.
 function match(ix, p, filters, article) {
-  const { topic, symptom, min_credibility: minCred } = filters;
+  const { min_credibility: minCred } = filters;
+  const [topic, symptom] = [filters.topic, filters.symptom].map((slug) => (slug ? ix.slugNo.get(slug) ?? -1 : null));
   const excluded = union(ix, p.excluded);
   const phraseSets = p.phrases.map((phrase) => phraseDocs(ix, phrase, article));
   const allowed = (i) => {
     const d = ix.docs[i];
-    return d.live && (!topic || d.topics.includes(topic)) && (!symptom || d.symptoms.includes(symptom))
+    return d.live && (topic === null || d.topics.includes(topic)) && (symptom === null || d.symptoms.includes(symptom))
       && (!minCred || d.credibility >= minCred) && !excluded[i] && phraseSets.every((docs) => docs[i]);
   };
   const within = (...sets) => {
     const found = [];
-    for (let d = 0; d < ix.docs.length; d++) if (sets.every((s) => s[d]) && allowed(d)) found.push(d);
+    for (let d = 0; d < ix.docs.length; d++) {
+      let k = 0;
+      while (k < sets.length && sets[k][d]) k++;
+      if (k === sets.length && allowed(d)) found.push(d);
+    }
     return found;
   };
   const unions = p.groups.filter((g) => g.required).map((g) => union(ix, g.alternatives.keys()));
@@ -526,11 +536,13 @@ export function search(ix, q, filters = {}, { limit = 10, page = 1, article = ()
   const p = plan(ix, query);
   const [docs, orMode] = match(ix, p, filters, article);
   const scores = score(ix, p, docs, orMode);
-  const facets = { topics: {}, symptoms: {} };
-  for (const d of docs) {
-    for (const key of ["topics", "symptoms"]) for (const slug of ix.docs[d][key]) facets[key][slug] = (facets[key][slug] || 0) + 1;
+  const facets = {};
+  for (const key of ["topics", "symptoms"]) {
+    const counts = new Int32Array(ix.slugs.length);
+    for (const d of docs) for (const slug of ix.docs[d][key]) counts[slug]++;
+    facets[key] = {};
+    counts.forEach((count, slug) => { if (count) facets[key][ix.slugs[slug]] = count; });
   }
-  for (const key of ["topics", "symptoms"]) facets[key] = Object.fromEntries(Object.entries(facets[key]).sort((a, b) => cmp(a[0], b[0])));
   const suggestion = p.corrections.size ? query.replace(TOKEN, (m) => p.corrections.get(fold(m)) ?? m) : null;
   return {
     query, total: docs.length, page, facets, suggestion, terms: [...weights(p).keys()],

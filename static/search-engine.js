@@ -112,7 +112,8 @@ export async function openIndex(buffers, tombstones = []) {
   const h = segs[segs.length - 1].header;
   const ix = {
     h, C: h.constants, fields: h.fields, boosts: h.boosts, segs, docs: [], ids: [], stem: await stemmer(h.stemmer),
-    stops: new Set(h.stop_words), questions: new Set(h.question_terms), forms: new Map(), cache: new Map(), dfs: new Map(), lengthNorms: [],
+    stops: new Set(h.stop_words), questions: new Set(h.question_terms), forms: new Map(), cache: new Map(), dfs: new Map(),
+    lengthNorms: [],
   };
   const dead = new Set(tombstones.flatMap((t) => t.ids.map((id) => `${t.segment} ${id}`)));
   // A document's topics and symptoms are numbers of ix.slugs, in slug order, so facets count in an array.

@@ -122,8 +122,10 @@ export async function openIndex(buffers, tombstones = []) {
   segs.forEach((seg, s) => {
     seg.base = ix.docs.length;
     const slugNo = seg.header.slugs.map((slug) => ix.slugNo.get(slug));
+    // Renumbering costs milliseconds at open: only segments whose slug table is not the index's pay it.
+    const renumber = slugNo.some((no, local) => no !== local);
     for (const doc of seg.docs) {
-      for (const list of [doc.topics, doc.symptoms]) list.forEach((local, k) => { list[k] = slugNo[local]; });
+      if (renumber) for (const list of [doc.topics, doc.symptoms]) list.forEach((local, k) => { list[k] = slugNo[local]; });
       doc.seg = seg;
       if (dead.size) doc.live = !dead.has(`${s} ${doc.id}`);
       ix.docs.push(doc);

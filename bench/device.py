@@ -74,13 +74,15 @@ def medquad_data(bench: Bench) -> Path:
     from .run import timed_build
 
     bundles, data = bench.workdir / "bundles-medquad", bench.workdir / "data-medquad"
-    import_corpus(CORPUS / "docs.jsonl", "medquad", "medquad", bundles)
-    timed_build(bundles, data, bench.workdir / "build.log")
+    if not data.is_dir():
+        import_corpus(CORPUS / "docs.jsonl", "medquad", "medquad", bundles)
+        timed_build(bundles, data, bench.workdir / "build.log")
     return data
 
 
 def synthetic_data(bench: Bench) -> Path:
-    """The 10k bundle of ``build_section`` (with its update segments), else a fresh one."""
+    """The 10k bundle of ``build_section`` (with its update segments), else one built here
+    (or by a run before in the same ``--workdir``)."""
     if SYNTHETIC_SIZE in bench.state:
         return bench.state[SYNTHETIC_SIZE]["data"]
     from server.synth import synthesize
@@ -89,8 +91,9 @@ def synthetic_data(bench: Bench) -> Path:
 
     bundles = bench.workdir / f"bundles-{SYNTHETIC_SIZE}"
     data = bench.workdir / f"data-{SYNTHETIC_SIZE}"
-    synthesize(bundles, SYNTHETIC_SIZE, seed=2)
-    timed_build(bundles, data, bench.workdir / "build.log")
+    if not data.is_dir():
+        synthesize(bundles, SYNTHETIC_SIZE, seed=2)
+        timed_build(bundles, data, bench.workdir / "build.log")
     return data
 
 

@@ -584,6 +584,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--duration", type=int, default=3, help="seconds per wrk run (3)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="work in this folder and keep it; the device section reuses the bundles a run "
+        "before built there (to time engine changes without rebuilding them)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     parser.add_argument(
         "--sections",
@@ -596,7 +602,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown := set(chosen) - set(SECTION_NAMES):
         parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
     small, big = (int(size) for size in args.sizes.split(","))
-    workdir = Path(tempfile.mkdtemp(prefix="satchel-bench-"))
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="satchel-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     bench = Bench(workdir, (small, big), args.duration)
     started = time.perf_counter()
     about = machine()
@@ -609,7 +616,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{bench.current}] {section.__doc__.splitlines()[0]}", flush=True)
             section(bench)
     finally:
-        if not args.keep:
+        if not args.keep and not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
     elapsed = time.perf_counter() - started
     print()

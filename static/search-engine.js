@@ -70,7 +70,7 @@ function segment(buffer) {
   const lr = reader(part.lengths);
   for (let i = 0; i < terms.length; i++) offsets[i + 1] = offsets[i] + lr.next();
   const dr = reader(part.docs);
-  const list = () => Array.from({ length: dr.next() }, () => header.slugs[dr.next()]);
+  const list = () => Array.from({ length: dr.next() }, () => dr.next());
   const ids = frontCoded(part.ids);
   const docs = ids.map((id, local) => {
     const credibility = dr.next();
@@ -113,11 +113,19 @@ export async function openIndex(buffers, tombstones = []) {
   const ix = {
     h, C: h.constants, fields: h.fields, boosts: h.boosts, segs, docs: [], ids: [], stem: await stemmer(h.stemmer),
     stops: new Set(h.stop_words), questions: new Set(h.question_terms), forms: new Map(), cache: new Map(), dfs: new Map(),
+    lengthNorms: [],
   };
   const dead = new Set(tombstones.flatMap((t) => t.ids.map((id) => `${t.segment} ${id}`)));
+  // A document's topics and symptoms are numbers of ix.slugs, in slug order, so facets count in an array.
+  ix.slugs = [...new Set(segs.flatMap((seg) => seg.header.slugs))].sort(cmp);
+  ix.slugNo = new Map(ix.slugs.map((slug, i) => [slug, i]));
   segs.forEach((seg, s) => {
     seg.base = ix.docs.length;
+    const slugNo = seg.header.slugs.map((slug) => ix.slugNo.get(slug));
+    // Renumbering costs milliseconds at open: only segments whose slug table is not the index's pay it.
+    const renumber = slugNo.some((no, local) => no !== local);
     for (const doc of seg.docs) {
+      if (renumber) for (const list of [doc.topics, doc.symptoms]) list.forEach((local, k) => { list[k] = slugNo[local]; });
       doc.seg = seg;
       if (dead.size) doc.live = !dead.has(`${s} ${doc.id}`);
       ix.docs.push(doc);
@@ -416,38 +424,49 @@ function hasPhrase(ix, sequences, phrase) {
 
 function phraseDocs(ix, phrase, article) {
   if (phrase.length === 1) return union(ix, phrase);
-  const found = new Set();
+  const found = new Uint8Array(ix.docs.length);
   for (const doc of phraseCandidateDocs(ix, phrase)) {
     const a = article(ix.ids[doc]);
     if (!a) throw new SearchError("article_missing", `article ${ix.ids[doc]} is needed for a phrase`);
     const texts = fieldTexts(a);
     const sequences = ix.fields.filter((f, i) => postings(ix, phrase[0])[i][0].includes(doc)).map((f) => analyze(ix, texts[f]));
-    if (hasPhrase(ix, sequences, phrase)) found.add(doc);
+    if (hasPhrase(ix, sequences, phrase)) found[doc] = 1;
   }
   return found;
 }
 
+// Sets of documents are one mark per document number: Sets of thousands of numbers cost more to
+// fill and test than the BM25 of their documents.
 function union(ix, terms) {
-  const found = new Set();
-  for (const term of terms) for (const [docs] of postings(ix, term)) for (const d of docs) found.add(d);
+  const found = new Uint8Array(ix.docs.length);
+  for (const term of terms) for (const [docs] of postings(ix, term)) for (const d of docs) found[d] = 1;
   return found;
 }
 
-// Starts from the smallest set a result must belong to, never from every document.
+// The matching documents in document number order.
 function match(ix, p, filters, article) {
-  const { topic, symptom, min_credibility: minCred } = filters;
+  const { min_credibility: minCred } = filters;
+  const [topic, symptom] = [filters.topic, filters.symptom].map((slug) => (slug ? ix.slugNo.get(slug) ?? -1 : null));
   const excluded = union(ix, p.excluded);
   const phraseSets = p.phrases.map((phrase) => phraseDocs(ix, phrase, article));
   const allowed = (i) => {
     const d = ix.docs[i];
-    return d.live && (!topic || d.topics.includes(topic)) && (!symptom || d.symptoms.includes(symptom))
-      && (!minCred || d.credibility >= minCred) && !excluded.has(i) && phraseSets.every((docs) => docs.has(i));
+    return d.live && (topic === null || d.topics.includes(topic)) && (symptom === null || d.symptoms.includes(symptom))
+      && (!minCred || d.credibility >= minCred) && !excluded[i] && phraseSets.every((docs) => docs[i]);
   };
-  const within = (candidates, sets = []) => new Set([...candidates].filter((d) => allowed(d) && sets.every((s) => s.has(d))));
-  const unions = p.groups.filter((g) => g.required).map((g) => union(ix, g.alternatives.keys())).sort((a, b) => a.size - b.size);
+  const within = (...sets) => {
+    const found = [];
+    for (let d = 0; d < ix.docs.length; d++) {
+      let k = 0;
+      while (k < sets.length && sets[k][d]) k++;
+      if (k === sets.length && allowed(d)) found.push(d);
+    }
+    return found;
+  };
+  const unions = p.groups.filter((g) => g.required).map((g) => union(ix, g.alternatives.keys()));
   if (unions.length || phraseSets.length) {
-    const docs = unions.length ? within(unions[0], unions.slice(1)) : within(phraseSets[0]);
-    if (docs.size) return [docs, false];
+    const docs = within(...(unions.length ? unions : phraseSets));
+    if (docs.length) return [docs, false];
   }
   if (p.phrases.length && !p.groups.some((g) => g.alternatives.size)) return [within(phraseSets[0]), true];
   return [within(union(ix, p.groups.flatMap((g) => [...g.alternatives.keys()]))), true];
@@ -455,38 +474,57 @@ function match(ix, p, filters, article) {
 
 // ---- scoring (search.score) ----
 
+// The length part of BM25's denominator, K1 × (1 − B + B × dl / avgdl), of every document in field f:
+// computed once per index in the same float64 steps, so scores stay the same.
+function lengthNorms(ix, f) {
+  const { B, K1 } = ix.C;
+  ix.lengthNorms[f] ??= Float64Array.from(ix.docs, (d) => K1 * ((1 - B)
+    + B * ix.h.length_table[d.seg.norms[f * d.seg.ids.length + d.local]] / ix.avgfl[f]));
+  return ix.lengthNorms[f];
+}
+
 // Scores accumulate in a typed array by document number: in a Map they cost more than the BM25 itself.
 function score(ix, p, docs, orMode) {
-  const { B, K1, OR_FACTOR, TITLE_BONUS } = ix.C;
+  const { K1, OR_FACTOR, TITLE_BONUS } = ix.C;
   const scores = new Float64Array(ix.docs.length);
   const matched = new Uint8Array(ix.docs.length);
-  docs.forEach((d) => { matched[d] = 1; });
+  for (const d of docs) matched[d] = 1;
   const w = weights(p);
   for (const term of [...w.keys()].sort(cmp)) {
-    const weight = w.get(term);
     postings(ix, term).forEach(([list, tfs], f) => {
       if (!list.length) return;
       const idf = Math.log(ix.n / (list.length + 1)) + 1;
-      const boost = ix.boosts[f];
-      const avgdl = ix.avgfl[f];
-      list.forEach((doc, k) => {
-        if (!matched[doc]) return;
-        const d = ix.docs[doc];
-        const dl = ix.h.length_table[d.seg.norms[f * d.seg.ids.length + d.local]];
+      const factor = w.get(term) * ix.boosts[f];
+      const norms = lengthNorms(ix, f);
+      for (let k = 0; k < list.length; k++) {
+        const doc = list[k];
         const tf = tfs[k];
-        const bm25 = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * dl / avgdl)));
-        scores[doc] += weight * boost * bm25;
-      });
+        if (matched[doc]) scores[doc] += factor * (idf * ((tf * (K1 + 1)) / (tf + norms[doc])));
+      }
     });
   }
   const typed = new Set(p.groups.flatMap((g) => g.words.map((x) => x.term)));
   const required = new Set(p.groups.filter((g) => g.required).flatMap((g) => g.words.map((x) => x.term)));
-  return [...docs].map((d) => {
-    let s = orMode ? scores[d] * OR_FACTOR : scores[d];
+  for (const d of docs) {
+    if (orMode) scores[d] *= OR_FACTOR;
     const title = ix.docs[d].title;
-    if (TITLE_BONUS && title.length && title.every((t) => typed.has(t)) && title.some((t) => required.has(t))) s += TITLE_BONUS * s;
-    return [d, s];
-  });
+    if (TITLE_BONUS && title.length && title.every((t) => typed.has(t)) && title.some((t) => required.has(t))) scores[d] += TITLE_BONUS * scores[d];
+  }
+  return scores;
+}
+
+// The first `count` documents by score, then id: only the page shown is ordered, not every match.
+function best(ix, docs, scores, count) {
+  const before = (a, b) => scores[a] > scores[b] || (scores[a] === scores[b] && ix.ids[a] < ix.ids[b]);
+  const top = [];
+  for (const d of docs) {
+    if (top.length === count && !before(d, top[count - 1])) continue;
+    let i = top.length;
+    while (i > 0 && before(d, top[i - 1])) i--;
+    top.splice(i, 0, d);
+    if (top.length > count) top.pop();
+  }
+  return top;
 }
 
 /**
@@ -500,16 +538,18 @@ export function search(ix, q, filters = {}, { limit = 10, page = 1, article = ()
   const query = normalise(q);
   const p = plan(ix, query);
   const [docs, orMode] = match(ix, p, filters, article);
-  const ranked = score(ix, p, docs, orMode).sort((a, b) => b[1] - a[1] || cmp(ix.ids[a[0]], ix.ids[b[0]]));
-  const facets = { topics: {}, symptoms: {} };
-  for (const [d] of ranked) {
-    for (const key of ["topics", "symptoms"]) for (const slug of ix.docs[d][key]) facets[key][slug] = (facets[key][slug] || 0) + 1;
+  const scores = score(ix, p, docs, orMode);
+  const facets = {};
+  for (const key of ["topics", "symptoms"]) {
+    const counts = new Int32Array(ix.slugs.length);
+    for (const d of docs) for (const slug of ix.docs[d][key]) counts[slug]++;
+    facets[key] = {};
+    counts.forEach((count, slug) => { if (count) facets[key][ix.slugs[slug]] = count; });
   }
-  for (const key of ["topics", "symptoms"]) facets[key] = Object.fromEntries(Object.entries(facets[key]).sort((a, b) => cmp(a[0], b[0])));
   const suggestion = p.corrections.size ? query.replace(TOKEN, (m) => p.corrections.get(fold(m)) ?? m) : null;
   return {
-    query, total: ranked.length, page, facets, suggestion, terms: [...weights(p).keys()],
-    hits: ranked.slice((page - 1) * limit, page * limit).map(([d, s]) => ({ id: ix.ids[d], score: s })),
+    query, total: docs.length, page, facets, suggestion, terms: [...weights(p).keys()],
+    hits: best(ix, docs, scores, page * limit).slice((page - 1) * limit).map((d) => ({ id: ix.ids[d], score: scores[d] })),
   };
 }
 

@@ -59,9 +59,25 @@ def page(browser):
 ARTIFACTS = PROJECT / "test-artifacts"
 
 
+def buffered(app):
+    """``app`` answering with bytes, never an open file. When a browser resets a
+    connection mid-response, werkzeug's development server raises before it closes
+    the response, and the file left open fails the test with a ResourceWarning."""
+
+    def wsgi(environ, start_response):
+        response = app(environ, start_response)
+        try:
+            return [b"".join(response)]
+        finally:
+            if hasattr(response, "close"):
+                response.close()
+
+    return wsgi
+
+
 def serve(app):
     """Serve ``app`` on a free loopback port; returns (url, stop)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
 

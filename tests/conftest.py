@@ -15,7 +15,7 @@ SUMMARY = """\
 ---
 id: {id}
 title: {title}
-teaser: A short plain sentence about {id}.
+teaser: {teaser}
 published: 2025-01-10
 reviewed: 2025-02-01
 review_due: 2030-02-01
@@ -24,33 +24,44 @@ source:
   journal: Journal of Examples
   title: A study about {id}
   url: https://example.org/{id}
-  doi: 10.1000/{id}
-  study_type: randomised controlled trial
+{doi}  study_type: {study_type}
 ratings:
-  credibility: 4
+  credibility: {credibility}
   interest: 3
-topics: [treatment]
-symptoms: [fatigue]
-related: {related}
+topics: [{topics}]
+symptoms: [{symptoms}]
+related: [{related}]
 ---
 
 ## Key takeaway {{#takeaway}}
 
-People who took part felt **less tired** after 12 weeks.
+{takeaway}
 
 ## What they found {{#findings}}
 
-- 120 people took part.
-- Half of them did the exercise programme.
+{findings}
 
 ## Who should care and why {{#who_should_care}}
 
-Anyone who feels worn out most days.
+{who_should_care}
 
 ## Important considerations {{#considerations}}
 
-It was a small study. Never change your treatment without talking to your doctor.
+{considerations}
 """
+SUMMARY_DEFAULTS = {
+    "study_type": "randomised controlled trial",
+    "credibility": 4,
+    "topics": "treatment",
+    "symptoms": "fatigue",
+    "takeaway": "People who took part felt **less tired** after 12 weeks.",
+    "findings": "- 120 people took part.\n- Half of them did the exercise programme.",
+    "who_should_care": "Anyone who feels worn out most days.",
+    "considerations": (
+        "It was a small study. Never change your treatment without talking to your doctor."
+    ),
+}
+
 
 BUNDLE_YAML = """\
 id: {id}
@@ -65,12 +76,17 @@ about:
 """
 
 
-def summary_text(summary_id: str, *, related=(), status="published", title=None) -> str:
+def summary_text(
+    summary_id: str, *, related=(), status="published", title=None, doi=True, **fields
+) -> str:
+    """A valid summary; ``fields`` replace any of ``SUMMARY_DEFAULTS`` or the teaser."""
     return SUMMARY.format(
         id=summary_id,
         title=title or f"Title of {summary_id}",
         status=status,
-        related="[" + ", ".join(related) + "]",
+        related=", ".join(related),
+        doi=f"  doi: 10.1000/{summary_id}\n" if doi else "",
+        **({"teaser": f"A short plain sentence about {summary_id}."} | SUMMARY_DEFAULTS | fields),
     )
 
 

@@ -9,44 +9,15 @@ import pytest
 
 from server.store import Store
 
-ARTICLE = """\
----
-id: {id}
-title: {title}
-teaser: {teaser}
-published: 2025-01-10
-reviewed: 2025-02-01
-review_due: 2030-02-01
-status: {status}
-source:
-  journal: Journal of Examples
-  title: A study about {id}
-  url: https://example.org/{id}
-  study_type: cohort study
-ratings:
-  credibility: {credibility}
-  interest: 3
-topics: [{topics}]
-symptoms: [{symptoms}]
-related: []
----
+from .conftest import summary_text
 
-## Key takeaway {{#takeaway}}
-
-{takeaway}
-
-## What they found {{#findings}}
-
-{findings}
-
-## Who should care and why {{#who_should_care}}
-
-People living with MS.
-
-## Important considerations {{#considerations}}
-
-A single study. Talk to your doctor.
-"""
+# The articles differ from tests/conftest.py's in the words searches look for.
+PLAIN_STUDY = dict(
+    doi=False,
+    study_type="cohort study",
+    who_should_care="People living with MS.",
+    considerations="A single study. Talk to your doctor.",
+)
 
 BUNDLE = """\
 id: {id}
@@ -130,9 +101,8 @@ def write(root, bundle_id, locale, articles, thesaurus=None):
     (folder / "summaries").mkdir(parents=True, exist_ok=True)
     (folder / "bundle.yaml").write_text(BUNDLE.format(id=bundle_id, locale=locale))
     for article_id, fields in articles.items():
-        values = {"status": "published", **fields}
         (folder / "summaries" / f"{article_id}.md").write_text(
-            ARTICLE.format(id=article_id, **values)
+            summary_text(article_id, **PLAIN_STUDY | fields)
         )
     if thesaurus:
         (folder / "thesaurus.yaml").write_text(thesaurus)

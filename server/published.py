@@ -75,13 +75,19 @@ def manifest(bundle: str, locale: str, version: int) -> dict:
     return _file_json(*_manifest_file(bundle, locale, version))
 
 
-def current_version(bundle: str, locale: str) -> int:
+def current_versions(bundle: str) -> dict[str, int]:
+    """The published version per locale of ``bundle``; 404 when there is none."""
     # Checked before touching the disk: nothing outside the data folder is ever read.
     versions = store().current(bundle) if is_slug(bundle) else {}
     if not versions:
         raise ApiError(
             404, "bundle_not_found", _("There is no bundle called '{bundle}'.", bundle=bundle)
         )
+    return versions
+
+
+def current_version(bundle: str, locale: str) -> int:
+    versions = current_versions(bundle)
     if not re.fullmatch(LOCALE_PATTERN, locale) or locale not in versions:
         raise ApiError(
             404,

@@ -84,12 +84,7 @@ class SearchResultSchema(Schema):
 
 
 def default_locale(bundle: str) -> str:
-    versions = published.store().current(bundle) if published.is_slug(bundle) else {}
-    if not versions:
-        raise ApiError(
-            404, "bundle_not_found", _("There is no bundle called '{bundle}'.", bundle=bundle)
-        )
-    locale, version = sorted(versions.items())[0]
+    locale, version = min(published.current_versions(bundle).items())
     return published.manifest(bundle, locale, version)["source_locale"]
 
 

@@ -727,6 +727,7 @@ SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 def highlight(ix: SearchIndex, text: str, terms: set[str]) -> list[tuple[int, str]]:
     """``(matches, html)`` per sentence of ``text`` holding a term, HTML-escaped."""
     found = []
+    stops = stop_words(ix.lang)
     for sentence in SENTENCE.findall(text):
         sentence = sentence.strip()
         if not sentence:
@@ -734,7 +735,7 @@ def highlight(ix: SearchIndex, text: str, terms: set[str]) -> list[tuple[int, st
         parts, last, hits, first = [], 0, set(), None
         for m in TOKEN.finditer(sentence):
             token = fold(m.group(0))
-            if (len(token) < 2 and not token.isdigit()) or token in stop_words(ix.lang):
+            if (len(token) < 2 and not token.isdigit()) or token in stops:
                 continue
             term = stem(ix.lang, token)
             if term in terms:

@@ -9,7 +9,6 @@ arguments, so a publish is visible at once.
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from flask import current_app
@@ -92,24 +91,20 @@ def run_search(bundle: str, locale: str | None, q: str, filters: dict, limit: in
     """What the view returns; ``make eval`` calls ``search.search`` the same way."""
     locale = locale or default_locale(bundle)
     version = published.current_version(bundle, locale)
-    key = (
-        "search:"
-        + hashlib.sha256(
-            json.dumps(
-                [
-                    str(current_app.config["DATA_DIR"]),
-                    bundle,
-                    locale,
-                    version,
-                    search.normalise(q),
-                    filters,
-                    limit,
-                    page,
-                ],
-                sort_keys=True,
-            ).encode()
-        ).hexdigest()
+    state = json.dumps(
+        [
+            str(current_app.config["DATA_DIR"]),
+            bundle,
+            locale,
+            version,
+            search.normalise(q),
+            filters,
+            limit,
+            page,
+        ],
+        sort_keys=True,
     )
+    key = f"search:{published.etag_of(state.encode())}"
     found = cache.get(key)
     if found is not None:
         return found

@@ -643,23 +643,16 @@ def match(ix: SearchIndex, plan: Plan, filters: dict) -> tuple[set[int], bool]:
     required = [g for g in plan.groups if g.required]
     docs = set(allowed)
     for group in required:
-        docs &= (
-            set().union(*(ix.docset(t) for t in group.alternatives))
-            if group.alternatives
-            else set()
-        )
+        docs &= set().union(*(ix.docset(t) for t in group.alternatives))
         if not docs:
             break
     if not required and not plan.phrases:
         docs = set()
     if docs:
         return docs, False
-    anyterm: set[int] = set()
-    for group in plan.groups:
-        for term in group.alternatives:
-            anyterm |= ix.docset(term)
     if plan.phrases and not any(g.alternatives for g in plan.groups):
         return allowed, True
+    anyterm = set().union(*(ix.docset(t) for g in plan.groups for t in g.alternatives))
     return allowed & anyterm, True
 
 

@@ -215,7 +215,7 @@ class Pack(MethodView):
                 yield store.object_path(name).read_bytes() + b"\n"
 
         response = Response(stream_with_context(lines()), mimetype="application/x-ndjson")
-        response.set_etag(published.etag_of(head))
+        response.set_etag(published.manifest_etag(bundle, locale, version))
         response.cache_control.no_cache = True
         return response
 

@@ -43,32 +43,51 @@ def manifest_bytes(bundle: str, locale: str, version: int) -> bytes:
     return _manifest_bytes(str(current_app.config["DATA_DIR"]), bundle, locale, version)
 
 
+def _manifest_file(bundle: str, locale: str, version: int) -> tuple[str, int, int]:
+    """``(path, inode, mtime)``: the key of what is known per manifest file. A published
+    manifest never changes; its inode and mtime are in the key all the same, so a data
+    folder built again from scratch is never mistaken for the old one."""
+    path = store().manifest_path(bundle, locale, version)
+    status = path.stat()
+    return str(path), status.st_ino, status.st_mtime_ns
+
+
 @functools.lru_cache(maxsize=1024)
 def _file_etag(path: str, inode: int, modified_ns: int) -> str:
     return etag_of(Path(path).read_bytes())
 
 
+@functools.lru_cache(maxsize=32)
+def _file_json(path: str, inode: int, modified_ns: int) -> dict:
+    return json.loads(Path(path).read_bytes())
+
+
 def manifest_etag(bundle: str, locale: str, version: int) -> str:
     """The strong ETag of a manifest, hashed once per version in each process, so a 304
-    reads nothing. A published manifest never changes; its inode and mtime are in the
-    key all the same, so a data folder built again from scratch is never mistaken for
-    the old one. (Kept in process: flask-caching's memoize costs more than the lookup.)"""
-    path = store().manifest_path(bundle, locale, version)
-    status = path.stat()
-    return _file_etag(str(path), status.st_ino, status.st_mtime_ns)
+    reads nothing. (Kept in process: flask-caching's memoize costs more than the lookup.)"""
+    return _file_etag(*_manifest_file(bundle, locale, version))
 
 
 def manifest(bundle: str, locale: str, version: int) -> dict:
-    return json.loads(manifest_bytes(bundle, locale, version))
+    """The parsed manifest, parsed once per version in each process (megabytes for a
+    large bundle; a search without a locale, a pack and a changes request each need one).
+    Shared between callers: never modify it."""
+    return _file_json(*_manifest_file(bundle, locale, version))
 
 
-def current_version(bundle: str, locale: str) -> int:
+def current_versions(bundle: str) -> dict[str, int]:
+    """The published version per locale of ``bundle``; 404 when there is none."""
     # Checked before touching the disk: nothing outside the data folder is ever read.
     versions = store().current(bundle) if is_slug(bundle) else {}
     if not versions:
         raise ApiError(
             404, "bundle_not_found", _("There is no bundle called '{bundle}'.", bundle=bundle)
         )
+    return versions
+
+
+def current_version(bundle: str, locale: str) -> int:
+    versions = current_versions(bundle)
     if not re.fullmatch(LOCALE_PATTERN, locale) or locale not in versions:
         raise ApiError(
             404,

@@ -643,23 +643,16 @@ def match(ix: SearchIndex, plan: Plan, filters: dict) -> tuple[set[int], bool]:
     required = [g for g in plan.groups if g.required]
     docs = set(allowed)
     for group in required:
-        docs &= (
-            set().union(*(ix.docset(t) for t in group.alternatives))
-            if group.alternatives
-            else set()
-        )
+        docs &= set().union(*(ix.docset(t) for t in group.alternatives))
         if not docs:
             break
     if not required and not plan.phrases:
         docs = set()
     if docs:
         return docs, False
-    anyterm: set[int] = set()
-    for group in plan.groups:
-        for term in group.alternatives:
-            anyterm |= ix.docset(term)
     if plan.phrases and not any(g.alternatives for g in plan.groups):
         return allowed, True
+    anyterm = set().union(*(ix.docset(t) for g in plan.groups for t in g.alternatives))
     return allowed & anyterm, True
 
 
@@ -727,6 +720,7 @@ SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 def highlight(ix: SearchIndex, text: str, terms: set[str]) -> list[tuple[int, str]]:
     """``(matches, html)`` per sentence of ``text`` holding a term, HTML-escaped."""
     found = []
+    stops = stop_words(ix.lang)
     for sentence in SENTENCE.findall(text):
         sentence = sentence.strip()
         if not sentence:
@@ -734,7 +728,7 @@ def highlight(ix: SearchIndex, text: str, terms: set[str]) -> list[tuple[int, st
         parts, last, hits, first = [], 0, set(), None
         for m in TOKEN.finditer(sentence):
             token = fold(m.group(0))
-            if (len(token) < 2 and not token.isdigit()) or token in stop_words(ix.lang):
+            if (len(token) < 2 and not token.isdigit()) or token in stops:
                 continue
             term = stem(ix.lang, token)
             if term in terms:

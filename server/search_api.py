@@ -9,7 +9,6 @@ arguments, so a publish is visible at once.
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from flask import current_app
@@ -84,12 +83,7 @@ class SearchResultSchema(Schema):
 
 
 def default_locale(bundle: str) -> str:
-    versions = published.store().current(bundle) if published.is_slug(bundle) else {}
-    if not versions:
-        raise ApiError(
-            404, "bundle_not_found", _("There is no bundle called '{bundle}'.", bundle=bundle)
-        )
-    locale, version = sorted(versions.items())[0]
+    locale, version = min(published.current_versions(bundle).items())
     return published.manifest(bundle, locale, version)["source_locale"]
 
 
@@ -97,24 +91,20 @@ def run_search(bundle: str, locale: str | None, q: str, filters: dict, limit: in
     """What the view returns; ``make eval`` calls ``search.search`` the same way."""
     locale = locale or default_locale(bundle)
     version = published.current_version(bundle, locale)
-    key = (
-        "search:"
-        + hashlib.sha256(
-            json.dumps(
-                [
-                    str(current_app.config["DATA_DIR"]),
-                    bundle,
-                    locale,
-                    version,
-                    search.normalise(q),
-                    filters,
-                    limit,
-                    page,
-                ],
-                sort_keys=True,
-            ).encode()
-        ).hexdigest()
+    state = json.dumps(
+        [
+            str(current_app.config["DATA_DIR"]),
+            bundle,
+            locale,
+            version,
+            search.normalise(q),
+            filters,
+            limit,
+            page,
+        ],
+        sort_keys=True,
     )
+    key = f"search:{published.etag_of(state.encode())}"
     found = cache.get(key)
     if found is not None:
         return found

@@ -102,8 +102,8 @@ def manifest_response(bundle: str, locale: str, version: int) -> Response:
     if request.if_none_match.contains_weak(etag):  # If-None-Match compares weakly
         response = Response(status=304)
     else:
-        path = published.store().manifest_path(bundle, locale, version)
-        response = Response(path.read_bytes(), mimetype="application/json")
+        body = published.store().manifest_bytes(bundle, locale, version)
+        response = Response(body, mimetype="application/json")
     response.set_etag(etag)
     response.cache_control.no_cache = True
     return response
@@ -205,8 +205,8 @@ class Pack(MethodView):
     def get(self, bundle, locale):
         """Everything of the current version in one stream, for a first install."""
         version = published.current_version(bundle, locale)
-        head = published.manifest_bytes(bundle, locale, version)
         store = published.store()
+        head = store.manifest_bytes(bundle, locale, version)
         names = object_names(published.manifest(bundle, locale, version), search=False)
 
         def lines():

@@ -34,15 +34,6 @@ def store() -> Store:
     return Store(current_app.config["DATA_DIR"])
 
 
-@cache.memoize()
-def _manifest_bytes(data_dir: str, bundle: str, locale: str, version: int) -> bytes:
-    return Store(data_dir).manifest_bytes(bundle, locale, version)
-
-
-def manifest_bytes(bundle: str, locale: str, version: int) -> bytes:
-    return _manifest_bytes(str(current_app.config["DATA_DIR"]), bundle, locale, version)
-
-
 def _manifest_file(bundle: str, locale: str, version: int) -> tuple[str, int, int]:
     """``(path, inode, mtime)``: the key of what is known per manifest file. A published
     manifest never changes; its inode and mtime are in the key all the same, so a data

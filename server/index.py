@@ -56,7 +56,7 @@ from whoosh import fields, index
 from . import search
 from .pack import Pack
 from .render import scrub_controls
-from .store import Store
+from .store import Store, sync_folder
 
 PARTIAL_PREFIX = ".partial-"
 META_FILE = "search.json"
@@ -365,11 +365,7 @@ def _sync_tree(folder: Path) -> None:
     for path in sorted(folder.iterdir()):
         with open(path, "rb") as handle:
             os.fsync(handle.fileno())
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    sync_folder(folder)
 
 
 def publish_index(store: Store, pack: Pack, version: int, new: bool) -> None:

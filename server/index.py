@@ -306,7 +306,7 @@ def _update(folder: Path, update: Update, documents: list[dict], delta: Path) ->
     ix.close()
 
 
-def index_pack(pack: Pack, thesaurus: dict[str, list[str]], scratch: Path, store: Store) -> Path:
+def index_pack(pack: Pack, thesaurus: dict[str, list[str]], scratch: Path, store: Store) -> None:
     """Build the pack's index under ``scratch``, from the published one when it can;
     set ``pack.index`` (and ``pack.index_delta``) and the manifest entry."""
     lang = search.language(pack.locale)
@@ -353,7 +353,6 @@ def index_pack(pack: Pack, thesaurus: dict[str, list[str]], scratch: Path, store
         {"rules": search.RULES_VERSION, "thesaurus": thesaurus}
     )
     pack.index = folder
-    return folder
 
 
 def index_dir(store: Store, bundle: str, locale: str, version: int | None = None) -> Path:

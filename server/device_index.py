@@ -402,8 +402,11 @@ def _incremental(pack, store, meta, live, previous) -> dict | None:
             data = store.object_path(segment["object"]).read_bytes()
         except OSError:
             return None
+        obj = _segment_object(data)
+        if obj.name != segment["object"]:
+            return None  # damaged: replaced by a new base, like a missing one
         decoded.append(decode_segment(data, with_postings=False))
-        pack.objects[segment["object"]] = _segment_object(data)
+        pack.objects[obj.name] = obj
     dead = {(t["segment"], i) for t in old["tombstones"] for i in t["ids"]}
     where = {}  # live id → segment holding its live copy
     old_forms: dict[str, str] = {}

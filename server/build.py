@@ -128,7 +128,8 @@ def build(
     try:
         valid, warnings = load_and_validate(bundles_dir, chosen, strict, today, limits, cache)
         settle()
-        tick = progress(sum(len(b.summaries) for b in valid)) if progress else (lambda: None)
+        total = sum(len(bundle.summaries) for bundle in valid)
+        tick = progress(total) if progress else (lambda: None)
         packs = {}
         for bundle in valid:
             rendered = render_bundle(bundle, tick, cache)
@@ -153,5 +154,4 @@ def build(
     finally:
         cache.close()
         gc.unfreeze()
-    total = sum(len(bundle.summaries) for bundle in valid)
     return BuildResult(reports, warnings, total, cache.computed["render"])

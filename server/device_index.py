@@ -154,16 +154,15 @@ class Source:
     """The statistics and postings of the live documents of a Whoosh index, numbered
     in id order (an index updated in place adds documents after older ones).
 
-    ``meta`` (default: the folder's ``search.json``) gives the forms, thesaurus and
-    the live statistics; a delta index (``Pack.index_delta``) takes its full index's.
+    ``meta`` is the full index's ``search.json`` (parsed once by ``export_pack``): the
+    forms, thesaurus and live statistics, which a delta index (``Pack.index_delta``) shares.
     """
 
-    def __init__(self, folder: Path, meta: dict | None = None):
+    def __init__(self, folder: Path, meta: dict):
         from whoosh import index
 
-        self.folder = Path(folder)
-        self.meta = meta or json.loads((self.folder / "search.json").read_text())
-        ix = index.open_dir(str(self.folder))
+        self.meta = meta
+        ix = index.open_dir(str(folder))
         with ix.reader() as reader:
             stored = sorted((reader.stored_fields(d)["id"], d) for d in reader.all_doc_ids())
             position = {d: k for k, (_id, d) in enumerate(stored)}
@@ -370,7 +369,7 @@ def export_pack(pack: Pack, store: Store) -> None:
         previous = None
     entry = _incremental(pack, store, meta, live, previous)
     if entry is None:
-        data = encode_segment(Source(pack.index), sorted(live), meta["forms"], [])
+        data = encode_segment(Source(pack.index, meta), sorted(live), meta["forms"], [])
         obj = _segment_object(data)
         pack.objects[obj.name] = obj
         entry = {
@@ -387,7 +386,7 @@ def _source_of(pack: Pack, meta: dict, doc_ids: list[str]) -> Source:
         delta = Source(pack.index_delta, meta)
         if set(doc_ids) <= set(delta.doc_of):
             return delta
-    return Source(pack.index)
+    return Source(pack.index, meta)
 
 
 def _incremental(pack, store, meta, live, previous) -> dict | None:
@@ -403,8 +402,11 @@ def _incremental(pack, store, meta, live, previous) -> dict | None:
             data = store.object_path(segment["object"]).read_bytes()
         except OSError:
             return None
+        obj = _segment_object(data)
+        if obj.name != segment["object"]:
+            return None  # damaged: replaced by a new base, like a missing one
         decoded.append(decode_segment(data, with_postings=False))
-        pack.objects[segment["object"]] = _segment_object(data)
+        pack.objects[obj.name] = obj
     dead = {(t["segment"], i) for t in old["tombstones"] for i in t["ids"]}
     where = {}  # live id → segment holding its live copy
     old_forms: dict[str, str] = {}

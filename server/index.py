@@ -56,7 +56,7 @@ from whoosh import fields, index
 from . import search
 from .pack import Pack
 from .render import scrub_controls
-from .store import Store
+from .store import Store, sync_folder
 
 PARTIAL_PREFIX = ".partial-"
 META_FILE = "search.json"
@@ -306,7 +306,7 @@ def _update(folder: Path, update: Update, documents: list[dict], delta: Path) ->
     ix.close()
 
 
-def index_pack(pack: Pack, thesaurus: dict[str, list[str]], scratch: Path, store: Store) -> Path:
+def index_pack(pack: Pack, thesaurus: dict[str, list[str]], scratch: Path, store: Store) -> None:
     """Build the pack's index under ``scratch``, from the published one when it can;
     set ``pack.index`` (and ``pack.index_delta``) and the manifest entry."""
     lang = search.language(pack.locale)
@@ -353,7 +353,6 @@ def index_pack(pack: Pack, thesaurus: dict[str, list[str]], scratch: Path, store
         {"rules": search.RULES_VERSION, "thesaurus": thesaurus}
     )
     pack.index = folder
-    return folder
 
 
 def index_dir(store: Store, bundle: str, locale: str, version: int | None = None) -> Path:
@@ -365,11 +364,7 @@ def _sync_tree(folder: Path) -> None:
     for path in sorted(folder.iterdir()):
         with open(path, "rb") as handle:
             os.fsync(handle.fileno())
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    sync_folder(folder)
 
 
 def publish_index(store: Store, pack: Pack, version: int, new: bool) -> None:

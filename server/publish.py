@@ -36,7 +36,7 @@ from .buildcache import NO_CACHE
 from .errors import PublishFailed
 from .index import prune_indexes, publish_index
 from .pack import ContentObject, Pack, canonical_json
-from .store import ENCODINGS, Store, diff_manifests, object_problems
+from .store import ENCODINGS, Store, diff_manifests, object_problems, sync_folder
 
 TEMP_PREFIX = ".tmp-"
 
@@ -72,14 +72,6 @@ def write_atomically(path: Path, data: bytes, durable: bool = False) -> None:
         raise
     if durable:
         sync_folder(path.parent)
-
-
-def sync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def compress(data: bytes, encoding: str) -> bytes:

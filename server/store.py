@@ -94,6 +94,15 @@ class Store:
         return sorted(int(p.stem) for p in folder.glob("*.json") if p.stem.isdigit())
 
 
+def sync_folder(folder: Path) -> None:
+    """Make the entries of ``folder`` (names created, renamed or removed) durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def object_problems(store: Store, name: str) -> list[str]:
     """What is wrong with an object on disk: missing, or bytes not matching its name."""
     path = store.object_path(name)

@@ -198,6 +198,18 @@ def test_verify_reports_damage_and_build_repairs_it(sources, damage):
     assert result.exit_code == 0 and "intact" in result.output
 
 
+def test_build_replaces_a_damaged_device_search_segment(sources):
+    bundles, translations, data = sources
+    store = Store(data)
+    segment = store.manifest("demo", "en", 1)["search"]["segments"][0]["object"]
+    path = store.object_path(segment)
+    path.write_bytes(path.read_bytes()[:-7])
+    build(bundles, data, translations_dir=translations)
+    assert assert_consistent(data)[("demo", "en")] == 2
+    segments = Store(data).manifest("demo", "en", 2)["search"]["segments"]
+    assert [s["object"] for s in segments] != [segment]
+
+
 def test_replaced_versions_outlive_retention_for_the_grace_period(tmp_path):
     bundles, data = tmp_path / "bundles", tmp_path / "data"
     folder = write_bundle(bundles, "demo", retain=1)

@@ -34,37 +34,24 @@ def store() -> Store:
     return Store(current_app.config["DATA_DIR"])
 
 
-def _manifest_file(bundle: str, locale: str, version: int) -> tuple[str, int, int]:
-    """``(path, inode, mtime)``: the key of what is known per manifest file. A published
-    manifest never changes; its inode and mtime are in the key all the same, so a data
-    folder built again from scratch is never mistaken for the old one."""
-    path = store().manifest_path(bundle, locale, version)
-    status = path.stat()
-    return str(path), status.st_ino, status.st_mtime_ns
-
-
 @functools.lru_cache(maxsize=1024)
 def _file_etag(path: str, inode: int, modified_ns: int) -> str:
     return etag_of(Path(path).read_bytes())
 
 
-# A parsed manifest of 10,000 articles takes about 9 MiB of a worker's memory: keep few.
-@functools.lru_cache(maxsize=4)
-def _file_json(path: str, inode: int, modified_ns: int) -> dict:
-    return json.loads(Path(path).read_bytes())
-
-
 def manifest_etag(bundle: str, locale: str, version: int) -> str:
     """The strong ETag of a manifest, hashed once per version in each process, so a 304
-    reads nothing. (Kept in process: flask-caching's memoize costs more than the lookup.)"""
-    return _file_etag(*_manifest_file(bundle, locale, version))
+    reads nothing. (Kept in process: flask-caching's memoize costs more than the lookup.)
+    A published manifest never changes; its inode and mtime are in the key all the same,
+    so a data folder built again from scratch is never mistaken for the old one."""
+    path = store().manifest_path(bundle, locale, version)
+    status = path.stat()
+    return _file_etag(str(path), status.st_ino, status.st_mtime_ns)
 
 
 def manifest(bundle: str, locale: str, version: int) -> dict:
-    """The parsed manifest, parsed once per version in each process (megabytes for a
-    large bundle; a search without a locale, a pack and a changes request each need one).
-    Shared between callers: never modify it."""
-    return _file_json(*_manifest_file(bundle, locale, version))
+    """The parsed manifest (see ``Store.manifest``); shared: never modify it."""
+    return store().manifest(bundle, locale, version)
 
 
 def current_versions(bundle: str) -> dict[str, int]:

@@ -21,6 +21,8 @@ import hashlib
 import json
 import os
 import re
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import brotli
@@ -28,6 +30,11 @@ import brotli
 OBJECT_NAME = re.compile(r"^[0-9a-f]{64}$")
 ENCODINGS = {"br": ".br", "gzip": ".gz"}
 DECOMPRESS = {"br": brotli.decompress, "gzip": gzip.decompress}
+# Parsed manifests kept per process, for builds and requests alike: one of 10,000
+# articles takes about 9 MiB of memory, so only the last few used are kept.
+MANIFESTS_KEPT = 8
+_manifests: OrderedDict[Path, tuple[tuple[int, ...], dict]] = OrderedDict()
+_manifests_lock = threading.Lock()
 
 
 class Store:
@@ -35,7 +42,6 @@ class Store:
         self.root = Path(root)
         self.objects_dir = self.root / "objects"
         self.bundles_dir = self.root / "bundles"
-        self._manifests: dict[Path, tuple[tuple[int, ...], dict]] = {}
 
     def object_path(self, name: str, encoding: str | None = None) -> Path:
         return self.objects_dir / name[:2] / (name + ENCODINGS.get(encoding, ""))
@@ -67,15 +73,23 @@ class Store:
 
     def manifest(self, bundle: str, locale: str, version: int) -> dict:
         """The parsed manifest (shared between callers: never modify it). A build reads
-        the current one at several stages and each is megabytes for a large bundle, so
-        it is parsed once for as long as its file stays the same."""
+        the current one at several stages, requests (search, pack, changes) need one
+        often, and each is megabytes for a large bundle: it is parsed again only when
+        its file changed (a data folder built again from scratch) or it fell out of the
+        last ``MANIFESTS_KEPT`` used."""
         path = self.manifest_path(bundle, locale, version)
         with open(path, "rb") as handle:
             stat = os.fstat(handle.fileno())
             stamp = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
-            parsed = self._manifests.get(path)
+            with _manifests_lock:
+                parsed = _manifests.get(path)
             if parsed is None or parsed[0] != stamp:
-                parsed = self._manifests[path] = (stamp, json.loads(handle.read()))
+                parsed = (stamp, json.loads(handle.read()))
+        with _manifests_lock:
+            _manifests[path] = parsed
+            _manifests.move_to_end(path)
+            while len(_manifests) > MANIFESTS_KEPT:
+                _manifests.popitem(last=False)
         return parsed[1]
 
     def kept_objects(self) -> set[str]:

@@ -36,6 +36,7 @@ BROTLI_MODULE_CONFS = [
     for kind in ("static", "filter")
 ]
 FIELD = re.compile(r"@([A-Z_]+)@")
+ACCEL_PREFIX = "/_data/"  # the internal location of deploy/nginx.conf that maps to DATA_DIR
 INSTALL_HINT = (
     "install Debian's nginx, libnginx-mod-http-brotli-static, libnginx-mod-http-brotli-filter "
     "and redis-server "
@@ -179,6 +180,9 @@ class Topology:
     nginx_workers: int | str = "auto"
     access_log: bool = True
     object_max_age: int = 31536000
+    # The app names manifest and pack files for nginx to send (X-Accel-Redirect); off,
+    # it sends them itself, as the bench measures the app alone.
+    nginx_sends_files: bool = True
     redis_maxmemory: str = "256mb"
     app_port: int = 0
     redis_port: int = 0
@@ -276,6 +280,7 @@ class Topology:
             "SATCHEL_CACHE_TYPE": "RedisCache",
             "SATCHEL_CACHE_REDIS_URL": self.redis_url,
             "SATCHEL_OBJECT_MAX_AGE": str(self.object_max_age),
+            "SATCHEL_X_ACCEL_PREFIX": ACCEL_PREFIX if self.nginx_sends_files else "",
         }
 
     def gunicorn_command(self) -> list[str]:

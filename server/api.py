@@ -31,7 +31,7 @@ from .errors import ApiError, error_response
 from .i18n import _
 from .published import LOCALE_PATTERN
 from .schemas import SLUG_MAX, SLUG_PATTERN
-from .store import ENCODINGS, OBJECT_NAME, object_names
+from .store import ENCODINGS, OBJECT_NAME, encoded
 
 
 class QueryParser(FlaskParser):
@@ -95,18 +95,54 @@ def is_segment(path: Path) -> bool:
         return head.read(len(SEGMENT_MAGIC)) == SEGMENT_MAGIC
 
 
+def accepted_copy(path: Path) -> tuple[Path, str | None]:
+    """The precompressed sibling of ``path`` this request accepts (brotli first), if
+    one exists; else ``path`` and None."""
+    for encoding in ENCODINGS:
+        if request.accept_encodings[encoding]:
+            candidate = encoded(path, encoding)
+            if candidate.is_file():
+                return candidate, encoding
+    return path, None
+
+
+def stored_file(path: Path, mimetype: str) -> Response:
+    """A published file's bytes, sent by nginx when the app runs behind it
+    (``X_ACCEL_PREFIX``). Not for If-Match or If-Unmodified-Since: nginx would
+    check those against the file, which has no ETag of its own there."""
+    prefix = current_app.config["X_ACCEL_PREFIX"]
+    if prefix and not (request.if_match or request.if_unmodified_since):
+        response = Response(mimetype=mimetype)
+        relative = path.relative_to(published.store().root).as_posix()
+        response.headers["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + relative
+        return response
+    # Read whole rather than sent as a file: a client that leaves a response unread
+    # would hold the file open (a few MB at most, for 10,000 articles).
+    return Response(path.read_bytes(), mimetype=mimetype)
+
+
+def version_response(response: Response, etag: str, encoding: str | None) -> Response:
+    """Headers of everything served per version (manifest and pack): devices
+    revalidate every time. The ETag is the manifest's, weak when the bytes are
+    encoded, as nginx makes it when it compresses on the fly."""
+    if encoding and response.status_code != 304:
+        response.content_encoding = encoding
+    response.set_etag(etag, weak=encoding is not None)
+    response.vary.add("Accept-Encoding")
+    response.cache_control.no_cache = True
+    return response
+
+
 def manifest_response(bundle: str, locale: str, version: int) -> Response:
-    """The manifest as stored, with a strong ETag; devices revalidate every time.
-    The ETag is known per version, so a 304 reads nothing from disk."""
+    """The manifest as stored, precompressed when the client accepts it. The ETag is
+    known per version, so a 304 reads nothing from disk."""
     etag = published.manifest_etag(bundle, locale, version)
+    path, encoding = accepted_copy(published.store().manifest_path(bundle, locale, version))
     if request.if_none_match.contains_weak(etag):  # If-None-Match compares weakly
         response = Response(status=304)
     else:
-        body = published.store().manifest_bytes(bundle, locale, version)
-        response = Response(body, mimetype="application/json")
-    response.set_etag(etag)
-    response.cache_control.no_cache = True
-    return response
+        response = stored_file(path, "application/json")
+    return version_response(response, etag, encoding)
 
 
 @blp.route("/health")
@@ -197,7 +233,8 @@ class Pack(MethodView):
             "manifest, byte for byte: the sha256 of a line (without its newline) is the object "
             "name. Objects come in manifest order: articles, then about pages. The binary "
             "search segments (`search.segments`) are not in the stream: fetch them from "
-            "`/objects/{name}`."
+            "`/objects/{name}`. Sent brotli-encoded (compressed once per version) to "
+            "clients that accept it."
         ),
         content_type="application/x-ndjson",
     )
@@ -206,18 +243,15 @@ class Pack(MethodView):
         """Everything of the current version in one stream, for a first install."""
         version = published.current_version(bundle, locale)
         store = published.store()
-        head = store.manifest_bytes(bundle, locale, version)
-        names = object_names(published.manifest(bundle, locale, version), search=False)
-
-        def lines():
-            yield head + b"\n"
-            for name in names:
-                yield store.object_path(name).read_bytes() + b"\n"
-
-        response = Response(stream_with_context(lines()), mimetype="application/x-ndjson")
-        response.set_etag(published.manifest_etag(bundle, locale, version))
-        response.cache_control.no_cache = True
-        return response
+        compressed = store.pack_path(bundle, locale, version)
+        if request.accept_encodings["br"] and compressed.is_file():
+            response, encoding = stored_file(compressed, "application/x-ndjson"), "br"
+        else:
+            lines = store.pack_lines(bundle, locale, version)
+            response = Response(stream_with_context(lines), mimetype="application/x-ndjson")
+            encoding = None
+        etag = published.manifest_etag(bundle, locale, version)
+        return version_response(response, etag, encoding)
 
 
 @blp.route("/objects/<name>", parameters=[OBJECT_PARAMETER])

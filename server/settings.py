@@ -92,6 +92,13 @@ SETTINGS: tuple[Setting, ...] = (
         "replaced, so a device mid-download can still fetch its objects.",
     ),
     Setting(
+        "X_ACCEL_PREFIX",
+        "",
+        "Behind nginx: the internal location that maps to DATA_DIR (deploy/nginx.conf "
+        "uses /_data/). The app then answers manifests and packs with an "
+        "X-Accel-Redirect and nginx sends the file. Empty: the app sends files itself.",
+    ),
+    Setting(
         "OBJECT_MAX_AGE",
         31536000,
         "Cache-Control max-age, in seconds, sent with immutable content objects.",

@@ -7,6 +7,8 @@ Layout under the data folder (``instance/`` by default)::
     objects/ab/ab12…ef.br
     bundles/<bundle>/current.json       {"locales": {"en": 3, "es": 2}}
     bundles/<bundle>/<locale>/<n>.json  the manifest of version n (immutable)
+    bundles/<bundle>/<locale>/<n>.json.br, .json.gz    its precompressed siblings
+    bundles/<bundle>/<locale>/<n>.pack.ndjson.br       its first-install pack, compressed
     ui/<locale>.json                    the compiled interface catalog of a locale
 
 ``current.json`` is the only file ever replaced, by an atomic rename, so a
@@ -23,6 +25,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
 
 import brotli
@@ -37,6 +40,11 @@ _manifests: OrderedDict[Path, tuple[tuple[int, ...], dict]] = OrderedDict()
 _manifests_lock = threading.Lock()
 
 
+def encoded(path: Path, encoding: str | None) -> Path:
+    """The sibling of ``path`` precompressed with ``encoding``; ``path`` itself for None."""
+    return path.with_name(path.name + ENCODINGS[encoding]) if encoding else path
+
+
 class Store:
     def __init__(self, root: Path | str):
         self.root = Path(root)
@@ -44,13 +52,33 @@ class Store:
         self.bundles_dir = self.root / "bundles"
 
     def object_path(self, name: str, encoding: str | None = None) -> Path:
-        return self.objects_dir / name[:2] / (name + ENCODINGS.get(encoding, ""))
+        return encoded(self.objects_dir / name[:2] / name, encoding)
 
     def pointer_path(self, bundle: str) -> Path:
         return self.bundles_dir / bundle / "current.json"
 
     def manifest_path(self, bundle: str, locale: str, version: int) -> Path:
         return self.bundles_dir / bundle / locale / f"{version}.json"
+
+    def pack_path(self, bundle: str, locale: str, version: int) -> Path:
+        """The first-install pack of a version, brotli-compressed once it is published
+        (``publish.compress_packs``). There is no plain copy: ``pack_lines`` reads the
+        plain pack from the manifest and the objects."""
+        return self.bundles_dir / bundle / locale / f"{version}.pack.ndjson.br"
+
+    def version_files(self, bundle: str, locale: str, version: int) -> list[Path]:
+        """Every file of a version, its manifest last: remove them in this order and the
+        version is gone the moment its manifest is."""
+        manifest = self.manifest_path(bundle, locale, version)
+        siblings = [encoded(manifest, encoding) for encoding in ENCODINGS]
+        return [*siblings, self.pack_path(bundle, locale, version), manifest]
+
+    def pack_lines(self, bundle: str, locale: str, version: int) -> Iterator[bytes]:
+        """The plain first-install pack, a line at a time: the manifest as stored, then
+        every article and about page it names, in manifest order."""
+        yield self.manifest_bytes(bundle, locale, version) + b"\n"
+        for name in object_names(self.manifest(bundle, locale, version), search=False):
+            yield self.object_path(name).read_bytes() + b"\n"
 
     def ui_path(self, locale: str) -> Path:
         return self.root / "ui" / f"{locale}.json"

@@ -131,6 +131,69 @@ def test_pack_streams_verifiable_objects(client, built):
     assert names == listed
 
 
+MANIFEST = "/api/v1/bundles/demo/en"
+DECODE = {"br": brotli.decompress, "gzip": gzip.decompress, None: bytes}
+
+
+@pytest.mark.parametrize(
+    "accept, encoding",
+    [("br, gzip", "br"), ("gzip, deflate", "gzip"), ("br;q=0, gzip;q=0.5", "gzip"), ("", None)],
+)
+def test_manifest_comes_precompressed_and_revalidates(client, built, accept, encoding):
+    plain = client.get(MANIFEST, headers={"Accept-Encoding": ""})
+    response = client.get(MANIFEST, headers={"Accept-Encoding": accept})
+    assert response.headers.get("Content-Encoding") == encoding
+    assert response.headers["Vary"] == "Accept-Encoding"
+    assert DECODE[encoding](response.data) == plain.data
+    etag, weak = response.get_etag()
+    # One version, one ETag; weak when encoded, as nginx makes it when it compresses.
+    assert etag == plain.get_etag()[0] and weak == (encoding is not None)
+    again = client.get(
+        MANIFEST, headers={"Accept-Encoding": accept, "If-None-Match": response.headers["ETag"]}
+    )
+    assert (again.status_code, again.data) == (304, b"")
+
+
+def test_pack_is_brotli_once_compressed(client, runner, build):
+    build("--no-compress-packs")
+    plain = client.get(MANIFEST + "/pack").data
+    # Not compressed yet: streamed plain, whatever the client takes.
+    unready = client.get(MANIFEST + "/pack", headers={"Accept-Encoding": "br"})
+    assert "Content-Encoding" not in unready.headers and unready.data == plain
+    result = runner.invoke(args=["bundles", "compress-packs"])
+    assert "Compressed the demo/en v1 pack" in result.output, result.output
+    response = client.get(MANIFEST + "/pack", headers={"Accept-Encoding": "gzip, br"})
+    assert response.headers["Content-Encoding"] == "br"
+    assert response.mimetype == "application/x-ndjson"
+    assert len(response.data) < len(plain) / 2 and brotli.decompress(response.data) == plain
+    assert response.get_etag() == (client.get(MANIFEST).get_etag()[0], True)
+    # Only brotli is stored; a client without it gets the plain stream.
+    assert client.get(MANIFEST + "/pack", headers={"Accept-Encoding": "gzip"}).data == plain
+    # Nothing left to do the second time.
+    assert "Compressed" not in runner.invoke(args=["bundles", "compress-packs"]).output
+
+
+@pytest.mark.parametrize(
+    "path, accept, sent",
+    [
+        (MANIFEST, "br", "/_data/bundles/demo/en/1.json.br"),
+        (MANIFEST, "", "/_data/bundles/demo/en/1.json"),
+        (MANIFEST + "/pack", "br", "/_data/bundles/demo/en/1.pack.ndjson.br"),
+    ],
+)
+def test_behind_nginx_the_app_names_the_file_to_send(app, client, built, path, accept, sent):
+    direct = client.get(path, headers={"Accept-Encoding": accept})
+    app.config["X_ACCEL_PREFIX"] = "/_data/"
+    response = client.get(path, headers={"Accept-Encoding": accept})
+    assert (response.status_code, response.data) == (200, b"")
+    assert response.headers["X-Accel-Redirect"] == sent
+    for header in ("Content-Type", "Content-Encoding", "ETag", "Vary", "Cache-Control"):
+        assert response.headers.get(header) == direct.headers.get(header), header
+    # nginx would check If-Match against a file without an ETag: the app sends it.
+    checked = client.get(path, headers={"Accept-Encoding": accept, "If-Match": "*"})
+    assert "X-Accel-Redirect" not in checked.headers and checked.data == direct.data
+
+
 def fetch_object(client, name, **headers):
     return client.get(f"/api/v1/objects/{name}", headers=headers)
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from server.build import build as run_build
+from server.publish import compress_packs
 from server.store import Store
 
 from .conftest import summary_text, write_bundle
@@ -114,11 +117,13 @@ def test_interrupted_publish_is_invisible_and_cleaned_up(bundles_dir, build, sto
     orphan.write_text("{}")
     temp = store.objects_dir / "ab" / ".tmp-123"
     temp.write_text("half")
-    unpublished = store.manifest_path("demo", "en", 2)
-    unpublished.write_text("{}")
+    unpublished = store.version_files("demo", "en", 2)
+    for path in unpublished:
+        path.write_text("{}")
     assert store.current("demo") == {"en": 1}
     build()
-    assert not orphan.exists() and not temp.exists() and not unpublished.exists()
+    assert not orphan.exists() and not temp.exists()
+    assert not any(path.exists() for path in unpublished)
 
 
 def test_truncated_object_is_rewritten(build, store):
@@ -137,7 +142,13 @@ def test_old_versions_are_pruned_past_retention(tmp_path):
     for n in range(4):
         (folder / "summaries" / "gamma.md").write_text(summary_text("gamma", title=f"Take {n}"))
         run_build(bundles, data)
+        compress_packs(store)
     assert store.versions("demo", "en") == [3, 4]
+    # A version goes with its compressed copies and its pack.
+    kept = [path.name for v in (3, 4) for path in store.version_files("demo", "en", v)]
+    assert sorted(p.name for p in (data / "bundles/demo/en").iterdir() if p.is_file()) == sorted(
+        kept
+    )
     live = {e["object"] for v in (3, 4) for e in store.manifest("demo", "en", v)["articles"]}
     on_disk = {p.name for p in store.objects_dir.glob("*/*") if "." not in p.name}
     about = {e["object"] for e in store.manifest("demo", "en", 4)["about"]}
@@ -190,3 +201,30 @@ def test_a_lost_build_cache_only_costs_time(app, bundles_dir, build, store):
     cache.write_bytes(b"not a database")
     assert "Rendered all 3 summaries" in build().output
     assert store.manifest("demo", "en", 1) == first and store.current("demo") == {"en": 1}
+
+
+def test_a_pack_that_cannot_be_compressed_leaves_the_version_served(
+    build, client, store, monkeypatch
+):
+    from server import publish
+
+    real_file = publish.atomic_file
+
+    @contextmanager
+    def disk_full_for_packs(path, durable=False):
+        with real_file(path, durable) as handle:
+            if path.name.endswith(".pack.ndjson.br"):
+                raise OSError(errno.ENOSPC, "No space left on device", str(path))
+            yield handle
+
+    monkeypatch.setattr(publish, "atomic_file", disk_full_for_packs)
+    result = build(expect_ok=False)
+    assert result.exit_code != 0
+    assert "1.pack.ndjson.br" in result.output and "compress-packs" in result.output
+    assert store.current("demo") == {"en": 1}
+    assert not store.pack_path("demo", "en", 1).exists()
+    plain = client.get("/api/v1/bundles/demo/en/pack", headers={"Accept-Encoding": "br"})
+    assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
+    monkeypatch.undo()
+    build("--no-compress-packs")  # unchanged: publishes nothing, compresses nothing
+    assert not store.pack_path("demo", "en", 1).exists()

@@ -20,8 +20,11 @@ import brotli
 import pytest
 
 from deploy.topology import Topology, _alive
+from server import create_app
 from server.build import build
-from tests.conftest import write_bundle
+from server.publish import compress_packs
+from server.store import Store
+from tests.conftest import BufferedClient, write_bundle
 
 MANIFEST = "/api/v1/bundles/demo/en"
 LOG_LINE = re.compile(r'pid=<(\d+)> rid=(\S+) "(\w+) (\S+)')
@@ -174,14 +177,51 @@ def test_compressed_manifest_revalidates_with_its_etag(site, accept, encoding):
     assert (status, body) == (304, b"")
 
 
+def without_nginx(data: Path):
+    """The same app, sending every file itself."""
+    app = create_app({"DATA_DIR": str(data), "TESTING": True})
+    app.test_client_class = BufferedClient
+    return app.test_client()
+
+
+SENT_AS_THE_APP_SENDS = (
+    "content-type",
+    "content-encoding",
+    "etag",
+    "vary",
+    "cache-control",
+    "content-security-policy",
+    "x-content-type-options",
+)
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip", "br", "gzip, deflate, br"])
+def test_nginx_sends_the_stored_manifest_with_the_apps_headers(site, encoding):
+    topology, _bundles, data = site
+    status, headers, body = fetch(topology.port, MANIFEST, {"Accept-Encoding": encoding})
+    direct = without_nginx(data).get(MANIFEST, headers={"Accept-Encoding": encoding})
+    assert (status, body) == (200, direct.data)
+    for header in SENT_AS_THE_APP_SENDS:
+        assert headers.get(header) == direct.headers.get(header), header
+    assert "last-modified" not in headers
+
+
 def test_first_install_pack_comes_brotli_compressed_and_whole(site):
-    topology, _bundles, _data = site
+    topology, _bundles, data = site
     path = MANIFEST + "/pack"
-    _status, _headers, plain = fetch(topology.app_port, path)
+    plain = without_nginx(data).get(path).data
+    # Before the build has compressed it, nginx compresses the plain stream on the fly.
     status, headers, body = fetch(topology.port, path, {"Accept-Encoding": "gzip, br"})
     assert (status, headers["content-encoding"]) == (200, "br")
-    assert len(body) < len(plain) / 3
-    assert brotli.decompress(body) == plain
+    assert len(body) < len(plain) / 3 and brotli.decompress(body) == plain
+    # Then nginx sends the stored file, byte for byte what the app would send.
+    assert compress_packs(Store(data))
+    status, headers, body = fetch(topology.port, path, {"Accept-Encoding": "gzip, br"})
+    direct = without_nginx(data).get(path, headers={"Accept-Encoding": "gzip, br"})
+    assert (status, body) == (200, direct.data) and brotli.decompress(body) == plain
+    for header in SENT_AS_THE_APP_SENDS:
+        assert headers.get(header) == direct.headers.get(header), header
+    assert fetch(topology.port, path)[2] == plain
 
 
 def test_without_redis_readers_are_served_uncached_and_stop_ends_everything(tmp_path):

@@ -15,7 +15,7 @@ from .errors import SatchelError
 from .importer import import_command
 from .publish import compress_packs
 from .source import Limits
-from .store import Store, object_problems
+from .store import Store, object_problems, version_problems
 from .synth import synth_command
 
 bundles_cli = AppGroup("bundles", help="Build and publish content bundles.")
@@ -141,7 +141,8 @@ def compress_and_report(bundle_ids: list[str]) -> None:
 
 @bundles_cli.command("verify")
 def verify_command():
-    """Re-hash every object the published manifests name; report any damage."""
+    """Re-hash every object the published manifests name, check every precompressed
+    copy; report any damage."""
     store = Store(current_app.config["DATA_DIR"])
     names = store.kept_objects()
     damaged = 0
@@ -150,12 +151,21 @@ def verify_command():
             for problem in object_problems(store, name):
                 click.echo(f"{store.object_path(name)}: {problem}")
                 damaged += 1
-    if damaged:
+    copies = 0
+    for bundle in store.bundles():
+        for locale in store.current(bundle):
+            for version in store.versions(bundle, locale):
+                for path, problem in version_problems(store, bundle, locale, version).items():
+                    click.echo(f"{path}: {problem}")
+                    copies += 1
+    if damaged or copies:
         raise click.ClickException(
-            f"{damaged} problem(s) in {len(names):,} objects; "
-            "'flask bundles build' rewrites those of the current versions"
+            f"{damaged + copies} problem(s) in {len(names):,} objects and the manifests' and "
+            "packs' compressed copies. 'flask bundles build' rewrites the objects of the "
+            "current versions; delete a damaged manifest or pack copy (the plain bytes are "
+            "sent instead) and 'flask bundles compress-packs' makes the pack again."
         )
-    click.echo(f"All {len(names):,} objects are intact.")
+    click.echo(f"All {len(names):,} objects and every compressed copy are intact.")
 
 
 def init_app(app) -> None:

@@ -155,14 +155,41 @@ def object_problems(store: Store, name: str) -> list[str]:
     if hashlib.sha256(data).hexdigest() != name:
         return ["corrupt: its sha256 does not match its name"]
     problems = []
-    for encoding, decompress in DECOMPRESS.items():
-        try:
-            if decompress(store.object_path(name, encoding).read_bytes()) != data:
-                problems.append(f"corrupt {encoding} copy: it does not decompress to the object")
-        except FileNotFoundError:
-            problems.append(f"{encoding} copy missing")
-        except (OSError, ValueError, brotli.error):
-            problems.append(f"corrupt {encoding} copy: it does not decompress")
+    for encoding in ENCODINGS:
+        copy = store.object_path(name, encoding)
+        problem = copy_problem(copy, encoding, data) if copy.exists() else "missing"
+        if problem:
+            problems.append(f"{encoding} copy {problem}")
+    return problems
+
+
+def copy_problem(path: Path, encoding: str, plain: bytes) -> str | None:
+    """What is wrong with a precompressed copy of ``plain``; None if nothing."""
+    try:
+        if DECOMPRESS[encoding](path.read_bytes()) != plain:
+            return "corrupt: it does not decompress to the plain bytes"
+    except (OSError, ValueError, brotli.error):
+        return "corrupt: it does not decompress"
+    return None
+
+
+def version_problems(store: Store, bundle: str, locale: str, version: int) -> dict[Path, str]:
+    """Damaged precompressed copies of a version's manifest and pack. They are optional:
+    without one, the API sends the plain bytes."""
+    manifest = store.manifest_path(bundle, locale, version)
+    plain = manifest.read_bytes()
+    copies = [(encoded(manifest, encoding), encoding, lambda: plain) for encoding in ENCODINGS]
+    pack = store.pack_path(bundle, locale, version)
+    copies.append((pack, "br", lambda: b"".join(store.pack_lines(bundle, locale, version))))
+    problems = {}
+    for path, encoding, expected in copies:
+        if path.exists():
+            try:
+                problem = copy_problem(path, encoding, expected())
+            except FileNotFoundError:
+                continue  # an object of the pack is missing: reported with the objects
+            if problem:
+                problems[path] = problem
     return problems
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import errno
+import gzip
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -15,7 +17,7 @@ import pytest
 from server import create_app
 from server.build import build
 from server.errors import PublishFailed
-from server.store import Store, object_names
+from server.store import Store, encoded, object_names
 
 from ..conftest import summary_text, write_bundle
 from ..test_i18n import SPANISH, translate
@@ -229,3 +231,32 @@ def test_limits_on_source_files(bundles_dir, tmp_path):
     with pytest.raises(Exception, match=r"alpha\.md: file: is [\d,]+ bytes; the limit is 500"):
         build(bundles_dir, tmp_path / "d", limits=Limits(max_file_bytes=500))
     assert Store(tmp_path / "d").bundles() == []
+
+
+@pytest.mark.parametrize("damaged", ["pack", "manifest copy"])
+def test_verify_reports_a_damaged_pack_or_manifest_copy(sources, damaged):
+    _bundles, _translations, data = sources
+    app = create_app({"DATA_DIR": str(data)})
+    runner, client = app.test_cli_runner(), app.test_client()
+    result = runner.invoke(args=["bundles", "compress-packs"])
+    assert "Compressed the demo/en v1 pack" in result.output
+    store = Store(data)
+    path = (
+        store.pack_path("demo", "en", 1)
+        if damaged == "pack"
+        else encoded(store.manifest_path("demo", "en", 1), "gzip")
+    )
+    path.write_bytes(gzip.compress(b'{"articles": []}') if damaged != "pack" else b"\x1b\x00")
+    result = runner.invoke(args=["bundles", "verify"])
+    assert result.exit_code == 1 and f"{path}: corrupt" in result.output
+    # As the message says: delete it, make the pack again, and all is well.
+    path.unlink()
+    runner.invoke(args=["bundles", "compress-packs"])
+    result = runner.invoke(args=["bundles", "verify"])
+    assert result.exit_code == 0 and "intact" in result.output
+    manifest = client.get("/api/v1/bundles/demo/en", headers={"Accept-Encoding": "gzip"})
+    body = manifest.data
+    if damaged == "pack":
+        body = gzip.decompress(body)  # the manifest's gzip copy was never touched
+    assert manifest.headers.get("Content-Encoding") == ("gzip" if damaged == "pack" else None)
+    assert json.loads(body)["version"] == 1

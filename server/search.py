@@ -111,6 +111,7 @@ import math
 import re
 import threading
 import unicodedata
+from array import array
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -269,6 +270,56 @@ class Doc:
     symptoms: list[str]
 
 
+# Read postings are kept per open index, within these budgets (12 bytes a posting,
+# about 30 a document number in a set): a few MiB that hold the common words of any
+# query. Unbounded, 3,000 different questions on 10,000 articles kept over 100 MiB.
+POSTINGS_KEPT = 1_000_000
+DOCSETS_KEPT = 250_000
+
+
+class Postings:
+    """One term's postings in one field, as (document, weight) pairs, in arrays: a
+    tuple per posting would take ten times the memory."""
+
+    __slots__ = ("docs", "weights")
+
+    def __init__(self, pairs):
+        pairs = list(pairs)
+        self.docs = array("i", (doc for doc, _ in pairs))
+        self.weights = array("d", (weight for _, weight in pairs))
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def __iter__(self):
+        return zip(self.docs, self.weights, strict=True)
+
+
+class Kept:
+    """A least-recently-used map whose values' total ``size`` stays within ``budget``."""
+
+    def __init__(self, budget: int, size=len):
+        self.budget, self.size, self.total = budget, size, 0
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            if key in self.items:
+                return
+            self.items[key] = value
+            self.total += self.size(value)
+            while self.total > self.budget and len(self.items) > 1:
+                self.total -= self.size(self.items.popitem(last=False)[1])
+
+
 class SearchIndex:
     """An opened index of one bundle × locale × version, with cached postings."""
 
@@ -313,9 +364,9 @@ class SearchIndex:
                 (s.get("symptom_ids") or "").split(),
             )
             self.title_terms[d] = frozenset(analyze(self.docs[d].title, self.lang))
-        self._postings: dict[tuple[str, str], list[tuple[int, float]]] = {}
-        self._docsets: dict[str, frozenset[int]] = {}
-        self._df: dict[str, int] = {}
+        self._postings = Kept(POSTINGS_KEPT)
+        self._docsets = Kept(DOCSETS_KEPT)
+        self._df = Kept(DOCSETS_KEPT, size=lambda _count: 1)
         self._lock = threading.Lock()
 
     def texts(self, doc: int) -> list[str]:
@@ -328,18 +379,16 @@ class SearchIndex:
     def close(self) -> None:
         self.reader.close()
 
-    def postings(self, fieldname: str, term: str) -> list[tuple[int, float]]:
+    def postings(self, fieldname: str, term: str) -> Postings:
         key = (fieldname, term)
         found = self._postings.get(key)
         if found is None:
             with self._lock:  # a Whoosh reader is not safe for concurrent reads
                 if (fieldname, term) in self.reader:
-                    found = list(self.reader.postings(fieldname, term).items_as("weight"))
+                    found = Postings(self.reader.postings(fieldname, term).items_as("weight"))
                 else:
-                    found = []
-            if len(self._postings) > 200_000:
-                self._postings.clear()
-            self._postings[key] = found
+                    found = Postings(())
+            self._postings.put(key, found)
         return found
 
     def df(self, term: str) -> int:
@@ -347,14 +396,14 @@ class SearchIndex:
         found = self._df.get(term)
         if found is None:
             found = sum(len(self.postings(f, term)) for f in FIELDS)
-            self._df[term] = found
+            self._df.put(term, found)
         return found
 
     def docset(self, term: str) -> frozenset[int]:
         found = self._docsets.get(term)
         if found is None:
-            found = frozenset(d for f in FIELDS for d, _ in self.postings(f, term))
-            self._docsets[term] = found
+            found = frozenset(d for f in FIELDS for d in self.postings(f, term).docs)
+            self._docsets.put(term, found)
         return found
 
     def positions(self, fieldname: str, term: str) -> dict[int, list[int]]:

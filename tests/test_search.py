@@ -421,3 +421,25 @@ def test_import_medquad_builds_and_searches(tmp_path, app, runner, client):
     assert ids(find(client, "is example syndrome inherited", bundle="mq"))[0] == "ghr-0000002"
     text = (out / "mq" / "summaries" / "gard-0000001.md").read_text()
     assert "\\# Rest." in textwrap.dedent(text)
+
+
+def test_kept_postings_stay_within_their_budget_and_change_no_result(
+    app, client, built, monkeypatch
+):
+    """A worker answering many different questions keeps a bounded number of postings;
+    those it forgets are read again, and results are the same."""
+    from server import search
+    from server.caching import cache
+
+    queries = ["fatigue", "walking speed", "pins and needles", "tired", "sleep", "bladder"]
+    unbounded = [find(client, q) for q in queries]
+    search.close_indexes()
+    search.stem.cache_clear()
+    monkeypatch.setattr(search, "POSTINGS_KEPT", 5)
+    monkeypatch.setattr(search, "DOCSETS_KEPT", 5)
+    for _ in range(2):
+        with app.app_context():
+            cache.clear()  # the responses, so that every search runs again
+        assert [find(client, q) for q in queries] == unbounded
+    kept = [ix._postings for ix in search._open.values()]
+    assert kept and all(k.total <= 5 or len(k.items) == 1 for k in kept)

@@ -1,6 +1,6 @@
 // Spanish: a port of Whoosh's lang/snowball/spanish.py, quirks included (e.g. "logía" is
 // replaced wherever it occurs in the word), so the device gives exactly the server's stems.
-import { r1r2, rv as rvOf } from "./regions.js";
+import { endsWithOne, r1r2, rv as rvOf } from "./regions.js";
 
 const VOWELS = "aeiouáéíóúü";
 const STEP0 = "selas selos sela selo las les los nos me se la le lo".split(" ");
@@ -16,7 +16,6 @@ const STEP2B = ("aríamos eríamos iríamos iéramos iésemos aríais aremos er�
   + "id an ió ar er ir as ís en es").split(" ");
 const STEP3 = "os a e o á é í ó".split(" ");
 const unaccent = (text, accented) => text.replace(accented, (c) => "aeiou"["áéíóú".indexOf(c)]);
-const endsWithOne = (text, suffixes) => suffixes.some((s) => text.endsWith(s));
 
 export function stem(input) {
   let word = input.toLowerCase();

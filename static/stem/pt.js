@@ -1,6 +1,6 @@
 // Portuguese: a port of Whoosh's lang/snowball/portugese.py, quirks included, so the device
 // gives exactly the server's stems. Like Whoosh, "ã" and "õ" are "a~" and "o~" while stemming.
-import { r1r2, rv as rvOf } from "./regions.js";
+import { endsWithOne, r1r2, rv as rvOf } from "./regions.js";
 
 const VOWELS = "aeiouáéíóúâêô";
 const STEP1 = ("amentos imentos uciones amento imento adoras adores aço~es logías ências amente "
@@ -14,7 +14,6 @@ const STEP2 = ("aríamos eríamos iríamos ássemos êssemos íssemos aríeis er
   + "irás avas ares eres ires íeis ados idos ámos amos emos imos iras ada ida ará ara erá era irá ava "
   + "iam ado ido ias ais eis ira ia ei am em ar er ir as es is eu iu ou").split(" ");
 const STEP4 = "os a i o á í ó".split(" ");
-const endsWithOne = (text, suffixes) => suffixes.some((s) => text.endsWith(s));
 
 export function stem(input) {
   let word = input.toLowerCase().replace(/ã/g, "a~").replace(/õ/g, "o~");

@@ -1,5 +1,9 @@
 // The Snowball regions of Whoosh's lang/snowball/bases.py, quirks included: the device must
 // stem exactly as the server does. `vowels.includes(two letters)` is Whoosh's substring test.
+// Also what more than one stemmer needs besides.
+
+/** Does `text` end with any of `suffixes`? */
+export const endsWithOne = (text, suffixes) => suffixes.some((s) => text.endsWith(s));
 
 /** What follows the first non-vowel that follows a vowel in `text` ("" if none). */
 export function after(text, vowels) {

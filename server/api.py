@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Response, current_app, jsonify, request, send_file, stream_with_context
@@ -97,7 +98,7 @@ def is_segment(path: Path) -> bool:
 
 def accepted_copy(path: Path) -> tuple[Path, str | None]:
     """The precompressed sibling of ``path`` this request accepts (brotli first), if
-    one exists; else ``path`` and None."""
+    one exists; else ``path`` (which may not exist) and None."""
     for encoding in ENCODINGS:
         if request.accept_encodings[encoding]:
             candidate = encoded(path, encoding)
@@ -121,12 +122,17 @@ def stored_file(path: Path, mimetype: str) -> Response:
     return Response(path.read_bytes(), mimetype=mimetype)
 
 
-def version_response(response: Response, etag: str, encoding: str | None) -> Response:
-    """Headers of everything served per version (manifest and pack): devices
-    revalidate every time. The ETag is the manifest's, weak when the bytes are
-    encoded, as nginx makes it when it compresses on the fly."""
-    if encoding and response.status_code != 304:
-        response.content_encoding = encoding
+def version_response(etag: str, encoding: str | None, send: Callable[[], Response]) -> Response:
+    """What is served per version (manifest and pack): ``send()``, or a 304 that reads
+    nothing when If-None-Match names the version; devices revalidate every time. The
+    ETag is the manifest's, weak when the bytes are encoded, as nginx makes it when it
+    compresses on the fly."""
+    if request.if_none_match.contains_weak(etag):  # If-None-Match compares weakly
+        response = Response(status=304)
+    else:
+        response = send()
+        if encoding:
+            response.content_encoding = encoding
     response.set_etag(etag, weak=encoding is not None)
     response.vary.add("Accept-Encoding")
     response.cache_control.no_cache = True
@@ -134,15 +140,10 @@ def version_response(response: Response, etag: str, encoding: str | None) -> Res
 
 
 def manifest_response(bundle: str, locale: str, version: int) -> Response:
-    """The manifest as stored, precompressed when the client accepts it. The ETag is
-    known per version, so a 304 reads nothing from disk."""
+    """The manifest as stored, precompressed when the client accepts it."""
     etag = published.manifest_etag(bundle, locale, version)
     path, encoding = accepted_copy(published.store().manifest_path(bundle, locale, version))
-    if request.if_none_match.contains_weak(etag):  # If-None-Match compares weakly
-        response = Response(status=304)
-    else:
-        response = stored_file(path, "application/json")
-    return version_response(response, etag, encoding)
+    return version_response(etag, encoding, lambda: stored_file(path, "application/json"))
 
 
 @blp.route("/health")
@@ -238,20 +239,21 @@ class Pack(MethodView):
         ),
         content_type="application/x-ndjson",
     )
+    @blp.alt_response(304, description="Not modified")
     @blp.alt_response(404, schema=ErrorSchema, description="Unknown bundle or locale")
     def get(self, bundle, locale):
         """Everything of the current version in one stream, for a first install."""
         version = published.current_version(bundle, locale)
         store = published.store()
-        compressed = store.pack_path(bundle, locale, version)
-        if request.accept_encodings["br"] and compressed.is_file():
-            response, encoding = stored_file(compressed, "application/x-ndjson"), "br"
-        else:
+        path, encoding = accepted_copy(store.pack_path(bundle, locale, version))
+
+        def send():
+            if encoding:
+                return stored_file(path, "application/x-ndjson")
             lines = store.pack_lines(bundle, locale, version)
-            response = Response(stream_with_context(lines), mimetype="application/x-ndjson")
-            encoding = None
-        etag = published.manifest_etag(bundle, locale, version)
-        return version_response(response, etag, encoding)
+            return Response(stream_with_context(lines), mimetype="application/x-ndjson")
+
+        return version_response(published.manifest_etag(bundle, locale, version), encoding, send)
 
 
 @blp.route("/objects/<name>", parameters=[OBJECT_PARAMETER])
@@ -273,11 +275,8 @@ class ContentObject(MethodView):
                 _("Object names are 64 lowercase hexadecimal characters (a sha256)."),
             )
         store = published.store()
-        for encoding in [e for e in ENCODINGS if request.accept_encodings[e]] + [None]:
-            path = store.object_path(name, encoding)
-            if path.is_file():
-                break
-        else:
+        path, encoding = accepted_copy(store.object_path(name))
+        if not path.is_file():
             raise ApiError(404, "object_not_found", _("There is no object {name}.", name=name))
         response = send_file(
             path,

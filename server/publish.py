@@ -328,7 +328,7 @@ def compress_packs(
     done = []
     for bundle in bundle_ids or store.bundles():
         for locale, version in sorted(store.current(bundle).items()):
-            if store.pack_path(bundle, locale, version).is_file():
+            if encoded(store.pack_path(bundle, locale, version), "br").is_file():
                 continue
             lines = 1 + len(object_names(store.manifest(bundle, locale, version), search=False))
             tick = progress(f"Compressing the {bundle}/{locale} v{version} pack", lines)
@@ -340,7 +340,7 @@ def compress_packs(
 
 
 def compress_pack(store: Store, bundle: str, locale: str, version: int, tick) -> CompressedPack:
-    path = store.pack_path(bundle, locale, version)
+    path = encoded(store.pack_path(bundle, locale, version), "br")
     compressor = brotli.Compressor(**PACK_BROTLI)
     plain = 0
     with atomic_file(path, durable=True) as handle:

@@ -61,17 +61,17 @@ class Store:
         return self.bundles_dir / bundle / locale / f"{version}.json"
 
     def pack_path(self, bundle: str, locale: str, version: int) -> Path:
-        """The first-install pack of a version, brotli-compressed once it is published
-        (``publish.compress_packs``). There is no plain copy: ``pack_lines`` reads the
-        plain pack from the manifest and the objects."""
-        return self.bundles_dir / bundle / locale / f"{version}.pack.ndjson.br"
+        """The first-install pack of a version. Only its brotli copy is ever written
+        (``publish.compress_packs``, once the version is published); ``pack_lines``
+        reads the plain pack from the manifest and the objects."""
+        return self.bundles_dir / bundle / locale / f"{version}.pack.ndjson"
 
     def version_files(self, bundle: str, locale: str, version: int) -> list[Path]:
         """Every file of a version, its manifest last: remove them in this order and the
         version is gone the moment its manifest is."""
         manifest = self.manifest_path(bundle, locale, version)
-        siblings = [encoded(manifest, encoding) for encoding in ENCODINGS]
-        return [*siblings, self.pack_path(bundle, locale, version), manifest]
+        pack = self.pack_path(bundle, locale, version)
+        return [encoded(path, e) for path in (pack, manifest) for e in ENCODINGS] + [manifest]
 
     def pack_lines(self, bundle: str, locale: str, version: int) -> Iterator[bytes]:
         """The plain first-install pack, a line at a time: the manifest as stored, then
@@ -177,19 +177,23 @@ def version_problems(store: Store, bundle: str, locale: str, version: int) -> di
     """Damaged precompressed copies of a version's manifest and pack. They are optional:
     without one, the API sends the plain bytes."""
     manifest = store.manifest_path(bundle, locale, version)
-    plain = manifest.read_bytes()
-    copies = [(encoded(manifest, encoding), encoding, lambda: plain) for encoding in ENCODINGS]
-    pack = store.pack_path(bundle, locale, version)
-    copies.append((pack, "br", lambda: b"".join(store.pack_lines(bundle, locale, version))))
+    plain = {
+        manifest: manifest.read_bytes,
+        store.pack_path(bundle, locale, version): lambda: b"".join(
+            store.pack_lines(bundle, locale, version)
+        ),
+    }
     problems = {}
-    for path, encoding, expected in copies:
-        if path.exists():
-            try:
-                problem = copy_problem(path, encoding, expected())
-            except FileNotFoundError:
-                continue  # an object of the pack is missing: reported with the objects
-            if problem:
-                problems[path] = problem
+    for path, read_plain in plain.items():
+        for encoding in ENCODINGS:
+            copy = encoded(path, encoding)
+            if copy.exists():
+                try:
+                    problem = copy_problem(copy, encoding, read_plain())
+                except FileNotFoundError:
+                    continue  # an object of the pack is missing: reported with the objects
+                if problem:
+                    problems[copy] = problem
     return problems
 
 

@@ -303,3 +303,15 @@ def test_unexpected_failure_is_a_json_500(app, client, built, monkeypatch):
     assert response.status_code == 500
     assert response.json["error"]["code"] == "internal_server_error"
     assert "disk on fire" not in response.get_data(as_text=True)
+
+
+def test_pack_revalidates_like_the_manifest(client, built):
+    """A device that already holds the current version is told so, and downloads nothing."""
+    for accept in ("br", ""):
+        first = client.get(MANIFEST + "/pack", headers={"Accept-Encoding": accept})
+        again = client.get(
+            MANIFEST + "/pack",
+            headers={"Accept-Encoding": accept, "If-None-Match": first.headers["ETag"]},
+        )
+        assert (again.status_code, again.data) == (304, b"")
+        assert again.headers["ETag"] == first.headers["ETag"]

@@ -12,7 +12,7 @@ import pytest
 
 from server.build import build as run_build
 from server.publish import compress_packs
-from server.store import Store
+from server.store import Store, encoded
 
 from .conftest import summary_text, write_bundle
 
@@ -145,7 +145,9 @@ def test_old_versions_are_pruned_past_retention(tmp_path):
         compress_packs(store)
     assert store.versions("demo", "en") == [3, 4]
     # A version goes with its compressed copies and its pack.
-    kept = [path.name for v in (3, 4) for path in store.version_files("demo", "en", v)]
+    kept = [
+        f"{v}.{name}" for v in (3, 4) for name in ("json", "json.br", "json.gz", "pack.ndjson.br")
+    ]
     assert sorted(p.name for p in (data / "bundles/demo/en").iterdir() if p.is_file()) == sorted(
         kept
     )
@@ -222,9 +224,9 @@ def test_a_pack_that_cannot_be_compressed_leaves_the_version_served(
     assert result.exit_code != 0
     assert "1.pack.ndjson.br" in result.output and "compress-packs" in result.output
     assert store.current("demo") == {"en": 1}
-    assert not store.pack_path("demo", "en", 1).exists()
+    assert not encoded(store.pack_path("demo", "en", 1), "br").exists()
     plain = client.get("/api/v1/bundles/demo/en/pack", headers={"Accept-Encoding": "br"})
     assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
     monkeypatch.undo()
     build("--no-compress-packs")  # unchanged: publishes nothing, compresses nothing
-    assert not store.pack_path("demo", "en", 1).exists()
+    assert not encoded(store.pack_path("demo", "en", 1), "br").exists()

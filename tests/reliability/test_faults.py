@@ -242,7 +242,7 @@ def test_verify_reports_a_damaged_pack_or_manifest_copy(sources, damaged):
     assert "Compressed the demo/en v1 pack" in result.output
     store = Store(data)
     path = (
-        store.pack_path("demo", "en", 1)
+        encoded(store.pack_path("demo", "en", 1), "br")
         if damaged == "pack"
         else encoded(store.manifest_path("demo", "en", 1), "gzip")
     )

@@ -36,7 +36,7 @@ BROTLI_MODULE_CONFS = [
     for kind in ("static", "filter")
 ]
 FIELD = re.compile(r"@([A-Z_]+)@")
-ACCEL_PREFIX = "/_data/"  # the internal location of deploy/nginx.conf that maps to DATA_DIR
+ACCEL_PREFIX = "/_data/"  # nginx.conf's internal location for DATA_DIR; the app redirects to it
 INSTALL_HINT = (
     "install Debian's nginx, libnginx-mod-http-brotli-static, libnginx-mod-http-brotli-filter "
     "and redis-server "
@@ -265,6 +265,7 @@ class Topology:
             "REDIS_MAXMEMORY": self.redis_maxmemory,
             "NGINX_WORKERS": self.nginx_workers,
             "OBJECT_MAX_AGE": self.object_max_age,
+            "ACCEL_PREFIX": ACCEL_PREFIX,
             "LOAD_MODULES": nginx_modules(),
             "USER": nginx_user(self.data_dir),
             "ACCESS_LOG": f"{self.run_dir}/nginx-access.log satchel" if self.access_log else "off",

@@ -1,7 +1,7 @@
 // English: a port of Whoosh's lang/snowball/english.py (Snowball "porter2" as Whoosh has it),
 // quirks included, so the device gives exactly the server's stems. r1 and r2 are kept as
 // Whoosh keeps them, suffixes of the word trimmed and extended along with it.
-import { after, r1r2 } from "./regions.js";
+import { after, firstEnding, r1r2 } from "./regions.js";
 
 const VOWELS = "aeiouy";
 const SPECIAL = new Map(Object.entries({
@@ -28,7 +28,6 @@ const STEP3 = {
 const STEP4 = "ement ance ence able ible ment ant ent ism ate iti ous ive ize ion al er ic".split(" ");
 const end = (text, k) => text[text.length - k];
 const hasVowel = (text) => [...text].some((c) => VOWELS.includes(c));
-const first = (word, suffixes) => suffixes.find((s) => word.endsWith(s));
 
 export function stem(input) {
   let word = input.toLowerCase();
@@ -44,15 +43,15 @@ export function stem(input) {
     r1 = r1.length >= n ? r1.slice(0, -n) + tail : "";
     r2 = r2.length >= n ? r2.slice(0, -n) + tail : shortR2;
   };
-  const suffix0 = first(word, ["'s'", "'s", "'"]);
+  const suffix0 = firstEnding(word, ["'s'", "'s", "'"]);
   if (suffix0) replace(suffix0.length, "");
 
-  const suffix1a = first(word, ["sses", "ied", "ies", "us", "ss", "s"]);
+  const suffix1a = firstEnding(word, ["sses", "ied", "ies", "us", "ss", "s"]);
   if (suffix1a === "sses") replace(2, "");
   else if (suffix1a === "ied" || suffix1a === "ies") replace(word.length > 4 ? 2 : 1, "");
   else if (suffix1a === "s" && hasVowel(word.slice(0, -2))) replace(1, "");
 
-  const suffix1b = first(word, ["eedly", "ingly", "edly", "eed", "ing", "ed"]);
+  const suffix1b = firstEnding(word, ["eedly", "ingly", "edly", "eed", "ing", "ed"]);
   if (suffix1b === "eed" || suffix1b === "eedly") {
     if (r1.endsWith(suffix1b)) replace(suffix1b.length, "ee");
   } else if (suffix1b && hasVowel(word.slice(0, -suffix1b.length))) {
@@ -72,17 +71,17 @@ export function stem(input) {
   }
   if (word.length > 2 && "yY".includes(end(word, 1)) && !VOWELS.includes(end(word, 2))) replace(1, "i");
 
-  const suffix2 = first(word, Object.keys(STEP2));
+  const suffix2 = firstEnding(word, Object.keys(STEP2));
   if (suffix2 && r1.endsWith(suffix2) && (suffix2 !== "ogi" || end(word, 4) === "l")
     && (suffix2 !== "li" || "cdeghkmnrt".includes(end(word, 3)))) replace(...STEP2[suffix2]);
 
-  const suffix3 = first(word, Object.keys(STEP3));
+  const suffix3 = firstEnding(word, Object.keys(STEP3));
   if (suffix3 && r1.endsWith(suffix3) && (suffix3 !== "ative" || r2.endsWith(suffix3))) {
     const [n, tail] = STEP3[suffix3];
     replace(n, tail);
   }
 
-  const suffix4 = first(word, STEP4);
+  const suffix4 = firstEnding(word, STEP4);
   if (suffix4 && r2.endsWith(suffix4) && (suffix4 !== "ion" || "st".includes(end(word, 4)))) {
     replace(suffix4 === "ion" ? 3 : suffix4.length, "");
   }

@@ -1,6 +1,6 @@
 // Spanish: a port of Whoosh's lang/snowball/spanish.py, quirks included (e.g. "logía" is
 // replaced wherever it occurs in the word), so the device gives exactly the server's stems.
-import { endsWithOne, r1r2, rv as rvOf } from "./regions.js";
+import { endsWithOne, firstEnding, r1r2, rv as rvOf } from "./regions.js";
 
 const VOWELS = "aeiouáéíóúü";
 const STEP0 = "selas selos sela selo las les los nos me se la le lo".split(" ");
@@ -28,7 +28,7 @@ export function stem(input) {
     if (all) [r1, r2] = [r1.slice(0, -n), r2.slice(0, -n)];
   };
 
-  const suffix0 = STEP0.find((s) => word.endsWith(s));
+  const suffix0 = firstEnding(word, STEP0);
   if (suffix0 && rv.endsWith(suffix0)) {
     const before = rv.slice(0, -suffix0.length);
     if (endsWithOne(before, ["iéndo", "ándo", "ár", "ér", "ír"])) {
@@ -40,7 +40,7 @@ export function stem(input) {
     }
   }
 
-  const suffix1 = STEP1.find((s) => word.endsWith(s));
+  const suffix1 = firstEnding(word, STEP1);
   const replaceAll = (by) => { [word, rv] = [word, rv].map((text) => text.split(suffix1).join(by)); };
   const cutR2 = (n) => { cut(n); r2 = r2.slice(0, -n); };
   if (suffix1 === "amente" && r1.endsWith(suffix1)) {
@@ -73,7 +73,7 @@ export function stem(input) {
   if (!stepOne) {
     const suffix2a = STEP2A.find((s) => rv.endsWith(s) && word.slice(-s.length - 1, -s.length) === "u");
     if (suffix2a) cut(suffix2a.length);
-    const suffix2b = STEP2B.find((s) => rv.endsWith(s));
+    const suffix2b = firstEnding(rv, STEP2B);
     if (suffix2b) {
       cut(suffix2b.length);
       if (/^(en|es|éis|emos)$/.test(suffix2b)) {
@@ -83,7 +83,7 @@ export function stem(input) {
     }
   }
 
-  const suffix3 = STEP3.find((s) => rv.endsWith(s));
+  const suffix3 = firstEnding(rv, STEP3);
   if (suffix3) {
     cut(suffix3.length);
     if ((suffix3 === "e" || suffix3 === "é") && word.endsWith("gu") && rv.endsWith("u")) word = word.slice(0, -1);

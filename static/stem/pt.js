@@ -1,6 +1,6 @@
 // Portuguese: a port of Whoosh's lang/snowball/portugese.py, quirks included, so the device
 // gives exactly the server's stems. Like Whoosh, "ã" and "õ" are "a~" and "o~" while stemming.
-import { endsWithOne, r1r2, rv as rvOf } from "./regions.js";
+import { endsWithOne, firstEnding, r1r2, rv as rvOf } from "./regions.js";
 
 const VOWELS = "aeiouáéíóúâêô";
 const STEP1 = ("amentos imentos uciones amento imento adoras adores aço~es logías ências amente "
@@ -26,7 +26,7 @@ export function stem(input) {
   const cutR2 = (n) => { cut(n); r2 = r2.slice(0, -n); };
 
   let stepOne = true;
-  const suffix1 = STEP1.find((s) => word.endsWith(s));
+  const suffix1 = firstEnding(word, STEP1);
   if (suffix1 === "amente" && r1.endsWith(suffix1)) {
     cutR2(6);
     if (r2.endsWith("iv")) {
@@ -53,11 +53,11 @@ export function stem(input) {
     } else cut(suffix1.length);
   } else stepOne = false;
 
-  const suffix2 = stepOne ? null : STEP2.find((s) => rv.endsWith(s));
+  const suffix2 = stepOne ? null : firstEnding(rv, STEP2);
   if (suffix2) cut(suffix2.length);
   if ((stepOne || suffix2) && rv.endsWith("i") && word[word.length - 2] === "c") cut(1);
   if (!stepOne && !suffix2) {
-    const suffix4 = STEP4.find((s) => rv.endsWith(s));
+    const suffix4 = firstEnding(rv, STEP4);
     if (suffix4) cut(suffix4.length);
   }
 

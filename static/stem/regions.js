@@ -5,6 +5,9 @@
 /** Does `text` end with any of `suffixes`? */
 export const endsWithOne = (text, suffixes) => suffixes.some((s) => text.endsWith(s));
 
+/** The first of `suffixes` that `text` ends with (undefined if none). */
+export const firstEnding = (text, suffixes) => suffixes.find((s) => text.endsWith(s));
+
 /** What follows the first non-vowel that follows a vowel in `text` ("" if none). */
 export function after(text, vowels) {
   for (let i = 1; i < text.length; i++) {

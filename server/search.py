@@ -122,6 +122,8 @@ from rapidfuzz.distance import OSA
 from whoosh.analysis import Token, Tokenizer
 from whoosh.lang import has_stemmer, has_stopwords, stemmer_for_language, stopwords_for_language
 
+from .kept import Kept
+
 RULES_VERSION = "satchel-search-3"
 FIELDS = ("title", "headings", "teaser", "takeaway", "body", "topics", "symptoms")
 FIELD_BOOSTS = {
@@ -294,31 +296,6 @@ class Postings:
 
     def __iter__(self):
         return zip(self.docs, self.weights, strict=True)
-
-
-class Kept:
-    """A least-recently-used map whose values' total ``size`` stays within ``budget``."""
-
-    def __init__(self, budget: int, size=len):
-        self.budget, self.size, self.total = budget, size, 0
-        self.items: OrderedDict = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            value = self.items.get(key)
-            if value is not None:
-                self.items.move_to_end(key)
-            return value
-
-    def put(self, key, value) -> None:
-        with self.lock:
-            if key in self.items:
-                return
-            self.items[key] = value
-            self.total += self.size(value)
-            while self.total > self.budget and len(self.items) > 1:
-                self.total -= self.size(self.items.popitem(last=False)[1])
 
 
 class SearchIndex:

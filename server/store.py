@@ -23,12 +23,12 @@ import hashlib
 import json
 import os
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 
 import brotli
+
+from .kept import Kept
 
 OBJECT_NAME = re.compile(r"^[0-9a-f]{64}$")
 ENCODINGS = {"br": ".br", "gzip": ".gz"}
@@ -36,8 +36,7 @@ DECOMPRESS = {"br": brotli.decompress, "gzip": gzip.decompress}
 # Parsed manifests kept per process, for builds and requests alike: one of 10,000
 # articles takes about 9 MiB of memory, so only the last few used are kept.
 MANIFESTS_KEPT = 8
-_manifests: OrderedDict[Path, tuple[tuple[int, ...], dict]] = OrderedDict()
-_manifests_lock = threading.Lock()
+_manifests = Kept(MANIFESTS_KEPT, size=lambda _entry: 1)  # path → (file stamp, manifest)
 
 
 def encoded(path: Path, encoding: str | None) -> Path:
@@ -109,15 +108,10 @@ class Store:
         with open(path, "rb") as handle:
             stat = os.fstat(handle.fileno())
             stamp = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
-            with _manifests_lock:
-                parsed = _manifests.get(path)
+            parsed = _manifests.get(path)
             if parsed is None or parsed[0] != stamp:
                 parsed = (stamp, json.loads(handle.read()))
-        with _manifests_lock:
-            _manifests[path] = parsed
-            _manifests.move_to_end(path)
-            while len(_manifests) > MANIFESTS_KEPT:
-                _manifests.popitem(last=False)
+                _manifests.put(path, parsed)
         return parsed[1]
 
     def kept_objects(self) -> set[str]:

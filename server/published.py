@@ -85,18 +85,23 @@ def etag_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def cached(name: str, state, compute):
+    """``compute()``, cached under ``name`` and ``state``: JSON of everything the value
+    depends on besides the data folder, published versions included, so that a publish
+    is seen at once."""
+    key = json.dumps([str(current_app.config["DATA_DIR"]), state], sort_keys=True)
+    key = f"{name}:{etag_of(key.encode())}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value)
+    return value
+
+
 def cached_by_publication(name: str, compute):
     """``compute(pointers)`` cached until any bundle publishes (the key holds every pointer)."""
     pointers = {bundle: store().current(bundle) for bundle in store().bundles()}
-    state = json.dumps(
-        [current_app.config["DATA_DIR"], i18n.ui_locales(), pointers], sort_keys=True
-    )
-    key = f"{name}:{etag_of(state.encode())}"
-    value = cache.get(key)
-    if value is None:
-        value = compute(pointers)
-        cache.set(key, value)
-    return value
+    return cached(name, [i18n.ui_locales(), pointers], lambda: compute(pointers))
 
 
 def bundle_list() -> list[dict]:

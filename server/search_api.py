@@ -9,16 +9,12 @@ arguments, so a publish is visible at once.
 
 from __future__ import annotations
 
-import json
-
-from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from . import published, search
 from .api import blp
 from .api_schemas import ErrorSchema
-from .caching import cache
 from .errors import ApiError
 from .i18n import _
 from .index import index_dir
@@ -91,41 +87,28 @@ def run_search(bundle: str, locale: str | None, q: str, filters: dict, limit: in
     """What the view returns; ``make eval`` calls ``search.search`` the same way."""
     locale = locale or default_locale(bundle)
     version = published.current_version(bundle, locale)
-    state = json.dumps(
-        [
-            str(current_app.config["DATA_DIR"]),
-            bundle,
-            locale,
-            version,
-            search.normalise(q),
-            filters,
-            limit,
-            page,
-        ],
-        sort_keys=True,
-    )
-    key = f"search:{published.etag_of(state.encode())}"
-    found = cache.get(key)
-    if found is not None:
-        return found
-    path = index_dir(published.store(), bundle, locale, version)
-    if not (path / "search.json").is_file():
-        raise ApiError(
-            503,
-            "search_unavailable",
-            _(
-                "Search is not available for '{bundle}' ({locale}) yet; build the bundle again.",
-                bundle=bundle,
-                locale=locale,
-            ),
-        )
-    try:
-        result = search.search(search.open_index(path), q, filters, limit, page)
-    except search.SearchError as exc:
-        raise ApiError(400, exc.code, str(exc)) from exc
-    found = {"bundle": bundle, "locale": locale, "version": version, **result}
-    cache.set(key, found)
-    return found
+
+    def compute():
+        path = index_dir(published.store(), bundle, locale, version)
+        if not (path / "search.json").is_file():
+            raise ApiError(
+                503,
+                "search_unavailable",
+                _(
+                    "Search is not available for '{bundle}' ({locale}) yet; "
+                    "build the bundle again.",
+                    bundle=bundle,
+                    locale=locale,
+                ),
+            )
+        try:
+            result = search.search(search.open_index(path), q, filters, limit, page)
+        except search.SearchError as exc:
+            raise ApiError(400, exc.code, str(exc)) from exc
+        return {"bundle": bundle, "locale": locale, "version": version, **result}
+
+    state = [bundle, locale, version, search.normalise(q), filters, limit, page]
+    return published.cached("search", state, compute)
 
 
 @blp.route("/search")

@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent
 MIB = 1024 * 1024
-CORPUS = PROJECT_ROOT.parent / "shared" / "corpus" / "medquad"
 ENGINE = PROJECT_ROOT / "static" / "search-engine.js"
 ORIGIN = "http://127.0.0.1:9"  # never contacted: Playwright answers every request
 SYNTHETIC_SIZE = 10_000
@@ -68,7 +67,16 @@ ISOLATED = {
 # -- the corpora ------------------------------------------------------------------------
 
 
+def medquad_questions() -> list[str]:
+    """MedQuAD's dev questions, in the file's order (repeats kept)."""
+    from server.evaluate import CORPUS
+
+    with (CORPUS / "questions-dev.jsonl").open() as handle:
+        return [json.loads(line)["question"] for line in handle if line.strip()]
+
+
 def medquad_data(bench: Bench) -> Path:
+    from server.evaluate import CORPUS
     from server.importer import import_corpus
 
     from .run import timed_build
@@ -326,11 +334,7 @@ def device_section(bench: Bench) -> None:
         met=engine_gz <= 10 * 1024,
     )
     rng = random.Random(7)
-    questions = [
-        json.loads(line)["question"]
-        for line in (CORPUS / "questions-dev.jsonl").read_text().splitlines()
-        if line.strip()
-    ]
+    questions = medquad_questions()
     corpora = [
         Corpus("MedQuAD", medquad_data(bench), "medquad", rng, questions),
         Corpus("synthetic 10k", synthetic_data(bench), "synthetic", rng, questions),

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import brotli
 
-from .device import CORPUS, device_section
+from .device import device_section, medquad_questions
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent
@@ -165,13 +165,9 @@ def questions_script(workdir: Path, bundle: str) -> tuple[Path, int]:
     the same questions. Returns (script, number of distinct questions)."""
     from server.search import normalise
 
-    questions = [
-        json.loads(line)["question"][:200]
-        for line in (CORPUS / "questions-dev.jsonl").read_text().splitlines()
-    ]
     # Responses are cached by normalised query: a question asked again (MedQuAD repeats
     # some) would be answered from the cache.
-    distinct = list(dict.fromkeys(normalise(q) for q in questions))
+    distinct = list(dict.fromkeys(normalise(q[:200]) for q in medquad_questions()))
     paths = [
         "/api/v1/search?" + urllib.parse.urlencode({"bundle": bundle, "q": q}) for q in distinct
     ]

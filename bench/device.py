@@ -50,7 +50,6 @@ QUERIES = 1000
 WARM_UP = 50
 FOUND_CASES = 200
 ENGINES = ("ours", "minisearch", "lunr")
-LABELS = {"ours": "Satchel", "minisearch": "MiniSearch", "lunr": "Lunr"}
 PAGE = (
     '<!doctype html><meta charset="utf-8">'
     '<script src="/node_modules/lunr/lunr.js"></script>'

@@ -289,6 +289,7 @@ def bytes_section(bench: Bench) -> None:
         "pack before it is compressed (nginx brotli 5 on the fly)",
         on_the_fly,
         "bytes",
+        peer=raw_br,
         ratio=on_the_fly / raw_br,
         note=f"gzip 5, for clients without brotli: {served_gzip:,} B",
     )

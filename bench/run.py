@@ -1,10 +1,11 @@
 """``make bench``: build, bytes, server and device search figures of Satchel in one table.
 
 Each *section* is a function ``section(bench)`` that measures something and adds
-rows with ``bench.row(...)``; ``SECTIONS`` lists them in the order they run, and
-a later issue adds its own (search, device search, app shell size) by writing a
-function and appending it. Sections share what they built through ``bench.state``
-(e.g. the 10k bundle's data folder).
+rows with ``bench.row(...)``; ``SECTIONS`` lists them in the order they run: build,
+bytes, translation, server (files and search, against nginx), shell (the app shell's
+size) and device (search in Chromium, ``bench/device.py``). Another is a function
+appended there. Sections share what they built through ``bench.state`` (e.g. the
+larger bundle's data folder).
 
 Everything runs on this machine: synthetic bundles (``server.synth``) are built
 in a temporary folder, servers listen on loopback only, and every load run is

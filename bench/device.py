@@ -1,8 +1,9 @@
 """Device search figures: our engine (``static/search-engine.js``) against MiniSearch and
 Lunr indexing the same text, in one Chromium run.
 
-Two corpora: the whole MedQuAD corpus imported as a bundle, and the synthetic 10,000
-summary bundle (the one ``build_section`` built, else built here). The text every engine
+Two corpora: the whole MedQuAD corpus imported as a bundle, and the synthetic bundle of
+the bench's larger size (``--sizes``; 10,000 summaries by default), the one
+``build_section`` built, else built here. The text every engine
 indexes is each article's index document (``server.index.document_fields``), field by
 field with the server's boosts. MiniSearch and Lunr are npm packages installed under
 ``bench/node_modules`` for this section only (``npm ci`` from ``bench/package-lock.json``).
@@ -42,16 +43,13 @@ if TYPE_CHECKING:
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent
 MIB = 1024 * 1024
-CORPUS = PROJECT_ROOT.parent / "shared" / "corpus" / "medquad"
 ENGINE = PROJECT_ROOT / "static" / "search-engine.js"
 ORIGIN = "http://127.0.0.1:9"  # never contacted: Playwright answers every request
-SYNTHETIC_SIZE = 10_000
 LOAD_RUNS = 5
 QUERIES = 1000
 WARM_UP = 50
 FOUND_CASES = 200
 ENGINES = ("ours", "minisearch", "lunr")
-LABELS = {"ours": "Satchel", "minisearch": "MiniSearch", "lunr": "Lunr"}
 PAGE = (
     '<!doctype html><meta charset="utf-8">'
     '<script src="/node_modules/lunr/lunr.js"></script>'
@@ -68,7 +66,16 @@ ISOLATED = {
 # -- the corpora ------------------------------------------------------------------------
 
 
+def medquad_questions() -> list[str]:
+    """MedQuAD's dev questions, in the file's order (repeats kept)."""
+    from server.evaluate import CORPUS
+
+    with (CORPUS / "questions-dev.jsonl").open() as handle:
+        return [json.loads(line)["question"] for line in handle if line.strip()]
+
+
 def medquad_data(bench: Bench) -> Path:
+    from server.evaluate import CORPUS
     from server.importer import import_corpus
 
     from .run import timed_build
@@ -81,18 +88,19 @@ def medquad_data(bench: Bench) -> Path:
 
 
 def synthetic_data(bench: Bench) -> Path:
-    """The 10k bundle of ``build_section`` (with its update segments), else one built here
+    """The larger bundle of ``build_section`` (with its update segments), else one built here
     (or by a run before in the same ``--workdir``)."""
-    if SYNTHETIC_SIZE in bench.state:
-        return bench.state[SYNTHETIC_SIZE]["data"]
+    size = bench.sizes[-1]
+    if size in bench.state:
+        return bench.state[size]["data"]
     from server.synth import synthesize
 
     from .run import timed_build
 
-    bundles = bench.workdir / f"bundles-{SYNTHETIC_SIZE}"
-    data = bench.workdir / f"data-{SYNTHETIC_SIZE}"
+    bundles = bench.workdir / f"bundles-{size}"
+    data = bench.workdir / f"data-{size}"
     if not data.is_dir():
-        synthesize(bundles, SYNTHETIC_SIZE, seed=2)
+        synthesize(bundles, size, seed=2)
         timed_build(bundles, data, bench.workdir / "build.log")
     return data
 
@@ -313,7 +321,7 @@ def add_rows(bench: Bench, corpus: Corpus, results: dict) -> None:
 
 
 def device_section(bench: Bench) -> None:
-    """Our device engine against MiniSearch and Lunr on MedQuAD and a 10k bundle (Chromium)."""
+    """Our device engine against MiniSearch and Lunr on MedQuAD and the larger bundle (Chromium)."""
     from playwright.sync_api import sync_playwright
 
     ensure_npm_packages()
@@ -326,14 +334,12 @@ def device_section(bench: Bench) -> None:
         met=engine_gz <= 10 * 1024,
     )
     rng = random.Random(7)
-    questions = [
-        json.loads(line)["question"]
-        for line in (CORPUS / "questions-dev.jsonl").read_text().splitlines()
-        if line.strip()
-    ]
+    questions = medquad_questions()
     corpora = [
         Corpus("MedQuAD", medquad_data(bench), "medquad", rng, questions),
-        Corpus("synthetic 10k", synthetic_data(bench), "synthetic", rng, questions),
+        Corpus(
+            f"synthetic {bench.sizes[-1]:,}", synthetic_data(bench), "synthetic", rng, questions
+        ),
     ]
     for corpus in corpora:
         bench.row(

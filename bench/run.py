@@ -1,10 +1,11 @@
 """``make bench``: build, bytes, server and device search figures of Satchel in one table.
 
 Each *section* is a function ``section(bench)`` that measures something and adds
-rows with ``bench.row(...)``; ``SECTIONS`` lists them in the order they run, and
-a later issue adds its own (search, device search, app shell size) by writing a
-function and appending it. Sections share what they built through ``bench.state``
-(e.g. the 10k bundle's data folder).
+rows with ``bench.row(...)``; ``SECTIONS`` lists them in the order they run: build,
+bytes, translation, server (files and search, against nginx), shell (the app shell's
+size) and device (search in Chromium, ``bench/device.py``). Another is a function
+appended there. Sections share what they built through ``bench.state`` (e.g. the
+larger bundle's data folder).
 
 Everything runs on this machine: synthetic bundles (``server.synth``) are built
 in a temporary folder, servers listen on loopback only, and every load run is
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import math
 import os
 import platform
 import re
@@ -33,7 +35,7 @@ from pathlib import Path
 
 import brotli
 
-from .device import CORPUS, device_section
+from .device import device_section, medquad_questions
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent
@@ -157,28 +159,47 @@ def source_text(folder: Path) -> bytes:
 
 
 def questions_script(workdir: Path, bundle: str) -> tuple[Path, int]:
-    """A wrk script asking MedQuAD's questions in turn, each wrk thread from its own
-    place in the list, so that (within a run of a few thousand requests) no search is
-    answered from the cache. Returns (script, number of questions)."""
-    questions = [
-        json.loads(line)["question"]
-        for line in (CORPUS / "questions-dev.jsonl").read_text().splitlines()
-    ]
+    """A wrk script asking MedQuAD's distinct questions in turn, none twice within a run.
+    Its arguments (``wrk ... <url> -- <start> <threads>``) say where in the list the run
+    starts and how many wrk threads share it (each takes every ``threads``-th question);
+    its ``done`` prints ``resume: <n>``, where the next run starts so as to ask none of
+    the same questions. Returns (script, number of distinct questions)."""
+    from server.search import normalise
+
+    # Responses are cached by normalised query: a question asked again (MedQuAD repeats
+    # some) would be answered from the cache.
+    distinct = list(dict.fromkeys(normalise(q[:200]) for q in medquad_questions()))
     paths = [
-        "/api/v1/search?" + urllib.parse.urlencode({"bundle": bundle, "q": q[:200]})
-        for q in questions
+        "/api/v1/search?" + urllib.parse.urlencode({"bundle": bundle, "q": q}) for q in distinct
     ]
     script = workdir / "questions.lua"
-    script.write_text(
-        "paths = {" + ",".join(json.dumps(p) for p in paths) + "}\n"
-        "local thread_id = 0\n"
-        "function setup(thread) thread:set('offset', thread_id * 4099); "
-        "thread_id = thread_id + 1 end\n"
-        "local i = 0\n"
-        "function request() i = i + 1; "
-        "return wrk.format('GET', paths[((offset or 0) + i) % #paths + 1]) end\n"
-    )
+    script.write_text("paths = {" + ",".join(json.dumps(p) for p in paths) + "}\n" + QUESTIONS_LUA)
     return script, len(paths)
+
+
+QUESTIONS_LUA = """
+local threads = {}
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+function init(args)
+  start, stride, asked = tonumber(args[1]), tonumber(args[2]), 0
+end
+function request()
+  local index = start + id + stride * asked
+  asked = asked + 1
+  return wrk.format("GET", paths[index % #paths + 1])
+end
+function done()
+  local resume = 0
+  for _, thread in ipairs(threads) do
+    local id, asked = thread:get("id"), thread:get("asked")
+    resume = math.max(resume, thread:get("start") + id + thread:get("stride") * asked)
+  end
+  io.write(string.format("resume: %d\\n", resume))
+end
+"""
 
 
 # -- sections -------------------------------------------------------------------------
@@ -220,7 +241,7 @@ def build_section(bench: Bench) -> None:
 
 def bytes_section(bench: Bench) -> None:
     """First install (pack) against brotli of the source, and update sizes."""
-    from server.publish import PACK_BROTLI
+    from server.publish import MANIFEST_BROTLI_QUALITY, PACK_BROTLI
     from server.store import Store
 
     big = bench.sizes[-1]
@@ -269,6 +290,7 @@ def bytes_section(bench: Bench) -> None:
         "pack before it is compressed (nginx brotli 5 on the fly)",
         on_the_fly,
         "bytes",
+        peer=raw_br,
         ratio=on_the_fly / raw_br,
         note=f"gzip 5, for clients without brotli: {served_gzip:,} B",
     )
@@ -283,7 +305,7 @@ def bytes_section(bench: Bench) -> None:
     )
     bench.row(f"manifest, {big:,} articles, plain", len(manifest), "bytes")
     bench.row(
-        "manifest, as served (precompressed, brotli 6)",
+        f"manifest, as served (precompressed, brotli {MANIFEST_BROTLI_QUALITY})",
         len(get(client, base, headers={"Accept-Encoding": "br"})),
         "bytes",
         note="downloaded again whenever anything changes",
@@ -302,12 +324,13 @@ def measure_update(info: dict, edited: str, locale: str = "en") -> None:
 
     client = app_client(info["data"])
     base = f"/api/v1/bundles/synthetic/{locale}"
-    current = json.loads(get(client, base))["version"]
+    store = Store(info["data"])
+    # Only the version is needed: the served manifest is megabytes to fetch and parse.
+    current = store.current("synthetic")[locale]
     changes_body = get(client, f"{base}/changes?since={current - 1}")
     changes = json.loads(changes_body)
     if sorted(entry["id"] for entry in changes["changed"]) != info[edited]:
         raise RuntimeError(f"changes list other articles than the {len(info[edited])} edited")
-    store = Store(info["data"])
 
     def brotli_bytes(entries: list[dict]) -> int:
         return sum(store.object_path(e["object"], "br").stat().st_size for e in entries)
@@ -385,28 +408,45 @@ WRK_LINE = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
+def wrk_threads(connections: int) -> int:
+    return min(connections, 2)
+
+
 def wrk(
-    url: str, connections: int, seconds: int, headers: dict[str, str], script: Path | None = None
+    url: str,
+    connections: int,
+    seconds: int,
+    headers: dict[str, str],
+    script: Path | None = None,
+    script_args: tuple = (),
 ) -> dict:
     """One bounded wrk run against a loopback URL (``script``: a wrk Lua script choosing
-    the requests): requests/s, p50 and p99 in ms."""
+    the requests, given ``script_args``): requests answered, requests/s, p50 and p99 in
+    ms, and ``resume`` if the script printed ``resume: <n>``."""
     assert url.startswith("http://127.0.0.1:"), "load goes to loopback only"
-    command = ["wrk", f"-t{min(connections, 2)}", f"-c{connections}", f"-d{seconds}s"]
+    command = ["wrk", f"-t{wrk_threads(connections)}", f"-c{connections}", f"-d{seconds}s"]
     command += ["--latency", "--timeout", "5s", *(["--script", str(script)] if script else [])]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     output = subprocess.run(
-        [*command, url], capture_output=True, text=True, timeout=seconds + 30, check=True
+        [*command, url, *(["--", *map(str, script_args)] if script_args else [])],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+        check=True,
     ).stdout
     latency = {int(p): float(v) * UNITS[u] for p, v, u in WRK_LINE.findall(output)}
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(r"Socket errors: (.*)", output)
+    resume = re.search(r"^resume: (\d+)$", output, re.M)
     return {
+        "requests": int(re.search(r"(\d+) requests in", output)[1]),
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),
         "p50_ms": latency.get(50),
         "p99_ms": latency.get(99),
         "bad_responses": int(errors[1]) if errors else 0,
         "socket_errors": socket_errors[1] if socket_errors else "",
+        **({"resume": int(resume[1])} if resume else {}),
     }
 
 
@@ -533,18 +573,29 @@ def server_section(bench: Bench) -> None:
             {"bundle": "synthetic", "q": "pins and needles"}
         )
         script, count = questions_script(bench.workdir, "synthetic")
+        asked = 0  # each run starts where the last stopped, so none is answered from cache
+        answered = 0
         for label, path, chooser in (
             ("search, one lay term (cached)", lay_term, None),
-            (f"search, {count:,} different questions (uncached)", "/", script),
+            (f"search, MedQuAD's {count:,} distinct questions (uncached)", "/", script),
         ):
             for connections in (1, 16):
-                result = wrk(topology.url + path, connections, bench.duration, {}, chooser)
+                args = (asked, wrk_threads(connections)) if chooser else ()
+                result = wrk(topology.url + path, connections, bench.duration, {}, chooser, args)
+                span = ""
+                if chooser:
+                    span = f"; questions {asked:,}–{result['resume']:,}"
+                    if result["resume"] > count:
+                        span += " (past the list's end: some asked again)"
+                    asked, answered = result["resume"], answered + result["requests"]
+                    uncached_rps = result["rps"]
                 bench.row(
                     f"{label}, {connections} conn, production",
                     result["rps"],
                     "req/s",
                     note=f"p50 {result['p50_ms']:.2f} / p99 {result['p99_ms']:.2f} ms"
-                    + (f"; {result['bad_responses']} bad" if result["bad_responses"] else ""),
+                    + (f"; {result['bad_responses']} bad" if result["bad_responses"] else "")
+                    + span,
                 )
         started = time.perf_counter()
         SearchIndex(data / "bundles/synthetic/en/index" / str(version)).close()
@@ -554,6 +605,17 @@ def server_section(bench: Bench) -> None:
             "ms",
             note="once per worker and version, on its first search",
         )
+        # A worker's search caches (server/search.py POSTINGS_KEPT, DOCSETS_KEPT) grow
+        # over many different searches, more than the runs above ask: ask the rest of
+        # the questions first, so that RSS is read nearer to those caches' budgets. The
+        # rate varies on a shared machine: runs again while questions and time are left.
+        budget = 40
+        while asked < count and budget > 0:
+            seconds = min(budget, math.ceil((count - asked) / max(uncached_rps, 1)))
+            result = wrk(topology.url + "/", 16, seconds, {}, script, (asked, wrk_threads(16)))
+            # Past the list's end the script starts it again: cached repeats, not counted.
+            answered += min(result["requests"], count - asked)
+            asked, uncached_rps, budget = result["resume"], result["rps"], budget - seconds
         worker_rss = [rss(pid) for pid in topology.worker_pids()]
         bench.row(
             f"gunicorn worker RSS, {big:,} bundle served (largest of {len(worker_rss)})",
@@ -561,6 +623,8 @@ def server_section(bench: Bench) -> None:
             "MiB",
             target="≤ 150 MiB",
             met=max(worker_rss) <= 150 * MIB,
+            note=f"after the workers answered {min(answered, count):,} of the {count:,} "
+            "distinct questions between them",
         )
         others = {name: topology.services[name].pid() for name in ("gunicorn", "redis")}
         bench.row(

@@ -58,12 +58,13 @@ the rest is the suffix::
 
 Header: ``format, rules, lang, locale, stemmer`` (the language whose stemmer
 the server uses, ``static/stem/<stemmer>.js`` on the device, or null: no
-stemming), ``fields, boosts, constants`` (every search constant the engine
-uses), ``stop_words, question_terms, thesaurus`` (``[[concept, [[terms of an
-entry], …]], …]`` sorted, analysed), ``length_table`` (Whoosh's byte →
-length), ``slugs``, ``docs, terms, forms`` (counts), ``extra_terms``,
-``forms_removed`` (forms no longer in the live index), ``sections`` (byte
-length of each section above, in order) and
+stemming, also when ``DEVICE_STEMMERS`` has no port of it), ``fields, boosts,
+constants`` (every search constant the engine uses), ``stop_words,
+question_terms, thesaurus`` (``[[concept, [[terms of an entry], …]], …]``
+sorted, analysed), ``length_table`` (Whoosh's byte → length), ``slugs``,
+``docs, terms, forms`` (counts), ``extra_terms``, ``forms_removed`` (forms no
+longer in the live index), ``sections`` (byte length of each section above, in
+order) and
 ``live``: ``{"documents": N, "field_totals": {field: total}}``. The device
 reads the statistics, rules and thesaurus of the newest segment only.
 """
@@ -85,6 +86,9 @@ FORMAT = 2
 MAGIC = b"SXI1"
 MERGE_RATIO = 0.10
 MAX_SEGMENTS = 4
+# The languages whose stemmer has a JavaScript port in static/stem/: the engine imports
+# ``stem/<name>.js`` for the header's stemmer, so naming any other would break the search.
+DEVICE_STEMMERS = frozenset({"en", "es", "pt", "ar"})
 SECTIONS = ("ids", "norms", "docs", "terms", "lengths", "postings", "forms", "formterms")
 CONSTANTS = (
     "B K1 MAX_QUERY_CHARS MAX_TERMS TYPO_WEIGHT PREFIX_WEIGHT THESAURUS_WEIGHT MAX_TYPO "
@@ -203,7 +207,8 @@ def _header(source: Source, docs: list[int], terms, forms, removed, extra, slugs
         "rules": source.meta["rules"],
         "lang": lang,
         "locale": source.meta["locale"],
-        "stemmer": lang if search.stemmer(lang) else None,
+        # Without a port the device searches the indexed forms unstemmed (the engine's identity).
+        "stemmer": lang if lang in DEVICE_STEMMERS and search.stemmer(lang) else None,
         "fields": list(search.FIELDS),
         "boosts": [search.FIELD_BOOSTS[f] for f in search.FIELDS],
         "constants": {name: getattr(search, name) for name in CONSTANTS},

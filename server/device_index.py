@@ -168,12 +168,15 @@ class Source:
         self.meta = meta
         ix = index.open_dir(str(folder))
         with ix.reader() as reader:
-            stored = sorted((reader.stored_fields(d)["id"], d) for d in reader.all_doc_ids())
-            position = {d: k for k, (_id, d) in enumerate(stored)}
-            self.ids = [doc_id for doc_id, _d in stored]
-            self.stored = [reader.stored_fields(d) for _id, d in stored]
+            docs = sorted(
+                ((reader.stored_fields(d), d) for d in reader.all_doc_ids()),
+                key=lambda pair: pair[0]["id"],
+            )
+            position = {d: k for k, (_fields, d) in enumerate(docs)}
+            self.ids = [fields["id"] for fields, _d in docs]
+            self.stored = [fields for fields, _d in docs]
             self.norms = {
-                f: [length_to_byte(reader.doc_field_length(d, f, 0)) for _id, d in stored]
+                f: [length_to_byte(reader.doc_field_length(d, f, 0)) for _fields, d in docs]
                 for f in search.FIELDS
             }
             # term → field → [(doc, tf)]

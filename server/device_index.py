@@ -405,6 +405,9 @@ def _incremental(pack, store, meta, live, previous) -> dict | None:
     forms = meta["forms"]
     segments = [dict(s) for s in old["segments"]]
     decoded = []
+    # Into pack.objects only with an entry naming them: a new base leaves them out, and
+    # publish would otherwise write objects no manifest names.
+    reused: dict[str, ContentObject] = {}
     for segment in segments:
         try:
             data = store.object_path(segment["object"]).read_bytes()
@@ -414,7 +417,7 @@ def _incremental(pack, store, meta, live, previous) -> dict | None:
         if obj.name != segment["object"]:
             return None  # damaged: replaced by a new base, like a missing one
         decoded.append(decode_segment(data, with_postings=False))
-        pack.objects[obj.name] = obj
+        reused[obj.name] = obj
     dead = {(t["segment"], i) for t in old["tombstones"] for i in t["ids"]}
     where = {}  # live id → segment holding its live copy
     old_forms: dict[str, str] = {}
@@ -430,6 +433,7 @@ def _incremental(pack, store, meta, live, previous) -> dict | None:
     gone = sorted(i for i in before if i not in live)
     thesaurus_same = decoded[-1]["header"]["thesaurus"] == _thesaurus(meta)
     if not changed and not gone and thesaurus_same and old_forms == forms:
+        pack.objects.update(reused)
         return {k: old[k] for k in ("format", "segments", "tombstones")}
     tombstones: dict[int, list[str]] = {t["segment"]: list(t["ids"]) for t in old["tombstones"]}
     for doc_id in changed + gone:
@@ -443,6 +447,7 @@ def _incremental(pack, store, meta, live, previous) -> dict | None:
     removed = sorted(f for f in old_forms if f not in forms)
     data = encode_segment(_source_of(pack, meta, changed), changed, added, removed)
     obj = _segment_object(data)
+    pack.objects.update(reused)
     pack.objects[obj.name] = obj
     segments.append({"object": obj.name, "bytes": len(data), "docs": len(changed)})
     return {

@@ -325,24 +325,25 @@ def decode_segment(data: bytes, with_postings: bool = True) -> dict:
         pos += size
     ids = read_front_coded(parts["ids"])
     terms = read_front_coded(parts["terms"])
-    lengths, _ = read_varints(parts["lengths"], 0, len(terms))
     postings: dict[str, dict[str, list[tuple[int, int]]]] = {}
-    offset = 0
-    raw = parts["postings"]
-    for term, size in zip(terms, lengths if with_postings else (), strict=False):
-        (mask,), p = read_varints(raw, offset, 1)
-        by_field = {}
-        for i, fieldname in enumerate(header["fields"]):
-            if mask & (1 << i):
-                (count,), p = read_varints(raw, p, 1)
-                pairs, p = read_varints(raw, p, 2 * count)
-                doc, items = 0, []
-                for k in range(count):
-                    doc += pairs[2 * k]
-                    items.append((ids[doc], pairs[2 * k + 1]))
-                by_field[fieldname] = items
-        postings[term] = by_field
-        offset += size
+    if with_postings:
+        lengths, _ = read_varints(parts["lengths"], 0, len(terms))
+        offset = 0
+        raw = parts["postings"]
+        for term, size in zip(terms, lengths, strict=True):
+            (mask,), p = read_varints(raw, offset, 1)
+            by_field = {}
+            for i, fieldname in enumerate(header["fields"]):
+                if mask & (1 << i):
+                    (count,), p = read_varints(raw, p, 1)
+                    pairs, p = read_varints(raw, p, 2 * count)
+                    doc, items = 0, []
+                    for k in range(count):
+                        doc += pairs[2 * k]
+                        items.append((ids[doc], pairs[2 * k + 1]))
+                    by_field[fieldname] = items
+            postings[term] = by_field
+            offset += size
     forms = read_front_coded(parts["forms"])
     numbers, _ = read_varints(parts["formterms"], 0, len(forms))
     all_terms = terms + header["extra_terms"]

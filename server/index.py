@@ -54,6 +54,7 @@ from pathlib import Path
 from whoosh import fields, index
 
 from . import search
+from .buildcache import code_digest
 from .pack import Pack
 from .render import scrub_controls
 from .store import Store, sync_folder
@@ -65,9 +66,7 @@ STATE_FILE = "state.json"
 OWN_FILES = {META_FILE, STATE_FILE, "MAIN_WRITELOCK"}
 MERGE_RATIO = 0.10
 # The code that decides what an index holds: an update never mixes two versions of it.
-INDEX_CODE = hashlib.sha256(
-    b"".join((Path(__file__).parent / name).read_bytes() for name in ("index.py", "search.py"))
-).hexdigest()
+INDEX_CODE = code_digest("index.py", "search.py").hexdigest()
 BLOCK_TAGS = {"p", "li", "h3", "h4", "br", "tr", "blockquote", "pre", "hr", "ul", "ol", "table"}
 
 

@@ -410,13 +410,10 @@ def _incremental(pack, store, meta, live, previous) -> dict | None:
     # publish would otherwise write objects no manifest names.
     reused: dict[str, ContentObject] = {}
     for segment in segments:
-        try:
-            data = store.object_path(segment["object"]).read_bytes()
-        except OSError:
-            return None
-        obj = _segment_object(data)
-        if obj.name != segment["object"]:
-            return None  # damaged: replaced by a new base, like a missing one
+        data = store.read_intact(segment["object"])
+        if data is None:
+            return None  # missing or damaged: replaced by a new base
+        obj = ContentObject(data, segment["object"])
         decoded.append(decode_segment(data, with_postings=False))
         reused[obj.name] = obj
     dead = {(t["segment"], i) for t in old["tombstones"] for i in t["ids"]}

@@ -41,7 +41,6 @@ device export encodes its new segment.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -234,13 +233,8 @@ def previous_index(store: Store, pack: Pack, lang: str) -> PreviousIndex | None:
 
 def _old_document(store: Store, name: str) -> dict | None:
     """A published article object as its index document; None when damaged or gone."""
-    try:
-        data = store.object_path(name).read_bytes()
-    except OSError:
-        return None
-    if hashlib.sha256(data).hexdigest() != name:
-        return None
-    return document_fields(json.loads(data))
+    data = store.read_intact(name)
+    return None if data is None else document_fields(json.loads(data))
 
 
 def _write_documents(folder: Path, lang: str, documents: list[dict]) -> None:

@@ -85,6 +85,18 @@ def open_cache(data_dir: Path):
     return NoCache()
 
 
+def index_scratch(data_dir: Path) -> TemporaryDirectory:
+    """The folder the Whoosh indexes are built in, removed afterwards. It lies in the
+    data folder: on the published indexes' file system, an update hard-links their files
+    and publishing links the new ones, where another one (a tmpfs /tmp) copies both."""
+    folder: Path | None = data_dir / ".cache" / "index"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # the data folder can't be written: publish reports that
+        folder = None
+    return TemporaryDirectory(prefix="satchel-index-", dir=folder)
+
+
 def compile_ui_catalogs(translations: Path) -> dict[str, bytes]:
     """Every interface catalog as the JSON the app and the API read."""
     return {
@@ -144,7 +156,7 @@ def build(
         retain = {b.config["id"]: b.config["retain_versions"] for b in valid}
         ui = compile_ui_catalogs(translations_dir) if translations_dir else {}
         store = Store(data_dir)
-        with TemporaryDirectory(prefix="satchel-index-") as scratch:
+        with index_scratch(Path(data_dir)) as scratch:
             for bundle in valid:
                 for pack in packs[bundle.config["id"]]:
                     thesaurus = bundle.thesaurus.for_locale(pack.locale)

@@ -21,9 +21,17 @@ from collections import Counter
 from pathlib import Path
 
 CODE = Path(__file__).parent
+
+
+def code_digest(*names: str):
+    """The sha256 (a hasher, to extend or finish) of the server modules ``names``: what
+    a build remembers must be forgotten when the code that made it changes."""
+    return hashlib.sha256(b"".join((CODE / name).read_bytes() for name in names))
+
+
 # Every module whose output is cached: editing one invalidates the cache.
 CACHED_CODE = ("source.py", "schemas.py", "validate.py", "render.py", "translate.py")
-CODE_DIGEST = hashlib.sha256(b"".join((CODE / name).read_bytes() for name in CACHED_CODE))
+CODE_DIGEST = code_digest(*CACHED_CODE)
 FORGET_AFTER = 7 * 24 * 3600  # seconds an entry no build used is kept
 TOUCH_AFTER = 24 * 3600  # an entry's last use is rewritten only when older than this
 

@@ -58,12 +58,13 @@ the rest is the suffix::
 
 Header: ``format, rules, lang, locale, stemmer`` (the language whose stemmer
 the server uses, ``static/stem/<stemmer>.js`` on the device, or null: no
-stemming), ``fields, boosts, constants`` (every search constant the engine
-uses), ``stop_words, question_terms, thesaurus`` (``[[concept, [[terms of an
-entry], …]], …]`` sorted, analysed), ``length_table`` (Whoosh's byte →
-length), ``slugs``, ``docs, terms, forms`` (counts), ``extra_terms``,
-``forms_removed`` (forms no longer in the live index), ``sections`` (byte
-length of each section above, in order) and
+stemming, also when ``DEVICE_STEMMERS`` has no port of it), ``fields, boosts,
+constants`` (every search constant the engine uses), ``stop_words,
+question_terms, thesaurus`` (``[[concept, [[terms of an entry], …]], …]``
+sorted, analysed), ``length_table`` (Whoosh's byte → length), ``slugs``,
+``docs, terms, forms`` (counts), ``extra_terms``, ``forms_removed`` (forms no
+longer in the live index), ``sections`` (byte length of each section above, in
+order) and
 ``live``: ``{"documents": N, "field_totals": {field: total}}``. The device
 reads the statistics, rules and thesaurus of the newest segment only.
 """
@@ -85,6 +86,9 @@ FORMAT = 2
 MAGIC = b"SXI1"
 MERGE_RATIO = 0.10
 MAX_SEGMENTS = 4
+# The languages whose stemmer has a JavaScript port in static/stem/: the engine imports
+# ``stem/<name>.js`` for the header's stemmer, so naming any other would break the search.
+DEVICE_STEMMERS = frozenset({"en", "es", "pt", "ar"})
 SECTIONS = ("ids", "norms", "docs", "terms", "lengths", "postings", "forms", "formterms")
 CONSTANTS = (
     "B K1 MAX_QUERY_CHARS MAX_TERMS TYPO_WEIGHT PREFIX_WEIGHT THESAURUS_WEIGHT MAX_TYPO "
@@ -164,12 +168,15 @@ class Source:
         self.meta = meta
         ix = index.open_dir(str(folder))
         with ix.reader() as reader:
-            stored = sorted((reader.stored_fields(d)["id"], d) for d in reader.all_doc_ids())
-            position = {d: k for k, (_id, d) in enumerate(stored)}
-            self.ids = [doc_id for doc_id, _d in stored]
-            self.stored = [reader.stored_fields(d) for _id, d in stored]
+            docs = sorted(
+                ((reader.stored_fields(d), d) for d in reader.all_doc_ids()),
+                key=lambda pair: pair[0]["id"],
+            )
+            position = {d: k for k, (_fields, d) in enumerate(docs)}
+            self.ids = [fields["id"] for fields, _d in docs]
+            self.stored = [fields for fields, _d in docs]
             self.norms = {
-                f: [length_to_byte(reader.doc_field_length(d, f, 0)) for _id, d in stored]
+                f: [length_to_byte(reader.doc_field_length(d, f, 0)) for _fields, d in docs]
                 for f in search.FIELDS
             }
             # term → field → [(doc, tf)]
@@ -203,7 +210,8 @@ def _header(source: Source, docs: list[int], terms, forms, removed, extra, slugs
         "rules": source.meta["rules"],
         "lang": lang,
         "locale": source.meta["locale"],
-        "stemmer": lang if search.stemmer(lang) else None,
+        # Without a port the device searches the indexed forms unstemmed (the engine's identity).
+        "stemmer": lang if lang in DEVICE_STEMMERS and search.stemmer(lang) else None,
         "fields": list(search.FIELDS),
         "boosts": [search.FIELD_BOOSTS[f] for f in search.FIELDS],
         "constants": {name: getattr(search, name) for name in CONSTANTS},
@@ -317,24 +325,25 @@ def decode_segment(data: bytes, with_postings: bool = True) -> dict:
         pos += size
     ids = read_front_coded(parts["ids"])
     terms = read_front_coded(parts["terms"])
-    lengths, _ = read_varints(parts["lengths"], 0, len(terms))
     postings: dict[str, dict[str, list[tuple[int, int]]]] = {}
-    offset = 0
-    raw = parts["postings"]
-    for term, size in zip(terms, lengths if with_postings else (), strict=False):
-        (mask,), p = read_varints(raw, offset, 1)
-        by_field = {}
-        for i, fieldname in enumerate(header["fields"]):
-            if mask & (1 << i):
-                (count,), p = read_varints(raw, p, 1)
-                pairs, p = read_varints(raw, p, 2 * count)
-                doc, items = 0, []
-                for k in range(count):
-                    doc += pairs[2 * k]
-                    items.append((ids[doc], pairs[2 * k + 1]))
-                by_field[fieldname] = items
-        postings[term] = by_field
-        offset += size
+    if with_postings:
+        lengths, _ = read_varints(parts["lengths"], 0, len(terms))
+        offset = 0
+        raw = parts["postings"]
+        for term, size in zip(terms, lengths, strict=True):
+            (mask,), p = read_varints(raw, offset, 1)
+            by_field = {}
+            for i, fieldname in enumerate(header["fields"]):
+                if mask & (1 << i):
+                    (count,), p = read_varints(raw, p, 1)
+                    pairs, p = read_varints(raw, p, 2 * count)
+                    doc, items = 0, []
+                    for k in range(count):
+                        doc += pairs[2 * k]
+                        items.append((ids[doc], pairs[2 * k + 1]))
+                    by_field[fieldname] = items
+            postings[term] = by_field
+            offset += size
     forms = read_front_coded(parts["forms"])
     numbers, _ = read_varints(parts["formterms"], 0, len(forms))
     all_terms = terms + header["extra_terms"]
@@ -397,16 +406,16 @@ def _incremental(pack, store, meta, live, previous) -> dict | None:
     forms = meta["forms"]
     segments = [dict(s) for s in old["segments"]]
     decoded = []
+    # Into pack.objects only with an entry naming them: a new base leaves them out, and
+    # publish would otherwise write objects no manifest names.
+    reused: dict[str, ContentObject] = {}
     for segment in segments:
-        try:
-            data = store.object_path(segment["object"]).read_bytes()
-        except OSError:
-            return None
-        obj = _segment_object(data)
-        if obj.name != segment["object"]:
-            return None  # damaged: replaced by a new base, like a missing one
+        data = store.read_intact(segment["object"])
+        if data is None:
+            return None  # missing or damaged: replaced by a new base
+        obj = ContentObject(data, segment["object"])
         decoded.append(decode_segment(data, with_postings=False))
-        pack.objects[obj.name] = obj
+        reused[obj.name] = obj
     dead = {(t["segment"], i) for t in old["tombstones"] for i in t["ids"]}
     where = {}  # live id → segment holding its live copy
     old_forms: dict[str, str] = {}
@@ -422,6 +431,7 @@ def _incremental(pack, store, meta, live, previous) -> dict | None:
     gone = sorted(i for i in before if i not in live)
     thesaurus_same = decoded[-1]["header"]["thesaurus"] == _thesaurus(meta)
     if not changed and not gone and thesaurus_same and old_forms == forms:
+        pack.objects.update(reused)
         return {k: old[k] for k in ("format", "segments", "tombstones")}
     tombstones: dict[int, list[str]] = {t["segment"]: list(t["ids"]) for t in old["tombstones"]}
     for doc_id in changed + gone:
@@ -435,6 +445,7 @@ def _incremental(pack, store, meta, live, previous) -> dict | None:
     removed = sorted(f for f in old_forms if f not in forms)
     data = encode_segment(_source_of(pack, meta, changed), changed, added, removed)
     obj = _segment_object(data)
+    pack.objects.update(reused)
     pack.objects[obj.name] = obj
     segments.append({"object": obj.name, "bytes": len(data), "docs": len(changed)})
     return {

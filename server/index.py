@@ -41,7 +41,6 @@ device export encodes its new segment.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -54,6 +53,7 @@ from pathlib import Path
 from whoosh import fields, index
 
 from . import search
+from .buildcache import code_digest
 from .pack import Pack
 from .render import scrub_controls
 from .store import Store, sync_folder
@@ -65,9 +65,7 @@ STATE_FILE = "state.json"
 OWN_FILES = {META_FILE, STATE_FILE, "MAIN_WRITELOCK"}
 MERGE_RATIO = 0.10
 # The code that decides what an index holds: an update never mixes two versions of it.
-INDEX_CODE = hashlib.sha256(
-    b"".join((Path(__file__).parent / name).read_bytes() for name in ("index.py", "search.py"))
-).hexdigest()
+INDEX_CODE = code_digest("index.py", "search.py").hexdigest()
 BLOCK_TAGS = {"p", "li", "h3", "h4", "br", "tr", "blockquote", "pre", "hr", "ul", "ol", "table"}
 
 
@@ -235,13 +233,8 @@ def previous_index(store: Store, pack: Pack, lang: str) -> PreviousIndex | None:
 
 def _old_document(store: Store, name: str) -> dict | None:
     """A published article object as its index document; None when damaged or gone."""
-    try:
-        data = store.object_path(name).read_bytes()
-    except OSError:
-        return None
-    if hashlib.sha256(data).hexdigest() != name:
-        return None
-    return document_fields(json.loads(data))
+    data = store.read_intact(name)
+    return None if data is None else document_fields(json.loads(data))
 
 
 def _write_documents(folder: Path, lang: str, documents: list[dict]) -> None:

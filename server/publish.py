@@ -130,8 +130,8 @@ def file_stamps(store: Store, name: str) -> tuple[tuple[int, ...], ...] | None:
     return tuple(stamps)
 
 
-def write_object(store: Store, obj: ContentObject, checked: dict) -> bool:
-    """Store ``obj`` unless an intact copy exists; True when bytes were written.
+def write_object(store: Store, obj: ContentObject, checked: dict) -> None:
+    """Store ``obj`` unless an intact copy exists.
 
     An existing copy is re-hashed and its compressed copies decompressed, so a
     build repairs whatever was damaged on disk since, unless its files are just
@@ -142,13 +142,11 @@ def write_object(store: Store, obj: ContentObject, checked: dict) -> bool:
     """
     stamps = file_stamps(store, obj.name)
     if stamps is not None and checked.get(obj.name) == stamps:
-        return False
-    written = bool(object_problems(store, obj.name))
-    if written:
+        return
+    if object_problems(store, obj.name):
         write_with_siblings(store.object_path(obj.name), obj.data)
         stamps = file_stamps(store, obj.name)
     checked[obj.name] = stamps
-    return written
 
 
 @contextmanager

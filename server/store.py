@@ -129,6 +129,15 @@ class Store:
         folder = self.bundles_dir / bundle / locale
         return sorted(int(p.stem) for p in folder.glob("*.json") if p.stem.isdigit())
 
+    def read_intact(self, name: str) -> bytes | None:
+        """An object's bytes; None when it is missing, unreadable or damaged (its sha256
+        is not its name): whoever reuses a published object must not spread a bad copy."""
+        try:
+            data = self.object_path(name).read_bytes()
+        except OSError:
+            return None
+        return data if hashlib.sha256(data).hexdigest() == name else None
+
 
 def sync_folder(folder: Path) -> None:
     """Make the entries of ``folder`` (names created, renamed or removed) durable."""
@@ -141,12 +150,10 @@ def sync_folder(folder: Path) -> None:
 
 def object_problems(store: Store, name: str) -> list[str]:
     """What is wrong with an object on disk: missing, or bytes not matching its name."""
-    path = store.object_path(name)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return ["missing"]
-    if hashlib.sha256(data).hexdigest() != name:
+    data = store.read_intact(name)
+    if data is None:
+        if not store.object_path(name).exists():
+            return ["missing"]
         return ["corrupt: its sha256 does not match its name"]
     problems = []
     for encoding in ENCODINGS:

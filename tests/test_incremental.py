@@ -20,7 +20,7 @@ import pytest
 
 from server import create_app
 from server.device_index import decode_segment
-from server.index import STATE_FILE, index_dir
+from server.index import INDEX_CODE, STATE_FILE, index_dir
 from server.store import Store, object_names
 from server.synth import edit_summaries, synthesize
 
@@ -258,7 +258,13 @@ def test_a_damaged_published_index_is_built_whole_with_the_same_result(sources, 
     if damage != "manifest-object":
         edit_summaries(folder, 1, seed=4)
     run_build(bundles, data, translations)
-    assert json.loads((index_dir(store, BUNDLE, "en", 2) / STATE_FILE).read_text())
+    before, after = (index_dir(store, BUNDLE, "en", v) for v in (1, 2))
+    assert json.loads((after / STATE_FILE).read_text())["code"] == INDEX_CODE
+    # Built whole: the inverse of test_unchanged_articles_are_not_indexed_again.
+    new_segments, old_segments = list(after.glob("*.seg")), list(before.glob("*.seg"))
+    assert new_segments and old_segments
+    linked = [p.name for p in new_segments if any(os.path.samefile(p, o) for o in old_segments)]
+    assert not linked
     scratch = tmp_path / "scratch"
     run_build(bundles, scratch, translations)
     assert snapshot(data) == snapshot(scratch)

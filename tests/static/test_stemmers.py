@@ -13,6 +13,7 @@ import yaml
 from babel.messages.pofile import read_po
 
 from server import search
+from server.device_index import DEVICE_STEMMERS
 
 from .conftest import PROJECT
 
@@ -147,6 +148,11 @@ def test_every_shipped_language_has_a_port():
     assert {"en", "es", "pt", "ar"} <= set(STEMMED)
     for lang in STEMMED:
         assert (PROJECT / "static" / "stem" / f"{lang}.js").is_file(), lang
+
+
+def test_the_device_index_names_exactly_the_ported_stemmers():
+    ported = {path.stem for path in (PROJECT / "static" / "stem").glob("*.js")} - {"regions"}
+    assert ported == DEVICE_STEMMERS
 
 
 @pytest.mark.parametrize("lang", STEMMED)

@@ -158,7 +158,7 @@ class Source:
     """The statistics and postings of the live documents of a Whoosh index, numbered
     in id order (an index updated in place adds documents after older ones).
 
-    ``meta`` is the full index's ``search.json`` (parsed once by ``export_pack``): the
+    ``meta`` is the full index's ``search.json`` (as ``index_pack`` wrote it): the
     forms, thesaurus and live statistics, which a delta index (``Pack.index_delta``) shares.
     """
 
@@ -369,7 +369,7 @@ def export_pack(pack: Pack, store: Store) -> None:
     Sets ``manifest_body["search"]`` ``format``, ``segments`` and ``tombstones``
     and adds the segment objects (new and reused) to ``pack.objects``.
     """
-    meta = json.loads((pack.index / "search.json").read_text())
+    meta = pack.index_meta
     live = live_objects(pack.manifest_body)
     try:
         version = store.current(pack.bundle).get(pack.locale)

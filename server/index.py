@@ -345,7 +345,7 @@ def index_pack(pack: Pack, thesaurus: dict[str, list[str]], scratch: Path, store
     pack.manifest_body["search"] = scrub_controls(
         {"rules": search.RULES_VERSION, "thesaurus": thesaurus}
     )
-    pack.index = folder
+    pack.index, pack.index_meta = folder, meta
 
 
 def index_dir(store: Store, bundle: str, locale: str, version: int | None = None) -> Path:

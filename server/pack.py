@@ -45,6 +45,7 @@ class Pack:
     manifest_body: dict
     objects: dict[str, ContentObject] = field(default_factory=dict)
     index: Path | None = None  # the search index built for it (stage ``index``)
+    index_meta: dict | None = None  # and its ``search.json``, as written
     # When that index updated the published one: an index of just the articles it added.
     index_delta: Path | None = None
 

@@ -4,7 +4,7 @@ PORT ?= 5000
 PROD_PORT ?= 8080
 VENV := .venv
 PYTHON := $(VENV)/bin/python
-FLASK := $(VENV)/bin/flask --app server
+FLASK := $(VENV)/bin/flask --app satchel
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install build serve serve-prod stop-prod bench test lint system-packages clean eval
@@ -51,14 +51,14 @@ system-packages:
 	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y $(SYSTEM_PACKAGES); }
 
 lint: install
-	$(VENV)/bin/ruff check server tests deploy bench
+	$(VENV)/bin/ruff check satchel tests deploy bench
 
 test: install system-packages lint
 	$(PYTHON) -m pytest
 
 # Search quality on the real MedQuAD corpus (../shared/corpus); not a test.
 eval: install
-	$(PYTHON) -m server.evaluate
+	$(PYTHON) -m satchel.evaluate
 
 clean:
 	rm -rf instance $(VENV)

@@ -4,7 +4,7 @@ Lunr indexing the same text, in one Chromium run.
 Two corpora: the whole MedQuAD corpus imported as a bundle, and the synthetic bundle of
 the bench's larger size (``--sizes``; 10,000 summaries by default), the one
 ``build_section`` built, else built here. The text every engine
-indexes is each article's index document (``server.index.document_fields``), field by
+indexes is each article's index document (``satchel.build.index.document_fields``), field by
 field with the server's boosts. MiniSearch and Lunr are npm packages installed under
 ``bench/node_modules`` for this section only (``npm ci`` from ``bench/package-lock.json``).
 
@@ -68,15 +68,15 @@ ISOLATED = {
 
 def medquad_questions() -> list[str]:
     """MedQuAD's dev questions, in the file's order (repeats kept)."""
-    from server.evaluate import CORPUS
+    from satchel.evaluate import CORPUS
 
     with (CORPUS / "questions-dev.jsonl").open() as handle:
         return [json.loads(line)["question"] for line in handle if line.strip()]
 
 
 def medquad_data(bench: Bench) -> Path:
-    from server.evaluate import CORPUS
-    from server.importer import import_corpus
+    from satchel.build.importer import import_corpus
+    from satchel.evaluate import CORPUS
 
     from .run import timed_build
 
@@ -93,7 +93,7 @@ def synthetic_data(bench: Bench) -> Path:
     size = bench.sizes[-1]
     if size in bench.state:
         return bench.state[size]["data"]
-    from server.synth import synthesize
+    from satchel.build.synth import synthesize
 
     from .run import timed_build
 
@@ -136,9 +136,9 @@ class Corpus:
     """One published bundle: its segments, its articles' text and the queries to run."""
 
     def __init__(self, label: str, data: Path, bundle: str, rng: random.Random, questions):
-        from server import search
-        from server.index import document_fields, index_dir
-        from server.store import Store
+        from satchel.build.index import document_fields
+        from satchel.search import engine as search
+        from satchel.store import Store
 
         store = Store(data)
         locale = "en"
@@ -156,14 +156,14 @@ class Corpus:
                 fields = document_fields(json.loads(raw))
                 self.docs.append({"id": fields["id"], **{f: fields[f] for f in search.FIELDS}})
         self.text_bytes = sum(len(d[f].encode()) for d in self.docs for f in search.FIELDS)
-        folder = index_dir(store, bundle, locale, version)
+        folder = store.index_dir(bundle, locale, version)
         meta = json.loads((folder / "search.json").read_text())
         ix = search.open_index(folder)
         self.cases = self._cases(ix, meta, rng)
         self.queries = self._queries(meta, rng, questions, WARM_UP + QUERIES)
 
     def _cases(self, ix, meta: dict, rng: random.Random) -> dict[str, list]:
-        from server import search
+        from satchel.search import engine as search
 
         lang, forms = meta["lang"], meta["forms"]
         typos, prefixes = [], []
@@ -244,7 +244,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def measure(page, cdp, index: int, corpus: Corpus) -> dict:
-    from server import search
+    from satchel.search import engine as search
 
     def heap() -> int:
         cdp.send("HeapProfiler.collectGarbage")

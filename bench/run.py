@@ -7,7 +7,7 @@ size) and device (search in Chromium, ``bench/device.py``). Another is a functio
 appended there. Sections share what they built through ``bench.state`` (e.g. the
 larger bundle's data folder).
 
-Everything runs on this machine: synthetic bundles (``server.synth``) are built
+Everything runs on this machine: synthetic bundles (``satchel.build.synth``) are built
 in a temporary folder, servers listen on loopback only, and every load run is
 ``wrk`` bounded by a duration. The table is printed and written, with the
 machine's description, to ``bench/results/latest.json``.
@@ -115,7 +115,7 @@ def satchel_env(bundles: Path, data: Path) -> dict[str, str]:
 
 def flask_command(arguments: list[str], bundles: Path, data: Path, log: Path):
     """Run ``flask <arguments>`` in its own process: (seconds, peak RSS in bytes)."""
-    command = [sys.executable, "-m", "flask", "--app", "server", *arguments]
+    command = [sys.executable, "-m", "flask", "--app", "satchel", *arguments]
     with log.open("ab") as out:
         started = time.perf_counter()
         process = subprocess.Popen(
@@ -135,7 +135,7 @@ def timed_build(bundles: Path, data: Path, log: Path) -> tuple[float, int]:
 
 
 def app_client(data: Path):
-    from server import create_app
+    from satchel import create_app
 
     app = create_app({"DATA_DIR": str(data), "TESTING": True})
     return app.test_client()
@@ -164,7 +164,7 @@ def questions_script(workdir: Path, bundle: str) -> tuple[Path, int]:
     starts and how many wrk threads share it (each takes every ``threads``-th question);
     its ``done`` prints ``resume: <n>``, where the next run starts so as to ask none of
     the same questions. Returns (script, number of distinct questions)."""
-    from server.search import normalise
+    from satchel.search.engine import normalise
 
     # Responses are cached by normalised query: a question asked again (MedQuAD repeats
     # some) would be answered from the cache.
@@ -207,7 +207,7 @@ end
 
 def build_section(bench: Bench) -> None:
     """Full builds of two synthetic sizes, and a rebuild after editing one summary."""
-    from server.synth import edit_summaries, synthesize
+    from satchel.build.synth import edit_summaries, synthesize
 
     log = bench.workdir / "build.log"
     for size, seed in zip(bench.sizes, (1, 2), strict=True):
@@ -241,8 +241,8 @@ def build_section(bench: Bench) -> None:
 
 def bytes_section(bench: Bench) -> None:
     """First install (pack) against brotli of the source, and update sizes."""
-    from server.publish import MANIFEST_BROTLI_QUALITY, PACK_BROTLI
-    from server.store import Store
+    from satchel.build.publish import MANIFEST_BROTLI_QUALITY, PACK_BROTLI
+    from satchel.store import Store
 
     big = bench.sizes[-1]
     info = bench.state[big]
@@ -320,7 +320,7 @@ def measure_update(info: dict, edited: str, locale: str = "en") -> None:
     """What a device downloads to catch up with the version just published, as nginx
     serves it: the changes list compressed on the fly, every new article and search
     segment precompressed with brotli."""
-    from server.store import Store
+    from satchel.store import Store
 
     client = app_client(info["data"])
     base = f"/api/v1/bundles/synthetic/{locale}"
@@ -367,7 +367,7 @@ def translation_section(bench: Bench) -> None:
     """A translator corrects one sentence of a Spanish catalog: what Spanish devices fetch."""
     from babel.messages.pofile import read_po, write_po
 
-    from server.catalogs import translation_problems
+    from satchel.i18n.catalogs import translation_problems
 
     big = bench.sizes[-1]
     info = bench.state[big]
@@ -459,8 +459,8 @@ def server_section(bench: Bench) -> None:
     """The app (gunicorn, Redis cache) against nginx serving the same files."""
     from bench.servers import StaticNginx
     from deploy.topology import Topology
-    from server.published import etag_of
-    from server.search import SearchIndex
+    from satchel.search.engine import SearchIndex
+    from satchel.web.content import etag_of
 
     big = bench.sizes[-1]
     info = bench.state[big]
@@ -605,7 +605,7 @@ def server_section(bench: Bench) -> None:
             "ms",
             note="once per worker and version, on its first search",
         )
-        # A worker's search caches (server/search.py POSTINGS_KEPT, DOCSETS_KEPT) grow
+        # A worker's search caches (satchel/search/engine.py POSTINGS_KEPT, DOCSETS_KEPT) grow
         # over many different searches, more than the runs above ask: ask the rest of
         # the questions first, so that RSS is read nearer to those caches' budgets. The
         # rate varies on a shared machine: runs again while questions and time are left.

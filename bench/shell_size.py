@@ -17,7 +17,7 @@ BUDGET = 60 * 1024
 
 def shell_size() -> dict[str, int]:
     """The HTML, CSS and JS of the shell the service worker precaches, and the worker."""
-    from server.web import shell_files
+    from satchel.web.shell import shell_files
 
     names = [n for n in [*shell_files(), "sw.js"] if Path(n).suffix in {".html", ".css", ".js"}]
     return {name: len(gzip.compress((STATIC / name).read_bytes(), 9)) for name in sorted(names)}

@@ -21,7 +21,7 @@ DEFAULT_RUN_DIR = PROJECT_ROOT / "instance" / "prod"
 
 
 def data_dir() -> Path:
-    from server import create_app
+    from satchel import create_app
 
     return Path(create_app().config["DATA_DIR"])
 

@@ -3,7 +3,7 @@ address, worker count and file paths of one run on the command line)."""
 
 import multiprocessing
 
-wsgi_app = "server:create_app()"
+wsgi_app = "satchel:create_app()"
 
 # Several processes share nothing but DATA_DIR and Redis, so any number works.
 workers = multiprocessing.cpu_count() * 2 + 1

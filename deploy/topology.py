@@ -1,7 +1,7 @@
 """Satchel's production topology on one machine: Redis, gunicorn and nginx.
 
 nginx (public port) serves content objects from DATA_DIR itself and proxies
-everything else to gunicorn (several workers running ``server:create_app()``),
+everything else to gunicorn (several workers running ``satchel:create_app()``),
 whose workers share Redis as their flask-caching backend. The configuration
 templates live beside this file; ``Topology.start`` fills them in for one *run
 folder*, which then holds everything the three programs write (configs, PID

@@ -1,14 +1,14 @@
 """Satchel: plain-language medical research as offline-first content bundles.
 
-``create_app`` wires one module per job: settings, errors, cache, API, CLI and
-the web page. Follow a summary through the build in ``build.py``.
+``create_app`` is the web app (``satchel.web``) with the command groups of
+``satchel.cli``. Follow a summary through the build in ``satchel/build/pipeline.py``.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from . import api, caching, cli, errors, i18n_cli, security, web
+from . import cli, web
 from .settings import load_settings
 
 
@@ -19,11 +19,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     load_settings(app.config, test_config)
     if not app.config["DATA_DIR"]:
         app.config["DATA_DIR"] = app.instance_path
-    errors.init_app(app)
-    security.init_app(app)
-    caching.init_app(app)
-    api.init_app(app)
     web.init_app(app)
     cli.init_app(app)
-    i18n_cli.init_app(app)
     return app
+
+
+def main() -> None:
+    """The ``satchel`` command."""
+    cli.SatchelGroup(create_app=create_app, help="Build Satchel's bundles and serve them.")(
+        prog_name="satchel"
+    )

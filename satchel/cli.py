@@ -1,26 +1,26 @@
-"""``flask bundles …``: the command-line face of the build."""
+"""The ``satchel`` command, and the command groups of ``flask --app satchel``.
+
+``satchel build|import|synth|verify|compress-packs`` are the build's commands
+(``satchel.build.cli``), ``satchel i18n …`` the translators' (``satchel.i18n.cli``)
+and ``satchel serve`` is Flask's ``run``. The same commands are ``flask --app satchel
+bundles …`` and ``flask --app satchel i18n …``.
+
+The groups are loaded by name when a command runs, so an app that only serves
+requests never imports the build.
+"""
 
 from __future__ import annotations
 
-import sys
-from contextlib import ExitStack
-from pathlib import Path
+import importlib
 
 import click
-from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, FlaskGroup
 
-from .build import build
-from .errors import SatchelError
-from .importer import import_command
-from .publish import compress_packs
-from .source import Limits
-from .store import Store, object_problems, version_problems
-from .synth import synth_command
-
-bundles_cli = AppGroup("bundles", help="Build and publish content bundles.")
-bundles_cli.add_command(synth_command)
-bundles_cli.add_command(import_command)
+LAZY_GROUPS = {
+    "bundles": ("satchel.build.cli", "bundles_cli", "Build and publish content bundles."),
+    "i18n": ("satchel.i18n.cli", "i18n_cli", "Manage translation catalogs (gettext PO files)."),
+}
+ALIASES = {"serve": "run"}
 
 
 def echo_table(rows: list[tuple[str, ...]]) -> None:
@@ -30,143 +30,38 @@ def echo_table(rows: list[tuple[str, ...]]) -> None:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
-def describe(report) -> str:
-    if not report.changed:
-        return "unchanged"
-    if report.previous is None:
-        return "first version"
-    c = report.changes
-    return (
-        f"{len(c['added'])} added, {len(c['changed'])} changed, "
-        f"{len(c['removed'])} removed, {c['bytes']:,} bytes to update"
-    )
+def load_group(name: str) -> click.Group:
+    module, attribute, _help = LAZY_GROUPS[name]
+    return getattr(importlib.import_module(module), attribute)
 
 
-def bundle_option(action: str):
-    return click.option(
-        "--bundle",
-        "bundle_ids",
-        multiple=True,
-        metavar="ID",
-        help=f"{action} only this bundle (repeatable). Default: every bundle.",
-    )
+class LazyGroup(AppGroup):
+    """A command group whose commands are imported on first use."""
+
+    def __init__(self, name: str):
+        super().__init__(name, help=LAZY_GROUPS[name][2])
+
+    def list_commands(self, ctx):
+        return load_group(self.name).list_commands(ctx)
+
+    def get_command(self, ctx, cmd_name):
+        return load_group(self.name).get_command(ctx, cmd_name)
 
 
-def progress_bars(stack: ExitStack):
-    """A ``progress(label, total)`` for the pipeline: one click bar per call."""
+class SatchelGroup(FlaskGroup):
+    """Flask's group for the app, with the build's commands at the top level."""
 
-    def progress(label: str, total: int):
-        bar = stack.enter_context(click.progressbar(length=total, label=label, file=sys.stderr))
-        return lambda: bar.update(1)
+    def list_commands(self, ctx):
+        build = load_group("bundles").list_commands(ctx)
+        return sorted({*super().list_commands(ctx), *build, *ALIASES} - {"bundles"})
 
-    return progress
-
-
-@bundles_cli.command("build")
-@bundle_option("Build")
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option(
-    "--compress-packs/--no-compress-packs",
-    "compress",
-    default=True,
-    help="After publishing, compress each new version's first-install pack (about "
-    "70 s for 10,000 summaries; the new version is served meanwhile). "
-    "With --no-compress-packs, run 'flask bundles compress-packs' later.",
-)
-def build_command(bundle_ids, strict, compress):
-    """Validate, render, pack and publish bundles from BUNDLES_DIR into DATA_DIR."""
-    config = current_app.config
-    with ExitStack() as stack:
-        bars = progress_bars(stack)
-        try:
-            result = build(
-                Path(config["BUNDLES_DIR"]),
-                Path(config["DATA_DIR"]),
-                list(bundle_ids),
-                strict=strict,
-                progress=lambda total: bars("Rendering summaries", total),
-                translations_dir=Path(config["TRANSLATIONS_DIR"]),
-                limits=Limits(config["SOURCE_FILE_MAX_BYTES"], config["BUNDLE_MAX_FILES"]),
-                prune_grace=config["PRUNE_GRACE_SECONDS"],
-            )
-        except SatchelError as exc:
-            raise click.ClickException(str(exc)) from exc
-    for warning in result.warnings:
-        click.echo(f"{warning} (warning)", err=True)
-    if result.rendered == result.summaries:
-        click.echo(f"Rendered all {result.summaries} summaries.")
-    else:
-        click.echo(
-            f"Rendered {result.rendered} of {result.summaries} summaries; the others "
-            "were unchanged since an earlier build."
-        )
-    rows = [("bundle", "locale", "articles", "bytes", "version", "what changed")]
-    rows += [
-        (r.bundle, r.locale, str(r.articles), f"{r.bytes:,}", str(r.version), describe(r))
-        for r in result.reports
-    ]
-    echo_table(rows)
-    if compress:
-        compress_and_report(list(bundle_ids))
-
-
-@bundles_cli.command("compress-packs")
-@bundle_option("Compress")
-def compress_packs_command(bundle_ids):
-    """Compress the first-install pack of every current version that has none yet.
-
-    A build does this itself unless told --no-compress-packs; until a pack is
-    compressed, the API streams it plain."""
-    compress_and_report(list(bundle_ids))
-
-
-def compress_and_report(bundle_ids: list[str]) -> None:
-    try:
-        with ExitStack() as stack:
-            packs = compress_packs(
-                Store(current_app.config["DATA_DIR"]), bundle_ids, progress_bars(stack)
-            )
-    except OSError as exc:
-        raise click.ClickException(
-            f"could not write a compressed pack to {exc.filename}: {exc.strerror}. The "
-            "published version is served all the same (its pack plain); free some space or "
-            "fix the folder's permissions, then run 'flask bundles compress-packs'."
-        ) from exc
-    for pack in packs:
-        click.echo(
-            f"Compressed the {pack.bundle}/{pack.locale} v{pack.version} pack: "
-            f"{pack.plain_bytes:,} → {pack.compressed_bytes:,} bytes."
-        )
-
-
-@bundles_cli.command("verify")
-def verify_command():
-    """Re-hash every object the published manifests name, check every precompressed
-    copy; report any damage."""
-    store = Store(current_app.config["DATA_DIR"])
-    names = store.kept_objects()
-    damaged = 0
-    with click.progressbar(sorted(names), label="Verifying objects", file=sys.stderr) as bar:
-        for name in bar:
-            for problem in object_problems(store, name):
-                click.echo(f"{store.object_path(name)}: {problem}")
-                damaged += 1
-    copies = 0
-    for bundle in store.bundles():
-        for locale in store.current(bundle):
-            for version in store.versions(bundle, locale):
-                for path, problem in version_problems(store, bundle, locale, version).items():
-                    click.echo(f"{path}: {problem}")
-                    copies += 1
-    if damaged or copies:
-        raise click.ClickException(
-            f"{damaged + copies} problem(s) in {len(names):,} objects and the manifests' and "
-            "packs' compressed copies. 'flask bundles build' rewrites the objects of the "
-            "current versions; delete a damaged manifest or pack copy (the plain bytes are "
-            "sent instead) and 'flask bundles compress-packs' makes the pack again."
-        )
-    click.echo(f"All {len(names):,} objects and every compressed copy are intact.")
+    def get_command(self, ctx, cmd_name):
+        cmd_name = ALIASES.get(cmd_name, cmd_name)
+        if cmd_name in load_group("bundles").list_commands(ctx):
+            return load_group("bundles").get_command(ctx, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
 
 def init_app(app) -> None:
-    app.cli.add_command(bundles_cli)
+    for name in LAZY_GROUPS:
+        app.cli.add_command(LazyGroup(name))

@@ -1,18 +1,12 @@
-"""Satchel's exceptions, and the one JSON error shape every HTTP error takes.
+"""Satchel's exceptions: messages a person running Satchel can act on.
 
-Build-side exceptions carry messages a user can act on; the CLI prints them as
-they are. HTTP errors, whatever raised them, leave the app as::
-
-    {"error": {"status": 404, "code": "not_found", "message": "..."}}
+The CLI prints them as they are; HTTP errors have their own shape in
+``satchel.web.errors``.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-
-from flask import current_app, jsonify
-from werkzeug.exceptions import HTTPException, InternalServerError
 
 
 def N_(message: str) -> str:
@@ -53,53 +47,3 @@ class SourceInvalid(SatchelError):
 
 class PublishFailed(SatchelError):
     """Writing the build output failed; the published version is unchanged."""
-
-
-class ApiError(HTTPException):
-    """An HTTP error with a stable, machine-readable ``code``."""
-
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(description=message)
-        self.code = status
-        self.error_code = code
-
-
-def error_code(error: HTTPException) -> str:
-    """``version_expired`` for ApiError, else the snake_case Werkzeug name (``not_found``)."""
-    if isinstance(error, ApiError):
-        return error.error_code
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(error).__name__).lower()
-
-
-GENERIC_MESSAGES = {
-    400: N_("The request is not valid."),
-    404: N_("There is nothing at this address."),
-    405: N_("This address does not accept that method."),
-    413: N_("The request is too large."),
-    500: N_("Something went wrong on our side. Please try again later."),
-}
-
-
-def error_response(error: HTTPException):
-    from .i18n import _  # i18n needs this module's SatchelError: import late
-
-    message = error.description
-    if not isinstance(error, ApiError):
-        message = _(GENERIC_MESSAGES.get(error.code, message))
-    body = {"error": {"status": error.code, "code": error_code(error), "message": message}}
-    response = jsonify(body)
-    response.status_code = error.code
-    for name, value in error.get_headers():
-        if name.lower() == "allow":
-            response.headers[name] = value
-    return response
-
-
-def handle_unexpected(error: Exception):
-    current_app.logger.exception("Unhandled error", exc_info=error)
-    return error_response(InternalServerError())
-
-
-def init_app(app) -> None:
-    app.register_error_handler(HTTPException, error_response)
-    app.register_error_handler(Exception, handle_unexpected)

@@ -10,7 +10,7 @@ BM25F, the default query parser) over the same documents. Both are run
 again with one typo per question: two adjacent inner letters of the longest
 word swapped (fixed seed). Prints a table; writes ``bench/results/eval.json``.
 
-    python -m server.evaluate [--reuse] [--limit N]
+    python -m satchel.evaluate [--reuse] [--limit N]
 """
 
 from __future__ import annotations
@@ -22,12 +22,11 @@ import re
 import time
 from pathlib import Path
 
-from .build import build
-from .importer import import_corpus
-from .index import index_dir
-from .reference import slugify
-from .search import SearchError, open_index
-from .search import search as run_search
+from .build.importer import import_corpus
+from .build.pipeline import build
+from .build.source import slugify
+from .search.engine import SearchError, open_index
+from .search.engine import search as run_search
 from .settings import PROJECT_ROOT
 from .store import Store
 
@@ -160,7 +159,7 @@ def main(argv=None) -> int:
         build(bundles, data, ["medquad"])
     built = time.monotonic()
     version = store.current("medquad")["en"]
-    ix = open_index(index_dir(store, "medquad", "en", version))
+    ix = open_index(store.index_dir("medquad", "en", version))
 
     questions = [json.loads(line) for line in open(CORPUS / "questions-dev.jsonl")]
     if args.limit:

@@ -9,6 +9,7 @@ Layout under the data folder (``instance/`` by default)::
     bundles/<bundle>/<locale>/<n>.json  the manifest of version n (immutable)
     bundles/<bundle>/<locale>/<n>.json.br, .json.gz    its precompressed siblings
     bundles/<bundle>/<locale>/<n>.pack.ndjson.br       its first-install pack, compressed
+    bundles/<bundle>/<locale>/index/<n>/               its Whoosh search index
     ui/<locale>.json                    the compiled interface catalog of a locale
 
 ``current.json`` is the only file ever replaced, by an atomic rename, so a
@@ -31,6 +32,14 @@ import brotli
 from .kept import Kept
 
 OBJECT_NAME = re.compile(r"^[0-9a-f]{64}$")
+# Bundle ids are slugs: safe as folder names and in URLs.
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLUG_MAX = 100
+# Device search segments (content objects listed under a manifest's ``search``):
+# every segment starts with SEGMENT_MAGIC; the layout of SEGMENT_FORMAT is in
+# ``satchel.build.device_export``, the one writer, and ``static/search-engine.js`` reads it.
+SEGMENT_FORMAT = 2
+SEGMENT_MAGIC = b"SXI1"
 ENCODINGS = {"br": ".br", "gzip": ".gz"}
 DECOMPRESS = {"br": brotli.decompress, "gzip": gzip.decompress}
 # Parsed manifests kept per process, for builds and requests alike: one of 10,000
@@ -64,6 +73,11 @@ class Store:
         (``publish.compress_packs``, once the version is published); ``pack_lines``
         reads the plain pack from the manifest and the objects."""
         return self.bundles_dir / bundle / locale / f"{version}.pack.ndjson"
+
+    def index_dir(self, bundle: str, locale: str, version: int | None = None) -> Path:
+        """The Whoosh search index of a version (every version's, without one)."""
+        folder = self.bundles_dir / bundle / locale / "index"
+        return folder if version is None else folder / str(version)
 
     def version_files(self, bundle: str, locale: str, version: int) -> list[Path]:
         """Every file of a version, its manifest last: remove them in this order and the

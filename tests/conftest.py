@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from server import create_app
+from satchel import create_app
 
 SUMMARY = """\
 ---

@@ -293,7 +293,7 @@ def test_one_error_shape_everywhere(client, built, method, url, status, code):
 
 
 def test_unexpected_failure_is_a_json_500(app, client, built, monkeypatch):
-    from server import published
+    from satchel.web import content as published
 
     def broken(*args):
         raise RuntimeError("disk on fire")

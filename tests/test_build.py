@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from server.build import build as run_build
-from server.publish import compress_packs
-from server.store import Store, encoded
+from satchel.build.pipeline import build as run_build
+from satchel.build.publish import compress_packs
+from satchel.store import Store, encoded
 
 from .conftest import summary_text, write_bundle
 
@@ -103,7 +103,7 @@ def test_failed_build_keeps_the_published_version(bundles_dir, build, client):
 def test_unwritable_data_folder_is_a_clear_error(bundles_dir, tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
-    from server.errors import PublishFailed
+    from satchel.errors import PublishFailed
 
     with pytest.raises(PublishFailed, match="published version is unchanged"):
         run_build(bundles_dir, blocker / "data")
@@ -208,7 +208,7 @@ def test_a_lost_build_cache_only_costs_time(app, bundles_dir, build, store):
 def test_a_pack_that_cannot_be_compressed_leaves_the_version_served(
     build, client, store, monkeypatch
 ):
-    from server import publish
+    from satchel.build import publish
 
     real_file = publish.atomic_file
 

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from server import create_app
+from satchel import create_app
 from tests.conftest import BufferedClient
 
 PATHS = [

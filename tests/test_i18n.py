@@ -10,7 +10,7 @@ import pytest
 from babel import Locale
 from babel.messages.catalog import Catalog
 
-from server.catalogs import compile_ui, read_catalog, write_catalog
+from satchel.i18n.catalogs import compile_ui, read_catalog, write_catalog
 
 SPANISH = {
     "alpha/title": "Título de alpha",
@@ -85,7 +85,7 @@ def test_extraction_covers_server_and_javascript(i18n, translations):
     i18n("update")
     template = read_catalog(translations / "messages.pot")
     sources = {location[0].split("/")[0] for m in template if m.id for location in m.locations}
-    assert sources == {"server", "static"}
+    assert sources == {"satchel", "static"}
     ids = {m.id if isinstance(m.id, str) else m.id[0] for m in template}
     assert "There is no bundle called '{bundle}'." in ids
     assert "Credibility: {value} out of 5" in ids
@@ -324,7 +324,7 @@ def test_api_errors_speak_the_negotiated_language(i18n, translations, build, cli
     ],
 )
 def test_negotiation(app, header, query, expected):
-    from server.i18n import negotiate
+    from satchel.web.language import negotiate
 
     url = "/" + (f"?lang={query}" if query else "")
     with app.test_request_context(url, headers={"Accept-Language": header}):

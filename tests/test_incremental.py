@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from server import create_app
-from server.device_index import decode_segment
-from server.index import INDEX_CODE, STATE_FILE, index_dir
-from server.store import Store, object_names
-from server.synth import edit_summaries, synthesize
+from satchel import create_app
+from satchel.build.device_export import decode_segment
+from satchel.build.index import INDEX_CODE, STATE_FILE
+from satchel.build.synth import edit_summaries, synthesize
+from satchel.store import Store, object_names
 
 from .test_i18n import translate
 
@@ -230,7 +230,7 @@ def test_unchanged_articles_are_not_indexed_again(sources, tmp_path):
     store = Store(data)
     assert store.current(BUNDLE) == {"en": 2, "es": 2}
     for locale in ("en", "es"):
-        before, after = (index_dir(store, BUNDLE, locale, v) for v in (1, 2))
+        before, after = (store.index_dir(BUNDLE, locale, v) for v in (1, 2))
         # The new index holds the old one's Whoosh files (hard links), plus a new segment.
         shared = [p for p in after.iterdir() if p.suffix == ".seg" and (before / p.name).exists()]
         assert shared and all(os.path.samefile(p, before / p.name) for p in shared)
@@ -244,7 +244,7 @@ def test_a_damaged_published_index_is_built_whole_with_the_same_result(sources, 
     data = tmp_path / "data"
     run_build(bundles, data, translations)
     store = Store(data)
-    index = index_dir(store, BUNDLE, "en", 1)
+    index = store.index_dir(BUNDLE, "en", 1)
     if damage == "state":
         (index / STATE_FILE).write_text("{")
     elif damage == "whoosh":
@@ -258,7 +258,7 @@ def test_a_damaged_published_index_is_built_whole_with_the_same_result(sources, 
     if damage != "manifest-object":
         edit_summaries(folder, 1, seed=4)
     run_build(bundles, data, translations)
-    before, after = (index_dir(store, BUNDLE, "en", v) for v in (1, 2))
+    before, after = (store.index_dir(BUNDLE, "en", v) for v in (1, 2))
     assert json.loads((after / STATE_FILE).read_text())["code"] == INDEX_CODE
     # Built whole: the inverse of test_unchanged_articles_are_not_indexed_again.
     new_segments, old_segments = list(after.glob("*.seg")), list(before.glob("*.seg"))

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from server.store import Store
+from satchel.store import Store
 
 from .conftest import summary_text
 
@@ -301,7 +301,7 @@ def test_search_of_an_unknown_bundle_or_locale_is_404(client, built):
 
 
 def test_translated_thesaurus_plugs_in_per_locale(tmp_path):
-    from server.thesaurus import Thesaurus
+    from satchel.build.thesaurus import Thesaurus
 
     thesaurus = Thesaurus("en", {"fatigue": {"clinical": "fatigue", "lay": ["tired", "worn out"]}})
     thesaurus.translations["es"] = {"fatigue": ["fatiga", "cansancio", "agotado"]}
@@ -428,8 +428,8 @@ def test_kept_postings_stay_within_their_budget_and_change_no_result(
 ):
     """A worker answering many different questions keeps a bounded number of postings;
     those it forgets are read again, and results are the same."""
-    from server import search
-    from server.caching import cache
+    from satchel.search import engine as search
+    from satchel.web.caching import cache
 
     queries = ["fatigue", "walking speed", "pins and needles", "tired", "sleep", "bladder"]
     unbounded = [find(client, q) for q in queries]

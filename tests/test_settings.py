@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from server import create_app
-from server.cli import bundles_cli
-from server.i18n_cli import i18n_cli
-from server.settings import SETTINGS
+from satchel import create_app
+from satchel.build.cli import bundles_cli
+from satchel.i18n.cli import i18n_cli
+from satchel.settings import SETTINGS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
@@ -56,7 +56,7 @@ def test_instance_config_file_is_read(tmp_path):
     (tmp_path / "config.py").write_text("CACHE_DEFAULT_TIMEOUT = 7\n")
     from flask import Flask
 
-    from server.settings import load_settings
+    from satchel.settings import load_settings
 
     app = Flask("probe", instance_path=str(tmp_path), instance_relative_config=True)
     load_settings(app.config)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 
-from server import web
-from server.web import STATIC_DIR
+from satchel.web import shell as web
+from satchel.web.shell import STATIC_DIR
 
 
 def precache_of(client) -> dict:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from server import create_app
-from server.synth import DEFAULT_CORPUS, edit_summaries
+from satchel import create_app
+from satchel.build.synth import DEFAULT_CORPUS, edit_summaries
 
 
 def files(folder: Path) -> dict[str, bytes]:

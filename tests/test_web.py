@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from server.web import STATIC_DIR
+from satchel.web.shell import STATIC_DIR
 
 
 def test_index_is_served_with_a_strict_policy(client):

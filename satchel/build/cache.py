@@ -20,18 +20,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
-CODE = Path(__file__).parent
+from .. import code
 
-
-def code_digest(*names: str):
-    """The sha256 (a hasher, to extend or finish) of the server modules ``names``: what
-    a build remembers must be forgotten when the code that made it changes."""
-    return hashlib.sha256(b"".join((CODE / name).read_bytes() for name in names))
-
-
-# Every module whose output is cached: editing one invalidates the cache.
-CACHED_CODE = ("source.py", "schemas.py", "validate.py", "render.py", "translate.py")
-CODE_DIGEST = code_digest(*CACHED_CODE)
+# The stages whose results are cached (load, validate, render, translate): editing
+# them, or anything they import, invalidates the cache.
+CODE_DIGEST = code.digest(
+    "satchel.build.source", "satchel.build.validate", "satchel.build.render", "satchel.build.translate"
+)
 FORGET_AFTER = 7 * 24 * 3600  # seconds an entry no build used is kept
 TOUCH_AFTER = 24 * 3600  # an entry's last use is rewritten only when older than this
 

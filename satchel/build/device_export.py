@@ -77,13 +77,11 @@ from pathlib import Path
 
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from . import search
+from ..search import engine
 from .index import live_objects
 from .pack import ContentObject, Pack
-from .store import Store
+from ..store import SEGMENT_FORMAT, SEGMENT_MAGIC, Store
 
-FORMAT = 2
-MAGIC = b"SXI1"
 MERGE_RATIO = 0.10
 MAX_SEGMENTS = 4
 # The languages whose stemmer has a JavaScript port in static/stem/: the engine imports
@@ -177,12 +175,12 @@ class Source:
             self.stored = [fields for fields, _d in docs]
             self.norms = {
                 f: [length_to_byte(reader.doc_field_length(d, f, 0)) for _fields, d in docs]
-                for f in search.FIELDS
+                for f in engine.FIELDS
             }
             # term → field → [(doc, tf)]
             self.postings: dict[str, dict[str, list[tuple[int, int]]]] = {}
             for fieldname, raw in reader.all_terms():
-                if fieldname not in search.FIELDS:
+                if fieldname not in engine.FIELDS:
                     continue
                 term = raw.decode() if isinstance(raw, bytes) else raw
                 items = reader.postings(fieldname, raw).items_as("weight")
@@ -197,7 +195,7 @@ class Source:
 
 def _thesaurus(meta: dict) -> list:
     return [
-        [concept, [list(search.analyze(entry, meta["lang"])) for entry in entries]]
+        [concept, [list(engine.analyze(entry, meta["lang"])) for entry in entries]]
         for concept, entries in sorted(meta["thesaurus"].items())
     ]
 
@@ -206,17 +204,17 @@ def _header(source: Source, docs: list[int], terms, forms, removed, extra, slugs
     lang = source.lang
     thesaurus = _thesaurus(source.meta)
     return {
-        "format": FORMAT,
+        "format": SEGMENT_FORMAT,
         "rules": source.meta["rules"],
         "lang": lang,
         "locale": source.meta["locale"],
         # Without a port the device searches the indexed forms unstemmed (the engine's identity).
-        "stemmer": lang if lang in DEVICE_STEMMERS and search.stemmer(lang) else None,
-        "fields": list(search.FIELDS),
-        "boosts": [search.FIELD_BOOSTS[f] for f in search.FIELDS],
-        "constants": {name: getattr(search, name) for name in CONSTANTS},
-        "stop_words": sorted(search.stop_words(lang)),
-        "question_terms": sorted(search.question_terms(lang)),
+        "stemmer": lang if lang in DEVICE_STEMMERS and engine.stemmer(lang) else None,
+        "fields": list(engine.FIELDS),
+        "boosts": [engine.FIELD_BOOSTS[f] for f in engine.FIELDS],
+        "constants": {name: getattr(engine, name) for name in CONSTANTS},
+        "stop_words": sorted(engine.stop_words(lang)),
+        "question_terms": sorted(engine.question_terms(lang)),
         "thesaurus": thesaurus,
         "length_table": [byte_to_length(i) for i in range(256)],
         "slugs": slugs,
@@ -257,7 +255,7 @@ def encode_segment(source: Source, doc_ids: list[str], forms: dict[str, str], re
     slug_no = {s: k for k, s in enumerate(slugs)}
     parts: dict[str, bytes] = {}
     parts["ids"] = front_coded([source.ids[d] for d in docs])
-    parts["norms"] = bytes(b for f in search.FIELDS for b in (source.norms[f][d] for d in docs))
+    parts["norms"] = bytes(b for f in engine.FIELDS for b in (source.norms[f][d] for d in docs))
     out = bytearray()
     for d in docs:
         stored = source.stored[d]
@@ -267,7 +265,7 @@ def encode_segment(source: Source, doc_ids: list[str], forms: dict[str, str], re
             varint(out, len(values))
             for s in values:
                 varint(out, slug_no[s])
-        title = sorted({term_no[t] for t in search.analyze(stored.get("title", ""), source.lang)})
+        title = sorted({term_no[t] for t in engine.analyze(stored.get("title", ""), source.lang)})
         varint(out, len(title))
         previous = 0
         for t in title:
@@ -279,9 +277,9 @@ def encode_segment(source: Source, doc_ids: list[str], forms: dict[str, str], re
     for term in terms:
         block = bytearray()
         by_field = seg_postings[term]
-        mask = sum(1 << i for i, f in enumerate(search.FIELDS) if f in by_field)
+        mask = sum(1 << i for i, f in enumerate(engine.FIELDS) if f in by_field)
         varint(block, mask)
-        for fieldname in search.FIELDS:
+        for fieldname in engine.FIELDS:
             items = by_field.get(fieldname)
             if not items:
                 continue
@@ -304,7 +302,7 @@ def encode_segment(source: Source, doc_ids: list[str], forms: dict[str, str], re
     sections = [len(parts[name]) for name in SECTIONS]
     header = _header(source, docs, terms, form_list, sorted(removed), extra, slugs, sections)
     head = json.dumps(header, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-    result = bytearray(MAGIC)
+    result = bytearray(SEGMENT_MAGIC)
     varint(result, len(head))
     result += head
     for name in SECTIONS:
@@ -315,7 +313,7 @@ def encode_segment(source: Source, doc_ids: list[str], forms: dict[str, str], re
 def decode_segment(data: bytes, with_postings: bool = True) -> dict:
     """Python reader of a segment (for tests, and without the postings, which take
     most of the time, for planning the next publish)."""
-    assert data[:4] == MAGIC, "not a device search segment"
+    assert data[:4] == SEGMENT_MAGIC, "not a device search segment"
     (length,), pos = read_varints(data, 4, 1)
     header = json.loads(data[pos : pos + length])
     pos += length
@@ -382,7 +380,7 @@ def export_pack(pack: Pack, store: Store) -> None:
         obj = _segment_object(data)
         pack.objects[obj.name] = obj
         entry = {
-            "format": FORMAT,
+            "format": SEGMENT_FORMAT,
             "segments": [{"object": obj.name, "bytes": len(data), "docs": len(live)}],
             "tombstones": [],
         }
@@ -401,7 +399,7 @@ def _source_of(pack: Pack, meta: dict, doc_ids: list[str]) -> Source:
 def _incremental(pack, store, meta, live, previous) -> dict | None:
     """The entry with one more segment, the previous one unchanged, or None for a new base."""
     old = (previous or {}).get("search") or {}
-    if old.get("format") != FORMAT or old.get("rules") != search.RULES_VERSION:
+    if old.get("format") != SEGMENT_FORMAT or old.get("rules") != engine.RULES_VERSION:
         return None
     forms = meta["forms"]
     segments = [dict(s) for s in old["segments"]]
@@ -449,7 +447,7 @@ def _incremental(pack, store, meta, live, previous) -> dict | None:
     pack.objects[obj.name] = obj
     segments.append({"object": obj.name, "bytes": len(data), "docs": len(changed)})
     return {
-        "format": FORMAT,
+        "format": SEGMENT_FORMAT,
         "segments": segments,
         "tombstones": [{"segment": k, "ids": sorted(v)} for k, v in sorted(tombstones.items())],
     }

@@ -20,7 +20,8 @@ from pathlib import Path
 import click
 import yaml
 
-from .reference import KIND, slugify
+from .reference import KIND
+from .source import slugify
 
 MEDQUAD_BUNDLE = {
     "title": "MedQuAD: health topics from NIH and CDC",

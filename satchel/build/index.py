@@ -2,8 +2,8 @@
 
 ``index_pack`` runs after *pack*: it reads the pack's article objects (the same
 canonical JSON a device stores), turns their sanitised HTML back into text and
-writes a Whoosh index into a scratch folder, analysed by ``search.analyze``
-(every search rule lives in ``search``). It also records what the index was
+writes a Whoosh index into a scratch folder, analysed by ``engine.analyze``
+(every search rule lives in ``satchel.search.engine``). It also records what the index was
 built with (rules version, locale, thesaurus terms) in the pack's manifest
 under ``search``, so a thesaurus edit or a rule change publishes a new version.
 
@@ -52,11 +52,11 @@ from pathlib import Path
 
 from whoosh import fields, index
 
-from . import search
-from .buildcache import code_digest
+from .. import code
+from ..search import engine
 from .pack import Pack
 from .render import scrub_controls
-from .store import Store, sync_folder
+from ..store import Store, sync_folder
 
 PARTIAL_PREFIX = ".partial-"
 META_FILE = "search.json"
@@ -65,7 +65,7 @@ STATE_FILE = "state.json"
 OWN_FILES = {META_FILE, STATE_FILE, "MAIN_WRITELOCK"}
 MERGE_RATIO = 0.10
 # The code that decides what an index holds: an update never mixes two versions of it.
-INDEX_CODE = code_digest("index.py", "search.py").hexdigest()
+INDEX_CODE = code.digest(__name__).hexdigest()
 BLOCK_TAGS = {"p", "li", "h3", "h4", "br", "tr", "blockquote", "pre", "hr", "ul", "ol", "table"}
 
 
@@ -98,7 +98,7 @@ def html_to_text(fragment: str) -> str:
 
 
 def schema(lang: str) -> fields.Schema:
-    analyzer = search.SatchelTokenizer(lang)
+    analyzer = engine.SatchelTokenizer(lang)
 
     def text(stored=False):
         return fields.TEXT(analyzer=analyzer, phrase=True, stored=stored)
@@ -165,8 +165,8 @@ class Contribution:
     @classmethod
     def of(cls, doc: dict, lang: str) -> Contribution:
         lengths, forms = {}, set()
-        for name in search.FIELDS:
-            found = search.forms(doc[name], lang)
+        for name in engine.FIELDS:
+            found = engine.forms(doc[name], lang)
             lengths[name] = len(found)
             forms.update(found)
         return cls(lengths, forms)
@@ -182,7 +182,7 @@ class Statistics:
 
     @classmethod
     def empty(cls) -> Statistics:
-        return cls(0, Counter(dict.fromkeys(search.FIELDS, 0)), Counter())
+        return cls(0, Counter(dict.fromkeys(engine.FIELDS, 0)), Counter())
 
     def add(self, contribution: Contribution, sign: int = 1) -> None:
         self.documents += sign
@@ -211,7 +211,7 @@ def previous_index(store: Store, pack: Pack, lang: str) -> PreviousIndex | None:
         version = store.current(pack.bundle).get(pack.locale)
         if version is None:
             return None
-        folder = index_dir(store, pack.bundle, pack.locale, version)
+        folder = store.index_dir(pack.bundle, pack.locale, version)
         meta = json.loads((folder / META_FILE).read_text())
         state = json.loads((folder / STATE_FILE).read_text())
         objects = live_objects(store.manifest(pack.bundle, pack.locale, version))
@@ -302,7 +302,7 @@ def _update(folder: Path, update: Update, documents: list[dict], delta: Path) ->
 def index_pack(pack: Pack, thesaurus: dict[str, list[str]], scratch: Path, store: Store) -> None:
     """Build the pack's index under ``scratch``, from the published one when it can;
     set ``pack.index`` (and ``pack.index_delta``) and the manifest entry."""
-    lang = search.language(pack.locale)
+    lang = engine.language(pack.locale)
     folder = Path(tempfile.mkdtemp(prefix=f"{pack.bundle}-{pack.locale}-", dir=scratch))
     live = live_objects(pack.manifest_body)
     update = plan_update(store, pack, lang, live)
@@ -325,11 +325,11 @@ def index_pack(pack: Pack, thesaurus: dict[str, list[str]], scratch: Path, store
     else:
         _write_documents(folder, lang, documents)
     forms = {
-        form: known_forms.get(form) or search.stem(lang, form)
+        form: known_forms.get(form) or engine.stem(lang, form)
         for form in sorted(statistics.form_docs)
     }
     meta = {
-        "rules": search.RULES_VERSION,
+        "rules": engine.RULES_VERSION,
         "locale": pack.locale,
         "lang": lang,
         "thesaurus": thesaurus,
@@ -343,14 +343,10 @@ def index_pack(pack: Pack, thesaurus: dict[str, list[str]], scratch: Path, store
     state = {"code": INDEX_CODE, "form_docs": dict(sorted(statistics.form_docs.items()))}
     (folder / STATE_FILE).write_text(json.dumps(state, ensure_ascii=False, sort_keys=True))
     pack.manifest_body["search"] = scrub_controls(
-        {"rules": search.RULES_VERSION, "thesaurus": thesaurus}
+        {"rules": engine.RULES_VERSION, "thesaurus": thesaurus}
     )
     pack.index, pack.index_meta = folder, meta
 
-
-def index_dir(store: Store, bundle: str, locale: str, version: int | None = None) -> Path:
-    folder = store.bundles_dir / bundle / locale / "index"
-    return folder if version is None else folder / str(version)
 
 
 def _sync_tree(folder: Path) -> None:
@@ -366,7 +362,7 @@ def publish_index(store: Store, pack: Pack, version: int, new: bool) -> None:
     An existing index of a published version is kept (it was built from the
     same manifest); for a ``new`` version anything there is debris and replaced.
     """
-    target = index_dir(store, pack.bundle, pack.locale, version)
+    target = store.index_dir(pack.bundle, pack.locale, version)
     if pack.index is None or (target.is_dir() and not new):
         return
     shutil.rmtree(target, ignore_errors=True)

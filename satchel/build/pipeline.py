@@ -17,16 +17,16 @@ from datetime import date, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from .buildcache import NO_CACHE, BuildCache, NoCache
-from .catalogs import UI_DOMAIN, catalog_locales, catalog_path, compile_ui, read_catalog
-from .device_index import export_pack
-from .errors import SatchelError, SourceInvalid
+from .cache import NO_CACHE, BuildCache, NoCache
+from ..i18n.catalogs import UI_DOMAIN, catalog_locales, catalog_path, compile_ui, read_catalog
+from .device_export import export_pack
+from ..errors import SatchelError, SourceInvalid
 from .index import index_pack
 from .pack import pack_bundle
 from .publish import PublishReport, publish
 from .render import render_bundle
 from .source import DEFAULT_LIMITS, Limits, discover_bundles, load_bundle
-from .store import Store
+from ..store import Store
 from .translate import load_catalogs, translate_bundle
 from .validate import ValidBundle, validate_bundle
 

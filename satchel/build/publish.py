@@ -33,11 +33,11 @@ from pathlib import Path
 
 import brotli
 
-from .buildcache import NO_CACHE
-from .errors import PublishFailed
+from .cache import NO_CACHE
+from ..errors import PublishFailed
 from .index import prune_indexes, publish_index
 from .pack import ContentObject, Pack, canonical_json
-from .store import (
+from ..store import (
     ENCODINGS,
     Store,
     diff_manifests,

@@ -17,18 +17,14 @@ Section ids are the slug of the heading (``who-is-at-risk``), made unique with
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 from marshmallow import fields, validate
 
-from .errors import Problem
+from ..errors import Problem
 from .schemas import SLUG, STATUSES, StrictSchema, slug_list, text
-from .source import ANY_HEADING, FENCE, Section, SourceFile
+from .source import SourceFile, slugify
 
 KIND = "reference"
 TEASER_MAX = 200
-FREE_HEADING = re.compile(r"^##[ \t]+(?P<heading>.+?)[ \t#]*$")
 
 
 class ReferenceSourceSchema(StrictSchema):
@@ -60,53 +56,7 @@ def is_reference(data: dict) -> bool:
     return isinstance(data, dict) and data.get("kind") == KIND
 
 
-def slugify(heading: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", heading).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
-
-def split_free_sections(source: SourceFile, problems: list[Problem]) -> None:
-    """Cut the body at each ``## Heading`` line (ignoring fenced code)."""
-    current: Section | None = None
-    chunks: list[str] = []
-    in_fence = False
-    used: dict[str, int] = {}
-
-    def close() -> None:
-        if current is not None:
-            current.markdown = "\n".join(chunks).strip()
-            source.sections.append(current)
-
-    for index, line_text in enumerate(source.body.splitlines()):
-        line = source.body_line + index
-        if FENCE.match(line_text):
-            in_fence = not in_fence
-        match = None if in_fence else FREE_HEADING.match(line_text)
-        if match:
-            close()
-            heading = match["heading"]
-            base = slugify(heading) or f"section-{len(source.sections) + 1}"
-            used[base] = used.get(base, 0) + 1
-            section_id = base if used[base] == 1 else f"{base}-{used[base]}"
-            current = Section(section_id, heading, line, "")
-            chunks = []
-        elif not in_fence and ANY_HEADING.match(line_text):
-            problems.append(
-                Problem(source.display, line, "body", "use '## Heading' for sections, not '#'")
-            )
-        elif current is None:
-            if line_text.strip():
-                problems.append(
-                    Problem(
-                        source.display,
-                        line,
-                        "body",
-                        "text before the first section; start the body with a '## Heading'",
-                    )
-                )
-        else:
-            chunks.append(line_text)
-    close()
 
 
 def reference_problems(source: SourceFile, data: dict) -> list[Problem]:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import nh3
 from markdown_it import MarkdownIt
 
-from .buildcache import NO_CACHE
+from .cache import NO_CACHE
 from .source import AboutPage, SourceFile
 from .validate import ValidBundle
 

@@ -15,8 +15,8 @@ from marshmallow import (
     validates_schema,
 )
 
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-SLUG_MAX = 100
+from ..store import SLUG_MAX, SLUG_PATTERN
+
 SLUG = validate.And(
     validate.Regexp(
         SLUG_PATTERN,

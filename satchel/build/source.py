@@ -12,14 +12,15 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
-from .buildcache import NO_CACHE
-from .errors import Problem
+from .cache import NO_CACHE
+from ..errors import Problem
 
 
 class _SourceLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -35,6 +36,7 @@ _SourceLoader.yaml_implicit_resolvers = {
 SECTION_HEADING = re.compile(r"^##[ \t]+(?P<heading>.*?)[ \t]*\{#(?P<id>[^}\s]*)\}[ \t]*$")
 ANY_HEADING = re.compile(r"^#{1,2}[ \t]")
 FENCE = re.compile(r"^[ ]{0,3}(```|~~~)")
+FREE_HEADING = re.compile(r"^##[ \t]+(?P<heading>.+?)[ \t#]*$")
 
 
 @dataclass
@@ -300,8 +302,6 @@ def _parse_summary(source: SourceFile, raw: bytes, problems: list[Problem]):
     source.body = "\n".join(lines[end + 1 :])
     source.body_line = end + 2
     if source.data.get("kind") == "reference":
-        from .reference import split_free_sections
-
         split_free_sections(source, problems)
     else:
         split_sections(source, problems)
@@ -383,3 +383,51 @@ def load_bundle(root: Path, limits: Limits = DEFAULT_LIMITS, cache=NO_CACHE) -> 
 def discover_bundles(bundles_dir: Path) -> list[str]:
     """Ids of the bundles under ``bundles_dir``: every folder holding a bundle.yaml."""
     return sorted(p.parent.name for p in bundles_dir.glob("*/bundle.yaml"))
+
+def slugify(heading: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", heading).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def split_free_sections(source: SourceFile, problems: list[Problem]) -> None:
+    """Cut the body at each ``## Heading`` line (ignoring fenced code)."""
+    current: Section | None = None
+    chunks: list[str] = []
+    in_fence = False
+    used: dict[str, int] = {}
+
+    def close() -> None:
+        if current is not None:
+            current.markdown = "\n".join(chunks).strip()
+            source.sections.append(current)
+
+    for index, line_text in enumerate(source.body.splitlines()):
+        line = source.body_line + index
+        if FENCE.match(line_text):
+            in_fence = not in_fence
+        match = None if in_fence else FREE_HEADING.match(line_text)
+        if match:
+            close()
+            heading = match["heading"]
+            base = slugify(heading) or f"section-{len(source.sections) + 1}"
+            used[base] = used.get(base, 0) + 1
+            section_id = base if used[base] == 1 else f"{base}-{used[base]}"
+            current = Section(section_id, heading, line, "")
+            chunks = []
+        elif not in_fence and ANY_HEADING.match(line_text):
+            problems.append(
+                Problem(source.display, line, "body", "use '## Heading' for sections, not '#'")
+            )
+        elif current is None:
+            if line_text.strip():
+                problems.append(
+                    Problem(
+                        source.display,
+                        line,
+                        "body",
+                        "text before the first section; start the body with a '## Heading'",
+                    )
+                )
+        else:
+            chunks.append(line_text)
+    close()

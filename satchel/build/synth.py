@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 
 from .schemas import SECTION_IDS
-from .settings import PROJECT_ROOT
+from ..settings import PROJECT_ROOT
 
 DEFAULT_CORPUS = PROJECT_ROOT.parent / "shared" / "corpus" / "medquad" / "docs.jsonl"
 MARKER = ".synthetic"  # a folder holding this file was written here and may be replaced

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from .errors import Problem
+from ..errors import Problem
 from .schemas import SLUG, StrictSchema
 from .source import SourceFile, display_path, parse_yaml, read_text
 

@@ -3,7 +3,7 @@ and deciding which translations are safe to show.
 
 Two kinds of catalog live under ``translations/``:
 
-* ``messages``: the interface, extracted with Babel from ``server/`` (Python)
+* ``messages``: the interface, extracted with Babel from ``satchel/`` (Python)
   and ``static/`` (JavaScript) — calls of ``_``, ``gettext`` and ``ngettext``;
 * ``<bundle>``: one per bundle, one entry per segment (see ``render``), with a
   stable ``msgctxt`` such as ``ebv-and-ms-risk/findings/2``.
@@ -40,11 +40,11 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import normalize, read_po, unescape, write_po
 
-from .errors import SatchelError
+from ..errors import SatchelError
 
 UI_DOMAIN = "messages"
 UI_SOURCE_LOCALE = "en"
-UI_SOURCES = (("server", "python", "**.py"), ("static", "javascript", "**.js"))
+UI_SOURCES = (("satchel", "python", "**.py"), ("static", "javascript", "**.js"))
 UI_KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)")

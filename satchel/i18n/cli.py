@@ -9,7 +9,12 @@ from babel.messages.catalog import Catalog
 from flask import current_app
 from flask.cli import AppGroup
 
-from .build import load_and_validate
+from ..build.pipeline import load_and_validate
+from ..build.render import render_bundle
+from ..build.source import discover_bundles
+from ..cli import echo_table
+from ..errors import SatchelError
+from ..settings import PROJECT_ROOT
 from .catalogs import (
     UI_DOMAIN,
     UI_SOURCE_LOCALE,
@@ -29,11 +34,6 @@ from .catalogs import (
     ui_template,
     write_catalog,
 )
-from .cli import echo_table
-from .errors import SatchelError
-from .render import render_bundle
-from .settings import PROJECT_ROOT
-from .source import discover_bundles
 
 i18n_cli = AppGroup("i18n", help="Manage translation catalogs (gettext PO files).")
 
@@ -229,7 +229,3 @@ def check_command():
             f"{found} problem(s); these translations are withheld from readers until fixed"
         )
     click.echo("All translations pass.")
-
-
-def init_app(app) -> None:
-    app.cli.add_command(i18n_cli)

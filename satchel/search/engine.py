@@ -4,7 +4,7 @@ This module is the single place where search behaviour is defined, so that the
 device can reproduce it exactly (identical top-10 ids, scores within 1e-9
 relative). ``index.py`` builds the Whoosh index with :func:`analyze` from here;
 ``search_api.py`` only turns HTTP arguments into a call of :func:`search`.
-Bump ``RULES_VERSION`` whenever any rule below changes: it is part of every
+``RULES_VERSION`` is a digest of this module's source: it is part of every
 manifest, so a rule change publishes a new version (and a new index).
 
 Analysis (documents and queries alike), per locale
@@ -122,9 +122,12 @@ from rapidfuzz.distance import OSA
 from whoosh.analysis import Token, Tokenizer
 from whoosh.lang import has_stemmer, has_stopwords, stemmer_for_language, stopwords_for_language
 
-from .kept import Kept
+from .. import code
+from ..kept import Kept
 
-RULES_VERSION = "satchel-search-3"
+# Derived from this module's source (and what it imports), so any change to a rule
+# publishes a new version of every index and device segment.
+RULES_VERSION = "satchel-search-" + code.digest(__name__).hexdigest()[:16]
 FIELDS = ("title", "headings", "teaser", "takeaway", "body", "topics", "symptoms")
 FIELD_BOOSTS = {
     "title": 5.0,

@@ -1,7 +1,8 @@
-"""The JSON API (``/api/v1``): thin MethodViews over ``published``.
+"""The JSON API's bundles, locales, manifests, updates and objects: thin MethodViews
+over ``content``.
 
-Schemas in ``api_schemas`` declare every response; flask-smorest turns them
-into ``/api/openapi.json``. Errors all leave through ``errors.error_response``.
+Schemas in ``web.schemas`` declare every response; flask-smorest turns them into
+``/api/openapi.json``. Errors all leave through ``errors.error_response``.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from pathlib import Path
 
 from flask import Response, current_app, jsonify, request, send_file, stream_with_context
 from flask.views import MethodView
-from flask_smorest import Api, Blueprint
-from webargs.flaskparser import FlaskParser
 
-from . import i18n, published
-from .api_schemas import (
+from ..store import ENCODINGS, OBJECT_NAME, SEGMENT_MAGIC, SLUG_MAX, SLUG_PATTERN, encoded
+from . import content, language
+from .content import LOCALE_PATTERN
+from .errors import ApiError
+from .language import _
+from .schemas import (
     BundleSummarySchema,
     ChangesQuerySchema,
     ChangesSchema,
@@ -27,46 +30,7 @@ from .api_schemas import (
     ManifestSchema,
     UiCatalogSchema,
 )
-from .device_index import MAGIC as SEGMENT_MAGIC
-from .errors import ApiError, error_response
-from .i18n import _
-from .published import LOCALE_PATTERN
-from .schemas import SLUG_MAX, SLUG_PATTERN
-from .store import ENCODINGS, OBJECT_NAME, encoded
-
-
-class QueryParser(FlaskParser):
-    DEFAULT_VALIDATION_STATUS = 400
-
-    def handle_error(self, error, req, schema, *, error_status_code, error_headers):
-        field, messages = next(
-            iter(error.normalized_messages().get("query", {}).items()), ("request", ["is invalid"])
-        )
-        raise ApiError(
-            400,
-            "invalid_parameter",
-            _("Parameter '{name}' is not valid: {problem}", name=field, problem=" ".join(messages)),
-        )
-
-
-class SatchelBlueprint(Blueprint):
-    ARGUMENTS_PARSER = QueryParser()
-
-
-class SatchelApi(Api):
-    ERROR_SCHEMA = ErrorSchema
-
-    def handle_http_exception(self, error):
-        return error_response(error)
-
-
-api = SatchelApi()
-blp = SatchelBlueprint(
-    "v1",
-    __name__,
-    url_prefix="/api/v1",
-    description="Bundles, manifests, updates, content objects and search.",
-)
+from .v1 import blp
 
 
 def path_parameter(name: str, description: str, **schema) -> dict:
@@ -114,7 +78,7 @@ def stored_file(path: Path, mimetype: str) -> Response:
     prefix = current_app.config["X_ACCEL_PREFIX"]
     if prefix and not (request.if_match or request.if_unmodified_since):
         response = Response(mimetype=mimetype)
-        relative = path.relative_to(published.store().root).as_posix()
+        relative = path.relative_to(content.store().root).as_posix()
         response.headers["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + relative
         return response
     # Read whole rather than sent as a file: a client that leaves a response unread
@@ -141,8 +105,8 @@ def version_response(etag: str, encoding: str | None, send: Callable[[], Respons
 
 def manifest_response(bundle: str, locale: str, version: int) -> Response:
     """The manifest as stored, precompressed when the client accepts it."""
-    etag = published.manifest_etag(bundle, locale, version)
-    path, encoding = accepted_copy(published.store().manifest_path(bundle, locale, version))
+    etag = content.manifest_etag(bundle, locale, version)
+    path, encoding = accepted_copy(content.store().manifest_path(bundle, locale, version))
     return version_response(etag, encoding, lambda: stored_file(path, "application/json"))
 
 
@@ -159,7 +123,7 @@ class Bundles(MethodView):
     @blp.response(200, BundleSummarySchema(many=True))
     def get(self):
         """Every published bundle, its locales and current versions."""
-        return published.bundle_list()
+        return content.bundle_list()
 
 
 @blp.route("/locales")
@@ -167,7 +131,7 @@ class Locales(MethodView):
     @blp.response(200, LocaleSchema(many=True))
     def get(self):
         """Every locale: names, direction, and each bundle's version and coverage in it."""
-        return published.locale_list()
+        return content.locale_list()
 
 
 @blp.route("/messages")
@@ -176,8 +140,8 @@ class NegotiatedCatalog(MethodView):
     def get(self):
         """The interface strings in the language this request prefers (``?lang=``,
         then Accept-Language); the app starts with this until the user chooses."""
-        chosen = i18n.request_locale()
-        response = jsonify(i18n.ui_catalog(chosen))
+        chosen = language.request_locale()
+        response = jsonify(language.ui_catalog(chosen))
         response.headers["Content-Language"] = chosen
         response.vary.add("Accept-Language")
         return response
@@ -189,7 +153,7 @@ class UiCatalog(MethodView):
     @blp.alt_response(404, schema=ErrorSchema, description="No interface catalog")
     def get(self, locale):
         """The interface strings of a locale, compiled from its PO catalog."""
-        catalog = i18n.ui_catalog(locale) if re.fullmatch(LOCALE_PATTERN, locale) else None
+        catalog = language.ui_catalog(locale) if re.fullmatch(LOCALE_PATTERN, locale) else None
         if catalog is None:
             raise ApiError(
                 404,
@@ -206,7 +170,7 @@ class Manifest(MethodView):
     @blp.alt_response(404, schema=ErrorSchema, description="Unknown bundle or locale")
     def get(self, bundle, locale):
         """The manifest of a bundle's current version in one locale."""
-        return manifest_response(bundle, locale, published.current_version(bundle, locale))
+        return manifest_response(bundle, locale, content.current_version(bundle, locale))
 
 
 @blp.route("/bundles/<bundle>/<locale>/changes", parameters=[BUNDLE_PARAMETER, LOCALE_PARAMETER])
@@ -221,7 +185,7 @@ class Changes(MethodView):
     )
     def get(self, bundle, locale, since):
         """What changed since the version a device holds."""
-        return published.changes_since(bundle, locale, since)
+        return content.changes_since(bundle, locale, since)
 
 
 @blp.route("/bundles/<bundle>/<locale>/pack", parameters=[BUNDLE_PARAMETER, LOCALE_PARAMETER])
@@ -243,8 +207,8 @@ class Pack(MethodView):
     @blp.alt_response(404, schema=ErrorSchema, description="Unknown bundle or locale")
     def get(self, bundle, locale):
         """Everything of the current version in one stream, for a first install."""
-        version = published.current_version(bundle, locale)
-        store = published.store()
+        version = content.current_version(bundle, locale)
+        store = content.store()
         path, encoding = accepted_copy(store.pack_path(bundle, locale, version))
 
         def send():
@@ -253,7 +217,7 @@ class Pack(MethodView):
             lines = store.pack_lines(bundle, locale, version)
             return Response(stream_with_context(lines), mimetype="application/x-ndjson")
 
-        return version_response(published.manifest_etag(bundle, locale, version), encoding, send)
+        return version_response(content.manifest_etag(bundle, locale, version), encoding, send)
 
 
 @blp.route("/objects/<name>", parameters=[OBJECT_PARAMETER])
@@ -274,7 +238,7 @@ class ContentObject(MethodView):
                 "invalid_object_name",
                 _("Object names are 64 lowercase hexadecimal characters (a sha256)."),
             )
-        store = published.store()
+        store = content.store()
         path, encoding = accepted_copy(store.object_path(name))
         if not path.is_file():
             raise ApiError(404, "object_not_found", _("There is no object {name}.", name=name))
@@ -292,17 +256,3 @@ class ContentObject(MethodView):
         response.cache_control.immutable = True
         response.vary.add("Accept-Encoding")
         return response
-
-
-def init_app(app) -> None:
-    app.config.update(
-        API_TITLE="Satchel",
-        API_VERSION="v1",
-        OPENAPI_VERSION="3.0.3",
-        OPENAPI_URL_PREFIX="/api",
-        OPENAPI_JSON_PATH="openapi.json",
-    )
-    from . import search_api  # noqa: F401  (adds /search to blp)
-
-    api.init_app(app)
-    api.register_blueprint(blp)

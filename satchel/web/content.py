@@ -15,13 +15,12 @@ from pathlib import Path
 
 from flask import current_app
 
-from . import i18n
+from ..i18n.catalogs import parse_locale
+from ..store import SLUG_MAX, SLUG_PATTERN, Store, diff_manifests
+from . import language
 from .caching import cache
-from .catalogs import parse_locale
 from .errors import ApiError
-from .i18n import _
-from .schemas import SLUG_MAX, SLUG_PATTERN
-from .store import Store, diff_manifests
+from .language import _
 
 LOCALE_PATTERN = r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}"
 
@@ -101,7 +100,7 @@ def cached(name: str, state, compute):
 def cached_by_publication(name: str, compute):
     """``compute(pointers)`` cached until any bundle publishes (the key holds every pointer)."""
     pointers = {bundle: store().current(bundle) for bundle in store().bundles()}
-    return cached(name, [i18n.ui_locales(), pointers], lambda: compute(pointers))
+    return cached(name, [language.ui_locales(), pointers], lambda: compute(pointers))
 
 
 def bundle_list() -> list[dict]:
@@ -132,7 +131,7 @@ def locale_list() -> list[dict]:
     """Every locale with an interface catalog or a published bundle."""
 
     def compute(pointers):
-        by_locale: dict[str, dict] = {code: {} for code in i18n.ui_locales()}
+        by_locale: dict[str, dict] = {code: {} for code in language.ui_locales()}
         for bundle, versions in pointers.items():
             for locale, version in versions.items():
                 coverage = manifest(bundle, locale, version).get("coverage", 1.0)

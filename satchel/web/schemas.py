@@ -86,7 +86,7 @@ class ManifestSchema(Schema):
         metadata={
             "description": "Search rules version, this locale's thesaurus terms and the device "
             "index: {format, segments: [{object, bytes, docs}], tombstones: [{segment, ids}]} "
-            "(see server/device_index.py)"
+            "(see satchel/build/device_export.py)"
         }
     )
 

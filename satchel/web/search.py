@@ -1,8 +1,8 @@
-"""``GET /api/v1/search``: the HTTP face of ``search``.
+"""``GET /api/v1/search``: the HTTP face of ``satchel.search.engine``.
 
 The view finds the bundle × locale's current version, opens that version's
 index (``index/<version>``, cached per version in the process) and returns one
-page of ``search.search``. Responses are cached with flask-caching under a key
+page of ``engine.search``. Responses are cached with flask-caching under a key
 made of the data folder, bundle, locale, version and the normalised query and
 arguments, so a publish is visible at once.
 """
@@ -12,12 +12,12 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from . import published, search
-from .api import blp
-from .api_schemas import ErrorSchema
+from ..search import engine
+from . import content
 from .errors import ApiError
-from .i18n import _
-from .index import index_dir
+from .language import _
+from .schemas import ErrorSchema
+from .v1 import blp
 
 
 class SearchQuerySchema(Schema):
@@ -79,17 +79,17 @@ class SearchResultSchema(Schema):
 
 
 def default_locale(bundle: str) -> str:
-    locale, version = min(published.current_versions(bundle).items())
-    return published.manifest(bundle, locale, version)["source_locale"]
+    locale, version = min(content.current_versions(bundle).items())
+    return content.manifest(bundle, locale, version)["source_locale"]
 
 
 def run_search(bundle: str, locale: str | None, q: str, filters: dict, limit: int, page: int):
-    """What the view returns; ``make eval`` calls ``search.search`` the same way."""
+    """What the view returns; ``make eval`` calls ``engine.search`` the same way."""
     locale = locale or default_locale(bundle)
-    version = published.current_version(bundle, locale)
+    version = content.current_version(bundle, locale)
 
     def compute():
-        path = index_dir(published.store(), bundle, locale, version)
+        path = content.store().index_dir(bundle, locale, version)
         if not (path / "search.json").is_file():
             raise ApiError(
                 503,
@@ -102,13 +102,13 @@ def run_search(bundle: str, locale: str | None, q: str, filters: dict, limit: in
                 ),
             )
         try:
-            result = search.search(search.open_index(path), q, filters, limit, page)
-        except search.SearchError as exc:
+            result = engine.search(engine.open_index(path), q, filters, limit, page)
+        except engine.SearchError as exc:
             raise ApiError(400, exc.code, str(exc)) from exc
         return {"bundle": bundle, "locale": locale, "version": version, **result}
 
-    state = [bundle, locale, version, search.normalise(q), filters, limit, page]
-    return published.cached("search", state, compute)
+    state = [bundle, locale, version, engine.normalise(q), filters, limit, page]
+    return content.cached("search", state, compute)
 
 
 @blp.route("/search")

@@ -16,8 +16,8 @@ from functools import lru_cache
 
 from flask import Blueprint, Response, send_from_directory
 
-from .i18n import request_locale
-from .settings import PROJECT_ROOT
+from ..settings import PROJECT_ROOT
+from .language import request_locale
 
 STATIC_DIR = PROJECT_ROOT / "static"
 SHELL_SUFFIXES = {".html", ".css", ".js", ".webmanifest", ".png", ".svg"}

@@ -20,10 +20,10 @@ import brotli
 import pytest
 
 from deploy.topology import Topology, _alive
-from server import create_app
-from server.build import build
-from server.publish import compress_packs
-from server.store import Store
+from satchel import create_app
+from satchel.build.pipeline import build
+from satchel.build.publish import compress_packs
+from satchel.store import Store
 from tests.conftest import BufferedClient, write_bundle
 
 MANIFEST = "/api/v1/bundles/demo/en"

@@ -11,9 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from werkzeug.serving import make_server
 
-from server import create_app
-from server.build import build
-from server.store import Store
+from satchel import create_app
+from satchel.build.pipeline import build
+from satchel.store import Store
 
 from ..conftest import summary_text, write_bundle
 

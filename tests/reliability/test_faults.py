@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from server import create_app
-from server.build import build
-from server.errors import PublishFailed
-from server.store import Store, encoded, object_names
+from satchel import create_app
+from satchel.build.pipeline import build
+from satchel.errors import PublishFailed
+from satchel.store import Store, encoded, object_names
 
 from ..conftest import summary_text, write_bundle
 from ..test_i18n import SPANISH, translate
@@ -34,13 +34,13 @@ KILLER = textwrap.dedent("""
     def hook(frame, event, arg):
         global calls
         if event == "call" and frame.f_code.co_name == target \\
-                and frame.f_globals.get("__name__", "").startswith("server."):
+                and frame.f_globals.get("__name__", "").startswith("satchel."):
             calls += 1
             if calls == int(nth):
                 os.kill(os.getpid(), signal.SIGKILL)
 
     sys.setprofile(hook)
-    from server.build import build
+    from satchel.build.pipeline import build
     build(Path(bundles), Path(data), translations_dir=Path(translations))
     print(f"finished after {calls} calls of {target}")
 """)
@@ -147,7 +147,7 @@ def test_disk_full_or_read_only_keeps_the_published_version(
 ):
     bundles, translations, data = sources
     before = assert_consistent(data)
-    from server import publish
+    from satchel.build import publish
 
     real_write, calls = publish.write_atomically, []
 
@@ -224,7 +224,7 @@ def test_replaced_versions_outlive_retention_for_the_grace_period(tmp_path):
 
 
 def test_limits_on_source_files(bundles_dir, tmp_path):
-    from server.source import Limits
+    from satchel.build.source import Limits
 
     with pytest.raises(Exception, match=r"holds 3 files; the limit is 2 \(BUNDLE_MAX_FILES\)"):
         build(bundles_dir, tmp_path / "d", limits=Limits(max_files=2))

@@ -9,8 +9,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from server import create_app
-from server.build import build
+from satchel import create_app
+from satchel.build.pipeline import build
 
 PROJECT = Path(__file__).resolve().parents[2]
 EXAMPLES_PER_OPERATION = 150

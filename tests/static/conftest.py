@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from server import create_app
-from server.build import build
+from satchel import create_app
+from satchel.build.pipeline import build
 
 PROJECT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"

@@ -14,7 +14,7 @@ import axe_playwright_python
 import pytest
 from playwright.sync_api import expect
 
-from server.catalogs import compile_ui, read_catalog
+from satchel.i18n.catalogs import compile_ui, read_catalog
 
 from .conftest import ARTIFACTS, PROJECT, ready
 

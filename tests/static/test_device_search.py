@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from server import create_app, search
-from server.build import build
-from server.importer import import_corpus
-from server.index import index_dir
-from server.store import Store
+from satchel import create_app
+from satchel.build.importer import import_corpus
+from satchel.build.pipeline import build
+from satchel.search import engine as search
+from satchel.store import Store
 
 from .conftest import PROJECT, controlled, install, ready, serve
 
@@ -149,7 +149,7 @@ def run_parity(page, data: Path, bundle: str, locale: str, queries, terms=()) ->
     store = Store(data)
     version = store.current(bundle)[locale]
     manifest = store.manifest(bundle, locale, version)
-    ix = search.open_index(index_dir(store, bundle, locale, version))
+    ix = search.open_index(store.index_dir(bundle, locale, version))
     job = {
         "segments": [s["object"] for s in manifest["search"]["segments"]],
         "tombstones": manifest["search"]["tombstones"],
@@ -188,7 +188,7 @@ def report(bad) -> str:
 def test_format_round_trip_gives_whooshs_postings(page, corpus_site):
     page.goto(corpus_site["url"] + "/")
     store = Store(corpus_site["data"])
-    ix = search.open_index(index_dir(store, "ms-research", "en", 1))
+    ix = search.open_index(store.index_dir("ms-research", "en", 1))
     terms = sorted({t for f in search.FIELDS for t in ix.reader.field_terms(f)})
     assert terms
     _, _, postings, _ = run_parity(page, corpus_site["data"], "ms-research", "en", [], terms)
@@ -207,14 +207,14 @@ def test_device_ranks_like_the_server_before_and_after_updates(page, corpus_site
     samples = [(b, locale) for b in ("caregiving", "ms-research") for locale in store.current(b)]
     assert len(samples) >= 6  # every translation: Arabic, Spanish and Portuguese stemmers too
     for bundle, locale in samples:
-        ix = search.open_index(index_dir(store, bundle, locale, store.current(bundle)[locale]))
+        ix = search.open_index(store.index_dir(bundle, locale, store.current(bundle)[locale]))
         queries = queries_for(ix, rng) + [[q, {}] for q in UNSEEN.get((bundle, locale), [])]
         n, bad, _, _ = run_parity(page, data, bundle, locale, queries)
         check(bad, n, f"{bundle}/{locale}: ")
         total += n
 
     questions = medquad_questions(corpus_site["subset"], 150)
-    ix = search.open_index(index_dir(store, "medquad", "en", 1))
+    ix = search.open_index(store.index_dir("medquad", "en", 1))
     medquad = queries_for(ix, rng, questions) + [[q, {}] for q in UNSEEN[("medquad", "en")]]
     n, bad, _, ix = run_parity(page, data, "medquad", "en", medquad)
     check(bad, n, "medquad/en: ")
@@ -251,7 +251,7 @@ def test_unseen_inflections_find_the_articles_of_their_stem_on_both_sides(page, 
     page.goto(corpus_site["url"] + "/")
     store = Store(corpus_site["data"])
     for (bundle, locale), words in UNSEEN.items():
-        ix = search.open_index(index_dir(store, bundle, locale, store.current(bundle)[locale]))
+        ix = search.open_index(store.index_dir(bundle, locale, store.current(bundle)[locale]))
         for word in words:
             (form,) = search.forms(word, ix.lang)
             term = search.stem(ix.lang, form)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from server.catalogs import compile_ui, read_catalog
+from satchel.i18n.catalogs import compile_ui, read_catalog
 
 from .conftest import PROJECT, ready
 

@@ -78,7 +78,7 @@ SHELL_CACHES = """() => caches.keys().then((names) =>
 
 
 def test_a_new_shell_replaces_the_old_one(new_page, site, tmp_path, monkeypatch):
-    from server import web
+    from satchel.web import shell as web
 
     static = tmp_path / "static"
     shutil.copytree(web.STATIC_DIR, static)

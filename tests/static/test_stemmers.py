@@ -12,8 +12,8 @@ import pytest
 import yaml
 from babel.messages.pofile import read_po
 
-from server import search
-from server.device_index import DEVICE_STEMMERS
+from satchel.build.device_export import DEVICE_STEMMERS
+from satchel.search import engine as search
 
 from .conftest import PROJECT
 

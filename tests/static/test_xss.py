@@ -9,10 +9,10 @@ from urllib.parse import quote
 
 import pytest
 
-from server import create_app
-from server.build import build
-from server.render import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
-from server.store import Store
+from satchel import create_app
+from satchel.build.pipeline import build
+from satchel.build.render import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from satchel.store import Store
 
 from ..conftest import summary_text, write_bundle
 from ..test_i18n import translate
@@ -85,7 +85,7 @@ def xss_site(tmp_path_factory):
     )
     assert app.test_cli_runner().invoke(args=["i18n", "add-language", "es"]).exit_code == 0
     po = translations / "es" / "LC_MESSAGES" / "xss.po"
-    from server.catalogs import read_catalog
+    from satchel.i18n.catalogs import read_catalog
 
     translate(
         po,

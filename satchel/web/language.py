@@ -16,9 +16,9 @@ import json
 from babel.messages.catalog import Catalog
 from flask import current_app, g, has_request_context, request
 
+from ..i18n.catalogs import UI_SOURCE_LOCALE, compile_ui, try_locale
+from ..store import Store
 from .caching import cache
-from .catalogs import UI_SOURCE_LOCALE, compile_ui, try_locale
-from .store import Store
 
 
 def store() -> Store:

@@ -304,10 +304,10 @@ def test_translated_thesaurus_plugs_in_per_locale(tmp_path):
     from satchel.build.thesaurus import Thesaurus
 
     thesaurus = Thesaurus("en", {"fatigue": {"clinical": "fatigue", "lay": ["tired", "worn out"]}})
-    thesaurus.translations["es"] = {"fatigue": ["fatiga", "cansancio", "agotado"]}
-    assert thesaurus.for_locale("en") == {"fatigue": ["fatigue", "tired", "worn out"]}
-    assert thesaurus.for_locale("es") == {"fatigue": ["fatiga", "cansancio", "agotado"]}
-    assert thesaurus.for_locale("fr") == {}
+    spanish = {"fatigue": ["fatiga", "cansancio", "agotado", "fatiga", " "]}
+    assert thesaurus.for_locale("en", {}) == {"fatigue": ["fatigue", "tired", "worn out"]}
+    assert thesaurus.for_locale("es", spanish) == {"fatigue": ["fatiga", "cansancio", "agotado"]}
+    assert thesaurus.for_locale("fr", {}) == {}
 
 
 REFERENCE = """\

@@ -31,7 +31,7 @@ all segments, which is the server's ``df``: the server counts postings, which
 skip the documents its index still keeps deleted. A document's field lengths
 are stored as Whoosh stores them (one byte each), so ``dl`` is the server's too.
 
-The new segment is encoded from ``Pack.index_delta``, an index of just the
+The new segment is encoded from ``SearchIndex.delta``, an index of just the
 added and changed articles, so a publish never reads the whole index back.
 
 Segment layout (format 2)
@@ -73,12 +73,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ..search import engine
-from .index import live_objects
+from .index import SearchIndex, live_objects
 from .pack import ContentObject, Pack
 from ..store import SEGMENT_FORMAT, SEGMENT_MAGIC, Store
 
@@ -157,7 +158,7 @@ class Source:
     in id order (an index updated in place adds documents after older ones).
 
     ``meta`` is the full index's ``search.json`` (as ``index_pack`` wrote it): the
-    forms, thesaurus and live statistics, which a delta index (``Pack.index_delta``) shares.
+    forms, thesaurus and live statistics, which a delta index (``SearchIndex.delta``) shares.
     """
 
     def __init__(self, folder: Path, meta: dict):
@@ -361,51 +362,55 @@ def _segment_object(data: bytes) -> ContentObject:
     return ContentObject(data, hashlib.sha256(data).hexdigest())
 
 
-def export_pack(pack: Pack, store: Store) -> None:
-    """Add the device index of ``pack`` (its Whoosh index must be built) to the pack.
+@dataclass(frozen=True)
+class DeviceIndex:
+    """What the device export made of one pack's search index."""
 
-    Sets ``manifest_body["search"]`` ``format``, ``segments`` and ``tombstones``
-    and adds the segment objects (new and reused) to ``pack.objects``.
-    """
-    meta = pack.index_meta
+    objects: dict[str, ContentObject]  # every segment the manifest names, new and reused
+    manifest_entry: dict  # the manifest's ``search`` members ``format``, ``segments``, ``tombstones``
+
+
+def export_device_index(pack: Pack, index: SearchIndex, store: Store) -> DeviceIndex:
+    """The device index of ``pack``: one more segment for the published one when that is
+    small enough, else a new base segment of the whole ``index``."""
     live = live_objects(pack.manifest_body)
     try:
         version = store.current(pack.bundle).get(pack.locale)
         previous = store.manifest(pack.bundle, pack.locale, version) if version else None
     except OSError:  # nothing readable published: a base (publish reports an unusable folder)
         previous = None
-    entry = _incremental(pack, store, meta, live, previous)
-    if entry is None:
-        data = encode_segment(Source(pack.index, meta), sorted(live), meta["forms"], [])
-        obj = _segment_object(data)
-        pack.objects[obj.name] = obj
-        entry = {
-            "format": SEGMENT_FORMAT,
-            "segments": [{"object": obj.name, "bytes": len(data), "docs": len(live)}],
-            "tombstones": [],
-        }
-    pack.manifest_body["search"] = {**pack.manifest_body.get("search", {}), **entry}
+    incremental = _incremental(index, store, live, previous)
+    if incremental is not None:
+        return incremental
+    data = encode_segment(Source(index.folder, index.meta), sorted(live), index.meta["forms"], [])
+    obj = _segment_object(data)
+    entry = {
+        "format": SEGMENT_FORMAT,
+        "segments": [{"object": obj.name, "bytes": len(data), "docs": len(live)}],
+        "tombstones": [],
+    }
+    return DeviceIndex({obj.name: obj}, entry)
 
 
-def _source_of(pack: Pack, meta: dict, doc_ids: list[str]) -> Source:
+def _source_of(index: SearchIndex, doc_ids: list[str]) -> Source:
     """A source holding ``doc_ids``: the index of just the added articles when there is one."""
-    if pack.index_delta is not None:
-        delta = Source(pack.index_delta, meta)
+    if index.delta is not None:
+        delta = Source(index.delta, index.meta)
         if set(doc_ids) <= set(delta.doc_of):
             return delta
-    return Source(pack.index, meta)
+    return Source(index.folder, index.meta)
 
 
-def _incremental(pack, store, meta, live, previous) -> dict | None:
-    """The entry with one more segment, the previous one unchanged, or None for a new base."""
+def _incremental(index: SearchIndex, store, live, previous) -> DeviceIndex | None:
+    """The previous segments plus one more, the previous ones unchanged, or None for a
+    new base."""
+    meta = index.meta
     old = (previous or {}).get("search") or {}
     if old.get("format") != SEGMENT_FORMAT or old.get("rules") != engine.RULES_VERSION:
         return None
     forms = meta["forms"]
     segments = [dict(s) for s in old["segments"]]
     decoded = []
-    # Into pack.objects only with an entry naming them: a new base leaves them out, and
-    # publish would otherwise write objects no manifest names.
     reused: dict[str, ContentObject] = {}
     for segment in segments:
         data = store.read_intact(segment["object"])
@@ -429,8 +434,7 @@ def _incremental(pack, store, meta, live, previous) -> dict | None:
     gone = sorted(i for i in before if i not in live)
     thesaurus_same = decoded[-1]["header"]["thesaurus"] == _thesaurus(meta)
     if not changed and not gone and thesaurus_same and old_forms == forms:
-        pack.objects.update(reused)
-        return {k: old[k] for k in ("format", "segments", "tombstones")}
+        return DeviceIndex(reused, {k: old[k] for k in ("format", "segments", "tombstones")})
     tombstones: dict[int, list[str]] = {t["segment"]: list(t["ids"]) for t in old["tombstones"]}
     for doc_id in changed + gone:
         if doc_id in where:
@@ -441,13 +445,12 @@ def _incremental(pack, store, meta, live, previous) -> dict | None:
         return None
     added = {f: t for f, t in forms.items() if old_forms.get(f) != t}
     removed = sorted(f for f in old_forms if f not in forms)
-    data = encode_segment(_source_of(pack, meta, changed), changed, added, removed)
+    data = encode_segment(_source_of(index, changed), changed, added, removed)
     obj = _segment_object(data)
-    pack.objects.update(reused)
-    pack.objects[obj.name] = obj
     segments.append({"object": obj.name, "bytes": len(data), "docs": len(changed)})
-    return {
+    entry = {
         "format": SEGMENT_FORMAT,
         "segments": segments,
         "tombstones": [{"segment": k, "ids": sorted(v)} for k, v in sorted(tombstones.items())],
     }
+    return DeviceIndex({**reused, obj.name: obj}, entry)

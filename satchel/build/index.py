@@ -35,7 +35,7 @@ the table with its last document) and a digest of the code that decides the
 index's content. The index is built whole when there is no usable previous
 index, when that code changed, or when deleted copies would exceed
 ``MERGE_RATIO`` of the live documents. The documents added or changed are
-also written as an index of their own (``Pack.index_delta``), from which the
+also written as an index of their own (``SearchIndex.delta``), from which the
 device export encodes its new segment.
 """
 
@@ -299,9 +299,21 @@ def _update(folder: Path, update: Update, documents: list[dict], delta: Path) ->
     ix.close()
 
 
-def index_pack(pack: Pack, thesaurus: dict[str, list[str]], scratch: Path, store: Store) -> None:
-    """Build the pack's index under ``scratch``, from the published one when it can;
-    set ``pack.index`` (and ``pack.index_delta``) and the manifest entry."""
+@dataclass(frozen=True)
+class SearchIndex:
+    """What the index stage made of one pack."""
+
+    folder: Path  # the Whoosh index, in the build's scratch folder until published
+    meta: dict  # its ``search.json``, as written
+    # When it updated the published index: an index of just the articles it added.
+    delta: Path | None
+    manifest_entry: dict  # the manifest's ``search`` members this stage decides
+
+
+def index_pack(
+    pack: Pack, thesaurus: dict[str, list[str]], scratch: Path, store: Store
+) -> SearchIndex:
+    """Build the pack's index under ``scratch``, from the published one when it can."""
     lang = engine.language(pack.locale)
     folder = Path(tempfile.mkdtemp(prefix=f"{pack.bundle}-{pack.locale}-", dir=scratch))
     live = live_objects(pack.manifest_body)
@@ -318,10 +330,10 @@ def index_pack(pack: Pack, thesaurus: dict[str, list[str]], scratch: Path, store
     ]
     for doc in documents:
         statistics.add(Contribution.of(doc, lang))
+    delta = None
     if update:
         delta = Path(tempfile.mkdtemp(prefix=f"{pack.bundle}-{pack.locale}-delta-", dir=scratch))
         _update(folder, update, documents, delta)
-        pack.index_delta = delta
     else:
         _write_documents(folder, lang, documents)
     forms = {
@@ -342,10 +354,8 @@ def index_pack(pack: Pack, thesaurus: dict[str, list[str]], scratch: Path, store
     (folder / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True))
     state = {"code": INDEX_CODE, "form_docs": dict(sorted(statistics.form_docs.items()))}
     (folder / STATE_FILE).write_text(json.dumps(state, ensure_ascii=False, sort_keys=True))
-    pack.manifest_body["search"] = scrub_controls(
-        {"rules": engine.RULES_VERSION, "thesaurus": thesaurus}
-    )
-    pack.index, pack.index_meta = folder, meta
+    entry = scrub_controls({"rules": engine.RULES_VERSION, "thesaurus": thesaurus})
+    return SearchIndex(folder, meta, delta, entry)
 
 
 
@@ -356,21 +366,23 @@ def _sync_tree(folder: Path) -> None:
     sync_folder(folder)
 
 
-def publish_index(store: Store, pack: Pack, version: int, new: bool) -> None:
-    """Put the pack's index in place as ``index/<version>``.
+def publish_index(
+    store: Store, bundle: str, locale: str, index: Path | None, version: int, new: bool
+) -> None:
+    """Put a built ``index`` in place as the ``index/<version>`` of ``bundle`` × ``locale``.
 
     An existing index of a published version is kept (it was built from the
     same manifest); for a ``new`` version anything there is debris and replaced.
     """
-    target = store.index_dir(pack.bundle, pack.locale, version)
-    if pack.index is None or (target.is_dir() and not new):
+    target = store.index_dir(bundle, locale, version)
+    if index is None or (target.is_dir() and not new):
         return
     shutil.rmtree(target, ignore_errors=True)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=PARTIAL_PREFIX, dir=target.parent))
     try:
         # Linked, not copied: most files are the previous version's, already on disk.
-        for path in pack.index.iterdir():
+        for path in index.iterdir():
             _link_or_copy(path, partial / path.name)
         _sync_tree(partial)
         partial.chmod(0o755)  # mkdtemp makes it private; readers may be another user

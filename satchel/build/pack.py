@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 from .reference import is_reference, reference_document
 from .render import has_controls, scrub_controls
@@ -36,25 +35,20 @@ class ContentObject:
         return cls(data, hashlib.sha256(data).hexdigest())
 
 
-@dataclass
+@dataclass(frozen=True)
 class Pack:
-    """One bundle × locale, ready to publish."""
+    """One bundle × locale as content objects: the articles and about pages, and the
+    manifest body listing them (without ``search``, which the index stages add)."""
 
     bundle: str
     locale: str
     manifest_body: dict
-    objects: dict[str, ContentObject] = field(default_factory=dict)
-    index: Path | None = None  # the search index built for it (stage ``index``)
-    index_meta: dict | None = None  # and its ``search.json``, as written
-    # When that index updated the published one: an index of just the articles it added.
-    index_delta: Path | None = None
+    objects: dict[str, ContentObject]
 
-    def add(self, document: dict) -> ContentObject:
-        obj = ContentObject.of(document)
-        if has_controls(obj.data):
-            obj = ContentObject.of(scrub_controls(document))
-        self.objects[obj.name] = obj
-        return obj
+
+def content_object(document: dict) -> ContentObject:
+    obj = ContentObject.of(document)
+    return ContentObject.of(scrub_controls(document)) if has_controls(obj.data) else obj
 
 
 def _as_json_dates(data: dict) -> dict:
@@ -91,13 +85,19 @@ def pack_bundle(bundle: LocalisedBundle) -> Pack:
     """Pack one locale of a bundle: an object per published article and about page."""
     locale = bundle.locale
     summaries = {s.data["id"]: _as_json_dates(s.data) for s in bundle.summaries}
-    pack = Pack(bundle.bundle, locale, {})
+    objects: dict[str, ContentObject] = {}
+
+    def add(document: dict) -> ContentObject:
+        obj = content_object(document)
+        objects[obj.name] = obj
+        return obj
+
     entries = []
     for summary in bundle.summaries:
         data = summaries[summary.data["id"]]
         entry = {key: data[key] for key in ("id", "title", "teaser", "published", "status")}
         if data["status"] == "published":
-            obj = pack.add(
+            obj = add(
                 reference_document(summary, locale, summaries)
                 if is_reference(data)
                 else article_document(summary, locale, summaries)
@@ -113,7 +113,7 @@ def pack_bundle(bundle: LocalisedBundle) -> Pack:
         entries.append(entry)
     about = []
     for page in bundle.about:
-        obj = pack.add(
+        obj = add(
             {"kind": "about", "id": page.id, "lang": locale, "title": page.title, "html": page.html}
         )
         about.append(
@@ -129,8 +129,8 @@ def pack_bundle(bundle: LocalisedBundle) -> Pack:
         "coverage": bundle.coverage,
         "articles": sorted(entries, key=lambda e: e["id"]),
         "about": about,
-        "total_bytes": sum(len(o.data) for o in pack.objects.values()),
+        "total_bytes": sum(len(o.data) for o in objects.values()),
     } | ({"license": bundle.license} if bundle.license else {})
     # Scrubbing walks every entry of every article; looking for controls first is cheaper.
-    pack.manifest_body = scrub_controls(body) if has_controls(canonical_json(body)) else body
-    return pack
+    body = scrub_controls(body) if has_controls(canonical_json(body)) else body
+    return Pack(bundle.bundle, locale, body, objects)

@@ -1,9 +1,12 @@
-"""The build, as named stages: load → validate → render → translate → pack → index
-→ publish.
+"""The build, as named stages (``STAGES``): load → validate → render → translate →
+pack → index → device export → publish → compress packs.
 
-``build()`` runs them in order for the chosen bundles. Every bundle is loaded and
-validated before anything is written, so one bad file anywhere publishes
-nothing and reports every problem at once.
+``build()`` runs them in order for the chosen bundles; each stage is a function of
+the previous ones' results and returns its own, and ``release`` assembles what one
+bundle × locale publishes from them. Every bundle is loaded and validated before
+anything is written, so one bad file anywhere publishes nothing and reports every
+problem at once. Compressing the first-install packs runs after publishing
+(``satchel build`` does it unless told not to), since readers need not wait for it.
 """
 
 from __future__ import annotations
@@ -19,16 +22,29 @@ from tempfile import TemporaryDirectory
 
 from .cache import NO_CACHE, BuildCache, NoCache
 from ..i18n.catalogs import UI_DOMAIN, catalog_locales, catalog_path, compile_ui, read_catalog
-from .device_export import export_pack
+from .device_export import DeviceIndex, export_device_index
 from ..errors import SatchelError, SourceInvalid
-from .index import index_pack
-from .pack import pack_bundle
-from .publish import PublishReport, publish
+from .index import SearchIndex, index_pack
+from .pack import Pack, pack_bundle
+from .publish import PublishReport, Release, compress_packs, publish
 from .render import render_bundle
 from .source import DEFAULT_LIMITS, Limits, discover_bundles, load_bundle
 from ..store import Store
 from .translate import load_catalogs, translate_bundle
 from .validate import ValidBundle, validate_bundle
+
+
+STAGES = (
+    ("load", load_bundle),
+    ("validate", validate_bundle),
+    ("render", render_bundle),
+    ("translate", translate_bundle),
+    ("pack", pack_bundle),
+    ("index", index_pack),
+    ("device export", export_device_index),
+    ("publish", publish),
+    ("compress packs", compress_packs),
+)
 
 
 @dataclass
@@ -109,6 +125,15 @@ def compile_ui_catalogs(translations: Path) -> dict[str, bytes]:
     }
 
 
+def release(pack: Pack, index: SearchIndex, device: DeviceIndex) -> Release:
+    """What one bundle × locale publishes, from the results of the stages that made it."""
+    search = {**index.manifest_entry, **device.manifest_entry}
+    manifest_body = {**pack.manifest_body, "search": search}
+    return Release(
+        pack.bundle, pack.locale, manifest_body, {**pack.objects, **device.objects}, index.folder
+    )
+
+
 def build(
     bundles_dir: Path,
     data_dir: Path,
@@ -142,27 +167,28 @@ def build(
         settle()
         total = sum(len(bundle.summaries) for bundle in valid)
         tick = progress(total) if progress else (lambda: None)
-        packs = {}
+        packs: dict[str, list[tuple[Pack, dict]]] = {}  # bundle → (pack, thesaurus) per locale
         for bundle in valid:
             rendered = render_bundle(bundle, tick, cache)
             settle()
             catalogs = load_catalogs(translations_dir, rendered) if translations_dir else {}
-            localised = translate_bundle(rendered, catalogs, cache)
-            for locale in localised:
-                if locale.thesaurus:
-                    bundle.thesaurus.translations[locale.locale] = locale.thesaurus
-            packs[bundle.config["id"]] = [pack_bundle(locale) for locale in localised]
+            packs[bundle.config["id"]] = [
+                (pack_bundle(locale), bundle.thesaurus.for_locale(locale.locale, locale.thesaurus))
+                for locale in translate_bundle(rendered, catalogs, cache)
+            ]
             settle()
         retain = {b.config["id"]: b.config["retain_versions"] for b in valid}
         ui = compile_ui_catalogs(translations_dir) if translations_dir else {}
         store = Store(data_dir)
         with index_scratch(Path(data_dir)) as scratch:
-            for bundle in valid:
-                for pack in packs[bundle.config["id"]]:
-                    thesaurus = bundle.thesaurus.for_locale(pack.locale)
-                    index_pack(pack, thesaurus, Path(scratch), store)
-                    export_pack(pack, store)
-            reports = publish(store, packs, retain, now, ui, prune_grace, cache)
+            releases = {}
+            for bundle_id, localised in packs.items():
+                releases[bundle_id] = []
+                for pack, thesaurus in localised:
+                    index = index_pack(pack, thesaurus, Path(scratch), store)
+                    device = export_device_index(pack, index, store)
+                    releases[bundle_id].append(release(pack, index, device))
+            reports = publish(store, releases, retain, now, ui, prune_grace, cache)
     finally:
         cache.close()
         gc.unfreeze()

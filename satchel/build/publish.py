@@ -1,4 +1,8 @@
-"""Stage 7, *publish*: write packs into the store so a new version appears in one step.
+"""Stage 8, *publish*: write releases into the store so a new version appears in one step.
+
+A ``Release`` is one bundle × locale as the build assembled it from the stages' results:
+the pack's objects and the device index's segments, the full manifest body, and the
+Whoosh index folder.
 
 Order matters and is the whole guarantee:
 
@@ -36,7 +40,7 @@ import brotli
 from .cache import NO_CACHE
 from ..errors import PublishFailed
 from .index import prune_indexes, publish_index
-from .pack import ContentObject, Pack, canonical_json
+from .pack import ContentObject, canonical_json
 from ..store import (
     ENCODINGS,
     Store,
@@ -48,6 +52,17 @@ from ..store import (
 )
 
 TEMP_PREFIX = ".tmp-"
+
+
+@dataclass(frozen=True)
+class Release:
+    """What one bundle × locale publishes."""
+
+    bundle: str
+    locale: str
+    manifest_body: dict  # without ``version`` and ``published_at``, which publish adds
+    objects: dict[str, ContentObject]
+    index: Path | None  # the search index folder to publish as ``index/<version>``
 
 
 @dataclass
@@ -178,17 +193,17 @@ def remove_leftovers(store: Store) -> None:
     prune_indexes(store)
 
 
-def next_manifest(store: Store, pack: Pack, previous: int | None, now: datetime):
+def next_manifest(store: Store, release: Release, previous: int | None, now: datetime):
     """Return ``(version, manifest)``: the published one when nothing changed."""
     if previous is not None:
-        published = store.manifest(pack.bundle, pack.locale, previous)
+        published = store.manifest(release.bundle, release.locale, previous)
         if {
             k: v for k, v in published.items() if k not in ("version", "published_at")
-        } == pack.manifest_body:
+        } == release.manifest_body:
             return previous, published
     version = (previous or 0) + 1
     stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return version, {**pack.manifest_body, "version": version, "published_at": stamp}
+    return version, {**release.manifest_body, "version": version, "published_at": stamp}
 
 
 def replaced_long_ago(store, bundle, locale, version, now: datetime, grace: float) -> bool:
@@ -219,38 +234,38 @@ def prune(store: Store, retain: dict[str, int], now: datetime, grace: float = 0)
 
 
 def publish_bundle(
-    store: Store, packs: list[Pack], now: datetime, cache=NO_CACHE
+    store: Store, releases: list[Release], now: datetime, cache=NO_CACHE
 ) -> list[PublishReport]:
-    """Write one bundle's packs (one per locale) and switch to them in one step."""
-    bundle = packs[0].bundle
+    """Write one bundle's releases (one per locale) and switch to them in one step."""
+    bundle = releases[0].bundle
     pointer = store.current(bundle)
     reports = []
     known = cache.recall("checked objects", bundle) or {}
     checked = {}
-    for pack in packs:
-        previous = pointer.get(pack.locale)
-        version, manifest = next_manifest(store, pack, previous, now)
+    for release in releases:
+        previous = pointer.get(release.locale)
+        version, manifest = next_manifest(store, release, previous, now)
         # Also when unchanged: this repairs objects lost or truncated since.
-        for obj in pack.objects.values():
+        for obj in release.objects.values():
             checked.setdefault(obj.name, known.get(obj.name))
             write_object(store, obj, checked)
         if version != previous:
             write_with_siblings(
-                store.manifest_path(bundle, pack.locale, version),
+                store.manifest_path(bundle, release.locale, version),
                 canonical_json(manifest),
                 MANIFEST_BROTLI_QUALITY,
             )
-        publish_index(store, pack, version, new=version != previous)
+        publish_index(store, bundle, release.locale, release.index, version, new=version != previous)
         changes = (
-            diff_manifests(store.manifest(bundle, pack.locale, previous), manifest)
+            diff_manifests(store.manifest(bundle, release.locale, previous), manifest)
             if previous and version != previous
             else {}
         )
-        pointer[pack.locale] = version
+        pointer[release.locale] = version
         reports.append(
             PublishReport(
                 bundle,
-                pack.locale,
+                release.locale,
                 version,
                 previous,
                 len(manifest["articles"]),
@@ -272,7 +287,7 @@ def publish_bundle(
 
 def publish(
     store: Store,
-    packs_by_bundle: dict[str, list[Pack]],
+    releases_by_bundle: dict[str, list[Release]],
     retain: dict[str, int],
     now: datetime | None = None,
     ui: dict[str, bytes] | None = None,
@@ -290,8 +305,8 @@ def publish(
                 write_atomically(store.ui_path(locale), data)
             reports = [
                 report
-                for packs in packs_by_bundle.values()
-                for report in publish_bundle(store, packs, now, cache)
+                for releases in releases_by_bundle.values()
+                for report in publish_bundle(store, releases, now, cache)
             ]
             prune(store, retain, now, prune_grace)
             return reports

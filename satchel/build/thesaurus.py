@@ -49,7 +49,6 @@ class _SlugOnly(Schema):
 class Thesaurus:
     source_locale: str
     concepts: dict[str, dict] = field(default_factory=dict)
-    translations: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     display: str = ""  # the file, and each concept's line in it, for translators
     lines: dict[str, int] = field(default_factory=dict)
 
@@ -62,12 +61,15 @@ class Thesaurus:
     def join(terms: list[str]) -> str:
         return ", ".join(terms)
 
-    def for_locale(self, locale: str) -> dict[str, list[str]]:
-        """Concept → terms (clinical first) for ``locale``; sorted, without duplicates."""
+    def for_locale(
+        self, locale: str, translated: dict[str, list[str]]
+    ) -> dict[str, list[str]]:
+        """Concept → terms (clinical first) for ``locale``, whose ``translated`` terms the
+        translate stage found (none for the source locale); sorted, without duplicates."""
         if locale == self.source_locale:
             terms = {c: [d["clinical"], *d["lay"]] for c, d in self.concepts.items()}
         else:
-            terms = self.translations.get(locale, {})
+            terms = translated
         return {
             concept: list(dict.fromkeys(t.strip() for t in values if t.strip()))
             for concept, values in sorted(terms.items())

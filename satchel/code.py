@@ -36,32 +36,48 @@ def modules() -> list[str]:
     return names
 
 
-def _resolve(module: str, node: ast.ImportFrom) -> str:
+def _resolve(module: str, is_package: bool, node: ast.ImportFrom) -> str:
     """The absolute module a ``from … import`` names, relative forms included."""
     if not node.level:
         return node.module or ""
-    is_package = module_path(module).name == "__init__.py"
     base = module.split(".")
     base = base if is_package else base[:-1]
     base = base[: len(base) - (node.level - 1)]
     return ".".join([*base, *([node.module] if node.module else [])])
 
 
-@functools.cache
-def imports(module: str) -> frozenset[str]:
-    """The package's modules that ``module`` imports, anywhere in its source."""
-    known = set(modules())
+def _run_time_nodes(tree: ast.AST):
+    """Every node of ``tree`` but those under ``if TYPE_CHECKING:``, which never run."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"):
+            yield from (n for child in node.orelse for n in (child, *_run_time_nodes(child)))
+            continue
+        yield node
+        yield from _run_time_nodes(node)
+
+
+def imported_by(source: str, module: str, is_package: bool, known: set[str]) -> set[str]:
+    """Which of the ``known`` modules ``source`` (the text of ``module``) imports when it
+    runs, inside functions too."""
     found = set()
-    for node in ast.walk(ast.parse(module_path(module).read_text(encoding="utf-8"))):
+    for node in _run_time_nodes(ast.parse(source)):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            target = _resolve(module, node)
+            target = _resolve(module, is_package, node)
             # ``from . import api`` imports the submodule ``api``; ``from .x import name``
             # imports ``x``.
             submodules = {f"{target}.{alias.name}" for alias in node.names} & known
             found.update(submodules or {target})
-    return frozenset(found & known - {module})
+    return found & known - {module}
+
+
+@functools.cache
+def imports(module: str) -> frozenset[str]:
+    """The package's modules that ``module`` imports when it runs."""
+    path = module_path(module)
+    source = path.read_text(encoding="utf-8")
+    return frozenset(imported_by(source, module, path.name == "__init__.py", set(modules())))
 
 
 def closure(*roots: str) -> list[str]:

@@ -49,14 +49,17 @@ from collections import Counter
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from whoosh import fields, index
 
 from .. import code
 from ..search import engine
-from .pack import Pack
-from .render import scrub_controls
+from .bidi import scrub_controls
 from ..store import Store, sync_folder
+
+if TYPE_CHECKING:  # for annotations only: the index's code key leaves the pack out
+    from .pack import Pack
 
 PARTIAL_PREFIX = ".partial-"
 META_FILE = "search.json"

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 
 from .reference import is_reference, reference_document
-from .render import has_controls, scrub_controls
+from .bidi import has_controls, scrub_controls
 from .schemas import SECTION_IDS
 from .translate import LocalisedBundle, LocalisedSummary, direction
 

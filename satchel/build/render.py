@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import nh3
 from markdown_it import MarkdownIt
 
+from .bidi import scrub_controls
 from .cache import NO_CACHE
 from .source import AboutPage, SourceFile
 from .validate import ValidBundle
@@ -63,26 +64,6 @@ def _link_open(self, tokens, idx, options, env):
 
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
 _markdown.add_render_rule("link_open", _link_open)
-
-
-# Embeddings, overrides and isolates: they can make text display in another
-# order than it reads (spoofing); the app sets dir on elements itself.
-BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
-
-
-def has_controls(data: bytes) -> bool:
-    return any(chr(code).encode() in data for code in BIDI_CONTROLS)
-
-
-def scrub_controls(value):
-    """``value`` (any JSON-like data) with bidirectional control characters removed."""
-    if isinstance(value, str):
-        return value.translate(BIDI_CONTROLS)
-    if isinstance(value, list):
-        return [scrub_controls(item) for item in value]
-    if isinstance(value, dict):
-        return {key: scrub_controls(item) for key, item in value.items()}
-    return value
 
 
 def sanitise(html: str) -> str:

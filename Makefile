@@ -4,7 +4,7 @@ PORT ?= 5000
 PROD_PORT ?= 8080
 VENV := .venv
 PYTHON := $(VENV)/bin/python
-FLASK := $(VENV)/bin/flask --app satchel
+SATCHEL := $(VENV)/bin/satchel
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install build serve serve-prod stop-prod bench test lint system-packages clean eval
@@ -18,10 +18,10 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 build: install
-	$(FLASK) bundles build
+	$(SATCHEL) build
 
 serve: build
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	$(SATCHEL) serve --host 127.0.0.1 --port $(PORT)
 
 # The production topology: nginx in front of gunicorn workers sharing Redis (see
 # README, "Running in production"). Ctrl-C stops all three; so does `make stop-prod`.

@@ -129,7 +129,7 @@ def flask_command(arguments: list[str], bundles: Path, data: Path, log: Path):
 
 
 def timed_build(bundles: Path, data: Path, log: Path) -> tuple[float, int]:
-    """``flask bundles build`` up to the new version being published: (seconds, peak RSS
+    """``satchel build`` up to the new version being published: (seconds, peak RSS
     in bytes). The pack it then compresses is timed on its own (``bytes_section``)."""
     return flask_command(["bundles", "build", "--no-compress-packs"], bundles, data, log)
 

@@ -162,7 +162,7 @@ def built(build):
 
 @pytest.fixture
 def build(runner):
-    """Run ``flask bundles build`` with extra arguments; fail the test if it fails."""
+    """Run ``satchel build`` with extra arguments; fail the test if it fails."""
 
     def run(*args, expect_ok=True):
         result = runner.invoke(args=["bundles", "build", *args])

@@ -1,4 +1,4 @@
-"""Translators' workflow through ``flask i18n`` and what readers then get."""
+"""Translators' workflow through ``satchel i18n`` and what readers then get."""
 
 from __future__ import annotations
 

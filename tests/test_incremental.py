@@ -4,7 +4,7 @@ results (ids, order, scores) and the same live device index.
 
 One bundle goes through a series of changes (an edit, an addition, a removal, a
 withdrawal, a Spanish translation). After each, three data folders are built
-through ``flask bundles build``: one incrementally, one whose build cache is
+through ``satchel build``: one incrementally, one whose build cache is
 deleted or corrupted before every build, and a fresh one built from scratch.
 """
 

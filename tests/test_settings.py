@@ -9,6 +9,7 @@ import pytest
 
 from satchel import create_app
 from satchel.build.cli import bundles_cli
+from satchel.build.pipeline import STAGES
 from satchel.i18n.cli import i18n_cli
 from satchel.settings import SETTINGS
 
@@ -26,13 +27,21 @@ def test_readme_documents_every_setting(setting):
         assert str(setting.default) in row
 
 
-COMMANDS = [(group, name) for group in (bundles_cli, i18n_cli) for name in sorted(group.commands)]
+# The build's commands are at the top of the ``satchel`` command, the translators' under
+# ``satchel i18n``.
+COMMANDS = [("satchel", bundles_cli, name) for name in sorted(bundles_cli.commands)] + [
+    ("satchel i18n", i18n_cli, name) for name in sorted(i18n_cli.commands)
+]
 
 
-@pytest.mark.parametrize("group, command", COMMANDS, ids=[f"{g.name} {c}" for g, c in COMMANDS])
-def test_readme_documents_every_command_and_option(group, command):
-    line = next((ln for ln in README.splitlines() if f"{group.name} {command}" in ln), None)
-    assert line is not None, f"README does not mention 'flask {group.name} {command}'"
+@pytest.mark.parametrize(
+    "prefix, group, command", COMMANDS, ids=[f"{p} {c}" for p, _, c in COMMANDS]
+)
+def test_readme_documents_every_command_and_option(prefix, group, command):
+    line = next(
+        (ln for ln in README.splitlines() if ln.startswith(f"| `{prefix} {command}")), None
+    )
+    assert line is not None, f"README's command tables have no row for '{prefix} {command}'"
     for param in group.commands[command].params:
         names = param.opts if param.param_type_name == "option" else [param.name.upper()]
         assert all(name in line for name in names), f"{names} missing from README"
@@ -66,3 +75,12 @@ def test_instance_config_file_is_read(tmp_path):
 def test_settings_have_help_text():
     for setting in SETTINGS:
         assert re.search(r"\w{3,}", setting.help), setting.name
+
+
+def test_readme_lists_the_build_stages_as_the_code_runs_them():
+    section = README[README.index("## The build") : README.index("**Incremental.**")]
+    listed = re.findall(r"^\d+\. \*\*([a-z ]+)\*\* \(`(satchel/[a-z/_]+\.py)`", section, re.M)
+    in_code = [
+        (name, function.__module__.replace(".", "/") + ".py") for name, function in STAGES
+    ]
+    assert listed == in_code

@@ -1,4 +1,4 @@
-"""``flask bundles synth``: deterministic, valid synthetic bundles for benchmarks."""
+"""``satchel synth``: deterministic, valid synthetic bundles for benchmarks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Each validation rule, through ``flask bundles build``: a bad file in, a
+"""Each validation rule, through ``satchel build``: a bad file in, a
 ``path:line: field: message`` line out, exit non-zero, nothing published."""
 
 from __future__ import annotations

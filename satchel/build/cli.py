@@ -66,7 +66,7 @@ def progress_bars(stack: ExitStack):
     default=True,
     help="After publishing, compress each new version's first-install pack (about "
     "70 s for 10,000 summaries; the new version is served meanwhile). "
-    "With --no-compress-packs, run 'flask bundles compress-packs' later.",
+    "With --no-compress-packs, run 'satchel compress-packs' later.",
 )
 def build_command(bundle_ids, strict, compress):
     """Validate, render, pack and publish bundles from BUNDLES_DIR into DATA_DIR."""
@@ -125,7 +125,7 @@ def compress_and_report(bundle_ids: list[str]) -> None:
         raise click.ClickException(
             f"could not write a compressed pack to {exc.filename}: {exc.strerror}. The "
             "published version is served all the same (its pack plain); free some space or "
-            "fix the folder's permissions, then run 'flask bundles compress-packs'."
+            "fix the folder's permissions, then run 'satchel compress-packs'."
         ) from exc
     for pack in packs:
         click.echo(
@@ -156,8 +156,8 @@ def verify_command():
     if damaged or copies:
         raise click.ClickException(
             f"{damaged + copies} problem(s) in {len(names):,} objects and the manifests' and "
-            "packs' compressed copies. 'flask bundles build' rewrites the objects of the "
+            "packs' compressed copies. 'satchel build' rewrites the objects of the "
             "current versions; delete a damaged manifest or pack copy (the plain bytes are "
-            "sent instead) and 'flask bundles compress-packs' makes the pack again."
+            "sent instead) and 'satchel compress-packs' makes the pack again."
         )
     click.echo(f"All {len(names):,} objects and every compressed copy are intact.")

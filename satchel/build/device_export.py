@@ -1,4 +1,4 @@
-"""The device search index: each bundle × locale's Whoosh index exported into
+"""Stage 7, *device export*: each bundle × locale's Whoosh index exported into
 compact segments that ``static/search-engine.js`` searches with the server's rules.
 
 Manifest entry

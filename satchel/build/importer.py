@@ -1,4 +1,4 @@
-"""``flask bundles import PATH --format medquad --bundle ID --out DIR``.
+"""``satchel import PATH --format medquad --bundle ID --out DIR``.
 
 Turns a corpus of health documents into a bundle source tree under
 ``DIR/<ID>/``: ``bundle.yaml`` (with the corpus licence and attribution) and one

@@ -1,4 +1,5 @@
-"""Stage 8, *publish*: write releases into the store so a new version appears in one step.
+"""Stages 8 and 9, *publish* and *compress packs*: write releases into the store so a
+new version appears in one step, then compress its first-install pack.
 
 A ``Release`` is one bundle × locale as the build assembled it from the stages' results:
 the pack's objects and the device index's segments, the full manifest body, and the
@@ -152,7 +153,7 @@ def write_object(store: Store, obj: ContentObject, checked: dict) -> None:
     build repairs whatever was damaged on disk since, unless its files are just
     as a build that checked them left them (``checked``: name → ``file_stamps``,
     updated here): re-reading ten thousand unchanged objects would cost a
-    rebuild more than everything else it does. ``flask bundles verify``
+    rebuild more than everything else it does. ``satchel verify``
     re-hashes them all.
     """
     stamps = file_stamps(store, obj.name)

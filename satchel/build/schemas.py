@@ -98,7 +98,7 @@ class SummarySchema(StrictSchema):
             raise ValidationError("must not be before 'reviewed'", "review_due")
 
 
-class AboutEntrySchema(StrictSchema):
+class BundleAboutPageSchema(StrictSchema):
     id = fields.String(required=True, validate=SLUG)
     title = text()
     file = text()
@@ -120,7 +120,7 @@ class BundleSchema(StrictSchema):
         load_default=5,
         validate=validate.Range(min=1, error="must be 1 or more"),
     )
-    about = fields.List(fields.Nested(AboutEntrySchema), load_default=list)
+    about = fields.List(fields.Nested(BundleAboutPageSchema), load_default=list)
     drug_names = fields.List(
         fields.String(validate=validate.Length(min=2)),
         load_default=list,

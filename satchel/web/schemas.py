@@ -31,7 +31,7 @@ class BundleSummarySchema(Schema):
     )
 
 
-class ArticleEntrySchema(Schema):
+class ManifestArticleSchema(Schema):
     id = fields.String(required=True)
     object = fields.String(
         required=True,
@@ -51,7 +51,7 @@ class ArticleEntrySchema(Schema):
     )
 
 
-class AboutEntrySchema(Schema):
+class ManifestAboutPageSchema(Schema):
     id = fields.String(required=True)
     object = fields.String(required=True)
     bytes = fields.Integer(required=True)
@@ -76,8 +76,8 @@ class ManifestSchema(Schema):
     coverage = fields.Float(
         required=True, metadata={"description": "Share of article text in this locale, 0 to 1"}
     )
-    articles = fields.List(fields.Nested(ArticleEntrySchema), required=True)
-    about = fields.List(fields.Nested(AboutEntrySchema), required=True)
+    articles = fields.List(fields.Nested(ManifestArticleSchema), required=True)
+    about = fields.List(fields.Nested(ManifestAboutPageSchema), required=True)
     total_bytes = fields.Integer(required=True)
     license = fields.Dict(
         metadata={"description": "The bundle's licence: {name, url, attribution}; show it"}
@@ -134,11 +134,11 @@ ChangesSchema = Schema.from_dict(
         "locale": fields.String(required=True),
         "from": fields.Integer(required=True),
         "to": fields.Integer(required=True),
-        "added": fields.List(fields.Nested(ArticleEntrySchema), required=True),
-        "changed": fields.List(fields.Nested(ArticleEntrySchema), required=True),
+        "added": fields.List(fields.Nested(ManifestArticleSchema), required=True),
+        "changed": fields.List(fields.Nested(ManifestArticleSchema), required=True),
         "removed": fields.List(fields.String(), required=True),
         "about": fields.List(
-            fields.Nested(AboutEntrySchema),
+            fields.Nested(ManifestAboutPageSchema),
             required=True,
             metadata={"description": "About pages that are new or changed"},
         ),

@@ -13,7 +13,6 @@ published objects' files looked like when a build last checked them.
 
 from __future__ import annotations
 
-import hashlib
 import pickle
 import sqlite3
 import time
@@ -25,7 +24,7 @@ from .. import code
 # The stages whose results are cached (load, validate, render, translate): editing
 # them, or anything they import, invalidates the cache.
 CODE_DIGEST = code.digest(
-    "satchel.build.source", "satchel.build.validate", "satchel.build.render", "satchel.build.translate"
+    *(f"satchel.build.{stage}" for stage in ("source", "validate", "render", "translate"))
 )
 FORGET_AFTER = 7 * 24 * 3600  # seconds an entry no build used is kept
 TOUCH_AFTER = 24 * 3600  # an entry's last use is rewritten only when older than this

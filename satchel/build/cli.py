@@ -11,13 +11,13 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .pipeline import build
 from ..cli import echo_table
 from ..errors import SatchelError
+from ..store import Store, object_problems, version_problems
 from .importer import import_command
+from .pipeline import build
 from .publish import compress_packs
 from .source import Limits
-from ..store import Store, object_problems, version_problems
 from .synth import synth_command
 
 bundles_cli = AppGroup("bundles", help="Build and publish content bundles.")

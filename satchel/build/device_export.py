@@ -79,9 +79,9 @@ from pathlib import Path
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ..search import engine
+from ..store import SEGMENT_FORMAT, SEGMENT_MAGIC, Store
 from .index import SearchIndex, live_objects
 from .pack import ContentObject, Pack
-from ..store import SEGMENT_FORMAT, SEGMENT_MAGIC, Store
 
 MERGE_RATIO = 0.10
 MAX_SEGMENTS = 4
@@ -367,7 +367,7 @@ class DeviceIndex:
     """What the device export made of one pack's search index."""
 
     objects: dict[str, ContentObject]  # every segment the manifest names, new and reused
-    manifest_entry: dict  # the manifest's ``search`` members ``format``, ``segments``, ``tombstones``
+    manifest_entry: dict  # the manifest's ``search``: ``format``, ``segments``, ``tombstones``
 
 
 def export_device_index(pack: Pack, index: SearchIndex, store: Store) -> DeviceIndex:

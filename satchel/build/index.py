@@ -55,8 +55,8 @@ from whoosh import fields, index
 
 from .. import code
 from ..search import engine
-from .bidi import scrub_controls
 from ..store import Store, sync_folder
+from .bidi import scrub_controls
 
 if TYPE_CHECKING:  # for annotations only: the index's code key leaves the pack out
     from .pack import Pack

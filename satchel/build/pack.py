@@ -14,8 +14,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from .reference import is_reference, reference_document
 from .bidi import has_controls, scrub_controls
+from .reference import is_reference, reference_document
 from .schemas import SECTION_IDS
 from .translate import LocalisedBundle, LocalisedSummary, direction
 

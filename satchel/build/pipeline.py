@@ -20,19 +20,18 @@ from datetime import date, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from .cache import NO_CACHE, BuildCache, NoCache
-from ..i18n.catalogs import UI_DOMAIN, catalog_locales, catalog_path, compile_ui, read_catalog
-from .device_export import DeviceIndex, export_device_index
 from ..errors import SatchelError, SourceInvalid
+from ..i18n.catalogs import UI_DOMAIN, catalog_locales, catalog_path, compile_ui, read_catalog
+from ..store import Store
+from .cache import NO_CACHE, BuildCache, NoCache
+from .device_export import DeviceIndex, export_device_index
 from .index import SearchIndex, index_pack
 from .pack import Pack, pack_bundle
 from .publish import PublishReport, Release, compress_packs, publish
 from .render import render_bundle
 from .source import DEFAULT_LIMITS, Limits, discover_bundles, load_bundle
-from ..store import Store
 from .translate import load_catalogs, translate_bundle
 from .validate import ValidBundle, validate_bundle
-
 
 STAGES = (
     ("load", load_bundle),

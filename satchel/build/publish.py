@@ -38,10 +38,7 @@ from pathlib import Path
 
 import brotli
 
-from .cache import NO_CACHE
 from ..errors import PublishFailed
-from .index import prune_indexes, publish_index
-from .pack import ContentObject, canonical_json
 from ..store import (
     ENCODINGS,
     Store,
@@ -51,6 +48,9 @@ from ..store import (
     object_problems,
     sync_folder,
 )
+from .cache import NO_CACHE
+from .index import prune_indexes, publish_index
+from .pack import ContentObject, canonical_json
 
 TEMP_PREFIX = ".tmp-"
 
@@ -256,7 +256,8 @@ def publish_bundle(
                 canonical_json(manifest),
                 MANIFEST_BROTLI_QUALITY,
             )
-        publish_index(store, bundle, release.locale, release.index, version, new=version != previous)
+        new = version != previous
+        publish_index(store, bundle, release.locale, release.index, version, new)
         changes = (
             diff_manifests(store.manifest(bundle, release.locale, previous), manifest)
             if previous and version != previous

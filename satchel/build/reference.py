@@ -21,7 +21,7 @@ from marshmallow import fields, validate
 
 from ..errors import Problem
 from .schemas import SLUG, STATUSES, StrictSchema, slug_list, text
-from .source import SourceFile, slugify
+from .source import SourceFile
 
 KIND = "reference"
 TEASER_MAX = 200

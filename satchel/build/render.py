@@ -22,7 +22,6 @@ from urllib.parse import urlsplit
 import nh3
 from markdown_it import MarkdownIt
 
-from .bidi import scrub_controls
 from .cache import NO_CACHE
 from .source import AboutPage, SourceFile
 from .validate import ValidBundle

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import yaml
 
-from .cache import NO_CACHE
 from ..errors import Problem
+from .cache import NO_CACHE
 
 
 class _SourceLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import click
 
-from .schemas import SECTION_IDS
 from ..settings import PROJECT_ROOT
+from .schemas import SECTION_IDS
 
 DEFAULT_CORPUS = PROJECT_ROOT.parent / "shared" / "corpus" / "medquad" / "docs.jsonl"
 MARKER = ".synthetic"  # a folder holding this file was written here and may be replaced

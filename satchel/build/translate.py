@@ -17,8 +17,8 @@ from pathlib import Path
 
 from babel import Locale
 
-from .cache import NO_CACHE
 from ..i18n.catalogs import ContentCatalog, catalog_locales, catalog_path, parse_locale
+from .cache import NO_CACHE
 from .render import RenderedBundle, RenderedText, render_markdown
 from .thesaurus import Thesaurus
 

@@ -13,8 +13,8 @@ from datetime import date
 
 from marshmallow import ValidationError
 
-from .cache import NO_CACHE
 from ..errors import Problem
+from .cache import NO_CACHE
 from .reference import ReferenceSchema, is_reference, reference_problems
 from .schemas import SECTION_IDS, BundleSchema, SummarySchema
 from .source import BundleSource, SourceFile

@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -201,54 +202,6 @@ def parse_yaml(text: str, source: SourceFile, offset: int, problems: list[Proble
     source.data = data
 
 
-def split_sections(source: SourceFile, problems: list[Problem]) -> None:
-    """Cut the body at each ``## Heading {#id}`` line, ignoring fenced code."""
-    current: Section | None = None
-    chunks: list[str] = []
-    in_fence = False
-
-    def close() -> None:
-        if current is not None:
-            leading = next((i for i, text in enumerate(chunks) if text.strip()), 0)
-            current.markdown = "\n".join(chunks).strip()
-            current.start_line = current.line + 1 + leading
-            source.sections.append(current)
-
-    for index, text in enumerate(source.body.splitlines()):
-        line = source.body_line + index
-        if FENCE.match(text):
-            in_fence = not in_fence
-        match = None if in_fence else SECTION_HEADING.match(text)
-        if match:
-            close()
-            current = Section(match["id"], match["heading"], line, "")
-            chunks = []
-        elif not in_fence and ANY_HEADING.match(text):
-            problems.append(
-                Problem(
-                    source.display,
-                    line,
-                    "body",
-                    "heading has no section marker; end it "
-                    "with {#takeaway}, {#findings}, {#who_should_care} or {#considerations}",
-                )
-            )
-        elif current is None:
-            if text.strip():
-                problems.append(
-                    Problem(
-                        source.display,
-                        line,
-                        "body",
-                        "text before the first section; start the body with "
-                        "'## Key takeaway {#takeaway}'",
-                    )
-                )
-        else:
-            chunks.append(text)
-    close()
-
-
 def load_summary(
     path: Path, problems: list[Problem], limits: Limits = DEFAULT_LIMITS, cache=NO_CACHE
 ) -> SourceFile | None:
@@ -389,45 +342,82 @@ def slugify(heading: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
-def split_free_sections(source: SourceFile, problems: list[Problem]) -> None:
-    """Cut the body at each ``## Heading`` line (ignoring fenced code)."""
+def cut_sections(
+    source: SourceFile,
+    problems: list[Problem],
+    heading: re.Pattern,
+    section_id: Callable[[re.Match], str],
+    stray_heading: str,
+    first_heading: str,
+) -> None:
+    """Cut the body at each line ``heading`` matches, ignoring fenced code. Any other
+    ``#`` or ``##`` heading is a problem (``stray_heading`` says what to do), and so is
+    text before the first section (the body should start with ``first_heading``)."""
     current: Section | None = None
     chunks: list[str] = []
     in_fence = False
-    used: dict[str, int] = {}
 
     def close() -> None:
         if current is not None:
+            leading = next((i for i, text in enumerate(chunks) if text.strip()), 0)
             current.markdown = "\n".join(chunks).strip()
+            current.start_line = current.line + 1 + leading
             source.sections.append(current)
 
-    for index, line_text in enumerate(source.body.splitlines()):
+    for index, text in enumerate(source.body.splitlines()):
         line = source.body_line + index
-        if FENCE.match(line_text):
+        if FENCE.match(text):
             in_fence = not in_fence
-        match = None if in_fence else FREE_HEADING.match(line_text)
+        match = None if in_fence else heading.match(text)
         if match:
             close()
-            heading = match["heading"]
-            base = slugify(heading) or f"section-{len(source.sections) + 1}"
-            used[base] = used.get(base, 0) + 1
-            section_id = base if used[base] == 1 else f"{base}-{used[base]}"
-            current = Section(section_id, heading, line, "")
+            current = Section(section_id(match), match["heading"], line, "")
             chunks = []
-        elif not in_fence and ANY_HEADING.match(line_text):
-            problems.append(
-                Problem(source.display, line, "body", "use '## Heading' for sections, not '#'")
-            )
+        elif not in_fence and ANY_HEADING.match(text):
+            problems.append(Problem(source.display, line, "body", stray_heading))
         elif current is None:
-            if line_text.strip():
+            if text.strip():
                 problems.append(
                     Problem(
                         source.display,
                         line,
                         "body",
-                        "text before the first section; start the body with a '## Heading'",
+                        f"text before the first section; start the body with {first_heading}",
                     )
                 )
         else:
-            chunks.append(line_text)
+            chunks.append(text)
     close()
+
+
+def split_sections(source: SourceFile, problems: list[Problem]) -> None:
+    """A summary's body: its four ``## Heading {#id}`` sections."""
+    cut_sections(
+        source,
+        problems,
+        SECTION_HEADING,
+        lambda match: match["id"],
+        "heading has no section marker; end it "
+        "with {#takeaway}, {#findings}, {#who_should_care} or {#considerations}",
+        "'## Key takeaway {#takeaway}'",
+    )
+
+
+def split_free_sections(source: SourceFile, problems: list[Problem]) -> None:
+    """A reference article's body: any ``## Heading`` sections, each id the heading's slug
+    (``-2``, ``-3`` when one repeats)."""
+    used: dict[str, int] = {}
+
+    def section_id(match: re.Match) -> str:
+        base = slugify(match["heading"]) or f"section-{len(source.sections) + 1}"
+        used[base] = used.get(base, 0) + 1
+        return base if used[base] == 1 else f"{base}-{used[base]}"
+
+    cut_sections(
+        source,
+        problems,
+        FREE_HEADING,
+        section_id,
+        "use '## Heading' for sections, not '#'",
+        "a '## Heading'",
+    )

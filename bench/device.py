@@ -163,13 +163,13 @@ class Corpus:
         self.queries = self._queries(meta, rng, questions, WARM_UP + QUERIES)
 
     def _cases(self, ix, meta: dict, rng: random.Random) -> dict[str, list]:
-        from satchel.search import engine as search
+        from satchel.search import analysis
 
         lang, forms = meta["lang"], meta["forms"]
         typos, prefixes = [], []
         for doc in rng.sample(self.docs, min(FOUND_CASES, len(self.docs))):
             title = doc["title"]
-            words = [w for w in search.forms(title, lang) if len(w) >= 5 and w.isalpha()]
+            words = [w for w in analysis.forms(title, lang) if len(w) >= 5 and w.isalpha()]
             if not words:
                 continue
             word = rng.choice(words)

@@ -78,7 +78,7 @@ from pathlib import Path
 
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from ..search import engine
+from ..search import analysis, engine
 from ..store import SEGMENT_FORMAT, SEGMENT_MAGIC, Store
 from .index import SearchIndex, live_objects
 from .pack import ContentObject, Pack
@@ -196,7 +196,7 @@ class Source:
 
 def _thesaurus(meta: dict) -> list:
     return [
-        [concept, [list(engine.analyze(entry, meta["lang"])) for entry in entries]]
+        [concept, [list(analysis.analyze(entry, meta["lang"])) for entry in entries]]
         for concept, entries in sorted(meta["thesaurus"].items())
     ]
 
@@ -210,12 +210,12 @@ def _header(source: Source, docs: list[int], terms, forms, removed, extra, slugs
         "lang": lang,
         "locale": source.meta["locale"],
         # Without a port the device searches the indexed forms unstemmed (the engine's identity).
-        "stemmer": lang if lang in DEVICE_STEMMERS and engine.stemmer(lang) else None,
+        "stemmer": lang if lang in DEVICE_STEMMERS and analysis.stemmer(lang) else None,
         "fields": list(engine.FIELDS),
         "boosts": [engine.FIELD_BOOSTS[f] for f in engine.FIELDS],
         "constants": {name: getattr(engine, name) for name in CONSTANTS},
-        "stop_words": sorted(engine.stop_words(lang)),
-        "question_terms": sorted(engine.question_terms(lang)),
+        "stop_words": sorted(analysis.stop_words(lang)),
+        "question_terms": sorted(analysis.question_terms(lang)),
         "thesaurus": thesaurus,
         "length_table": [byte_to_length(i) for i in range(256)],
         "slugs": slugs,
@@ -266,7 +266,7 @@ def encode_segment(source: Source, doc_ids: list[str], forms: dict[str, str], re
             varint(out, len(values))
             for s in values:
                 varint(out, slug_no[s])
-        title = sorted({term_no[t] for t in engine.analyze(stored.get("title", ""), source.lang)})
+        title = sorted({term_no[t] for t in analysis.analyze(stored.get("title", ""), source.lang)})
         varint(out, len(title))
         previous = 0
         for t in title:

@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING
 from whoosh import fields, index
 
 from .. import code
-from ..search import engine
+from ..search import analysis, engine
 from ..store import Store, sync_folder
 from .bidi import scrub_controls
 
@@ -101,7 +101,7 @@ def html_to_text(fragment: str) -> str:
 
 
 def schema(lang: str) -> fields.Schema:
-    analyzer = engine.SatchelTokenizer(lang)
+    analyzer = analysis.SatchelTokenizer(lang)
 
     def text(stored=False):
         return fields.TEXT(analyzer=analyzer, phrase=True, stored=stored)
@@ -169,7 +169,7 @@ class Contribution:
     def of(cls, doc: dict, lang: str) -> Contribution:
         lengths, forms = {}, set()
         for name in engine.FIELDS:
-            found = engine.forms(doc[name], lang)
+            found = analysis.forms(doc[name], lang)
             lengths[name] = len(found)
             forms.update(found)
         return cls(lengths, forms)
@@ -317,7 +317,7 @@ def index_pack(
     pack: Pack, thesaurus: dict[str, list[str]], scratch: Path, store: Store
 ) -> SearchIndex:
     """Build the pack's index under ``scratch``, from the published one when it can."""
-    lang = engine.language(pack.locale)
+    lang = analysis.language(pack.locale)
     folder = Path(tempfile.mkdtemp(prefix=f"{pack.bundle}-{pack.locale}-", dir=scratch))
     live = live_objects(pack.manifest_body)
     update = plan_update(store, pack, lang, live)
@@ -340,7 +340,7 @@ def index_pack(
     else:
         _write_documents(folder, lang, documents)
     forms = {
-        form: known_forms.get(form) or engine.stem(lang, form)
+        form: known_forms.get(form) or analysis.stem(lang, form)
         for form in sorted(statistics.form_docs)
     }
     meta = {

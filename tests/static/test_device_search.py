@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from satchel import create_app
 from satchel.build.importer import import_corpus
 from satchel.build.pipeline import build
+from satchel.search import analysis
 from satchel.search import engine as search
 from satchel.store import Store
 
@@ -253,8 +254,8 @@ def test_unseen_inflections_find_the_articles_of_their_stem_on_both_sides(page, 
     for (bundle, locale), words in UNSEEN.items():
         ix = search.open_index(store.index_dir(bundle, locale, store.current(bundle)[locale]))
         for word in words:
-            (form,) = search.forms(word, ix.lang)
-            term = search.stem(ix.lang, form)
+            (form,) = analysis.forms(word, ix.lang)
+            term = analysis.stem(ix.lang, form)
             assert form not in ix.forms and ix.df(term) > 0, (bundle, locale, word)
             want = expected(ix, word, {})
             assert want["total"] > 0 and want["suggestion"] is None, (bundle, locale, word)

@@ -13,7 +13,7 @@ import yaml
 from babel.messages.pofile import read_po
 
 from satchel.build.device_export import DEVICE_STEMMERS
-from satchel.search import engine as search
+from satchel.search import analysis
 
 from .conftest import PROJECT
 
@@ -63,26 +63,26 @@ def shipped_languages() -> set[str]:
         for path in (PROJECT / "bundles").glob("*/bundle.yaml")
     }
     locales |= {path.name for path in (PROJECT / "translations").iterdir() if path.is_dir()}
-    return {search.language(locale) for locale in locales}
+    return {analysis.language(locale) for locale in locales}
 
 
-STEMMED = sorted(lang for lang in shipped_languages() if search.stemmer(lang))
+STEMMED = sorted(lang for lang in shipped_languages() if analysis.stemmer(lang))
 
 
 def words_of(text: str, lang: str) -> set[str]:
     """The word forms the server stems, and the unfolded tokens (accents reach more rules)."""
-    return set(search.forms(text, lang)) | set(search.TOKEN.findall(text.lower()))
+    return set(analysis.forms(text, lang)) | set(analysis.TOKEN.findall(text.lower()))
 
 
 def repository_words(lang: str) -> set[str]:
     words: set[str] = set()
     for bundle in (PROJECT / "bundles").iterdir():
         config = yaml.safe_load((bundle / "bundle.yaml").read_text())
-        if search.language(config["source_locale"]) == lang:
+        if analysis.language(config["source_locale"]) == lang:
             for path in [*bundle.rglob("*.md"), *bundle.rglob("*.yaml")]:
                 words |= words_of(path.read_text(), lang)
     for folder in (PROJECT / "translations").iterdir():
-        if folder.is_dir() and search.language(folder.name) == lang:
+        if folder.is_dir() and analysis.language(folder.name) == lang:
             for path in folder.rglob("*.po"):
                 with open(path, "rb") as po:
                     for message in read_po(po):
@@ -135,7 +135,7 @@ COMPARE = """async ({lang, words}) => {
 
 def compare(page, lang: str, words: set[str]) -> int:
     """Stem ``words`` on both sides; every stem must be the same. Returns how many."""
-    stem = search.stemmer(lang)
+    stem = analysis.stemmer(lang)
     ordered = sorted(words)
     device = page.evaluate(COMPARE, {"lang": lang, "words": ordered})
     differ = [(w, stem(w), d) for w, d in zip(ordered, device, strict=True) if stem(w) != d]
@@ -160,7 +160,7 @@ def test_the_port_stems_like_whoosh(page, live_server, lang):
     page.goto(live_server + "/")
     own = repository_words(lang)
     assert own, f"no {lang} words in the repository"
-    words = own | built_words(lang, search.stemmer(lang)) | set(ASTRAL)
+    words = own | built_words(lang, analysis.stemmer(lang)) | set(ASTRAL)
     words |= set(HAND_PICKED.get(lang, "").split())
     count = compare(page, lang, words)
     print(f"{lang}: {count} words stem alike ({len(own)} from bundles and catalogs)")

@@ -1,0 +1,127 @@
+"""Analysis: how text becomes search terms, for documents and queries alike. The
+index stage, the device export and the query planner all call these, and
+``static/search-engine.js`` with ``static/stem/`` reproduces them on the device.
+
+The rules, per locale
+---------------------
+1. Lowercase (``str.lower``), then Unicode NFKD and drop every combining mark
+   (category ``Mn``): ``Síndrome`` → ``sindrome``, Arabic harakat vanish.
+2. Tokens are the matches of ``\\w+(?:\\.\\w+)*`` on the folded text (Unicode
+   word characters; ``e.g`` and ``1.5`` stay one token, hyphens split).
+3. Single-character tokens other than digits (``type 2`` keeps its ``2``) and
+   the locale's stop words (Whoosh's list for the language, folded the same
+   way) are dropped. Positions count the
+   tokens that remain (0, 1, 2, …), so ``pins and needles`` is ``pin needl``
+   at two adjacent positions in documents and queries.
+4. The rest is stemmed with Whoosh's stemmer for the language
+   (:func:`stemmer`: Snowball, as ``LanguageAnalyzer`` has it, not the Porter
+   ``StemmingAnalyzer``; ISRI for Arabic) when Whoosh has one; otherwise the
+   folded token is the term. The language is the locale's primary subtag
+   (``pt-BR`` → ``pt``). A document's *word forms* are its folded tokens after
+   step 3; the index keeps a form → term table (``forms`` in ``search.json``).
+   The device stems with ports of the same stemmers, one ES module per
+   language in ``static/stem/`` (``en.js``, ``es.js``, ``pt.js``, ``ar.js``),
+   so a word absent from the corpus gets the server's stem there too.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+
+from whoosh.analysis import Token, Tokenizer
+from whoosh.lang import has_stemmer, has_stopwords, stemmer_for_language, stopwords_for_language
+
+TOKEN = re.compile(r"\w+(?:\.\w+)*")
+
+# Words that say how a health question is asked rather than what it is about.
+# They score like any word (they match section headings such as "Symptoms")
+# but a document need not hold them in AND mode. Compared by term (stemmed).
+QUESTION_WORDS = {
+    "en": (
+        "affected causes cause clinical common complications diagnose diagnosis diagnosed "
+        "done genetic changes get help information inherited inheritance know many mean "
+        "much outlook people prevent prevention prognosis related research risk signs "
+        "stages symptoms tell tests treat treatments trials"
+    ).split(),
+}
+
+
+def fold(text: str) -> str:
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+
+
+def language(locale: str) -> str:
+    return locale.replace("_", "-").split("-")[0].lower()
+
+
+@lru_cache(maxsize=64)
+def stop_words(lang: str) -> frozenset[str]:
+    return (
+        frozenset(fold(w) for w in stopwords_for_language(lang))
+        if has_stopwords(lang)
+        else (frozenset())
+    )
+
+
+@lru_cache(maxsize=64)
+def stemmer(lang: str):
+    """Whoosh's stemmer for ``lang``, or None: the device needs a port of each one."""
+    return stemmer_for_language(lang) if has_stemmer(lang) else None
+
+
+# Whoosh's Arabic (ISRI) stemmer keeps the word being stemmed on the shared instance,
+# so two threads stemming at once could swap results.
+_stem_lock = threading.Lock()
+
+
+@lru_cache(maxsize=200_000)
+def stem(lang: str, form: str) -> str:
+    stem_word = stemmer(lang)
+    if not stem_word:
+        return form
+    with _stem_lock:
+        return stem_word(form)
+
+
+@lru_cache(maxsize=64)
+def question_terms(lang: str) -> frozenset[str]:
+    return frozenset(stem(lang, fold(w)) for w in QUESTION_WORDS.get(lang, ()))
+
+
+def forms(text: str, lang: str) -> list[str]:
+    """Folded tokens that survive the length and stop-word filter, in order."""
+    stops = stop_words(lang)
+    return [t for t in TOKEN.findall(fold(text)) if (len(t) >= 2 or t.isdigit()) and t not in stops]
+
+
+def analyze(text: str, lang: str) -> list[str]:
+    """The terms of ``text``, position = list index."""
+    return [stem(lang, f) for f in forms(text, lang)]
+
+
+class SatchelTokenizer(Tokenizer):
+    """Whoosh analyzer running :func:`analyze`, so the index and queries agree."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.lang == self.lang
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
+                 **kwargs):  # fmt: skip
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, term in enumerate(analyze(value, self.lang)):
+            token.text = term
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = start_pos + pos
+            yield token

@@ -20,7 +20,7 @@ export class SearchError extends Error {
   }
 }
 
-export const fold = (text) => (/^[\x00-\x7f]*$/.test(text) ? text.toLowerCase()
+export const fold = (text) => (/^\p{ASCII}*$/u.test(text) ? text.toLowerCase()
   : text.toLowerCase().normalize("NFKD").replace(/\p{Mn}/gu, ""));
 const tokens = (text) => text.match(TOKEN) || [];
 const words = (text) => text.split(/\s+/).filter(Boolean);

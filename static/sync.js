@@ -162,6 +162,16 @@ function remember(keys) {
   }
 }
 
+/** The install keys last remembered; none when the entry is missing or not a list of keys. */
+function rememberedKeys() {
+  try {
+    const keys = JSON.parse(localStorage.getItem(REMEMBERED) || "[]");
+    return Array.isArray(keys) ? keys : [];
+  } catch {
+    return [];
+  }
+}
+
 async function finalize(staging) {
   const present = await db.objectNames();
   if (db.objectsOf(staging.manifest).some((entry) => !present.has(entry.object))) {
@@ -284,13 +294,7 @@ export async function remove(key) {
  */
 export async function checkHealth() {
   const installs = await db.allInstalls();
-  let remembered = [];
-  try {
-    remembered = JSON.parse(localStorage.getItem(REMEMBERED) || "[]");
-  } catch {
-    remembered = [];
-  }
-  const lost = remembered.filter((key) => !installs.some((install) => install.key === key));
+  const lost = rememberedKeys().filter((key) => !installs.some((install) => install.key === key));
   const present = await db.objectNames();
   const damaged = installs.filter((install) =>
     db.objectsOf(install.manifest).some((entry) => !present.has(entry.object)));

@@ -50,8 +50,18 @@ system-packages:
 	  test -f /usr/share/nginx/modules-available/mod-http-brotli-filter.conf || \
 	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y $(SYSTEM_PACKAGES); }
 
-lint: install
+# ESLint and its rules come from the npm registry at the versions in tools/lint's lock file,
+# installed into tools/lint/node_modules once per lock (the stamp), never on every run.
+LINT_JS := tools/lint
+ESLINT_INSTALLED := $(LINT_JS)/node_modules/.installed
+
+$(ESLINT_INSTALLED): $(LINT_JS)/package.json $(LINT_JS)/package-lock.json
+	cd $(LINT_JS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint: install $(ESLINT_INSTALLED)
 	$(VENV)/bin/ruff check satchel tests deploy bench
+	$(LINT_JS)/node_modules/.bin/eslint --config $(LINT_JS)/eslint.config.js --max-warnings 0 .
 
 test: install system-packages lint
 	$(PYTHON) -m pytest
@@ -61,4 +71,4 @@ eval: install
 	$(PYTHON) -m satchel.evaluate
 
 clean:
-	rm -rf instance $(VENV)
+	rm -rf instance $(VENV) $(LINT_JS)/node_modules

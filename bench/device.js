@@ -19,13 +19,16 @@ function miniSearchOptions(fields, boosts) {
   return {
     fields,
     idField: "id",
-    searchOptions: { boost: Object.fromEntries(fields.map((f, i) => [f, boosts[i]])), fuzzy: 0.2, prefix: true },
+    searchOptions: {
+      boost: Object.fromEntries(fields.map((f, i) => [f, boosts[i]])), fuzzy: 0.2, prefix: true,
+    },
   };
 }
 
 /** Fetch the corpus, build MiniSearch and Lunr once, keep every engine's serialised index. */
 async function prepare({ corpus, segments, tombstones, fields, boosts }) {
-  const buffers = await Promise.all(segments.map((_, k) => fetchBytes(`/corpus/${corpus}/segment/${k}`)));
+  const buffers = await Promise.all(
+    segments.map((_, k) => fetchBytes(`/corpus/${corpus}/segment/${k}`)));
   const docs = await (await fetch(`/corpus/${corpus}/docs.json`)).json();
   const options = miniSearchOptions(fields, boosts);
   const miniSearch = new MiniSearch(options);

@@ -1,6 +1,7 @@
 // Satchel's app shell: start-up, the router and the small screens (settings, about).
 // Routes live in the URL hash so every screen has a link:
-//   #/  library · #/read/<bundle>/<locale>[/<article> | /about/<page>] · #/search?q= · #/settings · #/about
+//   #/  library · #/read/<bundle>/<locale>[/<article> | /about/<page>] · #/search?q=
+//   · #/settings · #/about
 
 import { _, languageName, listLocales, loadLocale, locale } from "./i18n.js";
 import { el } from "./dom.js";
@@ -12,7 +13,9 @@ import { showSearch } from "./search.js";
 function translateShell() {
   document.getElementById("skip").textContent = _("Skip to content");
   document.getElementById("nav").setAttribute("aria-label", _("Main"));
-  const labels = { library: _("Library"), search: _("Search"), settings: _("Settings"), about: _("About") };
+  const labels = {
+    library: _("Library"), search: _("Search"), settings: _("Settings"), about: _("About"),
+  };
   document.querySelectorAll("[data-route]").forEach((link) => {
     link.textContent = labels[link.dataset.route];
   });
@@ -29,14 +32,18 @@ async function localeOptions() {
   const listed = await listLocales();
   if (listed) return listed.map((entry) => entry.code);
   const codes = new Set(["en", locale(), prefs.uiLocale]);
-  ((await loadBundles()) || []).forEach((bundle) => bundle.locales.forEach((code) => codes.add(code)));
+  for (const bundle of (await loadBundles()) || []) {
+    bundle.locales.forEach((code) => codes.add(code));
+  }
   return [...codes];
 }
 
 async function showSettings() {
   const codes = await localeOptions();
-  const option = (code, selected) => el("option", { value: code, selected: code === selected, lang: code }, languageName(code, code));
-  const uiSelect = el("select", { id: "ui-locale" }, ...codes.map((code) => option(code, prefs.uiLocale)));
+  const option = (code, selected) => el("option",
+    { value: code, selected: code === selected, lang: code }, languageName(code, code));
+  const uiSelect = el("select", { id: "ui-locale" },
+    ...codes.map((code) => option(code, prefs.uiLocale)));
   const contentSelect = el("select", { id: "content-locale" },
     el("option", { value: "", selected: !prefs.contentLocale }, _("Same as the interface")),
     ...codes.map((code) => option(code, prefs.contentLocale)));
@@ -44,7 +51,10 @@ async function showSettings() {
   const sizes = el("fieldset", {},
     el("legend", {}, _("Text size")),
     ...TEXT_SIZES.map((size) => el("div", { class: "choice" },
-      el("input", { type: "radio", name: "text-size", id: `size-${size}`, value: size, checked: prefs.textSize === size }),
+      el("input", {
+        type: "radio", name: "text-size", id: `size-${size}`, value: size,
+        checked: prefs.textSize === size,
+      }),
       el("label", { for: `size-${size}` }, sizeNames[size]))));
   uiSelect.addEventListener("change", async () => {
     prefs.set("uiLocale", uiSelect.value);
@@ -67,20 +77,27 @@ async function showSettings() {
     el("h1", {}, _("Settings")),
     el("fieldset", {},
       el("legend", {}, _("Language")),
-      el("div", { class: "field" }, el("label", { for: "ui-locale" }, _("Language of the app")), uiSelect),
-      el("div", { class: "field" }, el("label", { for: "content-locale" }, _("Language of the articles")), contentSelect)),
+      el("div", { class: "field" },
+        el("label", { for: "ui-locale" }, _("Language of the app")), uiSelect),
+      el("div", { class: "field" },
+        el("label", { for: "content-locale" }, _("Language of the articles")), contentSelect)),
     sizes,
-    el("p", { class: "meta" }, _("The app follows your device's light or dark setting and its reduced motion setting.")));
+    el("p", { class: "meta" }, _("The app follows your device's light or dark setting " +
+      "and its reduced motion setting.")));
 }
 
 async function showAboutApp() {
   const bundles = (await loadBundles()) || [];
   show(_("About Satchel"),
     el("h1", {}, _("About Satchel")),
-    el("p", {}, _("Satchel brings you plain-language summaries of medical research. Every summary says how strong the evidence is and what to keep in mind.")),
-    el("p", {}, _("Download a bundle in the library and you can read and search it without a connection. Updates download only what changed.")),
-    el("p", {}, _("Satchel does not track you. What you read stays on your device; only searches in bundles you have not downloaded are sent to the server.")),
-    el("p", { class: "reminder" }, el("strong", {}, _("These summaries do not replace medical advice. Never change or stop a treatment without talking to your doctor first."))),
+    el("p", {}, _("Satchel brings you plain-language summaries of medical research. " +
+      "Every summary says how strong the evidence is and what to keep in mind.")),
+    el("p", {}, _("Download a bundle in the library and you can read and search it " +
+      "without a connection. Updates download only what changed.")),
+    el("p", {}, _("Satchel does not track you. What you read stays on your device; " +
+      "only searches in bundles you have not downloaded are sent to the server.")),
+    el("p", { class: "reminder" }, el("strong", {}, _("These summaries do not replace " +
+      "medical advice. Never change or stop a treatment without talking to your doctor first."))),
     bundles.length ? el("h2", {}, _("How to read the summaries")) : null,
     bundles.length ? el("ul", { class: "plain-links" }, ...bundles.map((bundle) => el("li", {},
       el("a", { href: `#/read/${bundle.id}/${bundle.source_locale}/about/understanding-research` },
@@ -90,7 +107,8 @@ async function showAboutApp() {
 function problem(error) {
   const offline = error instanceof TypeError; // fetch failed: no connection
   const message = offline
-    ? _("You are offline and this is not downloaded. Download bundles in the library to read them without a connection.")
+    ? _("You are offline and this is not downloaded. " +
+      "Download bundles in the library to read them without a connection.")
     : error.message;
   show(_("Something went wrong"),
     el("h1", {}, _("Something went wrong")),
@@ -103,15 +121,16 @@ export async function route() {
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
   const params = Object.fromEntries(new URLSearchParams(query));
   const screen = parts[0] === "read" ? "read" : parts[0] || "library";
+  const [, bundle, bundleLocale, article, page] = parts;
   markCurrent(screen);
   try {
     if (screen === "library") await showLibrary();
     else if (screen === "search") await showSearch(params);
     else if (screen === "settings") await showSettings();
     else if (screen === "about") await showAboutApp();
-    else if (screen === "read" && parts[3] === "about") await showAbout(parts[1], parts[2], parts[4]);
-    else if (screen === "read" && parts[3]) await showArticle(parts[1], parts[2], parts[3]);
-    else if (screen === "read" && parts[2]) await showBundle(parts[1], parts[2]);
+    else if (screen === "read" && article === "about") await showAbout(bundle, bundleLocale, page);
+    else if (screen === "read" && article) await showArticle(bundle, bundleLocale, article);
+    else if (screen === "read" && bundleLocale) await showBundle(bundle, bundleLocale);
     else throw new Error(_("This page does not exist."));
   } catch (error) {
     problem(error);
@@ -122,7 +141,9 @@ function registerWorker() {
   if (!("serviceWorker" in navigator)) return;
   const hadController = Boolean(navigator.serviceWorker.controller);
   navigator.serviceWorker.addEventListener("controllerchange", () => {
-    if (hadController) notice(_("A new version of the app is ready. It will be used the next time you open Satchel."), "info", "app-update");
+    if (!hadController) return;
+    notice(_("A new version of the app is ready. " +
+      "It will be used the next time you open Satchel."), "info", "app-update");
   });
   navigator.serviceWorker.register("/sw.js").catch(() => {
     // No offline shell this time; the app still works online.

@@ -2,7 +2,8 @@
 //   objects  {name, text} or {name, bytes}  content objects, keyed by their sha256 (verified before
 //            put); search segments (manifest.search.segments) are binary: bytes is an ArrayBuffer
 //   installs {key, bundle, locale, version, etag, manifest, installedAt}  the version being read
-//   staging  {key, bundle, locale, manifest, etag, from, changes, startedAt}  a download in progress
+//   staging  {key, bundle, locale, manifest, etag, from, changes, startedAt}  a download in
+//            progress
 // Objects are content-addressed, so objects downloaded for a staged version cannot change what
 // the installed manifest names: the installed version stays readable during a download. The
 // switch is one transaction that replaces the installs record and deletes the staging record.
@@ -113,7 +114,8 @@ export function removeInstall(key) {
 export const segmentsOf = (manifest) => (manifest.search && manifest.search.segments) || [];
 
 export function objectsOf(manifest) {
-  return [...manifest.articles, ...manifest.about, ...segmentsOf(manifest)].filter((entry) => entry.object);
+  return [...manifest.articles, ...manifest.about, ...segmentsOf(manifest)]
+    .filter((entry) => entry.object);
 }
 
 /** Delete objects that neither an installed nor a staged manifest names. */
@@ -126,7 +128,7 @@ export function collectGarbage() {
           objectsOf(record.manifest).forEach((entry) => keep.add(entry.object));
         }
         s.objects.getAllKeys().onsuccess = (c) => {
-          c.target.result.filter((name) => !keep.has(name)).forEach((name) => s.objects.delete(name));
+          for (const name of c.target.result) if (!keep.has(name)) s.objects.delete(name);
         };
       };
     };

@@ -3,7 +3,7 @@
 
 import { directionOf, locale } from "./i18n.js";
 
-/** el("p", {class: "meta"}, "text", child) — attributes via setAttribute, children as nodes/text. */
+/** el("p", {class: "meta"}, "text", child): attributes via setAttribute, children as nodes/text. */
 export function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
@@ -11,14 +11,16 @@ export function el(tag, attributes = {}, ...children) {
     if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
     else node.setAttribute(name, value === true ? "" : value);
   }
-  node.append(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
+  node.append(...children.flat()
+    .filter((child) => child !== null && child !== undefined && child !== false));
   return node;
 }
 
 /**
  * The only place static/ parses HTML. Use it solely for `html` fields of content objects
- * (articles, about pages): the build sanitised them against an allow-list (server/render.py),
- * and objects from a bundle are verified against their sha256 name before use.
+ * (articles, about pages): the build sanitised them against an allow-list
+ * (satchel/build/render.py), and objects from a bundle are verified against their sha256 name
+ * before use.
  */
 export function sanitisedHtml(html) {
   const template = document.createElement("template");
@@ -43,18 +45,23 @@ export function highlightFragment(text) {
   return fragment;
 }
 
+const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
 export function escapeText(text) {
-  return String(text).replace(/[&<>"']/g, (c) => `&${{ "&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "#39" }[c]};`);
+  return String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
 export function formatDate(iso) {
   if (!iso) return "";
-  return new Intl.DateTimeFormat(locale(), { dateStyle: "long", timeZone: "UTC" }).format(new Date(iso));
+  return new Intl.DateTimeFormat(locale(), { dateStyle: "long", timeZone: "UTC" })
+    .format(new Date(iso));
 }
 
 export function formatBytes(bytes) {
-  const [value, unit] = bytes >= 1e9 ? [bytes / 1e9, "gigabyte"] : bytes >= 1e6 ? [bytes / 1e6, "megabyte"]
-    : bytes >= 1e3 ? [bytes / 1e3, "kilobyte"] : [bytes, "byte"];
+  const [value, unit] = bytes >= 1e9 ? [bytes / 1e9, "gigabyte"]
+    : bytes >= 1e6 ? [bytes / 1e6, "megabyte"]
+    : bytes >= 1e3 ? [bytes / 1e3, "kilobyte"]
+    : [bytes, "byte"];
   return new Intl.NumberFormat(locale(), {
     style: "unit", unit, unitDisplay: "short", maximumFractionDigits: value < 10 ? 1 : 0,
   }).format(value);

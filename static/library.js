@@ -1,5 +1,6 @@
 // The library: bundles in the chosen language, their size, the device's storage, downloads with
-// progress, installed versions and updates. Also the background sync run on start and when online.
+// progress, installed versions and updates. Also the background sync run on start and when
+// online.
 
 import { _, ngettext, languageName } from "./i18n.js";
 import { el, formatBytes, formatDate, langOf } from "./dom.js";
@@ -20,15 +21,19 @@ export async function loadBundles() {
 
 function storageFailureMessage(error) {
   if (error instanceof sync.StorageFull) {
-    return _("There is not enough space on this device to finish the download. What you had downloaded before is unchanged. Free some space and try again.");
+    return _("There is not enough space on this device to finish the download. " +
+      "What you had downloaded before is unchanged. Free some space and try again.");
   }
   if (error instanceof sync.IntegrityError) {
-    return _("A downloaded file was damaged and was not used. What you had downloaded before is unchanged. Please try again.");
+    return _("A downloaded file was damaged and was not used. " +
+      "What you had downloaded before is unchanged. Please try again.");
   }
   if (!navigator.onLine || error instanceof TypeError) {
-    return _("The download stopped because the connection was lost. It will continue where it left off when you are back online.");
+    return _("The download stopped because the connection was lost. " +
+      "It will continue where it left off when you are back online.");
   }
-  return _("The download did not finish: {message}. What you had downloaded before is unchanged.", { message: error.message });
+  return _("The download did not finish: {message}. " +
+    "What you had downloaded before is unchanged.", { message: error.message });
 }
 
 function withdrawnNotice(result) {
@@ -44,7 +49,8 @@ function withdrawnNotice(result) {
 export async function syncNow() {
   const health = await sync.checkHealth();
   if (health.lost.length) {
-    notice(_("The browser removed downloaded bundles to free space. Download them again to read offline."), "error", "evicted");
+    notice(_("The browser removed downloaded bundles to free space. " +
+      "Download them again to read offline."), "error", "evicted");
   }
   if (!navigator.onLine) return;
   for (const install of health.damaged) {
@@ -73,13 +79,15 @@ export async function syncNow() {
 function changeSummary(plan) {
   if (plan.expired) return _("This update needs the whole bundle to be downloaded again.");
   const { added, changed, removed } = plan.changes;
-  const withdrawn = removed.length + changed.filter((entry) => !entry.object).length;
+  const updated = changed.filter((entry) => entry.object).length;
+  const withdrawn = removed.length + changed.length - updated;
   const parts = [
-    added.length ? ngettext("{count} new article", "{count} new articles", added.length, { count: added.length }) : null,
-    changed.filter((entry) => entry.object).length
-      ? ngettext("{count} updated article", "{count} updated articles", changed.filter((e) => e.object).length, { count: changed.filter((e) => e.object).length })
-      : null,
-    withdrawn ? ngettext("{count} article withdrawn", "{count} articles withdrawn", withdrawn, { count: withdrawn }) : null,
+    added.length ? ngettext("{count} new article", "{count} new articles", added.length,
+      { count: added.length }) : null,
+    updated ? ngettext("{count} updated article", "{count} updated articles", updated,
+      { count: updated }) : null,
+    withdrawn ? ngettext("{count} article withdrawn", "{count} articles withdrawn", withdrawn,
+      { count: withdrawn }) : null,
     plan.changes.about.length ? _("updated background pages") : null,
   ].filter(Boolean);
   return parts.join(", ") || _("small corrections");
@@ -88,7 +96,8 @@ function changeSummary(plan) {
 function progressBlock(key) {
   const id = `progress-${key.replace(/\W/g, "-")}`;
   const running = sync.job(key);
-  const label = el("p", { id: `${id}-label`, class: "meta" }, running ? _("Preparing download…") : "");
+  const label = el("p", { id: `${id}-label`, class: "meta" },
+    running ? _("Preparing download…") : "");
   const bar = el("progress", { id, max: "100", value: "0", "aria-labelledby": `${id}-label` });
   const box = el("div", { class: "progress", "data-progress": key, hidden: !running }, bar, label);
   return box;
@@ -133,24 +142,29 @@ function bundleCard(bundle, locale, manifest, install, staging) {
     el("p", { class: "meta" }, _("Language: {language}", { language: languageName(locale) })),
   ];
   if (!bundle.locales.includes(wanted) && locale !== wanted) {
-    parts.push(el("p", { class: "meta" }, _("Not yet available in {wanted}; shown in {language}.", {
-      wanted: languageName(wanted), language: languageName(locale),
-    })));
+    parts.push(el("p", { class: "meta" },
+      _("Not yet available in {wanted}; shown in {language}.", {
+        wanted: languageName(wanted), language: languageName(locale),
+      })));
   }
   if (install) {
-    parts.push(el("p", { class: "meta installed" }, _("Downloaded: version {version}, published {date}", {
-      version: install.version, date: formatDate(install.manifest.published_at),
-    })));
+    parts.push(el("p", { class: "meta installed" },
+      _("Downloaded: version {version}, published {date}", {
+        version: install.version, date: formatDate(install.manifest.published_at),
+      })));
   } else if (size !== null) {
-    parts.push(el("p", { class: "meta" }, _("Download size: {size}", { size: formatBytes(size) })));
+    parts.push(el("p", { class: "meta" },
+      _("Download size: {size}", { size: formatBytes(size) })));
   }
   if (plan && install && !running) {
     parts.push(el("div", { class: "update" },
       el("p", {}, _("Update available: version {version}. {summary}. Download size: {size}.", {
-        version: plan.manifest.version, summary: changeSummary(plan), size: formatBytes(plan.bytes),
+        version: plan.manifest.version, summary: changeSummary(plan),
+        size: formatBytes(plan.bytes),
       })),
       plan.changes && plan.changes.changed.length + plan.changes.added.length
-        ? el("ul", { class: "changed-list" }, ...[...plan.changes.added, ...plan.changes.changed].map((entry) => el("li", {}, entry.title)))
+        ? el("ul", { class: "changed-list" }, ...[...plan.changes.added, ...plan.changes.changed]
+          .map((entry) => el("li", {}, entry.title)))
         : null,
       el("button", {
         type: "button", "data-focus-key": `update-${key}`,
@@ -171,10 +185,13 @@ function bundleCard(bundle, locale, manifest, install, staging) {
     }, _("Download for offline")));
   }
   if (install) {
-    actions.append(el("a", { class: "button-link", href: `#/read/${bundle.id}/${locale}`, "aria-describedby": headingId }, _("Read")));
+    actions.append(el("a", {
+      class: "button-link", href: `#/read/${bundle.id}/${locale}`, "aria-describedby": headingId,
+    }, _("Read")));
     if (!running) {
       actions.append(el("button", {
-        type: "button", class: "secondary", "data-focus-key": `remove-${key}`, "aria-describedby": headingId,
+        type: "button", class: "secondary", "data-focus-key": `remove-${key}`,
+        "aria-describedby": headingId,
         onclick: async () => {
           await sync.remove(key);
           announce(_("{title} was removed from this device.", { title: bundle.title }));
@@ -191,16 +208,18 @@ async function storageLine() {
   if (!navigator.storage || !navigator.storage.estimate) return null;
   try {
     const { usage = 0, quota = 0 } = await navigator.storage.estimate();
-    return el("p", { class: "meta storage" }, _("This app uses {used} of the {available} this browser allows it on this device.", {
-      used: formatBytes(usage), available: formatBytes(quota),
-    }));
+    return el("p", { class: "meta storage" },
+      _("This app uses {used} of the {available} this browser allows it on this device.", {
+        used: formatBytes(usage), available: formatBytes(quota),
+      }));
   } catch {
     return null;
   }
 }
 
 async function libraryContent() {
-  const [list, installs, staging] = await Promise.all([loadBundles(), sync.installs(), sync.allStaging()]);
+  const [list, installs, staging] =
+    await Promise.all([loadBundles(), sync.installs(), sync.allStaging()]);
   const byKey = new Map(installs.map((install) => [install.key, install]));
   const stagingKeys = new Set(staging.map((record) => record.key));
   const bundles = list || installs.map((install) => ({
@@ -212,15 +231,19 @@ async function libraryContent() {
     const locale = installed && !list ? installed.locale : contentLocaleFor(bundle);
     const key = sync.keyOf(bundle.id, locale);
     let manifest = byKey.get(key)?.manifest || null;
-    if (!manifest) manifest = await sync.getJSON(`/bundles/${bundle.id}/${locale}`).catch(() => null);
+    if (!manifest) {
+      manifest = await sync.getJSON(`/bundles/${bundle.id}/${locale}`).catch(() => null);
+    }
     return bundleCard(bundle, locale, manifest, byKey.get(key), stagingKeys.has(key));
   }));
   return [
     el("h1", {}, _("Library")),
     el("p", {}, _("Download a bundle to read and search it without a connection.")),
     await storageLine(),
-    list ? null : el("p", { class: "notice-inline" }, _("You are offline. Only downloaded bundles are shown.")),
-    cards.length ? el("ul", { class: "cards" }, ...cards) : el("p", {}, _("No bundles are available yet.")),
+    list ? null : el("p", { class: "notice-inline" },
+      _("You are offline. Only downloaded bundles are shown.")),
+    cards.length ? el("ul", { class: "cards" }, ...cards)
+      : el("p", {}, _("No bundles are available yet.")),
   ];
 }
 

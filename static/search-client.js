@@ -1,5 +1,6 @@
 // The seam between the search screen and the engines. Both answer in the server's shape:
-//   {query, total, hits: [{id, title, teaser, published, score, highlights: [escaped html with <mark>]}],
+//   {query, total,
+//    hits: [{id, title, teaser, published, score, highlights: [escaped html with <mark>]}],
 //    facets: {topics: {slug: count}, symptoms: {slug: count}}, suggestion}
 // A downloaded bundle is searched on the device, by search-engine.js in a Web Worker
 // (search-worker.js) so typing never waits for it, with the server's ranking; otherwise (or for
@@ -10,7 +11,9 @@ import * as sync from "./sync.js";
 export class SearchUnavailable extends Error {}
 
 async function serverSearch({ q, bundle, locale, topic, symptom, page = 1, limit = 20 }) {
-  const params = new URLSearchParams({ q, bundle, locale, limit: String(limit), page: String(page) });
+  const params = new URLSearchParams({
+    q, bundle, locale, limit: String(limit), page: String(page),
+  });
   if (topic) params.set("topic", topic);
   if (symptom) params.set("symptom", symptom);
   const response = await fetch(`/api/v1/search?${params}`, { cache: "no-store" });

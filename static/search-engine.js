@@ -1,8 +1,8 @@
-// The device search engine: reads the segments of server/device_index.py (format 2; the layout is
-// documented there) and answers a query with the rules of server/search.py, in the same float64
-// order, so ids and scores equal the server's. No DOM: it runs in search-worker.js (and tests).
-// A word form absent from the corpus is stemmed by the port of the server's stemmer in stem/,
-// loaded for the index's language only.
+// The device search engine: reads the segments of satchel/build/device_export.py (format 2; the
+// layout is documented there) and answers a query with the rules of satchel/search/engine.py, in
+// the same float64 order, so ids and scores equal the server's. No DOM: it runs in
+// search-worker.js (and tests). A word form absent from the corpus is stemmed by the port of the
+// server's stemmer in stem/, loaded for the index's language only.
 
 const W = "[\\p{L}\\p{N}_]";
 const TOKEN = new RegExp(`${W}+(?:\\.${W}+)*`, "gu");
@@ -20,7 +20,7 @@ export class SearchError extends Error {
   }
 }
 
-export const fold = (text) => (/^[\x00-\x7f]*$/.test(text) ? text.toLowerCase()
+export const fold = (text) => (/^\p{ASCII}*$/u.test(text) ? text.toLowerCase()
   : text.toLowerCase().normalize("NFKD").replace(/\p{Mn}/gu, ""));
 const tokens = (text) => text.match(TOKEN) || [];
 const words = (text) => text.split(/\s+/).filter(Boolean);
@@ -51,17 +51,23 @@ function frontCoded(bytes) {
   });
 }
 
+const SECTIONS = ["ids", "norms", "docs", "terms", "lengths", "postings", "forms", "formterms"];
+
 function segment(buffer) {
   const bytes = new Uint8Array(buffer);
-  if (utf8.decode(bytes.subarray(0, 4)) !== "SXI1") throw new SearchError("bad_index", "not a search segment");
+  if (utf8.decode(bytes.subarray(0, 4)) !== "SXI1") {
+    throw new SearchError("bad_index", "not a search segment");
+  }
   const r = reader(bytes, 4);
   const length = r.next();
   let pos = r.pos;
   const header = JSON.parse(utf8.decode(bytes.subarray(pos, pos + length)));
-  if (header.format !== 2) throw new SearchError("bad_index", `unknown index format ${header.format}`);
+  if (header.format !== 2) {
+    throw new SearchError("bad_index", `unknown index format ${header.format}`);
+  }
   pos += length;
   const part = {};
-  ["ids", "norms", "docs", "terms", "lengths", "postings", "forms", "formterms"].forEach((name, i) => {
+  SECTIONS.forEach((name, i) => {
     part[name] = bytes.subarray(pos, pos + header.sections[i]);
     pos += header.sections[i];
   });
@@ -111,21 +117,28 @@ export async function openIndex(buffers, tombstones = []) {
   const segs = buffers.map(segment);
   const h = segs[segs.length - 1].header;
   const ix = {
-    h, C: h.constants, fields: h.fields, boosts: h.boosts, segs, docs: [], ids: [], stem: await stemmer(h.stemmer),
-    stops: new Set(h.stop_words), questions: new Set(h.question_terms), forms: new Map(), cache: new Map(), dfs: new Map(),
+    h, C: h.constants, fields: h.fields, boosts: h.boosts, segs, docs: [], ids: [],
+    stem: await stemmer(h.stemmer), stops: new Set(h.stop_words),
+    questions: new Set(h.question_terms), forms: new Map(), cache: new Map(), dfs: new Map(),
     lengthNorms: [],
   };
   const dead = new Set(tombstones.flatMap((t) => t.ids.map((id) => `${t.segment} ${id}`)));
-  // A document's topics and symptoms are numbers of ix.slugs, in slug order, so facets count in an array.
+  // A document's topics and symptoms are numbers of ix.slugs, in slug order, so facets count in
+  // an array.
   ix.slugs = [...new Set(segs.flatMap((seg) => seg.header.slugs))].sort(cmp);
   ix.slugNo = new Map(ix.slugs.map((slug, i) => [slug, i]));
   segs.forEach((seg, s) => {
     seg.base = ix.docs.length;
     const slugNo = seg.header.slugs.map((slug) => ix.slugNo.get(slug));
-    // Renumbering costs milliseconds at open: only segments whose slug table is not the index's pay it.
+    // Renumbering costs milliseconds at open: only segments whose slug table is not the index's
+    // pay it.
     const renumber = slugNo.some((no, local) => no !== local);
     for (const doc of seg.docs) {
-      if (renumber) for (const list of [doc.topics, doc.symptoms]) list.forEach((local, k) => { list[k] = slugNo[local]; });
+      if (renumber) {
+        for (const list of [doc.topics, doc.symptoms]) {
+          list.forEach((local, k) => { list[k] = slugNo[local]; });
+        }
+      }
       doc.seg = seg;
       if (dead.size) doc.live = !dead.has(`${s} ${doc.id}`);
       ix.docs.push(doc);
@@ -134,7 +147,9 @@ export async function openIndex(buffers, tombstones = []) {
     seg.header.forms_removed.forEach((form) => ix.forms.delete(form));
     seg.forms.forEach(([form, term]) => ix.forms.set(form, term));
   });
-  ix.formList = segs.length > 1 ? [...ix.forms.keys()].sort(cmp) : segs[0].forms.map(([form]) => form);
+  ix.formList = segs.length > 1
+    ? [...ix.forms.keys()].sort(cmp)
+    : segs[0].forms.map(([form]) => form);
   ix.n = h.live.documents;
   ix.avgfl = ix.fields.map((f) => (h.live.field_totals[f] / (ix.n || 1)) || 1);
   return ix;
@@ -142,9 +157,10 @@ export async function openIndex(buffers, tombstones = []) {
 
 // ---- analysis ----
 
-function formsOf(ix, text) {
-  return tokens(fold(text)).filter((t) => (t.length >= 2 || /^\p{Nd}$/u.test(t)) && !ix.stops.has(t));
-}
+// A folded token is indexed when it has two characters or is one digit, and is no stop word.
+const indexed = (ix, token) => (token.length >= 2 || /^\p{Nd}$/u.test(token))
+  && !ix.stops.has(token);
+const formsOf = (ix, text) => tokens(fold(text)).filter((token) => indexed(ix, token));
 const termOf = (ix, form) => ix.forms.get(form) ?? ix.stem(form);
 const analyze = (ix, text) => formsOf(ix, text).map((form) => termOf(ix, form));
 
@@ -181,7 +197,8 @@ export function postings(ix, term) {
   return found;
 }
 
-// Counted without keeping the postings: ranking a prefix's completions needs the counts of them all.
+// Counted without keeping the postings: ranking a prefix's completions needs the counts of them
+// all.
 function df(ix, term) {
   let count = ix.dfs.get(term);
   if (count === undefined) {
@@ -204,7 +221,9 @@ function osa(a, b, limit) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let d = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, twoAgo[j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d = Math.min(d, twoAgo[j - 2] + 1);
+      }
       row.push(d);
       if (d < best) best = d;
     }
@@ -215,9 +234,10 @@ function osa(a, b, limit) {
   return prev[b.length];
 }
 
-// An edit changes at most three of the letter pairs of a word padded with ^ and $, so a form within
-// `limit` edits shares at least |word| + 1 − 3 × limit pairs with it: only those are compared letter by
-// letter. The pairs of every form are indexed at the first typo, not at open; a pair is a number.
+// An edit changes at most three of the letter pairs of a word padded with ^ and $, so a form
+// within `limit` edits shares at least |word| + 1 − 3 × limit pairs with it: only those are
+// compared letter by letter. The pairs of every form are indexed at the first typo, not at open;
+// a pair is a number.
 function forEachPair(form, visit) {
   let previous = 1;
   for (let i = 0; i < form.length; i++) {
@@ -266,7 +286,13 @@ function typoCandidates(ix, form) {
       found.push(candidate);
     }
   }
-  return found.map((f) => [-df(ix, ix.forms.get(f)), f]).sort((a, b) => a[0] - b[0] || cmp(a[1], b[1])).map((x) => x[1]);
+  return commonestFirst(ix, found);
+}
+
+/** `forms` by the document frequency of their terms, highest first, then in code unit order. */
+function commonestFirst(ix, forms) {
+  return forms.map((form) => [-df(ix, ix.forms.get(form)), form])
+    .sort((a, b) => a[0] - b[0] || cmp(a[1], b[1])).map(([, form]) => form);
 }
 
 function prefixCandidates(ix, prefix) {
@@ -277,9 +303,9 @@ function prefixCandidates(ix, prefix) {
     const mid = (lo + hi) >> 1;
     if (list[mid] <= prefix) lo = mid + 1; else hi = mid;
   }
-  const found = [];
-  for (let i = lo; i < list.length && list[i].startsWith(prefix); i++) found.push([-df(ix, ix.forms.get(list[i])), list[i]]);
-  return found.sort((a, b) => a[0] - b[0] || cmp(a[1], b[1])).map((x) => x[1]);
+  let end = lo;
+  while (end < list.length && list[end].startsWith(prefix)) end++;
+  return commonestFirst(ix, list.slice(lo, end));
 }
 
 function take(ix, forms, limit, skip) {
@@ -295,16 +321,22 @@ function take(ix, forms, limit, skip) {
 function group(required) {
   return {
     alternatives: new Map(), required, words: [],
-    add(term, weight) { if (weight > (this.alternatives.get(term) ?? 0)) this.alternatives.set(term, weight); },
+    add(term, weight) {
+      if (weight > (this.alternatives.get(term) ?? 0)) this.alternatives.set(term, weight);
+    },
   };
 }
 
 function splitQuery(q) {
   const phrases = [];
-  const rest = q.replace(/"([^"]*)"/g, (_, p) => { phrases.push(p); return " "; }).replace(/"/g, " ");
+  const rest = q.replace(/"([^"]*)"/g, (_, p) => { phrases.push(p); return " "; })
+    .replace(/"/g, " ");
   const plain = [];
   const excluded = [];
-  for (const chunk of words(rest)) (chunk.startsWith("-") ? excluded.push(chunk.slice(1)) : plain.push(chunk));
+  for (const chunk of words(rest)) {
+    if (chunk.startsWith("-")) excluded.push(chunk.slice(1));
+    else plain.push(chunk);
+  }
   return [plain.join(" "), phrases, excluded];
 }
 
@@ -313,7 +345,8 @@ export const normalise = (q) => words(q.normalize("NFC")).join(" ");
 export function plan(ix, q) {
   const C = ix.C;
   const [plain, phraseTexts, excludedTexts] = splitQuery(q);
-  let qwords = formsOf(ix, plain).map((form, position) => ({ form, term: termOf(ix, form), position }));
+  let qwords = formsOf(ix, plain)
+    .map((form, position) => ({ form, term: termOf(ix, form), position }));
   const phrases = phraseTexts.map((t) => analyze(ix, t)).filter((p) => p.length);
   const excluded = new Set(excludedTexts.flatMap((t) => analyze(ix, t)));
   const tail = words(q).pop() || "";
@@ -322,9 +355,12 @@ export function plan(ix, q) {
     const last = tokens(fold(tail)).pop();
     if (last && last.length >= C.MIN_PREFIX_LENGTH) lastRaw = last;
   }
-  if (!qwords.length && !phrases.length && lastRaw === null) throw new SearchError("query_empty", "The query has no words to search for.");
+  if (!qwords.length && !phrases.length && lastRaw === null) {
+    throw new SearchError("query_empty", "The query has no words to search for.");
+  }
 
-  const distinct = [...new Set(qwords.map((w) => w.term))].sort((a, b) => df(ix, a) - df(ix, b) || cmp(a, b));
+  const distinct = [...new Set(qwords.map((w) => w.term))]
+    .sort((a, b) => df(ix, a) - df(ix, b) || cmp(a, b));
   const kept = new Set(distinct.slice(0, C.MAX_TERMS));
   qwords = qwords.filter((w) => kept.has(w.term));
 
@@ -357,7 +393,8 @@ export function plan(ix, q) {
       g = group(false);
       groups.push(g);
     }
-    take(ix, completions, C.MAX_PREFIX, new Set(stop ? [] : [termOf(ix, lastRaw)])).forEach((t) => g.add(t, C.PREFIX_WEIGHT));
+    const typed = new Set(stop ? [] : [termOf(ix, lastRaw)]);
+    take(ix, completions, C.MAX_PREFIX, typed).forEach((t) => g.add(t, C.PREFIX_WEIGHT));
   }
   groups = thesaurus(ix, qwords, groups).filter((g) => g.alternatives.size || g.required);
   return { groups, phrases, excluded, corrections };
@@ -371,7 +408,9 @@ function thesaurus(ix, qwords, groups) {
     for (const entry of entries) {
       if (!entry.length) continue;
       for (let start = 0; start + entry.length <= sequence.length; start++) {
-        if (entry.every((t, k) => sequence[start + k] === t)) entry.forEach((_, k) => matched.push(start + k));
+        if (entry.every((t, k) => sequence[start + k] === t)) {
+          entry.forEach((_, k) => matched.push(start + k));
+        }
       }
     }
     if (!matched.length) continue;
@@ -415,7 +454,8 @@ function phraseCandidateDocs(ix, phrase) {
 /** Ids of the documents whose article text a multi-word phrase of `q` must be checked against. */
 export function phraseCandidates(ix, q) {
   const p = plan(ix, normalise(q));
-  return [...new Set(multiWord(p).flatMap((phrase) => [...phraseCandidateDocs(ix, phrase)]))].map((d) => ix.ids[d]);
+  const docs = new Set(multiWord(p).flatMap((phrase) => [...phraseCandidateDocs(ix, phrase)]));
+  return [...docs].map((d) => ix.ids[d]);
 }
 
 function hasPhrase(ix, sequences, phrase) {
@@ -427,9 +467,12 @@ function phraseDocs(ix, phrase, article) {
   const found = new Uint8Array(ix.docs.length);
   for (const doc of phraseCandidateDocs(ix, phrase)) {
     const a = article(ix.ids[doc]);
-    if (!a) throw new SearchError("article_missing", `article ${ix.ids[doc]} is needed for a phrase`);
+    if (!a) {
+      throw new SearchError("article_missing", `article ${ix.ids[doc]} is needed for a phrase`);
+    }
     const texts = fieldTexts(a);
-    const sequences = ix.fields.filter((f, i) => postings(ix, phrase[0])[i][0].includes(doc)).map((f) => analyze(ix, texts[f]));
+    const sequences = ix.fields.filter((f, i) => postings(ix, phrase[0])[i][0].includes(doc))
+      .map((f) => analyze(ix, texts[f]));
     if (hasPhrase(ix, sequences, phrase)) found[doc] = 1;
   }
   return found;
@@ -439,20 +482,25 @@ function phraseDocs(ix, phrase, article) {
 // fill and test than the BM25 of their documents.
 function union(ix, terms) {
   const found = new Uint8Array(ix.docs.length);
-  for (const term of terms) for (const [docs] of postings(ix, term)) for (const d of docs) found[d] = 1;
+  for (const term of terms) {
+    for (const [docs] of postings(ix, term)) for (const d of docs) found[d] = 1;
+  }
   return found;
 }
 
 // The matching documents in document number order.
 function match(ix, p, filters, article) {
   const { min_credibility: minCred } = filters;
-  const [topic, symptom] = [filters.topic, filters.symptom].map((slug) => (slug ? ix.slugNo.get(slug) ?? -1 : null));
+  const [topic, symptom] = [filters.topic, filters.symptom]
+    .map((slug) => (slug ? ix.slugNo.get(slug) ?? -1 : null));
   const excluded = union(ix, p.excluded);
   const phraseSets = p.phrases.map((phrase) => phraseDocs(ix, phrase, article));
   const allowed = (i) => {
     const d = ix.docs[i];
-    return d.live && (topic === null || d.topics.includes(topic)) && (symptom === null || d.symptoms.includes(symptom))
-      && (!minCred || d.credibility >= minCred) && !excluded[i] && phraseSets.every((docs) => docs[i]);
+    return d.live && (topic === null || d.topics.includes(topic))
+      && (symptom === null || d.symptoms.includes(symptom))
+      && (!minCred || d.credibility >= minCred) && !excluded[i]
+      && phraseSets.every((docs) => docs[i]);
   };
   const within = (...sets) => {
     const found = [];
@@ -468,14 +516,16 @@ function match(ix, p, filters, article) {
     const docs = within(...(unions.length ? unions : phraseSets));
     if (docs.length) return [docs, false];
   }
-  if (p.phrases.length && !p.groups.some((g) => g.alternatives.size)) return [within(phraseSets[0]), true];
+  if (p.phrases.length && !p.groups.some((g) => g.alternatives.size)) {
+    return [within(phraseSets[0]), true];
+  }
   return [within(union(ix, p.groups.flatMap((g) => [...g.alternatives.keys()]))), true];
 }
 
 // ---- scoring (search.score) ----
 
-// The length part of BM25's denominator, K1 × (1 − B + B × dl / avgdl), of every document in field f:
-// computed once per index in the same float64 steps, so scores stay the same.
+// The length part of BM25's denominator, K1 × (1 − B + B × dl / avgdl), of every document in
+// field f: computed once per index in the same float64 steps, so scores stay the same.
 function lengthNorms(ix, f) {
   const { B, K1 } = ix.C;
   ix.lengthNorms[f] ??= Float64Array.from(ix.docs, (d) => K1 * ((1 - B)
@@ -483,7 +533,8 @@ function lengthNorms(ix, f) {
   return ix.lengthNorms[f];
 }
 
-// Scores accumulate in a typed array by document number: in a Map they cost more than the BM25 itself.
+// Scores accumulate in a typed array by document number: in a Map they cost more than the BM25
+// itself.
 function score(ix, p, docs, orMode) {
   const { K1, OR_FACTOR, TITLE_BONUS } = ix.C;
   const scores = new Float64Array(ix.docs.length);
@@ -504,18 +555,23 @@ function score(ix, p, docs, orMode) {
     });
   }
   const typed = new Set(p.groups.flatMap((g) => g.words.map((x) => x.term)));
-  const required = new Set(p.groups.filter((g) => g.required).flatMap((g) => g.words.map((x) => x.term)));
+  const required = new Set(p.groups.filter((g) => g.required)
+    .flatMap((g) => g.words.map((x) => x.term)));
   for (const d of docs) {
     if (orMode) scores[d] *= OR_FACTOR;
     const title = ix.docs[d].title;
-    if (TITLE_BONUS && title.length && title.every((t) => typed.has(t)) && title.some((t) => required.has(t))) scores[d] += TITLE_BONUS * scores[d];
+    if (TITLE_BONUS && title.length && title.every((t) => typed.has(t))
+      && title.some((t) => required.has(t))) {
+      scores[d] += TITLE_BONUS * scores[d];
+    }
   }
   return scores;
 }
 
 // The first `count` documents by score, then id: only the page shown is ordered, not every match.
 function best(ix, docs, scores, count) {
-  const before = (a, b) => scores[a] > scores[b] || (scores[a] === scores[b] && ix.ids[a] < ix.ids[b]);
+  const before = (a, b) => scores[a] > scores[b]
+    || (scores[a] === scores[b] && ix.ids[a] < ix.ids[b]);
   const top = [];
   for (const d of docs) {
     if (top.length === count && !before(d, top[count - 1])) continue;
@@ -528,12 +584,14 @@ function best(ix, docs, scores, count) {
 }
 
 /**
- * One page of results in the server's shape, minus highlights: {query, total, page, hits: [{id, score}],
- * facets, suggestion, terms}. `article(id)` gives an article object for multi-word phrases.
+ * One page of results in the server's shape, minus highlights: {query, total, page,
+ * hits: [{id, score}], facets, suggestion, terms}. `article(id)` gives an article object for
+ * multi-word phrases.
  */
 export function search(ix, q, filters = {}, { limit = 10, page = 1, article = () => null } = {}) {
   if (q.length > ix.C.MAX_QUERY_CHARS) {
-    throw new SearchError("query_too_long", `The query is ${q.length} characters long; the limit is ${ix.C.MAX_QUERY_CHARS}.`);
+    throw new SearchError("query_too_long",
+      `The query is ${q.length} characters long; the limit is ${ix.C.MAX_QUERY_CHARS}.`);
   }
   const query = normalise(q);
   const p = plan(ix, query);
@@ -546,10 +604,13 @@ export function search(ix, q, filters = {}, { limit = 10, page = 1, article = ()
     facets[key] = {};
     counts.forEach((count, slug) => { if (count) facets[key][ix.slugs[slug]] = count; });
   }
-  const suggestion = p.corrections.size ? query.replace(TOKEN, (m) => p.corrections.get(fold(m)) ?? m) : null;
+  const suggestion = p.corrections.size
+    ? query.replace(TOKEN, (m) => p.corrections.get(fold(m)) ?? m)
+    : null;
+  const shown = best(ix, docs, scores, page * limit).slice((page - 1) * limit);
   return {
     query, total: docs.length, page, facets, suggestion, terms: [...weights(p).keys()],
-    hits: best(ix, docs, scores, page * limit).slice((page - 1) * limit).map((d) => ({ id: ix.ids[d], score: scores[d] })),
+    hits: shown.map((d) => ({ id: ix.ids[d], score: scores[d] })),
   };
 }
 
@@ -571,13 +632,15 @@ export function fieldTexts(article) {
   const body = [];
   const headings = [];
   for (const section of article.sections || []) {
-    (section.id === "takeaway" && article.kind === "summary" ? takeaway : body).push(htmlToText(section.html));
+    const field = section.id === "takeaway" && article.kind === "summary" ? takeaway : body;
+    field.push(htmlToText(section.html));
     if (section.title) headings.push(section.title);
   }
   const slugs = (list) => (list || []).map((s) => s.replace(/-/g, " ")).join(" ");
   return {
     title: article.title, headings: headings.join("\n"), teaser: article.teaser || "",
-    takeaway: takeaway.join("\n"), body: body.join("\n"), topics: slugs(article.topics), symptoms: slugs(article.symptoms),
+    takeaway: takeaway.join("\n"), body: body.join("\n"), topics: slugs(article.topics),
+    symptoms: slugs(article.symptoms),
   };
 }
 
@@ -593,7 +656,7 @@ function highlight(ix, text, terms) {
     const hits = new Set();
     for (const m of sentence.matchAll(TOKEN)) {
       const token = fold(m[0]);
-      if ((token.length < 2 && !/^\p{Nd}$/u.test(token)) || ix.stops.has(token)) continue;
+      if (!indexed(ix, token)) continue;
       const term = termOf(ix, token);
       if (!terms.has(term)) continue;
       if (first === null) first = m.index;
@@ -616,5 +679,6 @@ function highlight(ix, text, terms) {
 export function highlights(ix, article, terms) {
   const f = fieldTexts(article);
   const all = [f.teaser, f.takeaway, f.body].flatMap((text) => highlight(ix, text, new Set(terms)));
-  return all.map((c, i) => [c, i]).sort((a, b) => b[0][0] - a[0][0] || a[1] - b[1]).slice(0, ix.C.HIGHLIGHTS).map(([c]) => c[1]);
+  // Most terms first; a stable sort keeps the text order among sentences with as many.
+  return all.sort((a, b) => b[0] - a[0]).slice(0, ix.C.HIGHLIGHTS).map(([, html]) => html);
 }

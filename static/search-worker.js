@@ -17,7 +17,8 @@ async function open(key, version) {
       id: `${key}@${install.version}`,
       install,
       ix: await openIndex(buffers, tombstones),
-      objects: new Map(install.manifest.articles.filter((a) => a.object).map((a) => [a.id, a.object])),
+      objects: new Map(install.manifest.articles
+        .filter((a) => a.object).map((a) => [a.id, a.object])),
     };
   }
   return opened;
@@ -28,22 +29,27 @@ async function answer({ key, version, params }) {
   const articles = new Map(await Promise.all(
     phraseCandidates(ix, params.q).map(async (id) => [id, await getObject(objects.get(id))])));
   const { q, topic, symptom, limit = 20, page = 1 } = params;
-  const found = search(ix, q, { topic, symptom }, { limit, page, article: (id) => articles.get(id) });
+  const found = search(ix, q, { topic, symptom },
+    { limit, page, article: (id) => articles.get(id) });
   const hits = await Promise.all(found.hits.map(async ({ id, score }) => {
     const article = articles.get(id) || await getObject(objects.get(id));
     return {
-      id, score, title: article.title, teaser: article.teaser || "", published: article.published ?? null,
+      id, score, title: article.title, teaser: article.teaser || "",
+      published: article.published ?? null,
       highlights: highlights(ix, article, found.terms),
     };
   }));
   const { terms, ...rest } = found;
-  return { ...rest, hits, bundle: install.bundle, locale: install.locale, version: install.version };
+  return {
+    ...rest, hits, bundle: install.bundle, locale: install.locale, version: install.version,
+  };
 }
 
 self.onmessage = async ({ data }) => {
   try {
     postMessage({ id: data.id, result: await answer(data) });
   } catch (error) {
-    postMessage({ id: data.id, error: { code: error.code || "device_search_failed", message: error.message } });
+    const code = error.code || "device_search_failed";
+    postMessage({ id: data.id, error: { code, message: error.message } });
   }
 };

@@ -23,7 +23,9 @@ function filterSelect(id, label, anyLabel, counts, selected) {
     el("select", { id, name: id },
       el("option", { value: "" }, anyLabel),
       ...slugs.map((slug) => el("option", { value: slug, selected: slug === selected },
-        counts && counts[slug] !== undefined ? `${slugLabel(slug)} (${counts[slug]})` : slugLabel(slug)))));
+        counts && counts[slug] !== undefined
+          ? `${slugLabel(slug)} (${counts[slug]})`
+          : slugLabel(slug)))));
 }
 
 async function bundleChoices(wanted) {
@@ -31,9 +33,13 @@ async function bundleChoices(wanted) {
   const choices = list
     ? list.map((bundle) => {
       const installed = installs.find((install) => install.bundle === bundle.id);
-      return { id: bundle.id, title: bundle.title, locale: installed ? installed.locale : contentLocaleFor(bundle) };
+      return {
+        id: bundle.id, title: bundle.title,
+        locale: installed ? installed.locale : contentLocaleFor(bundle),
+      };
     })
-    : installs.map((install) => ({ id: install.bundle, title: install.manifest.title, locale: install.locale }));
+    : installs.map((install) =>
+      ({ id: install.bundle, title: install.manifest.title, locale: install.locale }));
   if (wanted.bundle && wanted.locale) {
     const chosen = choices.find((choice) => choice.id === wanted.bundle);
     if (chosen) chosen.locale = wanted.locale;
@@ -41,12 +47,22 @@ async function bundleChoices(wanted) {
   return choices;
 }
 
-function helpBlock(input, run, intro) {
+/** Help when there is nothing to show; each suggested word is a button that calls `searchFor`. */
+function helpBlock(searchFor, intro) {
   return el("div", { class: "help" },
     el("p", {}, intro),
     el("p", {}, _("Try a symptom or a word you would use yourself, for example:")),
     el("ul", { class: "chips" }, ...suggestions().map((word) => el("li", {},
-      el("button", { type: "button", class: "chip", onclick: () => { input.value = word; run(); input.focus(); } }, word)))));
+      el("button", { type: "button", class: "chip", onclick: () => searchFor(word) }, word)))));
+}
+
+function failureMessage(error) {
+  if (error instanceof SearchUnavailable) {
+    return _("Search needs a connection for bundles that are not downloaded. " +
+      "Download the bundle in the library to search it offline.");
+  }
+  if (error.code === "query_too_long") return _("That search is too long. Try fewer words.");
+  return _("Search did not work: {message}", { message: error.message });
 }
 
 export async function showSearch(params) {
@@ -54,23 +70,37 @@ export async function showSearch(params) {
   const current = { q: params.q || "", topic: params.topic || "", symptom: params.symptom || "" };
   let chosen = choices.find((choice) => choice.id === params.bundle) || choices[0];
 
-  const input = el("input", { id: "q", name: "q", type: "search", value: current.q, autocomplete: "off", enterkeyhint: "search", "aria-describedby": "search-hint" });
+  const input = el("input", {
+    id: "q", name: "q", type: "search", value: current.q, autocomplete: "off",
+    enterkeyhint: "search", "aria-describedby": "search-hint",
+  });
   const bundleSelect = el("select", { id: "bundle", name: "bundle" },
-    ...choices.map((choice) => el("option", { value: choice.id, selected: choice === chosen, ...langOf(choice.locale) }, choice.title)));
+    ...choices.map((choice) => el("option",
+      { value: choice.id, selected: choice === chosen, ...langOf(choice.locale) }, choice.title)));
   const filters = el("div", { class: "filters" });
   const results = el("div", { id: "results", class: "results" });
-  const form = el("form", { role: "search", "aria-label": _("Articles"), class: "search-form", novalidate: true },
+  const form = el("form",
+    { role: "search", "aria-label": _("Articles"), class: "search-form", novalidate: true },
     el("div", { class: "field" },
       el("label", { for: "q" }, _("Search for a word or a symptom")),
       el("p", { id: "search-hint", class: "meta" }, _("Results appear as you type.")),
       el("div", { class: "search-row" }, input, el("button", { type: "submit" }, _("Search")))),
-    choices.length > 1 ? el("div", { class: "field" }, el("label", { for: "bundle" }, _("Bundle")), bundleSelect) : null,
+    choices.length > 1
+      ? el("div", { class: "field" }, el("label", { for: "bundle" }, _("Bundle")), bundleSelect)
+      : null,
     filters);
 
   function drawFilters(facets) {
     filters.replaceChildren(
       filterSelect("topic", _("Topic"), _("Any topic"), facets && facets.topics, current.topic),
-      filterSelect("symptom", _("Symptom"), _("Any symptom"), facets && facets.symptoms, current.symptom));
+      filterSelect("symptom", _("Symptom"), _("Any symptom"), facets && facets.symptoms,
+        current.symptom));
+  }
+
+  function searchFor(text) {
+    input.value = text;
+    run();
+    input.focus();
   }
 
   function remember() {
@@ -91,7 +121,7 @@ export async function showSearch(params) {
       return;
     }
     if (!current.q) {
-      results.replaceChildren(helpBlock(input, run, _("Type what you are looking for.")));
+      results.replaceChildren(helpBlock(searchFor, _("Type what you are looking for.")));
       return;
     }
     let answer;
@@ -99,36 +129,44 @@ export async function showSearch(params) {
       answer = await search({ ...current, bundle: chosen.id, locale: chosen.locale });
     } catch (error) {
       if (mine !== generation) return;
-      const message = error instanceof SearchUnavailable
-        ? _("Search needs a connection for bundles that are not downloaded. Download the bundle in the library to search it offline.")
-        : error.code === "query_too_long" ? _("That search is too long. Try fewer words.") : _("Search did not work: {message}", { message: error.message });
+      const message = failureMessage(error);
       results.replaceChildren(el("p", { class: "notice-inline" }, message));
       announce(message);
       return;
     }
     if (mine !== generation) return;
-    const focusedFilter = document.activeElement && document.activeElement.closest(".filters") ? document.activeElement.id : null;
+    const focused = document.activeElement;
+    const focusedFilter = focused && focused.closest(".filters") ? focused.id : null;
     drawFilters(answer.facets);
     if (focusedFilter) document.getElementById(focusedFilter)?.focus();
     const count = answer.total;
-    announce(ngettext("{count} result for “{query}”", "{count} results for “{query}”", count, { count, query: current.q }));
+    announce(ngettext("{count} result for “{query}”", "{count} results for “{query}”", count,
+      { count, query: current.q }));
     const base = `#/read/${chosen.id}/${chosen.locale}`;
     const didYouMean = answer.suggestion
       ? el("p", { class: "suggestion" }, _("Did you mean"), " ",
-        el("button", { type: "button", class: "link-button", onclick: () => { input.value = answer.suggestion; run(); input.focus(); } }, answer.suggestion), "?")
+        el("button", {
+          type: "button", class: "link-button", onclick: () => searchFor(answer.suggestion),
+        }, answer.suggestion), "?")
       : null;
     if (!count) {
-      results.replaceChildren(...[didYouMean, helpBlock(input, run, _("No articles match “{query}”.", { query: current.q }))].filter(Boolean));
+      const help = helpBlock(searchFor, _("No articles match “{query}”.", { query: current.q }));
+      results.replaceChildren(...[didYouMean, help].filter(Boolean));
       return;
     }
+    const excerpts = (hit) => (hit.highlights && hit.highlights.length
+      ? hit.highlights : [escapeText(hit.teaser || "")])
+      .slice(0, 2).map((text) => el("p", { class: "highlight" }, highlightFragment(text)));
     results.replaceChildren(...[
-      el("h2", { class: "result-count" }, ngettext("{count} result", "{count} results", count, { count })),
+      el("h2", { class: "result-count" },
+        ngettext("{count} result", "{count} results", count, { count })),
       didYouMean,
-      el("ul", { class: "cards", ...langOf(chosen.locale) }, ...answer.hits.map((hit) => el("li", { class: "card" },
-        el("h3", {}, el("a", { href: `${base}/${hit.id}` }, hit.title)),
-        el("p", { class: "meta" }, formatDate(hit.published)),
-        ...(hit.highlights && hit.highlights.length ? hit.highlights : [escapeText(hit.teaser || "")])
-          .slice(0, 2).map((text) => el("p", { class: "highlight" }, highlightFragment(text))))))].filter(Boolean));
+      el("ul", { class: "cards", ...langOf(chosen.locale) }, ...answer.hits.map((hit) =>
+        el("li", { class: "card" },
+          el("h3", {}, el("a", { href: `${base}/${hit.id}` }, hit.title)),
+          el("p", { class: "meta" }, formatDate(hit.published)),
+          ...excerpts(hit)))),
+    ].filter(Boolean));
   }
 
   input.addEventListener("input", () => {

@@ -1,5 +1,6 @@
 // Satchel's service worker. The server prepends `const SHELL = {version, files: [{url, sha256}]}`
-// (server/web.py), computed from the files in static/, so a changed shell file gives a new worker.
+// (satchel/web/shell.py), computed from the files in static/, so a changed shell file gives a new
+// worker.
 //
 // - The app shell is precached in `satchel-shell-<version>`; every file is checked against its
 //   sha256 before it is cached, and older shell caches are deleted once this worker activates.
@@ -10,7 +11,12 @@
 const SHELL_CACHE = `satchel-shell-${SHELL.version}`;
 const DATA_CACHE = "satchel-data-v1";
 const SHELL_URLS = new Set(SHELL.files.map((file) => file.url));
-const KEPT_API = [/^\/api\/v1\/bundles$/, /^\/api\/v1\/locales$/, /^\/api\/v1\/messages$/, /^\/api\/v1\/locales\/[^/]+\/messages$/];
+const KEPT_API = [
+  /^\/api\/v1\/bundles$/,
+  /^\/api\/v1\/locales$/,
+  /^\/api\/v1\/messages$/,
+  /^\/api\/v1\/locales\/[^/]+\/messages$/,
+];
 
 async function sha256Hex(buffer) {
   const digest = await crypto.subtle.digest("SHA-256", buffer);

@@ -1,9 +1,10 @@
 // Getting bundles onto the device and keeping them current.
 //
 // First install streams /pack (NDJSON): line 1 is the manifest, each further line one object whose
-// sha256 must be a name in that manifest; the binary search segments follow one by one. Updates fetch only the objects in /changes. Everything
-// lands in staging first (db.js) and is verified with SubtleCrypto before it is stored; the switch
-// to the new version happens in one IndexedDB transaction, only once every object is present.
+// sha256 must be a name in that manifest; the binary search segments follow one by one. Updates
+// fetch only the objects in /changes. Everything lands in staging first (db.js) and is verified
+// with SubtleCrypto before it is stored; the switch to the new version happens in one IndexedDB
+// transaction, only once every object is present.
 // An interrupted download resumes from the staging record: objects already stored are skipped.
 
 import * as db from "./db.js";
@@ -27,7 +28,9 @@ async function failureOf(response) {
   try {
     return new ApiFailure((await response.json()).error);
   } catch {
-    return new ApiFailure({ status: response.status, code: "http_error", message: response.statusText });
+    return new ApiFailure({
+      status: response.status, code: "http_error", message: response.statusText,
+    });
   }
 }
 
@@ -47,7 +50,9 @@ async function fetchObject(name, binary = false) {
   const response = await fetch(api(`/objects/${name}`));
   if (!response.ok) throw await failureOf(response);
   const buffer = await response.arrayBuffer();
-  if ((await sha256Hex(buffer)) !== name) throw new IntegrityError(`object ${name} does not match its name`);
+  if ((await sha256Hex(buffer)) !== name) {
+    throw new IntegrityError(`object ${name} does not match its name`);
+  }
   return binary ? buffer : decoder.decode(buffer);
 }
 
@@ -97,8 +102,11 @@ async function downloadMissing(staging, progress) {
   progress(done, total);
   const segments = new Set(db.segmentsOf(staging.manifest).map((entry) => entry.object));
   for (const entry of missing) {
-    if (segments.has(entry.object)) await db.putBytes(entry.object, await fetchObject(entry.object, true));
-    else await db.putObject(entry.object, await fetchObject(entry.object));
+    if (segments.has(entry.object)) {
+      await db.putBytes(entry.object, await fetchObject(entry.object, true));
+    } else {
+      await db.putObject(entry.object, await fetchObject(entry.object));
+    }
     done += entry.bytes;
     progress(done, total);
   }
@@ -159,6 +167,16 @@ function remember(keys) {
     localStorage.setItem(REMEMBERED, JSON.stringify(keys));
   } catch {
     // Storage full or disabled: eviction detection is best effort.
+  }
+}
+
+/** The install keys last remembered; none when the entry is missing or not a list of keys. */
+function rememberedKeys() {
+  try {
+    const keys = JSON.parse(localStorage.getItem(REMEMBERED) || "[]");
+    return Array.isArray(keys) ? keys : [];
+  } catch {
+    return [];
   }
 }
 
@@ -240,7 +258,8 @@ export async function checkForUpdate(install, attempts = 2) {
   const manifest = await response.json();
   const etag = response.headers.get("ETag");
   if (manifest.version === install.version) return null;
-  const changesResponse = await fetch(api(`${path}/changes?since=${install.version}`), { cache: "no-store" });
+  const changesResponse =
+    await fetch(api(`${path}/changes?since=${install.version}`), { cache: "no-store" });
   if (changesResponse.status === 410) {
     return { manifest, etag, changes: null, bytes: manifest.total_bytes, expired: true };
   }
@@ -284,13 +303,7 @@ export async function remove(key) {
  */
 export async function checkHealth() {
   const installs = await db.allInstalls();
-  let remembered = [];
-  try {
-    remembered = JSON.parse(localStorage.getItem(REMEMBERED) || "[]");
-  } catch {
-    remembered = [];
-  }
-  const lost = remembered.filter((key) => !installs.some((install) => install.key === key));
+  const lost = rememberedKeys().filter((key) => !installs.some((install) => install.key === key));
   const present = await db.objectNames();
   const damaged = installs.filter((install) =>
     db.objectsOf(install.manifest).some((entry) => !present.has(entry.object)));
@@ -300,7 +313,9 @@ export async function checkHealth() {
 
 export function repair(install) {
   return runJob(install.key, async (progress) => {
-    const staging = { ...install, from: install.version, changes: null, startedAt: new Date().toISOString() };
+    const staging = {
+      ...install, from: install.version, changes: null, startedAt: new Date().toISOString(),
+    };
     await db.putStaging(staging);
     return resumeStaging(staging, progress);
   });

@@ -66,7 +66,8 @@ export function notice(text, kind = "info", id = null) {
   if (id) notices.querySelector(`[data-notice="${id}"]`)?.remove();
   const box = el("div", { class: `notice notice-${kind}`, "data-notice": id },
     el("p", {}, text),
-    el("button", { type: "button", class: "link-button", onclick: () => box.remove() }, _("Dismiss")));
+    el("button", { type: "button", class: "link-button", onclick: () => box.remove() },
+      _("Dismiss")));
   notices.append(box);
   return box;
 }

@@ -6,26 +6,29 @@ import { after, firstEnding, r1r2 } from "./regions.js";
 const VOWELS = "aeiouy";
 const SPECIAL = new Map(Object.entries({
   skis: "ski", skies: "sky", dying: "die", lying: "lie", tying: "tie", idly: "idl", gently: "gentl",
-  ugly: "ugli", early: "earli", only: "onli", singly: "singl", sky: "sky", news: "news", howe: "howe",
-  atlas: "atlas", cosmos: "cosmos", bias: "bias", andes: "andes", inning: "inning", innings: "inning",
-  outing: "outing", outings: "outing", canning: "canning", cannings: "canning", herring: "herring",
-  herrings: "herring", earring: "earring", earrings: "earring", proceed: "proceed", proceeds: "proceed",
-  proceeded: "proceed", proceeding: "proceed", exceed: "exceed", exceeds: "exceed", exceeded: "exceed",
-  exceeding: "exceed", succeed: "succeed", succeeds: "succeed", succeeded: "succeed", succeeding: "succeed",
+  ugly: "ugli", early: "earli", only: "onli", singly: "singl", sky: "sky", news: "news",
+  howe: "howe", atlas: "atlas", cosmos: "cosmos", bias: "bias", andes: "andes", inning: "inning",
+  innings: "inning", outing: "outing", outings: "outing", canning: "canning", cannings: "canning",
+  herring: "herring", herrings: "herring", earring: "earring", earrings: "earring",
+  proceed: "proceed", proceeds: "proceed", proceeded: "proceed", proceeding: "proceed",
+  exceed: "exceed", exceeds: "exceed", exceeded: "exceed", exceeding: "exceed", succeed: "succeed",
+  succeeds: "succeed", succeeded: "succeed", succeeding: "succeed",
 }));
 // suffix → [characters replaced, replacement, r2 when r2 is shorter than the suffix]
 const STEP2 = {
   ization: [7, "ize"], ational: [7, "ate", "e"], fulness: [4, ""], ousness: [7, "ous"],
   iveness: [7, "ive", "e"], tional: [2, ""], biliti: [6, "ble"], lessli: [2, ""], entli: [2, ""],
-  ation: [5, "ate", "e"], alism: [5, "al"], aliti: [5, "al"], ousli: [5, "ous"], iviti: [5, "ive", "e"],
-  fulli: [2, ""], enci: [1, "e"], anci: [1, "e"], abli: [1, "e"], izer: [4, "ize"], ator: [4, "ate", "e"],
-  alli: [4, "al"], bli: [3, "ble"], ogi: [1, ""], li: [2, ""],
+  ation: [5, "ate", "e"], alism: [5, "al"], aliti: [5, "al"], ousli: [5, "ous"],
+  iviti: [5, "ive", "e"], fulli: [2, ""], enci: [1, "e"], anci: [1, "e"], abli: [1, "e"],
+  izer: [4, "ize"], ator: [4, "ate", "e"], alli: [4, "al"], bli: [3, "ble"], ogi: [1, ""],
+  li: [2, ""],
 };
 const STEP3 = {
   ational: [7, "ate"], tional: [2, ""], alize: [3, ""], icate: [5, "ic"], iciti: [5, "ic"],
   ative: [5, ""], ical: [4, "ic"], ness: [4, ""], ful: [3, ""],
 };
-const STEP4 = "ement ance ence able ible ment ant ent ism ate iti ous ive ize ion al er ic".split(" ");
+const STEP4 =
+  "ement ance ence able ible ment ant ent ism ate iti ous ive ize ion al er ic".split(" ");
 const end = (text, k) => text[text.length - k];
 const hasVowel = (text) => [...text].some((c) => VOWELS.includes(c));
 
@@ -56,8 +59,9 @@ export function stem(input) {
     if (r1.endsWith(suffix1b)) replace(suffix1b.length, "ee");
   } else if (suffix1b && hasVowel(word.slice(0, -suffix1b.length))) {
     replace(suffix1b.length, "");
-    const short = (word.length >= 3 && !VOWELS.includes(end(word, 1)) && !"wxY".includes(end(word, 1))
-      && VOWELS.includes(end(word, 2)) && !VOWELS.includes(end(word, 3)))
+    const short = (word.length >= 3 && !VOWELS.includes(end(word, 1))
+      && !"wxY".includes(end(word, 1)) && VOWELS.includes(end(word, 2))
+      && !VOWELS.includes(end(word, 3)))
       || (word.length === 2 && VOWELS.includes(word[0]) && !VOWELS.includes(word[1]));
     if (/(at|bl|iz)$/.test(word)) {
       word += "e";
@@ -69,7 +73,9 @@ export function stem(input) {
       word += "e"; // r2 is part of r1, so it stays empty too
     }
   }
-  if (word.length > 2 && "yY".includes(end(word, 1)) && !VOWELS.includes(end(word, 2))) replace(1, "i");
+  if (word.length > 2 && "yY".includes(end(word, 1)) && !VOWELS.includes(end(word, 2))) {
+    replace(1, "i");
+  }
 
   const suffix2 = firstEnding(word, Object.keys(STEP2));
   if (suffix2 && r1.endsWith(suffix2) && (suffix2 !== "ogi" || end(word, 4) === "l")
@@ -87,7 +93,10 @@ export function stem(input) {
   }
 
   if ((r2.endsWith("l") && end(word, 2) === "l") || r2.endsWith("e")
-    || (r1.endsWith("e") && word.length >= 4 && (VOWELS.includes(end(word, 2)) || "wxY".includes(end(word, 2))
-      || !VOWELS.includes(end(word, 3)) || VOWELS.includes(end(word, 4))))) word = word.slice(0, -1);
+    || (r1.endsWith("e") && word.length >= 4
+      && (VOWELS.includes(end(word, 2)) || "wxY".includes(end(word, 2))
+        || !VOWELS.includes(end(word, 3)) || VOWELS.includes(end(word, 4))))) {
+    word = word.slice(0, -1);
+  }
   return word.replace(/Y/g, "y");
 }

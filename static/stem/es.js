@@ -4,16 +4,17 @@ import { endsWithOne, firstEnding, r1r2, rv as rvOf } from "./regions.js";
 
 const VOWELS = "aeiouáéíóúü";
 const STEP0 = "selas selos sela selo las les los nos me se la le lo".split(" ");
-const STEP1 = ("amientos imientos amiento imiento aciones uciones adoras adores ancias logías encias "
-  + "amente idades anzas ismos ables ibles istas adora ación antes ancia logía ución encia mente anza "
-  + "icos icas ismo able ible ista osos osas ador ante idad ivas ivos ico ica oso osa iva ivo").split(" ");
+const STEP1 = ("amientos imientos amiento imiento aciones uciones adoras adores ancias logías "
+  + "encias amente idades anzas ismos ables ibles istas adora ación antes ancia logía ución encia "
+  + "mente anza icos icas ismo able ible ista osos osas ador ante idad ivas ivos ico ica oso osa "
+  + "iva ivo").split(" ");
 const STEP2A = "yeron yendo yamos yais yan yen yas yes ya ye yo yó".split(" ");
 const STEP2B = ("aríamos eríamos iríamos iéramos iésemos aríais aremos eríais eremos iríais iremos "
-  + "ierais ieseis asteis isteis ábamos áramos ásemos arían arías aréis erían erías eréis irían irías "
-  + "iréis ieran iesen ieron iendo ieras ieses abais arais aseis éamos arán arás aría erán erás ería "
-  + "irán irás iría iera iese aste iste aban aran asen aron ando abas adas idas aras ases íais ados "
-  + "idos amos imos emos ará aré erá eré irá iré aba ada ida ara ase ían ado ido ías áis éis ía ad ed "
-  + "id an ió ar er ir as ís en es").split(" ");
+  + "ierais ieseis asteis isteis ábamos áramos ásemos arían arías aréis erían erías eréis irían "
+  + "irías iréis ieran iesen ieron iendo ieras ieses abais arais aseis éamos arán arás aría erán "
+  + "erás ería irán irás iría iera iese aste iste aban aran asen aron ando abas adas idas aras "
+  + "ases íais ados idos amos imos emos ará aré erá eré irá iré aba ada ida ara ase ían ado ido "
+  + "ías áis éis ía ad ed id an ió ar er ir as ís en es").split(" ");
 const STEP3 = "os a e o á é í ó".split(" ");
 const unaccent = (text, accented) => text.replace(accented, (c) => "aeiou"["áéíóú".indexOf(c)]);
 
@@ -41,7 +42,9 @@ export function stem(input) {
   }
 
   const suffix1 = firstEnding(word, STEP1);
-  const replaceAll = (by) => { [word, rv] = [word, rv].map((text) => text.split(suffix1).join(by)); };
+  const replaceAll = (by) => {
+    [word, rv] = [word, rv].map((text) => text.split(suffix1).join(by));
+  };
   const cutR2 = (n) => { cut(n); r2 = r2.slice(0, -n); };
   if (suffix1 === "amente" && r1.endsWith(suffix1)) {
     stepOne = true;
@@ -71,7 +74,8 @@ export function stem(input) {
   }
 
   if (!stepOne) {
-    const suffix2a = STEP2A.find((s) => rv.endsWith(s) && word.slice(-s.length - 1, -s.length) === "u");
+    const suffix2a = STEP2A.find((s) => rv.endsWith(s)
+      && word.slice(-s.length - 1, -s.length) === "u");
     if (suffix2a) cut(suffix2a.length);
     const suffix2b = firstEnding(rv, STEP2B);
     if (suffix2b) {
@@ -86,7 +90,9 @@ export function stem(input) {
   const suffix3 = firstEnding(rv, STEP3);
   if (suffix3) {
     cut(suffix3.length);
-    if ((suffix3 === "e" || suffix3 === "é") && word.endsWith("gu") && rv.endsWith("u")) word = word.slice(0, -1);
+    if ((suffix3 === "e" || suffix3 === "é") && word.endsWith("gu") && rv.endsWith("u")) {
+      word = word.slice(0, -1);
+    }
   }
   return unaccent(word, /[áéíóú]/g);
 }

@@ -4,15 +4,16 @@ import { endsWithOne, firstEnding, r1r2, rv as rvOf } from "./regions.js";
 
 const VOWELS = "aeiouáéíóúâêô";
 const STEP1 = ("amentos imentos uciones amento imento adoras adores aço~es logías ências amente "
-  + "idades ismos istas adora aça~o antes ância logía ución ência mente idade ezas icos icas ismo ável "
-  + "ível ista osos osas ador ante ivas ivos iras eza ico ica oso osa iva ivo ira").split(" ");
+  + "idades ismos istas adora aça~o antes ância logía ución ência mente idade ezas icos icas ismo "
+  + "ável ível ista osos osas ador ante ivas ivos iras eza ico ica oso osa iva ivo ira").split(" ");
 const STEP2 = ("aríamos eríamos iríamos ássemos êssemos íssemos aríeis eríeis iríeis ásseis ésseis "
-  + "ísseis áramos éramos íramos ávamos aremos eremos iremos ariam eriam iriam assem essem issem ara~o "
-  + "era~o ira~o arias erias irias ardes erdes irdes asses esses isses astes estes istes áreis areis "
-  + "éreis ereis íreis ireis áveis íamos armos ermos irmos aria eria iria asse esse isse aste este iste "
-  + "arei erei irei aram eram iram avam arem erem irem ando endo indo adas idas arás aras erás eras "
-  + "irás avas ares eres ires íeis ados idos ámos amos emos imos iras ada ida ará ara erá era irá ava "
-  + "iam ado ido ias ais eis ira ia ei am em ar er ir as es is eu iu ou").split(" ");
+  + "ísseis áramos éramos íramos ávamos aremos eremos iremos ariam eriam iriam assem essem issem "
+  + "ara~o era~o ira~o arias erias irias ardes erdes irdes asses esses isses astes estes istes "
+  + "áreis areis éreis ereis íreis ireis áveis íamos armos ermos irmos aria eria iria asse esse "
+  + "isse aste este iste arei erei irei aram eram iram avam arem erem irem ando endo indo adas "
+  + "idas arás aras erás eras irás avas ares eres ires íeis ados idos ámos amos emos imos iras ada "
+  + "ida ará ara erá era irá ava iam ado ido ias ais eis ira ia ei am em ar er ir as es is eu iu "
+  + "ou").split(" ");
 const STEP4 = "os a i o á í ó".split(" ");
 
 export function stem(input) {

@@ -73,6 +73,31 @@ def test_a_bundle_not_downloaded_says_so_offline(new_page, live_server):
     expect(page.locator("main")).to_contain_text("You are offline")
 
 
+# What the browser's eviction leaves: the page remembers the download, its records are gone.
+FORGET_INSTALL = """key => new Promise((resolve, reject) => {
+    const open = indexedDB.open("satchel");
+    open.onsuccess = () => {
+        const tx = open.result.transaction("installs", "readwrite");
+        tx.objectStore("installs").delete(key);
+        tx.oncomplete = () => { open.result.close(); resolve(); };
+        tx.onerror = () => reject(tx.error);
+    };
+})"""
+
+
+def test_a_download_the_browser_removed_is_reported_once(new_page, live_server):
+    page = new_page()
+    ready(page, live_server + "/")
+    install(page, "Caring for someone: what research says")
+    page.evaluate(FORGET_INSTALL, "caregiving/en")
+    ready(page)
+    evicted = page.get_by_text("The browser removed downloaded bundles to free space.")
+    expect(evicted).to_be_visible()
+    expect(page.get_by_text("Downloaded: version")).to_have_count(0)
+    ready(page)
+    expect(evicted).to_have_count(0)
+
+
 SHELL_CACHES = """() => caches.keys().then((names) =>
     names.filter((name) => name.startsWith("satchel-shell-")))"""
 

@@ -1,8 +1,10 @@
-"""``python -m deploy serve|start|stop|status``: the production topology on loopback.
+"""``python -m deploy serve|start|stop|status|units``: the production topology on loopback.
 
 ``serve`` (what ``make serve-prod`` runs) starts Redis, gunicorn and nginx,
 prints where they listen and stops all three on Ctrl-C; ``start`` leaves them
 running and ``stop`` (``make stop-prod``) stops them by their PID files.
+``units`` writes the configs and systemd units running the same three commands
+into the run folder, for systemd to start at boot instead.
 DATA_DIR is the app's (``SATCHEL_DATA_DIR``, else ``instance/``).
 """
 
@@ -16,6 +18,7 @@ import threading
 from pathlib import Path
 
 from .topology import PROJECT_ROOT, Topology, TopologyError
+from .units import default_user, write_units
 
 DEFAULT_RUN_DIR = PROJECT_ROOT / "instance" / "prod"
 
@@ -28,14 +31,31 @@ def data_dir() -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy", description=__doc__.split("\n")[0])
-    parser.add_argument("action", choices=["serve", "start", "stop", "status"])
+    parser.add_argument("action", choices=["serve", "start", "stop", "status", "units"])
     parser.add_argument("--port", type=int, default=8080, help="nginx's loopback port (8080)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (3)")
     parser.add_argument(
         "--run-dir", type=Path, default=DEFAULT_RUN_DIR, help="configs, PID files and logs"
     )
+    for program in ("app", "redis"):
+        parser.add_argument(
+            f"--{program}-port", type=int, default=0, help=f"{program}'s port (a free one)"
+        )
+    parser.add_argument(
+        "--user",
+        help="units: the account the services run as (you; for root, DATA_DIR's owner)",
+    )
     args = parser.parse_args(argv)
-    topology = Topology(data_dir(), args.run_dir, port=args.port, workers=args.workers)
+    topology = Topology(
+        data_dir(),
+        args.run_dir,
+        port=args.port,
+        workers=args.workers,
+        app_port=args.app_port,
+        redis_port=args.redis_port,
+    )
+    if args.action == "units":
+        return units(topology, args.user)
     if args.action == "stop":
         stopped = topology.stop()
         print(f"stopped {', '.join(stopped)}" if stopped else "nothing was running")
@@ -70,6 +90,23 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         print(f"stopped {', '.join(topology.stop())}")
     return return_code
+
+
+def units(topology: Topology, user: str | None) -> int:
+    try:
+        user = user or default_user(topology.data_dir)
+        paths = write_units(topology, user)
+    except TopologyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(topology.describe(), indent=2))
+    names = [path.name for path in paths]
+    print(f"wrote {', '.join(names)} in {topology.run_dir}, running as {user}")
+    print("install them (root's copies), then start them now and at every boot:")
+    print(f"  sudo install -m 644 {' '.join(str(path) for path in paths)} /etc/systemd/system/")
+    print("  sudo systemctl daemon-reload")
+    print(f"  sudo systemctl enable --now {' '.join(names)}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
 """Satchel's production topology on one machine: Redis, gunicorn and nginx.
 
-nginx (public port) serves content objects from DATA_DIR itself and proxies
-everything else to gunicorn (several workers running ``satchel:create_app()``),
-whose workers share Redis as their flask-caching backend. The configuration
-templates live beside this file; ``Topology.start`` fills them in for one *run
-folder*, which then holds everything the three programs write (configs, PID
-files, logs, nginx's temp folders): nothing under /var is touched, so any
-number of topologies can run side by side on free loopback ports.
+nginx (public port) serves content objects from DATA_DIR and the PWA's files
+from the app's static folder itself, and proxies everything else to gunicorn
+(several workers running ``satchel:create_app()``), whose workers share Redis
+as their flask-caching backend. The configuration templates live beside this
+file; ``Topology.start`` fills them in for one *run folder*, which then holds
+everything the three programs write (configs, PID files, logs, nginx's temp
+folders): nothing under /var is touched, so any number of topologies can run
+side by side on free loopback ports. ``deploy/units.py`` writes systemd units
+running the same commands.
 
 Each program is stopped by the PID in its PID file, after checking that the
 PID still belongs to that program.
@@ -27,6 +29,10 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from werkzeug.utils import get_content_type
+
+from satchel.web import security, shell
 
 DEPLOY_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = DEPLOY_DIR.parent
@@ -55,12 +61,73 @@ def free_port() -> int:
 
 
 def render(template: Path, values: dict[str, object]) -> str:
-    """Fill every ``@NAME@`` of ``template``; a name without a value is an error."""
+    """Fill every ``@NAME@`` of ``template``; a name without a value is an error.
+
+    A value of several lines keeps the indentation of the line its name is on.
+    """
     text = template.read_text()
     missing = sorted(set(FIELD.findall(text)) - set(values))
     if missing:
         raise TopologyError(f"{template.name}: no value for {', '.join(missing)}")
-    return FIELD.sub(lambda m: str(values[m[1]]), text)
+
+    def fill(match: re.Match) -> str:
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        indent = re.match(r"[ \t]*", text[line_start:]).group()
+        return str(values[match[1]]).replace("\n", "\n" + indent)
+
+    return FIELD.sub(fill, text)
+
+
+def nginx_string(value: str) -> str:
+    """``value`` as one quoted nginx argument, taken literally."""
+    if "$" in value:  # nginx would read a variable; no escape exists for it
+        raise TopologyError(f"nginx.conf: {value!r} holds a '$', which nginx cannot send as is")
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _header_variable(name: str) -> str:
+    return name.lower().replace("-", "_")
+
+
+def security_header_defaults() -> str:
+    """nginx maps: each header of ``SECURITY_HEADERS`` as the app sent it, else its value there.
+
+    So a response of the app keeps the app's headers, and one nginx makes itself
+    (objects, static files, its own errors) gets the same values.
+    """
+    return "\n".join(
+        f"map $upstream_http_{_header_variable(name)} $satchel_{_header_variable(name)} {{\n"
+        f'    "" {nginx_string(value)};\n'
+        f"    default $upstream_http_{_header_variable(name)};\n"
+        "}"
+        for name, value in security.SECURITY_HEADERS.items()
+    )
+
+
+def security_header_lines() -> str:
+    """Directives sending each security header once, on every status (see the maps)."""
+    names = list(security.SECURITY_HEADERS)
+    return "\n".join(
+        [f"proxy_hide_header {name};" for name in names]
+        + [f"add_header {name} $satchel_{_header_variable(name)} always;" for name in names]
+    )
+
+
+def static_types(static_dir: Path) -> tuple[str, str]:
+    """nginx ``types`` lines for the files of ``static_dir``, and the types sent with a charset.
+
+    Both come from the app's own choice (``shell.mimetype`` and Werkzeug's rule for
+    adding ``charset=utf-8``), so nginx sends each file with the app's Content-Type.
+    """
+    suffixes = set(shell.SHELL_SUFFIXES)
+    suffixes |= {path.suffix for path in static_dir.rglob("*") if path.is_file() and path.suffix}
+    types = {suffix: shell.mimetype(f"file{suffix}") for suffix in sorted(suffixes)}
+    lines = "\n".join(f"{mimetype} {suffix[1:]};" for suffix, mimetype in types.items())
+    with_charset = {
+        mimetype for mimetype in types.values() if get_content_type(mimetype, "utf-8") != mimetype
+    }
+    # nginx always counts text/html in, and warns when it is named.
+    return lines, " ".join(sorted(with_charset - {"text/html"}))
 
 
 def nginx_modules() -> str:
@@ -77,9 +144,9 @@ def nginx_modules() -> str:
     return "\n".join(lines)
 
 
-def nginx_user(data_dir: Path) -> str:
+def nginx_user(data_dir: Path, master_is_root: bool | None = None) -> str:
     """Started as root, nginx's workers run as the owner of DATA_DIR (they only read it)."""
-    if os.geteuid() != 0:
+    if not (os.geteuid() == 0 if master_is_root is None else master_is_root):
         return ""  # workers run as whoever started nginx
     stat = data_dir.stat()
     return f"user {pwd.getpwuid(stat.st_uid).pw_name} {_group_name(stat.st_gid)};"
@@ -134,6 +201,7 @@ class Service:
     pid_file: Path
     signature: str  # text of /proc/<pid>/cmdline proving the PID is still this program
     stop_signal: int = signal.SIGTERM
+    stop_timeout: float = 10.0  # seconds from the signal to SIGKILL (gunicorn's graceful_timeout)
     process: subprocess.Popen | None = None
 
     def pid(self) -> int | None:
@@ -146,14 +214,14 @@ class Service:
     def running(self) -> bool:
         return self.pid() is not None
 
-    def stop(self, timeout: float = 10.0) -> bool:
+    def stop(self) -> bool:
         """Signal the PID in the PID file and wait (bounded); True if it was running."""
         pid = self.pid()
         if pid is None:
             self._reap()
             return False
         os.kill(pid, self.stop_signal)
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + self.stop_timeout
         while _alive(pid) and time.monotonic() < deadline:
             self._reap()
             time.sleep(0.05)
@@ -186,6 +254,8 @@ class Topology:
     redis_maxmemory: str = "256mb"
     app_port: int = 0
     redis_port: int = 0
+    # The account systemd runs the three as (deploy/units.py); None: whoever starts them.
+    run_as: str | None = None
     services: dict[str, Service] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -215,8 +285,8 @@ class Topology:
 
     # -- starting ---------------------------------------------------------------
 
-    def start(self, timeout: float = 30.0) -> Topology:
-        """Start Redis, gunicorn and nginx in that order; return once all answer."""
+    def prepare(self) -> None:
+        """Pick the free ports not given and write the run folder's configs."""
         running = [name for name, service in self.services.items() if service.running()]
         if running:
             raise TopologyError(
@@ -229,9 +299,13 @@ class Topology:
         for folder in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (self.run_dir / "tmp" / folder).mkdir(parents=True, exist_ok=True)
         self.write_configs()
+
+    def start(self, timeout: float = 30.0) -> Topology:
+        """Start Redis, gunicorn and nginx in that order; return once all answer."""
+        self.prepare()
         deadline = time.monotonic() + timeout
         try:
-            self._spawn("redis", [executable("redis-server"), str(self.run_dir / "redis.conf")])
+            self._spawn("redis", self.redis_command())
             self._wait("redis", deadline, self._redis_answers)
             self._spawn("gunicorn", self.gunicorn_command(), env=self.app_environment())
             self._wait("gunicorn", deadline, lambda: self._healthy(self.app_port))
@@ -256,9 +330,17 @@ class Topology:
         }
 
     def write_configs(self) -> None:
+        static_dir = Path(shell.STATIC_DIR).resolve()  # read now: the app's, wherever it is
+        types, charset_types = static_types(static_dir)
+        master_is_root = None if self.run_as is None else self.run_as == "root"
         values = {
             "RUN_DIR": self.run_dir,
             "DATA_DIR": self.data_dir,
+            "STATIC_DIR": static_dir,
+            "STATIC_TYPES": types,
+            "STATIC_CHARSET_TYPES": charset_types,
+            "SECURITY_HEADER_DEFAULTS": security_header_defaults(),
+            "SECURITY_HEADERS": security_header_lines(),
             "PORT": self.port,
             "APP_PORT": self.app_port,
             "REDIS_PORT": self.redis_port,
@@ -267,7 +349,7 @@ class Topology:
             "OBJECT_MAX_AGE": self.object_max_age,
             "ACCEL_PREFIX": ACCEL_PREFIX,
             "LOAD_MODULES": nginx_modules(),
-            "USER": nginx_user(self.data_dir),
+            "USER": nginx_user(self.data_dir, master_is_root),
             "ACCESS_LOG": f"{self.run_dir}/nginx-access.log satchel" if self.access_log else "off",
         }
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -275,14 +357,21 @@ class Topology:
             (self.run_dir / name).write_text(render(DEPLOY_DIR / name, values))
 
     def app_environment(self) -> dict[str, str]:
+        return {**os.environ, **self.satchel_environment()}
+
+    def satchel_environment(self) -> dict[str, str]:
+        """The app's settings: any ``SATCHEL_*`` of this environment, then the topology's."""
         return {
-            **os.environ,
+            **{name: value for name, value in os.environ.items() if name.startswith("SATCHEL_")},
             "SATCHEL_DATA_DIR": str(self.data_dir),
             "SATCHEL_CACHE_TYPE": "RedisCache",
             "SATCHEL_CACHE_REDIS_URL": self.redis_url,
             "SATCHEL_OBJECT_MAX_AGE": str(self.object_max_age),
             "SATCHEL_X_ACCEL_PREFIX": ACCEL_PREFIX if self.nginx_sends_files else "",
         }
+
+    def redis_command(self) -> list[str]:
+        return [executable("redis-server"), str(self.run_dir / "redis.conf")]
 
     def gunicorn_command(self) -> list[str]:
         return [
@@ -320,8 +409,11 @@ class Topology:
             *extra,
         ]
 
+    def nginx_check_command(self) -> list[str]:
+        return self.nginx_command("-t", "-q")
+
     def _check_nginx_config(self) -> None:
-        result = subprocess.run(self.nginx_command("-t", "-q"), capture_output=True, text=True)
+        result = subprocess.run(self.nginx_check_command(), capture_output=True, text=True)
         if result.returncode != 0:
             raise TopologyError(f"nginx rejected {self.run_dir / 'nginx.conf'}:\n{result.stderr}")
 

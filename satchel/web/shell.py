@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mimetypes
 from functools import lru_cache
 
-from flask import Blueprint, Response, send_from_directory
+from flask import Blueprint, Response, request, send_from_directory
 
 from ..settings import PROJECT_ROOT
 from .language import request_locale
@@ -33,6 +34,13 @@ def shell_files() -> list[str]:
         for path in STATIC_DIR.rglob("*")
         if path.is_file() and path.suffix in SHELL_SUFFIXES and path.name not in NOT_IN_SHELL
     )
+
+
+def mimetype(filename: str) -> str:
+    """The type a file of ``static/`` is sent as (deploy/nginx.conf sends the same)."""
+    if filename.endswith(".webmanifest"):
+        return "application/manifest+json"
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 
 def shell_url(name: str) -> str:
@@ -76,13 +84,14 @@ def service_worker():
     head = f"const SHELL = {json.dumps(precache(), sort_keys=True)};\n"
     response = Response(head + (STATIC_DIR / "sw.js").read_text(), mimetype="text/javascript")
     response.cache_control.no_cache = True
-    return response
+    # Browsers check for a new worker often: unchanged, the answer is a 304.
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @web.get("/static/<path:filename>")
 def static_file(filename):
-    mimetype = "application/manifest+json" if filename.endswith(".webmanifest") else None
-    return send_from_directory(STATIC_DIR, filename, mimetype=mimetype, max_age=0)
+    return send_from_directory(STATIC_DIR, filename, mimetype=mimetype(filename), max_age=0)
 
 
 def init_app(app) -> None:

@@ -7,6 +7,7 @@ and check what a device or an operator would notice. Every loop is bounded.
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import re
@@ -24,6 +25,7 @@ from satchel import create_app
 from satchel.build.pipeline import build
 from satchel.build.publish import compress_packs
 from satchel.store import Store
+from satchel.web.security import SECURITY_HEADERS
 from tests.conftest import BufferedClient, write_bundle
 
 MANIFEST = "/api/v1/bundles/demo/en"
@@ -32,11 +34,17 @@ _ids = count()
 
 
 def fetch(port: int, path: str, headers: dict | None = None, method: str = "GET"):
+    status, header_list, body = fetch_all_headers(port, path, headers, method)
+    return status, {name.lower(): value for name, value in header_list}, body
+
+
+def fetch_all_headers(port: int, path: str, headers: dict | None = None, method: str = "GET"):
+    """Like ``fetch``, with the headers as sent: a list of (name, value), repeats kept."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         connection.request(method, path, headers=headers or {})
         response = connection.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        return response.status, response.getheaders(), response.read()
     finally:
         connection.close()
 
@@ -146,11 +154,114 @@ def test_nginx_serves_objects_from_disk_with_the_apps_bytes(site, encoding):
     # Served by nginx itself: gunicorn's log holds only the one request we sent it on purpose.
     control = f"{tag}-manifest"
     fetch(topology.port, MANIFEST, {"X-Request-ID": control})
+    assert only_the_control_reached_gunicorn(topology, tag, control)
+
+
+def only_the_control_reached_gunicorn(topology: Topology, tag: str, control: str) -> bool:
+    """True if, of the requests tagged ``tag``, gunicorn logged ``control`` alone."""
     for _ in range(50):  # the access log is written just after the response
         if served_by(topology, tag):
             break
         time.sleep(0.05)
-    assert set(served_by(topology, tag)) == {control}
+    return set(served_by(topology, tag)) == {control}
+
+
+def shell_of(port: int) -> dict:
+    """The service worker's precache list, as a browser installing it gets it."""
+    status, _headers, body = fetch(port, "/sw.js")
+    assert status == 200
+    head = body.decode().split("\n", 1)[0]
+    return json.loads(head.removeprefix("const SHELL = ").removesuffix(";"))
+
+
+def decoded(headers: dict, body: bytes) -> bytes:
+    encoding = headers.get("content-encoding")
+    return brotli.decompress(body) if encoding == "br" else body
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip, deflate, br"])
+def test_nginx_serves_the_shell_files_itself_as_the_worker_lists_them(site, encoding):
+    topology, _bundles, _data = site
+    files = [entry for entry in shell_of(topology.port)["files"] if entry["url"] != "/"]
+    assert {"/static/app.js", "/static/app.css", "/static/manifest.webmanifest"} <= {
+        entry["url"] for entry in files
+    }
+    tag = f"static-{next(_ids)}"
+    compressed = 0
+    for entry in files:
+        url, rid = entry["url"], f"{tag}-{entry['url']}"
+        ask = {"Accept-Encoding": encoding}
+        status, headers, body = fetch(topology.port, url, {**ask, "X-Request-ID": rid})
+        app_status, app_headers, app_body = fetch(topology.app_port, url)
+        assert status == app_status == 200, url
+        # The bytes the service worker checks against its list, and the app's type.
+        assert decoded(headers, body) == app_body, url
+        assert hashlib.sha256(app_body).hexdigest() == entry["sha256"], url
+        assert headers["content-type"] == app_headers["content-type"], url
+        assert headers["cache-control"] == "no-cache", url
+        compressed += headers.get("content-encoding") == "br"
+        # Unchanged, a revalidation costs a 304 and no body.
+        again = {**ask, "If-None-Match": headers["etag"], "X-Request-ID": f"{rid}-again"}
+        assert fetch(topology.port, url, again)[:3:2] == (304, b""), url
+    assert compressed if encoding != "identity" else not compressed
+    control = f"{tag}-control"
+    fetch(topology.port, MANIFEST, {"X-Request-ID": control})
+    assert only_the_control_reached_gunicorn(topology, tag, control)
+
+
+def test_missing_static_files_get_the_apps_json_errors(site):
+    topology, _bundles, _data = site
+    for path, method, code in [
+        ("/static/no-such-file.js", "GET", "not_found"),
+        ("/static/icons/", "GET", "not_found"),
+        ("/static/", "GET", "not_found"),
+        ("/static/app.js", "POST", "method_not_allowed"),
+    ]:
+        status, headers, body = fetch(topology.port, path, method=method)
+        assert headers["content-type"] == "application/json", path
+        assert json.loads(body)["error"]["code"] == code, path
+
+
+def test_the_page_and_the_worker_come_from_the_app_and_revalidate(site):
+    topology, _bundles, _data = site
+    for path in ("/", "/sw.js"):
+        status, headers, body = fetch(topology.port, path, {"Accept-Encoding": "br"})
+        app_status, app_headers, app_body = fetch(topology.app_port, path)
+        assert status == app_status == 200
+        assert decoded(headers, body) == app_body, path
+        assert "no-cache" in headers["cache-control"], path
+        again = {"Accept-Encoding": "br", "If-None-Match": headers["etag"]}
+        assert fetch(topology.port, path, again)[:3:2] == (304, b""), path
+    # The page names the negotiated language, which only the app knows.
+    assert fetch(topology.port, "/")[1]["content-language"] == "en"
+
+
+def first_object(port: int) -> str:
+    return "/api/v1/objects/" + json.loads(fetch(port, MANIFEST)[2])["articles"][0]["object"]
+
+
+SENT_BY = {
+    "an object (nginx, from DATA_DIR)": lambda port: (first_object(port), {}),
+    "an object again (a 304 from nginx)": lambda port: (
+        first_object(port),
+        {"If-None-Match": fetch(port, first_object(port))[1]["etag"]},
+    ),
+    "a static file (nginx)": lambda port: ("/static/app.css", {"Accept-Encoding": "br"}),
+    "a manifest (the app's answer, nginx's bytes)": lambda port: (MANIFEST, {}),
+    "the page (the app)": lambda port: ("/", {}),
+    "the worker (the app)": lambda port: ("/sw.js", {}),
+    "an unknown object (the app's error)": lambda port: ("/api/v1/objects/" + "ab" * 32, {}),
+    "a bad path (nginx's own error)": lambda port: ("/static/%00", {}),
+}
+
+
+@pytest.mark.parametrize("sender", SENT_BY)
+def test_every_response_carries_the_security_headers_once(site, sender):
+    topology, _bundles, _data = site
+    path, headers = SENT_BY[sender](topology.port)
+    _status, sent, _body = fetch_all_headers(topology.port, path, headers)
+    for name, value in SECURITY_HEADERS.items():
+        assert [v for n, v in sent if n.lower() == name.lower()] == [value], name
 
 
 def test_missing_or_malformed_objects_get_the_apps_json_errors(site):

@@ -12,7 +12,16 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+# A checkout keeps the web app and the interface catalogs at its root, where they are
+# edited; a wheel carries copies inside the package (pyproject.toml maps them there).
+IN_CHECKOUT = not (PACKAGE_DIR / "static").is_dir()
+SHIPPED_DIR = PROJECT_ROOT if IN_CHECKOUT else PACKAGE_DIR
+STATIC_DIR = SHIPPED_DIR / "static"
+SHIPPED_TRANSLATIONS_DIR = SHIPPED_DIR / "translations"
+# Content is the checkout's own; an installed Satchel works on the folder it runs in.
+CONTENT_ROOT = PROJECT_ROOT if IN_CHECKOUT else Path.cwd()
 
 
 @dataclass(frozen=True)
@@ -33,19 +42,24 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "BUNDLES_DIR",
-        str(PROJECT_ROOT / "bundles"),
-        "Folder holding the source bundles (one sub-folder per bundle).",
+        str(CONTENT_ROOT / "bundles"),
+        "Folder holding the source bundles (one sub-folder per bundle). Default: "
+        "bundles/ in the checkout, or in the current folder when installed from a wheel.",
     ),
     Setting(
         "TRANSLATIONS_DIR",
-        str(PROJECT_ROOT / "translations"),
-        "Folder holding the gettext catalogs (templates and <locale>/LC_MESSAGES/*.po).",
+        str(CONTENT_ROOT / "translations"),
+        "Folder holding the gettext catalogs (templates and <locale>/LC_MESSAGES/*.po). "
+        "Default: translations/ in the checkout, or in the current folder when installed "
+        "from a wheel. If it holds no interface catalog (messages.po), the build "
+        "publishes the ones shipped with Satchel.",
     ),
     Setting(
         "DATA_DIR",
         "",
         "Folder the build publishes to and the server reads from. Empty means "
-        "the Flask instance folder (instance/ at the project root).",
+        "the Flask instance folder: instance/ in the checkout, "
+        "<prefix>/var/satchel-instance when installed from a wheel.",
     ),
     Setting(
         "CACHE_TYPE",

@@ -22,6 +22,7 @@ from tempfile import TemporaryDirectory
 
 from ..errors import SatchelError, SourceInvalid
 from ..i18n.catalogs import UI_DOMAIN, catalog_locales, catalog_path, compile_ui, read_catalog
+from ..settings import SHIPPED_TRANSLATIONS_DIR
 from ..store import Store
 from .cache import NO_CACHE, BuildCache, NoCache
 from .device_export import DeviceIndex, export_device_index
@@ -113,7 +114,10 @@ def index_scratch(data_dir: Path) -> TemporaryDirectory:
 
 
 def compile_ui_catalogs(translations: Path) -> dict[str, bytes]:
-    """Every interface catalog as the JSON the app and the API read."""
+    """Every interface catalog as the JSON the app and the API read. A translations
+    folder with none of them (a content team's own) gets those shipped with Satchel."""
+    if not catalog_locales(translations, UI_DOMAIN):
+        translations = SHIPPED_TRANSLATIONS_DIR
     return {
         locale: json.dumps(
             compile_ui(read_catalog(catalog_path(translations, locale, UI_DOMAIN)), locale),

@@ -193,11 +193,13 @@ def content_template(bundle_id: str, segments) -> Catalog:
     return catalog
 
 
-def ui_template(project_root: Path) -> Catalog:
+def ui_template(folders: dict[str, Path]) -> Catalog:
+    """The interface's template, extracted from each of ``UI_SOURCES`` where ``folders``
+    puts it (side by side in a checkout; a wheel has static/ inside the package)."""
     catalog = Catalog(project="Satchel", domain=UI_DOMAIN, fuzzy=False)
     for folder, method, pattern in UI_SOURCES:
         extracted = extract_from_dir(
-            project_root / folder,
+            folders[folder],
             method_map=[(pattern, method)],
             keywords=UI_KEYWORDS,
             comment_tags=("TRANSLATORS:",),

@@ -14,7 +14,7 @@ from ..build.render import render_bundle
 from ..build.source import discover_bundles
 from ..cli import echo_table
 from ..errors import SatchelError
-from ..settings import PROJECT_ROOT
+from ..settings import PACKAGE_DIR, STATIC_DIR
 from .catalogs import (
     UI_DOMAIN,
     UI_SOURCE_LOCALE,
@@ -66,7 +66,8 @@ def bundle_templates(bundle_ids=None) -> dict[str, tuple[Catalog, dict, dict]]:
 
 def templates_by_domain() -> dict[str, tuple[Catalog, callable]]:
     """Every domain's fresh template with the function that merges it into a catalog."""
-    domains = {UI_DOMAIN: (ui_template(PROJECT_ROOT), merge_ui)}
+    sources = {"satchel": PACKAGE_DIR, "static": STATIC_DIR}
+    domains = {UI_DOMAIN: (ui_template(sources), merge_ui)}
     for bundle, (template, _current, _config) in bundle_templates().items():
         domains[bundle] = (template, merge_content)
     return domains

@@ -17,10 +17,9 @@ from functools import lru_cache
 
 from flask import Blueprint, Response, request, send_from_directory
 
-from ..settings import PROJECT_ROOT
+from ..settings import STATIC_DIR
 from .language import request_locale
 
-STATIC_DIR = PROJECT_ROOT / "static"
 SHELL_SUFFIXES = {".html", ".css", ".js", ".webmanifest", ".png", ".svg"}
 NOT_IN_SHELL = {"sw.js"}  # the worker is never cached by itself
 

@@ -5,17 +5,35 @@ PROD_PORT ?= 8080
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 SATCHEL := $(VENV)/bin/satchel
+LOCK := requirements.lock
+UV_VERSION := 0.13.9
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install build serve serve-prod stop-prod bench test lint system-packages clean eval
+.PHONY: install lock build serve serve-prod stop-prod bench test lint system-packages clean eval
 
-$(VENV)/.installed: pyproject.toml
-	test -x $(PYTHON) || python3 -m venv $(VENV)
-	$(PYTHON) -m pip install --quiet --upgrade pip
-	$(PYTHON) -m pip install --quiet -e '.[test]'
+$(PYTHON):
+	python3 -m venv $(VENV)
+
+# Exactly the versions (and PyPI's hashes) in the lock, pip and setuptools included;
+# then Satchel itself, editable, built with that setuptools.
+$(VENV)/.installed: $(LOCK) pyproject.toml | $(PYTHON)
+	$(PYTHON) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PYTHON) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 install: $(VENV)/.installed
+
+# Resolve pyproject.toml's dependencies with its test extra, plus the build backend and
+# pip, again against PyPI alone (not this machine's pip config), keeping each pin that
+# still fits; `make lock UPGRADE=1` moves every package to its newest allowed release.
+BUILD_TOOLS := import tomllib; \
+	print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], "pip", sep="\n")
+lock: | $(PYTHON)
+	$(PYTHON) -m pip install --quiet uv==$(UV_VERSION)
+	$(PYTHON) -c '$(BUILD_TOOLS)' | $(VENV)/bin/uv pip compile --quiet \
+	  --no-config --default-index https://pypi.org/simple --universal --generate-hashes \
+	  --custom-compile-command 'make lock' $(if $(UPGRADE),--upgrade) \
+	  --extra test pyproject.toml - -o $(LOCK)
 
 build: install
 	$(SATCHEL) build

@@ -365,9 +365,7 @@ def update_row(bench: Bench, measure: str, update: dict) -> None:
 
 def translation_section(bench: Bench) -> None:
     """A translator corrects one sentence of a Spanish catalog: what Spanish devices fetch."""
-    from babel.messages.pofile import read_po, write_po
-
-    from satchel.i18n.catalogs import translation_problems
+    from satchel.i18n.catalogs import read_catalog, translation_problems, write_catalog
 
     big = bench.sizes[-1]
     info = bench.state[big]
@@ -377,22 +375,19 @@ def translation_section(bench: Bench) -> None:
     path = path / "synthetic.po"
     # One article fully translated (a stand-in translation that passes every check).
     article = sorted(p.stem for p in (info["folder"] / "summaries").glob("*.md"))[0]
-    with path.open("rb") as handle:
-        catalog = read_po(handle)
+    catalog = read_catalog(path)
     translated = []
-    for message in catalog:
-        text = f"(es) {message.id}"
-        if (message.context or "").startswith(f"{article}/") and not translation_problems(
-            message.id, text, "en", "es"
+    for entry in catalog:
+        text = f"(es) {entry.msgid}"
+        if (entry.msgctxt or "").startswith(f"{article}/") and not translation_problems(
+            entry.msgid, text, "en", "es"
         ):
-            message.string = text
-            translated.append(message)
-    with path.open("wb") as handle:
-        write_po(handle, catalog)
+            entry.msgstr = text
+            translated.append(entry)
+    write_catalog(path, catalog)
     timed_build(bundles, data, log)
-    translated[-1].string += " Revisado."
-    with path.open("wb") as handle:
-        write_po(handle, catalog)
+    translated[-1].msgstr += " Revisado."
+    write_catalog(path, catalog)
     seconds, _peak = timed_build(bundles, data, log)
     bench.row(f"rebuild after correcting 1 translated segment, {big:,}", seconds, "s")
     info["edited_translation"] = [article]

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
+import polib
 import pytest
 from babel import Locale
-from babel.messages.catalog import Catalog
 
-from satchel.i18n.catalogs import compile_ui, read_catalog, write_catalog
+from satchel.i18n.catalogs import (
+    compile_ui,
+    live,
+    new_catalog,
+    plural_rule,
+    read_catalog,
+    write_catalog,
+)
 
 SPANISH = {
     "alpha/title": "Título de alpha",
@@ -45,12 +53,13 @@ def catalog_file(translations, locale="es", domain="demo"):
     return translations / locale / "LC_MESSAGES" / f"{domain}.po"
 
 
-def translate(path: Path, strings: dict[str, str], locale="es") -> None:
-    catalog = read_catalog(path, locale=locale)
-    for message in catalog:
-        if message.context in strings:
-            message.string = strings[message.context]
-            message.flags.discard("fuzzy")
+def translate(path: Path, strings: dict[str, str]) -> None:
+    """What a translator does in a PO editor: fill in entries and clear their fuzzy mark."""
+    catalog = read_catalog(path)
+    for entry in live(catalog):
+        if entry.msgctxt in strings:
+            entry.msgstr = strings[entry.msgctxt]
+            entry.fuzzy = False
     write_catalog(path, catalog)
 
 
@@ -59,13 +68,22 @@ NO_BUNDLE = "There is no bundle called '{bundle}'."
 
 def translate_ui(translations: Path, msgid: str, text: str, locale="es") -> None:
     path = catalog_file(translations, locale, domain="messages")
-    catalog = read_catalog(path, locale=locale)
-    catalog[msgid].string = text
+    catalog = read_catalog(path)
+    catalog.find(msgid).msgstr = text
     write_catalog(path, catalog)
 
 
-def entries(path: Path, locale="es") -> dict:
-    return {m.context: m for m in read_catalog(path, locale=locale) if m.id}
+def entries(path: Path) -> dict[str, polib.POEntry]:
+    """The live entries of a content catalog by msgctxt."""
+    return {entry.msgctxt: entry for entry in live(read_catalog(path))}
+
+
+def edit_alpha(bundles_dir: Path, old: str, new: str) -> None:
+    """An author's edit of the source text of summary 'alpha'."""
+    path = bundles_dir / "demo" / "summaries" / "alpha.md"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
 
 
 def article(client, bundle, locale, article_id):
@@ -84,19 +102,18 @@ def spanish(i18n, translations, build):
 def test_extraction_covers_server_and_javascript(i18n, translations):
     i18n("update")
     template = read_catalog(translations / "messages.pot")
-    sources = {location[0].split("/")[0] for m in template if m.id for location in m.locations}
+    sources = {path.split("/")[0] for entry in template for path, _line in entry.occurrences}
     assert sources == {"satchel", "static"}
-    ids = {m.id if isinstance(m.id, str) else m.id[0] for m in template}
+    ids = {entry.msgid for entry in template}
     assert "There is no bundle called '{bundle}'." in ids
     assert "Credibility: {value} out of 5" in ids
     assert "{count} new article" in ids
-    plural = next(m for m in template if m.id and m.id[0] == "{count} new article")
-    assert plural.id[1] == "{count} new articles"
+    assert template.find("{count} new article").msgid_plural == "{count} new articles"
 
 
 def test_content_template_has_one_entry_per_segment(i18n, translations):
     i18n("update")
-    template = entries(translations / "demo.pot", locale=None)
+    template = entries(translations / "demo.pot")
     assert {
         "alpha/title",
         "alpha/teaser",
@@ -106,12 +123,12 @@ def test_content_template_has_one_entry_per_segment(i18n, translations):
         "bundle/title",
     } <= set(template)
     findings = template["alpha/findings/2"]
-    assert findings.id == "Half of them did the exercise programme."
+    assert findings.msgid == "Half of them did the exercise programme."
     # Paths are shown from the current folder; this bundle lives in a temporary one.
-    [(path, line)] = findings.locations
-    assert path.endswith("/bundles/demo/summaries/alpha.md") and line == 30
-    assert "What they found" in findings.auto_comments[0]
-    assert not any(m.id.startswith("A study about") for m in template.values())  # citation
+    [(path, line)] = findings.occurrences
+    assert path.endswith("/bundles/demo/summaries/alpha.md") and line == "30"
+    assert "What they found" in findings.comment
+    assert not any(e.msgid.startswith("A study about") for e in template.values())  # citation
 
 
 def test_add_language_rejects_unknown_locales_with_close_matches(i18n):
@@ -133,14 +150,13 @@ def test_add_language_then_update_keeps_translations(i18n, translations):
 def test_source_edit_marks_only_that_segment_fuzzy_and_falls_back(
     spanish, i18n, bundles_dir, translations, build, client
 ):
-    path = bundles_dir / "demo" / "summaries" / "alpha.md"
-    path.write_text(path.read_text().replace("Half of them did", "Half of them finished"))
+    edit_alpha(bundles_dir, "Half of them did", "Half of them finished")
     i18n("update")
     catalog = entries(catalog_file(translations))
     fuzzy = {ctx for ctx, m in catalog.items() if m.fuzzy}
     assert fuzzy == {"alpha/findings/2"}
-    assert catalog["alpha/findings/2"].previous_id == ["Half of them did the exercise programme."]
-    assert catalog["alpha/findings/1"].string == SPANISH["alpha/findings/1"]
+    assert catalog["alpha/findings/2"].previous_msgid == "Half of them did the exercise programme."
+    assert catalog["alpha/findings/1"].msgstr == SPANISH["alpha/findings/1"]
     build()
     findings = article(client, "demo", "es", "alpha")["sections"][1]["html"]
     assert "<li>Participaron 120 personas.</li>" in findings
@@ -152,8 +168,7 @@ def test_source_edit_marks_only_that_segment_fuzzy_and_falls_back(
 def test_changed_number_withholds_an_unfuzzied_translation(
     spanish, i18n, bundles_dir, translations, build, client
 ):
-    path = bundles_dir / "demo" / "summaries" / "alpha.md"
-    path.write_text(path.read_text().replace("120 people", "150 people"))
+    edit_alpha(bundles_dir, "120 people", "150 people")
     i18n("update")
     translate(catalog_file(translations), {"alpha/findings/1": "Participaron 120 personas."})
     assert not entries(catalog_file(translations))["alpha/findings/1"].fuzzy
@@ -187,9 +202,7 @@ def test_regional_locale_falls_back_to_language_then_source(
     spanish, i18n, translations, build, client
 ):
     i18n("add-language", "es-MX")
-    translate(
-        catalog_file(translations, "es_MX"), {"alpha/title": "Título mexicano"}, locale="es_MX"
-    )
+    translate(catalog_file(translations, "es_MX"), {"alpha/title": "Título mexicano"})
     build()
     alpha = article(client, "demo", "es-MX", "alpha")
     assert alpha["title"] == "Título mexicano"
@@ -203,7 +216,6 @@ def test_rtl_article_marks_direction_of_fallback_segments(i18n, translations, bu
     translate(
         catalog_file(translations, "ar"),
         {"alpha/title": "عنوان ألفا", "alpha/findings/1": "شارك 120 شخصا."},
-        locale="ar",
     )
     build()
     alpha = article(client, "demo", "ar", "alpha")
@@ -272,8 +284,7 @@ def test_check_catches_each_problem(i18n, translations, context, translation, pr
 def test_check_keeps_drug_names(i18n, bundles_dir, translations):
     config = bundles_dir / "demo" / "bundle.yaml"
     config.write_text(config.read_text() + "drug_names: [fingolimod]\n")
-    path = bundles_dir / "demo" / "summaries" / "alpha.md"
-    path.write_text(path.read_text().replace("Anyone who feels", "Anyone on fingolimod who feels"))
+    edit_alpha(bundles_dir, "Anyone who feels", "Anyone on fingolimod who feels")
     i18n("add-language", "es")
     translate(
         catalog_file(translations),
@@ -340,9 +351,15 @@ def test_negotiation(app, header, query, expected):
     ],
 )
 def test_ui_plurals_are_keyed_by_cldr_category(code, categories):
-    catalog = Catalog(locale=code.replace("-", "_"))
-    forms = [f"form {i}" for i in range(catalog.num_plurals)]
-    catalog.add(("{count} article", "{count} articles"), string=tuple(forms))
+    catalog = new_catalog("messages", code.replace("-", "_"))
+    forms, _expression = plural_rule(catalog)
+    catalog.append(
+        polib.POEntry(
+            msgid="{count} article",
+            msgid_plural="{count} articles",
+            msgstr_plural={i: f"form {i}" for i in range(forms)},
+        )
+    )
     compiled = compile_ui(catalog, code)
     assert set(compiled["messages"]["{count} article"]) == categories
     assert set(compiled["plural_categories"]) == categories
@@ -368,22 +385,103 @@ def test_locales_endpoint(spanish, client):
     assert client.get("/api/v1/locales/zz/messages").status_code == 404
 
 
-def test_catalogs_are_valid_for_gettext_tools(spanish, i18n, bundles_dir, translations):
-    """msgfmt (GNU gettext) reads what we write, fuzzy ``#| msgid`` included."""
-    import subprocess
+PREVIOUS = '#| msgid "Half of them did the exercise programme."'
 
-    path = bundles_dir / "demo" / "summaries" / "alpha.md"
-    path.write_text(path.read_text().replace("Half of them did", "Half of them finished"))
+
+def test_fuzzy_translation_keeps_its_old_source_until_reviewed(
+    spanish, i18n, bundles_dir, translations, build, client
+):
+    """Poedit and Weblate show a fuzzy entry's ``#| msgid`` as "what changed"; it must
+    survive every update, and stay the text the translation was written for."""
+    edit_alpha(bundles_dir, "Half of them did", "Half of them finished")
     i18n("update")
-    for po in [*translations.glob("*/LC_MESSAGES/*.po"), *translations.glob("*.pot")]:
-        result = subprocess.run(
+    i18n("update")
+    edit_alpha(bundles_dir, "Half of them finished", "Half of them completed")
+    i18n("update")
+    path = catalog_file(translations)
+    entry = entries(path)["alpha/findings/2"]
+    assert entry.fuzzy and entry.msgstr == SPANISH["alpha/findings/2"]
+    assert entry.msgid == "Half of them completed the exercise programme."
+    assert entry.previous_msgid == "Half of them did the exercise programme."
+    lines = path.read_text().splitlines()
+    assert [line for line in lines if line.startswith("#|")] == [PREVIOUS]
+    assert not [line for line in lines if line.startswith("# |")]  # not a translator comment
+    assert re.search(r"demo\s+es\s+6\s+1\s+19\s+0\s", i18n("status").output)  # 1 fuzzy
+
+    build()
+    alpha = article(client, "demo", "es", "alpha")
+    findings = alpha["sections"][1]["html"]
+    assert '<li lang="en">Half of them completed the exercise programme.</li>' in findings
+    assert SPANISH["alpha/findings/2"] not in json.dumps(alpha, ensure_ascii=False)
+
+    reviewed = "La mitad de ellas completó el programa de ejercicio."
+    translate(path, {"alpha/findings/2": reviewed})
+    i18n("update")
+    assert "#|" not in path.read_text()
+    build()
+    assert f"<li>{reviewed}</li>" in article(client, "demo", "es", "alpha")["sections"][1]["html"]
+
+
+def test_changed_interface_text_is_fuzzy_with_its_old_source(i18n, translations, build, client):
+    i18n("add-language", "es")
+    path = catalog_file(translations, domain="messages")
+    catalog = read_catalog(path)  # as if translated before the code said "called"
+    entry = catalog.find(NO_BUNDLE)
+    entry.msgid = "There is no bundle named '{bundle}'."
+    entry.msgstr = "No hay ninguna colección llamada '{bundle}'."
+    write_catalog(path, catalog)
+    i18n("update")
+    i18n("update")
+    entry = read_catalog(path).find(NO_BUNDLE)
+    assert entry.fuzzy and entry.msgstr == "No hay ninguna colección llamada '{bundle}'."
+    assert entry.previous_msgid == "There is no bundle named '{bundle}'."
+    assert "#| msgid \"There is no bundle named '{bundle}'.\"" in path.read_text().splitlines()
+    assert not read_catalog(path).obsolete_entries()  # its translation moved to the new text
+    build()
+    answer = client.get("/api/v1/bundles/nope/en", headers={"Accept-Language": "es"})
+    assert answer.json["error"]["message"] == "There is no bundle called 'nope'."
+
+
+def every_catalog(translations: Path) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for path in sorted(translations.rglob("*.po*"))}
+
+
+def test_a_second_update_rewrites_nothing_and_gettext_tools_agree(
+    spanish, i18n, bundles_dir, translations
+):
+    """With fuzzy, obsolete, plural (Arabic: six forms) and translated interface
+    entries: the second update writes no byte, msgfmt accepts every catalog, and
+    msgcat, as translators' tools do, keeps the old source of the fuzzy entry."""
+    i18n("add-language", "ar")
+    translate_ui(translations, NO_BUNDLE, "No hay ninguna colección llamada '{bundle}'.")
+    edit_alpha(bundles_dir, "- 120 people took part.\n", "")  # findings/2 moves to findings/1
+    first = i18n("update").output
+    assert "1 fuzzy" in first and "1 obsolete" in first
+    before = every_catalog(translations)
+    assert "updated" not in i18n("update").output
+    assert every_catalog(translations) == before
+    path = catalog_file(translations)
+    assert '#~ msgctxt "alpha/findings/2"' in path.read_text()
+    for po in before:
+        checked = subprocess.run(
             ["msgfmt", "--check", "-o", "/dev/null", str(po)], capture_output=True, text=True
         )
-        assert result.returncode == 0, result.stderr
-    assert (
-        '#| msgid "Half of them did the exercise programme."'
-        in catalog_file(translations).read_text()
-    )
+        assert checked.returncode == 0, checked.stderr
+    concatenated = subprocess.run(["msgcat", str(path)], capture_output=True, text=True, check=True)
+    assert '#| msgid "120 people took part."' in concatenated.stdout.splitlines()
+
+
+def test_a_broken_catalog_is_named_with_its_line(i18n, translations, build):
+    i18n("add-language", "es")
+    path = catalog_file(translations)
+    text = path.read_text()  # a continuation line typed without its quotes
+    path.write_text(text + 'msgctxt "alpha/title"\nmsgid "Title of alpha"\nmsgstr ""\nTítulo\n')
+    for result in (i18n("check", expect_ok=False), build(expect_ok=False)):
+        assert result.exit_code == 1
+        assert (
+            f"Syntax error in po file {path} (line {len(text.splitlines()) + 4})" in result.output
+        )
+        assert "msgfmt --check" in result.output and result.exception.__class__ is SystemExit
 
 
 def test_the_app_starts_in_the_negotiated_language(i18n, translations, build, client):
@@ -408,8 +506,8 @@ def test_translated_thesaurus_expands_spanish_searches(
     i18n("add-language", "es")
     path = catalog_file(translations)
     entry = entries(path)["thesaurus/fatigue"]
-    assert entry.id == "fatigue, tired, worn out"
-    assert entry.locations[0][0].endswith("demo/thesaurus.yaml")
+    assert entry.msgid == "fatigue, tired, worn out"
+    assert entry.occurrences[0][0].endswith("demo/thesaurus.yaml")
 
     def search(q):
         response = client.get(

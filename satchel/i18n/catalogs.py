@@ -24,6 +24,7 @@ reader sees the fallback chain's text instead (``pt-BR`` → ``pt`` → source).
 
 from __future__ import annotations
 
+import copy
 import difflib
 import functools
 import gettext
@@ -32,13 +33,13 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from io import BytesIO
 from pathlib import Path
+from textwrap import TextWrapper
 
+import polib
 from babel import Locale, UnknownLocaleError
-from babel.messages.catalog import Catalog, Message
+from babel.messages.catalog import Catalog, Message, get_close_matches
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import normalize, read_po, unescape, write_po
 
 from ..errors import SatchelError
 
@@ -121,59 +122,27 @@ def catalog_locales(translations: Path, domain: str) -> list[str]:
     return sorted(bcp47(p.parts[-3]) for p in translations.glob(f"*/LC_MESSAGES/{domain}.po"))
 
 
-PREVIOUS_MSGID = re.compile(
-    r'^#\| msgid ("(?:[^"\\]|\\.)*")\n((?:#\| "(?:[^"\\]|\\.)*"\n)*)'
-    r'(?:#.*\n)*msgctxt ("(?:[^"\\]|\\.)*")',
-    re.M,
-)
+PO_WIDTH = 78  # what gettext's tools and Poedit wrap at, near enough to keep diffs small
 
 
-def read_catalog(path: Path, locale: str | None = None) -> Catalog:
-    """Read a PO file, keeping the ``#| msgid`` of fuzzy entries (Babel drops it)."""
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=locale, abort_invalid=False)
-    text = path.read_text(encoding="utf-8")
-    previous = {
-        unescape(context): "".join(
-            unescape(part) for part in [first, *re.findall(r'"(?:[^"\\]|\\.)*"', more)]
-        )
-        for first, more, context in PREVIOUS_MSGID.findall(text)
-    }
-    for message in catalog:
-        if message.context in previous:
-            message.previous_id = [previous[message.context]]
-    return catalog
-
-
-PO_WIDTH = 78
-
-
-def _po_bytes(catalog: Catalog) -> bytes:
-    """The catalog as PO text, with ``#| msgid`` written the way msgmerge does.
-
-    (Babel folds a long previous msgid into broken comment lines, so it is
-    written here: one ``#|`` line per string line, before the entry's keywords.)
-    """
-    buffer = BytesIO()
-    write_po(buffer, catalog, width=PO_WIDTH, include_previous=False, sort_output=False)
-    blocks = buffer.getvalue().decode("utf-8").split("\n\n")
-    for index, message in enumerate(list(catalog)[1:], start=1):
-        if message.previous_id and index < len(blocks):
-            lines = blocks[index].split("\n")
-            keyword = next(
-                i for i, line in enumerate(lines) if line.startswith(("msgctxt", "msgid"))
-            )
-            previous = "#| msgid " + normalize(message.previous_id[0], prefix="#| ", width=PO_WIDTH)
-            blocks[index] = "\n".join([*lines[:keyword], previous, *lines[keyword:]])
-    return "\n\n".join(blocks).encode("utf-8")
+def read_catalog(path: Path) -> polib.POFile:
+    """A PO or POT file, ``#| msgid`` (the source a fuzzy translation was written for) kept."""
+    try:
+        return polib.pofile(str(path), wrapwidth=PO_WIDTH)
+    except (OSError, LookupError, UnicodeDecodeError, ValueError) as exc:
+        problem = str(exc) if str(path) in str(exc) else f"{path}: {exc}"  # polib names it
+        raise CatalogError(
+            f"{problem}. Fix the file in a PO editor (msgfmt --check {path} shows the "
+            "problem); until then nothing from it can be read."
+        ) from exc
 
 
 DATE_HEADER = re.compile(rb'^"(?:POT-Creation-Date|PO-Revision-Date): .*\\n"\n', re.M)
 
 
-def write_catalog(path: Path, catalog: Catalog) -> bool:
+def write_catalog(path: Path, catalog: polib.POFile) -> bool:
     """Write ``catalog`` unless only its header dates would change; True if written."""
-    data = _po_bytes(catalog)
+    data = str(catalog).encode(catalog.encoding)
     if path.exists() and DATE_HEADER.sub(b"", path.read_bytes()) == DATE_HEADER.sub(b"", data):
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -181,22 +150,74 @@ def write_catalog(path: Path, catalog: Catalog) -> bool:
     return True
 
 
-def content_template(bundle_id: str, segments) -> Catalog:
-    catalog = Catalog(project=f"Satchel {bundle_id}", domain=bundle_id, fuzzy=False)
+def project_name(domain: str) -> str:
+    return "Satchel" if domain == UI_DOMAIN else f"Satchel {domain}"
+
+
+def new_catalog(domain: str, locale: str | None = None) -> polib.POFile:
+    """An empty catalog (a template without ``locale``) with the header Babel writes:
+    the locale's name, and its plural forms from CLDR."""
+    babel = Catalog(locale=locale, domain=domain, project=project_name(domain), fuzzy=False)
+    wrapper = TextWrapper(width=PO_WIDTH, subsequent_indent="# ", break_long_words=False)
+    lines = [part for line in babel.header_comment.splitlines() for part in wrapper.wrap(line)]
+    catalog = polib.POFile(wrapwidth=PO_WIDTH)
+    catalog.header = "\n".join(line.removeprefix("#").removeprefix(" ") for line in lines)
+    catalog.metadata = {name: value.strip() for name, value in babel.mime_headers}
+    return catalog
+
+
+def plural_rule(catalog: polib.POFile, locale: Locale | None = None) -> tuple[int, str]:
+    """``(number of forms, C expression)``: the catalog's Plural-Forms, else CLDR's for
+    ``locale`` (default: the catalog's Language)."""
+    rules = Catalog(locale=locale or try_locale(catalog.metadata.get("Language", "")))
+    if "Plural-Forms" in catalog.metadata:
+        rules.mime_headers = [("Plural-Forms", catalog.metadata["Plural-Forms"])]
+    return rules.num_plurals, rules.plural_expr
+
+
+def live(catalog: polib.POFile) -> list[polib.POEntry]:
+    """The entries in use: not obsolete (``#~``)."""
+    return [entry for entry in catalog if not entry.obsolete]
+
+
+def forms(entry: polib.POEntry) -> list[str]:
+    """The translation, one string per plural form (one for a singular entry)."""
+    if entry.msgid_plural:
+        return [entry.msgstr_plural[index] for index in sorted(entry.msgstr_plural)]
+    return [entry.msgstr]
+
+
+def template_entry(msgid, context, comments, locations) -> polib.POEntry:
+    """A template entry; ``msgid`` is a string or, plural, ``(singular, plural)``;
+    flags such as ``python-brace-format`` are the ones Babel finds."""
+    singular, plural = (msgid, "") if isinstance(msgid, str) else msgid[:2]
+    return polib.POEntry(
+        msgctxt=context,
+        msgid=singular,
+        msgid_plural=plural,
+        msgstr_plural={0: "", 1: ""} if plural else {},
+        occurrences=[(path, str(line)) for path, line in sorted(set(locations))],
+        comment="\n".join(comments),
+        flags=sorted(Message(msgid, context=context).flags),
+    )
+
+
+def content_template(bundle_id: str, segments) -> polib.POFile:
+    catalog = new_catalog(bundle_id)
     for segment in segments:
-        catalog.add(
-            segment.text,
-            context=segment.context,
-            locations=[(segment.path, segment.line)],
-            auto_comments=[segment.comment],
+        catalog.append(
+            template_entry(
+                segment.text, segment.context, [segment.comment], [(segment.path, segment.line)]
+            )
         )
     return catalog
 
 
-def ui_template(folders: dict[str, Path]) -> Catalog:
+def ui_template(folders: dict[str, Path]) -> polib.POFile:
     """The interface's template, extracted from each of ``UI_SOURCES`` where ``folders``
     puts it (side by side in a checkout; a wheel has static/ inside the package)."""
-    catalog = Catalog(project="Satchel", domain=UI_DOMAIN, fuzzy=False)
+    # (msgid, msgctxt) → (message, msgctxt, comments) as first seen, and every location
+    found: dict[tuple[str, str | None], tuple[object, str | None, list, list]] = {}
     for folder, method, pattern in UI_SOURCES:
         extracted = extract_from_dir(
             folders[folder],
@@ -206,56 +227,118 @@ def ui_template(folders: dict[str, Path]) -> Catalog:
             strip_comment_tags=True,
         )
         for filename, line, message, comments, context in extracted:
-            location = (f"{folder}/{filename}", line)
-            existing = catalog.get(message, context)
-            if existing:
-                existing.locations.append(location)
-            else:
-                catalog.add(message, locations=[location], auto_comments=comments, context=context)
+            key = (message if isinstance(message, str) else message[0], context)
+            locations = found.setdefault(key, (message, context, comments, []))[3]
+            locations.append((f"{folder}/{filename}", line))
+    catalog = new_catalog(UI_DOMAIN)
+    catalog.extend(template_entry(*sighting) for sighting in found.values())
     return catalog
 
 
-def merge_content(catalog: Catalog, template: Catalog) -> Catalog:
+def _source(entry: polib.POEntry) -> tuple[str | None, str, str]:
+    """What an entry's translation translates."""
+    return entry.msgctxt, entry.msgid, entry.msgid_plural
+
+
+def _merged(new: polib.POEntry, old: polib.POEntry | None, plurals: int) -> polib.POEntry:
+    """Template entry ``new`` carrying ``old``'s translation and translator comments.
+
+    The translation turns fuzzy when it was written for other text (or other plural
+    forms), and a fuzzy entry keeps as ``#| msgid`` the source its translation was
+    written for, through any number of updates, until a translator reviews it.
+    """
+    entry = polib.POEntry(
+        msgctxt=new.msgctxt,
+        msgid=new.msgid,
+        msgid_plural=new.msgid_plural,
+        occurrences=list(new.occurrences),
+        comment=new.comment,
+        flags=list(new.flags),
+    )
+    had = forms(old) if old is not None else []
+    if new.msgid_plural:
+        entry.msgstr_plural = dict(enumerate((had + [""] * plurals)[:plurals]))
+    else:
+        entry.msgstr = had[0] if had else ""
+    if old is None:
+        return entry
+    entry.tcomment = old.tcomment
+    changed = _source(old) != _source(new)
+    reshaped = bool(old.msgid_plural) != bool(new.msgid_plural) or (
+        new.msgid_plural and len(had) != plurals
+    )
+    fuzzy = old.fuzzy or (any(had) and (changed or reshaped))
+    # As msgmerge: format flags describe the source, so they come from the template.
+    kept = {flag for flag in old.flags if flag != "fuzzy" and not flag.endswith("-format")}
+    entry.flags = sorted({*new.flags, *kept, *(["fuzzy"] if fuzzy else [])})
+    if not fuzzy:
+        return entry
+    if old.fuzzy and old.previous_msgid is not None:
+        entry.previous_msgctxt = old.previous_msgctxt
+        entry.previous_msgid = old.previous_msgid
+        entry.previous_msgid_plural = old.previous_msgid_plural
+    elif changed:
+        entry.previous_msgctxt = old.msgctxt if old.msgctxt != new.msgctxt else None
+        entry.previous_msgid = old.msgid
+        entry.previous_msgid_plural = old.msgid_plural or None
+    return entry
+
+
+def _merge(catalog: polib.POFile, template: polib.POFile, match) -> polib.POFile:
+    """``catalog`` brought up to ``template``: each template entry takes the old entry
+    ``match(entry)`` returns (or none); old entries no one took become obsolete."""
+    plurals, _expression = plural_rule(catalog)
+    merged = polib.POFile(wrapwidth=PO_WIDTH, encoding=catalog.encoding)
+    merged.header = catalog.header
+    merged.metadata = dict(catalog.metadata)
+    merged.metadata_is_fuzzy = catalog.metadata_is_fuzzy
+    if "POT-Creation-Date" in template.metadata:  # as msgmerge: the template's extraction date
+        merged.metadata["POT-Creation-Date"] = template.metadata["POT-Creation-Date"]
+    taken = set()
+    for entry in template:
+        old = match(entry)
+        if old is not None:
+            taken.add(id(old))
+        merged.append(_merged(entry, old, plurals))
+    obsolete = {(e.msgctxt, e.msgid): e for e in catalog if e.obsolete}
+    for entry in live(catalog):
+        if id(entry) not in taken:
+            gone = copy.copy(entry)
+            gone.obsolete = True
+            obsolete[(entry.msgctxt, entry.msgid)] = gone
+    merged.extend(obsolete.values())
+    return merged
+
+
+def merge_content(catalog: polib.POFile, template: polib.POFile) -> polib.POFile:
     """``catalog`` brought up to ``template``, matched by msgctxt (the segment's path).
 
     Same path, same source: kept. Same path, new source: the old translation is
     kept but marked fuzzy, with the old source as ``#| msgid``. New path:
-    untranslated. Path gone: obsolete. (Babel's own update matches by msgid
-    similarity across all entries, which would pair unrelated segments.)
+    untranslated. Path gone: obsolete. (Matching by msgid similarity across all
+    entries, as msgmerge and Babel do, would pair unrelated segments.)
     """
-    old = {message.context: message for message in catalog if message.id}
-    merged = Catalog(
-        locale=catalog.locale, domain=catalog.domain, project=catalog.project, fuzzy=False
-    )
-    merged.mime_headers = catalog.mime_headers
-    for entry in template:
-        if not entry.id:
-            continue
-        message = Message(
-            entry.id,
-            context=entry.context,
-            locations=entry.locations,
-            auto_comments=entry.auto_comments,
-        )
-        previous = old.pop(entry.context, None)
-        if previous is not None:
-            message.string = previous.string
-            message.user_comments = previous.user_comments
-            message.flags = set(previous.flags)
-            if previous.id != entry.id:
-                message.previous_id = [previous.id]
-                if previous.string:
-                    message.flags.add("fuzzy")
-        merged[entry.id] = message
-    merged.obsolete.update(catalog.obsolete)
-    for message in old.values():
-        merged.obsolete[(message.id, message.context)] = message
-    return merged
+    old = {entry.msgctxt: entry for entry in live(catalog)}
+    return _merge(catalog, template, lambda entry: old.get(entry.msgctxt))
 
 
-def merge_ui(catalog: Catalog, template: Catalog) -> Catalog:
-    catalog.update(template)
-    return catalog
+def merge_ui(catalog: polib.POFile, template: polib.POFile) -> polib.POFile:
+    """``catalog`` brought up to ``template`` as Babel's ``Catalog.update`` does.
+
+    Same msgid and msgctxt: kept. A new msgid takes, fuzzy, the translation of the
+    most similar translated old msgid (difflib ratio at least 0.6, msgctxt ignored),
+    which may serve several new msgids. Old msgids nothing took: obsolete.
+    """
+    old = {(entry.msgid, entry.msgctxt): entry for entry in live(catalog)}
+    similar = {e.msgid.lower().strip(): e for e in old.values() if any(forms(e))}
+
+    def match(entry):
+        if (entry.msgid, entry.msgctxt) in old:
+            return old[(entry.msgid, entry.msgctxt)]
+        close = get_close_matches(entry.msgid.lower().strip(), list(similar), 1)
+        return similar[close[0]] if close else None
+
+    return _merge(catalog, template, match)
 
 
 # ---- checks ---------------------------------------------------------------
@@ -349,24 +432,24 @@ class ContentCatalog:
     ) -> ContentCatalog:
         """``current`` maps msgctxt → today's source text for every live segment."""
         usable, withheld, fuzzy = {}, [], set()
-        for message in read_catalog(path, locale=po_folder(locale)):
-            if not message.id or not message.string or message.context not in current:
+        for entry in live(read_catalog(path)):
+            if not entry.msgstr or entry.msgctxt not in current:
                 continue
-            if message.fuzzy:
-                fuzzy.add(message.context)
+            if entry.fuzzy:
+                fuzzy.add(entry.msgctxt)
                 continue
             problems = []
-            if message.id != current[message.context]:
+            if entry.msgid != current[entry.msgctxt]:
                 problems.append(
                     "source changed since translation: run 'flask i18n update' and review the entry"
                 )
             problems += translation_problems(
-                current[message.context], message.string, source_locale, locale, drug_names
+                current[entry.msgctxt], entry.msgstr, source_locale, locale, drug_names
             )
             if problems:
-                withheld.append(Withheld(message.context, message.lineno, tuple(problems)))
+                withheld.append(Withheld(entry.msgctxt, entry.linenum, tuple(problems)))
             else:
-                usable[message.context] = message.string
+                usable[entry.msgctxt] = entry.msgstr
         return cls(locale, path, usable, withheld, fuzzy)
 
 
@@ -395,7 +478,7 @@ def plural_samples(locale: Locale) -> dict[str, int | None]:
     return samples
 
 
-def compile_ui(catalog: Catalog, code: str) -> dict:
+def compile_ui(catalog: polib.POFile, code: str) -> dict:
     """A UI catalog as the app and the API read it: plurals keyed by CLDR category.
 
     Gettext numbers its plural forms by the catalog's formula; CLDR names them.
@@ -403,20 +486,22 @@ def compile_ui(catalog: Catalog, code: str) -> dict:
     category with only fractional samples takes the last form.
     """
     locale = parse_locale(code)
-    choose = gettext.c2py(catalog.plural_expr)
+    choose = gettext.c2py(plural_rule(catalog, locale)[1])
     messages = {}
-    for message in catalog:
-        if not message.id or message.fuzzy or not message.string:
+    for entry in live(catalog):
+        if entry.fuzzy:
             continue
-        if message.pluralizable:
-            forms = list(message.string)
-            if all(forms) and not any(plural_form_problems(message.id[1], f) for f in forms):
-                messages[message.id[0]] = {
-                    tag: forms[min(choose(n), len(forms) - 1) if n is not None else -1]
+        if entry.msgid_plural:
+            plural = forms(entry)
+            if all(plural) and not any(plural_form_problems(entry.msgid_plural, f) for f in plural):
+                messages[entry.msgid] = {
+                    tag: plural[min(choose(n), len(plural) - 1) if n is not None else -1]
                     for tag, n in sorted(plural_samples(locale).items())
                 }
-        elif not translation_problems(message.id, message.string, UI_SOURCE_LOCALE, code):
-            messages[message.id] = message.string
+        elif entry.msgstr and not translation_problems(
+            entry.msgid, entry.msgstr, UI_SOURCE_LOCALE, code
+        ):
+            messages[entry.msgid] = entry.msgstr
     return {
         "locale": code,
         "direction": locale.text_direction,

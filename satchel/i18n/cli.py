@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from babel.messages.catalog import Catalog
+import polib
 from flask import current_app
 from flask.cli import AppGroup
 
@@ -24,8 +24,11 @@ from .catalogs import (
     catalog_locales,
     catalog_path,
     content_template,
+    forms,
+    live,
     merge_content,
     merge_ui,
+    new_catalog,
     parse_locale,
     plural_form_problems,
     read_catalog,
@@ -35,7 +38,22 @@ from .catalogs import (
     write_catalog,
 )
 
-i18n_cli = AppGroup("i18n", help="Manage translation catalogs (gettext PO files).")
+
+class CatalogCommand(click.Command):
+    """Prints a catalog or locale problem as a command error, not a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except CatalogError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+class CatalogGroup(AppGroup):
+    command_class = CatalogCommand
+
+
+i18n_cli = CatalogGroup("i18n", help="Manage translation catalogs (gettext PO files).")
 
 
 def folders() -> tuple[Path, Path]:
@@ -43,7 +61,7 @@ def folders() -> tuple[Path, Path]:
     return Path(config["BUNDLES_DIR"]), Path(config["TRANSLATIONS_DIR"])
 
 
-def bundle_templates(bundle_ids=None) -> dict[str, tuple[Catalog, dict, dict]]:
+def bundle_templates(bundle_ids=None) -> dict[str, tuple[polib.POFile, dict, dict]]:
     """Per bundle: its template, today's source text per msgctxt, and its config."""
     bundles_dir, _ = folders()
     try:
@@ -64,7 +82,7 @@ def bundle_templates(bundle_ids=None) -> dict[str, tuple[Catalog, dict, dict]]:
     return templates
 
 
-def templates_by_domain() -> dict[str, tuple[Catalog, callable]]:
+def templates_by_domain() -> dict[str, tuple[polib.POFile, callable]]:
     """Every domain's fresh template with the function that merges it into a catalog."""
     sources = {"satchel": PACKAGE_DIR, "static": STATIC_DIR}
     domains = {UI_DOMAIN: (ui_template(sources), merge_ui)}
@@ -87,13 +105,14 @@ def update_command():
             click.echo(f"updated {template_path(translations, domain)}")
         for locale in catalog_locales(translations, domain):
             path = catalog_path(translations, locale, domain)
-            merged = merge(read_catalog(path, locale=str(parse_locale(locale))), template)
+            merged = merge(read_catalog(path), template)
             if write_catalog(path, merged):
-                fuzzy = sum(1 for m in merged if m.id and m.fuzzy)
-                untranslated = sum(1 for m in merged if m.id and not m.string)
+                entries = live(merged)
+                fuzzy = sum(1 for entry in entries if entry.fuzzy)
+                untranslated = sum(1 for entry in entries if not any(forms(entry)))
                 click.echo(
                     f"updated {path}: {fuzzy} fuzzy, {untranslated} untranslated, "
-                    f"{len(merged.obsolete)} obsolete"
+                    f"{len(merged) - len(entries)} obsolete"
                 )
 
 
@@ -109,10 +128,7 @@ def update_command():
 def add_language_command(locale, bundle_ids):
     """Start translating into LOCALE (e.g. es, ar, pt-BR): create its catalogs."""
     _, translations = folders()
-    try:
-        parsed = parse_locale(locale)
-    except CatalogError as exc:
-        raise click.ClickException(str(exc)) from exc
+    parsed = parse_locale(locale)
     code = bcp47(parsed)
     domains = templates_by_domain()
     wanted = [UI_DOMAIN, *(bundle_ids or [d for d in domains if d != UI_DOMAIN])]
@@ -126,11 +142,7 @@ def add_language_command(locale, bundle_ids):
             continue
         template, merge = domains[domain]
         write_catalog(template_path(translations, domain), template)
-        catalog = merge(
-            Catalog(locale=str(parsed), domain=domain, project=template.project, fuzzy=False),
-            template,
-        )
-        write_catalog(path, catalog)
+        write_catalog(path, merge(new_catalog(domain, str(parsed)), template))
         click.echo(f"created {path} ({parsed.english_name})")
 
 
@@ -190,24 +202,22 @@ def status_command(locales, bundle_ids):
 
 def ui_problems(path: Path, locale: str):
     """``(line, msgid, problem)`` for every translated interface string that is unsafe."""
-    for message in read_catalog(path, locale=str(parse_locale(locale))):
-        if not message.id or message.fuzzy:
+    for entry in live(read_catalog(path)):
+        if entry.fuzzy:
             continue
-        if message.pluralizable:
+        if entry.msgid_plural:
             problems = [
                 p
-                for form in message.string
+                for form in forms(entry)
                 if form
-                for p in plural_form_problems(message.id[1], form)
+                for p in plural_form_problems(entry.msgid_plural, form)
             ]
-            msgid = message.id[0]
-        elif message.string:
-            problems = translation_problems(message.id, message.string, UI_SOURCE_LOCALE, locale)
-            msgid = message.id
+        elif entry.msgstr:
+            problems = translation_problems(entry.msgid, entry.msgstr, UI_SOURCE_LOCALE, locale)
         else:
             continue
         for problem in problems:
-            yield message.lineno, msgid, problem
+            yield entry.linenum, entry.msgid, problem
 
 
 @i18n_cli.command("check")

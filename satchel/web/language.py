@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import json
 
-from babel.messages.catalog import Catalog
+import polib
 from flask import current_app, g, has_request_context, request
 
 from ..i18n.catalogs import UI_SOURCE_LOCALE, compile_ui, try_locale
@@ -43,7 +43,7 @@ def ui_catalog(locale: str) -> dict | None:
 @functools.cache
 def source_catalog() -> dict:
     """The interface in its source language: the msgids themselves, compiled once."""
-    return compile_ui(Catalog(locale=UI_SOURCE_LOCALE), UI_SOURCE_LOCALE)
+    return compile_ui(polib.POFile(), UI_SOURCE_LOCALE)
 
 
 def ui_locales() -> list[str]:

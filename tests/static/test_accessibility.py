@@ -28,7 +28,7 @@ def interface(code: str) -> dict:
     if code == "en":
         return {}
     path = PROJECT / "translations" / code / "LC_MESSAGES" / "messages.po"
-    return compile_ui(read_catalog(path, locale=code), code)["messages"]
+    return compile_ui(read_catalog(path), code)["messages"]
 
 
 UI = {code: interface(code) for code in ("en", "ar")}
@@ -76,12 +76,12 @@ def stub_services(context):
 def article_title(lang: str, context: str) -> str:
     folder = PROJECT / "translations" / lang / "LC_MESSAGES" / "ms-research.po"
     catalog = (
-        read_catalog(folder, locale=lang)
+        read_catalog(folder)
         if lang != "en"
         else read_catalog(PROJECT / "translations" / "ms-research.pot")
     )
-    message = next(m for m in catalog if m.context == context)
-    return message.string or message.id
+    entry = next(e for e in catalog if e.msgctxt == context)
+    return entry.msgstr or entry.msgid
 
 
 def open_screen(page, base, lang, name):

@@ -13,7 +13,7 @@ from .conftest import PROJECT, ready
 
 def translated(code: str, msgid: str) -> str:
     path = PROJECT / "translations" / code / "LC_MESSAGES" / "messages.po"
-    return compile_ui(read_catalog(path, locale=code), code)["messages"][msgid]
+    return compile_ui(read_catalog(path), code)["messages"][msgid]
 
 
 @pytest.mark.parametrize(
@@ -39,7 +39,7 @@ def test_spanish_reader_gets_the_spanish_bundle(new_page, live_server):
     page = new_page(locale="es-ES", service_workers="block")
     ready(page, live_server + "/#/read/ms-research/es/ebv-and-ms-risk")
     catalog = read_catalog(PROJECT / "translations" / "es" / "LC_MESSAGES" / "ms-research.po")
-    title = next(m.string for m in catalog if m.context == "ebv-and-ms-risk/title")
+    title = next(e.msgstr for e in catalog if e.msgctxt == "ebv-and-ms-risk/title")
     expect(page.locator("main h1")).to_have_text(title)
     expect(page.locator("html")).to_have_attribute("lang", "es")
     expect(

@@ -90,9 +90,8 @@ def xss_site(tmp_path_factory):
     translate(
         po,
         {
-            m.context: f"{PAYLOADS[n % len(PAYLOADS)]} texto"
-            for n, m in enumerate(read_catalog(po, locale="es"))
-            if m.id
+            entry.msgctxt: f"{PAYLOADS[n % len(PAYLOADS)]} texto"
+            for n, entry in enumerate(read_catalog(po))
         },
     )
     build(bundles, data, translations_dir=translations)

@@ -68,21 +68,21 @@ ISOLATED = {
 
 def medquad_questions() -> list[str]:
     """MedQuAD's dev questions, in the file's order (repeats kept)."""
-    from satchel.evaluate import CORPUS
+    from satchel.evaluate import MEDQUAD
 
-    with (CORPUS / "questions-dev.jsonl").open() as handle:
+    with (MEDQUAD / "questions-dev.jsonl").open() as handle:
         return [json.loads(line)["question"] for line in handle if line.strip()]
 
 
 def medquad_data(bench: Bench) -> Path:
     from satchel.build.importer import import_corpus
-    from satchel.evaluate import CORPUS
+    from satchel.evaluate import MEDQUAD
 
     from .run import timed_build
 
     bundles, data = bench.workdir / "bundles-medquad", bench.workdir / "data-medquad"
     if not data.is_dir():
-        import_corpus(CORPUS / "docs.jsonl", "medquad", "medquad", bundles)
+        import_corpus(MEDQUAD / "docs.jsonl", "medquad", "medquad", bundles)
         timed_build(bundles, data, bench.workdir / "build.log")
     return data
 

@@ -31,3 +31,8 @@ class Kept:
             self.total += self.size(value)
             while self.total > self.budget and len(self.items) > 1:
                 self.total -= self.size(self.items.popitem(last=False)[1])
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+            self.total = 0

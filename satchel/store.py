@@ -38,7 +38,7 @@ SLUG_MAX = 100
 # Device search segments (content objects listed under a manifest's ``search``):
 # every segment starts with SEGMENT_MAGIC; the layout of SEGMENT_FORMAT is in
 # ``satchel.build.device_export``, the one writer, and ``static/search-engine.js`` reads it.
-SEGMENT_FORMAT = 2
+SEGMENT_FORMAT = 3
 SEGMENT_MAGIC = b"SXI1"
 ENCODINGS = {"br": ".br", "gzip": ".gz"}
 DECOMPRESS = {"br": brotli.decompress, "gzip": gzip.decompress}

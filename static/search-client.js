@@ -1,19 +1,22 @@
 // The seam between the search screen and the engines. Both answer in the server's shape:
-//   {query, total,
-//    hits: [{id, title, teaser, published, score, highlights: [escaped html with <mark>]}],
+//   {query, total, bundles: [{id, title, version}],
+//    hits: [{bundle, bundle_title, id, title, teaser, published, score,
+//            highlights: [escaped html with <mark>]}],
 //    facets: {topics: {slug: count}, symptoms: {slug: count}}, suggestion}
-// A downloaded bundle is searched on the device, by search-engine.js in a Web Worker
+// Downloaded bundles are searched on the device, by search-engine.js in a Web Worker
 // (search-worker.js) so typing never waits for it, with the server's ranking; otherwise (or for
 // a bundle installed before devices had a search index) the server's GET /api/v1/search answers.
+// A search of every bundle (`bundle` empty) is answered on the device when it holds every bundle
+// published in the locale, or when offline (then over the installed ones), merged as the server
+// merges them.
 
 import * as sync from "./sync.js";
 
 export class SearchUnavailable extends Error {}
 
 async function serverSearch({ q, bundle, locale, topic, symptom, page = 1, limit = 20 }) {
-  const params = new URLSearchParams({
-    q, bundle, locale, limit: String(limit), page: String(page),
-  });
+  const params = new URLSearchParams({ q, locale, limit: String(limit), page: String(page) });
+  if (bundle) params.set("bundle", bundle);
   if (topic) params.set("topic", topic);
   if (symptom) params.set("symptom", symptom);
   const response = await fetch(`/api/v1/search?${params}`, { cache: "no-store" });
@@ -33,7 +36,7 @@ let worker = null;
 let asked = 0;
 const waiting = new Map();
 
-function deviceSearch(key, version, params) {
+function deviceSearch(installs, params) {
   if (!worker) {
     worker = new Worker(new URL("./search-worker.js", import.meta.url), { type: "module" });
     worker.onmessage = ({ data }) => {
@@ -46,16 +49,39 @@ function deviceSearch(key, version, params) {
   const id = ++asked;
   return new Promise((resolve, reject) => {
     waiting.set(id, { resolve, reject });
-    worker.postMessage({ id, key, version, params: { ...params, limit: params.limit || 20 } });
+    worker.postMessage({
+      id,
+      keys: installs.map((install) => sync.keyOf(install.bundle, install.locale)),
+      versions: installs.map((install) => install.version),
+      params: { ...params, limit: params.limit || 20 },
+    });
   });
 }
 
-export async function search(params) {
-  const key = sync.keyOf(params.bundle, params.locale);
-  const install = await sync.getInstall(key);
-  if (install && install.manifest.search && install.manifest.search.segments) {
-    return { engine: "device", ...(await deviceSearch(key, install.version, params)) };
+const searchable = (install) => install && install.manifest.search
+  && install.manifest.search.segments;
+
+/**
+ * The installs that answer `params` on the device as the server would, or null: the bundle's
+ * install; for every bundle, the installs in the locale when they are all of `params.published`
+ * (the ids published in the locale, null when unknown), or any when offline.
+ */
+async function deviceInstalls({ bundle, locale, published }) {
+  if (bundle) {
+    const install = await sync.getInstall(sync.keyOf(bundle, locale));
+    return searchable(install) ? [install] : null;
   }
+  const installs = (await sync.installs())
+    .filter((install) => install.locale === locale && searchable(install));
+  if (!installs.length) return null;
+  const held = (id) => installs.some((install) => install.bundle === id);
+  if (navigator.onLine && (!published || !published.every(held))) return null;
+  return installs;
+}
+
+export async function search(params) {
+  const installs = await deviceInstalls(params);
+  if (installs) return { engine: "device", ...(await deviceSearch(installs, params)) };
   if (!navigator.onLine) throw new SearchUnavailable("offline");
   try {
     return { engine: "server", ...(await serverSearch(params)) };

@@ -51,7 +51,9 @@ function frontCoded(bytes) {
   });
 }
 
-const SECTIONS = ["ids", "norms", "docs", "terms", "lengths", "postings", "forms", "formterms"];
+const SECTIONS = [
+  "ids", "norms", "docs", "terms", "lengths", "postings", "forms", "formterms", "commonness",
+];
 
 function segment(buffer) {
   const bytes = new Uint8Array(buffer);
@@ -62,7 +64,7 @@ function segment(buffer) {
   const length = r.next();
   let pos = r.pos;
   const header = JSON.parse(utf8.decode(bytes.subarray(pos, pos + length)));
-  if (header.format !== 2) {
+  if (header.format !== 3) {
     throw new SearchError("bad_index", `unknown index format ${header.format}`);
   }
   pos += length;
@@ -72,6 +74,7 @@ function segment(buffer) {
     pos += header.sections[i];
   });
   const terms = frontCoded(part.terms);
+  const all = terms.concat(header.extra_terms);
   const offsets = new Int32Array(terms.length + 1);
   const lr = reader(part.lengths);
   for (let i = 0; i < terms.length; i++) offsets[i + 1] = offsets[i] + lr.next();
@@ -83,15 +86,14 @@ function segment(buffer) {
     const topics = list();
     const symptoms = list();
     let t = 0;
-    const title = Array.from({ length: dr.next() }, () => terms[t += dr.next()]);
-    return { credibility, topics, symptoms, title, id, seg: null, local, live: true };
+    const title = Array.from({ length: dr.next() }, () => all[t += dr.next()]);
+    return { credibility, topics, symptoms, title, id, seg: null, local, live: true, part: 0 };
   });
   const forms = frontCoded(part.forms);
   const fr = reader(part.formterms);
-  const all = terms.concat(header.extra_terms);
   return {
     header, terms, offsets, postings: part.postings, norms: part.norms, docs,
-    ids, forms: forms.map((form) => [form, all[fr.next()]]),
+    ids, forms: forms.map((form, i) => [form, all[fr.next()], part.commonness[i]]),
     termNo: new Map(terms.map((term, i) => [term, i])),
   };
 }
@@ -112,46 +114,78 @@ export async function stemmer(name) {
   };
 }
 
-/** Open an index from its segments (ArrayBuffers, oldest first) and the manifest's tombstones. */
-export async function openIndex(buffers, tombstones = []) {
-  const segs = buffers.map(segment);
-  const h = segs[segs.length - 1].header;
+// A term weighs for how rare it is in everyday language (search.rarity).
+const rarity = (C, commonness) => Math.min(1, Math.max(C.RARITY_FLOOR,
+  (C.ZIPF_COMMON - commonness) / (C.ZIPF_COMMON - C.ZIPF_RARE)));
+
+/**
+ * Open the indexes of one or more bundles of one language as one (search.Collection):
+ * `parts` is [{bundle, buffers: segments as ArrayBuffers, oldest first, tombstones}], in any
+ * order. Documents are numbered across the bundles in bundle order, and the statistics are
+ * the sums of the bundles', so scores compare across bundles as on the server.
+ */
+export async function openIndex(parts) {
+  parts = [...parts].sort((a, b) => cmp(a.bundle, b.bundle));
+  const opened = parts.map((part) => part.buffers.map(segment));
+  const newest = opened.map((segs) => segs[segs.length - 1].header);
+  const h = newest[0];
   const ix = {
-    h, C: h.constants, fields: h.fields, boosts: h.boosts, segs, docs: [], ids: [],
-    stem: await stemmer(h.stemmer), stops: new Set(h.stop_words),
-    questions: new Set(h.question_terms), forms: new Map(), cache: new Map(), dfs: new Map(),
-    lengthNorms: [],
+    h, C: h.constants, fields: h.fields, boosts: h.boosts, segs: [], docs: [], ids: [],
+    bundles: parts.map((part) => part.bundle), stem: await stemmer(h.stemmer),
+    stops: new Set(h.stop_words), forms: new Map(), cache: new Map(), dfs: new Map(),
+    lengthNorms: [], rarities: new Map(), thesaurus: new Map(),
   };
-  const dead = new Set(tombstones.flatMap((t) => t.ids.map((id) => `${t.segment} ${id}`)));
+  const segs = opened.flat();
   // A document's topics and symptoms are numbers of ix.slugs, in slug order, so facets count in
   // an array.
   ix.slugs = [...new Set(segs.flatMap((seg) => seg.header.slugs))].sort(cmp);
   ix.slugNo = new Map(ix.slugs.map((slug, i) => [slug, i]));
-  segs.forEach((seg, s) => {
-    seg.base = ix.docs.length;
-    const slugNo = seg.header.slugs.map((slug) => ix.slugNo.get(slug));
-    // Renumbering costs milliseconds at open: only segments whose slug table is not the index's
-    // pay it.
-    const renumber = slugNo.some((no, local) => no !== local);
-    for (const doc of seg.docs) {
-      if (renumber) {
-        for (const list of [doc.topics, doc.symptoms]) {
-          list.forEach((local, k) => { list[k] = slugNo[local]; });
+  const commonness = new Map();
+  opened.forEach((partSegs, k) => {
+    const dead = new Set(parts[k].tombstones
+      .flatMap((t) => t.ids.map((id) => `${t.segment} ${id}`)));
+    const forms = new Map();
+    partSegs.forEach((seg, s) => {
+      seg.base = ix.docs.length;
+      const slugNo = seg.header.slugs.map((slug) => ix.slugNo.get(slug));
+      // Renumbering costs milliseconds at open: only segments whose slug table is not the
+      // index's pay it.
+      const renumber = slugNo.some((no, local) => no !== local);
+      for (const doc of seg.docs) {
+        if (renumber) {
+          for (const list of [doc.topics, doc.symptoms]) {
+            list.forEach((local, i) => { list[i] = slugNo[local]; });
+          }
         }
+        doc.seg = seg;
+        doc.part = k;
+        if (dead.size) doc.live = !dead.has(`${s} ${doc.id}`);
+        ix.docs.push(doc);
+        ix.ids.push(doc.id);
       }
-      doc.seg = seg;
-      if (dead.size) doc.live = !dead.has(`${s} ${doc.id}`);
-      ix.docs.push(doc);
-      ix.ids.push(doc.id);
+      seg.header.forms_removed.forEach((form) => forms.delete(form));
+      seg.forms.forEach(([form, term, common]) => forms.set(form, [term, common]));
+      ix.segs.push(seg);
+    });
+    forms.forEach(([term, common], form) => {
+      ix.forms.set(form, term);
+      commonness.set(term, Math.max(commonness.get(term) ?? 0, common));
+    });
+    for (const [concept, entries] of newest[k].thesaurus) {
+      const known = ix.thesaurus.get(concept) || [];
+      const seen = new Set(known.map((entry) => entry.join(" ")));
+      known.push(...entries.filter((entry) => !seen.has(entry.join(" "))));
+      ix.thesaurus.set(concept, known);
     }
-    seg.header.forms_removed.forEach((form) => ix.forms.delete(form));
-    seg.forms.forEach(([form, term]) => ix.forms.set(form, term));
   });
+  commonness.forEach((common, term) => ix.rarities.set(term, rarity(ix.C, common)));
+  ix.thesaurus = [...ix.thesaurus].sort((a, b) => cmp(a[0], b[0]));
   ix.formList = segs.length > 1
     ? [...ix.forms.keys()].sort(cmp)
     : segs[0].forms.map(([form]) => form);
-  ix.n = h.live.documents;
-  ix.avgfl = ix.fields.map((f) => (h.live.field_totals[f] / (ix.n || 1)) || 1);
+  ix.n = newest.reduce((sum, header) => sum + header.live.documents, 0);
+  ix.avgfl = ix.fields.map((f) => (newest.reduce((sum, header) => sum
+    + header.live.field_totals[f], 0) / (ix.n || 1)) || 1);
   return ix;
 }
 
@@ -318,9 +352,9 @@ function take(ix, forms, limit, skip) {
   return terms;
 }
 
-function group(required) {
+function group() {
   return {
-    alternatives: new Map(), required, words: [],
+    alternatives: new Map(), words: [],
     add(term, weight) {
       if (weight > (this.alternatives.get(term) ?? 0)) this.alternatives.set(term, weight);
     },
@@ -371,7 +405,7 @@ export function plan(ix, q) {
   qwords.forEach((word, index) => {
     let g = byTerm.get(word.term);
     if (!g) {
-      g = group(!ix.questions.has(word.term));
+      g = group();
       byTerm.set(word.term, g);
       groups.push(g);
       if (df(ix, word.term) > 0 || ix.forms.has(word.form)) {
@@ -390,20 +424,27 @@ export function plan(ix, q) {
     if (qwords.length && lastRaw === qwords[qwords.length - 1].form && !stop) {
       g = byTerm.get(qwords[qwords.length - 1].term);
     } else {
-      g = group(false);
+      g = group();
       groups.push(g);
     }
     const typed = new Set(stop ? [] : [termOf(ix, lastRaw)]);
     take(ix, completions, C.MAX_PREFIX, typed).forEach((t) => g.add(t, C.PREFIX_WEIGHT));
   }
-  groups = thesaurus(ix, qwords, groups).filter((g) => g.alternatives.size || g.required);
-  return { groups, phrases, excluded, corrections };
+  groups = thesaurus(ix, qwords, groups).filter((g) => g.alternatives.size);
+  for (const g of groups) {
+    g.alternatives.forEach((weight, term) => {
+      g.alternatives.set(term, weight * (ix.rarities.get(term) ?? 1));
+    });
+  }
+  const titleWords = new Set(tokens(fold(plain)).map((form) => termOf(ix, form))
+    .concat([...corrections.values()].map((form) => termOf(ix, form))));
+  return { groups, phrases, excluded, corrections, titleWords };
 }
 
 function thesaurus(ix, qwords, groups) {
-  if (!ix.h.thesaurus.length || !qwords.length) return groups;
+  if (!ix.thesaurus.length || !qwords.length) return groups;
   const sequence = qwords.map((w) => w.term);
-  for (const [, entries] of ix.h.thesaurus) {
+  for (const [, entries] of ix.thesaurus) {
     const matched = [];
     for (const entry of entries) {
       if (!entry.length) continue;
@@ -416,9 +457,8 @@ function thesaurus(ix, qwords, groups) {
     if (!matched.length) continue;
     const covered = new Set(matched.map((i) => qwords[i].term));
     const touches = (g) => g.words.some((w) => covered.has(w.term));
-    const merged = group(false);
+    const merged = group();
     for (const g of groups.filter(touches)) {
-      merged.required = merged.required || g.required;
       g.alternatives.forEach((weight, term) => merged.add(term, weight));
       merged.words.push(...g.words);
     }
@@ -451,11 +491,14 @@ function phraseCandidateDocs(ix, phrase) {
   return found;
 }
 
-/** Ids of the documents whose article text a multi-word phrase of `q` must be checked against. */
+/**
+ * The documents, as {bundle, id}, whose article text a multi-word phrase of `q` must be checked
+ * against.
+ */
 export function phraseCandidates(ix, q) {
   const p = plan(ix, normalise(q));
   const docs = new Set(multiWord(p).flatMap((phrase) => [...phraseCandidateDocs(ix, phrase)]));
-  return [...docs].map((d) => ix.ids[d]);
+  return [...docs].map((d) => ({ bundle: ix.bundles[ix.docs[d].part], id: ix.ids[d] }));
 }
 
 function hasPhrase(ix, sequences, phrase) {
@@ -466,7 +509,7 @@ function phraseDocs(ix, phrase, article) {
   if (phrase.length === 1) return union(ix, phrase);
   const found = new Uint8Array(ix.docs.length);
   for (const doc of phraseCandidateDocs(ix, phrase)) {
-    const a = article(ix.ids[doc]);
+    const a = article(ix.bundles[ix.docs[doc].part], ix.ids[doc]);
     if (!a) {
       throw new SearchError("article_missing", `article ${ix.ids[doc]} is needed for a phrase`);
     }
@@ -488,7 +531,8 @@ function union(ix, terms) {
   return found;
 }
 
-// The matching documents in document number order.
+// The documents holding a term of any group (or, with no group, the phrases), in document
+// number order.
 function match(ix, p, filters, article) {
   const { min_credibility: minCred } = filters;
   const [topic, symptom] = [filters.topic, filters.symptom]
@@ -511,15 +555,8 @@ function match(ix, p, filters, article) {
     }
     return found;
   };
-  const unions = p.groups.filter((g) => g.required).map((g) => union(ix, g.alternatives.keys()));
-  if (unions.length || phraseSets.length) {
-    const docs = within(...(unions.length ? unions : phraseSets));
-    if (docs.length) return [docs, false];
-  }
-  if (p.phrases.length && !p.groups.some((g) => g.alternatives.size)) {
-    return [within(phraseSets[0]), true];
-  }
-  return [within(union(ix, p.groups.flatMap((g) => [...g.alternatives.keys()]))), true];
+  if (!p.groups.length) return p.phrases.length ? within() : [];
+  return within(union(ix, p.groups.flatMap((g) => [...g.alternatives.keys()])));
 }
 
 // ---- scoring (search.score) ----
@@ -535,8 +572,8 @@ function lengthNorms(ix, f) {
 
 // Scores accumulate in a typed array by document number: in a Map they cost more than the BM25
 // itself.
-function score(ix, p, docs, orMode) {
-  const { K1, OR_FACTOR, TITLE_BONUS } = ix.C;
+function score(ix, p, docs) {
+  const { K1, TITLE_BONUS } = ix.C;
   const scores = new Float64Array(ix.docs.length);
   const matched = new Uint8Array(ix.docs.length);
   for (const d of docs) matched[d] = 1;
@@ -554,24 +591,20 @@ function score(ix, p, docs, orMode) {
       }
     });
   }
-  const typed = new Set(p.groups.flatMap((g) => g.words.map((x) => x.term)));
-  const required = new Set(p.groups.filter((g) => g.required)
-    .flatMap((g) => g.words.map((x) => x.term)));
   for (const d of docs) {
-    if (orMode) scores[d] *= OR_FACTOR;
     const title = ix.docs[d].title;
-    if (TITLE_BONUS && title.length && title.every((t) => typed.has(t))
-      && title.some((t) => required.has(t))) {
-      scores[d] += TITLE_BONUS * scores[d];
+    if (title.length && title.every((t) => p.titleWords.has(t))) {
+      scores[d] += TITLE_BONUS * title.length * scores[d];
     }
   }
   return scores;
 }
 
-// The first `count` documents by score, then id: only the page shown is ordered, not every match.
+// The first `count` documents by score, then id, then bundle: only the page shown is ordered, not
+// every match.
 function best(ix, docs, scores, count) {
-  const before = (a, b) => scores[a] > scores[b]
-    || (scores[a] === scores[b] && ix.ids[a] < ix.ids[b]);
+  const before = (a, b) => scores[a] > scores[b] || (scores[a] === scores[b]
+    && (ix.ids[a] < ix.ids[b] || (ix.ids[a] === ix.ids[b] && ix.docs[a].part < ix.docs[b].part)));
   const top = [];
   for (const d of docs) {
     if (top.length === count && !before(d, top[count - 1])) continue;
@@ -585,8 +618,8 @@ function best(ix, docs, scores, count) {
 
 /**
  * One page of results in the server's shape, minus highlights: {query, total, page,
- * hits: [{id, score}], facets, suggestion, terms}. `article(id)` gives an article object for
- * multi-word phrases.
+ * hits: [{bundle, id, score}], facets, suggestion, terms}. `article(bundle, id)` gives an article
+ * object for multi-word phrases.
  */
 export function search(ix, q, filters = {}, { limit = 10, page = 1, article = () => null } = {}) {
   if (q.length > ix.C.MAX_QUERY_CHARS) {
@@ -595,8 +628,8 @@ export function search(ix, q, filters = {}, { limit = 10, page = 1, article = ()
   }
   const query = normalise(q);
   const p = plan(ix, query);
-  const [docs, orMode] = match(ix, p, filters, article);
-  const scores = score(ix, p, docs, orMode);
+  const docs = match(ix, p, filters, article);
+  const scores = score(ix, p, docs);
   const facets = {};
   for (const key of ["topics", "symptoms"]) {
     const counts = new Int32Array(ix.slugs.length);
@@ -610,7 +643,9 @@ export function search(ix, q, filters = {}, { limit = 10, page = 1, article = ()
   const shown = best(ix, docs, scores, page * limit).slice((page - 1) * limit);
   return {
     query, total: docs.length, page, facets, suggestion, terms: [...weights(p).keys()],
-    hits: shown.map((d) => ({ id: ix.ids[d], score: scores[d] })),
+    hits: shown.map((d) => ({
+      bundle: ix.bundles[ix.docs[d].part], id: ix.ids[d], score: scores[d],
+    })),
   };
 }
 

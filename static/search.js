@@ -3,7 +3,7 @@
 
 import { _, ngettext } from "./i18n.js";
 import { el, escapeText, formatDate, highlightFragment, langOf } from "./dom.js";
-import { announce, contentLocaleFor, show, slugLabel } from "./ui.js";
+import { announce, contentLocaleFor, prefs, show, slugLabel } from "./ui.js";
 import { loadBundles } from "./library.js";
 import { SearchUnavailable, search } from "./search-client.js";
 import * as sync from "./sync.js";
@@ -28,23 +28,38 @@ function filterSelect(id, label, anyLabel, counts, selected) {
           : slugLabel(slug)))));
 }
 
+/**
+ * What the search can be limited to: every bundle first (id ""), in the reader's content locale
+ * when a bundle has it, then each bundle in the locale it is installed or read in. `published`
+ * lists the bundles the server searches for "every bundle" (null offline).
+ */
 async function bundleChoices(wanted) {
   const [list, installs] = await Promise.all([loadBundles(), sync.installs()]);
   const choices = list
     ? list.map((bundle) => {
       const installed = installs.find((install) => install.bundle === bundle.id);
       return {
-        id: bundle.id, title: bundle.title,
+        id: bundle.id, title: bundle.title, locales: bundle.locales,
         locale: installed ? installed.locale : contentLocaleFor(bundle),
       };
     })
-    : installs.map((install) =>
-      ({ id: install.bundle, title: install.manifest.title, locale: install.locale }));
+    : installs.map((install) => ({
+      id: install.bundle, title: install.manifest.title, locales: [install.locale],
+      locale: install.locale,
+    }));
   if (wanted.bundle && wanted.locale) {
     const chosen = choices.find((choice) => choice.id === wanted.bundle);
     if (chosen) chosen.locale = wanted.locale;
   }
-  return choices;
+  if (!choices.length) return choices;
+  const preferred = prefs.contentLocale || prefs.uiLocale;
+  const locale = wanted.locale && !wanted.bundle ? wanted.locale
+    : choices.some((choice) => choice.locales.includes(preferred)) ? preferred
+      : choices[0].locale;
+  const published = list
+    ? list.filter((bundle) => bundle.locales.includes(locale)).map((bundle) => bundle.id)
+    : null;
+  return [{ id: "", title: _("All bundles"), locale, published }, ...choices];
 }
 
 /** Help when there is nothing to show; each suggested word is a button that calls `searchFor`. */
@@ -68,7 +83,7 @@ function failureMessage(error) {
 export async function showSearch(params) {
   const choices = await bundleChoices(params);
   const current = { q: params.q || "", topic: params.topic || "", symptom: params.symptom || "" };
-  let chosen = choices.find((choice) => choice.id === params.bundle) || choices[0];
+  let chosen = choices.find((choice) => choice.id === (params.bundle || "")) || choices[0];
 
   const input = el("input", {
     id: "q", name: "q", type: "search", value: current.q, autocomplete: "off",
@@ -85,7 +100,7 @@ export async function showSearch(params) {
       el("label", { for: "q" }, _("Search for a word or a symptom")),
       el("p", { id: "search-hint", class: "meta" }, _("Results appear as you type.")),
       el("div", { class: "search-row" }, input, el("button", { type: "submit" }, _("Search")))),
-    choices.length > 1
+    choices.length > 2
       ? el("div", { class: "field" }, el("label", { for: "bundle" }, _("Bundle")), bundleSelect)
       : null,
     filters);
@@ -106,7 +121,8 @@ export async function showSearch(params) {
   function remember() {
     const query = new URLSearchParams();
     if (current.q) query.set("q", current.q);
-    if (chosen) query.set("bundle", chosen.id);
+    if (chosen && chosen.id) query.set("bundle", chosen.id);
+    if (chosen && !chosen.id) query.set("locale", chosen.locale);
     if (current.topic) query.set("topic", current.topic);
     if (current.symptom) query.set("symptom", current.symptom);
     history.replaceState(null, "", `#/search?${query}`);
@@ -126,7 +142,9 @@ export async function showSearch(params) {
     }
     let answer;
     try {
-      answer = await search({ ...current, bundle: chosen.id, locale: chosen.locale });
+      answer = await search({
+        ...current, bundle: chosen.id, locale: chosen.locale, published: chosen.published,
+      });
     } catch (error) {
       if (mine !== generation) return;
       const message = failureMessage(error);
@@ -142,7 +160,6 @@ export async function showSearch(params) {
     const count = answer.total;
     announce(ngettext("{count} result for “{query}”", "{count} results for “{query}”", count,
       { count, query: current.q }));
-    const base = `#/read/${chosen.id}/${chosen.locale}`;
     const didYouMean = answer.suggestion
       ? el("p", { class: "suggestion" }, _("Did you mean"), " ",
         el("button", {
@@ -161,10 +178,13 @@ export async function showSearch(params) {
       el("h2", { class: "result-count" },
         ngettext("{count} result", "{count} results", count, { count })),
       didYouMean,
-      el("ul", { class: "cards", ...langOf(chosen.locale) }, ...answer.hits.map((hit) =>
+      el("ul", { class: "cards", ...langOf(answer.locale) }, ...answer.hits.map((hit) =>
         el("li", { class: "card" },
-          el("h3", {}, el("a", { href: `${base}/${hit.id}` }, hit.title)),
-          el("p", { class: "meta" }, formatDate(hit.published)),
+          el("h3", {}, el("a", { href: `#/read/${hit.bundle}/${answer.locale}/${hit.id}` },
+            hit.title)),
+          el("p", { class: "meta" }, [formatDate(hit.published),
+            chosen.id ? "" : _("From {bundle}", { bundle: hit.bundle_title })]
+            .filter(Boolean).join(" · ")),
           ...excerpts(hit)))),
     ].filter(Boolean));
   }

@@ -77,7 +77,8 @@ def search_results(data: Path, locale: str, titles: list[str]) -> dict:
             )
             assert response.status_code == 200, response.json
             body = response.json
-            del body["version"]
+            del body["version"]  # numbered per data folder, as the searched bundles are
+            body["bundles"] = [{**b, "version": None} for b in body["bundles"]]
             found[query, page] = body
     return found
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import textwrap
+from pathlib import Path
 
 import pytest
 
+from satchel import create_app
+from satchel.build.pipeline import build
 from satchel.store import Store
 
 from .conftest import summary_text
@@ -109,16 +112,40 @@ def write(root, bundle_id, locale, articles, thesaurus=None):
     return folder
 
 
+CARERS = {
+    "carer-sleep": dict(
+        title="Carers who slept badly felt worse",
+        teaser="Poor sleep was common among family carers.",
+        takeaway="Carers sleeping under six hours often felt low.",
+        findings="Half the carers woke at night to help someone; many felt tired by day.",
+        topics="caring",
+        symptoms="sleep-problems",
+        credibility=3,
+    ),
+    "carer-breaks": dict(
+        title="Short breaks helped carers cope",
+        teaser="A few hours off each week made a difference.",
+        takeaway="Carers who took breaks reported less stress.",
+        findings="Stress scores fell by a fifth after three months of breaks.",
+        topics="caring",
+        symptoms="stress",
+        credibility=4,
+    ),
+}
+
+
 @pytest.fixture
 def bundles_dir(tmp_path):
     root = tmp_path / "bundles"
     write(root, "ms", "en", EN, EN_THESAURUS)
     write(root, "em", "es", ES, ES_THESAURUS)
+    write(root, "cr", "en", CARERS)
     return root
 
 
 def find(client, q, bundle="ms", **args):
-    response = client.get("/api/v1/search", query_string={"q": q, "bundle": bundle, **args})
+    where = {"bundle": bundle} if bundle else {}
+    response = client.get("/api/v1/search", query_string={"q": q, **where, **args})
     assert response.status_code == 200, response.json
     return response.json
 
@@ -134,6 +161,7 @@ def test_response_shape(client, built):
         "bundle",
         "locale",
         "version",
+        "bundles",
         "total",
         "page",
         "hits",
@@ -141,7 +169,9 @@ def test_response_shape(client, built):
         "suggestion",
     }
     assert (result["bundle"], result["locale"], result["version"]) == ("ms", "en", 1)
+    assert result["bundles"] == [{"id": "ms", "title": "Search test bundle", "version": 1}]
     hit = result["hits"][0]
+    assert (hit["bundle"], hit["bundle_title"]) == ("ms", "Search test bundle")
     assert hit["id"] == "nerve-symptoms" and hit["published"] == "2025-01-10"
     assert hit["title"] == "Paresthesia is common in early MS" and hit["score"] > 0
     assert any("<mark>Paresthesia</mark>" in h for h in hit["highlights"])
@@ -443,3 +473,98 @@ def test_kept_postings_stay_within_their_budget_and_change_no_result(
         assert [find(client, q) for q in queries] == unbounded
     kept = [ix._postings for ix in search._open.values()]
     assert kept and all(k.total <= 5 or len(k.items) == 1 for k in kept)
+
+
+def test_without_a_bundle_every_bundle_of_the_locale_is_searched(client, built):
+    """"Always tired" in the carers' bundle alone misses the MS article about tiredness;
+    searched everywhere, that article comes first and each hit names its bundle."""
+    assert "running-study" not in ids(find(client, "always tired", bundle="cr"))
+    result = find(client, "always tired", bundle=None, locale="en")
+    assert (result["bundle"], result["version"]) == (None, None)
+    assert result["bundles"] == [
+        {"id": "cr", "title": "Search test bundle", "version": 1},
+        {"id": "ms", "title": "Search test bundle", "version": 1},
+    ]
+    first = result["hits"][0]
+    assert (first["bundle"], first["id"]) == ("ms", "running-study")
+    assert {hit["bundle"] for hit in result["hits"]} == {"ms", "cr"}
+    assert all(hit["bundle_title"] == "Search test bundle" for hit in result["hits"])
+
+
+def test_merged_bundles_rank_as_one_bundle_holding_both(tmp_path, client, built):
+    """The documented merge: scores from several indexes are those of one index holding
+    every article, so a bundle made of both bundles' articles ranks them identically."""
+    root = tmp_path / "together"
+    write(root, "both", "en", EN | CARERS, EN_THESAURUS)
+    data = tmp_path / "together-data"
+    build(root, data)
+    together = create_app({"DATA_DIR": str(data), "BUNDLES_DIR": str(root)}).test_client()
+    for q in ["always tired", "carers stress", "pins and needles", "slept", "nerve"]:
+        merged = find(client, q, bundle=None, locale="en")
+        one = find(together, q, bundle="both")
+        assert [h["id"] for h in merged["hits"]] == [h["id"] for h in one["hits"]], q
+        for a, b in zip(merged["hits"], one["hits"], strict=True):
+            assert a["score"] == pytest.approx(b["score"], rel=1e-12), q
+        assert (merged["total"], merged["facets"]) == (one["total"], one["facets"]), q
+
+
+def test_pages_and_facets_run_across_bundles(client, built):
+    everything = find(client, "tired stress sleep", bundle=None, locale="en", limit=50)
+    assert len({hit["bundle"] for hit in everything["hits"]}) == 2
+    pages = [
+        find(client, "tired stress sleep", bundle=None, locale="en", limit=1, page=n)["hits"][0]
+        for n in range(1, everything["total"] + 1)
+    ]
+    assert [(h["bundle"], h["id"]) for h in pages] == [
+        (h["bundle"], h["id"]) for h in everything["hits"]
+    ]
+    assert everything["facets"]["topics"]["caring"] == 2
+    only_caring = find(client, "tired stress sleep", bundle=None, locale="en", topic="caring")
+    assert {hit["bundle"] for hit in only_caring["hits"]} == {"cr"}
+
+
+def test_without_a_bundle_the_locale_follows_the_request(client, built):
+    spanish = client.get(
+        "/api/v1/search", query_string={"q": "parestesia"}, headers={"Accept-Language": "es"}
+    ).json
+    assert (spanish["locale"], [h["bundle"] for h in spanish["hits"]]) == ("es", ["em"])
+    response = client.get("/api/v1/search", query_string={"q": "tired", "locale": "fr"})
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "locale_not_found"
+
+
+def test_a_question_whose_words_are_in_no_one_article_finds_its_subject(client, built):
+    """No article holds "jogging", "exhausted" and "afternoons" together: the one about
+    running and tiredness still comes first, with other articles after it."""
+    result = find(client, "does jogging help when I'm exhausted in the afternoons?")
+    assert ids(result)[0] == "running-study"
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory):
+    """The project's sample bundles, built: what `make serve` shows."""
+    project = Path(__file__).resolve().parents[1]
+    data = tmp_path_factory.mktemp("samples")
+    build(project / "bundles", data, translations_dir=project / "translations")
+    return create_app({"DATA_DIR": str(data), "BUNDLES_DIR": str(project / "bundles")})
+
+
+@pytest.mark.parametrize(
+    "question, subject",
+    [
+        ("Does exercise help with MS tiredness?", "exercise-for-fatigue"),
+        ("is it safe to get pregnant when you have MS", "pregnancy-and-relapses"),
+        ("can vitamin d prevent ms", "vitamin-d-and-ms-risk"),
+        ("how do carers cope with stress", "start-coping-programme"),
+    ],
+)
+def test_a_short_natural_question_finds_its_article_first_and_more(samples, question, subject):
+    result = find(samples.test_client(), question, bundle=None, locale="en")
+    assert ids(result)[0] == subject
+    assert result["total"] > 5  # and more to read, not a handful of exact matches
+
+
+def test_always_tired_finds_the_ms_fatigue_article_from_every_bundle(samples):
+    result = find(samples.test_client(), "always tired", bundle=None, locale="en")
+    assert (result["hits"][0]["bundle"], ids(result)[0]) == ("ms-research", "exercise-for-fatigue")
+    assert {hit["bundle"] for hit in result["hits"]} == {"caregiving", "ms-research"}

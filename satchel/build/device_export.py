@@ -34,7 +34,7 @@ are stored as Whoosh stores them (one byte each), so ``dl`` is the server's too.
 The new segment is encoded from ``SearchIndex.delta``, an index of just the
 added and changed articles, so a publish never reads the whole index back.
 
-Segment layout (format 2)
+Segment layout (format 3)
 -------------------------
 All integers are unsigned LEB128 varints. ``text`` sections are UTF-8, one
 entry a line; an entry's first character gives, as ``code point − 48``, how
@@ -46,8 +46,10 @@ the rest is the suffix::
     ids       text                  the segment's document ids, sorted
     norms     fields × docs bytes   Whoosh's length byte per field per document
     docs      per document: credibility (0 = none), #topics, topic slug numbers,
-              #symptoms, symptom slug numbers, #title terms, title term numbers
-              (ascending, delta-coded)
+              #symptoms, symptom slug numbers, #title words, title word numbers
+              (``analysis.title_words``: every token, stop words included; the
+              number of a term in ``terms`` or ``len(terms) + k`` for
+              ``header.extra_terms[k]``; ascending, delta-coded)
     terms     text                  the segment's terms (stems), sorted
     lengths   per term: byte length of its postings
     postings  per term: field mask (bit i = FIELDS[i]); per field in the mask:
@@ -55,12 +57,14 @@ the rest is the suffix::
     forms     text                  word forms added by this segment, sorted
     formterms per form: the number of its term in ``terms``, or
               ``len(terms) + k`` for ``header.extra_terms[k]``
+    commonness per form: one byte, how common the form is in everyday language
+              (``search.json``'s ``commonness``, 0 when not listed)
 
 Header: ``format, rules, lang, locale, stemmer`` (the language whose stemmer
 the server uses, ``static/stem/<stemmer>.js`` on the device, or null: no
 stemming, also when ``DEVICE_STEMMERS`` has no port of it), ``fields, boosts,
 constants`` (every search constant the engine uses), ``stop_words,
-question_terms, thesaurus`` (``[[concept, [[terms of an entry], …]], …]``
+thesaurus`` (``[[concept, [[terms of an entry], …]], …]``
 sorted, analysed), ``length_table`` (Whoosh's byte → length), ``slugs``,
 ``docs, terms, forms`` (counts), ``extra_terms``, ``forms_removed`` (forms no
 longer in the live index), ``sections`` (byte length of each section above, in
@@ -88,11 +92,11 @@ MAX_SEGMENTS = 4
 # The languages whose stemmer has a JavaScript port in static/stem/: the engine imports
 # ``stem/<name>.js`` for the header's stemmer, so naming any other would break the search.
 DEVICE_STEMMERS = frozenset({"en", "es", "pt", "ar"})
-SECTIONS = ("ids", "norms", "docs", "terms", "lengths", "postings", "forms", "formterms")
+SECTIONS = tuple("ids norms docs terms lengths postings forms formterms commonness".split())
 CONSTANTS = (
     "B K1 MAX_QUERY_CHARS MAX_TERMS TYPO_WEIGHT PREFIX_WEIGHT THESAURUS_WEIGHT MAX_TYPO "
-    "MAX_PREFIX MAX_THESAURUS OR_FACTOR TITLE_BONUS MIN_TYPO_LENGTH LONG_TYPO_LENGTH "
-    "MIN_PREFIX_LENGTH HIGHLIGHTS HIGHLIGHT_CHARS"
+    "MAX_PREFIX MAX_THESAURUS TITLE_BONUS ZIPF_COMMON ZIPF_RARE RARITY_FLOOR MIN_TYPO_LENGTH "
+    "LONG_TYPO_LENGTH MIN_PREFIX_LENGTH HIGHLIGHTS HIGHLIGHT_CHARS"
 ).split()
 
 
@@ -215,7 +219,6 @@ def _header(source: Source, docs: list[int], terms, forms, removed, extra, slugs
         "boosts": [engine.FIELD_BOOSTS[f] for f in engine.FIELDS],
         "constants": {name: getattr(engine, name) for name in CONSTANTS},
         "stop_words": sorted(analysis.stop_words(lang)),
-        "question_terms": sorted(analysis.question_terms(lang)),
         "thesaurus": thesaurus,
         "length_table": [byte_to_length(i) for i in range(256)],
         "slugs": slugs,
@@ -242,7 +245,11 @@ def encode_segment(source: Source, doc_ids: list[str], forms: dict[str, str], re
                 seg_postings.setdefault(term, {})[fieldname] = kept
     terms = sorted(seg_postings)
     term_no = {t: k for k, t in enumerate(terms)}
-    extra = sorted({t for t in forms.values() if t not in term_no})
+    titles = {d: analysis.title_words(source.stored[d].get("title", ""), source.lang) for d in docs}
+    extra = sorted(
+        {t for t in forms.values() if t not in term_no}
+        | {t for words in titles.values() for t in words if t not in term_no}
+    )
     extra_no = {t: len(terms) + k for k, t in enumerate(extra)}
 
     slugs = sorted(
@@ -266,7 +273,7 @@ def encode_segment(source: Source, doc_ids: list[str], forms: dict[str, str], re
             varint(out, len(values))
             for s in values:
                 varint(out, slug_no[s])
-        title = sorted({term_no[t] for t in analysis.analyze(stored.get("title", ""), source.lang)})
+        title = sorted({term_no.get(t, extra_no.get(t)) for t in titles[d]})
         varint(out, len(title))
         previous = 0
         for t in title:
@@ -300,6 +307,8 @@ def encode_segment(source: Source, doc_ids: list[str], forms: dict[str, str], re
         term = forms[f]
         varint(out, term_no[term] if term in term_no else extra_no[term])
     parts["formterms"] = bytes(out)
+    commonness = source.meta["commonness"]
+    parts["commonness"] = bytes(commonness.get(f, 0) for f in form_list)
     sections = [len(parts[name]) for name in SECTIONS]
     header = _header(source, docs, terms, form_list, sorted(removed), extra, slugs, sections)
     head = json.dumps(header, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()

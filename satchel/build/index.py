@@ -339,6 +339,7 @@ def index_pack(
         _update(folder, update, documents, delta)
     else:
         _write_documents(folder, lang, documents)
+    everyday = analysis.commonness_table(lang)
     forms = {
         form: known_forms.get(form) or analysis.stem(lang, form)
         for form in sorted(statistics.form_docs)
@@ -349,6 +350,7 @@ def index_pack(
         "lang": lang,
         "thesaurus": thesaurus,
         "forms": forms,
+        "commonness": {f: c for f in forms if (c := everyday.get(f, 0)) > 0},
         "live": {
             "documents": statistics.documents,
             "field_totals": dict(sorted(statistics.field_totals.items())),

@@ -26,6 +26,7 @@ The rules, per locale
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import unicodedata
@@ -35,18 +36,6 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.lang import has_stemmer, has_stopwords, stemmer_for_language, stopwords_for_language
 
 TOKEN = re.compile(r"\w+(?:\.\w+)*")
-
-# Words that say how a health question is asked rather than what it is about.
-# They score like any word (they match section headings such as "Symptoms")
-# but a document need not hold them in AND mode. Compared by term (stemmed).
-QUESTION_WORDS = {
-    "en": (
-        "affected causes cause clinical common complications diagnose diagnosis diagnosed "
-        "done genetic changes get help information inherited inheritance know many mean "
-        "much outlook people prevent prevention prognosis related research risk signs "
-        "stages symptoms tell tests treat treatments trials"
-    ).split(),
-}
 
 
 def fold(text: str) -> str:
@@ -89,15 +78,35 @@ def stem(lang: str, form: str) -> str:
         return stem_word(form)
 
 
-@lru_cache(maxsize=64)
-def question_terms(lang: str) -> frozenset[str]:
-    return frozenset(stem(lang, fold(w)) for w in QUESTION_WORDS.get(lang, ()))
-
-
 def forms(text: str, lang: str) -> list[str]:
     """Folded tokens that survive the length and stop-word filter, in order."""
     stops = stop_words(lang)
     return [t for t in TOKEN.findall(fold(text)) if (len(t) >= 2 or t.isdigit()) and t not in stops]
+
+
+@lru_cache(maxsize=8)
+def commonness_table(lang: str) -> dict[str, int]:
+    """How common each word is in everyday ``lang`` (not in the bundle), from the
+    ``wordfreq`` package's lists: folded word → Zipf value (log10 of the frequency per
+    billion words) in tenths, for values above 0. Empty for languages wordfreq lacks.
+    Called by the index stage only; the figures travel with the index."""
+    import wordfreq
+
+    if lang not in wordfreq.available_languages():
+        return {}
+    table: dict[str, int] = {}
+    for word, frequency in wordfreq.get_frequency_dict(lang).items():
+        value = round(10 * (math.log10(frequency) + 9))
+        folded = fold(word)
+        if value > table.get(folded, 0):
+            table[folded] = value
+    return table
+
+
+def title_words(text: str, lang: str) -> list[str]:
+    """Every token of ``text`` stemmed, stop words and single letters included: a title
+    such as "Hepatitis C" or "Vitamin A" is told apart from "Hepatitis" by them."""
+    return [stem(lang, t) for t in TOKEN.findall(fold(text))]
 
 
 def analyze(text: str, lang: str) -> list[str]:

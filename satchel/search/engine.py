@@ -103,7 +103,7 @@ from rapidfuzz.distance import OSA
 
 from .. import code
 from ..kept import Kept
-from .analysis import TOKEN, analyze, fold, forms, question_terms, stem, stop_words
+from .analysis import TOKEN, analyze, fold, forms, stem, stop_words, title_words
 
 # Derived from this module's source (and what it imports), so any change to a rule
 # publishes a new version of every index and device segment.
@@ -128,8 +128,12 @@ THESAURUS_WEIGHT = 0.5
 MAX_TYPO = 3
 MAX_PREFIX = 5
 MAX_THESAURUS = 12
-OR_FACTOR = 0.5
 TITLE_BONUS = 1.0
+# Commonness in everyday language, in tenths of a Zipf step (log10 of a word's
+# frequency per billion words): "how" is 62, "treatment" 50, "diabetes" 42.
+ZIPF_COMMON = 65
+ZIPF_RARE = 30
+RARITY_FLOOR = 0.1
 MIN_TYPO_LENGTH = 4
 LONG_TYPO_LENGTH = 8
 MIN_PREFIX_LENGTH = 3
@@ -198,6 +202,7 @@ class SearchIndex:
         self.lang = meta["lang"]
         self.locale = meta["locale"]
         self.forms: dict[str, str] = meta["forms"]
+        self.commonness: dict[str, int] = meta["commonness"]
         self.form_list = sorted(self.forms)
         self.thesaurus: dict[str, list[str]] = meta["thesaurus"]
         # Without mmap: Whoosh wraps each part of a memory-mapped segment in a BytesIO,
@@ -215,6 +220,7 @@ class SearchIndex:
         totals = meta.get("live", {}).get("field_totals") or {
             f: reader.field_length(f) for f in FIELDS
         }
+        self.totals = {f: totals[f] for f in FIELDS}
         self.avgfl = {f: (totals[f] / (self.n or 1)) or 1 for f in FIELDS}
         self.lengths = {f: [reader.doc_field_length(d, f, 0) for d in numbers] for f in FIELDS}
         self.docs: list[Doc | None] = [None] * len(numbers)
@@ -230,7 +236,7 @@ class SearchIndex:
                 (s.get("topic_ids") or "").split(),
                 (s.get("symptom_ids") or "").split(),
             )
-            self.title_terms[d] = frozenset(analyze(self.docs[d].title, self.lang))
+            self.title_terms[d] = frozenset(title_words(self.docs[d].title, self.lang))
         self._postings = Kept(POSTINGS_KEPT)
         self._docsets = Kept(DOCSETS_KEPT)
         self._df = Kept(DOCSETS_KEPT, size=lambda _count: 1)
@@ -319,6 +325,132 @@ def close_indexes() -> None:
     with _open_lock:
         while _open:
             _open.popitem()[1].close()
+    _collections.clear()
+
+
+def rarity(commonness: int) -> float:
+    """How much a term weighs for how rare it is in everyday language: 1 for rare words,
+    falling linearly to ``RARITY_FLOOR`` for words such as "how", "know" or "people"."""
+    return min(1.0, max(RARITY_FLOOR, (ZIPF_COMMON - commonness) / (ZIPF_COMMON - ZIPF_RARE)))
+
+
+class Collection:
+    """The indexes of several bundles in one language, searched as one index.
+
+    Documents are numbered across the indexes in bundle order; the statistics
+    BM25 uses (documents, document frequencies, average field lengths) are
+    sums over the indexes, so a document scores exactly as it would in one
+    index holding every bundle, and the scores of different bundles compare.
+    Word forms and thesaurus concepts are the union of the bundles'.
+    """
+
+    def __init__(self, parts: list[tuple[str, SearchIndex]]):
+        parts = sorted(parts, key=lambda part: part[0])
+        self.bundles = [bundle for bundle, _ in parts]
+        self.indexes = [ix for _, ix in parts]
+        langs = {ix.lang for ix in self.indexes}
+        if len(langs) != 1:
+            raise ValueError(f"indexes of one language only, not {sorted(langs)}")
+        self.lang = langs.pop()
+        # One index answers for itself, with its own caches: nothing is held twice.
+        self.single = self.indexes[0] if len(self.indexes) == 1 else None
+        self.bases = [0]
+        for ix in self.indexes:
+            self.bases.append(self.bases[-1] + len(ix.docs))
+        self.n = sum(ix.n for ix in self.indexes)
+        totals = {f: sum(ix.totals[f] for ix in self.indexes) for f in FIELDS}
+        self.avgfl = {f: (totals[f] / (self.n or 1)) or 1 for f in FIELDS}
+        self.lengths = {f: [n for ix in self.indexes for n in ix.lengths[f]] for f in FIELDS}
+        self.docs = [doc for ix in self.indexes for doc in ix.docs]
+        self.title_terms = [terms for ix in self.indexes for terms in ix.title_terms]
+        self.part_of = [k for k, ix in enumerate(self.indexes) for _ in ix.docs]
+        self.live = frozenset(
+            base + d for base, ix in zip(self.bases, self.indexes, strict=False) for d in ix.live
+        )
+        self.forms = {form: term for ix in self.indexes for form, term in ix.forms.items()}
+        self.form_list = sorted(self.forms)
+        # A term is as common as its commonest word form.
+        commonness: dict[str, int] = {}
+        for ix in self.indexes:
+            for form, value in ix.commonness.items():
+                term = ix.forms[form]
+                commonness[term] = max(commonness.get(term, 0), value)
+        self.rarities = {term: rarity(value) for term, value in commonness.items()}
+        self.thesaurus: dict[str, list[str]] = {}
+        for ix in self.indexes:
+            for concept, entries in ix.thesaurus.items():
+                known = self.thesaurus.setdefault(concept, [])
+                known += [entry for entry in entries if entry not in known]
+        self._postings = Kept(POSTINGS_KEPT)
+        self._docsets = Kept(DOCSETS_KEPT)
+        self._df = Kept(DOCSETS_KEPT, size=lambda _count: 1)
+
+    def rarity(self, term: str) -> float:
+        return self.rarities.get(term, 1.0)
+
+    def bundle(self, doc: int) -> str:
+        return self.bundles[self.part_of[doc]]
+
+    def _local(self, doc: int) -> tuple[SearchIndex, int]:
+        k = self.part_of[doc]
+        return self.indexes[k], doc - self.bases[k]
+
+    def texts(self, doc: int) -> list[str]:
+        ix, local = self._local(doc)
+        return ix.texts(local)
+
+    def postings(self, fieldname: str, term: str) -> Postings:
+        if self.single:
+            return self.single.postings(fieldname, term)
+        key = (fieldname, term)
+        found = self._postings.get(key)
+        if found is None:
+            found = Postings(
+                (base + doc, weight)
+                for base, ix in zip(self.bases, self.indexes, strict=False)
+                for doc, weight in ix.postings(fieldname, term)
+            )
+            self._postings.put(key, found)
+        return found
+
+    def df(self, term: str) -> int:
+        """Document frequency summed over the fields."""
+        if self.single:
+            return self.single.df(term)
+        found = self._df.get(term)
+        if found is None:
+            found = sum(len(self.postings(f, term)) for f in FIELDS)
+            self._df.put(term, found)
+        return found
+
+    def docset(self, term: str) -> frozenset[int]:
+        """The documents holding ``term`` in any field."""
+        if self.single:
+            return self.single.docset(term)
+        found = self._docsets.get(term)
+        if found is None:
+            found = frozenset(d for f in FIELDS for d in self.postings(f, term).docs)
+            self._docsets.put(term, found)
+        return found
+
+    def positions(self, fieldname: str, term: str) -> dict[int, list[int]]:
+        found = {}
+        for base, ix in zip(self.bases, self.indexes, strict=False):
+            found |= {base + doc: spots for doc, spots in ix.positions(fieldname, term).items()}
+        return found
+
+
+_collections: Kept = Kept(MAX_OPEN, size=lambda _collection: 1)
+
+
+def open_collection(parts: list[tuple[str, Path]]) -> Collection:
+    """The collection of the indexes at ``(bundle, path)`` (immutable: cached)."""
+    key = tuple(sorted((bundle, str(path)) for bundle, path in parts))
+    found = _collections.get(key)
+    if found is None:
+        found = Collection([(bundle, open_index(Path(path))) for bundle, path in key])
+        _collections.put(key, found)
+    return found
 
 
 # --- query planning ---------------------------------------------------------
@@ -334,7 +466,6 @@ class Word:
 @dataclass
 class Group:
     alternatives: dict[str, float] = field(default_factory=dict)
-    required: bool = True
     words: list[Word] = field(default_factory=list)
 
     def add(self, term: str, weight: float) -> None:
@@ -348,6 +479,7 @@ class Plan:
     phrases: list[list[str]]
     excluded: set[str]
     corrections: dict[str, str]  # typed form → suggested form
+    title_words: frozenset[str] = frozenset()
 
     def weights(self) -> dict[str, float]:
         weights: dict[str, float] = {}
@@ -377,7 +509,7 @@ def split_query(q: str) -> tuple[str, list[str], list[str]]:
     return " ".join(plain), phrases, excluded
 
 
-def typo_candidates(ix: SearchIndex, form: str) -> list[tuple[int, str]]:
+def typo_candidates(ix: Collection, form: str) -> list[tuple[int, str]]:
     if len(form) < MIN_TYPO_LENGTH:
         return []
     limit = 1 if len(form) < LONG_TYPO_LENGTH else 2
@@ -391,7 +523,7 @@ def typo_candidates(ix: SearchIndex, form: str) -> list[tuple[int, str]]:
     return [(d, f) for d, _, f in ranked]
 
 
-def prefix_candidates(ix: SearchIndex, prefix: str) -> list[str]:
+def prefix_candidates(ix: Collection, prefix: str) -> list[str]:
     import bisect
 
     start = bisect.bisect_right(ix.form_list, prefix)
@@ -403,7 +535,7 @@ def prefix_candidates(ix: SearchIndex, prefix: str) -> list[str]:
     return sorted(found, key=lambda f: (-ix.df(ix.forms[f]), f))
 
 
-def _take(forms_: list[str], ix: SearchIndex, limit: int, skip: set[str]) -> list[str]:
+def _take(forms_: list[str], ix: Collection, limit: int, skip: set[str]) -> list[str]:
     terms: list[str] = []
     for f in forms_:
         term = ix.forms[f]
@@ -414,7 +546,7 @@ def _take(forms_: list[str], ix: SearchIndex, limit: int, skip: set[str]) -> lis
     return terms
 
 
-def plan_query(ix: SearchIndex, q: str) -> Plan:
+def plan_query(ix: Collection, q: str) -> Plan:
     lang = ix.lang
     plain, phrase_texts, excluded_texts = split_query(q)
     words = [Word(f, stem(lang, f), i) for i, f in enumerate(forms(plain, lang))]
@@ -444,7 +576,7 @@ def plan_query(ix: SearchIndex, q: str) -> Plan:
     for index, word in enumerate(words):
         group = by_term.get(word.term)
         if group is None:
-            group = Group(required=word.term not in question_terms(lang))
+            group = Group()
             by_term[word.term] = group
             groups.append(group)
             if ix.df(word.term) > 0 or word.form in ix.forms:
@@ -464,15 +596,19 @@ def plan_query(ix: SearchIndex, q: str) -> Plan:
         if words and last_raw == words[-1].form and last_raw not in stops:
             group = by_term[words[-1].term]
         else:
-            group = Group(required=False)
+            group = Group()
             groups.append(group)
         skip = {stem(lang, last_raw)} if last_raw not in stops else set()
         for term in _take(completions, ix, MAX_PREFIX, skip):
             group.add(term, PREFIX_WEIGHT)
 
     groups = _apply_thesaurus(ix, words, groups)
-    groups = [g for g in groups if g.alternatives or g.required]
-    return Plan(groups, phrases, excluded, corrections)
+    groups = [g for g in groups if g.alternatives]
+    for group in groups:
+        for term in group.alternatives:
+            group.alternatives[term] = group.alternatives[term] * ix.rarity(term)
+    typed = title_words(plain, lang) + [stem(lang, f) for f in corrections.values()]
+    return Plan(groups, phrases, excluded, corrections, frozenset(typed))
 
 
 @lru_cache(maxsize=4096)
@@ -480,7 +616,7 @@ def _entry_terms(lang: str, text: str) -> tuple[str, ...]:
     return tuple(analyze(text, lang))
 
 
-def _apply_thesaurus(ix: SearchIndex, words: list[Word], groups: list[Group]) -> list[Group]:
+def _apply_thesaurus(ix: Collection, words: list[Word], groups: list[Group]) -> list[Group]:
     if not ix.thesaurus or not words:
         return groups
     sequence = [w.term for w in words]
@@ -496,10 +632,9 @@ def _apply_thesaurus(ix: SearchIndex, words: list[Word], groups: list[Group]) ->
         if not matched:
             continue
         covered = {words[i].term for i in matched}
-        merged = Group(required=False)
+        merged = Group()
         for group in groups:
             if any(w.term in covered for w in group.words):
-                merged.required = merged.required or group.required
                 for term, weight in group.alternatives.items():
                     merged.add(term, weight)
                 merged.words += group.words
@@ -517,7 +652,7 @@ def _apply_thesaurus(ix: SearchIndex, words: list[Word], groups: list[Group]) ->
 # --- matching and scoring ---------------------------------------------------
 
 
-def _phrase_docs(ix: SearchIndex, phrase: list[str]) -> set[int]:
+def _phrase_docs(ix: Collection, phrase: list[str]) -> set[int]:
     if len(phrase) == 1:
         return set(ix.docset(phrase[0]))
     found: set[int] = set()
@@ -534,7 +669,7 @@ def _phrase_docs(ix: SearchIndex, phrase: list[str]) -> set[int]:
     return found
 
 
-def _allowed(ix: SearchIndex, plan: Plan, filters: dict) -> set[int]:
+def _allowed(ix: Collection, plan: Plan, filters: dict) -> set[int]:
     docs = set(ix.live)
     topic, symptom = filters.get("topic"), filters.get("symptom")
     min_cred = filters.get("min_credibility")
@@ -553,26 +688,15 @@ def _allowed(ix: SearchIndex, plan: Plan, filters: dict) -> set[int]:
     return docs
 
 
-def match(ix: SearchIndex, plan: Plan, filters: dict) -> tuple[set[int], bool]:
-    """``(documents, or_mode)``."""
+def match(ix: Collection, plan: Plan, filters: dict) -> set[int]:
+    """The documents holding a term of any group (or, with no group, the phrases)."""
     allowed = _allowed(ix, plan, filters)
-    required = [g for g in plan.groups if g.required]
-    docs = set(allowed)
-    for group in required:
-        docs &= set().union(*(ix.docset(t) for t in group.alternatives))
-        if not docs:
-            break
-    if not required and not plan.phrases:
-        docs = set()
-    if docs:
-        return docs, False
-    if plan.phrases and not any(g.alternatives for g in plan.groups):
-        return allowed, True
-    anyterm = set().union(*(ix.docset(t) for g in plan.groups for t in g.alternatives))
-    return allowed & anyterm, True
+    if not plan.groups:
+        return allowed if plan.phrases else set()
+    return allowed & set().union(*(ix.docset(t) for g in plan.groups for t in g.alternatives))
 
 
-def score(ix: SearchIndex, plan: Plan, docs: set[int], or_mode: bool) -> dict[int, float]:
+def score(ix: Collection, plan: Plan, docs: set[int]) -> dict[int, float]:
     scores = dict.fromkeys(docs, 0.0)
     weights = plan.weights()
     for term in sorted(weights):
@@ -590,31 +714,27 @@ def score(ix: SearchIndex, plan: Plan, docs: set[int], or_mode: bool) -> dict[in
                     dl = lengths[doc]
                     bm25 = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * dl / avgdl)))
                     scores[doc] = scores[doc] + weight * boost * bm25
-    if or_mode:
-        for doc in scores:
-            scores[doc] = scores[doc] * OR_FACTOR
-    if TITLE_BONUS:
-        typed = {w.term for g in plan.groups for w in g.words}
-        required = {w.term for g in plan.groups if g.required for w in g.words}
-        for doc in scores:
-            title = ix.title_terms[doc]
-            if title and title <= typed and title & required:
-                scores[doc] = scores[doc] + TITLE_BONUS * scores[doc]
+    for doc in scores:
+        title = ix.title_terms[doc]
+        if title and title <= plan.title_words:
+            scores[doc] = scores[doc] + TITLE_BONUS * len(title) * scores[doc]
     return scores
 
 
-def rank(ix: SearchIndex, q: str, filters: dict | None = None):
-    """``(plan, [(score, doc)] best first, or_mode)`` for a query."""
+def rank(ix: Collection, q: str, filters: dict | None = None):
+    """``(plan, [(score, doc)] best first)`` for a query."""
     if len(q) > MAX_QUERY_CHARS:
         raise SearchError(
             "query_too_long",
             f"The query is {len(q)} characters long; the limit is {MAX_QUERY_CHARS}.",
         )
     plan = plan_query(ix, normalise(q))
-    docs, or_mode = match(ix, plan, filters or {})
-    scores = score(ix, plan, docs, or_mode)
-    ranked = sorted(scores.items(), key=lambda item: (-item[1], ix.docs[item[0]].id))
-    return plan, ranked, or_mode
+    docs = match(ix, plan, filters or {})
+    scores = score(ix, plan, docs)
+    ranked = sorted(
+        scores.items(), key=lambda item: (-item[1], ix.docs[item[0]].id, ix.part_of[item[0]])
+    )
+    return plan, ranked
 
 
 # --- results ----------------------------------------------------------------
@@ -633,7 +753,7 @@ def suggestion(q: str, plan: Plan) -> str | None:
 SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
 
-def highlight(ix: SearchIndex, text: str, terms: set[str]) -> list[tuple[int, str]]:
+def highlight(ix: Collection, text: str, terms: set[str]) -> list[tuple[int, str]]:
     """``(matches, html)`` per sentence of ``text`` holding a term, HTML-escaped."""
     found = []
     stops = stop_words(ix.lang)
@@ -666,7 +786,7 @@ def highlight(ix: SearchIndex, text: str, terms: set[str]) -> list[tuple[int, st
     return found
 
 
-def highlights(ix: SearchIndex, doc: int, terms: set[str]) -> list[str]:
+def highlights(ix: Collection, doc: int, terms: set[str]) -> list[str]:
     candidates = []
     for text in ix.texts(doc):
         candidates += highlight(ix, text, terms)
@@ -674,7 +794,7 @@ def highlights(ix: SearchIndex, doc: int, terms: set[str]) -> list[str]:
     return [candidates[i][1] for i in order[:HIGHLIGHTS]]
 
 
-def facets(ix: SearchIndex, docs) -> dict:
+def facets(ix: Collection, docs) -> dict:
     topics: dict[str, int] = {}
     symptoms: dict[str, int] = {}
     for doc in docs:
@@ -686,7 +806,7 @@ def facets(ix: SearchIndex, docs) -> dict:
 
 
 def search(
-    ix: SearchIndex,
+    ix: Collection,
     q: str,
     filters: dict | None = None,
     limit: int = 10,
@@ -694,13 +814,14 @@ def search(
     with_highlights: bool = True,
 ) -> dict:
     """One page of results: what ``GET /api/v1/search`` returns, minus bundle and version."""
-    plan, ranked, _ = rank(ix, q, filters)
+    plan, ranked = rank(ix, q, filters)
     terms = set(plan.weights())
     hits = []
     for doc, value in ranked[(page - 1) * limit : page * limit]:
         d = ix.docs[doc]
         hits.append(
             {
+                "bundle": ix.bundle(doc),
                 "id": d.id,
                 "title": d.title,
                 "teaser": d.teaser,

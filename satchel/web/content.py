@@ -97,9 +97,15 @@ def cached(name: str, state, compute):
     return value
 
 
+def published() -> dict[str, dict[str, int]]:
+    """The current version per locale of every published bundle, in bundle order."""
+    found = {bundle: store().current(bundle) for bundle in store().bundles()}
+    return {bundle: versions for bundle, versions in found.items() if versions}
+
+
 def cached_by_publication(name: str, compute):
     """``compute(pointers)`` cached until any bundle publishes (the key holds every pointer)."""
-    pointers = {bundle: store().current(bundle) for bundle in store().bundles()}
+    pointers = published()
     return cached(name, [language.ui_locales(), pointers], lambda: compute(pointers))
 
 

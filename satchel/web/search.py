@@ -1,10 +1,11 @@
 """``GET /api/v1/search``: the HTTP face of ``satchel.search.engine``.
 
-The view finds the bundle × locale's current version, opens that version's
-index (``index/<version>``, cached per version in the process) and returns one
-page of ``engine.search``. Responses are cached with flask-caching under a key
-made of the data folder, bundle, locale, version and the normalised query and
-arguments, so a publish is visible at once.
+The view finds the current version of each bundle searched (one, or every
+bundle published in the locale), opens those versions' indexes as one
+``engine.Collection`` (cached per set of versions in the process) and returns
+one page of ``engine.search``. Responses are cached with flask-caching under a
+key made of the data folder, the bundles and versions, the locale and the
+normalised query and arguments, so a publish is visible at once.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from ..search import engine
-from . import content
+from . import content, language
 from .errors import ApiError
 from .language import _
 from .schemas import ErrorSchema
@@ -30,8 +31,15 @@ class SearchQuerySchema(Schema):
         },
     )
     # Unknown bundles and locales are 404s (checked before the disk is touched).
-    bundle = fields.String(required=True, metadata={"description": "A bundle id"})
-    locale = fields.String(metadata={"description": "Default: the bundle's source locale"})
+    bundle = fields.String(
+        metadata={"description": "A bundle id. Default: every bundle published in the locale"}
+    )
+    locale = fields.String(
+        metadata={
+            "description": "Default: the bundle's source locale; without `bundle`, the "
+            "request's language (`lang`, then Accept-Language) among the published locales"
+        }
+    )
     topic = fields.String(metadata={"description": "Only articles with this topic slug"})
     symptom = fields.String(metadata={"description": "Only articles with this symptom slug"})
     min_credibility = fields.Integer(
@@ -47,6 +55,10 @@ class SearchQuerySchema(Schema):
 
 
 class SearchHitSchema(Schema):
+    bundle = fields.String(required=True, metadata={"description": "The article's bundle"})
+    bundle_title = fields.String(
+        required=True, metadata={"description": "Its title, in the locale"}
+    )
     id = fields.String(required=True)
     title = fields.String(required=True)
     teaser = fields.String(required=True)
@@ -64,11 +76,26 @@ class FacetsSchema(Schema):
     symptoms = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
 
 
+class SearchedBundleSchema(Schema):
+    id = fields.String(required=True)
+    title = fields.String(required=True)
+    version = fields.Integer(required=True)
+
+
 class SearchResultSchema(Schema):
     query = fields.String(required=True)
-    bundle = fields.String(required=True)
+    bundle = fields.String(
+        required=True, allow_none=True, metadata={"description": "null when every bundle"}
+    )
     locale = fields.String(required=True)
-    version = fields.Integer(required=True)
+    version = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "null when every bundle"}
+    )
+    bundles = fields.List(
+        fields.Nested(SearchedBundleSchema),
+        required=True,
+        metadata={"description": "The bundles searched, with their versions"},
+    )
     total = fields.Integer(required=True)
     page = fields.Integer(required=True)
     hits = fields.List(fields.Nested(SearchHitSchema), required=True)
@@ -78,36 +105,70 @@ class SearchResultSchema(Schema):
     )
 
 
-def default_locale(bundle: str) -> str:
-    locale, version = min(content.current_versions(bundle).items())
-    return content.manifest(bundle, locale, version)["source_locale"]
+def default_locale(bundle: str | None) -> str:
+    if bundle is not None:
+        locale, version = min(content.current_versions(bundle).items())
+        return content.manifest(bundle, locale, version)["source_locale"]
+    published = sorted({code for versions in content.published().values() for code in versions})
+    if not published:
+        raise ApiError(404, "bundle_not_found", _("No bundle is published yet."))
+    return language.negotiate(published, default=published[0])
 
 
-def run_search(bundle: str, locale: str | None, q: str, filters: dict, limit: int, page: int):
-    """What the view returns; ``make eval`` calls ``engine.search`` the same way."""
+def searched_versions(bundle: str | None, locale: str) -> dict[str, int]:
+    """The current version of each bundle searched: ``bundle``'s, or every bundle's
+    published in ``locale``."""
+    if bundle is not None:
+        return {bundle: content.current_version(bundle, locale)}
+    found = {
+        b: versions[locale] for b, versions in content.published().items() if locale in versions
+    }
+    if not found:
+        raise ApiError(
+            404,
+            "locale_not_found",
+            _("No bundle is published in '{locale}'.", locale=locale),
+        )
+    return found
+
+
+def run_search(
+    bundle: str | None, locale: str | None, q: str, filters: dict, limit: int, page: int
+):
+    """What the view returns; ``make eval`` asks the view the same questions."""
     locale = locale or default_locale(bundle)
-    version = content.current_version(bundle, locale)
+    versions = searched_versions(bundle, locale)
 
     def compute():
-        path = content.store().index_dir(bundle, locale, version)
-        if not (path / "search.json").is_file():
-            raise ApiError(
-                503,
-                "search_unavailable",
-                _(
-                    "Search is not available for '{bundle}' ({locale}) yet; "
-                    "build the bundle again.",
-                    bundle=bundle,
-                    locale=locale,
-                ),
-            )
+        parts = [(b, content.store().index_dir(b, locale, v)) for b, v in versions.items()]
+        for b, path in parts:
+            if not (path / "search.json").is_file():
+                raise ApiError(
+                    503,
+                    "search_unavailable",
+                    _(
+                        "Search is not available for '{bundle}' ({locale}) yet; "
+                        "build the bundle again.",
+                        bundle=b,
+                        locale=locale,
+                    ),
+                )
         try:
-            result = engine.search(engine.open_index(path), q, filters, limit, page)
+            result = engine.search(engine.open_collection(parts), q, filters, limit, page)
         except engine.SearchError as exc:
             raise ApiError(400, exc.code, str(exc)) from exc
-        return {"bundle": bundle, "locale": locale, "version": version, **result}
+        titles = {b: content.manifest(b, locale, v)["title"] for b, v in versions.items()}
+        for hit in result["hits"]:
+            hit["bundle_title"] = titles[hit["bundle"]]
+        return {
+            "bundle": bundle,
+            "locale": locale,
+            "version": versions[bundle] if bundle else None,
+            "bundles": [{"id": b, "title": titles[b], "version": v} for b, v in versions.items()],
+            **result,
+        }
 
-    state = [bundle, locale, version, engine.normalise(q), filters, limit, page]
+    state = [sorted(versions.items()), locale, engine.normalise(q), filters, limit, page]
     return content.cached("search", state, compute)
 
 
@@ -121,7 +182,7 @@ class Search(MethodView):
         description="`query_empty`, `query_too_long` or `invalid_parameter`",
     )
     @blp.alt_response(404, schema=ErrorSchema, description="Unknown bundle or locale")
-    def get(self, q, bundle, limit, page, locale=None, **filters):
-        """Search a bundle's articles in one locale, best first."""
+    def get(self, q, limit, page, bundle=None, locale=None, **filters):
+        """Search the articles of one bundle, or of every bundle, in one locale, best first."""
         filters = {k: v for k, v in filters.items() if v is not None}
         return run_search(bundle, locale, q, filters, limit, page)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import positive_data_acceptance
 
 from satchel import create_app
 from satchel.build.pipeline import build
@@ -41,7 +42,10 @@ def test_operation_conforms_to_its_schema(api_schema, path, method):
         database=None,
     )
     def check(case):
-        response = case.call_and_validate()
+        # A search of nothing but stop words or punctuation is schema-valid and documented
+        # as 400 query_empty; whether text has a word to search for is no schema's to say.
+        excluded = [positive_data_acceptance] if path == "/api/v1/search" else []
+        response = case.call_and_validate(excluded_checks=excluded)
         if response.status_code >= 400:
             error = response.json()["error"]
             assert set(error) == {"status", "code", "message"}

@@ -9,6 +9,7 @@ ms-research bundle, whose untranslated parts fall back to English marked lang="e
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import axe_playwright_python
 import pytest
@@ -44,10 +45,13 @@ SEARCH_ANSWER = {
     "bundle": "ms-research",
     "locale": "en",
     "version": 1,
+    "bundles": [{"id": "ms-research", "title": "MS research explained", "version": 1}],
     "total": 1,
     "page": 1,
     "hits": [
         {
+            "bundle": "ms-research",
+            "bundle_title": "MS research explained",
             "id": "exercise-for-fatigue",
             "title": "Exercise can ease MS fatigue",
             "teaser": "Regular exercise helped.",
@@ -70,7 +74,11 @@ SCREENS = {
 
 
 def stub_services(context):
-    context.route("**/api/v1/search?*", lambda route: route.fulfill(json=SEARCH_ANSWER))
+    def answer(route):
+        locale = parse_qs(urlparse(route.request.url).query)["locale"][0]
+        route.fulfill(json=SEARCH_ANSWER | {"locale": locale})
+
+    context.route("**/api/v1/search?*", answer)
 
 
 def article_title(lang: str, context: str) -> str:
@@ -204,6 +212,9 @@ def test_keyboard_alone_downloads_reads_and_searches(new_page, live_server, lang
     assert field["tag"] == "INPUT", field
     page.keyboard.type("stress")
     expect(page.locator(".results .card").first).to_be_visible()
+    # Every bundle is searched by default; the one downloaded can be chosen from the keyboard.
+    tab_to(page, t(lang, "All bundles"))
+    page.keyboard.press("ArrowDown")
     tab_to(page, "A home support programme")
     page.keyboard.press("Enter")
     expect(page.locator("main h1")).to_have_text("A home support programme helped dementia carers")

@@ -39,21 +39,27 @@ UNSEEN = {
     ("ms-research", "ar"): ["المرض", "الأمراض"],  # "ممرض"
 }
 
-RUN = """async ({segments, tombstones, queries, articles, terms}) => {
+RUN = """async ({parts, queries, terms}) => {
   const engine = await import("/static/search-engine.js");
   const get = async (name) => (await fetch(`/api/v1/objects/${name}`)).arrayBuffer();
-  const ix = await engine.openIndex(await Promise.all(segments.map(get)), tombstones);
+  const ix = await engine.openIndex(await Promise.all(parts.map(async (part) => ({
+    bundle: part.bundle, tombstones: part.tombstones,
+    buffers: await Promise.all(part.segments.map(get))}))));
+  const articles = Object.fromEntries(parts.map((part) => [part.bundle, part.articles]));
   const cache = new Map();
   const results = [];
   for (const [q, filters] of queries) {
     try {
-      for (const id of engine.phraseCandidates(ix, q)) {
-        if (!cache.has(id)) {
-          cache.set(id, await (await fetch(`/api/v1/objects/${articles[id]}`)).json());
+      for (const {bundle, id} of engine.phraseCandidates(ix, q)) {
+        const key = `${bundle}/${id}`;
+        if (!cache.has(key)) {
+          cache.set(key, await (await fetch(`/api/v1/objects/${articles[bundle][id]}`)).json());
         }
       }
-      const found = engine.search(ix, q, filters, {limit: 10, article: (id) => cache.get(id)});
-      results.push({ids: found.hits.map((h) => h.id), scores: found.hits.map((h) => h.score),
+      const article = (bundle, id) => cache.get(`${bundle}/${id}`);
+      const found = engine.search(ix, q, filters, {limit: 10, article});
+      results.push({ids: found.hits.map((h) => [h.bundle, h.id]),
+                    scores: found.hits.map((h) => h.score),
                     total: found.total, suggestion: found.suggestion, facets: found.facets});
     } catch (error) {
       if (!error.code) throw error;
@@ -125,7 +131,7 @@ def expected(ix, q, filters) -> dict:
     except search.SearchError as exc:
         return {"error": exc.code}
     return {
-        "ids": [h["id"] for h in found["hits"]],
+        "ids": [[h["bundle"], h["id"]] for h in found["hits"]],
         "scores": [h["score"] for h in found["hits"]],
         "total": found["total"],
         "suggestion": found["suggestion"],
@@ -146,18 +152,25 @@ def same(want: dict, got: dict) -> bool:
     )
 
 
-def run_parity(page, data: Path, bundle: str, locale: str, queries, terms=()) -> tuple[int, list]:
+def run_parity(page, data: Path, bundles, locale: str, queries, terms=()) -> tuple[int, list]:
+    """Ask ``queries`` of the bundle (or bundles, searched as one) on both sides."""
     store = Store(data)
-    version = store.current(bundle)[locale]
-    manifest = store.manifest(bundle, locale, version)
-    ix = search.open_index(store.index_dir(bundle, locale, version))
-    job = {
-        "segments": [s["object"] for s in manifest["search"]["segments"]],
-        "tombstones": manifest["search"]["tombstones"],
-        "queries": queries,
-        "articles": {a["id"]: a["object"] for a in manifest["articles"] if a["object"]},
-        "terms": list(terms),
-    }
+    bundles = [bundles] if isinstance(bundles, str) else bundles
+    parts, job_parts = [], []
+    for bundle in bundles:
+        version = store.current(bundle)[locale]
+        manifest = store.manifest(bundle, locale, version)
+        parts.append((bundle, store.index_dir(bundle, locale, version)))
+        job_parts.append(
+            {
+                "bundle": bundle,
+                "segments": [s["object"] for s in manifest["search"]["segments"]],
+                "tombstones": manifest["search"]["tombstones"],
+                "articles": {a["id"]: a["object"] for a in manifest["articles"] if a["object"]},
+            }
+        )
+    ix = search.open_collection(parts)
+    job = {"parts": job_parts, "queries": queries, "terms": list(terms)}
     answer = page.evaluate(RUN, job)
     bad = [
         (q, f, want, got)
@@ -246,13 +259,34 @@ def test_device_ranks_like_the_server_before_and_after_updates(page, corpus_site
     check(bad, n, "medquad/en after the merge: ")
 
 
+def test_every_bundle_at_once_ranks_like_the_server(page, corpus_site):
+    """Bundles searched as one: one merged ranking, the same ids, bundles, order and scores on
+    the device as on the server, for each locale the sample bundles share."""
+    page.goto(corpus_site["url"] + "/")
+    rng = random.Random(11)
+    store = Store(corpus_site["data"])
+    questions = medquad_questions(corpus_site["subset"], 60)
+    for locale, bundles in (("en", ["caregiving", "medquad", "ms-research"]), ("es", None)):
+        bundles = bundles or [b for b in store.bundles() if locale in store.current(b)]
+        assert len(bundles) >= 2
+        ix = search.open_collection(
+            [(b, store.index_dir(b, locale, store.current(b)[locale])) for b in bundles]
+        )
+        queries = queries_for(ix, rng, questions if locale == "en" else ())
+        n, bad, _, _ = run_parity(page, corpus_site["data"], bundles, locale, queries)
+        check(bad, n, f"{'+'.join(bundles)}/{locale}: ")
+        merged = {tuple(hit) for q, _ in queries[:80] for hit in expected(ix, q, {}).get("ids", [])}
+        assert {bundle for bundle, _ in merged} == set(bundles)  # every bundle has hits
+
+
 def test_unseen_inflections_find_the_articles_of_their_stem_on_both_sides(page, corpus_site):
     """An inflection absent from the corpus is stemmed on the device as on the server, not
     taken for a typo: the same articles, found through the stem's term."""
     page.goto(corpus_site["url"] + "/")
     store = Store(corpus_site["data"])
     for (bundle, locale), words in UNSEEN.items():
-        ix = search.open_index(store.index_dir(bundle, locale, store.current(bundle)[locale]))
+        path = store.index_dir(bundle, locale, store.current(bundle)[locale])
+        ix = search.open_collection([(bundle, path)])
         for word in words:
             (form,) = analysis.forms(word, ix.lang)
             term = analysis.stem(ix.lang, form)
@@ -273,7 +307,8 @@ def test_a_word_absent_from_the_corpus_finds_nothing_without_error(page, corpus_
             const engine = await import("/static/search-engine.js");
             const bundle = await (await fetch("/api/v1/bundles/ms-research/en")).json();
             const get = async (s) => (await fetch(`/api/v1/objects/${s.object}`)).arrayBuffer();
-            const ix = await engine.openIndex(await Promise.all(bundle.search.segments.map(get)));
+            const buffers = await Promise.all(bundle.search.segments.map(get));
+            const ix = await engine.openIndex([{bundle: "ms-research", buffers, tombstones: []}]);
             return engine.search(ix, "qwxzvbn");
         }"""
     )
@@ -285,6 +320,7 @@ def test_search_runs_in_a_worker_and_the_page_keeps_responding(new_page, live_se
     ready(page, live_server + "/")
     controlled(page)
     install(page, "Caring for someone: what research says")
+    install(page, "MS research explained")  # every bundle: the device answers
     page.get_by_role("link", name="Search", exact=True).click()
     box = page.get_by_label("Search for a word or a symptom")
     box.press_sequentially("exhaus", delay=30)  # results while typing: the prefix finds them

@@ -19,6 +19,7 @@ def answer(query, hits, suggestion=None):
         "bundle": "ms-research",
         "locale": "en",
         "version": 1,
+        "bundles": [{"id": "ms-research", "title": "MS research explained", "version": 1}],
         "total": len(hits),
         "page": 1,
         "hits": hits,
@@ -29,6 +30,8 @@ def answer(query, hits, suggestion=None):
 
 HITS = [
     {
+        "bundle": "ms-research",
+        "bundle_title": "MS research explained",
         "id": "exercise-for-fatigue",
         "title": "Exercise <img src=x> can ease fatigue",
         "teaser": "t",
@@ -37,6 +40,8 @@ HITS = [
         "highlights": ["People felt less <mark>tired</mark> &amp; &lt;b&gt;stronger&lt;/b&gt;."],
     },
     {
+        "bundle": "ms-research",
+        "bundle_title": "MS research explained",
         "id": "cladribine-tablets",
         "title": "Cladribine tablets",
         "teaser": "t",

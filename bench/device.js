@@ -49,7 +49,9 @@ async function prepare({ corpus, segments, tombstones, fields, boosts }) {
 }
 
 const loaders = {
-  ours: () => engine.openIndex(state.buffers, state.tombstones),
+  ours: () => engine.openIndex([
+    { bundle: "medquad", buffers: state.buffers, tombstones: state.tombstones },
+  ]),
   minisearch: () => MiniSearch.loadJSON(state.miniSearchJson, state.options),
   lunr: () => lunr.Index.load(JSON.parse(state.lunrJson)),
 };

@@ -21,6 +21,7 @@ import json
 import math
 import os
 import platform
+import random
 import re
 import shutil
 import subprocess
@@ -158,21 +159,24 @@ def source_text(folder: Path) -> bytes:
     return b"".join(path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file())
 
 
-def questions_script(workdir: Path, bundle: str) -> tuple[Path, int]:
-    """A wrk script asking MedQuAD's distinct questions in turn, none twice within a run.
+def questions_script(
+    workdir: Path, bundle: str, questions: list[str] | None = None, name: str = "questions"
+) -> tuple[Path, int]:
+    """A wrk script asking ``questions`` (MedQuAD's) in turn, none twice within a run.
     Its arguments (``wrk ... <url> -- <start> <threads>``) say where in the list the run
     starts and how many wrk threads share it (each takes every ``threads``-th question);
     its ``done`` prints ``resume: <n>``, where the next run starts so as to ask none of
-    the same questions. Returns (script, number of distinct questions)."""
+    the same questions, and ``p95: <µs>``. Returns (script, number of distinct questions)."""
     from satchel.search.engine import normalise
 
     # Responses are cached by normalised query: a question asked again (MedQuAD repeats
     # some) would be answered from the cache.
-    distinct = list(dict.fromkeys(normalise(q[:200]) for q in medquad_questions()))
+    asked = questions if questions is not None else [q[:200] for q in medquad_questions()]
+    distinct = list(dict.fromkeys(normalise(q) for q in asked))
     paths = [
         "/api/v1/search?" + urllib.parse.urlencode({"bundle": bundle, "q": q}) for q in distinct
     ]
-    script = workdir / "questions.lua"
+    script = workdir / f"{name}.lua"
     script.write_text("paths = {" + ",".join(json.dumps(p) for p in paths) + "}\n" + QUESTIONS_LUA)
     return script, len(paths)
 
@@ -191,7 +195,8 @@ function request()
   asked = asked + 1
   return wrk.format("GET", paths[index % #paths + 1])
 end
-function done()
+function done(summary, latency, requests)
+  io.write(string.format("p95: %d\\n", latency:percentile(95)))
   local resume = 0
   for _, thread in ipairs(threads) do
     local id, asked = thread:get("id"), thread:get("asked")
@@ -200,6 +205,22 @@ function done()
   io.write(string.format("resume: %d\\n", resume))
 end
 """
+
+
+def consumer_messages(count: int = 3000, length: int = 1000) -> list[str]:
+    """``count`` different messages of at most ``length`` characters, each made of real
+    consumer questions (../shared/corpus/consumer) drawn in a seeded random order."""
+    from satchel.evaluate import CONSUMER
+
+    questions = [json.loads(line)["question"] for line in CONSUMER.open()]
+    rng = random.Random(5)
+    messages = []
+    for _ in range(count):
+        text = ""
+        while len(text) < length:
+            text += rng.choice(questions) + " "
+        messages.append(text[:length].rsplit(" ", 1)[0])
+    return messages
 
 
 # -- sections -------------------------------------------------------------------------
@@ -434,6 +455,7 @@ def wrk(
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(r"Socket errors: (.*)", output)
     resume = re.search(r"^resume: (\d+)$", output, re.M)
+    p95 = re.search(r"^p95: (\d+)$", output, re.M)
     return {
         "requests": int(re.search(r"(\d+) requests in", output)[1]),
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),
@@ -442,6 +464,7 @@ def wrk(
         "bad_responses": int(errors[1]) if errors else 0,
         "socket_errors": socket_errors[1] if socket_errors else "",
         **({"resume": int(resume[1])} if resume else {}),
+        **({"p95_ms": int(p95[1]) / 1000} if p95 else {}),
     }
 
 
@@ -592,6 +615,19 @@ def server_section(bench: Bench) -> None:
                     + (f"; {result['bad_responses']} bad" if result["bad_responses"] else "")
                     + span,
                 )
+        # What a caregiver pastes: a whole message of 1,000 characters, uncached.
+        script, count = questions_script(
+            bench.workdir, "synthetic", consumer_messages(), name="messages"
+        )
+        result = wrk(topology.url + "/", 1, bench.duration, {}, script, (0, 1))
+        bench.row(
+            "search, 1,000-character consumer messages (uncached), 1 conn, production, p95",
+            result["p95_ms"],
+            "ms",
+            target="≤ 50 ms",
+            met=result["p95_ms"] <= 50 and not result["bad_responses"],
+            note=f"{result['requests']:,} of {count:,} messages; p50 {result['p50_ms']:.2f} ms",
+        )
         started = time.perf_counter()
         SearchIndex(data / "bundles/synthetic/en/index" / str(version)).close()
         bench.row(

@@ -32,6 +32,7 @@ import json
 import random
 import re
 import time
+import warnings
 from pathlib import Path
 
 from .build.importer import import_corpus
@@ -173,9 +174,11 @@ def main(argv=None) -> int:
         build(bundles, data, ["medquad"])
     built = time.monotonic()
     sets = question_sets(args.sample)
-    app = create_app(
-        {"DATA_DIR": str(data), "BUNDLES_DIR": str(bundles), "CACHE_TYPE": "NullCache"}
-    )
+    with warnings.catch_warnings():  # flask-caching warns that NullCache caches nothing
+        warnings.simplefilter("ignore", UserWarning)
+        app = create_app(
+            {"DATA_DIR": str(data), "BUNDLES_DIR": str(bundles), "CACHE_TYPE": "NullCache"}
+        )
     client = app.test_client()
     client.get("/api/v1/search", query_string={"q": "warm up"})  # opens the index
     rows = {}

@@ -22,6 +22,14 @@ The rules, per locale
    The device stems with ports of the same stemmers, one ES module per
    language in ``static/stem/`` (``en.js``, ``es.js``, ``pt.js``, ``ar.js``),
    so a word absent from the corpus gets the server's stem there too.
+5. *Title words* (:func:`title_words`) are every token of a title or query,
+   stop words and single letters included, stemmed: the title bonus compares
+   them, so "Vitamin A" and "Hepatitis C" are told apart from their kin.
+6. *Commonness* (:func:`commonness_table`): how common each word form is in
+   everyday language, from the ``wordfreq`` package's list for the language
+   (keys folded as in step 1), in tenths of a Zipf step. The index stage keeps
+   the figure of each of its forms (``commonness`` in ``search.json``, one
+   byte per form in the device segments); the engine weighs rare words more.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 This module is the single place where search behaviour is defined, so that the
 device can reproduce it exactly (identical top-10 ids, scores within 1e-9
 relative). ``index.py`` builds the Whoosh index with :func:`analyze` from here;
-``search_api.py`` only turns HTTP arguments into a call of :func:`search`.
+``web/search.py`` only turns HTTP arguments into a call of :func:`search`.
 ``RULES_VERSION`` is a digest of this module's source: it is part of every
 manifest, so a rule change publishes a new version (and a new index).
 
@@ -16,6 +16,18 @@ their ``FIELD_BOOSTS``. Withdrawn articles are not indexed. Field lengths are
 Whoosh's byte-coded lengths (``byte_to_length(length_to_byte(n))``); the
 average length of a field is its exact total length / the number of documents.
 
+One bundle or several: the collection
+-------------------------------------
+A search runs over a :class:`Collection`: the indexes of one or more bundles of
+one language (every bundle published in the locale when the API is asked
+without ``bundle``). Its statistics are sums over the indexes: ``N`` (live
+documents), each term's document frequency per field, each field's total
+length (hence ``avgdl``); its word forms, commonness figures and thesaurus
+concepts are the union of the bundles' (a concept's entries in bundle order).
+So every document scores exactly as it would in one index holding all the
+bundles' articles, and the merged list is simply ordered by that score. The
+device opens the installed bundles of a locale as the same collection.
+
 Query
 -----
 1. Longer than ``MAX_QUERY_CHARS`` characters: 400 ``query_too_long``.
@@ -27,11 +39,8 @@ Query
 4. Term cap: of the distinct plain-word terms, only the ``MAX_TERMS`` with the
    lowest document frequency (``df``, summed over the fields; ties by term)
    are kept, the others are dropped.
-5. Each kept term is a *group* of alternative terms, each with a weight. A
-   group is *required* unless its term is a question word
-   (``QUESTION_WORDS`` of the language, stemmed: words such as "symptoms",
-   "treatments", "inherited", "many", "people" that say how a health question
-   is asked, not what it is about). The alternatives:
+5. Each kept term is a *group* of alternative terms, each with a weight. The
+   alternatives:
    - the term itself, weight ``1``, when it is in the index (``df > 0``) or
      its form is a known word form;
    - *typo*: when neither, and the form has at least 4 characters: the known
@@ -50,17 +59,24 @@ Query
    - *thesaurus*: a concept matches when the terms of one of its entries
      (analysed, at least one term) occur at consecutive positions among the
      plain words. Concepts are tried in sorted order. The groups of those
-     words merge into one group (required if any of them was), to which
-     every term of every entry of the concept is added with weight
+     words merge into one group, to which every term of every entry of the concept is added with weight
      ``THESAURUS_WEIGHT`` (a term typed keeps its higher weight); at most
      ``MAX_THESAURUS`` added terms per concept, in entry order.
+   Then every alternative's weight is multiplied by the *rarity* of its term
+   in everyday language: ``min(1, max(RARITY_FLOOR, (ZIPF_COMMON − c) /
+   (ZIPF_COMMON − ZIPF_RARE)))``, where ``c`` is the commonness of the term's
+   commonest known word form (``analysis.commonness_table``: tenths of a Zipf
+   step; 0 when unlisted, so words absent from everyday lists weigh fully).
+   Words people ask *with* ("how", "know", "help", "people") weigh a tenth of
+   the words they ask *about*, in any language wordfreq covers, and no list
+   of question words is needed.
 6. Phrases must occur in one field at consecutive positions; their terms also
    score with weight 1. Exclusions remove every document holding the term in
    any field.
-7. Matching: AND first: a document must hold one alternative of every
-   required group, every phrase and no exclusion, and pass the filters. If no
-   document does, OR: one alternative of any group (phrases, exclusions and
-   filters still apply), and the scores are multiplied by ``OR_FACTOR``.
+7. Matching: a document matches when it holds one alternative of any group
+   (or, with no group, every phrase), every phrase, no exclusion, and passes
+   the filters. No document is left out for lacking one word of a question:
+   ranking, not matching, decides what comes first.
 
 Scoring (float64, in this order)
 --------------------------------
@@ -72,11 +88,13 @@ in ``FIELDS`` order where the document holds the term::
     bm25  = idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / avgdl))
     score = score + w * FIELD_BOOSTS[field] * bm25
 
-then ``score * OR_FACTOR`` in OR mode, then the title bonus:
-``+ TITLE_BONUS * score`` when every term of the document's title is among the
-query's plain-word terms and one of them is not a question word (the query
-names what the article is about).
-Ties: score descending, then id ascending.
+then the title bonus: ``+ TITLE_BONUS * n * score`` when every one of the
+``n`` distinct title words of the document (``analysis.title_words``: all
+tokens, stop words and single letters included, stemmed) is among the query's
+title words (the same of the plain words, plus the stems of the typo
+suggestions): the query names what the article is about, and a longer title
+named ("Hepatitis C") is more specific than a shorter one ("Hepatitis").
+Ties: score descending, then id ascending, then bundle ascending.
 
 Filters: ``topic`` and ``symptom`` (slug equality), ``min_credibility``
 (articles without a rating, like reference articles, are then excluded).

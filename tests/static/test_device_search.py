@@ -26,6 +26,7 @@ from satchel.store import Store
 from .conftest import PROJECT, controlled, install, ready, serve
 
 CORPUS = PROJECT.parent / "shared" / "corpus" / "medquad"
+CONSUMER = PROJECT.parent / "shared" / "corpus" / "consumer" / "questions-dev.jsonl"
 MEDQUAD_DOCS = 800  # a deterministic subset keeps the import and build to seconds
 REL = 1e-9
 # Words absent from the corpus whose stem is indexed (the server finds the articles through
@@ -190,6 +191,15 @@ def medquad_questions(subset: Path, count: int) -> list[str]:
     return found[:count]
 
 
+def consumer_questions() -> list[str]:
+    """Real questions as people send them, whole (up to 1,000 characters) and short."""
+    found = []
+    for line in CONSUMER.read_text().splitlines():
+        question = json.loads(line)
+        found += [question["question"][:1000]] + ([question["short"]] if question["short"] else [])
+    return found
+
+
 def check(bad, n, when="") -> None:
     assert not bad, f"{when}{len(bad)} of {n} differ:\n{report(bad)}"
     print(f"{when}{n} queries, none differ")
@@ -227,7 +237,7 @@ def test_device_ranks_like_the_server_before_and_after_updates(page, corpus_site
         check(bad, n, f"{bundle}/{locale}: ")
         total += n
 
-    questions = medquad_questions(corpus_site["subset"], 150)
+    questions = medquad_questions(corpus_site["subset"], 150) + consumer_questions()
     ix = search.open_index(store.index_dir("medquad", "en", 1))
     medquad = queries_for(ix, rng, questions) + [[q, {}] for q in UNSEEN[("medquad", "en")]]
     n, bad, _, ix = run_parity(page, data, "medquad", "en", medquad)

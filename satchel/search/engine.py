@@ -59,8 +59,9 @@ Query
    - *thesaurus*: a concept matches when the terms of one of its entries
      (analysed, at least one term) occur at consecutive positions among the
      plain words. Concepts are tried in sorted order. The groups of those
-     words merge into one group, to which every term of every entry of the concept is added with weight
-     ``THESAURUS_WEIGHT`` (a term typed keeps its higher weight); at most
+     words merge into one group, to which every term of every entry of the
+     concept is added with weight ``THESAURUS_WEIGHT`` (a term typed keeps
+     its higher weight); at most
      ``MAX_THESAURUS`` added terms per concept, in entry order.
    Then every alternative's weight is multiplied by the *rarity* of its term
    in everyday language: ``min(1, max(RARITY_FLOOR, (ZIPF_COMMON − c) /

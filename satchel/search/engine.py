@@ -210,7 +210,30 @@ class Postings:
         return zip(self.docs, self.weights, strict=True)
 
 
-class SearchIndex:
+class TermCounts:
+    """Per-term counts read through ``postings``, kept within their budgets."""
+
+    _df: Kept
+    _docsets: Kept
+
+    def df(self, term: str) -> int:
+        """Document frequency summed over the fields."""
+        found = self._df.get(term)
+        if found is None:
+            found = sum(len(self.postings(f, term)) for f in FIELDS)
+            self._df.put(term, found)
+        return found
+
+    def docset(self, term: str) -> frozenset[int]:
+        """The documents holding ``term`` in any field."""
+        found = self._docsets.get(term)
+        if found is None:
+            found = frozenset(d for f in FIELDS for d in self.postings(f, term).docs)
+            self._docsets.put(term, found)
+        return found
+
+
+class SearchIndex(TermCounts):
     """An opened index of one bundle × locale × version, with cached postings."""
 
     def __init__(self, path: Path):
@@ -283,21 +306,6 @@ class SearchIndex:
             self._postings.put(key, found)
         return found
 
-    def df(self, term: str) -> int:
-        """Document frequency summed over the fields."""
-        found = self._df.get(term)
-        if found is None:
-            found = sum(len(self.postings(f, term)) for f in FIELDS)
-            self._df.put(term, found)
-        return found
-
-    def docset(self, term: str) -> frozenset[int]:
-        found = self._docsets.get(term)
-        if found is None:
-            found = frozenset(d for f in FIELDS for d in self.postings(f, term).docs)
-            self._docsets.put(term, found)
-        return found
-
     def positions(self, fieldname: str, term: str) -> dict[int, list[int]]:
         with self._lock:
             if (fieldname, term) not in self.reader:
@@ -353,7 +361,7 @@ def rarity(commonness: int) -> float:
     return min(1.0, max(RARITY_FLOOR, (ZIPF_COMMON - commonness) / (ZIPF_COMMON - ZIPF_RARE)))
 
 
-class Collection:
+class Collection(TermCounts):
     """The indexes of several bundles in one language, searched as one index.
 
     Documents are numbered across the indexes in bundle order; the statistics
@@ -371,7 +379,6 @@ class Collection:
         if len(langs) != 1:
             raise ValueError(f"indexes of one language only, not {sorted(langs)}")
         self.lang = langs.pop()
-        # One index answers for itself, with its own caches: nothing is held twice.
         self.single = self.indexes[0] if len(self.indexes) == 1 else None
         self.bases = [0]
         for ix in self.indexes:
@@ -400,9 +407,13 @@ class Collection:
             for concept, entries in ix.thesaurus.items():
                 known = self.thesaurus.setdefault(concept, [])
                 known += [entry for entry in entries if entry not in known]
-        self._postings = Kept(POSTINGS_KEPT)
-        self._docsets = Kept(DOCSETS_KEPT)
-        self._df = Kept(DOCSETS_KEPT, size=lambda _count: 1)
+        if self.single:  # its own caches serve it: nothing is held twice
+            self._postings, self._docsets = self.single._postings, self.single._docsets
+            self._df = self.single._df
+        else:
+            self._postings = Kept(POSTINGS_KEPT)
+            self._docsets = Kept(DOCSETS_KEPT)
+            self._df = Kept(DOCSETS_KEPT, size=lambda _count: 1)
 
     def rarity(self, term: str) -> float:
         return self.rarities.get(term, 1.0)
@@ -430,26 +441,6 @@ class Collection:
                 for doc, weight in ix.postings(fieldname, term)
             )
             self._postings.put(key, found)
-        return found
-
-    def df(self, term: str) -> int:
-        """Document frequency summed over the fields."""
-        if self.single:
-            return self.single.df(term)
-        found = self._df.get(term)
-        if found is None:
-            found = sum(len(self.postings(f, term)) for f in FIELDS)
-            self._df.put(term, found)
-        return found
-
-    def docset(self, term: str) -> frozenset[int]:
-        """The documents holding ``term`` in any field."""
-        if self.single:
-            return self.single.docset(term)
-        found = self._docsets.get(term)
-        if found is None:
-            found = frozenset(d for f in FIELDS for d in self.postings(f, term).docs)
-            self._docsets.put(term, found)
         return found
 
     def positions(self, fieldname: str, term: str) -> dict[int, list[int]]:

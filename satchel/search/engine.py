@@ -105,6 +105,7 @@ Facets count topics and symptoms over every matching document.
 from __future__ import annotations
 
 import atexit
+import heapq
 import html
 import json
 import math
@@ -112,9 +113,10 @@ import re
 import threading
 import unicodedata
 from array import array
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 from rapidfuzz import process
@@ -264,7 +266,10 @@ class SearchIndex(TermCounts):
         }
         self.totals = {f: totals[f] for f in FIELDS}
         self.avgfl = {f: (totals[f] / (self.n or 1)) or 1 for f in FIELDS}
-        self.lengths = {f: [reader.doc_field_length(d, f, 0) for d in numbers] for f in FIELDS}
+        # None for a field a document has no text in (reference articles have no takeaway).
+        self.lengths = {
+            f: [reader.doc_field_length(d, f, 0) or 0 for d in numbers] for f in FIELDS
+        }
         self.docs: list[Doc | None] = [None] * len(numbers)
         self.title_terms: list[frozenset[str]] = [frozenset()] * len(numbers)
         for d in sorted(self.live):
@@ -402,6 +407,7 @@ class Collection(TermCounts):
                 term = ix.forms[form]
                 commonness[term] = max(commonness.get(term, 0), value)
         self.rarities = {term: rarity(value) for term, value in commonness.items()}
+        self._length_norms: dict[str, list[float]] = {}
         self.thesaurus: dict[str, list[str]] = {}
         for ix in self.indexes:
             for concept, entries in ix.thesaurus.items():
@@ -414,6 +420,15 @@ class Collection(TermCounts):
             self._postings = Kept(POSTINGS_KEPT)
             self._docsets = Kept(DOCSETS_KEPT)
             self._df = Kept(DOCSETS_KEPT, size=lambda _count: 1)
+
+    def length_norms(self, fieldname: str) -> list[float]:
+        """BM25's ``K1 * (1 - B + B * dl / avgdl)`` of every document in the field, made once."""
+        found = self._length_norms.get(fieldname)
+        if found is None:
+            avgdl = self.avgfl[fieldname]
+            found = [K1 * ((1 - B) + B * dl / avgdl) for dl in self.lengths[fieldname]]
+            self._length_norms[fieldname] = found
+        return found
 
     def rarity(self, term: str) -> float:
         return self.rarities.get(term, 1.0)
@@ -716,14 +731,13 @@ def score(ix: Collection, plan: Plan, docs: set[int]) -> dict[int, float]:
             if not postings:
                 continue
             idf = math.log(ix.n / (len(postings) + 1)) + 1
-            boost = FIELD_BOOSTS[fieldname]
-            avgdl = ix.avgfl[fieldname]
-            lengths = ix.lengths[fieldname]
+            factor = weight * FIELD_BOOSTS[fieldname]
+            norms = ix.length_norms(fieldname)
             for doc, tf in postings:
                 if doc in scores:
-                    dl = lengths[doc]
-                    bm25 = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * dl / avgdl)))
-                    scores[doc] = scores[doc] + weight * boost * bm25
+                    scores[doc] = scores[doc] + factor * (
+                        idf * ((tf * (K1 + 1)) / (tf + norms[doc]))
+                    )
     for doc in scores:
         title = ix.title_terms[doc]
         if title and title <= plan.title_words:
@@ -731,8 +745,9 @@ def score(ix: Collection, plan: Plan, docs: set[int]) -> dict[int, float]:
     return scores
 
 
-def rank(ix: Collection, q: str, filters: dict | None = None):
-    """``(plan, [(score, doc)] best first)`` for a query."""
+def rank(ix: Collection, q: str, filters: dict | None, count: int):
+    """``(plan, {doc: score} of every match, [(doc, score)] of the best ``count``, in
+    order)`` for a query."""
     if len(q) > MAX_QUERY_CHARS:
         raise SearchError(
             "query_too_long",
@@ -741,10 +756,13 @@ def rank(ix: Collection, q: str, filters: dict | None = None):
     plan = plan_query(ix, normalise(q))
     docs = match(ix, plan, filters or {})
     scores = score(ix, plan, docs)
-    ranked = sorted(
-        scores.items(), key=lambda item: (-item[1], ix.docs[item[0]].id, ix.part_of[item[0]])
+    # Only the pages up to the one shown are ordered: a long question matches thousands.
+    floor = min(heapq.nlargest(count, scores.values()), default=0.0)
+    best = sorted(
+        ((doc, value) for doc, value in scores.items() if value >= floor),
+        key=lambda item: (-item[1], ix.docs[item[0]].id, ix.part_of[item[0]]),
     )
-    return plan, ranked
+    return plan, scores, best[:count]
 
 
 # --- results ----------------------------------------------------------------
@@ -805,13 +823,9 @@ def highlights(ix: Collection, doc: int, terms: set[str]) -> list[str]:
 
 
 def facets(ix: Collection, docs) -> dict:
-    topics: dict[str, int] = {}
-    symptoms: dict[str, int] = {}
-    for doc in docs:
-        for slug in ix.docs[doc].topics:
-            topics[slug] = topics.get(slug, 0) + 1
-        for slug in ix.docs[doc].symptoms:
-            symptoms[slug] = symptoms.get(slug, 0) + 1
+    found = [ix.docs[doc] for doc in docs]
+    topics = Counter(chain.from_iterable(doc.topics for doc in found))
+    symptoms = Counter(chain.from_iterable(doc.symptoms for doc in found))
     return {"topics": dict(sorted(topics.items())), "symptoms": dict(sorted(symptoms.items()))}
 
 
@@ -824,10 +838,10 @@ def search(
     with_highlights: bool = True,
 ) -> dict:
     """One page of results: what ``GET /api/v1/search`` returns, minus bundle and version."""
-    plan, ranked = rank(ix, q, filters)
+    plan, scores, ranked = rank(ix, q, filters, page * limit)
     terms = set(plan.weights())
     hits = []
-    for doc, value in ranked[(page - 1) * limit : page * limit]:
+    for doc, value in ranked[(page - 1) * limit :]:
         d = ix.docs[doc]
         hits.append(
             {
@@ -842,9 +856,9 @@ def search(
         )
     return {
         "query": normalise(q),
-        "total": len(ranked),
+        "total": len(scores),
         "page": page,
         "hits": hits,
-        "facets": facets(ix, (doc for doc, _ in ranked)),
+        "facets": facets(ix, scores),
         "suggestion": suggestion(q, plan),
     }

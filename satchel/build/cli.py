@@ -17,6 +17,7 @@ from ..store import Store, object_problems, version_problems
 from .importer import import_command
 from .pipeline import build
 from .publish import compress_packs
+from .readability import legend
 from .source import Limits
 from .synth import synth_command
 
@@ -95,12 +96,22 @@ def build_command(bundle_ids, strict, compress):
             f"Rendered {result.rendered} of {result.summaries} summaries; the others "
             "were unchanged since an earlier build."
         )
-    rows = [("bundle", "locale", "articles", "bytes", "version", "what changed")]
+    grades = {(r.bundle, r.locale): r for r in result.readability}
+    rows = [("bundle", "locale", "articles", "bytes", "version", "what changed", "reading grade")]
     rows += [
-        (r.bundle, r.locale, str(r.articles), f"{r.bytes:,}", str(r.version), describe(r))
+        (
+            r.bundle,
+            r.locale,
+            str(r.articles),
+            f"{r.bytes:,}",
+            str(r.version),
+            describe(r),
+            grades[r.bundle, r.locale].describe() if (r.bundle, r.locale) in grades else "",
+        )
         for r in result.reports
     ]
     echo_table(rows)
+    click.echo(legend(result.readability))
     if compress:
         compress_and_report(list(bundle_ids))
 

@@ -71,3 +71,11 @@ export function formatBytes(bytes) {
 export function langOf(code) {
   return code ? { lang: code, dir: directionOf(code) } : {};
 }
+
+/**
+ * lang and dir for one field of a manifest entry or object in `code`: the language the build
+ * fell back to for it (`fallback`, e.g. {title: "en"}) when it was not translated.
+ */
+export function fieldLang(code, fallback, field) {
+  return langOf((fallback && fallback[field]) || code);
+}

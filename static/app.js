@@ -3,8 +3,8 @@
 //   #/  library · #/read/<bundle>/<locale>[/<article> | /about/<page>] · #/search?q=
 //   · #/saved · #/settings · #/about
 
-import { _, languageName, listLocales, loadLocale, locale } from "./i18n.js";
-import { el } from "./dom.js";
+import { _, fill, languageName, listLocales, loadLocale, locale } from "./i18n.js";
+import { el, langOf } from "./dom.js";
 import { TEXT_SIZES, applyTextSize, notice, prefs, show } from "./ui.js";
 import { loadBundles, showLibrary, syncNow } from "./library.js";
 import { showAbout, showArticle, showBundle } from "./reader.js";
@@ -44,7 +44,7 @@ async function localeOptions() {
 async function showSettings() {
   const codes = await localeOptions();
   const option = (code, selected) => el("option",
-    { value: code, selected: code === selected, lang: code }, languageName(code, code));
+    { value: code, selected: code === selected, ...langOf(code) }, languageName(code, code));
   const uiSelect = el("select", { id: "ui-locale" },
     ...codes.map((code) => option(code, prefs.uiLocale)));
   const contentSelect = el("select", { id: "content-locale" },
@@ -79,7 +79,7 @@ async function showSettings() {
   const listening = el("section", { "aria-labelledby": "h-listen" },
     el("h2", { id: "h-listen" }, _("Listen")));
   const describeListening = () => listening.replaceChildren(listening.firstChild,
-    ...listenExplanation(codes));
+    ...listenExplanation(codes).filter(Boolean));
   describeListening();
   whenVoicesKnown(describeListening);
   show(_("Settings"),
@@ -131,7 +131,8 @@ async function showAboutApp() {
     bundles.length ? el("h2", {}, _("How to read the summaries")) : null,
     bundles.length ? el("ul", { class: "plain-links" }, ...bundles.map((bundle) => el("li", {},
       el("a", { href: `#/read/${bundle.id}/${bundle.source_locale}/about/understanding-research` },
-        _("Understanding research ({bundle})", { bundle: bundle.title }))))) : null);
+        fill(_("Understanding research ({bundle})"),
+          { bundle: el("span", langOf(bundle.source_locale), bundle.title) }))))) : null);
 }
 
 function problem(error) {

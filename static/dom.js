@@ -51,6 +51,11 @@ export function escapeText(text) {
   return String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
+/** A date as the interface writes it, tagged so inside content in another language. */
+export function dateLine(iso, attributes = {}) {
+  return el("p", { class: "meta", ...attributes, ...langOf(locale()) }, formatDate(iso));
+}
+
 export function formatDate(iso) {
   if (!iso) return "";
   return new Intl.DateTimeFormat(locale(), { dateStyle: "long", timeZone: "UTC" })

@@ -3,7 +3,7 @@
 // online.
 
 import { _, ngettext, languageName } from "./i18n.js";
-import { el, formatBytes, formatDate, langOf } from "./dom.js";
+import { el, fieldLang, formatBytes, formatDate, langOf } from "./dom.js";
 import { announce, contentLocaleFor, notice, prefs, show } from "./ui.js";
 import * as sync from "./sync.js";
 
@@ -135,10 +135,11 @@ function bundleCard(bundle, locale, manifest, install, staging) {
   const headingId = `bundle-${bundle.id}`;
   const wanted = prefs.contentLocale || prefs.uiLocale;
   const size = manifest ? manifest.total_bytes : null;
+  // The bundle list gives the title and description in the bundle's source language.
   const parts = [
-    el("h2", { id: headingId, ...langOf(manifest ? manifest.locale : bundle.source_locale) },
+    el("h2", { id: headingId, ...langOf(bundle.source_locale) },
       el("a", { href: `#/read/${bundle.id}/${locale}` }, bundle.title)),
-    el("p", langOf(manifest ? manifest.locale : bundle.source_locale), bundle.description),
+    el("p", langOf(bundle.source_locale), bundle.description),
     el("p", { class: "meta" }, _("Language: {language}", { language: languageName(locale) })),
   ];
   if (!bundle.locales.includes(wanted) && locale !== wanted) {
@@ -164,7 +165,8 @@ function bundleCard(bundle, locale, manifest, install, staging) {
       })),
       plan.changes && plan.changes.changed.length + plan.changes.added.length
         ? el("ul", { class: "changed-list" }, ...[...plan.changes.added, ...plan.changes.changed]
-          .map((entry) => el("li", {}, entry.title)))
+          .map((entry) => el("li", fieldLang(plan.manifest.locale, entry.fallback, "title"),
+            entry.title)))
         : null,
       el("button", {
         type: "button", "data-focus-key": `update-${key}`,

@@ -2,7 +2,7 @@
 // from the device when the bundle is downloaded, from the network otherwise (sync.js).
 
 import { _, fill, languageName, locale } from "./i18n.js";
-import { el, fieldLang, formatDate, langOf, sanitisedHtml } from "./dom.js";
+import { dateLine, el, fieldLang, formatDate, langOf, sanitisedHtml } from "./dom.js";
 import { announce, notice, show, slugLabel } from "./ui.js";
 import { listenControl, whenVoicesKnown } from "./listen.js";
 import * as saved from "./saved.js";
@@ -35,7 +35,7 @@ export async function showBundle(bundle, locale) {
   const cards = articles.map((entry) => el("li", { class: "card" },
     el("h2", fieldLang(manifest.locale, entry.fallback, "title"),
       el("a", { href: `${base(bundle, locale)}/${entry.id}` }, entry.title)),
-    el("p", { class: "meta" }, formatDate(entry.published)),
+    dateLine(entry.published),
     el("p", fieldLang(manifest.locale, entry.fallback, "teaser"), entry.teaser)));
   const about = manifest.about.map((page) => el("li", fieldLang(manifest.locale, page.fallback,
     "title"), el("a", { href: `${base(bundle, locale)}/about/${page.id}` }, page.title)));
@@ -116,7 +116,7 @@ function summaryView(article, manifest, bundle, locale) {
   const related = article.related.filter((id) => entries.has(id)).map((id) => entries.get(id))
     .map((item) => el("li", { class: "card" },
       el("h3", fieldLang(article.lang, item.fallback, "title"), item.title),
-      el("p", { class: "meta" }, formatDate(item.published)),
+      dateLine(item.published),
       el("p", fieldLang(article.lang, item.fallback, "teaser"), item.teaser),
       el("a", {
         href: `${link}/${item.id}`, "aria-label": _("Read more: {title}", { title: item.title }),

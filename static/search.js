@@ -1,8 +1,10 @@
 // The search screen: results while typing, with highlights, topic and symptom filters,
 // "did you mean", and help when nothing matches. The result count is announced politely.
 
-import { _, ngettext } from "./i18n.js";
-import { el, escapeText, formatDate, highlightFragment, langOf } from "./dom.js";
+import { _, fill, ngettext } from "./i18n.js";
+import {
+  dateLine, el, escapeText, fieldLang, highlightFragment, langOf,
+} from "./dom.js";
 import { announce, contentLocaleFor, show, slugLabel } from "./ui.js";
 import { loadBundles } from "./library.js";
 import { SearchUnavailable, search } from "./search-client.js";
@@ -15,14 +17,17 @@ function suggestions() {
   return [_("tired"), _("pain"), _("sleep"), _("stress"), _("walking")];
 }
 
-function filterSelect(id, label, anyLabel, counts, selected) {
+/** A topic or symptom filter; its slugs are words of the bundle's source language (`lang`). */
+function filterSelect(id, label, anyLabel, counts, selected, lang) {
   const slugs = Object.keys(counts || {}).sort();
   if (selected && !slugs.includes(selected)) slugs.unshift(selected);
   return el("div", { class: "field" },
     el("label", { for: id }, label),
     el("select", { id, name: id },
       el("option", { value: "" }, anyLabel),
-      ...slugs.map((slug) => el("option", { value: slug, selected: slug === selected },
+      ...slugs.map((slug) => el("option", {
+        value: slug, selected: slug === selected, ...langOf(lang),
+      },
         counts && counts[slug] !== undefined
           ? `${slugLabel(slug)} (${counts[slug]})`
           : slugLabel(slug)))));
@@ -34,17 +39,31 @@ async function bundleChoices(wanted) {
     ? list.map((bundle) => {
       const installed = installs.find((install) => install.bundle === bundle.id);
       return {
-        id: bundle.id, title: bundle.title,
+        id: bundle.id, title: bundle.title, titleLang: bundle.source_locale,
+        sourceLocale: bundle.source_locale,
         locale: installed ? installed.locale : contentLocaleFor(bundle),
       };
     })
-    : installs.map((install) =>
-      ({ id: install.bundle, title: install.manifest.title, locale: install.locale }));
+    : installs.map((install) => ({
+      id: install.bundle, title: install.manifest.title, locale: install.locale,
+      titleLang: install.manifest.fallback?.title || install.locale,
+      sourceLocale: install.manifest.source_locale,
+    }));
   if (wanted.bundle && wanted.locale) {
     const chosen = choices.find((choice) => choice.id === wanted.bundle);
     if (chosen) chosen.locale = wanted.locale;
   }
   return choices;
+}
+
+/** Which hits' titles and teasers fell back to another language (from the manifest). */
+async function fallbackLanguages(choice) {
+  try {
+    const { manifest } = await sync.readManifest(choice.id, choice.locale);
+    return new Map(manifest.articles.map((entry) => [entry.id, entry.fallback]));
+  } catch {
+    return new Map();
+  }
 }
 
 /** Help when there is nothing to show; each suggested word is a button that calls `searchFor`. */
@@ -72,11 +91,12 @@ export async function showSearch(params) {
 
   const input = el("input", {
     id: "q", name: "q", type: "search", value: current.q, autocomplete: "off",
-    enterkeyhint: "search", "aria-describedby": "search-hint",
+    enterkeyhint: "search", "aria-describedby": "search-hint", dir: "auto",
   });
   const bundleSelect = el("select", { id: "bundle", name: "bundle" },
     ...choices.map((choice) => el("option",
-      { value: choice.id, selected: choice === chosen, ...langOf(choice.locale) }, choice.title)));
+      { value: choice.id, selected: choice === chosen, ...langOf(choice.titleLang) },
+      choice.title)));
   const filters = el("div", { class: "filters" });
   const results = el("div", { id: "results", class: "results" });
   const form = el("form",
@@ -91,10 +111,12 @@ export async function showSearch(params) {
     filters);
 
   function drawFilters(facets) {
+    const lang = chosen && chosen.sourceLocale;
     filters.replaceChildren(
-      filterSelect("topic", _("Topic"), _("Any topic"), facets && facets.topics, current.topic),
+      filterSelect("topic", _("Topic"), _("Any topic"), facets && facets.topics, current.topic,
+        lang),
       filterSelect("symptom", _("Symptom"), _("Any symptom"), facets && facets.symptoms,
-        current.symptom));
+        current.symptom, lang));
   }
 
   function searchFor(text) {
@@ -147,25 +169,32 @@ export async function showSearch(params) {
       ? el("p", { class: "suggestion" }, _("Did you mean"), " ",
         el("button", {
           type: "button", class: "link-button", onclick: () => searchFor(answer.suggestion),
-        }, answer.suggestion), "?")
+        }, el("bdi", {}, answer.suggestion)), "?")
       : null;
     if (!count) {
-      const help = helpBlock(searchFor, _("No articles match “{query}”.", { query: current.q }));
+      const help = helpBlock(searchFor,
+        fill(_("No articles match “{query}”."), { query: el("bdi", {}, current.q) }));
       results.replaceChildren(...[didYouMean, help].filter(Boolean));
       return;
     }
-    const excerpts = (hit) => (hit.highlights && hit.highlights.length
-      ? hit.highlights : [escapeText(hit.teaser || "")])
-      .slice(0, 2).map((text) => el("p", { class: "highlight" }, highlightFragment(text)));
+    // Highlights come from the article's text; only a teaser that fell back has a known language.
+    const excerpts = (hit, fallback) => (hit.highlights && hit.highlights.length
+      ? hit.highlights.map((text) => [text, {}])
+      : [[escapeText(hit.teaser || ""), fieldLang(chosen.locale, fallback, "teaser")]])
+      .slice(0, 2).map(([text, lang]) =>
+        el("p", { class: "highlight", ...lang }, highlightFragment(text)));
+    const fallbacks = await fallbackLanguages(chosen);
+    if (mine !== generation) return;
     results.replaceChildren(...[
       el("h2", { class: "result-count" },
         ngettext("{count} result", "{count} results", count, { count })),
       didYouMean,
       el("ul", { class: "cards", ...langOf(chosen.locale) }, ...answer.hits.map((hit) =>
         el("li", { class: "card" },
-          el("h3", {}, el("a", { href: `${base}/${hit.id}` }, hit.title)),
-          el("p", { class: "meta" }, formatDate(hit.published)),
-          ...excerpts(hit)))),
+          el("h3", fieldLang(chosen.locale, fallbacks.get(hit.id), "title"),
+            el("a", { href: `${base}/${hit.id}` }, hit.title)),
+          dateLine(hit.published),
+          ...excerpts(hit, fallbacks.get(hit.id))))),
     ].filter(Boolean));
   }
 

@@ -60,11 +60,13 @@ export function show(title, ...content) {
 /** Say `text` through the polite status region; `lang` when it is not the interface's. */
 export function announce(text, lang = null) {
   status.textContent = "";
-  for (const [name, value] of Object.entries(langOf(lang || locale()))) {
-    status.setAttribute(name, value);
-  }
   // A change after a tick is announced even when the text repeats.
-  setTimeout(() => { status.textContent = text; }, 50);
+  setTimeout(() => {
+    for (const [name, value] of Object.entries(langOf(lang || locale()))) {
+      status.setAttribute(name, value);
+    }
+    status.textContent = text;
+  }, 50);
 }
 
 /** A visible message in the polite status region; `kind` is "info" or "error". */

@@ -86,7 +86,7 @@ function standingLine(state, record) {
   const lines = {
     changed: [_("Updated since you saved it on {date}. Open it to read the current version.",
       { date: savedOn }), "info"],
-    withdrawn: [`${_("Withdrawn.")} ${withdrawnExplanation()}`, "error"],
+    withdrawn: [[_("Withdrawn."), withdrawnExplanation()].join(" "), "error"],
     removed: [_("No longer in this bundle. Your saved copy is kept until you remove it."),
       "info"],
     unknown: [_("Could not check for updates: you are offline and the bundle is not " +

@@ -179,7 +179,7 @@ def build(
             rendered = render_bundle(bundle, tick, cache)
             settle()
             catalogs = load_catalogs(translations_dir, rendered) if translations_dir else {}
-            readings, problems = measure_bundle(rendered, catalogs)
+            readings, problems = measure_bundle(rendered, catalogs, cache)
             readability += readings
             too_hard += problems
             packs[bundle.config["id"]] = [

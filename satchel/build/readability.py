@@ -17,14 +17,17 @@ Markdown in the source locale, the catalog's entry in a translated one.
 
 from __future__ import annotations
 
+import json
 import re
 import statistics
 from dataclasses import dataclass, field
+from importlib.metadata import version
 
 import textstat
 
 from ..errors import Problem
 from ..i18n.catalogs import ContentCatalog, parse_locale
+from .cache import NO_CACHE
 from .render import RenderedBundle, Segment
 from .translate import chain_for
 
@@ -34,6 +37,7 @@ MEASURES = {
     "es": ("Crawford grade", "crawford"),
 }
 HARDEST_SHOWN = 3
+TEXTSTAT = version("textstat")  # in cache keys: another release may count differently
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MARKUP = re.compile(r"[*_`#>]+|\{#[\w-]+\}")
@@ -135,9 +139,19 @@ def localised_segments(
                 yield segment.text, segment.path, segment.line
 
 
+def grade_article(article: str, path: str, shown: list, locale: str) -> ArticleGrade:
+    """The grade of one article's text ``shown`` in ``locale``, and its hardest sentences."""
+    found = [s for text, where, line in shown for s in sentences(text, where, line, locale)]
+    whole = " ".join(plain_text(text) for text, _where, _line in shown)
+    hardest = tuple(sorted(found, key=lambda s: -s.grade)[:HARDEST_SHOWN])
+    return ArticleGrade(article, path, 1, grade(whole, locale), hardest)
+
+
 def measure_locale(
-    rendered: RenderedBundle, locale: str, catalogs: dict[str, ContentCatalog]
+    rendered: RenderedBundle, locale: str, catalogs: dict[str, ContentCatalog], cache=NO_CACHE
 ) -> LocaleReadability:
+    """Every published article's grade in ``locale``; an unchanged article's text is not
+    measured again (``cache``), so a rebuild after one edit grades one article."""
     config = rendered.valid.config
     result = LocaleReadability(config["id"], locale, None)
     if measure_of(locale) is None:
@@ -152,12 +166,14 @@ def measure_locale(
         shown = list(localised_segments(body, locale, config["source_locale"], chain))
         if not shown:
             continue
-        found = [s for text, path, line in shown for s in sentences(text, path, line, locale)]
-        whole = " ".join(plain_text(text) for text, _path, _line in shown)
-        hardest = tuple(sorted(found, key=lambda s: -s.grade)[:HARDEST_SHOWN])
-        source = summary.source
+        article, path = summary.data["id"], summary.source.display
+        key = json.dumps([TEXTSTAT, locale, article, path, shown], ensure_ascii=False)
         result.articles.append(
-            ArticleGrade(summary.data["id"], source.display, 1, grade(whole, locale), hardest)
+            cache.memo(
+                "readability",
+                key,
+                lambda a=article, p=path, s=shown: grade_article(a, p, s, locale),
+            )
         )
     return result
 
@@ -198,12 +214,12 @@ def legend(readings: list[LocaleReadability]) -> str:
 
 
 def measure_bundle(
-    rendered: RenderedBundle, catalogs: dict[str, ContentCatalog]
+    rendered: RenderedBundle, catalogs: dict[str, ContentCatalog], cache=NO_CACHE
 ) -> tuple[list[LocaleReadability], list[Problem]]:
     """The grades of the source locale and every locale with a catalog, and the
     warnings of articles above the bundle's ``reading_grade_max``."""
     config = rendered.valid.config
     locales = [config["source_locale"], *sorted(set(catalogs) - {config["source_locale"]})]
-    readings = [measure_locale(rendered, locale, catalogs) for locale in locales]
+    readings = [measure_locale(rendered, locale, catalogs, cache) for locale in locales]
     limit = config.get("reading_grade_max")
     return readings, [p for r in readings for p in over_the_limit(r, limit)]

@@ -62,13 +62,14 @@ export function refresh(record, object, article) {
  * How a saved article stands in its bundle today: "current", "changed", "withdrawn",
  * "removed" (no longer listed), or "unknown" (offline and the bundle is not downloaded).
  */
-export async function standing(record) {
-  let manifest;
-  try {
-    ({ manifest } = await sync.readManifest(record.bundle, record.locale));
-  } catch {
-    return "unknown";
+export async function standing(record, manifests = new Map()) {
+  const key = sync.keyOf(record.bundle, record.locale);
+  if (!manifests.has(key)) {
+    manifests.set(key, sync.readManifest(record.bundle, record.locale)
+      .then((found) => found.manifest, () => null));
   }
+  const manifest = await manifests.get(key); // one read per bundle and language
+  if (!manifest) return "unknown";
   const entry = manifest.articles.find((item) => item.id === record.id);
   if (!entry) return "removed";
   if (!entry.object || entry.status === "withdrawn") return "withdrawn";
@@ -186,7 +187,8 @@ function transferBlock(records) {
 export async function showSaved() {
   const records = (await savedArticles())
     .sort((a, b) => b.savedAt.localeCompare(a.savedAt));
-  const states = await Promise.all(records.map(standing));
+  const manifests = new Map();
+  const states = await Promise.all(records.map((record) => standing(record, manifests)));
   show(_("Saved articles"),
     el("h1", {}, _("Saved articles")),
     el("p", {}, _("Articles you save stay on this device: you can read them without a " +

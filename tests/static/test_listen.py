@@ -172,3 +172,26 @@ def test_a_browser_without_speech_offers_no_control(new_page, live_server):
     expect(page.locator(".listen")).to_have_count(0)
     page.goto(f"{live_server}/#/settings")
     expect(page.locator("main")).to_contain_text("This browser cannot read articles aloud")
+
+
+def test_offline_only_the_devices_own_voices_are_used(new_page, live_server):
+    page = new_page(service_workers="block")
+    fake_speech(page.context, [
+        {"lang": "en-US", "localService": False, "name": "Online English"},
+        {"lang": "es-ES", "localService": True, "name": "Device Spanish"},
+    ])  # fmt: skip
+    for locale in ("en", "es"):  # saved, so they can be read offline
+        ready(page, f"{live_server}/#/read/ms-research/{locale}/ebv-and-ms-risk")
+        expect(listen_button(page)).to_be_visible()
+        page.locator("button.save").click()
+        expect(page.locator("button.save")).to_have_text(re.compile("Remove"))
+    page.context.set_offline(True)
+    page.goto(f"{live_server}/#/read/ms-research/en/ebv-and-ms-risk")
+    expect(page.locator(".saved-copy")).to_be_visible()
+    expect(page.locator(".listen")).to_have_count(0)  # its only English voice is online
+    page.goto(f"{live_server}/#/read/ms-research/es/ebv-and-ms-risk")
+    expect(page.locator(".saved-copy")).to_be_visible()
+    listen_button(page).click()
+    assert spoken(page)[-1]["voice"] == "es-ES"
+    page.goto(f"{live_server}/#/settings")
+    expect(page.locator("main")).to_contain_text("only the voices stored on this device")

@@ -207,7 +207,7 @@ async function share(article, view) {
     notice(_("Link copied. Paste it into a message or an email."), "info", "share");
   } catch {
     notice(fill(_("Copy this link to share the article: {link}"),
-      { link: el("a", { href: url, dir: "ltr" }, url) }), "info", "share");
+      { link: el("a", { href: url }, el("bdi", { dir: "ltr" }, url)) }), "info", "share");
   }
 }
 
@@ -250,6 +250,16 @@ function articleActions(bundle, locale, loaded, view) {
       _("Share")),
     el("button", { type: "button", class: "secondary", onclick: () => window.print() },
       _("Print")));
+}
+
+/** Printed at the foot of the page only: where the article comes from, to find it again. */
+function printedFrom(manifest) {
+  return el("p", { class: "meta print-only" }, fill(_("From “{bundle}” in Satchel, printed " +
+    "{date}: {link}"), {
+    bundle: el("span", fieldLang(manifest.locale, manifest.fallback, "title"), manifest.title),
+    date: formatDate(new Date().toISOString()),
+    link: el("bdi", { dir: "ltr", class: "url" }, location.href), // a URL is in no language
+  }));
 }
 
 /** What the article screen needs of a manifest, from a saved copy read offline. */
@@ -301,6 +311,7 @@ export async function showArticle(bundle, locale, id) {
     : summaryView(article, manifest, bundle, locale);
   const notices = [savedNotice(loaded), fallbackNotice(article, view)].filter(Boolean);
   view.querySelector("h1").after(...notices, articleActions(bundle, locale, loaded, view));
+  view.append(printedFrom(manifest));
   show(article.title, view, backLink(bundle, locale, manifest));
 }
 

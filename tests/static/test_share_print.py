@@ -88,6 +88,8 @@ def test_print_gives_one_clean_article(new_page, live_server, paper):
         "Important considerations",
         plain(re.search(r"<p>(.*?)</p>", article["sections"][3]["html"], re.S).group(1)),
         "Never change or stop a treatment without talking to your doctor first.",
+        "From “MS research explained” in Satchel, printed",
+        f"{live_server}/{ARTICLE}",
     ):
         assert expected in text, f"{expected!r} not in the {paper} PDF"
     for app_part in ("Skip to content", "Library", "Settings", "Listen", "Share", "Print",

@@ -17,7 +17,8 @@
         const latin = (text.match(LATIN) || []).length;
         if (arabic + latin < 3) continue;
         const script = arabic > latin ? "ar" : "latin";
-        // What the reader typed is in no known language: it must only be isolated.
+        // What the reader typed, and a link written out, are in no known language: they
+        // must only be isolated (<bdi>, dir=auto).
         if (parent.closest("bdi, [dir=auto]")) continue;
         const tagged = parent.closest("[lang]");
         const lang = (tagged ? tagged.getAttribute("lang") : "").toLowerCase().split("-")[0];

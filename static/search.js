@@ -56,11 +56,18 @@ async function bundleChoices(wanted) {
   return choices;
 }
 
-/** Which hits' titles and teasers fell back to another language (from the manifest). */
-async function fallbackLanguages(choice) {
+/**
+ * The language of each hit's parts, from the manifest: `fallback` says which of its title and
+ * teaser fell back; an article not translated at all ("source") is wholly in the source language,
+ * its highlights included. (Highlights of a partly translated article may come from either.)
+ */
+async function partLanguages(choice) {
   try {
     const { manifest } = await sync.readManifest(choice.id, choice.locale);
-    return new Map(manifest.articles.map((entry) => [entry.id, entry.fallback]));
+    return new Map(manifest.articles.map((entry) => [entry.id, entry.translation === "source"
+      ? { title: manifest.source_locale, teaser: manifest.source_locale,
+        text: manifest.source_locale }
+      : entry.fallback]));
   } catch {
     return new Map();
   }
@@ -177,13 +184,12 @@ export async function showSearch(params) {
       results.replaceChildren(...[didYouMean, help].filter(Boolean));
       return;
     }
-    // Highlights come from the article's text; only a teaser that fell back has a known language.
-    const excerpts = (hit, fallback) => (hit.highlights && hit.highlights.length
-      ? hit.highlights.map((text) => [text, {}])
-      : [[escapeText(hit.teaser || ""), fieldLang(chosen.locale, fallback, "teaser")]])
+    const excerpts = (hit, parts) => (hit.highlights && hit.highlights.length
+      ? hit.highlights.map((text) => [text, parts && parts.text ? langOf(parts.text) : {}])
+      : [[escapeText(hit.teaser || ""), fieldLang(chosen.locale, parts, "teaser")]])
       .slice(0, 2).map(([text, lang]) =>
         el("p", { class: "highlight", ...lang }, highlightFragment(text)));
-    const fallbacks = await fallbackLanguages(chosen);
+    const fallbacks = await partLanguages(chosen);
     if (mine !== generation) return;
     results.replaceChildren(...[
       el("h2", { class: "result-count" },

@@ -34,6 +34,7 @@ SCREENS = [
     "#/read/caregiving/en",
     "#/read/caregiving/en/start-coping-programme",
     "#/search?bundle=ms-research&q=fatigue",
+    "#/search?bundle=ms-research&q=cannabis",  # found in an article shown in English
     "#/search?bundle=ms-research&q=zzzqqq",
     "#/saved",
     "#/settings",

@@ -2,7 +2,7 @@
 // progress, installed versions and updates. Also the background sync run on start and when
 // online.
 
-import { _, ngettext, languageName } from "./i18n.js";
+import { _, fill, ngettext, languageName } from "./i18n.js";
 import { el, fieldLang, formatBytes, formatDate, langOf } from "./dom.js";
 import { announce, contentLocaleFor, notice, prefs, show } from "./ui.js";
 import * as sync from "./sync.js";
@@ -38,11 +38,13 @@ function storageFailureMessage(error) {
 
 function withdrawnNotice(result) {
   if (!result || !result.withdrawn || !result.withdrawn.length) return;
-  const titles = result.withdrawn.map((entry) => entry.title).join("; ");
-  notice(ngettext(
+  const locale = result.install.manifest.locale;
+  const titles = result.withdrawn.flatMap((entry, i) => [i ? "; " : null,
+    el("span", fieldLang(locale, entry.fallback, "title"), entry.title)]).filter(Boolean);
+  notice(fill(ngettext(
     "{count} article was withdrawn by its authors and removed from this device: {titles}",
     "{count} articles were withdrawn by their authors and removed from this device: {titles}",
-    result.withdrawn.length, { count: result.withdrawn.length, titles }), "info");
+    result.withdrawn.length, { count: result.withdrawn.length }), { titles }), "info");
 }
 
 /** Resume interrupted downloads, then look for updates. Run on start and when back online. */

@@ -215,22 +215,26 @@ function saveButton(bundle, locale, manifest, entry, article) {
   const key = saved.keyOf(bundle, locale, article.id);
   const button = el("button", { type: "button", class: "secondary save" }, _("Save"));
   let isSaved = false;
+  let clicked = false; // once clicked, the first read (maybe slower than the click) is stale
   const draw = () => {
     button.textContent = isSaved ? _("Remove from saved") : _("Save");
   };
   saved.getSaved(key).then((record) => {
+    if (clicked) return;
     isSaved = Boolean(record);
     draw();
-  });
+  }, () => {});
   button.addEventListener("click", async () => {
+    clicked = true;
     if (isSaved) {
       await saved.unsave(key);
+      isSaved = false;
       announce(_("Removed from saved articles."));
     } else {
       await saved.save(bundle, locale, manifest, entry.object, article);
+      isSaved = true;
       announce(_("Saved. You will find it under Saved articles, also offline."));
     }
-    isSaved = !isSaved;
     draw();
   });
   return button;

@@ -94,6 +94,13 @@ def test_harder_text_gets_a_higher_grade_and_the_hardest_sentence_is_named(
     row = table_row(result.output, "demo", "en")
     median, hardest = map(float, re.search(r"(\d+\.\d) \(max (\d+\.\d)\)$", row).groups())
     assert median < 8 < hardest
+    # Every article's figure, hardest first, for authors who want to see them all.
+    listed = build("--grades").stdout.splitlines()
+    found = (re.match(r"demo\s+en\s+(\S+)\s+(\d+\.\d)\s", line) for line in listed)
+    articles = [m for m in found if m]
+    assert [m[1] for m in articles] == ["gamma", "alpha", "beta"]  # equal grades: by id
+    assert float(articles[0][2]) == hardest
+    assert f"gamma.md:{hard_line(graded)} (grade " in articles[0].string
 
 
 def test_strict_build_refuses_an_article_above_the_limit_and_publishes_nothing(graded, build, app):

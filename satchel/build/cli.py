@@ -17,7 +17,7 @@ from ..store import Store, object_problems, version_problems
 from .importer import import_command
 from .pipeline import build
 from .publish import compress_packs
-from .readability import legend
+from .readability import grade_rows, legend
 from .source import Limits
 from .synth import synth_command
 
@@ -62,6 +62,12 @@ def progress_bars(stack: ExitStack):
 @bundle_option("Build")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option(
+    "--grades",
+    is_flag=True,
+    help="After the closing table, list every article's reading grade per locale, hardest "
+    "first, with its hardest sentence.",
+)
+@click.option(
     "--compress-packs/--no-compress-packs",
     "compress",
     default=True,
@@ -69,7 +75,7 @@ def progress_bars(stack: ExitStack):
     "70 s for 10,000 summaries; the new version is served meanwhile). "
     "With --no-compress-packs, run 'satchel compress-packs' later.",
 )
-def build_command(bundle_ids, strict, compress):
+def build_command(bundle_ids, strict, grades, compress):
     """Validate, render, pack and publish bundles from BUNDLES_DIR into DATA_DIR."""
     config = current_app.config
     with ExitStack() as stack:
@@ -112,6 +118,8 @@ def build_command(bundle_ids, strict, compress):
     ]
     echo_table(rows)
     click.echo(legend(result.readability))
+    if grades:
+        echo_table(grade_rows(result.readability))
     if compress:
         compress_and_report(list(bundle_ids))
 

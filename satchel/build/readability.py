@@ -213,6 +213,17 @@ def legend(readings: list[LocaleReadability]) -> str:
     return legend + "."
 
 
+def grade_rows(readings: list[LocaleReadability]) -> list[tuple[str, ...]]:
+    """A table of every article's grade per measured locale, hardest first."""
+    rows = [
+        (r.bundle, r.locale, a.article, f"{a.grade:.1f}", str(a.hardest[0]) if a.hardest else "")
+        for r in readings
+        for a in r.articles
+    ]
+    rows.sort(key=lambda row: (row[0], row[1], -float(row[3]), row[2]))
+    return [("bundle", "locale", "article", "grade", "hardest sentence"), *rows]
+
+
 def measure_bundle(
     rendered: RenderedBundle, catalogs: dict[str, ContentCatalog], cache=NO_CACHE
 ) -> tuple[list[LocaleReadability], list[Problem]]:

@@ -284,7 +284,7 @@ async function loadArticle(bundle, locale, id) {
     if (record && error.withdrawn) {
       throw new Error(`${error.message} ${saved.withdrawnExplanation()}`, { cause: error });
     }
-    if (!record || !(error instanceof TypeError)) throw error;
+    if (!record || !record.article || !(error instanceof TypeError)) throw error;
     return {
       manifest: savedManifest(record), entry: { object: record.object },
       document: record.article, record, offlineCopy: true,
@@ -301,7 +301,11 @@ function savedNotice(loaded) {
       "saved on {date}. You are offline and this bundle is not downloaded, so it could not " +
       "be checked for updates.", { date }));
   }
-  if (record.object === entry.object) return null;
+  if (record.object === entry.object) {
+    // Imported from a file: keep the bundle's own copy from now on, for reading offline.
+    if (!record.article) saved.refresh(record, entry.object, article).catch(() => {});
+    return null;
+  }
   saved.refresh(record, entry.object, article).catch(() => {});
   return el("p", { class: "notice-inline saved-changed" }, _("This article has been " +
     "updated since you saved it on {date}. This is the current version.", { date }));

@@ -2,7 +2,9 @@
 // ("satchel-saved"), apart from the downloaded bundles, so no update, removal or eviction of a
 // bundle touches it. Each record keeps the article object as saved and its sha256 name; the
 // bundle's current manifest then says whether the article changed or was withdrawn since.
-// Export writes every record to a small JSON file; import merges such a file back in.
+// Export writes every record to a small JSON file; import merges such a file back in, keeping
+// only what it says as text: an article's HTML is only ever taken from its bundle, where it was
+// sanitised at build time and checked against its sha256 name, never from a file.
 
 import { _, fill, ngettext } from "./i18n.js";
 import { el, fieldLang, formatDate, langOf } from "./dom.js";
@@ -100,11 +102,11 @@ function standingLine(state, record) {
 
 function savedCard(record, state) {
   const headingId = `saved-${record.key.replace(/\W/g, "-")}`;
-  const article = record.article;
+  const [title, titleLang] = titleOf(record);
   const link = `#/read/${record.bundle}/${record.locale}/${record.id}`;
   return el("li", { class: "card", "data-saved": record.key },
-    el("h2", { id: headingId, ...fieldLang(article.lang, article.translation?.fallback, "title") },
-      state === "withdrawn" ? article.title : el("a", { href: link }, article.title)),
+    el("h2", { id: headingId, ...titleLang },
+      state === "withdrawn" ? title : el("a", { href: link }, title)),
     el("p", { class: "meta" }, fill(_("Saved {date} from {bundle}"), {
       date: formatDate(record.savedAt),
       bundle: el("span", langOf(record.bundleLang), record.bundleTitle),
@@ -134,11 +136,34 @@ function exportFile(records) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-function isRecord(value) {
-  return value && typeof value === "object" && typeof value.bundle === "string"
-    && typeof value.locale === "string" && typeof value.id === "string"
-    && typeof value.object === "string" && value.article && typeof value.article === "object"
-    && typeof value.article.title === "string" && typeof value.savedAt === "string";
+const TEXT_FIELDS = ["bundle", "locale", "id", "object", "savedAt", "bundleTitle", "bundleLang",
+  "sourceLocale"];
+
+/** The text fields of a record from a file; null unless it names an article. */
+function fromFile(value) {
+  if (!value || typeof value !== "object") return null;
+  const record = Object.fromEntries(TEXT_FIELDS.filter((name) => typeof value[name] === "string")
+    .map((name) => [name, value[name]]));
+  const article = value.article || { title: value.title, lang: value.titleLang };
+  if (!record.bundle || !record.locale || !record.id || !record.object || !record.savedAt
+    || typeof article.title !== "string") return null;
+  return {
+    ...record, key: keyOf(record.bundle, record.locale, record.id),
+    // Only the title and its language, until the article itself comes from its bundle.
+    article: null, title: article.title, titleLang: String(article.lang || record.locale),
+  };
+}
+
+/** The article of an imported record, from its bundle, if that still has the version saved. */
+async function fetchCopy(record) {
+  try {
+    const { manifest } = await sync.readManifest(record.bundle, record.locale);
+    const entry = manifest.articles.find((item) => item.id === record.id);
+    if (!entry || entry.object !== record.object) return record; // changed: fetched on opening
+    return { ...record, article: await sync.readObject(entry.object), bundleTitle: manifest.title };
+  } catch {
+    return record; // offline: fetched when it is first opened
+  }
 }
 
 /** Add the saved articles of an exported file; those already saved here are kept as they are. */
@@ -147,15 +172,22 @@ export async function importFile(file) {
   try {
     const parsed = JSON.parse(await file.text());
     if (parsed.format !== FILE_FORMAT || !Array.isArray(parsed.saved)) throw new Error();
-    records = parsed.saved.filter(isRecord)
-      .map((record) => ({ ...record, key: keyOf(record.bundle, record.locale, record.id) }));
+    records = parsed.saved.map(fromFile).filter(Boolean);
   } catch {
     return null;
   }
   const have = new Set((await savedArticles()).map((record) => record.key));
   const added = records.filter((record) => !have.has(record.key));
-  await putAll(added);
+  await putAll(await Promise.all(added.map(fetchCopy)));
   return added.length;
+}
+
+/** A saved article's title and the attributes of its language, with or without its copy. */
+export function titleOf(record) {
+  const article = record.article;
+  return article
+    ? [article.title, fieldLang(article.lang, article.translation?.fallback, "title")]
+    : [record.title, langOf(record.titleLang)];
 }
 
 function transferBlock(records) {

@@ -82,6 +82,13 @@ def test_saved_across_reload_offline_and_an_exported_file(new_page, live_server,
     not_ours.write_text('{"bookmarks": []}')
     fresh.get_by_label("Import saved articles from a file").set_input_files(not_ours)
     expect(fresh.locator("#notices")).to_contain_text("not a list of saved articles")
+    # The imported articles came from the bundle itself, so they read offline too.
+    fresh.context.set_offline(True)
+    ready(fresh, live_server + "/#/read/ms-research/en/vitamin-d-and-ms-risk")
+    expect(fresh.locator(".saved-copy")).to_be_visible()
+    expect(fresh.locator("main h1")).to_have_text(VITAMIN_D)
+    fresh.context.set_offline(False)
+    ready(fresh, live_server + "/#/saved")
     saved_card(fresh, EBV).get_by_role("button", name="Remove from saved").click()
     expect(fresh.locator("main li.card h2")).to_have_text([VITAMIN_D])
     ready(fresh, live_server + "/#/read/ms-research/en/ebv-and-ms-risk")
@@ -133,3 +140,40 @@ def test_saved_articles_survive_an_update_that_changes_one_and_withdraws_another
     ready(page, site.url + "/#/read/caregiving/en/caregiving-and-longer-life")
     expect(page.locator("main")).to_contain_text("This article was withdrawn by its authors.")
     expect(page.locator("main")).to_contain_text("do not act on what it said")
+
+
+def test_an_imported_file_never_supplies_the_html_shown(new_page, live_server, tmp_path):
+    """A saved-articles file is the reader's own data, but anyone can write one: the article's
+    text shown always comes from its bundle (sanitised, checked against its sha256 name)."""
+    forged = {
+        "format": "satchel-saved-articles",
+        "version": 1,
+        "saved": [{
+            "bundle": "ms-research", "locale": "en", "id": "ebv-and-ms-risk",
+            "object": "0" * 64, "savedAt": "2026-01-01T00:00:00Z",
+            "bundleTitle": "MS research explained", "bundleLang": "en", "sourceLocale": "en",
+            "article": {
+                "kind": "summary", "id": "ebv-and-ms-risk", "lang": "en", "title": EBV,
+                "sections": [{"id": "takeaway", "html": '<p id="forged">Stop your treatment.</p>'}],
+            },
+        }],
+    }  # fmt: skip
+    path = tmp_path / "forged.json"
+    path.write_text(json.dumps(forged))
+    page = new_page()
+    ready(page, live_server + "/#/saved")
+    controlled(page)
+    page.get_by_label("Import saved articles from a file").set_input_files(path)
+    expect(page.locator("#notices")).to_contain_text("1 saved article imported.")
+    card = saved_card(page, EBV)
+    expect(card).to_contain_text("Updated since you saved it")  # its sha256 is not the bundle's
+    page.context.set_offline(True)
+    card.get_by_role("link", name=EBV).click()
+    expect(page.locator("main h1")).to_have_text("Something went wrong")
+    expect(page.locator("#forged")).to_have_count(0)
+    page.context.set_offline(False)
+    ready(page)  # a reload, online
+    expect(page.locator("main h1")).to_have_text(EBV)
+    expect(page.locator(".takeaway")).to_contain_text("Epstein-Barr virus (EBV) is a very common")
+    expect(page.locator("#forged")).to_have_count(0)
+    expect(page.get_by_text("Stop your treatment.")).to_have_count(0)

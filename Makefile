@@ -58,11 +58,13 @@ bench: install system-packages
 # Browser tests drive Debian's Chromium (Playwright's own download is never used);
 # msgfmt (gettext) proves our PO files are valid for translators' tools; the
 # production topology test runs Debian's nginx (with its brotli module) and
-# redis-server; `make bench` loads them with wrk.
+# redis-server; `make bench` loads them with wrk; poppler-utils reads the text of the
+# PDF an article prints to (pdftotext).
 SYSTEM_PACKAGES := chromium gettext nginx libnginx-mod-http-brotli-static \
-	libnginx-mod-http-brotli-filter redis-server wrk
+	libnginx-mod-http-brotli-filter redis-server wrk poppler-utils
 system-packages:
 	test -x /usr/bin/chromium && command -v msgfmt >/dev/null && \
+	  command -v pdftotext >/dev/null && \
 	  test -x /usr/sbin/nginx && test -x /usr/bin/redis-server && test -x /usr/bin/wrk && \
 	  test -f /usr/share/nginx/modules-available/mod-http-brotli-static.conf && \
 	  test -f /usr/share/nginx/modules-available/mod-http-brotli-filter.conf || \

@@ -1,20 +1,23 @@
 // Satchel's app shell: start-up, the router and the small screens (settings, about).
 // Routes live in the URL hash so every screen has a link:
 //   #/  library · #/read/<bundle>/<locale>[/<article> | /about/<page>] · #/search?q=
-//   · #/settings · #/about
+//   · #/saved · #/settings · #/about
 
-import { _, languageName, listLocales, loadLocale, locale } from "./i18n.js";
-import { el } from "./dom.js";
+import { _, fill, languageName, listLocales, loadLocale, locale } from "./i18n.js";
+import { el, langOf } from "./dom.js";
 import { TEXT_SIZES, applyTextSize, notice, prefs, show } from "./ui.js";
 import { loadBundles, showLibrary, syncNow } from "./library.js";
 import { showAbout, showArticle, showBundle } from "./reader.js";
 import { showSearch } from "./search.js";
+import { showSaved } from "./saved.js";
+import { listenStatus, stopListening, whenVoicesKnown } from "./listen.js";
 
 function translateShell() {
   document.getElementById("skip").textContent = _("Skip to content");
   document.getElementById("nav").setAttribute("aria-label", _("Main"));
   const labels = {
-    library: _("Library"), search: _("Search"), settings: _("Settings"), about: _("About"),
+    library: _("Library"), search: _("Search"), saved: _("Saved"), settings: _("Settings"),
+    about: _("About"),
   };
   document.querySelectorAll("[data-route]").forEach((link) => {
     link.textContent = labels[link.dataset.route];
@@ -41,7 +44,7 @@ async function localeOptions() {
 async function showSettings() {
   const codes = await localeOptions();
   const option = (code, selected) => el("option",
-    { value: code, selected: code === selected, lang: code }, languageName(code, code));
+    { value: code, selected: code === selected, ...langOf(code) }, languageName(code, code));
   const uiSelect = el("select", { id: "ui-locale" },
     ...codes.map((code) => option(code, prefs.uiLocale)));
   const contentSelect = el("select", { id: "content-locale" },
@@ -73,6 +76,12 @@ async function showSettings() {
     prefs.set("textSize", event.target.value);
     applyTextSize();
   });
+  const listening = el("section", { "aria-labelledby": "h-listen" },
+    el("h2", { id: "h-listen" }, _("Listen")));
+  const describeListening = () => listening.replaceChildren(listening.firstChild,
+    ...listenExplanation(codes).filter(Boolean));
+  describeListening();
+  whenVoicesKnown(describeListening);
   show(_("Settings"),
     el("h1", {}, _("Settings")),
     el("fieldset", {},
@@ -82,8 +91,29 @@ async function showSettings() {
       el("div", { class: "field" },
         el("label", { for: "content-locale" }, _("Language of the articles")), contentSelect)),
     sizes,
+    listening,
     el("p", { class: "meta" }, _("The app follows your device's light or dark setting " +
       "and its reduced motion setting.")));
+}
+
+/** Where "Listen" is offered and, where it is not, why. */
+function listenExplanation(codes) {
+  const { available, missing, supported } = listenStatus(codes);
+  const names = (list) => list.map((code) => languageName(code)).join(", ");
+  if (!supported) {
+    return [el("p", {}, _("This browser cannot read articles aloud, so “Listen” is not " +
+      "offered. Browsers such as Chrome, Edge, Safari and Firefox can, with the voices " +
+      "installed on the device."))];
+  }
+  return [
+    available.length ? el("p", {}, _("“Listen” reads articles aloud in: {languages}.",
+      { languages: names(available) })) : null,
+    missing.length ? el("p", {}, _("“Listen” is not offered for articles in {languages}: " +
+      "this device has no voice for them. You can add one in your device's " +
+      "text-to-speech settings.", { languages: names(missing) })) : null,
+    navigator.onLine ? null : el("p", { class: "meta" },
+      _("While you are offline, only the voices stored on this device are used.")),
+  ];
 }
 
 async function showAboutApp() {
@@ -101,7 +131,8 @@ async function showAboutApp() {
     bundles.length ? el("h2", {}, _("How to read the summaries")) : null,
     bundles.length ? el("ul", { class: "plain-links" }, ...bundles.map((bundle) => el("li", {},
       el("a", { href: `#/read/${bundle.id}/${bundle.source_locale}/about/understanding-research` },
-        _("Understanding research ({bundle})", { bundle: bundle.title }))))) : null);
+        fill(_("Understanding research ({bundle})"),
+          { bundle: el("span", langOf(bundle.source_locale), bundle.title) }))))) : null);
 }
 
 function problem(error) {
@@ -123,9 +154,11 @@ export async function route() {
   const screen = parts[0] === "read" ? "read" : parts[0] || "library";
   const [, bundle, bundleLocale, article, page] = parts;
   markCurrent(screen);
+  stopListening();
   try {
     if (screen === "library") await showLibrary();
     else if (screen === "search") await showSearch(params);
+    else if (screen === "saved") await showSaved();
     else if (screen === "settings") await showSettings();
     else if (screen === "about") await showAboutApp();
     else if (screen === "read" && article === "about") await showAbout(bundle, bundleLocale, page);

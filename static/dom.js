@@ -51,6 +51,11 @@ export function escapeText(text) {
   return String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
+/** A date as the interface writes it, tagged so inside content in another language. */
+export function dateLine(iso, attributes = {}) {
+  return el("p", { class: "meta", ...attributes, ...langOf(locale()) }, formatDate(iso));
+}
+
 export function formatDate(iso) {
   if (!iso) return "";
   return new Intl.DateTimeFormat(locale(), { dateStyle: "long", timeZone: "UTC" })
@@ -70,4 +75,12 @@ export function formatBytes(bytes) {
 /** lang and dir for content written in `code`, e.g. English articles inside an Arabic interface. */
 export function langOf(code) {
   return code ? { lang: code, dir: directionOf(code) } : {};
+}
+
+/**
+ * lang and dir for one field of a manifest entry or object in `code`: the language the build
+ * fell back to for it (`fallback`, e.g. {title: "en"}) when it was not translated.
+ */
+export function fieldLang(code, fallback, field) {
+  return langOf((fallback && fallback[field]) || code);
 }

@@ -36,6 +36,19 @@ export function _(msgid, values = {}) {
   return format(typeof translated === "string" && translated ? translated : msgid, values);
 }
 
+/**
+ * A translated text whose {placeholders} are DOM nodes, as parts for el(): a title tagged with
+ * its own lang, or a <bdi> around words the reader typed. Call as
+ * fill(_("Results for “{query}”"), { query: node }): _() leaves unknown names in place.
+ * A value may also be a list of nodes and strings.
+ */
+export function fill(text, nodes) {
+  return text.split(/(\{\w+\})/).filter(Boolean).flatMap((part) => {
+    const name = /^\{(\w+)\}$/.exec(part)?.[1];
+    return name && name in nodes ? nodes[name] : part;
+  });
+}
+
 export function ngettext(singular, plural, count, values = {}) {
   const forms = state.messages[singular];
   if (forms && typeof forms === "object") {

@@ -2,8 +2,8 @@
 // progress, installed versions and updates. Also the background sync run on start and when
 // online.
 
-import { _, ngettext, languageName } from "./i18n.js";
-import { el, formatBytes, formatDate, langOf } from "./dom.js";
+import { _, fill, ngettext, languageName } from "./i18n.js";
+import { el, fieldLang, formatBytes, formatDate, langOf } from "./dom.js";
 import { announce, contentLocaleFor, notice, prefs, show } from "./ui.js";
 import * as sync from "./sync.js";
 
@@ -38,11 +38,13 @@ function storageFailureMessage(error) {
 
 function withdrawnNotice(result) {
   if (!result || !result.withdrawn || !result.withdrawn.length) return;
-  const titles = result.withdrawn.map((entry) => entry.title).join("; ");
-  notice(ngettext(
+  const locale = result.install.manifest.locale;
+  const titles = result.withdrawn.flatMap((entry, i) => [i ? "; " : null,
+    el("span", fieldLang(locale, entry.fallback, "title"), entry.title)]).filter(Boolean);
+  notice(fill(ngettext(
     "{count} article was withdrawn by its authors and removed from this device: {titles}",
     "{count} articles were withdrawn by their authors and removed from this device: {titles}",
-    result.withdrawn.length, { count: result.withdrawn.length, titles }), "info");
+    result.withdrawn.length, { count: result.withdrawn.length }), { titles }), "info");
 }
 
 /** Resume interrupted downloads, then look for updates. Run on start and when back online. */
@@ -135,10 +137,11 @@ function bundleCard(bundle, locale, manifest, install, staging) {
   const headingId = `bundle-${bundle.id}`;
   const wanted = prefs.contentLocale || prefs.uiLocale;
   const size = manifest ? manifest.total_bytes : null;
+  // The bundle list gives the title and description in the bundle's source language.
   const parts = [
-    el("h2", { id: headingId, ...langOf(manifest ? manifest.locale : bundle.source_locale) },
+    el("h2", { id: headingId, ...langOf(bundle.source_locale) },
       el("a", { href: `#/read/${bundle.id}/${locale}` }, bundle.title)),
-    el("p", langOf(manifest ? manifest.locale : bundle.source_locale), bundle.description),
+    el("p", langOf(bundle.source_locale), bundle.description),
     el("p", { class: "meta" }, _("Language: {language}", { language: languageName(locale) })),
   ];
   if (!bundle.locales.includes(wanted) && locale !== wanted) {
@@ -164,7 +167,8 @@ function bundleCard(bundle, locale, manifest, install, staging) {
       })),
       plan.changes && plan.changes.changed.length + plan.changes.added.length
         ? el("ul", { class: "changed-list" }, ...[...plan.changes.added, ...plan.changes.changed]
-          .map((entry) => el("li", {}, entry.title)))
+          .map((entry) => el("li", fieldLang(plan.manifest.locale, entry.fallback, "title"),
+            entry.title)))
         : null,
       el("button", {
         type: "button", "data-focus-key": `update-${key}`,

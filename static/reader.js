@@ -1,9 +1,11 @@
 // Reading: a bundle's contents, an article (summary or reference), an about page. Content comes
 // from the device when the bundle is downloaded, from the network otherwise (sync.js).
 
-import { _, languageName, locale } from "./i18n.js";
-import { el, formatDate, langOf, sanitisedHtml } from "./dom.js";
-import { show, slugLabel } from "./ui.js";
+import { _, fill, languageName, locale } from "./i18n.js";
+import { dateLine, el, fieldLang, formatDate, langOf, sanitisedHtml } from "./dom.js";
+import { announce, notice, show, slugLabel } from "./ui.js";
+import { listenControl, whenVoicesKnown } from "./listen.js";
+import * as saved from "./saved.js";
 import * as sync from "./sync.js";
 
 function sectionTitle(id) {
@@ -31,16 +33,18 @@ export async function showBundle(bundle, locale) {
   const { manifest, install } = await sync.readManifest(bundle, locale);
   const articles = manifest.articles.filter((entry) => entry.object);
   const cards = articles.map((entry) => el("li", { class: "card" },
-    el("h2", {}, el("a", { href: `${base(bundle, locale)}/${entry.id}` }, entry.title)),
-    el("p", { class: "meta" }, formatDate(entry.published)),
-    el("p", {}, entry.teaser)));
-  const about = manifest.about.map((page) =>
-    el("li", {}, el("a", { href: `${base(bundle, locale)}/about/${page.id}` }, page.title)));
+    el("h2", fieldLang(manifest.locale, entry.fallback, "title"),
+      el("a", { href: `${base(bundle, locale)}/${entry.id}` }, entry.title)),
+    dateLine(entry.published),
+    el("p", fieldLang(manifest.locale, entry.fallback, "teaser"), entry.teaser)));
+  const about = manifest.about.map((page) => el("li", fieldLang(manifest.locale, page.fallback,
+    "title"), el("a", { href: `${base(bundle, locale)}/about/${page.id}` }, page.title)));
   const searchHere = `#/search?${new URLSearchParams({ bundle, locale })}`;
   show(manifest.title,
     el("div", langOf(manifest.locale),
-      el("h1", {}, manifest.title),
-      el("p", {}, manifest.description)),
+      el("h1", fieldLang(manifest.locale, manifest.fallback, "title"), manifest.title),
+      el("p", fieldLang(manifest.locale, manifest.fallback, "description"),
+        manifest.description)),
     offlineBadge(install),
     el("p", {}, el("a", { class: "button-link", href: searchHere }, _("Search this bundle"))),
     el("ul", { class: "cards", ...langOf(manifest.locale) }, ...cards),
@@ -54,16 +58,17 @@ async function loadEntry(bundle, locale, list, id) {
   const entry = manifest[list].find((item) => item.id === id);
   if (!entry || !entry.object) {
     const withdrawn = entry && entry.status === "withdrawn";
-    throw new Error(withdrawn
+    throw Object.assign(new Error(withdrawn
       ? _("This article was withdrawn by its authors.")
-      : _("This article is not available."));
+      : _("This article is not available.")), { withdrawn });
   }
-  return { manifest, install, document: await sync.readObject(entry.object) };
+  return { manifest, install, entry, document: await sync.readObject(entry.object) };
 }
 
 /** Say so at the top when parts of the text are in another language than the article's. */
 function fallbackNotice(article, body) {
-  const others = new Set([...body.querySelectorAll("[lang]")]
+  // The article's own text only: not the citation, nor the titles of related articles.
+  const others = new Set([...body.querySelectorAll("h1[lang], .prose [lang]")]
     .map((node) => node.getAttribute("lang"))
     .filter((lang) => lang && lang !== article.lang));
   const partial = article.translation && article.translation.status !== "complete";
@@ -110,9 +115,9 @@ function summaryView(article, manifest, bundle, locale) {
     .filter((entry) => entry.object).map((entry) => [entry.id, entry]));
   const related = article.related.filter((id) => entries.has(id)).map((id) => entries.get(id))
     .map((item) => el("li", { class: "card" },
-      el("h3", langOf(article.lang), item.title),
-      el("p", { class: "meta" }, formatDate(item.published)),
-      el("p", langOf(article.lang), item.teaser),
+      el("h3", fieldLang(article.lang, item.fallback, "title"), item.title),
+      dateLine(item.published),
+      el("p", fieldLang(article.lang, item.fallback, "teaser"), item.teaser),
       el("a", {
         href: `${link}/${item.id}`, "aria-label": _("Read more: {title}", { title: item.title }),
       }, _("Read more"))));
@@ -120,7 +125,7 @@ function summaryView(article, manifest, bundle, locale) {
   // App strings (headings, ratings, notices) stay in the interface language; the text of the
   // article carries its own lang, and fallback segments inside it carry theirs.
   const wrapper = el("article", {},
-    el("h1", langOf(article.lang), article.title),
+    el("h1", titleLang(article), article.title),
     el("p", { class: "meta" }, _("Published {date}", { date: formatDate(article.published) })),
     el("ul", { class: "ratings", "aria-label": _("Ratings") },
       ratingLine(_("Credibility: {value} out of 5", { value: credibility }), credibility),
@@ -128,11 +133,15 @@ function summaryView(article, manifest, bundle, locale) {
       howWeRate ? el("li", {},
         el("a", { href: `${link}/about/${howWeRate.id}` }, _("How we rate studies"))) : null),
     takeaway,
+    // The citation is never translated: it is in the bundle's source language.
     el("section", { class: "source", "aria-labelledby": "h-source" },
       el("h2", { id: "h-source" }, _("Source study")),
-      el("p", {}, el("a", { href: source.url, rel: "noopener noreferrer" }, source.title)),
-      el("p", { class: "meta" }, [source.journal, source.study_type].filter(Boolean).join(" · ")),
-      source.doi ? el("p", { class: "meta" }, `DOI: ${source.doi}`) : null),
+      el("p", langOf(manifest.source_locale),
+        el("a", { href: source.url, rel: "noopener noreferrer" }, source.title)),
+      el("p", { class: "meta", ...langOf(manifest.source_locale) },
+        [source.journal, source.study_type].filter(Boolean).join(" · ")),
+      source.doi ? el("p", { class: "meta doi", ...langOf(manifest.source_locale) },
+        `DOI: ${source.doi}`) : null),
     ...rest,
     el("p", { class: "meta review" }, _("Reviewed {reviewed}. Next review due {due}.", {
       reviewed: formatDate(article.reviewed), due: formatDate(article.review_due),
@@ -159,37 +168,174 @@ function licenseLine(license) {
 
 function referenceView(article, manifest) {
   return el("article", {},
-    el("h1", langOf(article.lang), article.title),
-    article.source ? el("p", { class: "meta" }, _("Source: "),
-      el("a", { href: article.source.url, rel: "noopener noreferrer" },
-        article.source.collection || article.source.url)) : null,
+    el("h1", titleLang(article), article.title),
+    article.source ? el("p", { class: "meta source-line" }, _("Source: "),
+      el("a", { href: article.source.url, rel: "noopener noreferrer",
+        ...langOf(manifest.source_locale) },
+      article.source.collection || article.source.url)) : null,
     ...article.sections.map((section) => el("section",
-      { "aria-labelledby": `h-${section.id}`, ...langOf(article.lang) },
+      { class: "article-section", "aria-labelledby": `h-${section.id}`, ...langOf(article.lang) },
       el("h2", { id: `h-${section.id}` }, section.title),
       el("div", { class: "prose" }, sanitisedHtml(section.html)))),
     licenseLine(manifest.license));
 }
 
+function titleLang(article) {
+  return fieldLang(article.lang, article.translation && article.translation.fallback, "title");
+}
+
+/** The first paragraph of the key takeaway (the teaser for other kinds): what a share says. */
+function takeawayText(article, view) {
+  const first = view.querySelector(".takeaway .prose > *");
+  return (first ? first.textContent : article.teaser || "").trim();
+}
+
+/** Share through the system's share sheet (Web Share API), else copy the link. */
+async function share(article, view) {
+  const url = location.href;
+  const data = { title: article.title, text: takeawayText(article, view), url };
+  if (navigator.share && (!navigator.canShare || navigator.canShare(data))) {
+    try {
+      await navigator.share(data);
+      return;
+    } catch (error) {
+      if (error.name === "AbortError") return; // the reader closed the share sheet
+    }
+  }
+  try {
+    await navigator.clipboard.writeText(url);
+    notice(_("Link copied. Paste it into a message or an email."), "info", "share");
+  } catch {
+    notice(fill(_("Copy this link to share the article: {link}"),
+      { link: el("a", { href: url }, el("bdi", { dir: "ltr" }, url)) }), "info", "share");
+  }
+}
+
+function saveButton(bundle, locale, manifest, entry, article) {
+  const key = saved.keyOf(bundle, locale, article.id);
+  const button = el("button", { type: "button", class: "secondary save" }, _("Save"));
+  let isSaved = false;
+  let clicked = false; // once clicked, the first read (maybe slower than the click) is stale
+  const draw = () => {
+    button.textContent = isSaved ? _("Remove from saved") : _("Save");
+  };
+  saved.getSaved(key).then((record) => {
+    if (clicked) return;
+    isSaved = Boolean(record);
+    draw();
+  }, () => {});
+  button.addEventListener("click", async () => {
+    clicked = true;
+    if (isSaved) {
+      await saved.unsave(key);
+      isSaved = false;
+      announce(_("Removed from saved articles."));
+    } else {
+      await saved.save(bundle, locale, manifest, entry.object, article);
+      isSaved = true;
+      announce(_("Saved. You will find it under Saved articles, also offline."));
+    }
+    draw();
+  });
+  return button;
+}
+
+function articleActions(bundle, locale, loaded, view) {
+  const { manifest, entry, document: article } = loaded;
+  const listenSlot = el("span", { class: "listen-slot" });
+  const lang = article.lang;
+  const offer = () => listenSlot.replaceChildren(...[listenControl(view, lang)].filter(Boolean));
+  offer();
+  if (!listenSlot.childElementCount) whenVoicesKnown(offer);
+  return el("div", { class: "actions article-actions" },
+    listenSlot,
+    saveButton(bundle, locale, manifest, entry, article),
+    el("button", { type: "button", class: "secondary", onclick: () => share(article, view) },
+      _("Share")),
+    el("button", { type: "button", class: "secondary", onclick: () => window.print() },
+      _("Print")));
+}
+
+/** Printed at the foot of the page only: where the article comes from, to find it again. */
+function printedFrom(manifest) {
+  return el("p", { class: "meta print-only" }, fill(_("From “{bundle}” in Satchel, printed " +
+    "{date}: {link}"), {
+    bundle: el("span", fieldLang(manifest.locale, manifest.fallback, "title"), manifest.title),
+    date: formatDate(new Date().toISOString()),
+    link: el("bdi", { dir: "ltr", class: "url" }, location.href), // a URL is in no language
+  }));
+}
+
+/** What the article screen needs of a manifest, from a saved copy read offline. */
+function savedManifest(record) {
+  return {
+    title: record.bundleTitle, locale: record.locale, source_locale: record.sourceLocale,
+    fallback: record.bundleLang !== record.locale ? { title: record.bundleLang } : undefined,
+    articles: [], about: [],
+  };
+}
+
+/** The article from the bundle; offline, a saved copy of a bundle not downloaded. */
+async function loadArticle(bundle, locale, id) {
+  const record = await saved.getSaved(saved.keyOf(bundle, locale, id)).catch(() => null);
+  try {
+    return { ...(await loadEntry(bundle, locale, "articles", id)), record };
+  } catch (error) {
+    if (record && error.withdrawn) {
+      throw new Error(`${error.message} ${saved.withdrawnExplanation()}`, { cause: error });
+    }
+    if (!record || !record.article || !(error instanceof TypeError)) throw error;
+    return {
+      manifest: savedManifest(record), entry: { object: record.object },
+      document: record.article, record, offlineCopy: true,
+    };
+  }
+}
+
+function savedNotice(loaded) {
+  const { record, entry, document: article } = loaded;
+  if (!record) return null;
+  const date = formatDate(record.savedAt);
+  if (loaded.offlineCopy) {
+    return el("p", { class: "notice-inline saved-copy" }, _("You are reading the copy you " +
+      "saved on {date}. You are offline and this bundle is not downloaded, so it could not " +
+      "be checked for updates.", { date }));
+  }
+  if (record.object === entry.object) {
+    // Imported from a file: keep the bundle's own copy from now on, for reading offline.
+    if (!record.article) saved.refresh(record, entry.object, article).catch(() => {});
+    return null;
+  }
+  saved.refresh(record, entry.object, article).catch(() => {});
+  return el("p", { class: "notice-inline saved-changed" }, _("This article has been " +
+    "updated since you saved it on {date}. This is the current version.", { date }));
+}
+
 export async function showArticle(bundle, locale, id) {
-  const { manifest, document: article } = await loadEntry(bundle, locale, "articles", id);
+  const loaded = await loadArticle(bundle, locale, id);
+  const { manifest, document: article } = loaded;
   const view = article.kind === "reference"
     ? referenceView(article, manifest)
     : summaryView(article, manifest, bundle, locale);
-  const notice = fallbackNotice(article, view);
-  if (notice) view.querySelector("h1").after(notice);
+  const notices = [savedNotice(loaded), fallbackNotice(article, view)].filter(Boolean);
+  view.querySelector("h1").after(...notices, articleActions(bundle, locale, loaded, view));
+  view.append(printedFrom(manifest));
   show(article.title, view, backLink(bundle, locale, manifest));
 }
 
 export async function showAbout(bundle, locale, id) {
   const { manifest, document: page } = await loadEntry(bundle, locale, "about", id);
   const view = el("article", langOf(page.lang),
-    el("h1", {}, page.title), el("div", { class: "prose" }, sanitisedHtml(page.html)));
+    el("h1", fieldLang(page.lang, page.fallback, "title"), page.title),
+    el("div", { class: "prose" }, sanitisedHtml(page.html)));
   const notice = fallbackNotice(page, view);
   if (notice) view.querySelector("h1").after(notice);
   show(page.title, view, backLink(bundle, locale, manifest));
 }
 
 function backLink(bundle, locale, manifest) {
-  return el("p", { class: "back" },
-    el("a", { href: base(bundle, locale) }, _("Back to {title}", { title: manifest.title })));
+  return el("p", { class: "back" }, el("a", { href: base(bundle, locale) },
+    fill(_("Back to {title}"), {
+      title: el("span", fieldLang(manifest.locale, manifest.fallback, "title"), manifest.title),
+    })));
 }

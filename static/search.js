@@ -1,8 +1,10 @@
 // The search screen: results while typing, with highlights, topic and symptom filters,
 // "did you mean", and help when nothing matches. The result count is announced politely.
 
-import { _, ngettext } from "./i18n.js";
-import { el, escapeText, formatDate, highlightFragment, langOf } from "./dom.js";
+import { _, fill, ngettext } from "./i18n.js";
+import {
+  dateLine, el, escapeText, fieldLang, highlightFragment, langOf,
+} from "./dom.js";
 import { announce, contentLocaleFor, prefs, show, slugLabel } from "./ui.js";
 import { loadBundles } from "./library.js";
 import { SearchUnavailable, search } from "./search-client.js";
@@ -15,14 +17,17 @@ function suggestions() {
   return [_("tired"), _("pain"), _("sleep"), _("stress"), _("walking")];
 }
 
-function filterSelect(id, label, anyLabel, counts, selected) {
+/** A topic or symptom filter; its slugs are words of the bundle's source language (`lang`). */
+function filterSelect(id, label, anyLabel, counts, selected, lang) {
   const slugs = Object.keys(counts || {}).sort();
   if (selected && !slugs.includes(selected)) slugs.unshift(selected);
   return el("div", { class: "field" },
     el("label", { for: id }, label),
     el("select", { id, name: id },
       el("option", { value: "" }, anyLabel),
-      ...slugs.map((slug) => el("option", { value: slug, selected: slug === selected },
+      ...slugs.map((slug) => el("option", {
+        value: slug, selected: slug === selected, ...langOf(lang),
+      },
         counts && counts[slug] !== undefined
           ? `${slugLabel(slug)} (${counts[slug]})`
           : slugLabel(slug)))));
@@ -40,12 +45,14 @@ async function bundleChoices(wanted) {
       const installed = installs.find((install) => install.bundle === bundle.id);
       return {
         id: bundle.id, title: bundle.title, locales: bundle.locales,
+        titleLang: bundle.source_locale, sourceLocale: bundle.source_locale,
         locale: installed ? installed.locale : contentLocaleFor(bundle),
       };
     })
     : installs.map((install) => ({
       id: install.bundle, title: install.manifest.title, locales: [install.locale],
-      locale: install.locale,
+      locale: install.locale, titleLang: install.manifest.fallback?.title || install.locale,
+      sourceLocale: install.manifest.source_locale,
     }));
   if (wanted.bundle && wanted.locale) {
     const chosen = choices.find((choice) => choice.id === wanted.bundle);
@@ -59,7 +66,36 @@ async function bundleChoices(wanted) {
   const published = list
     ? list.filter((bundle) => bundle.locales.includes(locale)).map((bundle) => bundle.id)
     : null;
-  return [{ id: "", title: _("All bundles"), locale, published }, ...choices];
+  // Topic and symptom slugs are words of the bundles' source language, when they share one.
+  const sources = new Set(choices.map((choice) => choice.sourceLocale));
+  const sourceLocale = sources.size === 1 ? [...sources][0] : undefined;
+  return [{ id: "", title: _("All bundles"), locale, published, sourceLocale }, ...choices];
+}
+
+/**
+ * The language of each hit's parts, from its bundle's manifest in `locale`, keyed by
+ * "bundle/id": `fallback` says which of its title and teaser fell back; an article not
+ * translated at all ("source") is wholly in the source language, its highlights included.
+ * (Highlights of a partly translated article may come from either.) `titles`: the language of
+ * each bundle's title.
+ */
+async function partLanguages(bundles, locale) {
+  const parts = new Map();
+  const titles = new Map();
+  await Promise.all(bundles.map(async (bundle) => {
+    try {
+      const { manifest } = await sync.readManifest(bundle, locale);
+      titles.set(bundle, manifest.fallback?.title || locale);
+      const source = manifest.source_locale;
+      for (const entry of manifest.articles) {
+        parts.set(`${bundle}/${entry.id}`, entry.translation === "source"
+          ? { title: source, teaser: source, text: source } : entry.fallback);
+      }
+    } catch {
+      // Unknown: the parts are taken to be in the locale.
+    }
+  }));
+  return { parts, titles };
 }
 
 /** Help when there is nothing to show; each suggested word is a button that calls `searchFor`. */
@@ -87,11 +123,12 @@ export async function showSearch(params) {
 
   const input = el("input", {
     id: "q", name: "q", type: "search", value: current.q, autocomplete: "off",
-    enterkeyhint: "search", "aria-describedby": "search-hint",
+    enterkeyhint: "search", "aria-describedby": "search-hint", dir: "auto",
   });
   const bundleSelect = el("select", { id: "bundle", name: "bundle" },
     ...choices.map((choice) => el("option",
-      { value: choice.id, selected: choice === chosen, ...langOf(choice.locale) }, choice.title)));
+      { value: choice.id, selected: choice === chosen, ...langOf(choice.titleLang) },
+      choice.title)));
   const filters = el("div", { class: "filters" });
   const results = el("div", { id: "results", class: "results" });
   const form = el("form",
@@ -106,10 +143,12 @@ export async function showSearch(params) {
     filters);
 
   function drawFilters(facets) {
+    const lang = chosen && chosen.sourceLocale;
     filters.replaceChildren(
-      filterSelect("topic", _("Topic"), _("Any topic"), facets && facets.topics, current.topic),
+      filterSelect("topic", _("Topic"), _("Any topic"), facets && facets.topics, current.topic,
+        lang),
       filterSelect("symptom", _("Symptom"), _("Any symptom"), facets && facets.symptoms,
-        current.symptom));
+        current.symptom, lang));
   }
 
   function searchFor(text) {
@@ -164,28 +203,35 @@ export async function showSearch(params) {
       ? el("p", { class: "suggestion" }, _("Did you mean"), " ",
         el("button", {
           type: "button", class: "link-button", onclick: () => searchFor(answer.suggestion),
-        }, answer.suggestion), "?")
+        }, el("bdi", {}, answer.suggestion)), "?")
       : null;
     if (!count) {
-      const help = helpBlock(searchFor, _("No articles match “{query}”.", { query: current.q }));
+      const help = helpBlock(searchFor,
+        fill(_("No articles match “{query}”."), { query: el("bdi", {}, current.q) }));
       results.replaceChildren(...[didYouMean, help].filter(Boolean));
       return;
     }
-    const excerpts = (hit) => (hit.highlights && hit.highlights.length
-      ? hit.highlights : [escapeText(hit.teaser || "")])
-      .slice(0, 2).map((text) => el("p", { class: "highlight" }, highlightFragment(text)));
+    const excerpts = (hit, fallback) => (hit.highlights && hit.highlights.length
+      ? hit.highlights.map((text) => [text, fallback && fallback.text ? langOf(fallback.text) : {}])
+      : [[escapeText(hit.teaser || ""), fieldLang(answer.locale, fallback, "teaser")]])
+      .slice(0, 2).map(([text, lang]) =>
+        el("p", { class: "highlight", ...lang }, highlightFragment(text)));
+    const { parts, titles } = await partLanguages(
+      [...new Set(answer.hits.map((hit) => hit.bundle))], answer.locale);
+    if (mine !== generation) return;
     results.replaceChildren(...[
       el("h2", { class: "result-count" },
         ngettext("{count} result", "{count} results", count, { count })),
       didYouMean,
       el("ul", { class: "cards", ...langOf(answer.locale) }, ...answer.hits.map((hit) =>
         el("li", { class: "card" },
-          el("h3", {}, el("a", { href: `#/read/${hit.bundle}/${answer.locale}/${hit.id}` },
-            hit.title)),
-          el("p", { class: "meta" }, [formatDate(hit.published),
-            chosen.id ? "" : _("From {bundle}", { bundle: hit.bundle_title })]
-            .filter(Boolean).join(" · ")),
-          ...excerpts(hit)))),
+          el("h3", fieldLang(answer.locale, parts.get(`${hit.bundle}/${hit.id}`), "title"),
+            el("a", { href: `#/read/${hit.bundle}/${answer.locale}/${hit.id}` }, hit.title)),
+          dateLine(hit.published),
+          chosen.id ? null : el("p", { class: "meta" }, fill(_("From {bundle}"), {
+            bundle: el("span", langOf(titles.get(hit.bundle) || answer.locale), hit.bundle_title),
+          })),
+          ...excerpts(hit, parts.get(`${hit.bundle}/${hit.id}`))))),
     ].filter(Boolean));
   }
 

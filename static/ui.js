@@ -1,7 +1,7 @@
 // What every screen shares: preferences, showing a screen, notices and announcements.
 
 import { _, locale } from "./i18n.js";
-import { el } from "./dom.js";
+import { el, langOf } from "./dom.js";
 
 const main = document.getElementById("main");
 const status = document.getElementById("status");
@@ -52,13 +52,21 @@ export function show(title, ...content) {
     heading.tabIndex = -1;
     heading.focus();
   }
-  announce(title);
+  // An article's title may be in another language than the interface: say it in that one.
+  const tagged = heading && heading.textContent === title ? heading.closest("[lang]") : null;
+  announce(title, tagged ? tagged.getAttribute("lang") : null);
 }
 
-export function announce(text) {
+/** Say `text` through the polite status region; `lang` when it is not the interface's. */
+export function announce(text, lang = null) {
   status.textContent = "";
   // A change after a tick is announced even when the text repeats.
-  setTimeout(() => { status.textContent = text; }, 50);
+  setTimeout(() => {
+    for (const [name, value] of Object.entries(langOf(lang || locale()))) {
+      status.setAttribute(name, value);
+    }
+    status.textContent = text;
+  }, 50);
 }
 
 /** A visible message in the polite status region; `kind` is "info" or "error". */

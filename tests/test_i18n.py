@@ -524,3 +524,15 @@ def test_translated_thesaurus_expands_spanish_searches(
     assert search("cansancio") == ["alpha", "beta", "gamma"]
     manifest = client.get("/api/v1/bundles/demo/es").json
     assert manifest["search"]["thesaurus"] == {"fatigue": ["fatiga", "cansancio", "agotado"]}
+
+
+def test_manifest_says_which_titles_fall_back_so_the_app_can_tag_them(spanish, client):
+    manifest = client.get("/api/v1/bundles/demo/es").json
+    by_id = {entry["id"]: entry for entry in manifest["articles"]}
+    assert "fallback" not in by_id["alpha"]  # all Spanish
+    assert by_id["beta"]["fallback"] == {"teaser": "en", "title": "en"}
+    assert manifest["fallback"] == {"description": "en", "title": "en"}
+    assert manifest["about"][0]["fallback"] == {"title": "en"}
+    about = client.get(f"/api/v1/objects/{manifest['about'][0]['object']}").json
+    assert about["fallback"] == {"title": "en"} and about["lang"] == "es"
+    assert "fallback" not in client.get("/api/v1/bundles/demo/en").json

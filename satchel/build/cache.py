@@ -21,10 +21,13 @@ from pathlib import Path
 
 from .. import code
 
-# The stages whose results are cached (load, validate, render, translate): editing
-# them, or anything they import, invalidates the cache.
+# The stages whose results are cached (load, validate, render, translate, readability):
+# editing them, or anything they import, invalidates the cache.
 CODE_DIGEST = code.digest(
-    *(f"satchel.build.{stage}" for stage in ("source", "validate", "render", "translate"))
+    *(
+        f"satchel.build.{stage}"
+        for stage in ("source", "validate", "render", "translate", "readability")
+    )
 )
 FORGET_AFTER = 7 * 24 * 3600  # seconds an entry no build used is kept
 TOUCH_AFTER = 24 * 3600  # an entry's last use is rewritten only when older than this

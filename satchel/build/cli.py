@@ -17,6 +17,7 @@ from ..store import Store, object_problems, version_problems
 from .importer import import_command
 from .pipeline import build
 from .publish import compress_packs
+from .readability import grade_rows, legend
 from .source import Limits
 from .synth import synth_command
 
@@ -61,6 +62,12 @@ def progress_bars(stack: ExitStack):
 @bundle_option("Build")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option(
+    "--grades",
+    is_flag=True,
+    help="After the closing table, list every article's reading grade per locale, hardest "
+    "first, with its hardest sentence.",
+)
+@click.option(
     "--compress-packs/--no-compress-packs",
     "compress",
     default=True,
@@ -68,7 +75,7 @@ def progress_bars(stack: ExitStack):
     "70 s for 10,000 summaries; the new version is served meanwhile). "
     "With --no-compress-packs, run 'satchel compress-packs' later.",
 )
-def build_command(bundle_ids, strict, compress):
+def build_command(bundle_ids, strict, grades, compress):
     """Validate, render, pack and publish bundles from BUNDLES_DIR into DATA_DIR."""
     config = current_app.config
     with ExitStack() as stack:
@@ -95,12 +102,24 @@ def build_command(bundle_ids, strict, compress):
             f"Rendered {result.rendered} of {result.summaries} summaries; the others "
             "were unchanged since an earlier build."
         )
-    rows = [("bundle", "locale", "articles", "bytes", "version", "what changed")]
+    grades = {(r.bundle, r.locale): r for r in result.readability}
+    rows = [("bundle", "locale", "articles", "bytes", "version", "what changed", "reading grade")]
     rows += [
-        (r.bundle, r.locale, str(r.articles), f"{r.bytes:,}", str(r.version), describe(r))
+        (
+            r.bundle,
+            r.locale,
+            str(r.articles),
+            f"{r.bytes:,}",
+            str(r.version),
+            describe(r),
+            grades[r.bundle, r.locale].describe() if (r.bundle, r.locale) in grades else "",
+        )
         for r in result.reports
     ]
     echo_table(rows)
+    click.echo(legend(result.readability))
+    if grades:
+        echo_table(grade_rows(result.readability))
     if compress:
         compress_and_report(list(bundle_ids))
 

@@ -81,6 +81,12 @@ def article_document(summary: LocalisedSummary, locale: str, summaries: dict) ->
     }
 
 
+def fallback_of(languages: dict[str, str] | None) -> dict:
+    """``{"fallback": {field: language}}`` for fields shown in another language than the
+    locale's (the app tags them with lang and dir), or nothing when there are none."""
+    return {"fallback": dict(sorted(languages.items()))} if languages else {}
+
+
 def pack_bundle(bundle: LocalisedBundle) -> Pack:
     """Pack one locale of a bundle: an object per published article and about page."""
     locale = bundle.locale
@@ -106,7 +112,7 @@ def pack_bundle(bundle: LocalisedBundle) -> Pack:
                 "object": obj.name,
                 "bytes": len(obj.data),
                 "translation": summary.translation["status"],
-            }
+            } | fallback_of(summary.translation.get("fallback"))
         else:
             # Withdrawn: listed without a body so devices delete their copy on sync.
             entry |= {"object": None, "bytes": 0}
@@ -115,9 +121,11 @@ def pack_bundle(bundle: LocalisedBundle) -> Pack:
     for page in bundle.about:
         obj = add(
             {"kind": "about", "id": page.id, "lang": locale, "title": page.title, "html": page.html}
+            | fallback_of(page.fallback)
         )
         about.append(
             {"id": page.id, "title": page.title, "object": obj.name, "bytes": len(obj.data)}
+            | fallback_of(page.fallback)
         )
     body = {
         "bundle": bundle.bundle,
@@ -130,7 +138,7 @@ def pack_bundle(bundle: LocalisedBundle) -> Pack:
         "articles": sorted(entries, key=lambda e: e["id"]),
         "about": about,
         "total_bytes": sum(len(o.data) for o in objects.values()),
-    } | ({"license": bundle.license} if bundle.license else {})
+    } | ({"license": bundle.license} if bundle.license else {}) | fallback_of(bundle.fallback)
     # Scrubbing walks every entry of every article; looking for controls first is cheaper.
     body = scrub_controls(body) if has_controls(canonical_json(body)) else body
     return Pack(bundle.bundle, locale, body, objects)

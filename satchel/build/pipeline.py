@@ -1,5 +1,5 @@
 """The build, as named stages (``STAGES``): load → validate → render → translate →
-pack → index → device export → publish → compress packs.
+readability → pack → index → device export → publish → compress packs.
 
 ``build()`` runs them in order for the chosen bundles; each stage is a function of
 the previous ones' results and returns its own, and ``release`` assembles what one
@@ -15,7 +15,7 @@ import gc
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -29,6 +29,7 @@ from .device_export import DeviceIndex, export_device_index
 from .index import SearchIndex, index_pack
 from .pack import Pack, pack_bundle
 from .publish import PublishReport, Release, compress_packs, publish
+from .readability import LocaleReadability, measure_bundle
 from .render import render_bundle
 from .source import DEFAULT_LIMITS, Limits, discover_bundles, load_bundle
 from .translate import load_catalogs, translate_bundle
@@ -39,6 +40,7 @@ STAGES = (
     ("validate", validate_bundle),
     ("render", render_bundle),
     ("translate", translate_bundle),
+    ("readability", measure_bundle),
     ("pack", pack_bundle),
     ("index", index_pack),
     ("device export", export_device_index),
@@ -53,6 +55,7 @@ class BuildResult:
     warnings: list
     summaries: int = 0
     rendered: int = 0  # summaries rendered anew; the others were unchanged since a build
+    readability: list[LocaleReadability] = field(default_factory=list)
 
 
 def load_and_validate(
@@ -171,15 +174,22 @@ def build(
         total = sum(len(bundle.summaries) for bundle in valid)
         tick = progress(total) if progress else (lambda: None)
         packs: dict[str, list[tuple[Pack, dict]]] = {}  # bundle → (pack, thesaurus) per locale
+        readability, too_hard = [], []
         for bundle in valid:
             rendered = render_bundle(bundle, tick, cache)
             settle()
             catalogs = load_catalogs(translations_dir, rendered) if translations_dir else {}
+            readings, problems = measure_bundle(rendered, catalogs, cache)
+            readability += readings
+            too_hard += problems
             packs[bundle.config["id"]] = [
                 (pack_bundle(locale), bundle.thesaurus.for_locale(locale.locale, locale.thesaurus))
                 for locale in translate_bundle(rendered, catalogs, cache)
             ]
             settle()
+        warnings += too_hard
+        if strict and too_hard:
+            raise SourceInvalid(too_hard)
         retain = {b.config["id"]: b.config["retain_versions"] for b in valid}
         ui = compile_ui_catalogs(translations_dir) if translations_dir else {}
         store = Store(data_dir)
@@ -195,4 +205,4 @@ def build(
     finally:
         cache.close()
         gc.unfreeze()
-    return BuildResult(reports, warnings, total, cache.computed["render"])
+    return BuildResult(reports, warnings, total, cache.computed["render"], readability)

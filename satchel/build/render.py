@@ -26,7 +26,8 @@ from .cache import NO_CACHE
 from .source import AboutPage, SourceFile
 from .validate import ValidBundle
 
-TEXT_BLOCKS = {"p", "li", "h3", "h4", "th", "td"}
+# h2: the headings of about pages (a summary's body has none: its ## headings start sections).
+TEXT_BLOCKS = {"p", "li", "h2", "h3", "h4", "th", "td"}
 ALLOWED_TAGS = TEXT_BLOCKS | {
     "ul", "ol", "strong", "em", "a", "code", "pre", "blockquote", "br", "hr", "table",
     "thead", "tbody", "tr", "span",

@@ -127,6 +127,11 @@ class BundleSchema(StrictSchema):
         metadata={"description": "Names a translation must keep as written"},
     )
     license = fields.Nested(LicenseSchema)
+    reading_grade_max = fields.Float(
+        load_default=None,
+        validate=validate.Range(min=0, error="must be a grade of 0 or more, e.g. 8"),
+        metadata={"description": "Highest plain-language grade an article may read at"},
+    )
 
     @validates("source_locale")
     def known_locale(self, value, **kwargs):

@@ -6,7 +6,8 @@ and the first translation the catalog rules allow (see ``catalogs``) is used.
 A segment shown in another language than the article's carries ``lang`` (and
 ``dir`` where the direction differs) on its element, so screen readers switch
 voice; a title or teaser that falls back is listed in
-``translation.fallback``.
+``translation.fallback``, and so are the titles of about pages and the bundle's
+title and description (``fallback``: field → language), so the app can tag them.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class LocalisedAbout:
     id: str
     title: str
     html: str
+    fallback: dict[str, str] = field(default_factory=dict)  # "title" → its language
 
 
 @dataclass
@@ -53,6 +55,7 @@ class LocalisedBundle:
     coverage: float = 1.0  # share of article segments shown in this locale
     thesaurus: dict[str, list[str]] = field(default_factory=dict)  # translated concepts only
     license: dict | None = None  # the corpus's licence and attribution, when it has one
+    fallback: dict[str, str] = field(default_factory=dict)  # title, description → language
 
 
 @dataclass
@@ -150,14 +153,14 @@ def localise(rendered: RenderedBundle, chain: Chain) -> LocalisedBundle:
         if chain.fallback:
             info["fallback"] = dict(chain.fallback)
         summaries.append(LocalisedSummary(data, sections, info))
-    about = [
-        LocalisedAbout(
-            page.page.id,
-            chain.pick(page.title.context, page.title.text)[0],
-            chain.html(page.text),
-        )
-        for page in rendered.about
-    ]
+    about = []
+    for page in rendered.about:
+        chain.fallback = {}
+        title = chain.field(page.title.context, page.title.text, "title")
+        about.append(LocalisedAbout(page.page.id, title, chain.html(page.text), chain.fallback))
+    chain.fallback = {}
+    title = chain.field("bundle/title", config["title"], "title")
+    description = chain.field("bundle/description", config["description"], "description")
     thesaurus = {}
     for segment in rendered.thesaurus:
         text, language = chain.pick(segment.context, segment.text)
@@ -167,13 +170,14 @@ def localise(rendered: RenderedBundle, chain: Chain) -> LocalisedBundle:
         bundle=config["id"],
         locale=chain.locale,
         source_locale=config["source_locale"],
-        title=chain.pick("bundle/title", config["title"])[0],
-        description=chain.pick("bundle/description", config["description"])[0],
+        title=title,
+        description=description,
         summaries=summaries,
         about=about,
         coverage=round(translated / segments, 4) if segments else 1.0,
         thesaurus=thesaurus,
         license=config.get("license"),
+        fallback=chain.fallback,
     )
 
 

@@ -31,7 +31,7 @@ import gettext
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from textwrap import TextWrapper
@@ -425,16 +425,18 @@ class ContentCatalog:
     usable: dict[str, str]  # msgctxt → translation, only entries safe to show
     withheld: list[Withheld]
     fuzzy: set[str]
+    lines: dict[str, int] = field(default_factory=dict)  # msgctxt → line of its entry
 
     @classmethod
     def load(
         cls, path: Path, locale: str, source_locale: str, current: dict[str, str], drug_names=()
     ) -> ContentCatalog:
         """``current`` maps msgctxt → today's source text for every live segment."""
-        usable, withheld, fuzzy = {}, [], set()
+        usable, withheld, fuzzy, lines = {}, [], set(), {}
         for entry in live(read_catalog(path)):
             if not entry.msgstr or entry.msgctxt not in current:
                 continue
+            lines[entry.msgctxt] = entry.linenum
             if entry.fuzzy:
                 fuzzy.add(entry.msgctxt)
                 continue
@@ -450,7 +452,7 @@ class ContentCatalog:
                 withheld.append(Withheld(entry.msgctxt, entry.linenum, tuple(problems)))
             else:
                 usable[entry.msgctxt] = entry.msgstr
-        return cls(locale, path, usable, withheld, fuzzy)
+        return cls(locale, path, usable, withheld, fuzzy, lines)
 
 
 # ---- the interface catalog, compiled for the app and the API ----------------

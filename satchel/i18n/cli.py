@@ -10,7 +10,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..build.pipeline import load_and_validate
-from ..build.render import render_bundle
+from ..build.readability import legend, measure_locale
+from ..build.render import RenderedBundle, render_bundle
 from ..build.source import discover_bundles
 from ..cli import echo_table
 from ..errors import SatchelError
@@ -61,8 +62,8 @@ def folders() -> tuple[Path, Path]:
     return Path(config["BUNDLES_DIR"]), Path(config["TRANSLATIONS_DIR"])
 
 
-def bundle_templates(bundle_ids=None) -> dict[str, tuple[polib.POFile, dict, dict]]:
-    """Per bundle: its template, today's source text per msgctxt, and its config."""
+def bundle_templates(bundle_ids=None) -> dict[str, tuple[polib.POFile, dict, RenderedBundle]]:
+    """Per bundle: its template, today's source text per msgctxt, and its rendering."""
     bundles_dir, _ = folders()
     try:
         valid, _warnings = load_and_validate(
@@ -77,7 +78,7 @@ def bundle_templates(bundle_ids=None) -> dict[str, tuple[polib.POFile, dict, dic
         templates[bundle.config["id"]] = (
             content_template(bundle.config["id"], segments),
             {segment.context: segment.text for segment in segments},
-            bundle.config,
+            rendered,
         )
     return templates
 
@@ -86,7 +87,7 @@ def templates_by_domain() -> dict[str, tuple[polib.POFile, callable]]:
     """Every domain's fresh template with the function that merges it into a catalog."""
     sources = {"satchel": PACKAGE_DIR, "static": STATIC_DIR}
     domains = {UI_DOMAIN: (ui_template(sources), merge_ui)}
-    for bundle, (template, _current, _config) in bundle_templates().items():
+    for bundle, (template, _current, _rendered) in bundle_templates().items():
         domains[bundle] = (template, merge_content)
     return domains
 
@@ -147,9 +148,11 @@ def add_language_command(locale, bundle_ids):
 
 
 def content_catalogs(locales=(), bundle_ids=()):
-    """``(bundle, locale, catalog path, ContentCatalog, template, current)`` to report on."""
+    """``(bundle, locale, catalog path, ContentCatalog, template, current, readability)``
+    to report on."""
     _, translations = folders()
-    for bundle, (template, current, config) in bundle_templates(list(bundle_ids)).items():
+    for bundle, (template, current, rendered) in bundle_templates(list(bundle_ids)).items():
+        config = rendered.valid.config
         for locale in catalog_locales(translations, bundle):
             if locales and locale not in locales:
                 continue
@@ -157,7 +160,8 @@ def content_catalogs(locales=(), bundle_ids=()):
             checked = ContentCatalog.load(
                 path, locale, config["source_locale"], current, config["drug_names"]
             )
-            yield bundle, locale, path, checked, template, current
+            reading = measure_locale(rendered, locale, {locale: checked})
+            yield bundle, locale, path, checked, template, current, reading
 
 
 @i18n_cli.command("status")
@@ -175,9 +179,14 @@ def status_command(locales, bundle_ids):
             "withheld",
             "words done/all",
             "complete",
+            "reading grade",
         )
     ]
-    for bundle, locale, _path, checked, _template, current in content_catalogs(locales, bundle_ids):
+    readings = []
+    for bundle, locale, _path, checked, _template, current, reading in content_catalogs(
+        locales, bundle_ids
+    ):
+        readings.append(reading)
         withheld = {w.context for w in checked.withheld}
         words = {ctx: len(text.split()) for ctx, text in current.items()}
         done = set(checked.usable)
@@ -195,9 +204,12 @@ def status_command(locales, bundle_ids):
                 str(len(withheld)),
                 f"{done_words}/{total_words}",
                 f"{100 * done_words / total_words:.0f}%",
+                reading.describe(),
             )
         )
     echo_table(rows)
+    if readings:
+        click.echo(legend(readings))
 
 
 def ui_problems(path: Path, locale: str):
@@ -225,7 +237,7 @@ def check_command():
     """Fail if any translation is unsafe to show; print file:line: msgctxt: problem."""
     _, translations = folders()
     found = 0
-    for _bundle, _locale, path, checked, _template, _current in content_catalogs():
+    for _bundle, _locale, path, checked, *_rest in content_catalogs():
         for withheld in checked.withheld:
             for problem in withheld.problems:
                 click.echo(f"{path}:{withheld.line}: {withheld.context}: {problem}")

@@ -31,6 +31,15 @@ class BundleSummarySchema(Schema):
     )
 
 
+def fallback_field() -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "Fields shown in another language than the locale's: "
+                  "field → its language (tag them with lang)"},
+    )  # fmt: skip
+
+
 class ManifestArticleSchema(Schema):
     id = fields.String(required=True)
     object = fields.String(
@@ -49,6 +58,7 @@ class ManifestArticleSchema(Schema):
             "description": "How much of the article is in the manifest's locale",
         }
     )
+    fallback = fallback_field()
 
 
 class ManifestAboutPageSchema(Schema):
@@ -56,6 +66,7 @@ class ManifestAboutPageSchema(Schema):
     object = fields.String(required=True)
     bytes = fields.Integer(required=True)
     title = fields.String(required=True)
+    fallback = fallback_field()
 
 
 class SearchSegmentSchema(Schema):
@@ -82,6 +93,7 @@ class ManifestSchema(Schema):
     license = fields.Dict(
         metadata={"description": "The bundle's licence: {name, url, attribution}; show it"}
     )
+    fallback = fallback_field()
     search = fields.Dict(
         metadata={
             "description": "Search rules version, this locale's thesaurus terms and the device "

@@ -3,6 +3,7 @@ port, and Debian's Chromium driven by Playwright (never a downloaded browser).""
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 from pathlib import Path
@@ -193,3 +194,12 @@ def stored_objects(page) -> list[str]:
             };
         })"""
     )
+
+
+FAKE_SPEECH = (Path(__file__).parent / "js" / "fake-speech.js").read_text()
+
+
+def fake_speech(context, voices: list[dict]) -> None:
+    """Give every page of ``context`` a fake speech engine with ``voices`` ({lang, …})
+    installed before the app starts; ``window.fakeSpeech`` drives and records it."""
+    context.add_init_script(f"({FAKE_SPEECH})({json.dumps(voices)})")

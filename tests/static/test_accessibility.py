@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from satchel.i18n.catalogs import compile_ui, read_catalog
 
-from .conftest import ARTIFACTS, PROJECT, ready
+from .conftest import ARTIFACTS, PROJECT, fake_speech, ready
 
 JS = Path(__file__).parent / "js"  # page-side checks, one function per file
 AXE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
@@ -68,6 +68,7 @@ SCREENS = {
     "library": ("#/", "Library"),
     "article": ("#/read/ms-research/{lang}/ebv-and-ms-risk", "ebv-and-ms-risk/title"),
     "search": ("#/search?bundle=ms-research&q=tired", "Search"),
+    "saved": ("#/saved", "Saved articles"),
     "settings": ("#/settings", "Settings"),
     "about": ("#/about", "About Satchel"),
 }
@@ -99,6 +100,12 @@ def open_screen(page, base, lang, name):
     expect(page.locator("main h1")).to_contain_text(expected)
     if name == "search":
         expect(page.locator(".results .card")).to_have_count(1)
+    if name == "article":  # saved, so the saved screen has a card to check
+        save = page.locator("button.save")
+        expect(save).not_to_have_text("")
+        if save.inner_text() == t(lang, "Save"):
+            save.click()
+            expect(save).to_have_text(t(lang, "Remove from saved"))
     expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
 
 
@@ -117,6 +124,8 @@ def page_for(new_page, lang, **options):
     # Service workers blocked so every request meets the stubs; the shell is tested elsewhere.
     page = new_page(locale=lang, service_workers="block", **options)
     stub_services(page.context)
+    # Voices for both languages, so the article screen offers "Listen" and it is checked too.
+    fake_speech(page.context, [{"lang": "en-US"}, {"lang": "ar-SA"}])
     return page
 
 
@@ -201,6 +210,16 @@ def test_keyboard_alone_downloads_reads_and_searches(new_page, live_server, lang
     tab_to(page, "Eight coping sessions")
     page.keyboard.press("Enter")
     expect(page.locator("main h1")).to_contain_text("Eight coping sessions")
+    tab_to(page, t(lang, "Listen"))
+    page.keyboard.press("Enter")
+    expect(page.locator(".listen button").first).to_have_text(t(lang, "Pause"))
+    expect(page.locator("main h1")).to_have_class("speaking")
+    tab_to(page, t(lang, "Stop"))
+    page.keyboard.press("Enter")
+    expect(page.locator(".speaking")).to_have_count(0)
+    tab_to(page, t(lang, "Save"))
+    page.keyboard.press("Enter")
+    expect(page.locator("button.save")).to_have_text(t(lang, "Remove from saved"))
     tab_to(page, t(lang, "Read more"))
     page.keyboard.press("Enter")
     expect(page.locator("main h1")).not_to_contain_text("Eight coping sessions")

@@ -82,6 +82,13 @@ export function putObject(name, text) {
   return transaction(["objects"], "readwrite", (s) => s.objects.put({ name, text }));
 }
 
+/** Store many verified objects ({name, text}) in one transaction: far fewer commits. */
+export function putObjects(records) {
+  return transaction(["objects"], "readwrite", (s) => {
+    for (const record of records) s.objects.put(record);
+  });
+}
+
 export async function getObject(name) {
   const record = await get("objects", name);
   return record ? JSON.parse(record.text) : null;

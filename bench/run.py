@@ -3,7 +3,8 @@
 Each *section* is a function ``section(bench)`` that measures something and adds
 rows with ``bench.row(...)``; ``SECTIONS`` lists them in the order they run: build,
 bytes, translation, server (files and search, against nginx), shell (the app shell's
-size) and device (search in Chromium, ``bench/device.py``). Another is a function
+size), device (search in Chromium, ``bench/device.py``), and updates and install (the
+app in Chromium behind production nginx, ``bench/phone.py``). Another is a function
 appended there. Sections share what they built through ``bench.state`` (e.g. the
 larger bundle's data folder).
 
@@ -36,6 +37,7 @@ from pathlib import Path
 import brotli
 
 from .device import device_section, medquad_questions
+from .phone import install_section, updates_section
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent
@@ -533,15 +535,21 @@ def server_section(bench: Bench) -> None:
                 {"Accept-Encoding": "br"},
             ),
             (
-                "manifest 200, 16 conn, production (app answers, nginx sends the file)",
+                "manifest 200, 16 conn, production (nginx keeps it a second)",
                 "manifest 200",
                 "/api/v1/bundles/synthetic/en",
                 {},
             ),
             (
-                "manifest 304, 16 conn, production (nginx → app)",
+                "manifest 304, 16 conn, production (nginx keeps it a second)",
                 "manifest 304",
                 "/api/v1/bundles/synthetic/en",
+                {"If-None-Match": etag},
+            ),
+            (
+                "update check (changes 304), 16 conn, production",
+                "manifest 304",
+                f"/api/v1/bundles/synthetic/en/changes?since={version}",
                 {"If-None-Match": etag},
             ),
         ):
@@ -650,6 +658,8 @@ SECTIONS: list[Callable[[Bench], None]] = [
     server_section,
     shell_section,
     device_section,
+    updates_section,
+    install_section,
 ]
 SECTION_NAMES = [section.__name__.removesuffix("_section") for section in SECTIONS]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -114,14 +115,23 @@ def version_response(etag: str, encoding: str | None, send: Callable[[], Respons
     response.set_etag(etag, weak=encoding is not None)
     response.vary.add("Accept-Encoding")
     response.cache_control.no_cache = True
+    if current_app.config["X_ACCEL_PREFIX"]:
+        # nginx may keep manifests and changes until the end of this second, no longer,
+        # so a publish reaches every device within a second (deploy/nginx.conf).
+        response.headers["X-Accel-Expires"] = f"@{int(time.time())}"
     return response
 
 
 def manifest_response(bundle: str, locale: str, version: int) -> Response:
-    """The manifest as stored, precompressed when the client accepts it."""
+    """The manifest as stored, precompressed when the client accepts it. Sent by the
+    app itself, never by X-Accel-Redirect: in production nginx keeps this response for
+    a second (deploy/nginx.conf) and answers the manifest requests of that second,
+    which it cannot do for a response it has to redirect."""
     etag = content.manifest_etag(bundle, locale, version)
     path, encoding = accepted_copy(content.store().manifest_path(bundle, locale, version))
-    return version_response(etag, encoding, lambda: stored_file(path, "application/json"))
+    return version_response(
+        etag, encoding, lambda: Response(path.read_bytes(), mimetype="application/json")
+    )
 
 
 @blp.route("/health")

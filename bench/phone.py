@@ -266,31 +266,9 @@ def updates_section(bench: Bench) -> None:
 
 def spanish_update(bench: Bench, browser, bundles: Path, data: Path, bundle: str) -> None:
     """One article translated into Spanish, installed; then one sentence corrected."""
-    from satchel.i18n.catalogs import read_catalog, translation_problems, write_catalog
+    from .run import translate_one_article
 
-    from .run import flask_command, satchel_env, timed_build
-
-    log = bench.workdir / "build.log"
-    flask_command(["i18n", "add-language", "es", "--bundle", bundle], bundles, data, log)
-    path = Path(satchel_env(bundles, data)["SATCHEL_TRANSLATIONS_DIR"]) / "es/LC_MESSAGES"
-    path = path / f"{bundle}.po"
-    article = sorted(p.stem for p in (bundles / bundle / "summaries").glob("*.md"))[0]
-    catalog = read_catalog(path)
-    translated = []
-    for entry in catalog:
-        text = f"(es) {entry.msgid}"
-        if (entry.msgctxt or "").startswith(f"{article}/") and not translation_problems(
-            entry.msgid, text, "en", "es"
-        ):
-            entry.msgstr = text
-            translated.append(entry)
-    write_catalog(path, catalog)
-    timed_build(bundles, data, log)
-
-    def correct():
-        translated[-1].msgstr += " Revisado."
-        write_catalog(path, catalog)
-
+    _article, correct = translate_one_article(bench, bundles, data, bundle)
     measure_updates(
         bench,
         browser,

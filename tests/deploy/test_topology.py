@@ -153,11 +153,16 @@ def latest_version_seen(topology: Topology, etag: str) -> tuple[int, int]:
     return checked, json.loads(fetch(topology.port, MANIFEST)[2])["version"]
 
 
-def test_nginx_answers_update_checks_and_a_publish_shows_within_a_second(tmp_path):
+def started_demo(tmp_path: Path) -> tuple[Topology, Path, Path]:
+    """A topology of its own over a new demo bundle: (topology, bundles, data)."""
     bundles, data = tmp_path / "bundles", tmp_path / "data"
     write_bundle(bundles, "demo")
     build(bundles, data)
-    topology = Topology(data, tmp_path / "run", workers=2).start()
+    return Topology(data, tmp_path / "run", workers=2).start(), bundles, data
+
+
+def test_nginx_answers_update_checks_and_a_publish_shows_within_a_second(tmp_path):
+    topology, bundles, data = started_demo(tmp_path)
     try:
         etag = fetch(topology.port, MANIFEST)[1]["etag"]
         # Fifty phones checking at once: nginx answers, the app sees one or two of them.
@@ -383,10 +388,7 @@ def test_first_install_pack_comes_brotli_compressed_and_whole(site):
 
 
 def test_without_redis_readers_are_served_uncached_and_stop_ends_everything(tmp_path):
-    bundles, data = tmp_path / "bundles", tmp_path / "data"
-    write_bundle(bundles, "demo")
-    build(bundles, data)
-    topology = Topology(data, tmp_path / "run", workers=2).start()
+    topology, bundles, data = started_demo(tmp_path)
     try:
         paths = [MANIFEST, "/api/v1/bundles", "/api/v1/locales", MANIFEST + "/changes?since=1"]
         assert all(fetch(topology.port, path)[0] == 200 for path in paths)

@@ -103,3 +103,39 @@ def test_interrupted_full_download_resumes_and_old_version_stays_readable(new_pa
     manifest = site.get("/api/v1/bundles/caregiving/en").json
     entries = manifest["articles"] + manifest["about"] + manifest["search"]["segments"]
     assert set(stored_objects(page)) == {e["object"] for e in entries if e["object"]}
+
+
+ON_MOBILE_DATA = """
+Object.defineProperty(navigator, "connection", {
+  value: { saveData: false, type: "cellular", addEventListener() {} },
+});
+"""
+
+
+def test_on_mobile_data_a_large_download_waits_for_a_yes(new_page, site):
+    page = new_page()
+    page.add_init_script(ON_MOBILE_DATA)
+
+    def large(route):
+        size = route.fetch().json()
+        route.fulfill(json={**size, "pack_bytes": 6_000_000, "bytes": 6_000_000 + size["bytes"]})
+
+    page.route("**/caregiving/en/download", large)
+    ready(page, site.url + "/")
+    controlled(page)
+    packs = []
+    page.on("request", lambda r: "/pack" in r.url and packs.append(r.url))
+    questions = []
+
+    def answer(dialog, yes):
+        questions.append(dialog.message)
+        dialog.accept() if yes else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, yes=False))
+    card(page).get_by_role("button", name="Download for offline").click()
+    expect(card(page).get_by_role("button", name="Download for offline")).to_be_enabled()
+    assert questions == ["You seem to be on mobile data. This download is 6 MB. Download it now?"]
+    assert packs == []
+    page.once("dialog", lambda dialog: answer(dialog, yes=True))
+    install(page, CAREGIVING)
+    assert len(questions) == 2 and len(packs) == 1

@@ -56,3 +56,15 @@ export function applyChanges(manifest, changes) {
     articles: [...byId.values()].sort((a, b) => byCodePoint(a.id, b.id)),
   };
 }
+
+/** The article entries added, changed and removed from `old` to `manifest`, as `changes` lists. */
+export function articleChanges(old, manifest) {
+  const before = new Map(old.articles.map((entry) => [entry.id, canonical(entry)]));
+  const after = new Set(manifest.articles.map((entry) => entry.id));
+  return {
+    added: manifest.articles.filter((entry) => !before.has(entry.id)),
+    changed: manifest.articles.filter((entry) =>
+      before.has(entry.id) && before.get(entry.id) !== canonical(entry)),
+    removed: old.articles.filter((entry) => !after.has(entry.id)).map((entry) => entry.id),
+  };
+}

@@ -8,7 +8,7 @@
 // An interrupted download resumes from the staging record: objects already stored are skipped.
 
 import * as db from "./db.js";
-import { applyChanges, canonicalBytes } from "./manifest.js";
+import { applyChanges, articleChanges, canonicalBytes } from "./manifest.js";
 
 export const keyOf = (bundle, locale) => `${bundle}/${locale}`;
 const api = (path) => `/api/v1${path}`;
@@ -164,6 +164,7 @@ async function* linesOf(reader, received) {
 async function installFromPack(bundle, locale, progress) {
   const key = keyOf(bundle, locale);
   const size = sizes.get(key) || await downloadSize(bundle, locale);
+  sizes.delete(key); // the next install asks again
   const response = await fetch(api(`/bundles/${bundle}/${locale}/pack`), { cache: "no-store" });
   if (!response.ok) throw await failureOf(response);
   // One bar over what crosses the network: the pack (its decoded bytes scaled to its compressed
@@ -302,20 +303,24 @@ export async function resumeAll() {
 }
 
 /**
- * The manifest `changes` leads to, rebuilt from the installed one; if the rebuilt bytes do not
- * hash to `changes.manifest.sha256`, the full manifest instead, if its bytes do. Null when
- * neither matches (a version was published in between).
+ * The manifest `changes` leads to, rebuilt from the installed one: {manifest, changes}. If the
+ * rebuilt bytes do not hash to `changes.manifest.sha256`, the full manifest instead, if its bytes
+ * do, with the article changes read from it rather than from `changes`. Null when neither
+ * matches (a version was published in between).
  */
 async function nextManifest(install, changes) {
   const rebuilt = applyChanges(install.manifest, changes);
-  if ((await sha256Hex(canonicalBytes(rebuilt))) === changes.manifest.sha256) return rebuilt;
+  if ((await sha256Hex(canonicalBytes(rebuilt))) === changes.manifest.sha256) {
+    return { manifest: rebuilt, changes };
+  }
   const response = await fetch(api(`/bundles/${install.bundle}/${install.locale}`), {
     cache: "no-store",
   });
   if (!response.ok) throw await failureOf(response);
   const bytes = await response.arrayBuffer();
   if ((await sha256Hex(bytes)) !== changes.manifest.sha256) return null;
-  return JSON.parse(decoder.decode(bytes));
+  const manifest = JSON.parse(decoder.decode(bytes));
+  return { manifest, changes: { ...changes, ...articleChanges(install.manifest, manifest) } };
 }
 
 /**
@@ -337,14 +342,14 @@ export async function checkForUpdate(install, attempts = 2) {
   const changes = await response.json();
   if (changes.from !== install.version) throw new IntegrityError("changes from another version");
   if (changes.to === install.version) return null;
-  const manifest = await nextManifest(install, changes);
-  if (!manifest) {
+  const next = await nextManifest(install, changes);
+  if (!next) {
     if (attempts > 1) return checkForUpdate(install, attempts - 1); // published in between
     throw new IntegrityError("the manifest and its changes disagree");
   }
   return {
-    version: changes.to, manifest, etag: `"${changes.manifest.sha256}"`, changes,
-    bytes: changes.transfer_bytes, expired: false,
+    version: changes.to, manifest: next.manifest, etag: `"${changes.manifest.sha256}"`,
+    changes: next.changes, bytes: changes.transfer_bytes, expired: false,
   };
 }
 

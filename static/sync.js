@@ -98,6 +98,7 @@ function runJob(key, work) {
 // inside a transaction, or it would commit early.
 const BATCH_OBJECTS = 500;
 const BATCH_BYTES = 1 << 20;
+const PARALLEL_FETCHES = 4;
 
 /**
  * Fetch and store the objects of the staged manifest that the device does not hold. Progress is
@@ -118,13 +119,23 @@ async function downloadMissing(staging, progress, offset = 0) {
   let done = offset;
   progress(done, total);
   const segments = new Set(db.segmentsOf(staging.manifest).map((entry) => entry.object));
-  for (const entry of missing) {
-    const { buffer, sent } = await fetchVerified(entry.object);
-    if (segments.has(entry.object)) await db.putBytes(entry.object, buffer);
-    else await db.putObject(entry.object, decoder.decode(buffer));
-    done = Math.min(done + sent, total);
-    progress(done, total);
+  const queue = missing.values();
+  let failed = false;
+  async function fetcher() {
+    for (const entry of queue) {
+      if (failed) return;
+      const { buffer, sent } = await fetchVerified(entry.object);
+      if (segments.has(entry.object)) await db.putBytes(entry.object, buffer);
+      else await db.putObject(entry.object, decoder.decode(buffer));
+      done = Math.min(done + sent, total);
+      progress(done, total);
+    }
   }
+  // A few at a time: on a phone's connection the round trips, not the bytes, are the wait.
+  await Promise.all(Array.from({ length: PARALLEL_FETCHES }, () => fetcher().catch((error) => {
+    failed = true;
+    throw error;
+  })));
   progress(total, total);
 }
 

@@ -285,6 +285,7 @@ def spanish_update(bench: Bench, browser, bundles: Path, data: Path, bundle: str
 
 FLOOR = """async ([bundle, locale]) => {
   const started = performance.now();
+  let peak = performance.memory.usedJSHeapSize;
   const manifest = { value: null };
   const response = await fetch(`/api/v1/bundles/${bundle}/${locale}/pack`, { cache: "no-store" });
   const reader = response.body.getReader();
@@ -293,6 +294,7 @@ FLOOR = """async ([bundle, locale]) => {
   let lines = 0;
   for (;;) {
     const { done, value } = await reader.read();
+    peak = Math.max(peak, performance.memory.usedJSHeapSize);
     if (done) break;
     const text = rest + decoder.decode(value, { stream: true });
     const parts = text.split("\\n");
@@ -306,7 +308,7 @@ FLOOR = """async ([bundle, locale]) => {
   for (const segment of manifest.value.search.segments) {
     await (await fetch(`/api/v1/objects/${segment.object}`)).arrayBuffer();
   }
-  return { ms: performance.now() - started, lines };
+  return { ms: performance.now() - started, lines, peak };
 }"""
 
 INSTALL = """async ([bundle, locale]) => {
@@ -359,8 +361,11 @@ def install_section(bench: Bench) -> None:
         "JS heap peak during that install",
         peak,
         "MiB",
+        peer=floor["peak"] / MIB,
+        ratio=peak / (floor["peak"] / MIB),
         target="≤ 64 MiB",
         met=peak <= 64,
-        note=f"{installed['before'] / MIB:.1f} MiB before it started",
+        note=f"{installed['before'] / MIB:.1f} MiB before it started; the peer is the floor's "
+        "peak: V8 collects the pack's buffers late, whoever reads them",
     )
     bench.state["install"] = {"floor": floor, "install": installed}

@@ -60,6 +60,10 @@ const getAll = (store) => transaction([store], "readonly", (s, done) => {
 
 export const getInstall = (key) => get("installs", key);
 export const allInstalls = () => getAll("installs");
+/** The keys of the installs, without reading their manifests (megabytes for a large bundle). */
+export const installKeys = () => transaction(["installs"], "readonly", (s, done) => {
+  s.installs.getAllKeys().onsuccess = (event) => done(event.target.result);
+});
 export const getStaging = (key) => get("staging", key);
 export const allStaging = () => getAll("staging");
 

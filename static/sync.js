@@ -262,7 +262,7 @@ async function finalize(staging) {
   };
   await db.switchTo(install);
   await db.collectGarbage();
-  remember((await db.allInstalls()).map((record) => record.key));
+  remember(await db.installKeys());
   const stillThere = new Set(install.manifest.articles.filter((a) => a.object).map((a) => a.id));
   const withdrawn = previous
     ? previous.manifest.articles.filter((a) => a.object && !stillThere.has(a.id))
@@ -387,7 +387,7 @@ export function applyUpdate(install, plan) {
 export async function remove(key) {
   await db.removeInstall(key);
   await db.collectGarbage();
-  remember((await db.allInstalls()).map((record) => record.key));
+  remember(await db.installKeys());
 }
 
 /**

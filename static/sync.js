@@ -148,28 +148,51 @@ export async function downloadSize(bundle, locale) {
   return size;
 }
 
-/** Yields each line of a streamed body (without its newline), copying only partial lines. */
-async function* linesOf(reader, received) {
+const READ_BYTES = 1 << 16;
+
+/**
+ * Calls `line(bytes)` with each line of a streamed body (without its newline), one at a time.
+ * Where the browser has a BYOB reader the stream is read into one buffer, used again for every
+ * read, so that a large pack leaves no trail of buffers for the garbage collector: `line` must
+ * copy what it keeps before its promise settles. Only a line cut by a read is copied here.
+ */
+async function forEachLine(body, received, line) {
+  let reader;
+  try {
+    reader = body.getReader({ mode: "byob" });
+  } catch {
+    reader = body.getReader();
+  }
+  const byob = typeof ReadableStreamBYOBReader !== "undefined"
+    && reader instanceof ReadableStreamBYOBReader;
+  let buffer = new ArrayBuffer(READ_BYTES);
   let rest = new Uint8Array(0);
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = byob ? await reader.read(new Uint8Array(buffer)) : await reader.read();
     if (done) break;
     received(value.length);
-    let chunk = value;
-    if (rest.length) {
-      chunk = new Uint8Array(rest.length + value.length);
-      chunk.set(rest);
-      chunk.set(value, rest.length);
-    }
     let start = 0;
     let newline;
-    while ((newline = chunk.indexOf(10, start)) >= 0) {
-      yield chunk.subarray(start, newline);
+    while ((newline = value.indexOf(10, start)) >= 0) {
+      let bytes = value.subarray(start, newline);
+      if (rest.length) {
+        bytes = joined(rest, bytes);
+        rest = new Uint8Array(0);
+      }
+      await line(bytes);
       start = newline + 1;
     }
-    rest = chunk.slice(start);
+    rest = joined(rest, value.subarray(start));
+    if (byob) buffer = value.buffer;
   }
-  if (rest.length) yield rest;
+  if (rest.length) await line(rest);
+}
+
+function joined(first, second) {
+  const bytes = new Uint8Array(first.length + second.length);
+  bytes.set(first);
+  bytes.set(second, first.length);
+  return bytes;
 }
 
 async function installFromPack(bundle, locale, progress) {
@@ -192,10 +215,10 @@ async function installFromPack(bundle, locale, progress) {
   let batchBytes = 0;
 
   async function store() {
-    const names = await Promise.all(batch.map(sha256Hex));
+    const names = await Promise.all(batch.map((entry) => entry.name));
     const records = names.map((name, i) => {
       if (!expected.has(name)) throw new IntegrityError(`pack line ${name} is not in the manifest`);
-      return { name, text: decoder.decode(batch[i]) };
+      return { name, text: batch[i].text };
     });
     batch = [];
     batchBytes = 0;
@@ -203,13 +226,13 @@ async function installFromPack(bundle, locale, progress) {
     packProgress();
   }
 
-  const lines = linesOf(response.body.getReader(), (length) => { decoded += length; });
-  for await (const bytes of lines) {
+  await forEachLine(response.body, (length) => { decoded += length; }, async (bytes) => {
     if (staging) {
-      batch.push(bytes);
+      // Both copy the bytes now (digest takes its copy when called), as forEachLine asks.
+      batch.push({ name: sha256Hex(bytes), text: decoder.decode(bytes) });
       batchBytes += bytes.length;
       if (batch.length >= BATCH_OBJECTS || batchBytes >= BATCH_BYTES) await store();
-      continue;
+      return;
     }
     const manifest = JSON.parse(decoder.decode(bytes));
     const packed = [...manifest.articles, ...manifest.about].filter((entry) => entry.object);
@@ -223,7 +246,7 @@ async function installFromPack(bundle, locale, progress) {
         ? { raw: segments, sent: size.segment_bytes } : null,
     };
     await db.putStaging(staging);
-  }
+  });
   if (batch.length) await store();
   if (!staging) throw new IntegrityError("the pack was empty");
   // The search segments are not in the pack.

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import brotli
 
-from .device import device_section, medquad_questions
+from .device import device_section, medquad_questions, synthetic_data
 from .phone import install_section, updates_section
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -472,8 +472,7 @@ def server_section(bench: Bench) -> None:
     from satchel.web.content import etag_of
 
     big = bench.sizes[-1]
-    info = bench.state[big]
-    data = info["data"]
+    data = synthetic_data(bench)  # build_section's, else built here: runnable on its own
     manifest_bytes = get(app_client(data), "/api/v1/bundles/synthetic/en")
     manifest = json.loads(manifest_bytes)
     etag = f'"{etag_of(manifest_bytes)}"'

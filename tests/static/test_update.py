@@ -269,3 +269,32 @@ def test_changes_that_rebuild_another_manifest_are_refused(new_page, site):
     install = installed_manifest(page, "caregiving/en")
     assert canonical_sha256(install["manifest"]) == hashlib.sha256(served.data).hexdigest()
     assert RENAMED in {entry["title"] for entry in install["manifest"]["articles"]}
+
+
+REWRITE_EVERY_MANIFEST = """async () => {
+  const { canonicalBytes } = await import("/static/manifest.js");
+  const { sha256Hex } = await import("/static/sync.js");
+  const differ = [];
+  for (const bundle of await (await fetch("/api/v1/bundles")).json()) {
+    for (const locale of bundle.locales) {
+      const response = await fetch(`/api/v1/bundles/${bundle.id}/${locale}`);
+      const served = await response.arrayBuffer();
+      const written = canonicalBytes(JSON.parse(new TextDecoder().decode(served)));
+      if ((await sha256Hex(written)) !== (await sha256Hex(served))) {
+        differ.push(`${bundle.id}/${locale}`);
+      }
+    }
+  }
+  return differ;
+}"""
+
+
+def test_the_device_writes_every_manifest_byte_for_byte_as_stored(page, live_server):
+    """Arabic, Spanish and Portuguese text, licences and thesauri included: a rebuilt manifest
+    can only match its hash if the device writes JSON exactly as the build does."""
+    ready(page, live_server + "/")
+    locales = sum(
+        len(b["locales"]) for b in page.evaluate("fetch('/api/v1/bundles').then(r => r.json())")
+    )
+    assert locales >= 6
+    assert page.evaluate(REWRITE_EVERY_MANIFEST) == []

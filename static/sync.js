@@ -182,7 +182,7 @@ async function forEachLine(body, received, line) {
       await line(bytes);
       start = newline + 1;
     }
-    rest = joined(rest, value.subarray(start));
+    rest = rest.length ? joined(rest, value.subarray(start)) : value.slice(start);
     if (byob) buffer = value.buffer;
   }
   if (rest.length) await line(rest);

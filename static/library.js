@@ -9,10 +9,18 @@ import * as sync from "./sync.js";
 
 const updates = new Map(); // install key → plan from sync.checkForUpdate
 let bundleList = null; // last /bundles answer (the service worker keeps a copy for offline)
+// A list fetched this recently is used again: redrawing the library after an update check or a
+// download needs no new one (two lists were a fifth of what a one-article update cost a phone).
+const LIST_REUSED_MS = 10000;
+let bundleListAt = -Infinity;
 
 export async function loadBundles() {
+  if (bundleList && navigator.onLine && performance.now() - bundleListAt < LIST_REUSED_MS) {
+    return bundleList;
+  }
   try {
     bundleList = await sync.getJSON("/bundles");
+    bundleListAt = performance.now();
   } catch {
     // Offline and never fetched: the library lists what is installed.
   }

@@ -3,7 +3,8 @@
 Each *section* is a function ``section(bench)`` that measures something and adds
 rows with ``bench.row(...)``; ``SECTIONS`` lists them in the order they run: build,
 bytes, translation, server (files and search, against nginx), shell (the app shell's
-size) and device (search in Chromium, ``bench/device.py``). Another is a function
+size), device (search in Chromium, ``bench/device.py``), and updates and install (the
+app in Chromium behind production nginx, ``bench/phone.py``). Another is a function
 appended there. Sections share what they built through ``bench.state`` (e.g. the
 larger bundle's data folder).
 
@@ -36,7 +37,8 @@ from pathlib import Path
 
 import brotli
 
-from .device import device_section, medquad_questions
+from .device import device_section, medquad_questions, synthetic_data
+from .phone import install_section, updates_section
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent
@@ -329,7 +331,7 @@ def bytes_section(bench: Bench) -> None:
         f"manifest, as served (precompressed, brotli {MANIFEST_BROTLI_QUALITY})",
         len(get(client, base, headers={"Accept-Encoding": "br"})),
         "bytes",
-        note="downloaded again whenever anything changes",
+        note="downloaded by an update only when changes can't rebuild it (bench/phone.py)",
     )
     for edited in ("edited_1", "edited_10"):
         count = len(info[edited])
@@ -384,18 +386,17 @@ def update_row(bench: Bench, measure: str, update: dict) -> None:
     )
 
 
-def translation_section(bench: Bench) -> None:
-    """A translator corrects one sentence of a Spanish catalog: what Spanish devices fetch."""
+def translate_one_article(bench: Bench, bundles: Path, data: Path, bundle: str):
+    """Start Spanish for ``bundle``, translate its first article whole (a stand-in
+    translation that passes every check) and publish it. Returns (article id, a function
+    that corrects one sentence of it in the catalog)."""
     from satchel.i18n.catalogs import read_catalog, translation_problems, write_catalog
 
-    big = bench.sizes[-1]
-    info = bench.state[big]
-    bundles, data, log = info["bundles"], info["data"], bench.workdir / "build.log"
-    flask_command(["i18n", "add-language", "es", "--bundle", "synthetic"], bundles, data, log)
+    log = bench.workdir / "build.log"
+    flask_command(["i18n", "add-language", "es", "--bundle", bundle], bundles, data, log)
     path = Path(satchel_env(bundles, data)["SATCHEL_TRANSLATIONS_DIR"]) / "es/LC_MESSAGES"
-    path = path / "synthetic.po"
-    # One article fully translated (a stand-in translation that passes every check).
-    article = sorted(p.stem for p in (info["folder"] / "summaries").glob("*.md"))[0]
+    path = path / f"{bundle}.po"
+    article = sorted(p.stem for p in (bundles / bundle / "summaries").glob("*.md"))[0]
     catalog = read_catalog(path)
     translated = []
     for entry in catalog:
@@ -407,8 +408,21 @@ def translation_section(bench: Bench) -> None:
             translated.append(entry)
     write_catalog(path, catalog)
     timed_build(bundles, data, log)
-    translated[-1].msgstr += " Revisado."
-    write_catalog(path, catalog)
+
+    def correct() -> None:
+        translated[-1].msgstr += " Revisado."
+        write_catalog(path, catalog)
+
+    return article, correct
+
+
+def translation_section(bench: Bench) -> None:
+    """A translator corrects one sentence of a Spanish catalog: what Spanish devices fetch."""
+    big = bench.sizes[-1]
+    info = bench.state[big]
+    bundles, data, log = info["bundles"], info["data"], bench.workdir / "build.log"
+    article, correct = translate_one_article(bench, bundles, data, "synthetic")
+    correct()
     seconds, _peak = timed_build(bundles, data, log)
     bench.row(f"rebuild after correcting 1 translated segment, {big:,}", seconds, "s")
     info["edited_translation"] = [article]
@@ -481,8 +495,7 @@ def server_section(bench: Bench) -> None:
     from satchel.web.content import etag_of
 
     big = bench.sizes[-1]
-    info = bench.state[big]
-    data = info["data"]
+    data = synthetic_data(bench)  # build_section's, else built here: runnable on its own
     manifest_bytes = get(app_client(data), "/api/v1/bundles/synthetic/en")
     manifest = json.loads(manifest_bytes)
     etag = f'"{etag_of(manifest_bytes)}"'
@@ -556,15 +569,21 @@ def server_section(bench: Bench) -> None:
                 {"Accept-Encoding": "br"},
             ),
             (
-                "manifest 200, 16 conn, production (app answers, nginx sends the file)",
+                "manifest 200, 16 conn, production (nginx keeps it a second)",
                 "manifest 200",
                 "/api/v1/bundles/synthetic/en",
                 {},
             ),
             (
-                "manifest 304, 16 conn, production (nginx → app)",
+                "manifest 304, 16 conn, production (nginx keeps it a second)",
                 "manifest 304",
                 "/api/v1/bundles/synthetic/en",
+                {"If-None-Match": etag},
+            ),
+            (
+                "update check (changes 304), 16 conn, production",
+                "manifest 304",
+                f"/api/v1/bundles/synthetic/en/changes?since={version}",
                 {"If-None-Match": etag},
             ),
         ):
@@ -686,6 +705,8 @@ SECTIONS: list[Callable[[Bench], None]] = [
     server_section,
     shell_section,
     device_section,
+    updates_section,
+    install_section,
 ]
 SECTION_NAMES = [section.__name__.removesuffix("_section") for section in SECTIONS]
 

@@ -109,7 +109,7 @@ SETTINGS: tuple[Setting, ...] = (
         "X_ACCEL_PREFIX",
         "",
         "Behind nginx: the internal location that maps to DATA_DIR (deploy/nginx.conf "
-        "uses /_data/). The app then answers manifests and packs with an "
+        "uses /_data/). The app then answers packs with an "
         "X-Accel-Redirect and nginx sends the file. Empty: the app sends files itself.",
     ),
     Setting(

@@ -93,6 +93,13 @@ class Store:
         for name in object_names(self.manifest(bundle, locale, version), search=False):
             yield self.object_path(name).read_bytes() + b"\n"
 
+    def pack_bytes(self, bundle: str, locale: str, version: int) -> int:
+        """The size of the plain pack, without reading the objects."""
+        entries = self.manifest(bundle, locale, version)
+        entries = entries["articles"] + entries["about"]
+        manifest = self.manifest_path(bundle, locale, version).stat().st_size
+        return manifest + 1 + sum(entry["bytes"] + 1 for entry in entries if entry["object"])
+
     def ui_path(self, locale: str) -> Path:
         return self.root / "ui" / f"{locale}.json"
 
@@ -225,13 +232,35 @@ def object_names(manifest: dict, search: bool = True) -> list[str]:
     return names + ([s["object"] for s in search_segments(manifest)] if search else [])
 
 
+def new_objects(old: dict, new: dict) -> set[str]:
+    """The objects ``new`` names that ``old`` does not: what a device must download."""
+    return set(object_names(new)) - set(object_names(old))
+
+
+def merge_patch(old: dict, new: dict) -> dict:
+    """The JSON Merge Patch (RFC 7386) that turns ``old`` into ``new``: the members that
+    differ, objects patched member by member, a removed member as null, anything else
+    (arrays included) whole. A member whose new value is null cannot be expressed; no
+    manifest member outside ``articles`` is ever null."""
+    patch = {key: None for key in old if key not in new}
+    for key, value in new.items():
+        before = old.get(key)
+        if key in old and before == value:
+            continue
+        both = isinstance(before, dict) and isinstance(value, dict)
+        patch[key] = merge_patch(before, value) if both else value
+    return patch
+
+
 def diff_manifests(old: dict, new: dict) -> dict:
-    """What a device holding ``old`` must do to reach ``new``."""
+    """What a device holding ``old`` must do to reach ``new``: the objects to fetch, and
+    in ``manifest.patch`` everything else that differs, so that ``new`` is ``old`` with
+    the article entries added, changed and removed (articles are ordered by id) and the
+    patch applied to the other members."""
     before = {entry["id"]: entry for entry in old["articles"]}
     after = {entry["id"]: entry for entry in new["articles"]}
     about_before = {entry["id"]: entry for entry in old["about"]}
-    have = set(object_names(old))
-    needed = set(object_names(new)) - have
+    needed = new_objects(old, new)
     return {
         "bundle": new["bundle"],
         "locale": new["locale"],
@@ -249,4 +278,10 @@ def diff_manifests(old: dict, new: dict) -> dict:
             for entry in new["articles"] + new["about"] + search_segments(new)
             if entry["object"] in needed
         ),
+        "manifest": {
+            "patch": merge_patch(
+                {k: v for k, v in old.items() if k != "articles"},
+                {k: v for k, v in new.items() if k != "articles"},
+            )
+        },
     }

@@ -60,6 +60,10 @@ const getAll = (store) => transaction([store], "readonly", (s, done) => {
 
 export const getInstall = (key) => get("installs", key);
 export const allInstalls = () => getAll("installs");
+/** The keys of the installs, without reading their manifests (megabytes for a large bundle). */
+export const installKeys = () => transaction(["installs"], "readonly", (s, done) => {
+  s.installs.getAllKeys().onsuccess = (event) => done(event.target.result);
+});
 export const getStaging = (key) => get("staging", key);
 export const allStaging = () => getAll("staging");
 
@@ -80,6 +84,13 @@ export async function objectNames() {
 
 export function putObject(name, text) {
   return transaction(["objects"], "readwrite", (s) => s.objects.put({ name, text }));
+}
+
+/** Store many verified objects ({name, text}) in one transaction: far fewer commits. */
+export function putObjects(records) {
+  return transaction(["objects"], "readwrite", (s) => {
+    for (const record of records) s.objects.put(record);
+  });
 }
 
 export async function getObject(name) {

@@ -9,10 +9,18 @@ import * as sync from "./sync.js";
 
 const updates = new Map(); // install key → plan from sync.checkForUpdate
 let bundleList = null; // last /bundles answer (the service worker keeps a copy for offline)
+// A list fetched this recently is used again: redrawing the library after an update check or a
+// download needs no new one (two lists were a fifth of what a one-article update cost a phone).
+const LIST_REUSED_MS = 10000;
+let bundleListAt = -Infinity;
 
 export async function loadBundles() {
+  if (bundleList && navigator.onLine && performance.now() - bundleListAt < LIST_REUSED_MS) {
+    return bundleList;
+  }
   try {
     bundleList = await sync.getJSON("/bundles");
+    bundleListAt = performance.now();
   } catch {
     // Offline and never fetched: the library lists what is installed.
   }
@@ -130,13 +138,27 @@ async function runDownload(key, title, work) {
   refresh();
 }
 
-function bundleCard(bundle, locale, manifest, install, staging) {
+// On a metered connection (as the Network Information API tells), a download over this many bytes
+// waits until the reader says yes.
+const METERED_ASK_BYTES = 5e6;
+
+function metered() {
+  const connection = navigator.connection;
+  return Boolean(connection && (connection.saveData || connection.type === "cellular"));
+}
+
+function confirmedSize(bytes) {
+  return bytes <= METERED_ASK_BYTES || !metered() || window.confirm(_(
+    "You seem to be on mobile data. This download is {size}. Download it now?",
+    { size: formatBytes(bytes) }));
+}
+
+function bundleCard(bundle, locale, manifest, install, staging, size) {
   const key = sync.keyOf(bundle.id, locale);
   const plan = updates.get(key);
   const running = Boolean(sync.job(key));
   const headingId = `bundle-${bundle.id}`;
   const wanted = prefs.contentLocale || prefs.uiLocale;
-  const size = manifest ? manifest.total_bytes : null;
   // The bundle list gives the title and description in the bundle's source language.
   const parts = [
     el("h2", { id: headingId, ...langOf(bundle.source_locale) },
@@ -155,15 +177,14 @@ function bundleCard(bundle, locale, manifest, install, staging) {
       _("Downloaded: version {version}, published {date}", {
         version: install.version, date: formatDate(install.manifest.published_at),
       })));
-  } else if (size !== null) {
+  } else if (size) {
     parts.push(el("p", { class: "meta" },
-      _("Download size: {size}", { size: formatBytes(size) })));
+      _("Download size: {size}", { size: formatBytes(size.bytes) })));
   }
   if (plan && install && !running) {
     parts.push(el("div", { class: "update" },
       el("p", {}, _("Update available: version {version}. {summary}. Download size: {size}.", {
-        version: plan.manifest.version, summary: changeSummary(plan),
-        size: formatBytes(plan.bytes),
+        version: plan.version, summary: changeSummary(plan), size: formatBytes(plan.bytes),
       })),
       plan.changes && plan.changes.changed.length + plan.changes.added.length
         ? el("ul", { class: "changed-list" }, ...[...plan.changes.added, ...plan.changes.changed]
@@ -172,8 +193,9 @@ function bundleCard(bundle, locale, manifest, install, staging) {
         : null,
       el("button", {
         type: "button", "data-focus-key": `update-${key}`,
-        onclick: () => runDownload(key, bundle.title, () => sync.applyUpdate(install, plan)),
-      }, _("Update now"))));
+        onclick: () => confirmedSize(plan.bytes)
+          && runDownload(key, bundle.title, () => sync.applyUpdate(install, plan)),
+      }, _("Update now ({size})", { size: formatBytes(plan.bytes) }))));
   }
   parts.push(progressBlock(key));
   const actions = el("div", { class: "actions" });
@@ -185,7 +207,8 @@ function bundleCard(bundle, locale, manifest, install, staging) {
   } else if (!install && !running) {
     actions.append(el("button", {
       type: "button", "data-focus-key": `download-${key}`, "aria-describedby": headingId,
-      onclick: () => runDownload(key, bundle.title, () => sync.download(bundle.id, locale)),
+      onclick: () => (!size || confirmedSize(size.bytes))
+        && runDownload(key, bundle.title, () => sync.download(bundle.id, locale)),
     }, _("Download for offline")));
   }
   if (install) {
@@ -234,11 +257,9 @@ async function libraryContent() {
     const installed = installs.find((install) => install.bundle === bundle.id);
     const locale = installed && !list ? installed.locale : contentLocaleFor(bundle);
     const key = sync.keyOf(bundle.id, locale);
-    let manifest = byKey.get(key)?.manifest || null;
-    if (!manifest) {
-      manifest = await sync.getJSON(`/bundles/${bundle.id}/${locale}`).catch(() => null);
-    }
-    return bundleCard(bundle, locale, manifest, byKey.get(key), stagingKeys.has(key));
+    const manifest = byKey.get(key)?.manifest || null;
+    const size = manifest ? null : await sync.downloadSize(bundle.id, locale).catch(() => null);
+    return bundleCard(bundle, locale, manifest, byKey.get(key), stagingKeys.has(key), size);
   }));
   return [
     el("h1", {}, _("Library")),

@@ -8,6 +8,7 @@
 // An interrupted download resumes from the staging record: objects already stored are skipped.
 
 import * as db from "./db.js";
+import { applyChanges, articleChanges, canonicalBytes } from "./manifest.js";
 
 export const keyOf = (bundle, locale) => `${bundle}/${locale}`;
 const api = (path) => `/api/v1${path}`;
@@ -45,15 +46,18 @@ export async function sha256Hex(bytes) {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** One object from the server, as text (or an ArrayBuffer), only if its bytes hash to its name. */
-async function fetchObject(name, binary = false) {
+/**
+ * One object from the server, only if its bytes hash to its name: {buffer, sent}, where `sent` is
+ * what crossed the network for its body (Content-Length: the compressed size when encoded).
+ */
+async function fetchVerified(name) {
   const response = await fetch(api(`/objects/${name}`));
   if (!response.ok) throw await failureOf(response);
   const buffer = await response.arrayBuffer();
   if ((await sha256Hex(buffer)) !== name) {
     throw new IntegrityError(`object ${name} does not match its name`);
   }
-  return binary ? buffer : decoder.decode(buffer);
+  return { buffer, sent: Number(response.headers.get("Content-Length")) || buffer.byteLength };
 }
 
 // ---- progress of running downloads, for whichever screen is showing ----
@@ -89,7 +93,19 @@ function runJob(key, work) {
 
 // ---- downloading ----
 
-async function downloadMissing(staging, progress) {
+// Pack lines are hashed, then stored this many (or this many bytes) at a time in one IndexedDB
+// transaction: one commit per object would cost more than the hashing. Nothing else is awaited
+// inside a transaction, or it would commit early.
+const BATCH_OBJECTS = 500;
+const BATCH_BYTES = 1 << 20;
+const PARALLEL_FETCHES = 4;
+
+/**
+ * Fetch and store the objects of the staged manifest that the device does not hold. Progress is
+ * in bytes received: `offset` before them, `staging.expected` ({raw, sent}) says what they cost
+ * when nothing of them was stored yet, else their plain size is the estimate.
+ */
+async function downloadMissing(staging, progress, offset = 0) {
   const present = await db.objectNames();
   const seen = new Set();
   const missing = db.objectsOf(staging.manifest).filter((entry) => {
@@ -97,68 +113,144 @@ async function downloadMissing(staging, progress) {
     seen.add(entry.object);
     return needed;
   });
-  const total = missing.reduce((sum, entry) => sum + entry.bytes, 0);
-  let done = 0;
+  const raw = missing.reduce((sum, entry) => sum + entry.bytes, 0);
+  const expected = staging.expected && staging.expected.raw === raw ? staging.expected.sent : raw;
+  const total = offset + expected;
+  let done = offset;
   progress(done, total);
   const segments = new Set(db.segmentsOf(staging.manifest).map((entry) => entry.object));
-  for (const entry of missing) {
-    if (segments.has(entry.object)) {
-      await db.putBytes(entry.object, await fetchObject(entry.object, true));
-    } else {
-      await db.putObject(entry.object, await fetchObject(entry.object));
+  const queue = missing.values();
+  let failed = false;
+  async function fetcher() {
+    for (const entry of queue) {
+      if (failed) return;
+      const { buffer, sent } = await fetchVerified(entry.object);
+      if (segments.has(entry.object)) await db.putBytes(entry.object, buffer);
+      else await db.putObject(entry.object, decoder.decode(buffer));
+      done = Math.min(done + sent, total);
+      progress(done, total);
     }
-    done += entry.bytes;
-    progress(done, total);
   }
+  // A few at a time: on a phone's connection the round trips, not the bytes, are the wait.
+  await Promise.all(Array.from({ length: PARALLEL_FETCHES }, () => fetcher().catch((error) => {
+    failed = true;
+    throw error;
+  })));
+  progress(total, total);
+}
+
+const sizes = new Map(); // install key → /download answer: what a first install receives
+
+/** What downloading a bundle costs, as this browser receives it (compressed). */
+export async function downloadSize(bundle, locale) {
+  const size = await getJSON(`/bundles/${bundle}/${locale}/download`, { cache: "no-store" });
+  sizes.set(keyOf(bundle, locale), size);
+  return size;
+}
+
+const READ_BYTES = 1 << 16;
+
+/**
+ * Calls `line(bytes)` with each line of a streamed body (without its newline), one at a time.
+ * Where the browser has a BYOB reader the stream is read into one buffer, used again for every
+ * read, so that a large pack leaves no trail of buffers for the garbage collector: `line` must
+ * copy what it keeps before its promise settles. Only a line cut by a read is copied here.
+ */
+async function forEachLine(body, received, line) {
+  let reader;
+  try {
+    reader = body.getReader({ mode: "byob" });
+  } catch {
+    reader = body.getReader();
+  }
+  const byob = typeof ReadableStreamBYOBReader !== "undefined"
+    && reader instanceof ReadableStreamBYOBReader;
+  let buffer = new ArrayBuffer(READ_BYTES);
+  let rest = new Uint8Array(0);
+  for (;;) {
+    const { done, value } = byob ? await reader.read(new Uint8Array(buffer)) : await reader.read();
+    if (done) break;
+    received(value.length);
+    let start = 0;
+    let newline;
+    while ((newline = value.indexOf(10, start)) >= 0) {
+      let bytes = value.subarray(start, newline);
+      if (rest.length) {
+        bytes = joined(rest, bytes);
+        rest = new Uint8Array(0);
+      }
+      await line(bytes);
+      start = newline + 1;
+    }
+    rest = rest.length ? joined(rest, value.subarray(start)) : value.slice(start);
+    if (byob) buffer = value.buffer;
+  }
+  if (rest.length) await line(rest);
+}
+
+function joined(first, second) {
+  const bytes = new Uint8Array(first.length + second.length);
+  bytes.set(first);
+  bytes.set(second, first.length);
+  return bytes;
 }
 
 async function installFromPack(bundle, locale, progress) {
   const key = keyOf(bundle, locale);
+  const size = sizes.get(key) || await downloadSize(bundle, locale);
+  sizes.delete(key); // the next install asks again
   const response = await fetch(api(`/bundles/${bundle}/${locale}/pack`), { cache: "no-store" });
   if (!response.ok) throw await failureOf(response);
-  const reader = response.body.getReader();
+  // One bar over what crosses the network: the pack (its decoded bytes scaled to its compressed
+  // size), then the segments.
+  const total = size.bytes;
   let staging = null;
+  let plain = 0;
+  let decoded = 0;
+  const packProgress = () => {
+    if (plain) progress(Math.min(Math.round((decoded / plain) * size.pack_bytes), total), total);
+  };
   let expected = new Set();
-  let total = 0;
-  let received = 0;
-  let buffer = new Uint8Array(0);
+  let batch = [];
+  let batchBytes = 0;
 
-  async function line(bytes) {
-    if (!staging) {
-      const manifest = JSON.parse(decoder.decode(bytes));
-      const entries = db.objectsOf(manifest);
-      expected = new Set(entries.map((entry) => entry.object));
-      total = bytes.length + 1 + entries.reduce((sum, entry) => sum + entry.bytes + 1, 0);
-      staging = {
-        key, bundle, locale, manifest, etag: response.headers.get("ETag"),
-        from: null, changes: null, startedAt: new Date().toISOString(),
-      };
-      await db.putStaging(staging);
+  async function store() {
+    const names = await Promise.all(batch.map((entry) => entry.name));
+    const records = names.map((name, i) => {
+      if (!expected.has(name)) throw new IntegrityError(`pack line ${name} is not in the manifest`);
+      return { name, text: batch[i].text };
+    });
+    batch = [];
+    batchBytes = 0;
+    await db.putObjects(records);
+    packProgress();
+  }
+
+  await forEachLine(response.body, (length) => { decoded += length; }, async (bytes) => {
+    if (staging) {
+      // Both copy the bytes now (digest takes its copy when called), as forEachLine asks.
+      batch.push({ name: sha256Hex(bytes), text: decoder.decode(bytes) });
+      batchBytes += bytes.length;
+      if (batch.length >= BATCH_OBJECTS || batchBytes >= BATCH_BYTES) await store();
       return;
     }
-    const name = await sha256Hex(bytes);
-    if (!expected.has(name)) throw new IntegrityError(`pack line ${name} is not in the manifest`);
-    await db.putObject(name, decoder.decode(bytes));
-  }
-
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    received += value.length;
-    const joined = new Uint8Array(buffer.length + value.length);
-    joined.set(buffer);
-    joined.set(value, buffer.length);
-    buffer = joined;
-    let newline;
-    while ((newline = buffer.indexOf(10)) >= 0) {
-      await line(buffer.subarray(0, newline));
-      buffer = buffer.slice(newline + 1);
-    }
-    if (total) progress(Math.min(received, total), total);
-  }
-  if (buffer.length) await line(buffer);
+    const manifest = JSON.parse(decoder.decode(bytes));
+    const packed = [...manifest.articles, ...manifest.about].filter((entry) => entry.object);
+    expected = new Set(packed.map((entry) => entry.object));
+    plain = bytes.length + 1 + packed.reduce((sum, entry) => sum + entry.bytes + 1, 0);
+    const segments = db.segmentsOf(manifest).reduce((sum, entry) => sum + entry.bytes, 0);
+    staging = {
+      key, bundle, locale, manifest, etag: response.headers.get("ETag"),
+      from: null, changes: null, startedAt: new Date().toISOString(),
+      expected: size.version === manifest.version
+        ? { raw: segments, sent: size.segment_bytes } : null,
+    };
+    await db.putStaging(staging);
+  });
+  if (batch.length) await store();
   if (!staging) throw new IntegrityError("the pack was empty");
-  await downloadMissing(staging, progress); // the search segments are not in the pack
+  // The search segments are not in the pack.
+  await downloadMissing(staging, progress, Math.min(size.pack_bytes, total));
   return finalize(staging);
 }
 
@@ -193,7 +285,7 @@ async function finalize(staging) {
   };
   await db.switchTo(install);
   await db.collectGarbage();
-  remember((await db.allInstalls()).map((record) => record.key));
+  remember(await db.installKeys());
   const stillThere = new Set(install.manifest.articles.filter((a) => a.object).map((a) => a.id));
   const withdrawn = previous
     ? previous.manifest.articles.filter((a) => a.object && !stillThere.has(a.id))
@@ -245,31 +337,54 @@ export async function resumeAll() {
 }
 
 /**
- * Is there a newer version than `install`? Asks with the manifest's ETag; a 304 means no.
- * Returns null, or {manifest, etag, changes, bytes, expired} where `changes` is /changes.
+ * The manifest `changes` leads to, rebuilt from the installed one: {manifest, changes}. If the
+ * rebuilt bytes do not hash to `changes.manifest.sha256`, the full manifest instead, if its bytes
+ * do, with the article changes read from it rather than from `changes`. Null when neither
+ * matches (a version was published in between).
+ */
+async function nextManifest(install, changes) {
+  const rebuilt = applyChanges(install.manifest, changes);
+  if ((await sha256Hex(canonicalBytes(rebuilt))) === changes.manifest.sha256) {
+    return { manifest: rebuilt, changes };
+  }
+  const response = await fetch(api(`/bundles/${install.bundle}/${install.locale}`), {
+    cache: "no-store",
+  });
+  if (!response.ok) throw await failureOf(response);
+  const bytes = await response.arrayBuffer();
+  if ((await sha256Hex(bytes)) !== changes.manifest.sha256) return null;
+  const manifest = JSON.parse(decoder.decode(bytes));
+  return { manifest, changes: { ...changes, ...articleChanges(install.manifest, manifest) } };
+}
+
+/**
+ * Is there a newer version than `install`? One request: /changes, conditional on the installed
+ * manifest's ETag, so nothing changed is a 304. Returns null, or
+ * {version, manifest, etag, changes, bytes, expired}; `bytes` is what the update will download.
  */
 export async function checkForUpdate(install, attempts = 2) {
   const path = `/bundles/${install.bundle}/${install.locale}`;
-  const response = await fetch(api(path), {
+  const response = await fetch(api(`${path}/changes?since=${install.version}`), {
     cache: "no-store", headers: install.etag ? { "If-None-Match": install.etag } : {},
   });
   if (response.status === 304) return null;
-  if (!response.ok) throw await failureOf(response);
-  const manifest = await response.json();
-  const etag = response.headers.get("ETag");
-  if (manifest.version === install.version) return null;
-  const changesResponse =
-    await fetch(api(`${path}/changes?since=${install.version}`), { cache: "no-store" });
-  if (changesResponse.status === 410) {
-    return { manifest, etag, changes: null, bytes: manifest.total_bytes, expired: true };
+  if (response.status === 410) {
+    const size = await downloadSize(install.bundle, install.locale);
+    return { version: size.version, changes: null, bytes: size.bytes, expired: true };
   }
-  if (!changesResponse.ok) throw await failureOf(changesResponse);
-  const changes = await changesResponse.json();
-  if (changes.to !== manifest.version) {
+  if (!response.ok) throw await failureOf(response);
+  const changes = await response.json();
+  if (changes.from !== install.version) throw new IntegrityError("changes from another version");
+  if (changes.to === install.version) return null;
+  const next = await nextManifest(install, changes);
+  if (!next) {
     if (attempts > 1) return checkForUpdate(install, attempts - 1); // published in between
     throw new IntegrityError("the manifest and its changes disagree");
   }
-  return { manifest, etag, changes, bytes: changes.bytes, expired: false };
+  return {
+    version: changes.to, manifest: next.manifest, etag: `"${changes.manifest.sha256}"`,
+    changes: next.changes, bytes: changes.transfer_bytes, expired: false,
+  };
 }
 
 /** Stage and apply an update found by checkForUpdate; 410 means a full download. */
@@ -283,6 +398,7 @@ export function applyUpdate(install, plan) {
     const staging = {
       key: install.key, bundle: install.bundle, locale: install.locale,
       manifest: plan.manifest, etag: plan.etag, from: install.version, changes: plan.changes,
+      expected: { raw: plan.changes.bytes, sent: plan.changes.transfer_bytes },
       startedAt: new Date().toISOString(),
     };
     await db.putStaging(staging);
@@ -294,7 +410,7 @@ export function applyUpdate(install, plan) {
 export async function remove(key) {
   await db.removeInstall(key);
   await db.collectGarbage();
-  remember((await db.allInstalls()).map((record) => record.key));
+  remember(await db.installKeys());
 }
 
 /**
@@ -331,7 +447,7 @@ export async function readManifest(bundle, locale) {
 
 export async function readObject(name) {
   const local = await db.getObject(name);
-  return local || JSON.parse(await fetchObject(name));
+  return local || JSON.parse(decoder.decode((await fetchVerified(name)).buffer));
 }
 
 export const installs = db.allInstalls;

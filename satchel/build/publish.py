@@ -50,7 +50,7 @@ from ..store import (
 )
 from .cache import NO_CACHE
 from .index import prune_indexes, publish_index
-from .pack import ContentObject, canonical_json
+from .pack import ContentObject, manifest_json
 
 TEMP_PREFIX = ".tmp-"
 
@@ -253,7 +253,7 @@ def publish_bundle(
         if version != previous:
             write_with_siblings(
                 store.manifest_path(bundle, release.locale, version),
-                canonical_json(manifest),
+                manifest_json(manifest),
                 MANIFEST_BROTLI_QUALITY,
             )
         new = version != previous

@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from flask import Response, current_app, jsonify, request, send_file, stream_with_context
 from flask.views import MethodView
 
-from ..store import ENCODINGS, OBJECT_NAME, SEGMENT_MAGIC, SLUG_MAX, SLUG_PATTERN, encoded
+from ..store import (
+    ENCODINGS,
+    OBJECT_NAME,
+    SEGMENT_MAGIC,
+    SLUG_MAX,
+    SLUG_PATTERN,
+    encoded,
+    search_segments,
+)
 from . import content, language
 from .content import LOCALE_PATTERN
 from .errors import ApiError
@@ -24,6 +33,7 @@ from .schemas import (
     BundleSummarySchema,
     ChangesQuerySchema,
     ChangesSchema,
+    DownloadSchema,
     ErrorSchema,
     HealthSchema,
     LocaleSchema,
@@ -71,6 +81,11 @@ def accepted_copy(path: Path) -> tuple[Path, str | None]:
     return path, None
 
 
+def sent_size(path: Path) -> int:
+    """The bytes of ``path`` this request would receive (its accepted precompressed copy)."""
+    return accepted_copy(path)[0].stat().st_size
+
+
 def stored_file(path: Path, mimetype: str) -> Response:
     """A published file's bytes, sent by nginx when the app runs behind it
     (``X_ACCEL_PREFIX``). Not for If-Match or If-Unmodified-Since: nginx would
@@ -100,14 +115,23 @@ def version_response(etag: str, encoding: str | None, send: Callable[[], Respons
     response.set_etag(etag, weak=encoding is not None)
     response.vary.add("Accept-Encoding")
     response.cache_control.no_cache = True
+    if current_app.config["X_ACCEL_PREFIX"]:
+        # nginx may keep manifests and changes until the end of this second, no longer,
+        # so a publish reaches every device within a second (deploy/nginx.conf).
+        response.headers["X-Accel-Expires"] = f"@{int(time.time())}"
     return response
 
 
 def manifest_response(bundle: str, locale: str, version: int) -> Response:
-    """The manifest as stored, precompressed when the client accepts it."""
+    """The manifest as stored, precompressed when the client accepts it. Sent by the
+    app itself, never by X-Accel-Redirect: in production nginx keeps this response for
+    a second (deploy/nginx.conf) and answers the manifest requests of that second,
+    which it cannot do for a response it has to redirect."""
     etag = content.manifest_etag(bundle, locale, version)
     path, encoding = accepted_copy(content.store().manifest_path(bundle, locale, version))
-    return version_response(etag, encoding, lambda: stored_file(path, "application/json"))
+    return version_response(
+        etag, encoding, lambda: Response(path.read_bytes(), mimetype="application/json")
+    )
 
 
 @blp.route("/health")
@@ -183,9 +207,52 @@ class Changes(MethodView):
         schema=ErrorSchema,
         description="`version_expired`: the device must download the bundle again",
     )
+    @blp.alt_response(304, description="Not modified: If-None-Match names the current manifest")
     def get(self, bundle, locale, since):
-        """What changed since the version a device holds."""
-        return content.changes_since(bundle, locale, since)
+        """What changed since the version a device holds, and how to rebuild the new
+        manifest from the old one. The ETag is the current manifest's, so a device asks
+        with its manifest's ETag and gets a 304 when nothing changed."""
+        current = content.current_version(bundle, locale)
+        store = content.store()
+
+        def send():
+            changes = content.changes_since(
+                bundle, locale, since, current, lambda name: sent_size(store.object_path(name))
+            )
+            return jsonify(ChangesSchema().dump(changes))
+
+        return version_response(content.manifest_etag(bundle, locale, current), None, send)
+
+
+@blp.route("/bundles/<bundle>/<locale>/download", parameters=[BUNDLE_PARAMETER, LOCALE_PARAMETER])
+class Download(MethodView):
+    @blp.response(200, DownloadSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="Unknown bundle or locale")
+    def get(self, bundle, locale):
+        """What a first install of the current version downloads, as this client will
+        receive it (its Accept-Encoding): the pack and the search segments."""
+        version = content.current_version(bundle, locale)
+        store = content.store()
+        pack, encoding = accepted_copy(store.pack_path(bundle, locale, version))
+        segments = search_segments(content.manifest(bundle, locale, version))
+        pack_bytes = pack.stat().st_size if encoding else store.pack_bytes(bundle, locale, version)
+        segment_bytes = sum(sent_size(store.object_path(s["object"])) for s in segments)
+        response = jsonify(
+            DownloadSchema().dump(
+                {
+                    "bundle": bundle,
+                    "locale": locale,
+                    "version": version,
+                    "pack_bytes": pack_bytes,
+                    "segment_bytes": segment_bytes,
+                    "bytes": pack_bytes + segment_bytes,
+                    "requests": 1 + len(segments),
+                }
+            )
+        )
+        response.vary.add("Accept-Encoding")
+        response.cache_control.no_cache = True
+        return response
 
 
 @blp.route("/bundles/<bundle>/<locale>/pack", parameters=[BUNDLE_PARAMETER, LOCALE_PARAMETER])

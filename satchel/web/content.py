@@ -11,12 +11,13 @@ import functools
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import current_app
 
 from ..i18n.catalogs import parse_locale
-from ..store import SLUG_MAX, SLUG_PATTERN, Store, diff_manifests
+from ..store import SLUG_MAX, SLUG_PATTERN, Store, diff_manifests, new_objects
 from . import language
 from .caching import cache
 from .errors import ApiError
@@ -162,8 +163,13 @@ def locale_list() -> list[dict]:
     return cached_by_publication("locales", compute)
 
 
-def changes_since(bundle: str, locale: str, since: int) -> dict:
-    current = current_version(bundle, locale)
+def changes_since(
+    bundle: str, locale: str, since: int, current: int, sent_size: Callable[[str], int]
+) -> dict:
+    """What a device holding version ``since`` needs to reach ``current``, the sha256
+    and size of the manifest it will hold then (see ``store.diff_manifests``), and
+    ``transfer_bytes``: the objects to download as this client will receive them
+    (``sent_size(name)``: the bytes of the copy its Accept-Encoding gets)."""
     retained = set(store().versions(bundle, locale))
     if since not in retained or since > current:
         oldest = min(retained) if retained else current
@@ -180,4 +186,11 @@ def changes_since(bundle: str, locale: str, since: int) -> dict:
                 current=current,
             ),
         )
-    return diff_manifests(manifest(bundle, locale, since), manifest(bundle, locale, current))
+    old, new = manifest(bundle, locale, since), manifest(bundle, locale, current)
+    changes = diff_manifests(old, new)
+    changes["transfer_bytes"] = sum(sent_size(name) for name in new_objects(old, new))
+    changes["manifest"] |= {
+        "sha256": manifest_etag(bundle, locale, current),
+        "bytes": store().manifest_path(bundle, locale, current).stat().st_size,
+    }
+    return changes

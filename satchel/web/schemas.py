@@ -140,6 +140,21 @@ class ChangesQuerySchema(Schema):
     )
 
 
+class ChangesManifestSchema(Schema):
+    sha256 = fields.String(
+        required=True,
+        metadata={"description": "sha256 of the new manifest's bytes (its strong ETag)"},
+    )
+    bytes = fields.Integer(required=True, metadata={"description": "Size of the new manifest"})
+    patch = fields.Dict(
+        required=True,
+        metadata={
+            "description": "JSON Merge Patch (RFC 7386) of every member but `articles` "
+            "from the old manifest to the new"
+        },
+    )
+
+
 ChangesSchema = Schema.from_dict(
     {
         "bundle": fields.String(required=True),
@@ -162,6 +177,28 @@ ChangesSchema = Schema.from_dict(
         "bytes": fields.Integer(
             required=True, metadata={"description": "Bytes of objects to download"}
         ),
+        "transfer_bytes": fields.Integer(
+            required=True,
+            metadata={
+                "description": "Bytes of those objects as this client receives them "
+                "(compressed as its Accept-Encoding allows)"
+            },
+        ),
+        "manifest": fields.Nested(ChangesManifestSchema, required=True),
     },
     name="Changes",
 )
+
+
+class DownloadSchema(Schema):
+    bundle = fields.String(required=True)
+    locale = fields.String(required=True)
+    version = fields.Integer(required=True)
+    pack_bytes = fields.Integer(
+        required=True, metadata={"description": "The pack as this client receives it"}
+    )
+    segment_bytes = fields.Integer(
+        required=True, metadata={"description": "The search segments as this client receives them"}
+    )
+    bytes = fields.Integer(required=True, metadata={"description": "pack_bytes + segment_bytes"})
+    requests = fields.Integer(required=True, metadata={"description": "Responses it takes"})

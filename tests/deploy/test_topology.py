@@ -57,8 +57,9 @@ def served_by(topology: Topology, tag: str) -> dict[str, int]:
     }
 
 
-def manifest_from_every_worker(topology: Topology, tag: str, limit: int = 400) -> list:
-    """Ask for the manifest, 8 at a time, until every worker has answered (or ``limit``).
+def versions_from_every_worker(topology: Topology, tag: str, limit: int = 400) -> list:
+    """Ask for the bundle list (which nginx never keeps), 8 at a time, until every
+    worker has answered (or ``limit``).
 
     Returns [(status, version, worker pid)] for every request made.
     """
@@ -67,8 +68,8 @@ def manifest_from_every_worker(topology: Topology, tag: str, limit: int = 400) -
 
     def one(_):
         rid = f"{tag}-{next(_ids)}"
-        status, _headers, body = fetch(topology.port, MANIFEST, {"X-Request-ID": rid})
-        results[rid] = (status, json.loads(body).get("version"))
+        status, _headers, body = fetch(topology.port, "/api/v1/bundles", {"X-Request-ID": rid})
+        results[rid] = (status, json.loads(body)[0]["versions"]["en"])
 
     with ThreadPoolExecutor(8) as pool:
         while len(results) < limit:
@@ -98,7 +99,7 @@ def site(tmp_path_factory):
 
 def test_every_worker_serves_a_new_version_as_soon_as_it_is_published(site):
     topology, bundles, data = site
-    before = manifest_from_every_worker(topology, "before")
+    before = versions_from_every_worker(topology, "before")
     assert {pid for _, _, pid in before} >= set(topology.worker_pids())
     assert {(status, version) for status, version, _ in before} == {(200, 1)}
 
@@ -117,7 +118,7 @@ def test_every_worker_serves_a_new_version_as_soon_as_it_is_published(site):
         thread.start()
     try:
         edit_and_publish(bundles, data, "120 people", "121 people")
-        after = manifest_from_every_worker(topology, "after")
+        after = versions_from_every_worker(topology, "after")
     finally:
         stop.set()
         for thread in threads:
@@ -132,6 +133,57 @@ def test_every_worker_serves_a_new_version_as_soon_as_it_is_published(site):
         versions = [version for _, version in seen]
         assert versions == sorted(versions)
         assert set(versions) <= {1, 2}
+
+
+def within_a_second_of_publishing(data: Path, shown) -> None:
+    """Ask ``shown()`` until it is true; fail if that is over a second after the switch to
+    the new version (current.json's rename)."""
+    switched = (data / "bundles" / "demo" / "current.json").stat().st_mtime
+    while not shown():
+        assert time.time() - switched <= 1.0, "a publish took over a second to show"
+        time.sleep(0.02)
+
+
+def latest_version_seen(topology: Topology, etag: str) -> tuple[int, int]:
+    """The version a phone's update check and a manifest download get through nginx now."""
+    status, headers, body = fetch(
+        topology.port, MANIFEST + "/changes?since=1", {"If-None-Match": etag}
+    )
+    checked = 1 if status == 304 else json.loads(body)["to"]
+    return checked, json.loads(fetch(topology.port, MANIFEST)[2])["version"]
+
+
+def started_demo(tmp_path: Path) -> tuple[Topology, Path, Path]:
+    """A topology of its own over a new demo bundle: (topology, bundles, data)."""
+    bundles, data = tmp_path / "bundles", tmp_path / "data"
+    write_bundle(bundles, "demo")
+    build(bundles, data)
+    return Topology(data, tmp_path / "run", workers=2).start(), bundles, data
+
+
+def test_nginx_answers_update_checks_and_a_publish_shows_within_a_second(tmp_path):
+    topology, bundles, data = started_demo(tmp_path)
+    try:
+        etag = fetch(topology.port, MANIFEST)[1]["etag"]
+        # Fifty phones checking at once: nginx answers, the app sees one or two of them.
+        tag = f"checks-{next(_ids)}"
+        for index in range(50):
+            headers = {"If-None-Match": etag, "X-Request-ID": f"{tag}-{index}"}
+            status, _headers, body = fetch(topology.port, MANIFEST + "/changes?since=1", headers)
+            assert (status, body) == (304, b"")
+        time.sleep(0.2)  # gunicorn writes its access log after answering
+        assert 1 <= len(served_by(topology, tag)) <= 3
+        # Errors keep the app's JSON shape and are never kept.
+        status, _headers, body = fetch(topology.port, "/api/v1/bundles/demo/en/changes?since=9")
+        assert (status, json.loads(body)["error"]["code"]) == (410, "version_expired")
+
+        # Phones keep checking while a new version is published: each sees it within a
+        # second of the switch to it (current.json's rename).
+        assert latest_version_seen(topology, etag) == (1, 1)
+        edit_and_publish(bundles, data, "120 people", "121 people")
+        within_a_second_of_publishing(data, lambda: latest_version_seen(topology, etag) == (2, 2))
+    finally:
+        topology.stop()
 
 
 @pytest.mark.parametrize("encoding", ["identity", "gzip", "br", "br, gzip"])
@@ -152,8 +204,8 @@ def test_nginx_serves_objects_from_disk_with_the_apps_bytes(site, encoding):
         assert "immutable" in via_nginx[1]["cache-control"]
         assert via_nginx[1]["etag"]
     # Served by nginx itself: gunicorn's log holds only the one request we sent it on purpose.
-    control = f"{tag}-manifest"
-    fetch(topology.port, MANIFEST, {"X-Request-ID": control})
+    control = f"{tag}-list"
+    fetch(topology.port, "/api/v1/bundles", {"X-Request-ID": control})
     assert only_the_control_reached_gunicorn(topology, tag, control)
 
 
@@ -205,7 +257,7 @@ def test_nginx_serves_the_shell_files_itself_as_the_worker_lists_them(site, enco
         assert fetch(topology.port, url, again)[:3:2] == (304, b""), url
     assert compressed if encoding != "identity" else not compressed
     control = f"{tag}-control"
-    fetch(topology.port, MANIFEST, {"X-Request-ID": control})
+    fetch(topology.port, "/api/v1/bundles", {"X-Request-ID": control})
     assert only_the_control_reached_gunicorn(topology, tag, control)
 
 
@@ -336,10 +388,7 @@ def test_first_install_pack_comes_brotli_compressed_and_whole(site):
 
 
 def test_without_redis_readers_are_served_uncached_and_stop_ends_everything(tmp_path):
-    bundles, data = tmp_path / "bundles", tmp_path / "data"
-    write_bundle(bundles, "demo")
-    build(bundles, data)
-    topology = Topology(data, tmp_path / "run", workers=2).start()
+    topology, bundles, data = started_demo(tmp_path)
     try:
         paths = [MANIFEST, "/api/v1/bundles", "/api/v1/locales", MANIFEST + "/changes?since=1"]
         assert all(fetch(topology.port, path)[0] == 200 for path in paths)
@@ -349,11 +398,16 @@ def test_without_redis_readers_are_served_uncached_and_stop_ends_everything(tmp_
                 status, _headers, body = fetch(topology.port, path)
                 assert status == 200, (path, body)
         edit_and_publish(bundles, data, "120 people", "122 people")
-        answers = manifest_from_every_worker(topology, "no-redis", 48)
+        answers = versions_from_every_worker(topology, "no-redis", 48)
         assert {pid for _, _, pid in answers} >= set(topology.worker_pids())
         assert {(status, version) for status, version, _ in answers} == {(200, 2)}
-        status, _headers, body = fetch(topology.port, MANIFEST + "/changes?since=1")
-        assert status == 200 and [e["id"] for e in json.loads(body)["changed"]] == ["gamma"]
+
+        def changed():
+            status, _headers, body = fetch(topology.port, MANIFEST + "/changes?since=1")
+            assert status == 200
+            return [e["id"] for e in json.loads(body)["changed"]] == ["gamma"]
+
+        within_a_second_of_publishing(data, changed)
     finally:
         pids = [*topology.status().values(), *topology.worker_pids()]
         assert sorted(topology.stop()) == ["gunicorn", "nginx"]

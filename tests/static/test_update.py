@@ -4,6 +4,9 @@ never used, `version_expired` falls back to a full download, and withdrawn artic
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from playwright.sync_api import expect
 
 from .conftest import controlled, install, installed_version, ready, stored_objects
@@ -194,3 +197,104 @@ def test_storage_full_during_update_keeps_the_installed_version(new_page, site):
     assert installed_version(page, "caregiving/en") == 1
     ready(page, site.url + "/#/read/caregiving/en/caregiver-strain-and-health")
     expect(page.locator("main h1")).to_have_text(STRAIN)
+
+
+def installed_manifest(page, key: str) -> dict:
+    return page.evaluate(
+        """key => new Promise((resolve) => {
+            const open = indexedDB.open("satchel");
+            open.onsuccess = () => {
+                const get = open.result.transaction("installs").objectStore("installs").get(key);
+                get.onsuccess = () => { resolve(get.result); open.result.close(); };
+            };
+        })""",
+        key,
+    )
+
+
+def canonical_sha256(value) -> str:
+    data = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+MANIFEST = "/api/v1/bundles/caregiving/en"
+
+
+def full_manifest_requests(page) -> list[str]:
+    asked = []
+    page.on("request", lambda r: r.url.split("?")[0].endswith(MANIFEST) and asked.append(r.url))
+    return asked
+
+
+def test_update_rebuilds_the_exact_manifest_without_downloading_it(new_page, site):
+    page = installed_page(new_page, site)
+    rename_strain(site)
+    asked = full_manifest_requests(page)
+    ready(page)
+    card(page).get_by_role("button", name="Update now").click()
+    expect(card(page)).to_contain_text("Downloaded: version 2")
+    assert asked == []
+
+    served = site.get(MANIFEST)
+    install = installed_manifest(page, "caregiving/en")
+    assert canonical_sha256(install["manifest"]) == hashlib.sha256(served.data).hexdigest()
+    assert install["etag"] == f'"{served.get_etag()[0]}"'
+
+    with page.expect_response(lambda r: "/changes?" in r.url) as check:
+        ready(page)  # nothing changed since: a 304 of a few hundred bytes
+    assert check.value.status == 304
+    sizes = check.value.request.sizes()
+    assert sizes["responseBodySize"] == 0 and sizes["responseHeadersSize"] < 1000
+    assert asked == []
+
+
+def test_changes_that_rebuild_another_manifest_are_refused(new_page, site):
+    page = installed_page(new_page, site)
+    rename_strain(site)
+
+    def tamper(route):
+        response = route.fetch()
+        changes = response.json()
+        changes["changed"][0]["title"] = "Carers live forever"
+        route.fulfill(response=response, json=changes)
+
+    page.route("**/changes?since=*", tamper)
+    asked = full_manifest_requests(page)
+    ready(page)
+    expect(card(page).locator(".changed-list")).to_have_text(RENAMED)  # as the manifest says
+    card(page).get_by_role("button", name="Update now").click()
+    expect(card(page)).to_contain_text("Downloaded: version 2")
+    assert len(asked) == 1  # the full manifest, checked against the hash in `changes`
+    served = site.get(MANIFEST)
+    install = installed_manifest(page, "caregiving/en")
+    assert canonical_sha256(install["manifest"]) == hashlib.sha256(served.data).hexdigest()
+    assert RENAMED in {entry["title"] for entry in install["manifest"]["articles"]}
+
+
+REWRITE_EVERY_MANIFEST = """async () => {
+  const { canonicalBytes } = await import("/static/manifest.js");
+  const { sha256Hex } = await import("/static/sync.js");
+  const differ = [];
+  for (const bundle of await (await fetch("/api/v1/bundles")).json()) {
+    for (const locale of bundle.locales) {
+      const response = await fetch(`/api/v1/bundles/${bundle.id}/${locale}`);
+      const served = await response.arrayBuffer();
+      const written = canonicalBytes(JSON.parse(new TextDecoder().decode(served)));
+      if ((await sha256Hex(written)) !== (await sha256Hex(served))) {
+        differ.push(`${bundle.id}/${locale}`);
+      }
+    }
+  }
+  return differ;
+}"""
+
+
+def test_the_device_writes_every_manifest_byte_for_byte_as_stored(page, live_server):
+    """Arabic, Spanish and Portuguese text, licences and thesauri included: a rebuilt manifest
+    can only match its hash if the device writes JSON exactly as the build does."""
+    ready(page, live_server + "/")
+    locales = sum(
+        len(b["locales"]) for b in page.evaluate("fetch('/api/v1/bundles').then(r => r.json())")
+    )
+    assert locales >= 6
+    assert page.evaluate(REWRITE_EVERY_MANIFEST) == []

@@ -322,7 +322,7 @@ def add_rows(bench: Bench, corpus: Corpus, results: dict) -> None:
 
 def device_section(bench: Bench) -> None:
     """Our device engine against MiniSearch and Lunr on MedQuAD and the larger bundle (Chromium)."""
-    from playwright.sync_api import sync_playwright
+    from .chromium import chromium
 
     ensure_npm_packages()
     engine_gz = len(gzip.compress(ENGINE.read_bytes(), compresslevel=9))
@@ -348,22 +348,15 @@ def device_section(bench: Bench) -> None:
             "MiB",
             note=f"{len(corpus.docs):,} articles, {len(corpus.segments)} segment(s)",
         )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
-        )
-        try:
-            page = browser.new_page()
-            page.route(f"{ORIGIN}/**", serve(corpora))
-            page.goto(f"{ORIGIN}/")
-            page.wait_for_function("window.ready === true")
-            if not page.evaluate("crossOriginIsolated"):
-                raise RuntimeError("the bench page is not cross-origin isolated: coarse timers")
-            cdp = page.context.new_cdp_session(page)
-            for index, corpus in enumerate(corpora):
-                results = measure(page, cdp, index, corpus)
-                bench.state.setdefault("device", {})[corpus.label] = results
-                add_rows(bench, corpus, results)
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page()
+        page.route(f"{ORIGIN}/**", serve(corpora))
+        page.goto(f"{ORIGIN}/")
+        page.wait_for_function("window.ready === true")
+        if not page.evaluate("crossOriginIsolated"):
+            raise RuntimeError("the bench page is not cross-origin isolated: coarse timers")
+        cdp = page.context.new_cdp_session(page)
+        for index, corpus in enumerate(corpora):
+            results = measure(page, cdp, index, corpus)
+            bench.state.setdefault("device", {})[corpus.label] = results
+            add_rows(bench, corpus, results)

@@ -23,18 +23,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .chromium import chromium
+
 if TYPE_CHECKING:
     from .run import Bench
 
 MIB = 1024 * 1024
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-quic",
-    "--enable-precise-memory-info",
-]
 SLOWDOWN = 4
 ALLOWANCE = 2000  # bytes on top of twice what changed
 
@@ -51,18 +45,6 @@ def production(data: Path, run_dir: Path):
         topology.stop()
 
 
-@contextmanager
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 INSTALLED = """key => new Promise((resolve) => {
@@ -241,7 +223,7 @@ def updates_section(bench: Bench) -> None:
             *fresh_copy(bench, "medquad", medquad_data(bench), bench.workdir / "bundles-medquad"),
         ),
     ]
-    with chromium() as browser:
+    with chromium("--enable-precise-memory-info") as browser:
         for label, bundle, bundles, data in corpora:
             folder = bundles / bundle
             measure_updates(

@@ -265,7 +265,6 @@ class SearchIndex(TermCounts):
             f: reader.field_length(f) for f in FIELDS
         }
         self.totals = {f: totals[f] for f in FIELDS}
-        self.avgfl = {f: (totals[f] / (self.n or 1)) or 1 for f in FIELDS}
         # None for a field a document has no text in (reference articles have no takeaway).
         self.lengths = {
             f: [reader.doc_field_length(d, f, 0) or 0 for d in numbers] for f in FIELDS
@@ -316,16 +315,6 @@ class SearchIndex(TermCounts):
             if (fieldname, term) not in self.reader:
                 return {}
             return dict(self.reader.postings(fieldname, term).items_as("positions"))
-
-    def stats(self) -> dict:
-        """The statistics scoring uses, for the device export."""
-        return {
-            "rules": RULES_VERSION,
-            "documents": self.n,
-            "avg_field_length": self.avgfl,
-            "field_lengths": self.lengths,
-            "ids": [doc.id for doc in self.docs if doc],
-        }
 
 
 _open: OrderedDict[str, SearchIndex] = OrderedDict()

@@ -168,7 +168,7 @@ def run_search(
             **result,
         }
 
-    state = [sorted(versions.items()), locale, engine.normalise(q), filters, limit, page]
+    state = [bundle, sorted(versions.items()), locale, engine.normalise(q), filters, limit, page]
     return content.cached("search", state, compute)
 
 

@@ -460,9 +460,12 @@ _collections: Kept = Kept(MAX_OPEN, size=lambda _collection: 1)
 def open_collection(parts: list[tuple[str, Path]]) -> Collection:
     """The collection of the indexes at ``(bundle, path)`` (immutable: cached)."""
     key = tuple(sorted((bundle, str(path)) for bundle, path in parts))
+    # Through open_index every time: it marks the indexes as used, and an index it closed
+    # to stay within MAX_OPEN comes back as a new one, so the collection is made again.
+    indexes = [open_index(Path(path)) for _, path in key]
     found = _collections.get(key)
-    if found is None:
-        found = Collection([(bundle, open_index(Path(path))) for bundle, path in key])
+    if found is None or any(a is not b for a, b in zip(found.indexes, indexes, strict=True)):
+        found = Collection([(bundle, ix) for (bundle, _), ix in zip(key, indexes, strict=True)])
         _collections.put(key, found)
     return found
 

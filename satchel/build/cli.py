@@ -102,7 +102,7 @@ def build_command(bundle_ids, strict, grades, compress):
             f"Rendered {result.rendered} of {result.summaries} summaries; the others "
             "were unchanged since an earlier build."
         )
-    grades = {(r.bundle, r.locale): r for r in result.readability}
+    by_locale = {(r.bundle, r.locale): r for r in result.readability}
     rows = [("bundle", "locale", "articles", "bytes", "version", "what changed", "reading grade")]
     rows += [
         (
@@ -112,7 +112,7 @@ def build_command(bundle_ids, strict, grades, compress):
             f"{r.bytes:,}",
             str(r.version),
             describe(r),
-            grades[r.bundle, r.locale].describe() if (r.bundle, r.locale) in grades else "",
+            by_locale[r.bundle, r.locale].describe() if (r.bundle, r.locale) in by_locale else "",
         )
         for r in result.reports
     ]

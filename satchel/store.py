@@ -252,7 +252,7 @@ def merge_patch(old: dict, new: dict) -> dict:
     return patch
 
 
-def diff_manifests(old: dict, new: dict) -> dict:
+def diff_manifests(old: dict, new: dict, needed: set[str] | None = None) -> dict:
     """What a device holding ``old`` must do to reach ``new``: the objects to fetch, and
     in ``manifest.patch`` everything else that differs, so that ``new`` is ``old`` with
     the article entries added, changed and removed (articles are ordered by id) and the
@@ -260,7 +260,7 @@ def diff_manifests(old: dict, new: dict) -> dict:
     before = {entry["id"]: entry for entry in old["articles"]}
     after = {entry["id"]: entry for entry in new["articles"]}
     about_before = {entry["id"]: entry for entry in old["about"]}
-    needed = new_objects(old, new)
+    needed = new_objects(old, new) if needed is None else needed
     return {
         "bundle": new["bundle"],
         "locale": new["locale"],

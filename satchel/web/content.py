@@ -187,8 +187,9 @@ def changes_since(
             ),
         )
     old, new = manifest(bundle, locale, since), manifest(bundle, locale, current)
-    changes = diff_manifests(old, new)
-    changes["transfer_bytes"] = sum(sent_size(name) for name in new_objects(old, new))
+    needed = new_objects(old, new)
+    changes = diff_manifests(old, new, needed)
+    changes["transfer_bytes"] = sum(sent_size(name) for name in needed)
     changes["manifest"] |= {
         "sha256": manifest_etag(bundle, locale, current),
         "bytes": store().manifest_path(bundle, locale, current).stat().st_size,

@@ -153,7 +153,7 @@ function confirmedSize(bytes) {
     { size: formatBytes(bytes) }));
 }
 
-function bundleCard(bundle, locale, manifest, install, staging, size) {
+function bundleCard(bundle, locale, install, staging, size) {
   const key = sync.keyOf(bundle.id, locale);
   const plan = updates.get(key);
   const running = Boolean(sync.job(key));
@@ -257,9 +257,9 @@ async function libraryContent() {
     const installed = installs.find((install) => install.bundle === bundle.id);
     const locale = installed && !list ? installed.locale : contentLocaleFor(bundle);
     const key = sync.keyOf(bundle.id, locale);
-    const manifest = byKey.get(key)?.manifest || null;
-    const size = manifest ? null : await sync.downloadSize(bundle.id, locale).catch(() => null);
-    return bundleCard(bundle, locale, manifest, byKey.get(key), stagingKeys.has(key), size);
+    const install = byKey.get(key);
+    const size = install ? null : await sync.downloadSize(bundle.id, locale).catch(() => null);
+    return bundleCard(bundle, locale, install, stagingKeys.has(key), size);
   }));
   return [
     el("h1", {}, _("Library")),

@@ -8,15 +8,20 @@
 
 const encoder = new TextEncoder();
 
+// Python sorts keys by code point; JavaScript's < compares UTF-16 units. The two agree except
+// that a surrogate (half of a character beyond U+FFFF) must rank above every other unit, so the
+// first differing units decide, with surrogates lifted above the rest: nothing is allocated.
+const unitRank = (text, i) => {
+  const unit = text.charCodeAt(i);
+  return unit >= 0xd800 && unit < 0xe000 ? unit + 0x10000 : unit;
+};
+
 const byCodePoint = (a, b) => {
-  // Python sorts keys by code point; JavaScript's < compares UTF-16 units (they differ only
-  // beyond U+FFFF).
-  const left = Array.from(a);
-  const right = Array.from(b);
-  for (let i = 0; i < Math.min(left.length, right.length); i += 1) {
-    if (left[i] !== right[i]) return left[i].codePointAt(0) - right[i].codePointAt(0);
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i += 1) {
+    if (a.charCodeAt(i) !== b.charCodeAt(i)) return unitRank(a, i) - unitRank(b, i);
   }
-  return left.length - right.length;
+  return a.length - b.length;
 };
 
 function canonical(value) {

@@ -1,9 +1,11 @@
 // The device's copy of the bundles, in IndexedDB ("satchel"):
 //   objects  {name, text} or {name, bytes}  content objects, keyed by their sha256 (verified before
 //            put); search segments (manifest.search.segments) are binary: bytes is an ArrayBuffer
-//   installs {key, bundle, locale, version, etag, manifest, installedAt}  the version being read
-//   staging  {key, bundle, locale, manifest, etag, from, changes, startedAt}  a download in
+//   installs {key, bundle, locale, version, etag, manifest, keyId, installedAt}  the version being
+//            read; keyId: the publisher key that verified its manifest (trust.js)
+//   staging  {key, bundle, locale, manifest, etag, keyId, from, changes, startedAt}  a download in
 //            progress
+//   keys     {id, alg, public_key, endorsement}  the publisher keys the device trusts (trust.js)
 // Objects are content-addressed, so objects downloaded for a staged version cannot change what
 // the installed manifest names: the installed version stays readable during a download. The
 // switch is one transaction that replaces the installs record and deletes the staging record.
@@ -15,14 +17,24 @@ export class StorageFull extends Error {}
 
 function open() {
   opening ??= new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB_NAME, 1);
-    request.onupgradeneeded = () => {
+    const request = indexedDB.open(DB_NAME, 2);
+    request.onupgradeneeded = (event) => {
       const db = request.result;
-      db.createObjectStore("objects", { keyPath: "name" });
-      db.createObjectStore("installs", { keyPath: "key" });
-      db.createObjectStore("staging", { keyPath: "key" });
+      if (event.oldVersion < 1) {
+        db.createObjectStore("objects", { keyPath: "name" });
+        db.createObjectStore("installs", { keyPath: "key" });
+        db.createObjectStore("staging", { keyPath: "key" });
+      }
+      db.createObjectStore("keys", { keyPath: "id" }); // version 2; the downloads stay as they are
     };
-    request.onsuccess = () => resolve(request.result);
+    request.onsuccess = () => {
+      // Another tab opening a newer version waits until this one lets go.
+      request.result.onversionchange = () => {
+        request.result.close();
+        opening = null;
+      };
+      resolve(request.result);
+    };
     request.onerror = () => reject(request.error);
   });
   return opening;
@@ -64,6 +76,10 @@ export const allInstalls = () => getAll("installs");
 export const installKeys = () => transaction(["installs"], "readonly", (s, done) => {
   s.installs.getAllKeys().onsuccess = (event) => done(event.target.result);
 });
+export const trustedKeys = () => getAll("keys");
+export function putKey(key) {
+  return transaction(["keys"], "readwrite", (s) => s.keys.put(key));
+}
 export const getStaging = (key) => get("staging", key);
 export const allStaging = () => getAll("staging");
 

@@ -1,0 +1,88 @@
+// Which manifests the device believes: those a trusted publisher key signed (Ed25519, WebCrypto)
+// over their canonical bytes without `signature`; they name every object by its hash. Keys
+// (db.js) are trusted on first contact (GET /api/v1/keys), later only when a trusted key endorsed
+// them: `endorsement` signs the canonical {alg, id, public_key}; lists are walked oldest first.
+
+import { _ } from "./i18n.js";
+import * as db from "./db.js";
+import { canonicalBytes } from "./manifest.js";
+
+export class UntrustedManifest extends Error {
+  /** `reason`: "unknown_key", "bad_signature" or "unsigned". */
+  constructor(reason) {
+    super(reason === "unknown_key"
+      ? _("This content is signed by a key this device does not trust, so it was not used.")
+      : _("This content was changed or not signed by its publisher, so it was not used."));
+    this.reason = reason;
+  }
+}
+
+const fromBase64url = (text) =>
+  Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+
+/** Does `value` (base64url) verify as `key`'s signature over `bytes`? Malformed means no. */
+async function signedBy(key, value, bytes) {
+  let publicKey;
+  try {
+    publicKey = await crypto.subtle.importKey("raw", fromBase64url(key.public_key), "Ed25519",
+      false, ["verify"]);
+    return await crypto.subtle.verify("Ed25519", publicKey, fromBase64url(value), bytes);
+  } catch (error) {
+    if (!publicKey && error.name === "NotSupportedError") throw error; // no Ed25519 here
+    return false;
+  }
+}
+
+/** Trust the keys of `list` that a trusted key endorsed, walking it oldest first. */
+async function learnEndorsed(list, keys) {
+  for (const key of list) {
+    const endorser = key.endorsement && keys.get(key.endorsement.key_id);
+    if (keys.has(key.id) || !endorser || key.alg !== "Ed25519") continue;
+    const body = canonicalBytes({ alg: key.alg, id: key.id, public_key: key.public_key });
+    if (await signedBy(endorser, key.endorsement.value, body)) {
+      await db.putKey(key);
+      keys.set(key.id, key);
+    }
+  }
+  return keys;
+}
+
+let learning = null;
+
+/**
+ * The trusted keys by id. First contact, when the device trusts none yet and is online: trust the
+ * keys GET /api/v1/keys lists (the oldest, then each it endorses).
+ */
+export function learnKeys() {
+  learning ??= (async () => {
+    const keys = new Map((await db.trustedKeys()).map((key) => [key.id, key]));
+    if (keys.size || !navigator.onLine) return keys;
+    try {
+      const response = await fetch("/api/v1/keys", { cache: "no-store" });
+      const [first, ...later] = response.ok ? (await response.json()).keys : [];
+      if (!first) return keys;
+      await db.putKey(first);
+      return await learnEndorsed(later, keys.set(first.id, first));
+    } catch {
+      return keys; // the server is away: try again next time
+    }
+  })().finally(() => { learning = null; });
+  return learning;
+}
+
+/**
+ * The id of the trusted key that signed `manifest` (learning newer keys from `manifest.keys` by
+ * their endorsements); else throws UntrustedManifest.
+ */
+export async function verifyManifest(manifest) {
+  const { signature, ...signed } = manifest;
+  if (!signature) throw new UntrustedManifest("unsigned");
+  const keys = await learnEndorsed(manifest.keys || [], await learnKeys());
+  const key = keys.get(signature.key_id);
+  if (!key) throw new UntrustedManifest("unknown_key");
+  const bytes = canonicalBytes(signed);
+  if (signature.alg !== "Ed25519" || !(await signedBy(key, signature.value, bytes))) {
+    throw new UntrustedManifest("bad_signature");
+  }
+  return key.id;
+}

@@ -11,6 +11,7 @@ import { showAbout, showArticle, showBundle } from "./reader.js";
 import { showSearch } from "./search.js";
 import { showSaved } from "./saved.js";
 import { listenStatus, stopListening, whenVoicesKnown } from "./listen.js";
+import { learnKeys } from "./trust.js";
 
 function translateShell() {
   document.getElementById("skip").textContent = _("Skip to content");
@@ -190,8 +191,9 @@ async function start() {
   registerWorker();
   window.addEventListener("hashchange", route);
   await route();
-  window.addEventListener("online", () => syncNow().catch(() => {}));
-  await syncNow().catch(() => {});
+  window.addEventListener("online", () => learnKeys().then(syncNow).catch(() => {}));
+  // Learn the publisher's keys while online, so that a bundle file can be verified offline later.
+  await learnKeys().then(syncNow).catch(() => {});
   document.documentElement.dataset.ready = "true";
 }
 

@@ -2,10 +2,10 @@
 //   objects  {name, text} or {name, bytes}  content objects, keyed by their sha256 (verified before
 //            put); search segments (manifest.search.segments) are binary: bytes is an ArrayBuffer
 //   installs {key, bundle, locale, version, etag, manifest, keyId, installedAt}  the version being
-//            read; keyId: the publisher key that verified its manifest (trust.js)
+//            read; keyId: the key its manifest verified with
 //   staging  {key, bundle, locale, manifest, etag, keyId, from, changes, startedAt}  a download in
 //            progress
-//   keys     {id, alg, public_key, endorsement}  the publisher keys the device trusts (trust.js)
+//   keys     the publisher keys the device trusts (trust.js)
 // Objects are content-addressed, so objects downloaded for a staged version cannot change what
 // the installed manifest names: the installed version stays readable during a download. The
 // switch is one transaction that replaces the installs record and deletes the staging record.

@@ -32,6 +32,9 @@ function storageFailureMessage(error) {
     return _("There is not enough space on this device to finish the download. " +
       "What you had downloaded before is unchanged. Free some space and try again.");
   }
+  if (error instanceof sync.UntrustedManifest) {
+    return _("{problem} What you had downloaded before is unchanged.", { problem: error.message });
+  }
   if (error instanceof sync.IntegrityError) {
     return _("A downloaded file was damaged and was not used. " +
       "What you had downloaded before is unchanged. Please try again.");
@@ -79,8 +82,11 @@ export async function syncNow() {
       const plan = await sync.checkForUpdate(install);
       if (plan) updates.set(install.key, plan);
       else updates.delete(install.key);
-    } catch {
-      // Offline or the server is away: try again next time.
+    } catch (error) {
+      // Offline or the server is away: try again next time. A forged update is worth a word.
+      if (error instanceof sync.UntrustedManifest) {
+        notice(storageFailureMessage(error), "error", `sync-${install.key}`);
+      }
     }
   }
   await refresh();

@@ -4,11 +4,13 @@
 // sha256 must be a name in that manifest; the binary search segments follow one by one. Updates
 // fetch only the objects in /changes. Everything lands in staging first (db.js) and is verified
 // with SubtleCrypto before it is stored; the switch to the new version happens in one IndexedDB
-// transaction, only once every object is present.
+// transaction, only once every object is present. No manifest is staged, installed or read before
+// its publisher's signature is verified (trust.js).
 // An interrupted download resumes from the staging record: objects already stored are skipped.
 
 import * as db from "./db.js";
 import { applyChanges, articleChanges, canonicalBytes } from "./manifest.js";
+import { UntrustedManifest, verifyManifest } from "./trust.js";
 
 export const keyOf = (bundle, locale) => `${bundle}/${locale}`;
 const api = (path) => `/api/v1${path}`;
@@ -235,12 +237,13 @@ async function installFromPack(bundle, locale, progress) {
       return;
     }
     const manifest = JSON.parse(decoder.decode(bytes));
+    const keyId = await verifyManifest(manifest);
     const packed = [...manifest.articles, ...manifest.about].filter((entry) => entry.object);
     expected = new Set(packed.map((entry) => entry.object));
     plain = bytes.length + 1 + packed.reduce((sum, entry) => sum + entry.bytes + 1, 0);
     const segments = db.segmentsOf(manifest).reduce((sum, entry) => sum + entry.bytes, 0);
     staging = {
-      key, bundle, locale, manifest, etag: response.headers.get("ETag"),
+      key, bundle, locale, manifest, keyId, etag: response.headers.get("ETag"),
       from: null, changes: null, startedAt: new Date().toISOString(),
       expected: size.version === manifest.version
         ? { raw: segments, sent: size.segment_bytes } : null,
@@ -281,6 +284,8 @@ async function finalize(staging) {
   const install = {
     key: staging.key, bundle: staging.bundle, locale: staging.locale,
     version: staging.manifest.version, etag: staging.etag, manifest: staging.manifest,
+    // A download staged before manifests were signed is verified now.
+    keyId: staging.keyId || await verifyManifest(staging.manifest),
     installedAt: new Date().toISOString(),
   };
   await db.switchTo(install);
@@ -382,7 +387,8 @@ export async function checkForUpdate(install, attempts = 2) {
     throw new IntegrityError("the manifest and its changes disagree");
   }
   return {
-    version: changes.to, manifest: next.manifest, etag: `"${changes.manifest.sha256}"`,
+    version: changes.to, manifest: next.manifest, keyId: await verifyManifest(next.manifest),
+    etag: `"${changes.manifest.sha256}"`,
     changes: next.changes, bytes: changes.transfer_bytes, expired: false,
   };
 }
@@ -397,7 +403,8 @@ export function applyUpdate(install, plan) {
     }
     const staging = {
       key: install.key, bundle: install.bundle, locale: install.locale,
-      manifest: plan.manifest, etag: plan.etag, from: install.version, changes: plan.changes,
+      manifest: plan.manifest, keyId: plan.keyId, etag: plan.etag, from: install.version,
+      changes: plan.changes,
       expected: { raw: plan.changes.bytes, sent: plan.changes.transfer_bytes },
       startedAt: new Date().toISOString(),
     };
@@ -439,10 +446,20 @@ export function repair(install) {
 
 // ---- reading: the device copy when installed, else the network ----
 
+// Search redraws read the same manifests: each version from the network is verified once, and the
+// verified copy is the one used.
+const verified = new Map(); // bundle/locale/version → promise of a verified manifest
+
 export async function readManifest(bundle, locale) {
   const install = await db.getInstall(keyOf(bundle, locale));
   if (install) return { manifest: install.manifest, install };
-  return { manifest: await getJSON(`/bundles/${bundle}/${locale}`), install: null };
+  const fetched = await getJSON(`/bundles/${bundle}/${locale}`);
+  const key = `${keyOf(bundle, locale)}/${fetched.version}`;
+  if (!verified.has(key)) {
+    verified.set(key, verifyManifest(fetched).then(() => fetched));
+    verified.get(key).catch(() => verified.delete(key));
+  }
+  return { manifest: await verified.get(key), install: null };
 }
 
 export async function readObject(name) {
@@ -454,3 +471,4 @@ export const installs = db.allInstalls;
 export const getInstall = db.getInstall;
 export const allStaging = db.allStaging;
 export { StorageFull } from "./db.js";
+export { UntrustedManifest };

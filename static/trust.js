@@ -47,27 +47,22 @@ async function learnEndorsed(list, keys) {
   return keys;
 }
 
-let learning = null;
-
 /**
  * The trusted keys by id. First contact, when the device trusts none yet and is online: trust the
  * keys GET /api/v1/keys lists (the oldest, then each it endorses).
  */
-export function learnKeys() {
-  learning ??= (async () => {
-    const keys = new Map((await db.trustedKeys()).map((key) => [key.id, key]));
-    if (keys.size || !navigator.onLine) return keys;
-    try {
-      const response = await fetch("/api/v1/keys", { cache: "no-store" });
-      const [first, ...later] = response.ok ? (await response.json()).keys : [];
-      if (!first) return keys;
-      await db.putKey(first);
-      return await learnEndorsed(later, keys.set(first.id, first));
-    } catch {
-      return keys; // the server is away: try again next time
-    }
-  })().finally(() => { learning = null; });
-  return learning;
+export async function learnKeys() {
+  const keys = new Map((await db.trustedKeys()).map((key) => [key.id, key]));
+  if (keys.size || !navigator.onLine) return keys;
+  try {
+    const response = await fetch("/api/v1/keys", { cache: "no-store" });
+    const [first, ...later] = response.ok ? (await response.json()).keys : [];
+    if (!first) return keys;
+    await db.putKey(first);
+    return await learnEndorsed(later, keys.set(first.id, first));
+  } catch {
+    return keys; // the server is away: try again next time
+  }
 }
 
 /**

@@ -1,0 +1,307 @@
+"""The device believes only manifests its publisher signed: a signed bundle installs, while a
+manifest changed on the way (in the pack, in `changes`, from the network for reading) or signed
+by a key the device never learned is refused with a message and nothing is installed. A key
+rotated on the server is learned through its endorsement, so updates keep coming."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from playwright.sync_api import expect
+
+from satchel.build.pack import manifest_json
+from satchel.build.sign import Signer, b64url, describe_key, endorsed_bytes
+
+from .conftest import Site, controlled, install, installed_version, ready, stored_objects
+from .test_update import (
+    CAREGIVING,
+    MANIFEST,
+    RENAMED,
+    STRAIN,
+    card,
+    installed_manifest,
+    installed_page,
+    rename_strain,
+)
+
+CHANGED = "This content was changed or not signed by its publisher"
+UNKNOWN = "This content is signed by a key this device does not trust"
+
+
+def trusted_key_ids(page) -> list[str]:
+    return page.evaluate(
+        """() => new Promise((resolve) => {
+            const open = indexedDB.open("satchel");
+            open.onsuccess = () => {
+                const keys = open.result.transaction("keys").objectStore("keys").getAllKeys();
+                keys.onsuccess = () => { resolve(keys.result); open.result.close(); };
+            };
+        })"""
+    )
+
+
+def staged(page) -> list[str]:
+    return page.evaluate(
+        """() => new Promise((resolve) => {
+            const open = indexedDB.open("satchel");
+            open.onsuccess = () => {
+                const keys = open.result.transaction("staging").objectStore("staging").getAllKeys();
+                keys.onsuccess = () => { resolve(keys.result); open.result.close(); };
+            };
+        })"""
+    )
+
+
+def server_key_ids(site) -> list[str]:
+    return [key["id"] for key in site.get("/api/v1/keys").json["keys"]]
+
+
+def rotate_key(site) -> None:
+    result = site.app.test_cli_runner().invoke(args=["bundles", "keys", "rotate"])
+    assert result.exit_code == 0, result.output
+
+
+def fresh_page(new_page, site):
+    """A device that opened the app once, online: it trusts the publisher's key."""
+    page = new_page()
+    ready(page, site.url + "/")
+    controlled(page)
+    return page
+
+
+def assert_nothing_installed(page):
+    assert installed_version(page, "caregiving/en") is None
+    assert stored_objects(page) == []
+    assert staged(page) == []
+
+
+def test_a_signed_bundle_installs_and_reads_offline(new_page, site):
+    page = fresh_page(new_page, site)
+    assert trusted_key_ids(page) == server_key_ids(site)  # learned on first contact
+    install(page, CAREGIVING)
+    signature = site.get(MANIFEST).json["signature"]
+    assert installed_manifest(page, "caregiving/en")["keyId"] == signature["key_id"]
+
+    page.context.set_offline(True)
+    ready(page, site.url + "/#/read/caregiving/en/caregiver-strain-and-health")
+    expect(page.locator("main h1")).to_have_text(STRAIN)
+
+
+def forge_title(manifest: dict) -> dict:
+    return {**manifest, "title": manifest["title"] + "!"}
+
+
+def drop_signature(manifest: dict) -> dict:
+    return {key: value for key, value in manifest.items() if key != "signature"}
+
+
+@pytest.mark.parametrize("forge", [forge_title, drop_signature])
+def test_a_pack_whose_manifest_was_changed_is_refused(new_page, site, forge):
+    page = fresh_page(new_page, site)
+
+    def tamper(route):
+        response = route.fetch()
+        first, rest = response.body().split(b"\n", 1)
+        forged = manifest_json(forge(json.loads(first)))
+        route.fulfill(
+            response=response,
+            body=forged + b"\n" + rest,
+            headers={"content-type": "application/x-ndjson"},
+        )
+
+    page.route("**/pack", tamper)
+    card(page).get_by_role("button", name="Download for offline").click()
+    expect(page.locator("#notices")).to_contain_text(CHANGED)
+    expect(page.locator("#notices")).to_contain_text("What you had downloaded before is unchanged")
+    assert_nothing_installed(page)
+
+
+def test_a_manifest_signed_by_an_unknown_key_is_refused(new_page, site, tmp_path):
+    page = fresh_page(new_page, site)
+    other = Site(tmp_path / "other")  # the same bundles, signed by another publisher
+    try:
+        page.route(
+            "**/pack",
+            lambda route: route.fulfill(
+                response=route.fetch(url=route.request.url.replace(site.url, other.url))
+            ),
+        )
+        card(page).get_by_role("button", name="Download for offline").click()
+        expect(page.locator("#notices")).to_contain_text(UNKNOWN)
+    finally:
+        other.stop()
+    assert_nothing_installed(page)
+    assert trusted_key_ids(page) == server_key_ids(site)
+
+
+def forged_v2(site) -> tuple[dict, bytes]:
+    """The manifest of version 2 with a forged title and its canonical bytes."""
+    manifest = forge_title(site.get(MANIFEST).json)
+    return manifest, manifest_json(manifest)
+
+
+def forge_rebuilt(page, site):
+    """`changes` whose patch and hash lead to the forged manifest."""
+    manifest, data = forged_v2(site)
+
+    def tamper(route):
+        response = route.fetch()
+        changes = response.json()
+        changes["manifest"]["patch"]["title"] = manifest["title"]
+        changes["manifest"]["sha256"] = hashlib.sha256(data).hexdigest()
+        route.fulfill(response=response, json=changes)
+
+    page.route("**/changes?since=*", tamper)
+
+
+def forge_full_manifest(page, site):
+    """`changes` that rebuild nothing the hash names, and the forged manifest it names."""
+    _manifest, data = forged_v2(site)
+
+    def tamper(route):
+        response = route.fetch()
+        changes = response.json()
+        changes["manifest"]["sha256"] = hashlib.sha256(data).hexdigest()
+        route.fulfill(response=response, json=changes)
+
+    page.route("**/changes?since=*", tamper)
+    page.route(
+        f"**{MANIFEST}",
+        lambda route: route.fulfill(body=data, headers={"content-type": "application/json"}),
+    )
+
+
+@pytest.mark.parametrize("forge", [forge_rebuilt, forge_full_manifest])
+def test_an_update_whose_manifest_was_changed_is_refused(new_page, site, forge):
+    """The hash in `changes` matches the forged manifest: only its signature tells."""
+    page = installed_page(new_page, site)
+    before = set(stored_objects(page))
+    rename_strain(site)
+    forge(page, site)
+    ready(page)
+    expect(page.locator("#notices")).to_contain_text(CHANGED)
+    expect(card(page)).not_to_contain_text("Update available")
+    assert installed_version(page, "caregiving/en") == 1
+    assert staged(page) == []
+    assert set(stored_objects(page)) == before
+
+
+def test_a_changed_manifest_is_not_read_from_the_network(new_page, site):
+    page = fresh_page(new_page, site)
+    _manifest, data = forged_v2(site)
+    page.route(
+        f"**{MANIFEST}",
+        lambda route: route.fulfill(body=data, headers={"content-type": "application/json"}),
+    )
+    ready(page, site.url + "/#/read/caregiving/en")
+    expect(page.locator("main")).to_contain_text(CHANGED)
+    expect(page.get_by_role("link", name="Older carers")).to_have_count(0)
+
+
+def test_after_a_key_rotation_the_device_updates_and_reads(new_page, site):
+    page = installed_page(new_page, site)
+    old = server_key_ids(site)
+    rotate_key(site)
+    rename_strain(site)
+    new = server_key_ids(site)
+    assert len(new) == len(old) + 1 and new[: len(old)] == old
+    signature = site.get(MANIFEST).json["signature"]
+    assert signature["key_id"] == new[-1]
+
+    asked = []
+    page.on("request", lambda r: "/api/v1/keys" in r.url and asked.append(r.url))
+    ready(page)
+    card(page).get_by_role("button", name="Update now").click()
+    expect(card(page)).to_contain_text("Downloaded: version 2")
+    assert asked == []  # the new key was learned from the manifest, by its endorsement
+    assert sorted(trusted_key_ids(page)) == sorted(new)
+    assert installed_manifest(page, "caregiving/en")["keyId"] == new[-1]
+    page.context.set_offline(True)
+    ready(page, site.url + "/#/read/caregiving/en/caregiver-strain-and-health")
+    expect(page.locator("main h1")).to_have_text(RENAMED)
+
+
+VERIFY = """async ([text, edit]) => {
+  const { verifyManifest, UntrustedManifest } = await import("/static/trust.js");
+  try {
+    return await verifyManifest(JSON.parse(edit ? text.replaceAll(edit[0], edit[1]) : text));
+  } catch (error) {
+    if (error instanceof UntrustedManifest) return error.reason;
+    throw error;
+  }
+}"""
+
+
+def test_verify_manifest_rejects_a_one_character_change(page, live_server):
+    ready(page, live_server + "/")
+    text = page.evaluate(f"fetch('{MANIFEST}').then(r => r.text())")
+    key_id = json.loads(text)["signature"]["key_id"]
+    title = json.loads(text)["title"]
+    assert page.evaluate(VERIFY, [text, None]) == key_id
+    one_letter = [title, title[0].swapcase() + title[1:]]
+    assert page.evaluate(VERIFY, [text, one_letter]) == "bad_signature"
+    assert page.evaluate(VERIFY, [text, [key_id, "0" * 16]]) == "unknown_key"
+    assert page.evaluate(VERIFY, [text, ['"signature":', '"unsigned":']]) == "unsigned"
+
+
+# The device's storage as the app before signed manifests left it: IndexedDB version 1, the same
+# records, no keys store. The app's open connection lets go when asked (versionchange).
+AS_VERSION_1 = """async () => {
+  const done = (request) => new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  const STORES = { objects: "name", installs: "key", staging: "key" };
+  const current = await done(indexedDB.open("satchel"));
+  const records = {};
+  for (const store of Object.keys(STORES)) {
+    records[store] = await done(current.transaction(store).objectStore(store).getAll());
+  }
+  current.close();
+  await done(indexedDB.deleteDatabase("satchel"));
+  const request = indexedDB.open("satchel", 1);
+  request.onupgradeneeded = () => {
+    for (const [store, keyPath] of Object.entries(STORES)) {
+      const created = request.result.createObjectStore(store, { keyPath });
+      records[store].forEach((record) => created.put(record));
+    }
+  };
+  const old = await done(request);
+  const shape = { version: old.version, stores: [...old.objectStoreNames] };
+  old.close();
+  return shape;
+}"""
+
+
+def test_downloads_made_before_signed_manifests_are_kept(new_page, site):
+    page = installed_page(new_page, site)
+    objects = set(stored_objects(page))
+    assert page.evaluate(AS_VERSION_1) == {
+        "version": 1,
+        "stores": ["installs", "objects", "staging"],
+    }
+    ready(page)  # the app upgrades its storage to version 2
+    assert installed_version(page, "caregiving/en") == 1
+    assert set(stored_objects(page)) == objects
+    assert trusted_key_ids(page) == server_key_ids(site)
+    page.context.set_offline(True)
+    ready(page, site.url + "/#/read/caregiving/en/caregiver-strain-and-health")
+    expect(page.locator("main h1")).to_have_text(STRAIN)
+
+
+def test_a_key_is_learned_only_through_a_true_endorsement(page, live_server):
+    """A manifest signed by a key that claims the trusted key endorsed it, with a signature
+    the trusted key never made, is refused and its key never trusted."""
+    ready(page, live_server + "/")
+    manifest = json.loads(page.evaluate(f"fetch('{MANIFEST}').then(r => r.text())"))
+    trusted = trusted_key_ids(page)
+    private = Ed25519PrivateKey.generate()
+    key = describe_key(private.public_key())
+    claimed = b64url(private.sign(endorsed_bytes(key)))  # signed by itself, not the publisher
+    key["endorsement"] = {"key_id": manifest["signature"]["key_id"], "value": claimed}
+    forged = Signer([key], private).sign({**manifest, "keys": [*manifest["keys"], key]})
+    assert page.evaluate(VERIFY, [json.dumps(forged), None]) == "unknown_key"
+    assert trusted_key_ids(page) == trusted

@@ -9,11 +9,13 @@ import threading
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from werkzeug.serving import make_server
 
 from bench.chromium import chromium
 from satchel import create_app
 from satchel.build.pipeline import build
+from satchel.build.sign import Signer, describe_key
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -171,16 +173,31 @@ def installed_version(page, key: str):
     )
 
 
-def stored_objects(page) -> list[str]:
+def signed_by_stub_publisher(context, manifest: dict) -> dict:
+    """``manifest`` signed by a key made for the test, which ``/api/v1/keys`` offers to every
+    page of ``context``: a device meeting it first trusts it, as it would a real publisher."""
+    private = Ed25519PrivateKey.generate()
+    key = describe_key(private.public_key())
+    context.route("**/api/v1/keys", lambda route: route.fulfill(json={"keys": [key]}))
+    return Signer([key], private).sign({**manifest, "keys": [key]})
+
+
+def stored_keys(page, store: str) -> list:
+    """The keys of the device's IndexedDB object store ``store``."""
     return page.evaluate(
-        """() => new Promise((resolve) => {
+        """store => new Promise((resolve) => {
             const open = indexedDB.open("satchel");
             open.onsuccess = () => {
-                const keys = open.result.transaction("objects").objectStore("objects").getAllKeys();
+                const keys = open.result.transaction(store).objectStore(store).getAllKeys();
                 keys.onsuccess = () => { resolve(keys.result); open.result.close(); };
             };
-        })"""
+        })""",
+        store,
     )
+
+
+def stored_objects(page) -> list[str]:
+    return stored_keys(page, "objects")
 
 
 FAKE_SPEECH = (Path(__file__).parent / "js" / "fake-speech.js").read_text()

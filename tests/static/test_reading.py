@@ -1,7 +1,8 @@
 """The reading view shows everything a summary has, says when parts fall back to another
 language (and marks them with lang), renders the coming `reference` kind, and keeps the chosen
 text size. Translated bundles do not exist yet, so a Spanish manifest and its objects are
-stubbed; their names are real sha256 hashes, because the page verifies every object."""
+stubbed; their names are real sha256 hashes, because the page verifies every object, and the
+manifest is signed by a stub publisher's key, because the page verifies that too."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import json
 
 from playwright.sync_api import expect
 
-from .conftest import ready
+from .conftest import ready, signed_by_stub_publisher
 
 
 def canonical(value) -> bytes:
@@ -93,7 +94,8 @@ def stub_spanish(context):
         "about": [],
         "total_bytes": sum(len(body) for body in objects.values()),
     }
-    context.route("**/api/v1/bundles/ms-research/es", lambda route: route.fulfill(json=manifest))
+    signed = signed_by_stub_publisher(context, manifest)
+    context.route("**/api/v1/bundles/ms-research/es", lambda route: route.fulfill(json=signed))
     for name, body in objects.items():
         context.route(f"**/api/v1/objects/{name}", serve_bytes(body))
 

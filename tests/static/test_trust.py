@@ -15,7 +15,15 @@ from playwright.sync_api import expect
 from satchel.build.pack import manifest_json
 from satchel.build.sign import Signer, b64url, describe_key, endorsed_bytes
 
-from .conftest import Site, controlled, install, installed_version, ready, stored_objects
+from .conftest import (
+    Site,
+    controlled,
+    install,
+    installed_version,
+    ready,
+    stored_keys,
+    stored_objects,
+)
 from .test_update import (
     CAREGIVING,
     MANIFEST,
@@ -32,27 +40,11 @@ UNKNOWN = "This content is signed by a key this device does not trust"
 
 
 def trusted_key_ids(page) -> list[str]:
-    return page.evaluate(
-        """() => new Promise((resolve) => {
-            const open = indexedDB.open("satchel");
-            open.onsuccess = () => {
-                const keys = open.result.transaction("keys").objectStore("keys").getAllKeys();
-                keys.onsuccess = () => { resolve(keys.result); open.result.close(); };
-            };
-        })"""
-    )
+    return stored_keys(page, "keys")
 
 
 def staged(page) -> list[str]:
-    return page.evaluate(
-        """() => new Promise((resolve) => {
-            const open = indexedDB.open("satchel");
-            open.onsuccess = () => {
-                const keys = open.result.transaction("staging").objectStore("staging").getAllKeys();
-                keys.onsuccess = () => { resolve(keys.result); open.result.close(); };
-            };
-        })"""
-    )
+    return stored_keys(page, "staging")
 
 
 def server_key_ids(site) -> list[str]:

@@ -284,8 +284,7 @@ async function finalize(staging) {
   const install = {
     key: staging.key, bundle: staging.bundle, locale: staging.locale,
     version: staging.manifest.version, etag: staging.etag, manifest: staging.manifest,
-    // A download staged before manifests were signed is verified now.
-    keyId: staging.keyId || await verifyManifest(staging.manifest),
+    keyId: staging.keyId,
     installedAt: new Date().toISOString(),
   };
   await db.switchTo(install);
@@ -300,10 +299,12 @@ async function finalize(staging) {
 
 async function resumeStaging(staging, progress) {
   try {
+    staging.keyId ??= await verifyManifest(staging.manifest); // staged before manifests were signed
     await downloadMissing(staging, progress);
   } catch (error) {
-    if (error.code !== "object_not_found") throw error;
-    // The staged version is no longer kept on the server: start over from the current one.
+    if (error.code !== "object_not_found" && !(error instanceof UntrustedManifest)) throw error;
+    // The staged version is no longer kept on the server, or its manifest is not one the device
+    // can trust: start over from the current one.
     await db.deleteStaging(staging.key);
     return installFromPack(staging.bundle, staging.locale, progress);
   }

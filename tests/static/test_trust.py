@@ -297,3 +297,47 @@ def test_a_key_is_learned_only_through_a_true_endorsement(page, live_server):
     forged = Signer([key], private).sign({**manifest, "keys": [*manifest["keys"], key]})
     assert page.evaluate(VERIFY, [json.dumps(forged), None]) == "unknown_key"
     assert trusted_key_ids(page) == trusted
+
+
+def strip_signature_from_staging(page, key: str) -> None:
+    """Make the staged download look as the app before signed manifests left it."""
+    page.evaluate(
+        """key => new Promise((resolve, reject) => {
+            const open = indexedDB.open("satchel");
+            open.onsuccess = () => {
+                const tx = open.result.transaction("staging", "readwrite");
+                const store = tx.objectStore("staging");
+                store.get(key).onsuccess = (event) => {
+                    const { keyId, ...record } = event.target.result;
+                    const { signature, keys, ...manifest } = record.manifest;
+                    store.put({ ...record, manifest }).onsuccess = () => {
+                        open.result.close();
+                        resolve();
+                    };
+                };
+            };
+            open.onerror = () => reject(open.error);
+        })""",
+        key,
+    )
+
+
+def test_an_unsigned_download_staged_before_the_upgrade_starts_over(new_page, site):
+    """An update interrupted under the old app resumes under this one: its manifest carries no
+    signature, so the device starts over from the current, signed version."""
+    page = installed_page(new_page, site)
+    rename_strain(site)
+    ready(page)
+    page.route("**/api/v1/objects/*", lambda route: route.abort("internetdisconnected"))
+    card(page).get_by_role("button", name="Update now").click()
+    expect(page.locator("#notices")).to_contain_text("will continue where it left off")
+    strip_signature_from_staging(page, "caregiving/en")
+    page.unroute("**/api/v1/objects/*")
+
+    packs = []
+    page.on("request", lambda r: r.url.endswith("/pack") and packs.append(r.url))
+    ready(page)
+    expect(card(page)).to_contain_text("Downloaded: version 2")
+    assert len(packs) == 1
+    assert installed_manifest(page, "caregiving/en")["keyId"] == server_key_ids(site)[-1]
+    expect(page.locator("#notices")).not_to_contain_text("not used")

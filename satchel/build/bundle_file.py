@@ -22,7 +22,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,14 +48,20 @@ def records(store: Store, bundle: str, locale: str, version: int) -> Iterator[by
         yield store.object_path(name).read_bytes()
 
 
-def write_bundle_file(store: Store, bundle: str, locale: str, version: int, out) -> int:
-    """Write the file to the binary handle ``out``; returns the bytes written."""
+def write_records(records: Iterable[bytes], out) -> int:
+    """Write a file of ``records`` (the manifest first, then objects) to the binary
+    handle ``out``; returns the bytes written."""
     with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9, mtime=0) as stream:
         stream.write(MAGIC)
-        for record in records(store, bundle, locale, version):
+        for record in records:
             stream.write(LENGTH.pack(len(record)) + record)
         stream.write(LENGTH.pack(0))
     return out.tell()
+
+
+def write_bundle_file(store: Store, bundle: str, locale: str, version: int, out) -> int:
+    """Write a published version's file to the binary handle ``out``; returns its size."""
+    return write_records(records(store, bundle, locale, version), out)
 
 
 @dataclass(frozen=True)

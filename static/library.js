@@ -283,15 +283,15 @@ async function openFile(input) {
 /** "Open a bundle file": bundles passed on from another device, online or not. */
 function filesSection() {
   const input = el("input", {
-    type: "file", accept: ".satchel", hidden: true, onchange: () => openFile(input),
+    type: "file", id: "bundle-file", accept: ".satchel", "data-focus-key": "bundle-file",
+    onchange: () => openFile(input),
   });
-  return el("section", { "aria-labelledby": "h-files" },
+  return el("section", { class: "transfer", "aria-labelledby": "h-files" },
     el("h2", { id: "h-files" }, _("Bundle files")),
     el("p", {}, _("A downloaded bundle can be passed on as one file, without a connection: " +
       "“Share this bundle” makes the file, “Open a bundle file” installs one.")),
-    input,
-    el("button", { type: "button", "data-focus-key": "open-file", onclick: () => input.click() },
-      _("Open a bundle file")),
+    el("div", { class: "field" },
+      el("label", { for: "bundle-file" }, _("Open a bundle file")), input),
     progressBlock(IMPORT_JOB));
 }
 

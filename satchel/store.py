@@ -10,6 +10,8 @@ Layout under the data folder (``instance/`` by default)::
     bundles/<bundle>/<locale>/<n>.json.br, .json.gz    its precompressed siblings
     bundles/<bundle>/<locale>/<n>.pack.ndjson.br       its first-install pack, compressed
     bundles/<bundle>/<locale>/index/<n>/               its Whoosh search index
+    keys/keyring.json                   the publisher's public keys (satchel.build.sign)
+    keys/<id>.pem                       a private key: back the folder up, keep it private
     ui/<locale>.json                    the compiled interface catalog of a locale
 
 ``current.json`` is the only file ever replaced, by an atomic rename, so a
@@ -24,13 +26,17 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import brotli
 
 from .kept import Kept
 
+# Files being written are named so, until renamed into place (see ``atomic_file``).
+TEMP_PREFIX = ".tmp-"
 OBJECT_NAME = re.compile(r"^[0-9a-f]{64}$")
 # Bundle ids are slugs: safe as folder names and in URLs.
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -40,6 +46,7 @@ SLUG_MAX = 100
 # ``satchel.build.device_export``, the one writer, and ``static/search-engine.js`` reads it.
 SEGMENT_FORMAT = 3
 SEGMENT_MAGIC = b"SXI1"
+KEYRING = "keyring.json"
 ENCODINGS = {"br": ".br", "gzip": ".gz"}
 DECOMPRESS = {"br": brotli.decompress, "gzip": gzip.decompress}
 # Parsed manifests kept per process, for builds and requests alike: one of 10,000
@@ -100,6 +107,22 @@ class Store:
         manifest = self.manifest_path(bundle, locale, version).stat().st_size
         return manifest + 1 + sum(entry["bytes"] + 1 for entry in entries if entry["object"])
 
+    @property
+    def keys_dir(self) -> Path:
+        """The publisher's signing keys: ``keyring.json`` (public) and ``<id>.pem`` each."""
+        return self.root / "keys"
+
+    def publisher_keys(self) -> list[dict]:
+        """The public keys manifests are signed with, oldest first (the last signs now);
+        empty before the first build. Raises ValueError when the key ring is damaged."""
+        try:
+            keys = json.loads((self.keys_dir / KEYRING).read_bytes())["keys"]
+        except FileNotFoundError:
+            return []
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"no key list in {self.keys_dir / KEYRING}") from exc
+        return keys
+
     def ui_path(self, locale: str) -> Path:
         return self.root / "ui" / f"{locale}.json"
 
@@ -158,6 +181,31 @@ class Store:
         except OSError:
             return None
         return data if hashlib.sha256(data).hexdigest() == name else None
+
+
+@contextmanager
+def atomic_file(path: Path, durable: bool = False):
+    """A file handle whose bytes appear at ``path`` all at once, when the block ends
+    without error: written to a temporary file in the same folder, then renamed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    if durable:
+        sync_folder(path.parent)
+
+
+def write_atomically(path: Path, data: bytes, durable: bool = False) -> None:
+    with atomic_file(path, durable) as handle:
+        handle.write(data)
 
 
 def sync_folder(folder: Path) -> None:

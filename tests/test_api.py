@@ -350,6 +350,7 @@ ERRORS = [
     ("GET", "/api/v1/objects/" + "0" * 64, 404, "object_not_found"),
     ("POST", "/api/v1/objects/" + "0" * 64, 405, "method_not_allowed"),
     ("POST", "/api/openapi.json", 405, "method_not_allowed"),
+    ("POST", "/api/v1/keys", 405, "method_not_allowed"),
     ("GET", "/api/v1/search?bundle=demo", 400, "invalid_parameter"),
     ("GET", "/api/v1/search?q=tired&bundle=demo&limit=0", 400, "invalid_parameter"),
     ("GET", "/api/v1/search?q=tired&bundle=demo&min_credibility=9", 400, "invalid_parameter"),

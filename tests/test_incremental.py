@@ -21,6 +21,7 @@ import pytest
 from satchel import create_app
 from satchel.build.device_export import decode_segment
 from satchel.build.index import INDEX_CODE, STATE_FILE
+from satchel.build.publish import PUBLISHED_MEMBERS
 from satchel.build.synth import edit_summaries, synthesize
 from satchel.store import Store, object_names
 
@@ -113,7 +114,7 @@ def snapshot(data: Path) -> dict:
     for locale, version in store.current(BUNDLE).items():
         manifest = store.manifest(BUNDLE, locale, version)
         titles = [entry["title"] for entry in manifest["articles"][::7]]
-        body = {k: v for k, v in manifest.items() if k not in ("version", "published_at")}
+        body = {k: v for k, v in manifest.items() if k not in PUBLISHED_MEMBERS + ("keys",)}
         body["search"] = {
             k: v for k, v in manifest["search"].items() if k not in ("segments", "tombstones")
         }
@@ -129,14 +130,18 @@ def snapshot(data: Path) -> dict:
     return view
 
 
+# Each data folder has its own publisher key, and a signature covers the publication time.
+UNCOMPARED = re.compile(rb'"(published_at":"[^"]*"|keys":\[[^\]]*\]|signature":\{[^}]*\})')
+
+
 def published_files(data: Path) -> dict[str, bytes]:
-    """Objects and manifests (without their publication time) as bytes."""
+    """Objects and manifests (without their publication time, keys and signature) as bytes."""
     files = {}
     for path in sorted(data.rglob("*")):
         relative = str(path.relative_to(data))
         manifest = re.fullmatch(r"bundles/[^/]+/(current|[^/]+/\d+)\.json", relative)
         if path.is_file() and (relative.startswith("objects/") or manifest):
-            files[relative] = re.sub(rb'"published_at":"[^"]*"', b"", path.read_bytes())
+            files[relative] = UNCOMPARED.sub(b"", path.read_bytes())
     return files
 
 

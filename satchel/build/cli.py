@@ -13,17 +13,27 @@ from flask.cli import AppGroup
 
 from ..cli import echo_table
 from ..errors import SatchelError
-from ..store import Store, object_problems, version_problems
+from ..store import Store, atomic_file, object_problems, version_problems
+from .bundle_file import file_name, write_bundle_file
 from .importer import import_command
 from .pipeline import build
-from .publish import compress_packs
+from .publish import build_lock, compress_packs
 from .readability import grade_rows, legend
+from .sign import (
+    SignatureInvalid,
+    created_message,
+    read_keyring,
+    rotate,
+    verify_manifest,
+)
 from .source import Limits
 from .synth import synth_command
 
 bundles_cli = AppGroup("bundles", help="Build and publish content bundles.")
 bundles_cli.add_command(synth_command)
 bundles_cli.add_command(import_command)
+keys_cli = AppGroup("keys", help="Show or rotate the publisher's signing keys.")
+bundles_cli.add_command(keys_cli)
 
 
 def describe(report) -> str:
@@ -95,6 +105,8 @@ def build_command(bundle_ids, strict, grades, compress):
             raise click.ClickException(str(exc)) from exc
     for warning in result.warnings:
         click.echo(f"{warning} (warning)", err=True)
+    if result.new_key:
+        click.echo(created_message(result.new_key), err=True)
     if result.rendered == result.summaries:
         click.echo(f"Rendered all {result.summaries} summaries.")
     else:
@@ -165,18 +177,113 @@ def verify_command():
             for problem in object_problems(store, name):
                 click.echo(f"{store.object_path(name)}: {problem}")
                 damaged += 1
-    copies = 0
+    copies = unsigned = 0
+    keys = read_keyring(store)
     for bundle in store.bundles():
         for locale in store.current(bundle):
             for version in store.versions(bundle, locale):
                 for path, problem in version_problems(store, bundle, locale, version).items():
                     click.echo(f"{path}: {problem}")
                     copies += 1
-    if damaged or copies:
+                try:
+                    verify_manifest(store.manifest(bundle, locale, version), keys)
+                except SignatureInvalid as exc:
+                    click.echo(f"{store.manifest_path(bundle, locale, version)}: {exc}")
+                    unsigned += 1
+    if damaged or copies or unsigned:
         raise click.ClickException(
-            f"{damaged + copies} problem(s) in {len(names):,} objects and the manifests' and "
-            "packs' compressed copies. 'satchel build' rewrites the objects of the "
-            "current versions; delete a damaged manifest or pack copy (the plain bytes are "
-            "sent instead) and 'satchel compress-packs' makes the pack again."
+            f"{damaged + copies + unsigned} problem(s) in {len(names):,} objects, the "
+            "manifests' signatures and the manifests' and packs' compressed copies. "
+            "'satchel build' rewrites the objects of the current versions and publishes a "
+            "new, signed version of a manifest that changed; delete a damaged manifest or "
+            "pack copy (the plain bytes are sent instead) and 'satchel compress-packs' makes "
+            "the pack again."
         )
-    click.echo(f"All {len(names):,} objects and every compressed copy are intact.")
+    click.echo(
+        f"All {len(names):,} objects, every compressed copy and every manifest's signature "
+        "are intact."
+    )
+
+
+@keys_cli.command("show")
+def keys_show_command():
+    """List the publisher's keys, oldest first; the last one signs."""
+    store = Store(current_app.config["DATA_DIR"])
+    keys = read_keyring(store)
+    if not keys:
+        raise click.ClickException(
+            f"no signing key in {store.keys_dir} yet: the first 'satchel build' makes one"
+        )
+    rows = [("id", "alg", "endorsed by", "public key (base64url)", "")]
+    for key in keys:
+        endorser = (key.get("endorsement") or {}).get("key_id", "-")
+        signs = "signs" if key is keys[-1] else ""
+        rows.append((key["id"], key["alg"], endorser, key["public_key"], signs))
+    echo_table(rows)
+    click.echo(f"Private keys: {store.keys_dir} (back this folder up; keep it private).")
+
+
+@keys_cli.command("rotate")
+def keys_rotate_command():
+    """Make a new signing key, endorsed by the current one.
+
+    The next build signs with it and publishes a new version of every bundle; devices
+    that trust the current key learn the new one from the endorsement."""
+    store = Store(current_app.config["DATA_DIR"])
+    try:
+        with build_lock(store):
+            if not read_keyring(store):
+                raise click.ClickException(
+                    "there is no key to rotate yet: the first 'satchel build' makes one"
+                )
+            key = rotate(store)
+    except SatchelError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Made the signing key {key['id']}, endorsed by {key['endorsement']['key_id']}. The "
+        f"next 'satchel build' signs with it. Back up {store.keys_dir} again."
+    )
+
+
+@bundles_cli.command("export")
+@click.option("--bundle", "bundle_id", required=True, metavar="ID", help="The bundle to export.")
+@click.option("--locale", required=True, metavar="LOCALE", help="Its locale, e.g. en or pt-BR.")
+@click.option(
+    "--version", type=int, metavar="N", help="A kept version. Default: the published one."
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=True, writable=True, path_type=Path),
+    required=True,
+    help="The file to write, or a folder to write <bundle>-<locale>-v<version>.satchel in.",
+)
+def export_command(bundle_id, locale, version, out):
+    """Write a published bundle as one .satchel file, for people who pass content on
+    (SD cards, USB sticks); the app's "Open a bundle file" installs it offline."""
+    store = Store(current_app.config["DATA_DIR"])
+    published = store.current(bundle_id)
+    if not published:
+        raise click.ClickException(
+            f"no published bundle named {bundle_id}; published: "
+            f"{', '.join(store.bundles()) or 'none (run satchel build)'}"
+        )
+    if locale not in published:
+        raise click.ClickException(
+            f"{bundle_id} is not published in {locale}; its locales: {', '.join(published)}"
+        )
+    version = version or published[locale]
+    if version not in store.versions(bundle_id, locale):
+        raise click.ClickException(
+            f"{bundle_id}/{locale} v{version} is no longer kept; kept versions: "
+            + ", ".join(f"v{v}" for v in store.versions(bundle_id, locale))
+        )
+    path = out / file_name(bundle_id, locale, version) if out.is_dir() else out
+    try:
+        with atomic_file(path) as handle:
+            size = write_bundle_file(store, bundle_id, locale, version, handle)
+    except OSError as exc:
+        raise click.ClickException(
+            f"could not write {exc.filename or path}: {exc.strerror}. Run 'satchel verify' "
+            "if an object is missing; else free some space or choose another --out."
+        ) from exc
+    click.echo(f"Wrote {path}: {bundle_id}/{locale} v{version}, {size:,} bytes.")

@@ -56,6 +56,7 @@ class BuildResult:
     summaries: int = 0
     rendered: int = 0  # summaries rendered anew; the others were unchanged since a build
     readability: list[LocaleReadability] = field(default_factory=list)
+    new_key: Path | None = None  # the keys folder, when this build made the first key
 
 
 def load_and_validate(
@@ -201,8 +202,10 @@ def build(
                     index = index_pack(pack, thesaurus, Path(scratch), store)
                     device = export_device_index(pack, index, store)
                     releases[bundle_id].append(release(pack, index, device))
-            reports = publish(store, releases, retain, now, ui, prune_grace, cache)
+            reports, signer = publish(store, releases, retain, now, ui, prune_grace, cache)
     finally:
         cache.close()
         gc.unfreeze()
-    return BuildResult(reports, warnings, total, cache.computed["render"], readability)
+    return BuildResult(
+        reports, warnings, total, cache.computed["render"], readability, signer.created
+    )

@@ -29,7 +29,6 @@ import fcntl
 import gzip
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,18 +40,19 @@ import brotli
 from ..errors import PublishFailed
 from ..store import (
     ENCODINGS,
+    TEMP_PREFIX,
     Store,
+    atomic_file,
     diff_manifests,
     encoded,
     object_names,
     object_problems,
-    sync_folder,
+    write_atomically,
 )
 from .cache import NO_CACHE
 from .index import prune_indexes, publish_index
 from .pack import ContentObject, manifest_json
-
-TEMP_PREFIX = ".tmp-"
+from .sign import Signer, open_signer
 
 
 @dataclass(frozen=True)
@@ -79,31 +79,6 @@ class PublishReport:
     @property
     def changed(self) -> bool:
         return self.version != self.previous
-
-
-@contextmanager
-def atomic_file(path: Path, durable: bool = False):
-    """A file handle whose bytes appear at ``path`` all at once, when the block ends
-    without error: written to a temporary file in the same folder, then renamed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    if durable:
-        sync_folder(path.parent)
-
-
-def write_atomically(path: Path, data: bytes, durable: bool = False) -> None:
-    with atomic_file(path, durable) as handle:
-        handle.write(data)
 
 
 # A manifest is rewritten on every publish and is megabytes for a large bundle: brotli
@@ -194,17 +169,23 @@ def remove_leftovers(store: Store) -> None:
     prune_indexes(store)
 
 
-def next_manifest(store: Store, release: Release, previous: int | None, now: datetime):
-    """Return ``(version, manifest)``: the published one when nothing changed."""
+# Members publish adds to a manifest body: a body equal but for these is unchanged.
+PUBLISHED_MEMBERS = ("version", "published_at", "signature")
+
+
+def next_manifest(
+    store: Store, release: Release, previous: int | None, now: datetime, signer: Signer
+):
+    """Return ``(version, manifest)``: the published one when nothing changed. The body
+    lists the publisher's keys, so a new key (``satchel keys rotate``) is a new version."""
+    body = {**release.manifest_body, "keys": signer.keys}
     if previous is not None:
         published = store.manifest(release.bundle, release.locale, previous)
-        if {
-            k: v for k, v in published.items() if k not in ("version", "published_at")
-        } == release.manifest_body:
+        if {k: v for k, v in published.items() if k not in PUBLISHED_MEMBERS} == body:
             return previous, published
     version = (previous or 0) + 1
     stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return version, {**release.manifest_body, "version": version, "published_at": stamp}
+    return version, signer.sign({**body, "version": version, "published_at": stamp})
 
 
 def replaced_long_ago(store, bundle, locale, version, now: datetime, grace: float) -> bool:
@@ -235,7 +216,7 @@ def prune(store: Store, retain: dict[str, int], now: datetime, grace: float = 0)
 
 
 def publish_bundle(
-    store: Store, releases: list[Release], now: datetime, cache=NO_CACHE
+    store: Store, releases: list[Release], now: datetime, signer: Signer, cache=NO_CACHE
 ) -> list[PublishReport]:
     """Write one bundle's releases (one per locale) and switch to them in one step."""
     bundle = releases[0].bundle
@@ -245,7 +226,7 @@ def publish_bundle(
     checked = {}
     for release in releases:
         previous = pointer.get(release.locale)
-        version, manifest = next_manifest(store, release, previous, now)
+        version, manifest = next_manifest(store, release, previous, now, signer)
         # Also when unchanged: this repairs objects lost or truncated since.
         for obj in release.objects.values():
             checked.setdefault(obj.name, known.get(obj.name))
@@ -295,23 +276,25 @@ def publish(
     ui: dict[str, bytes] | None = None,
     prune_grace: float = 0,
     cache=NO_CACHE,
-) -> list[PublishReport]:
+) -> tuple[list[PublishReport], Signer]:
     """Publish bundles, and the interface catalogs (``ui``: locale → JSON) beside them.
+    Returns the reports and the signer whose key signed the new manifests.
 
     ``cache`` remembers which objects a build found intact (see ``write_object``)."""
     now = now or datetime.now(UTC)
     try:
         with build_lock(store):
             remove_leftovers(store)
+            signer = open_signer(store)
             for locale, data in (ui or {}).items():
                 write_atomically(store.ui_path(locale), data)
             reports = [
                 report
                 for releases in releases_by_bundle.values()
-                for report in publish_bundle(store, releases, now, cache)
+                for report in publish_bundle(store, releases, now, signer, cache)
             ]
             prune(store, retain, now, prune_grace)
-            return reports
+            return reports, signer
     except OSError as exc:
         raise PublishFailed(
             f"could not write to {exc.filename or store.root}: {exc.strerror}; the published "

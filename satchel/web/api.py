@@ -38,6 +38,7 @@ from .schemas import (
     HealthSchema,
     LocaleSchema,
     ManifestSchema,
+    PublisherKeysSchema,
     UiCatalogSchema,
 )
 from .v1 import blp
@@ -185,6 +186,16 @@ class UiCatalog(MethodView):
                 _("There is no interface translation for '{locale}'.", locale=locale),
             )
         return catalog
+
+
+@blp.route("/keys")
+class PublisherKeys(MethodView):
+    @blp.response(200, PublisherKeysSchema)
+    @blp.alt_response(503, schema=ErrorSchema, description="No key yet, or the key ring is damaged")
+    def get(self):
+        """The publisher's Ed25519 public keys. A device trusts these on first contact,
+        later only a key that one it trusts endorses."""
+        return {"keys": content.publisher_keys()}
 
 
 @blp.route("/bundles/<bundle>/<locale>", parameters=[BUNDLE_PARAMETER, LOCALE_PARAMETER])

@@ -98,6 +98,17 @@ def cached(name: str, state, compute):
     return value
 
 
+def publisher_keys() -> list[dict]:
+    """The publisher's public keys, oldest first (none before the first build)."""
+    try:
+        return store().publisher_keys()
+    except ValueError as exc:
+        current_app.logger.error("the key ring can't be read: %s", exc)
+        raise ApiError(
+            503, "keys_unavailable", _("The publisher's keys can't be read; try again later.")
+        ) from exc
+
+
 def published() -> dict[str, dict[str, int]]:
     """The current version per locale of every published bundle, in bundle order."""
     found = {bundle: store().current(bundle) for bundle in store().bundles()}

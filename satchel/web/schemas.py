@@ -75,6 +75,51 @@ class SearchSegmentSchema(Schema):
     docs = fields.Integer(required=True, metadata={"description": "Documents it holds"})
 
 
+class EndorsementSchema(Schema):
+    key_id = fields.String(required=True, metadata={"description": "The endorsing key"})
+    value = fields.String(
+        required=True,
+        metadata={
+            "description": "base64url (no padding) Ed25519 signature, by the endorsing key, of "
+            "the canonical JSON of this key's {alg, id, public_key}"
+        },
+    )
+
+
+class PublisherKeySchema(Schema):
+    id = fields.String(
+        required=True, metadata={"description": "First 16 hex digits of the raw key's sha256"}
+    )
+    alg = fields.String(required=True, metadata={"enum": ["Ed25519"]})
+    public_key = fields.String(
+        required=True, metadata={"description": "base64url (no padding) of the raw 32 bytes"}
+    )
+    endorsement = fields.Nested(
+        EndorsementSchema,
+        metadata={"description": "The previous key's endorsement; absent on the first key"},
+    )
+
+
+class PublisherKeysSchema(Schema):
+    keys = fields.List(
+        fields.Nested(PublisherKeySchema),
+        required=True,
+        metadata={"description": "Oldest first; the last signs new manifests"},
+    )
+
+
+class SignatureSchema(Schema):
+    key_id = fields.String(required=True)
+    alg = fields.String(required=True, metadata={"enum": ["Ed25519"]})
+    value = fields.String(
+        required=True,
+        metadata={
+            "description": "base64url (no padding) of the 64-byte Ed25519 signature over the "
+            "canonical JSON of the manifest without its signature member"
+        },
+    )
+
+
 class ManifestSchema(Schema):
     bundle = fields.String(required=True)
     locale = fields.String(required=True)
@@ -94,6 +139,12 @@ class ManifestSchema(Schema):
         metadata={"description": "The bundle's licence: {name, url, attribution}; show it"}
     )
     fallback = fallback_field()
+    keys = fields.List(
+        fields.Nested(PublisherKeySchema),
+        required=True,
+        metadata={"description": "The publisher's keys when it was signed, oldest first"},
+    )
+    signature = fields.Nested(SignatureSchema, required=True)
     search = fields.Dict(
         metadata={
             "description": "Search rules version, this locale's thesaurus terms and the device "

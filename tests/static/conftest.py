@@ -171,16 +171,22 @@ def installed_version(page, key: str):
     )
 
 
-def stored_objects(page) -> list[str]:
+def stored_keys(page, store: str) -> list[str]:
+    """The keys in one of the device's IndexedDB stores ("objects", "staging", …)."""
     return page.evaluate(
-        """() => new Promise((resolve) => {
+        """store => new Promise((resolve) => {
             const open = indexedDB.open("satchel");
             open.onsuccess = () => {
-                const keys = open.result.transaction("objects").objectStore("objects").getAllKeys();
+                const keys = open.result.transaction(store).objectStore(store).getAllKeys();
                 keys.onsuccess = () => { resolve(keys.result); open.result.close(); };
             };
-        })"""
+        })""",
+        store,
     )
+
+
+def stored_objects(page) -> list[str]:
+    return stored_keys(page, "objects")
 
 
 FAKE_SPEECH = (Path(__file__).parent / "js" / "fake-speech.js").read_text()

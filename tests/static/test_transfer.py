@@ -215,12 +215,16 @@ def test_updates_from_a_file_never_go_back_and_a_bad_one_loses_nothing(new_page,
     assert installed_version(page, KEY) == 2
 
 
-def test_a_file_from_satchel_export_is_the_one_the_app_makes(new_page, site, tmp_path):
-    exported = tmp_path / "from-the-server.satchel"
-    result = site.app.test_cli_runner().invoke(
-        args=["bundles", "export", "--bundle", "caregiving", "--locale", "en", "--out", str(exported)]
-    )
+def satchel_export(site, path):
+    """`satchel export` of the caregiving bundle's current version, to ``path``."""
+    args = ["bundles", "export", "--bundle", "caregiving", "--locale", "en", "--out", str(path)]
+    result = site.app.test_cli_runner().invoke(args=args)
     assert result.exit_code == 0, result.output
+    return path
+
+
+def test_a_file_from_satchel_export_is_the_one_the_app_makes(new_page, site, tmp_path):
+    exported = satchel_export(site, tmp_path / "from-the-server.satchel")
     page = fresh_device(new_page, site.url)
     open_file(page, exported)
     expect(page.locator("#notices")).to_contain_text(f"{CAREGIVING}, version 1, was installed")
@@ -228,3 +232,18 @@ def test_a_file_from_satchel_export_is_the_one_the_app_makes(new_page, site, tmp
     ready(page, site.url + "/")
     shared_again = share(page, tmp_path)
     assert gzip.decompress(shared_again.read_bytes()) == gzip.decompress(exported.read_bytes())
+
+
+def test_after_a_key_rotation_a_file_signed_by_the_next_key_installs(new_page, site, tmp_path):
+    page = fresh_device(new_page, site.url)  # it learned the first key only
+    result = site.app.test_cli_runner().invoke(args=["bundles", "keys", "rotate"])
+    assert result.exit_code == 0, result.output
+    rename_strain(site)  # version 2, signed by the next key, which the first one endorses
+    manifest = site.get("/api/v1/bundles/caregiving/en").json
+    first, following = manifest["keys"]
+    assert manifest["signature"]["key_id"] == following["id"] != first["id"]
+
+    open_file(page, satchel_export(site, tmp_path / "signed-by-the-next-key.satchel"))
+    expect(page.locator("#notices")).to_contain_text(f"{CAREGIVING}, version 2, was installed")
+    ready(page, site.url + "/#/read/caregiving/en/caregiver-strain-and-health")
+    expect(page.get_by_role("heading", level=1)).to_have_text(RENAMED)

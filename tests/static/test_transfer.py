@@ -81,11 +81,14 @@ def shared(browser, live_server, tmp_path_factory):
     """The caregiving bundle as "Share this bundle" saved it on a device of the live server."""
     context = browser.new_context(accept_downloads=True)
     page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
     ready(page, live_server + "/")
     controlled(page)
     install(page, CAREGIVING)
     path = share(page, tmp_path_factory.mktemp("shared"))
     context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
     return path
 
 

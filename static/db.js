@@ -114,6 +114,9 @@ export async function getObject(name) {
   return record ? JSON.parse(record.text) : null;
 }
 
+/** An object as stored: {name, text} or {name, bytes}, the bytes its name was verified with. */
+export const getRecord = (name) => get("objects", name);
+
 export function putBytes(name, bytes) {
   return transaction(["objects"], "readwrite", (s) => s.objects.put({ name, bytes }));
 }

@@ -6,6 +6,7 @@ import { _, fill, ngettext, languageName } from "./i18n.js";
 import { el, fieldLang, formatBytes, formatDate, langOf } from "./dom.js";
 import { announce, contentLocaleFor, notice, prefs, show } from "./ui.js";
 import * as sync from "./sync.js";
+import { IMPORT_JOB, exportBundle, importFile } from "./transfer.js";
 
 const updates = new Map(); // install key → plan from sync.checkForUpdate
 let bundleList = null; // last /bundles answer (the service worker keeps a copy for offline)
@@ -125,10 +126,11 @@ sync.onProgress((key, done, total) => {
   if (done === null) return;
   box.hidden = false;
   const percent = total ? Math.round((done / total) * 100) : 0;
+  const values = { done: formatBytes(done), total: formatBytes(total), percent };
   box.querySelector("progress").value = percent;
-  box.querySelector("p").textContent = _("Downloaded {done} of {total} ({percent}%)", {
-    done: formatBytes(done), total: formatBytes(total), percent,
-  });
+  box.querySelector("p").textContent = key === IMPORT_JOB
+    ? _("Read {done} of {total} ({percent}%)", values)
+    : _("Downloaded {done} of {total} ({percent}%)", values);
 });
 
 async function runDownload(key, title, work) {
@@ -223,6 +225,12 @@ function bundleCard(bundle, locale, install, staging, size) {
     }, _("Read")));
     if (!running) {
       actions.append(el("button", {
+        type: "button", class: "secondary", "data-focus-key": `share-${key}`,
+        "aria-describedby": headingId,
+        onclick: () => exportBundle(install).catch((error) => notice(_(
+          "The bundle file could not be made: {message}", { message: error.message }), "error")),
+      }, _("Share this bundle")));
+      actions.append(el("button", {
         type: "button", class: "secondary", "data-focus-key": `remove-${key}`,
         "aria-describedby": headingId,
         onclick: async () => {
@@ -235,6 +243,62 @@ function bundleCard(bundle, locale, install, staging, size) {
   }
   parts.push(actions);
   return el("li", { class: "card" }, ...parts);
+}
+
+function importFailureMessage(error) {
+  if (error.reason === "not_newer") {
+    return _("This file holds version {version} of the bundle, and this device already has " +
+      "version {installed}. Nothing on this device was changed.", error);
+  }
+  const untrusted = _("This file was not signed by a publisher this app knows, so it cannot " +
+    "be trusted. Nothing on this device was changed.");
+  return {
+    not_satchel: _("This is not a Satchel bundle file. Nothing on this device was changed."),
+    cut_off: _("This file is incomplete or damaged: it may have been cut off while it was " +
+      "copied. Nothing on this device was changed. Copy the file again and retry."),
+    unknown_key: untrusted,
+    unsigned: untrusted,
+    bad_signature: _("The list of contents in this file was changed after it was published, " +
+      "so it cannot be trusted. Nothing on this device was changed."),
+    changed_object: _("An article or search index in this file was changed after it was " +
+      "published. Nothing on this device was changed."),
+    missing_object: _("Part of the bundle is missing from this file. " +
+      "Nothing on this device was changed."),
+  }[error.reason] || storageFailureMessage(error);
+}
+
+async function openFile(input) {
+  const [file] = input.files;
+  input.value = "";
+  if (!file) return;
+  announce(_("Opening {name}…", { name: file.name }));
+  try {
+    const result = await importFile(file);
+    const { manifest, key } = result.install;
+    updates.delete(key);
+    notice(fill(_("{title}, version {version}, was installed from the file.", {
+      version: manifest.version,
+    }), { title: el("span", langOf(manifest.locale), manifest.title) }), "info", IMPORT_JOB);
+    withdrawnNotice(result);
+  } catch (error) {
+    notice(importFailureMessage(error), "error", IMPORT_JOB);
+  }
+  refresh();
+}
+
+/** "Open a bundle file": bundles passed on from another device, online or not. */
+function filesSection() {
+  const input = el("input", {
+    type: "file", id: "bundle-file", accept: ".satchel", "data-focus-key": "bundle-file",
+    onchange: () => openFile(input),
+  });
+  return el("section", { class: "transfer", "aria-labelledby": "h-files" },
+    el("h2", { id: "h-files" }, _("Bundle files")),
+    el("p", {}, _("A downloaded bundle can be passed on as one file, without a connection: " +
+      "“Share this bundle” makes the file, “Open a bundle file” installs one.")),
+    el("div", { class: "field" },
+      el("label", { for: "bundle-file" }, _("Open a bundle file")), input),
+    progressBlock(IMPORT_JOB));
 }
 
 async function storageLine() {
@@ -275,6 +339,7 @@ async function libraryContent() {
       _("You are offline. Only downloaded bundles are shown.")),
     cards.length ? el("ul", { class: "cards" }, ...cards)
       : el("p", {}, _("No bundles are available yet.")),
+    filesSection(),
   ];
 }
 

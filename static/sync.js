@@ -82,7 +82,7 @@ function report(key, done, total) {
   listeners.forEach((listener) => listener(key, done, total));
 }
 
-function runJob(key, work) {
+export function runJob(key, work) {
   if (jobs.has(key)) return jobs.get(key).promise;
   const entry = { done: 0, total: 0 };
   entry.promise = work((done, total) => report(key, done, total)).finally(() => {
@@ -275,7 +275,8 @@ function rememberedKeys() {
   }
 }
 
-async function finalize(staging) {
+/** Switch to a staged version once every object is stored (downloads and imported files). */
+export async function finalize(staging) {
   const present = await db.objectNames();
   if (db.objectsOf(staging.manifest).some((entry) => !present.has(entry.object))) {
     throw new IntegrityError("some objects are still missing");

@@ -1,0 +1,179 @@
+// A bundle as one `.satchel` file (format: satchel/build/bundle_file.py): written from the device's
+// copy, or verified (signature, then every object's hash) and installed like a download.
+
+import * as db from "./db.js";
+import { canonicalBytes } from "./manifest.js";
+import { finalize, job, keyOf, runJob, sha256Hex } from "./sync.js";
+import { verifyManifest } from "./trust.js";
+
+const MAGIC = "SATCHEL1";
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+export const IMPORT_JOB = "import";
+// Objects are stored a megabyte or so per transaction: one each would cost more than hashing.
+const BATCH_BYTES = 1 << 20;
+
+/** A refused file; `reason` names the message the library shows. */
+export class TransferError extends Error {
+  constructor(reason, details) {
+    super(reason);
+    Object.assign(this, { reason, ...details });
+  }
+}
+
+const names = (manifest) => new Set(db.objectsOf(manifest).map((entry) => entry.object));
+
+function record(bytes) {
+  const framed = new Uint8Array(bytes.length + 4);
+  new DataView(framed.buffer).setUint32(0, bytes.length);
+  framed.set(bytes, 4);
+  return framed;
+}
+
+/** "Share this bundle": the share sheet where it takes files, else a download. */
+export async function exportBundle(install) {
+  const queue = [...names(install.manifest)];
+  const records = new ReadableStream({
+    start(controller) {
+      controller.enqueue(encoder.encode(MAGIC));
+      controller.enqueue(record(canonicalBytes(install.manifest)));
+    },
+    async pull(controller) { // one object at a time, as the compressor asks
+      if (!queue.length) {
+        controller.enqueue(record([]));
+        return controller.close();
+      }
+      const { bytes, text } = await db.getRecord(queue.shift());
+      controller.enqueue(record(bytes ? new Uint8Array(bytes) : encoder.encode(text)));
+    },
+  });
+  const name = `${install.bundle}-${install.locale}-v${install.version}.satchel`;
+  const gzipped = new Response(records.pipeThrough(new CompressionStream("gzip")));
+  const file = new File([await gzipped.blob()], name);
+  if (navigator.canShare?.({ files: [file] })) {
+    try {
+      return await navigator.share({ files: [file] });
+    } catch (error) {
+      if (error.name === "AbortError") return; // the share sheet was closed
+    }
+  }
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(file);
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60000); // once the download has started
+}
+
+/** `read(n)`: the next n bytes of `stream`. One that ends or fails early was cut off. */
+function reader(stream) {
+  const source = stream.getReader();
+  let chunk = new Uint8Array(0);
+  const more = async () => {
+    const { done, value } = await source.read().catch(() => {
+      throw new TransferError("cut_off"); // a truncated or damaged gzip stream
+    });
+    if (!done) chunk = value;
+    return !done;
+  };
+  const read = async (length) => {
+    const bytes = new Uint8Array(length);
+    for (let filled = 0; filled < length;) {
+      if (!chunk.length && !(await more())) throw new TransferError("cut_off");
+      const part = chunk.subarray(0, length - filled);
+      bytes.set(part, filled);
+      filled += part.length;
+      chunk = chunk.subarray(part.length);
+    }
+    return bytes;
+  };
+  read.header = async () => new DataView((await read(4)).buffer).getUint32(0);
+  read.atEnd = async () => {
+    while (!chunk.length) if (!(await more())) return true;
+    return false;
+  };
+  read.cancel = () => source.cancel().catch(() => {});
+  return read;
+}
+
+/** Store the object records up to the end record, each only if the manifest names it. */
+async function storeObjects(read, manifest) {
+  const wanted = names(manifest);
+  const segments = new Set(db.segmentsOf(manifest).map((entry) => entry.object));
+  const largest = db.objectsOf(manifest).reduce((most, entry) => Math.max(most, entry.bytes), 0);
+  let batch = [];
+  let batchBytes = 0;
+  for (let length; (length = await read.header());) {
+    // Longer than any object named: not one of them, and not read into memory.
+    if (length > largest) throw new TransferError("changed_object");
+    const bytes = await read(length);
+    const name = await sha256Hex(bytes);
+    if (!wanted.delete(name)) throw new TransferError("changed_object");
+    batch.push(segments.has(name)
+      ? { name, bytes: bytes.buffer } : { name, text: decoder.decode(bytes) });
+    batchBytes += length;
+    if (batchBytes > BATCH_BYTES) {
+      await db.putObjects(batch);
+      batch = [];
+      batchBytes = 0;
+    }
+  }
+  await db.putObjects(batch);
+  if (!(await read.atEnd())) throw new TransferError("cut_off"); // bytes after the end record
+  if (wanted.size) throw new TransferError("missing_object");
+}
+
+async function install(read) {
+  if (decoder.decode(await read(MAGIC.length)) !== MAGIC) throw new TransferError("not_satchel");
+  const bytes = await read(await read.header());
+  let manifest;
+  try {
+    manifest = JSON.parse(decoder.decode(bytes));
+  } catch {
+    throw new TransferError("bad_signature"); // changed so much that it is not even JSON
+  }
+  await verifyManifest(manifest);
+  const key = keyOf(manifest.bundle, manifest.locale);
+  await job(key)?.promise.catch(() => {}); // a download of the same bundle finishes first
+  const installed = await db.getInstall(key);
+  if (installed?.version >= manifest.version) {
+    throw new TransferError("not_newer",
+      { version: manifest.version, installed: installed.version });
+  }
+  const previous = await db.getStaging(key);
+  const staging = {
+    key, bundle: manifest.bundle, locale: manifest.locale, manifest,
+    etag: `"${await sha256Hex(bytes)}"`, startedAt: new Date().toISOString(),
+  };
+  await db.putStaging(staging); // first, so that garbage collection keeps the objects
+  try {
+    await storeObjects(read, manifest);
+    return await finalize(staging);
+  } catch (error) {
+    // Nothing lost: a download staged before keeps its place and its objects.
+    await (previous ? db.putStaging(previous) : db.deleteStaging(key));
+    await db.collectGarbage();
+    throw error;
+  }
+}
+
+/** "Open a bundle file": resolves like a download ({install, withdrawn}). */
+export function importFile(file) {
+  return runJob(IMPORT_JOB, async (progress) => {
+    const [first, second] = new Uint8Array(await file.slice(0, 2).arrayBuffer());
+    if (first !== 0x1f || second !== 0x8b) throw new TransferError("not_satchel"); // not gzip
+    let done = 0;
+    const counted = new TransformStream({
+      transform(chunk, controller) {
+        progress((done += chunk.length), file.size);
+        controller.enqueue(chunk);
+      },
+    });
+    const read = reader(
+      file.stream().pipeThrough(counted).pipeThrough(new DecompressionStream("gzip")));
+    try {
+      return await install(read);
+    } finally {
+      read.cancel();
+    }
+  });
+}

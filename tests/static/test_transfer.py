@@ -1,0 +1,252 @@
+"""Bundles passed on as a `.satchel` file: "Share this bundle" saves one; a second browser
+profile that opened the app once online installs it with the network off, then reads and
+searches it; a file that is not exactly the publisher's is refused with its own message and
+leaves the device as it was; so is a version the device already has or has passed; and a file
+written by `satchel export` is the one the app makes."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from urllib.request import urlopen
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from playwright.sync_api import expect
+
+from satchel.build.bundle_file import LENGTH, MAGIC, read_bundle_file
+from satchel.build.pack import manifest_json
+from satchel.build.sign import Signer, describe_key
+
+from .conftest import (
+    controlled,
+    install,
+    installed_version,
+    ready,
+    stored_keys,
+    stored_objects,
+)
+from .test_update import CAREGIVING, RENAMED, STRAIN, card, rename_strain
+
+KEY = "caregiving/en"
+
+
+def write_bundle_file(path, manifest: bytes, objects: list[bytes]) -> None:
+    """A `.satchel` file of exactly these records, as anyone could write one."""
+    framed = b"".join(LENGTH.pack(len(r)) + r for r in [manifest, *objects, b""])
+    path.write_bytes(gzip.compress(MAGIC + framed))
+
+
+def share(page, folder):
+    """Click "Share this bundle" on the caregiving card; the path of the file saved."""
+    with page.expect_download() as download:
+        card(page).get_by_role("button", name="Share this bundle").click()
+    path = folder / download.value.suggested_filename
+    download.value.save_as(path)
+    return path
+
+
+def open_file(page, path) -> None:
+    page.get_by_label("Open a bundle file").set_input_files(path)
+
+
+def fresh_device(new_page, url: str):
+    """A browser profile that opened the app once online (its shell cached, the publisher's
+    keys learned) and holds no bundle, now offline."""
+    page = new_page(accept_downloads=True)
+    with page.expect_response("**/api/v1/keys"):
+        ready(page, url + "/")
+    controlled(page)
+    page.context.set_offline(True)
+    ready(page)
+    return page
+
+
+def staged(page) -> list[str]:
+    return stored_keys(page, "staging")
+
+
+def read_and_search_offline(page) -> None:
+    card(page).get_by_role("link", name="Read").click()
+    page.get_by_role("link", name=STRAIN).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(STRAIN)
+    expect(page.locator("section.considerations")).to_contain_text("doctor")
+    page.get_by_role("link", name="Search", exact=True).click()
+    page.get_by_label("Search for a word or a symptom").fill("stressed")
+    expect(page.locator(".results .card h3").filter(has_text=STRAIN)).to_have_count(1)
+
+
+@pytest.fixture(scope="module")
+def shared(browser, live_server, tmp_path_factory):
+    """The caregiving bundle as "Share this bundle" saved it on a device of the live server."""
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    ready(page, live_server + "/")
+    controlled(page)
+    install(page, CAREGIVING)
+    path = share(page, tmp_path_factory.mktemp("shared"))
+    context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+    return path
+
+
+def test_share_then_install_offline_on_another_device(shared, new_page, live_server):
+    assert shared.name == "caregiving-en-v1.satchel"
+    contents = read_bundle_file(shared)
+    assert contents.manifest == urlopen(live_server + "/api/v1/bundles/caregiving/en").read()
+    manifest = json.loads(contents.manifest)
+    entries = manifest["articles"] + manifest["about"] + manifest["search"]["segments"]
+    named = dict.fromkeys(entry["object"] for entry in entries if entry["object"])
+    assert list(contents.objects) == list(named)  # each once, in manifest order
+
+    page = fresh_device(new_page, live_server)
+    expect(page.get_by_text("Downloaded: version")).to_have_count(0)
+    open_file(page, shared)
+    expect(page.locator("#notices")).to_contain_text(
+        f"{CAREGIVING}, version 1, was installed from the file."
+    )
+    expect(card(page)).to_contain_text("Downloaded: version 1")
+    assert installed_version(page, KEY) == 1
+    assert set(stored_objects(page)) == set(contents.objects)
+    read_and_search_offline(page)
+
+
+def changed_object(source, path):
+    contents = read_bundle_file(source)
+    objects = list(contents.objects.values())
+    assert b"carers" in objects[0]
+    objects[0] = objects[0].replace(b"carers", b"carer5", 1)
+    write_bundle_file(path, contents.manifest, objects)
+
+
+def changed_manifest(source, path):
+    contents = read_bundle_file(source)
+    manifest = contents.manifest.replace(b"felt strained", b"felt 5trained", 1)
+    assert manifest != contents.manifest
+    write_bundle_file(path, manifest, list(contents.objects.values()))
+
+
+def missing_object(source, path):
+    contents = read_bundle_file(source)
+    write_bundle_file(path, contents.manifest, list(contents.objects.values())[:-1])
+
+
+def cut_off(source, path):
+    path.write_bytes(source.read_bytes()[:-100])
+
+
+def unknown_key(source, path):
+    """The publisher's bundle, re-signed by a key of someone else's, listed with the real ones."""
+    contents = read_bundle_file(source)
+    private = Ed25519PrivateKey.generate()
+    forger = describe_key(private.public_key())
+    manifest = json.loads(contents.manifest)
+    signed = Signer([forger], private).sign({**manifest, "keys": [*manifest["keys"], forger]})
+    write_bundle_file(path, manifest_json(signed), list(contents.objects.values()))
+
+
+def not_a_bundle(_source, path):
+    path.write_bytes(gzip.compress(b'{"format": "satchel-saved-articles", "saved": []}'))
+
+
+REFUSALS = {
+    changed_object: "An article or search index in this file was changed after it was published.",
+    changed_manifest: "The list of contents in this file was changed after it was published",
+    missing_object: "Part of the bundle is missing from this file.",
+    cut_off: "This file is incomplete or damaged: it may have been cut off",
+    unknown_key: "This file was not signed by a publisher this app knows",
+    not_a_bundle: "This is not a Satchel bundle file.",
+}
+
+
+@pytest.mark.parametrize("tamper", REFUSALS, ids=lambda tamper: tamper.__name__)
+def test_a_file_not_exactly_the_publishers_is_refused(
+    tamper, shared, new_page, live_server, tmp_path
+):
+    path = tmp_path / shared.name
+    tamper(shared, path)
+    page = fresh_device(new_page, live_server)
+    open_file(page, path)
+    expect(page.locator("#notices .notice-error")).to_contain_text(REFUSALS[tamper])
+    expect(page.locator("#notices")).to_contain_text("Nothing on this device was changed.")
+    assert installed_version(page, KEY) is None
+    assert stored_objects(page) == [] and staged(page) == []
+    expect(page.get_by_text("Downloaded: version")).to_have_count(0)
+
+
+def test_updates_from_a_file_never_go_back_and_a_bad_one_loses_nothing(new_page, site, tmp_path):
+    page = new_page(accept_downloads=True)
+    ready(page, site.url + "/")
+    controlled(page)
+    install(page, CAREGIVING)
+    first = share(page, tmp_path)
+    open_file(page, first)
+    expect(page.locator("#notices")).to_contain_text(
+        "This file holds version 1 of the bundle, and this device already has version 1."
+    )
+
+    rename_strain(site)  # version 2, installed on another device and shared from there
+    other = new_page(accept_downloads=True)
+    ready(other, site.url + "/")
+    install(other, CAREGIVING)
+    second = share(other, tmp_path)
+    assert second.name == "caregiving-en-v2.satchel"
+
+    page.context.set_offline(True)
+    ready(page)
+    before = set(stored_objects(page))
+    changed_object(second, tmp_path / "changed.satchel")
+    open_file(page, tmp_path / "changed.satchel")
+    expect(page.locator("#notices")).to_contain_text("was changed after it was published")
+    assert installed_version(page, KEY) == 1
+    assert set(stored_objects(page)) == before and staged(page) == []
+
+    open_file(page, second)  # the genuine update, offline
+    expect(page.locator("#notices")).to_contain_text(f"{CAREGIVING}, version 2, was installed")
+    assert installed_version(page, KEY) == 2
+    assert set(stored_objects(page)) == set(read_bundle_file(second).objects)
+    ready(page, site.url + "/#/read/caregiving/en/caregiver-strain-and-health")
+    expect(page.get_by_role("heading", level=1)).to_have_text(RENAMED)
+
+    ready(page, site.url + "/")
+    open_file(page, first)
+    expect(page.locator("#notices")).to_contain_text(
+        "This file holds version 1 of the bundle, and this device already has version 2."
+    )
+    assert installed_version(page, KEY) == 2
+
+
+def satchel_export(site, path):
+    """`satchel export` of the caregiving bundle's current version, to ``path``."""
+    args = ["bundles", "export", "--bundle", "caregiving", "--locale", "en", "--out", str(path)]
+    result = site.app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def test_a_file_from_satchel_export_is_the_one_the_app_makes(new_page, site, tmp_path):
+    exported = satchel_export(site, tmp_path / "from-the-server.satchel")
+    page = fresh_device(new_page, site.url)
+    open_file(page, exported)
+    expect(page.locator("#notices")).to_contain_text(f"{CAREGIVING}, version 1, was installed")
+    read_and_search_offline(page)
+    ready(page, site.url + "/")
+    shared_again = share(page, tmp_path)
+    assert gzip.decompress(shared_again.read_bytes()) == gzip.decompress(exported.read_bytes())
+
+
+def test_after_a_key_rotation_a_file_signed_by_the_next_key_installs(new_page, site, tmp_path):
+    page = fresh_device(new_page, site.url)  # it learned the first key only
+    result = site.app.test_cli_runner().invoke(args=["bundles", "keys", "rotate"])
+    assert result.exit_code == 0, result.output
+    rename_strain(site)  # version 2, signed by the next key, which the first one endorses
+    manifest = site.get("/api/v1/bundles/caregiving/en").json
+    first, following = manifest["keys"]
+    assert manifest["signature"]["key_id"] == following["id"] != first["id"]
+
+    open_file(page, satchel_export(site, tmp_path / "signed-by-the-next-key.satchel"))
+    expect(page.locator("#notices")).to_contain_text(f"{CAREGIVING}, version 2, was installed")
+    ready(page, site.url + "/#/read/caregiving/en/caregiver-strain-and-health")
+    expect(page.get_by_role("heading", level=1)).to_have_text(RENAMED)

@@ -131,7 +131,7 @@ async function install(read) {
   } catch {
     throw new TransferError("bad_signature"); // changed so much that it is not even JSON
   }
-  await verifyManifest(manifest);
+  const keyId = await verifyManifest(manifest);
   const key = keyOf(manifest.bundle, manifest.locale);
   await job(key)?.promise.catch(() => {}); // a download of the same bundle finishes first
   const installed = await db.getInstall(key);
@@ -141,7 +141,7 @@ async function install(read) {
   }
   const previous = await db.getStaging(key);
   const staging = {
-    key, bundle: manifest.bundle, locale: manifest.locale, manifest,
+    key, bundle: manifest.bundle, locale: manifest.locale, manifest, keyId,
     etag: `"${await sha256Hex(bytes)}"`, startedAt: new Date().toISOString(),
   };
   await db.putStaging(staging); // first, so that garbage collection keeps the objects

@@ -156,14 +156,16 @@ def install(page, title: str) -> None:
     card.get_by_text("Downloaded: version").wait_for()
 
 
-def installed_version(page, key: str):
+def installed_record(page, key: str) -> dict | None:
+    """The device's install record of ``key`` (``bundle/locale``), its manifest left out."""
     return page.evaluate(
         """key => new Promise((resolve, reject) => {
             const open = indexedDB.open("satchel");
             open.onsuccess = () => {
                 const get = open.result.transaction("installs").objectStore("installs").get(key);
                 get.onsuccess = () => {
-                    resolve(get.result ? get.result.version : null);
+                    const { manifest, ...install } = get.result || {};
+                    resolve(get.result ? install : null);
                     open.result.close();
                 };
                 get.onerror = () => reject(get.error);
@@ -171,6 +173,11 @@ def installed_version(page, key: str):
         })""",
         key,
     )
+
+
+def installed_version(page, key: str):
+    install = installed_record(page, key)
+    return install and install["version"]
 
 
 def signed_by_stub_publisher(context, manifest: dict) -> dict:

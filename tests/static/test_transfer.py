@@ -14,13 +14,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from playwright.sync_api import expect
 
-from satchel.build.bundle_file import LENGTH, MAGIC, read_bundle_file
+from satchel.build.bundle_file import read_bundle_file, write_records
 from satchel.build.pack import manifest_json
 from satchel.build.sign import Signer, describe_key
 
 from .conftest import (
     controlled,
     install,
+    installed_record,
     installed_version,
     ready,
     stored_keys,
@@ -33,8 +34,8 @@ KEY = "caregiving/en"
 
 def write_bundle_file(path, manifest: bytes, objects: list[bytes]) -> None:
     """A `.satchel` file of exactly these records, as anyone could write one."""
-    framed = b"".join(LENGTH.pack(len(r)) + r for r in [manifest, *objects, b""])
-    path.write_bytes(gzip.compress(MAGIC + framed))
+    with open(path, "wb") as out:
+        write_records([manifest, *objects], out)
 
 
 def share(page, folder):
@@ -109,6 +110,7 @@ def test_share_then_install_offline_on_another_device(shared, new_page, live_ser
     )
     expect(card(page)).to_contain_text("Downloaded: version 1")
     assert installed_version(page, KEY) == 1
+    assert installed_record(page, KEY)["keyId"] == manifest["signature"]["key_id"]
     assert set(stored_objects(page)) == set(contents.objects)
     read_and_search_offline(page)
 

@@ -1,9 +1,11 @@
-// Satchel's service worker. The server prepends `const SHELL = {version, files: [{url, sha256}]}`
-// (satchel/web/shell.py), computed from the files in static/, so a changed shell file gives a new
-// worker.
+// Satchel's service worker. The server prepends `const SHELL = {version, files: [{url, sha256}],
+// later: [{url, sha256}]}` (satchel/web/shell.py), computed from the files in static/, so a
+// changed shell file gives a new worker.
 //
 // - The app shell is precached in `satchel-shell-<version>`; every file is checked against its
 //   sha256 before it is cached, and older shell caches are deleted once this worker activates.
+// - `later` files (static/vendor/: code only some browsers need) are cached in the same way the
+//   first time they are asked for, and a new worker caches again those its predecessor held.
 // - The bundle list and the locale catalogs are fetched network-first and kept for offline use.
 // - Bundle content never goes through a cache here: the page stores it in IndexedDB itself,
 //   verified object by object (static/sync.js).
@@ -11,6 +13,7 @@
 const SHELL_CACHE = `satchel-shell-${SHELL.version}`;
 const DATA_CACHE = "satchel-data-v1";
 const SHELL_URLS = new Set(SHELL.files.map((file) => file.url));
+const LATER = new Map(SHELL.later.map((file) => [file.url, file]));
 const KEPT_API = [
   /^\/api\/v1\/bundles$/,
   /^\/api\/v1\/locales$/,
@@ -23,16 +26,29 @@ async function sha256Hex(buffer) {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** Fetch a listed file and cache it, only if its bytes are the ones listed. */
+async function cacheVerified(cache, file) {
+  const response = await fetch(file.url, { cache: "no-store" });
+  if (!response.ok) throw new Error(`${file.url}: HTTP ${response.status}`);
+  const hash = await sha256Hex(await response.clone().arrayBuffer());
+  // A file that changed while we installed: fail now, the browser retries with a new list.
+  if (hash !== file.sha256) throw new Error(`${file.url}: content does not match its hash`);
+  await cache.put(file.url, response.clone());
+  return response;
+}
+
 async function precache() {
   const cache = await caches.open(SHELL_CACHE);
-  await Promise.all(SHELL.files.map(async (file) => {
-    const response = await fetch(file.url, { cache: "no-store" });
-    if (!response.ok) throw new Error(`${file.url}: HTTP ${response.status}`);
-    const hash = await sha256Hex(await response.clone().arrayBuffer());
-    // A file that changed while we installed: fail now, the browser retries with a new list.
-    if (hash !== file.sha256) throw new Error(`${file.url}: content does not match its hash`);
-    await cache.put(file.url, response);
-  }));
+  const used = await Promise.all(SHELL.later.map((file) => caches.match(file.url)));
+  const wanted = [...SHELL.files, ...SHELL.later.filter((file, i) => used[i])];
+  await Promise.all(wanted.map((file) => cacheVerified(cache, file)));
+}
+
+async function onDemand(request, file) {
+  // A worker whose cache its successor deleted answers from the network (see fromShell).
+  if (!(await caches.has(SHELL_CACHE))) return fetch(request);
+  const cached = await caches.match(file.url, { cacheName: SHELL_CACHE });
+  return cached || cacheVerified(await caches.open(SHELL_CACHE), file);
 }
 
 self.addEventListener("install", (event) => {
@@ -77,6 +93,8 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(fromShell(request, url));
   } else if (SHELL_URLS.has(url.pathname) && url.pathname !== "/") {
     event.respondWith(fromShell(request, url));
+  } else if (LATER.has(url.pathname)) {
+    event.respondWith(onDemand(request, LATER.get(url.pathname)));
   } else if (KEPT_API.some((pattern) => pattern.test(url.pathname))) {
     event.respondWith(networkFirst(request));
   }

@@ -5,7 +5,9 @@ The service worker precaches the app shell. Its list of files, each with the
 sha256 of its bytes, is computed here from what is in ``static/`` and prepended
 to ``static/sw.js`` when ``/sw.js`` is served, with a version derived from those
 hashes: any change to a shell file changes ``/sw.js``, so browsers install the
-new shell and the worker deletes the old one. Nothing needs a build step.
+new shell and the worker deletes the old one. Nothing needs a build step. Files
+under ``static/vendor/`` are listed apart (``later``): only some browsers need
+them, so the worker caches each the first time it is asked for.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import hashlib
 import json
 import mimetypes
 from functools import lru_cache
+from pathlib import Path
 
 from flask import Blueprint, Response, request, send_from_directory
 
@@ -22,17 +25,29 @@ from .language import request_locale
 
 SHELL_SUFFIXES = {".html", ".css", ".js", ".webmanifest", ".png", ".svg"}
 NOT_IN_SHELL = {"sw.js"}  # the worker is never cached by itself
+# Code only some browsers need (static/vendor/README.md): listed with its hash like the shell,
+# cached by the worker the first time a page loads it rather than by every device up front.
+ON_DEMAND_DIR = "vendor"
 
 web = Blueprint("web", __name__)
 
 
-def shell_files() -> list[str]:
-    """The app shell: every file under ``static/`` the page may need, sorted."""
+def page_files() -> list[str]:
+    """Every file under ``static/`` the page may need, sorted."""
     return sorted(
         str(path.relative_to(STATIC_DIR))
         for path in STATIC_DIR.rglob("*")
         if path.is_file() and path.suffix in SHELL_SUFFIXES and path.name not in NOT_IN_SHELL
     )
+
+
+def on_demand(name: str) -> bool:
+    return Path(name).parts[0] == ON_DEMAND_DIR
+
+
+def shell_files() -> list[str]:
+    """The app shell, which the service worker precaches: the page's files but those on demand."""
+    return [name for name in page_files() if not on_demand(name)]
 
 
 def mimetype(filename: str) -> str:
@@ -46,23 +61,31 @@ def shell_url(name: str) -> str:
     return "/" if name == "index.html" else f"/static/{name}"
 
 
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def hashed(names) -> list[dict]:
+    return [
+        {"url": shell_url(name), "sha256": sha256_of(STATIC_DIR / name)}
+        for name in names
+    ]
+
+
 @lru_cache(maxsize=8)
 def _precache(signature: tuple) -> dict:
-    files = [
-        {
-            "url": shell_url(name),
-            "sha256": hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest(),
-        }
-        for name, _mtime, _size in signature
-    ]
-    version = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:16]
-    return {"version": version, "files": files}
+    names = [name for name, _mtime, _size in signature]
+    files = hashed(name for name in names if not on_demand(name))
+    later = hashed(name for name in names if on_demand(name))
+    listed = json.dumps([files, later], sort_keys=True).encode()
+    return {"version": hashlib.sha256(listed).hexdigest()[:16], "files": files, "later": later}
 
 
 def precache() -> dict:
-    """``{"version", "files": [{"url", "sha256"}]}``, recomputed when a shell file changes."""
+    """``{"version", "files": [{"url", "sha256"}], "later": [...]}``: the shell, then the files
+    cached on demand; recomputed when one changes."""
     signature = []
-    for name in shell_files():
+    for name in page_files():
         stat = (STATIC_DIR / name).stat()
         signature.append((name, stat.st_mtime_ns, stat.st_size))
     return _precache(tuple(signature))

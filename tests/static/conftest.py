@@ -157,15 +157,14 @@ def install(page, title: str) -> None:
 
 
 def installed_record(page, key: str) -> dict | None:
-    """The device's install record of ``key`` (``bundle/locale``), its manifest left out."""
+    """The device's install record of ``key`` (``bundle/locale``): version, manifest, keyId…"""
     return page.evaluate(
         """key => new Promise((resolve, reject) => {
             const open = indexedDB.open("satchel");
             open.onsuccess = () => {
                 const get = open.result.transaction("installs").objectStore("installs").get(key);
                 get.onsuccess = () => {
-                    const { manifest, ...install } = get.result || {};
-                    resolve(get.result ? install : null);
+                    resolve(get.result || null);
                     open.result.close();
                 };
                 get.onerror = () => reject(get.error);

@@ -19,6 +19,7 @@ from .conftest import (
     Site,
     controlled,
     install,
+    installed_record,
     installed_version,
     ready,
     stored_keys,
@@ -30,7 +31,6 @@ from .test_update import (
     RENAMED,
     STRAIN,
     card,
-    installed_manifest,
     installed_page,
     rename_strain,
 )
@@ -75,7 +75,7 @@ def test_a_signed_bundle_installs_and_reads_offline(new_page, site):
     assert trusted_key_ids(page) == server_key_ids(site)  # learned on first contact
     install(page, CAREGIVING)
     signature = site.get(MANIFEST).json["signature"]
-    assert installed_manifest(page, "caregiving/en")["keyId"] == signature["key_id"]
+    assert installed_record(page, "caregiving/en")["keyId"] == signature["key_id"]
 
     page.context.set_offline(True)
     ready(page, site.url + "/#/read/caregiving/en/caregiver-strain-and-health")
@@ -210,7 +210,7 @@ def test_after_a_key_rotation_the_device_updates_and_reads(new_page, site):
     expect(card(page)).to_contain_text("Downloaded: version 2")
     assert asked == []  # the new key was learned from the manifest, by its endorsement
     assert sorted(trusted_key_ids(page)) == sorted(new)
-    assert installed_manifest(page, "caregiving/en")["keyId"] == new[-1]
+    assert installed_record(page, "caregiving/en")["keyId"] == new[-1]
     page.context.set_offline(True)
     ready(page, site.url + "/#/read/caregiving/en/caregiver-strain-and-health")
     expect(page.locator("main h1")).to_have_text(RENAMED)
@@ -339,5 +339,46 @@ def test_an_unsigned_download_staged_before_the_upgrade_starts_over(new_page, si
     ready(page)
     expect(card(page)).to_contain_text("Downloaded: version 2")
     assert len(packs) == 1
-    assert installed_manifest(page, "caregiving/en")["keyId"] == server_key_ids(site)[-1]
+    assert installed_record(page, "caregiving/en")["keyId"] == server_key_ids(site)[-1]
     expect(page.locator("#notices")).not_to_contain_text("not used")
+
+
+# A browser whose WebCrypto has no Ed25519 (Chrome before 137, for one).
+WITHOUT_ED25519 = """(() => {
+  const importKey = crypto.subtle.importKey.bind(crypto.subtle);
+  crypto.subtle.importKey = (format, data, algorithm, ...rest) =>
+    (algorithm === "Ed25519" || algorithm.name === "Ed25519")
+      ? Promise.reject(new DOMException("Ed25519 is not supported", "NotSupportedError"))
+      : importKey(format, data, algorithm, ...rest);
+})();"""
+NOBLE = "/static/vendor/noble-ed25519.js"
+
+
+def test_without_webcrypto_ed25519_the_vendored_library_verifies_offline_too(new_page, site):
+    page = new_page()
+    page.add_init_script(WITHOUT_ED25519)
+    loaded = []
+    page.on("request", lambda request: loaded.append(request.url.endswith(NOBLE)))
+    ready(page, site.url + "/")
+    controlled(page)
+    head = site.get("/sw.js").text.split("\n", 1)[0]
+    precache = json.loads(head.removeprefix("const SHELL = ").removesuffix(";"))
+    assert NOBLE not in {file["url"] for file in precache["files"]}, "not in every device's shell"
+    assert NOBLE in {file["url"] for file in precache["later"]}
+    assert not any(loaded), "a browser that has Ed25519 never loads it; this one had no reason yet"
+    install(page, CAREGIVING)
+    assert any(loaded)
+    assert installed_record(page, "caregiving/en")["keyId"] == server_key_ids(site)[-1]
+
+    page.context.set_offline(True)
+    ready(page, site.url + "/")
+    text = installed_text(page)
+    key_id = json.loads(text)["signature"]["key_id"]
+    assert page.evaluate(VERIFY, [text, None]) == key_id
+    title = json.loads(text)["title"]
+    assert page.evaluate(VERIFY, [text, [title, title.upper()]]) == "bad_signature"
+
+
+def installed_text(page) -> str:
+    """The installed manifest as canonical JSON (what the server stored)."""
+    return manifest_json(installed_record(page, "caregiving/en")["manifest"]).decode()

@@ -9,7 +9,14 @@ import json
 
 from playwright.sync_api import expect
 
-from .conftest import controlled, install, installed_version, ready, stored_objects
+from .conftest import (
+    controlled,
+    install,
+    installed_record,
+    installed_version,
+    ready,
+    stored_objects,
+)
 
 CAREGIVING = "Caring for someone: what research says"
 STRAIN = "Older carers who felt strained had a higher risk of dying"
@@ -199,19 +206,6 @@ def test_storage_full_during_update_keeps_the_installed_version(new_page, site):
     expect(page.locator("main h1")).to_have_text(STRAIN)
 
 
-def installed_manifest(page, key: str) -> dict:
-    return page.evaluate(
-        """key => new Promise((resolve) => {
-            const open = indexedDB.open("satchel");
-            open.onsuccess = () => {
-                const get = open.result.transaction("installs").objectStore("installs").get(key);
-                get.onsuccess = () => { resolve(get.result); open.result.close(); };
-            };
-        })""",
-        key,
-    )
-
-
 def canonical_sha256(value) -> str:
     data = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(data.encode()).hexdigest()
@@ -236,7 +230,7 @@ def test_update_rebuilds_the_exact_manifest_without_downloading_it(new_page, sit
     assert asked == []
 
     served = site.get(MANIFEST)
-    install = installed_manifest(page, "caregiving/en")
+    install = installed_record(page, "caregiving/en")
     assert canonical_sha256(install["manifest"]) == hashlib.sha256(served.data).hexdigest()
     assert install["etag"] == f'"{served.get_etag()[0]}"'
 
@@ -266,7 +260,7 @@ def test_changes_that_rebuild_another_manifest_are_refused(new_page, site):
     expect(card(page)).to_contain_text("Downloaded: version 2")
     assert len(asked) == 1  # the full manifest, checked against the hash in `changes`
     served = site.get(MANIFEST)
-    install = installed_manifest(page, "caregiving/en")
+    install = installed_record(page, "caregiving/en")
     assert canonical_sha256(install["manifest"]) == hashlib.sha256(served.data).hexdigest()
     assert RENAMED in {entry["title"] for entry in install["manifest"]["articles"]}
 

@@ -17,6 +17,7 @@ during the install (``performance.memory``, sampled every 50 ms, precise).
 
 from __future__ import annotations
 
+import io
 import random
 import time
 from contextlib import contextmanager
@@ -308,16 +309,37 @@ INSTALL = """async ([bundle, locale]) => {
 }"""
 
 
+# The same bundle again, from a file passed on (removed first, so everything is stored anew).
+IMPORT = """async ([bundle, locale, url]) => {
+  const sync = await import("/static/sync.js");
+  const { importFile } = await import("/static/transfer.js");
+  const file = new File([await (await fetch(url)).blob()], `${bundle}.satchel`);
+  await sync.remove(`${bundle}/${locale}`);
+  const started = performance.now();
+  await importFile(file);
+  return { ms: performance.now() - started };
+}"""
+FILE_URL = "/bench/bundle.satchel"
+
+
 def install_section(bench: Bench) -> None:
-    """MedQuAD installed by the app at 4× CPU slowdown, against a floor in the same page."""
+    """MedQuAD installed by the app at 4× CPU slowdown, against a floor in the same page, then
+    installed again from a ``.satchel`` file."""
+    from satchel.build.bundle_file import write_bundle_file
+    from satchel.store import Store
+
     from .device import medquad_data
     from .run import flask_command
 
     data = medquad_data(bench)
     bundles = bench.workdir / "bundles-medquad"
     flask_command(["bundles", "compress-packs"], bundles, data, bench.workdir / "build.log")
+    store = Store(data)
+    passed_on = io.BytesIO()
+    write_bundle_file(store, "medquad", "en", store.current("medquad")["en"], passed_on)
     with production(data, bench.workdir / "run-install") as topology, chromium() as browser:
         context = browser.new_context(service_workers="block")
+        context.route(f"**{FILE_URL}", lambda route: route.fulfill(body=passed_on.getvalue()))
         page = context.new_page()
         page.goto(topology.url + "/")
         page.wait_for_selector("html[data-ready]")
@@ -328,6 +350,8 @@ def install_section(bench: Bench) -> None:
         floor = page.evaluate(FLOOR, ["medquad", "en"])
         cdp.send("HeapProfiler.collectGarbage")
         installed = page.evaluate(INSTALL, ["medquad", "en"])
+        cdp.send("HeapProfiler.collectGarbage")
+        imported = page.evaluate(IMPORT, ["medquad", "en", FILE_URL])
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
         context.close()
     ratio = installed["ms"] / floor["ms"]
@@ -353,4 +377,13 @@ def install_section(bench: Bench) -> None:
         note=f"{installed['before'] / MIB:.1f} MiB before it started; the peer is the floor's "
         "peak: V8 collects the pack's buffers late, whoever reads them",
     )
-    bench.state["install"] = {"floor": floor, "install": installed}
+    bench.row(
+        "the same install from a .satchel file (signature and every object checked)",
+        imported["ms"] / 1000,
+        "s",
+        peer=installed["ms"] / 1000,
+        ratio=imported["ms"] / installed["ms"],
+        note=f"peer: the install over the network above; the file is "
+        f"{len(passed_on.getvalue()):,} B (gzip)",
+    )
+    bench.state["install"] = {"floor": floor, "install": installed, "import": imported}

@@ -237,7 +237,7 @@ async function installFromPack(bundle, locale, progress) {
       return;
     }
     const manifest = JSON.parse(decoder.decode(bytes));
-    const keyId = await verifyManifest(manifest);
+    const keyId = await verifyManifest(manifest, bytes);
     const packed = [...manifest.articles, ...manifest.about].filter((entry) => entry.object);
     expected = new Set(packed.map((entry) => entry.object));
     plain = bytes.length + 1 + packed.reduce((sum, entry) => sum + entry.bytes + 1, 0);
@@ -344,15 +344,16 @@ export async function resumeAll() {
 }
 
 /**
- * The manifest `changes` leads to, rebuilt from the installed one: {manifest, changes}. If the
- * rebuilt bytes do not hash to `changes.manifest.sha256`, the full manifest instead, if its bytes
- * do, with the article changes read from it rather than from `changes`. Null when neither
- * matches (a version was published in between).
+ * The manifest `changes` leads to, rebuilt from the installed one: {manifest, changes, bytes},
+ * `bytes` its canonical bytes. If they do not hash to `changes.manifest.sha256`, the full
+ * manifest instead, if its bytes do, with the article changes read from it rather than from
+ * `changes`. Null when neither matches (a version was published in between).
  */
 async function nextManifest(install, changes) {
   const rebuilt = applyChanges(install.manifest, changes);
-  if ((await sha256Hex(canonicalBytes(rebuilt))) === changes.manifest.sha256) {
-    return { manifest: rebuilt, changes };
+  const written = canonicalBytes(rebuilt);
+  if ((await sha256Hex(written)) === changes.manifest.sha256) {
+    return { manifest: rebuilt, changes, bytes: written };
   }
   const response = await fetch(api(`/bundles/${install.bundle}/${install.locale}`), {
     cache: "no-store",
@@ -361,7 +362,9 @@ async function nextManifest(install, changes) {
   const bytes = await response.arrayBuffer();
   if ((await sha256Hex(bytes)) !== changes.manifest.sha256) return null;
   const manifest = JSON.parse(decoder.decode(bytes));
-  return { manifest, changes: { ...changes, ...articleChanges(install.manifest, manifest) } };
+  return {
+    manifest, bytes, changes: { ...changes, ...articleChanges(install.manifest, manifest) },
+  };
 }
 
 /**
@@ -389,7 +392,8 @@ export async function checkForUpdate(install, attempts = 2) {
     throw new IntegrityError("the manifest and its changes disagree");
   }
   return {
-    version: changes.to, manifest: next.manifest, keyId: await verifyManifest(next.manifest),
+    version: changes.to, manifest: next.manifest,
+    keyId: await verifyManifest(next.manifest, next.bytes),
     etag: `"${changes.manifest.sha256}"`,
     changes: next.changes, bytes: changes.transfer_bytes, expired: false,
   };

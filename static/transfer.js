@@ -131,7 +131,7 @@ async function install(read) {
   } catch {
     throw new TransferError("bad_signature"); // changed so much that it is not even JSON
   }
-  const keyId = await verifyManifest(manifest);
+  const keyId = await verifyManifest(manifest, bytes);
   const key = keyOf(manifest.bundle, manifest.locale);
   await job(key)?.promise.catch(() => {}); // a download of the same bundle finishes first
   const installed = await db.getInstall(key);

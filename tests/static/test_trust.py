@@ -216,10 +216,12 @@ def test_after_a_key_rotation_the_device_updates_and_reads(new_page, site):
     expect(page.locator("main h1")).to_have_text(RENAMED)
 
 
-VERIFY = """async ([text, edit]) => {
+VERIFY = """async ([text, edit, asStored]) => {
   const { verifyManifest, UntrustedManifest } = await import("/static/trust.js");
+  const edited = edit ? text.replaceAll(edit[0], edit[1]) : text;
+  const bytes = asStored ? new TextEncoder().encode(edited) : null;
   try {
-    return await verifyManifest(JSON.parse(edit ? text.replaceAll(edit[0], edit[1]) : text));
+    return await verifyManifest(JSON.parse(edited), bytes);
   } catch (error) {
     if (error instanceof UntrustedManifest) return error.reason;
     throw error;
@@ -227,16 +229,24 @@ VERIFY = """async ([text, edit]) => {
 }"""
 
 
-def test_verify_manifest_rejects_a_one_character_change(page, live_server):
+@pytest.mark.parametrize("as_stored", [False, True], ids=["written anew", "cut from its bytes"])
+def test_verify_manifest_rejects_a_one_character_change(page, live_server, as_stored):
     ready(page, live_server + "/")
     text = page.evaluate(f"fetch('{MANIFEST}').then(r => r.text())")
     key_id = json.loads(text)["signature"]["key_id"]
     title = json.loads(text)["title"]
-    assert page.evaluate(VERIFY, [text, None]) == key_id
-    one_letter = [title, title[0].swapcase() + title[1:]]
-    assert page.evaluate(VERIFY, [text, one_letter]) == "bad_signature"
-    assert page.evaluate(VERIFY, [text, [key_id, "0" * 16]]) == "unknown_key"
-    assert page.evaluate(VERIFY, [text, ['"signature":', '"unsigned":']]) == "unsigned"
+    signature = text[text.index('"signature":') : text.index("}", text.index('"signature":')) + 1]
+
+    def verify(edit=None):
+        return page.evaluate(VERIFY, [text, edit, as_stored])
+
+    assert verify() == key_id
+    assert verify([title, title[0].swapcase() + title[1:]]) == "bad_signature"
+    assert verify([key_id, "0" * 16]) == "unknown_key"
+    assert verify(['"signature":', '"unsigned":']) == "unsigned"
+    # A copy of the signature member inside the first article, found before the real one.
+    copied = ['"articles":[{', '"articles":[{' + signature + ","]
+    assert verify(copied) == "bad_signature"
 
 
 # The device's storage as the app before signed manifests left it: IndexedDB version 1, the same

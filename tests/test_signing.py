@@ -216,3 +216,12 @@ def test_verify_finds_a_manifest_changed_after_signing(built, app, runner):
     assert f"{manifest_path}: the manifest of demo/en v1 was changed after it was signed" in (
         result.output
     )
+
+
+@pytest.mark.parametrize("command", [["keys", "show"], ["verify"]])
+def test_a_damaged_key_ring_is_named_by_every_command(built, app, runner, command):
+    (Store(app.config["DATA_DIR"]).keys_dir / "keyring.json").write_text("[]")
+    result = runner.invoke(args=["bundles", *command])
+    assert result.exit_code == 1
+    assert "keyring.json is not a key ring Satchel wrote" in result.output
+    assert "Traceback" not in result.output

@@ -178,7 +178,7 @@ def verify_command():
                 click.echo(f"{store.object_path(name)}: {problem}")
                 damaged += 1
     copies = unsigned = 0
-    keys = read_keyring(store)
+    keys = publisher_keys(store)
     for bundle in store.bundles():
         for locale in store.current(bundle):
             for version in store.versions(bundle, locale):
@@ -205,11 +205,18 @@ def verify_command():
     )
 
 
+def publisher_keys(store: Store) -> list[dict]:
+    try:
+        return read_keyring(store)
+    except SatchelError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 @keys_cli.command("show")
 def keys_show_command():
     """List the publisher's keys, oldest first; the last one signs."""
     store = Store(current_app.config["DATA_DIR"])
-    keys = read_keyring(store)
+    keys = publisher_keys(store)
     if not keys:
         raise click.ClickException(
             f"no signing key in {store.keys_dir} yet: the first 'satchel build' makes one"

@@ -11,8 +11,9 @@ Order matters and is the whole guarantee:
    build left behind: temporary files and manifests newer than the published
    version.
 2. Write every new object (compressed siblings first, the plain file last, each
-   through a temporary file and a rename), the new manifest files and the
-   search index of each new version (``index.publish_index``).
+   through a temporary file and a rename), the new manifest files, signed with the
+   publisher's key (``sign``), and the search index of each new version
+   (``index.publish_index``).
 3. ``os.sync()``, then replace ``current.json`` by an atomic rename and sync its
    folder. Until this rename nothing a reader follows has changed; after it,
    everything the new manifests name is on disk.

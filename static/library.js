@@ -165,7 +165,7 @@ function bundleCard(bundle, locale, install, staging, size) {
   const key = sync.keyOf(bundle.id, locale);
   const plan = updates.get(key);
   const running = Boolean(sync.job(key));
-  const headingId = `bundle-${bundle.id}`;
+  const headingId = `bundle-${bundle.id}-${locale}`;
   const wanted = prefs.contentLocale || prefs.uiLocale;
   // The bundle list gives the title and description in the bundle's source language.
   const parts = [
@@ -319,13 +319,19 @@ async function libraryContent() {
     await Promise.all([loadBundles(), sync.installs(), sync.allStaging()]);
   const byKey = new Map(installs.map((install) => [install.key, install]));
   const stagingKeys = new Set(staging.map((record) => record.key));
-  const bundles = list || installs.map((install) => ({
-    id: install.bundle, title: install.manifest.title, description: install.manifest.description,
-    source_locale: install.manifest.source_locale, locales: [install.locale],
-  }));
-  const cards = await Promise.all(bundles.map(async (bundle) => {
-    const installed = installs.find((install) => install.bundle === bundle.id);
-    const locale = installed && !list ? installed.locale : contentLocaleFor(bundle);
+  // Each bundle in the reader's language, then every download in another one (offline, or
+  // installed from a file passed on): each has its card, or it could not be found again.
+  const shown = (list || []).map((bundle) => [bundle, contentLocaleFor(bundle)]);
+  const keys = new Set(shown.map(([bundle, locale]) => sync.keyOf(bundle.id, locale)));
+  for (const install of installs.filter((found) => !keys.has(found.key))) {
+    const listed = list && list.find((bundle) => bundle.id === install.bundle);
+    shown.push([listed || {
+      id: install.bundle, title: install.manifest.title,
+      description: install.manifest.description,
+      source_locale: install.manifest.source_locale, locales: [install.locale],
+    }, install.locale]);
+  }
+  const cards = await Promise.all(shown.map(async ([bundle, locale]) => {
     const key = sync.keyOf(bundle.id, locale);
     const install = byKey.get(key);
     const size = install ? null : await sync.downloadSize(bundle.id, locale).catch(() => null);

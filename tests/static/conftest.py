@@ -81,11 +81,12 @@ def serve(app):
 class Site:
     """A server over a private copy of the sample bundles that a test may edit and republish."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, translated: bool = False):
         self.bundles = root / "bundles"
         self.data = root / "data"
+        self.translations = PROJECT / "translations" if translated else None
         shutil.copytree(PROJECT / "bundles", self.bundles)
-        build(self.bundles, self.data)
+        build(self.bundles, self.data, translations_dir=self.translations)
         self.app = create_app({"DATA_DIR": str(self.data), "BUNDLES_DIR": str(self.bundles)})
         self.url, self.stop = serve(self.app)
 
@@ -99,7 +100,7 @@ class Site:
         path.write_text(text.replace(old, new, 1))
 
     def publish(self, bundle: str) -> None:
-        build(self.bundles, self.data, [bundle])
+        build(self.bundles, self.data, [bundle], translations_dir=self.translations)
 
     def get(self, path: str):
         with self.app.test_client() as client:

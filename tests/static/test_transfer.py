@@ -19,6 +19,7 @@ from satchel.build.pack import manifest_json
 from satchel.build.sign import Signer, describe_key
 
 from .conftest import (
+    Site,
     controlled,
     install,
     installed_record,
@@ -220,9 +221,9 @@ def test_updates_from_a_file_never_go_back_and_a_bad_one_loses_nothing(new_page,
     assert installed_version(page, KEY) == 2
 
 
-def satchel_export(site, path):
+def satchel_export(site, path, locale="en"):
     """`satchel export` of the caregiving bundle's current version, to ``path``."""
-    args = ["bundles", "export", "--bundle", "caregiving", "--locale", "en", "--out", str(path)]
+    args = ["bundles", "export", "--bundle", "caregiving", "--locale", locale, "--out", str(path)]
     result = site.app.test_cli_runner().invoke(args=args)
     assert result.exit_code == 0, result.output
     return path
@@ -252,3 +253,28 @@ def test_after_a_key_rotation_a_file_signed_by_the_next_key_installs(new_page, s
     expect(page.locator("#notices")).to_contain_text(f"{CAREGIVING}, version 2, was installed")
     ready(page, site.url + "/#/read/caregiving/en/caregiver-strain-and-health")
     expect(page.get_by_role("heading", level=1)).to_have_text(RENAMED)
+
+
+def test_a_file_in_another_language_has_its_own_card(new_page, tmp_path):
+    """The library lists bundles in the reader's language; one installed from a file in
+    another language must still be found there, online and offline."""
+    site = Site(tmp_path / "site", translated=True)
+    try:
+        check_spanish_card(new_page, site, tmp_path)
+    finally:
+        site.stop()
+
+
+def check_spanish_card(new_page, site, tmp_path):
+    page = fresh_device(new_page, site.url)  # offline, reading in English
+    open_file(page, satchel_export(site, tmp_path / "caregiving-es.satchel", locale="es"))
+    expect(page.locator("#notices")).to_contain_text("version 1, was installed from the file")
+    spanish = page.locator("li.card", has_text="Language: Spanish")
+    for online in (False, True):
+        page.context.set_offline(not online)
+        ready(page, site.url + "/")
+        expect(spanish).to_contain_text("Downloaded: version 1")
+        if online:  # and the English one, which can be downloaded
+            expect(card(page)).to_have_count(2)
+        spanish.get_by_role("link", name="Read").click()
+        expect(page).to_have_url(f"{site.url}/#/read/caregiving/es")

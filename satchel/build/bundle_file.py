@@ -14,27 +14,20 @@ A reader names each object by the sha256 of its bytes and must refuse one the
 manifest does not name, a missing one, a file that ends before the end record and
 anything after it. The manifest's signature (``sign``) is what makes the file the
 publisher's: everything else follows from the hashes it lists. The app writes and
-reads the same format (``static/transfer.js``).
+reads the same format (``static/transfer.js``); the tests read it with
+``tests/bundle_files.py``.
 """
 
 from __future__ import annotations
 
 import gzip
-import hashlib
 import struct
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
-from ..errors import SatchelError
 from ..store import Store, object_names
 
 MAGIC = b"SATCHEL1"
 LENGTH = struct.Struct(">I")
-
-
-class BundleFileInvalid(SatchelError):
-    """A ``.satchel`` file that is not whole, or not one."""
 
 
 def file_name(bundle: str, locale: str, version: int) -> str:
@@ -62,37 +55,3 @@ def write_records(records: Iterable[bytes], out) -> int:
 def write_bundle_file(store: Store, bundle: str, locale: str, version: int, out) -> int:
     """Write a published version's file to the binary handle ``out``; returns its size."""
     return write_records(records(store, bundle, locale, version), out)
-
-
-@dataclass(frozen=True)
-class BundleFile:
-    manifest: bytes
-    objects: dict[str, bytes]  # by sha256, in file order
-
-
-def read_bundle_file(path: Path) -> BundleFile:
-    """Read a file's records (hashes named, nothing else checked: see ``sign``)."""
-    try:
-        data = gzip.decompress(path.read_bytes())
-    except (OSError, EOFError) as exc:
-        raise BundleFileInvalid(f"{path} is not a whole .satchel file ({exc})") from exc
-    if not data.startswith(MAGIC):
-        raise BundleFileInvalid(f"{path} is not a .satchel file")
-    found, offset = [], len(MAGIC)
-    while True:
-        if offset + LENGTH.size > len(data):
-            raise BundleFileInvalid(f"{path} ends before its end record: it was cut off")
-        (length,) = LENGTH.unpack_from(data, offset)
-        offset += LENGTH.size
-        if length == 0:
-            break
-        if offset + length > len(data):
-            raise BundleFileInvalid(f"{path} ends inside a record: it was cut off")
-        found.append(data[offset : offset + length])
-        offset += length
-    if offset != len(data):
-        raise BundleFileInvalid(f"{path} has bytes after its end record")
-    if not found:
-        raise BundleFileInvalid(f"{path} holds no manifest")
-    objects = {hashlib.sha256(record).hexdigest(): record for record in found[1:]}
-    return BundleFile(found[0], objects)

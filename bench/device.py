@@ -4,7 +4,7 @@ Lunr indexing the same text, in one Chromium run.
 Two corpora: the whole MedQuAD corpus imported as a bundle, and the synthetic bundle of
 the bench's larger size (``--sizes``; 10,000 summaries by default), the one
 ``build_section`` built, else built here. The text every engine
-indexes is each article's index document (``satchel.build.index.document_fields``), field by
+indexes is each article's index document (``satchel.stages.index.document_fields``), field by
 field with the server's boosts. MiniSearch and Lunr are npm packages installed under
 ``bench/node_modules`` for this section only (``npm ci`` from ``bench/package-lock.json``).
 
@@ -75,7 +75,7 @@ def medquad_questions() -> list[str]:
 
 
 def medquad_data(bench: Bench) -> Path:
-    from satchel.build.importer import import_corpus
+    from satchel.commands.importer import import_corpus
     from satchel.evaluate import MEDQUAD
 
     from .run import timed_build
@@ -93,7 +93,7 @@ def synthetic_data(bench: Bench) -> Path:
     size = bench.sizes[-1]
     if size in bench.state:
         return bench.state[size]["data"]
-    from satchel.build.synth import synthesize
+    from satchel.commands.synth import synthesize
 
     from .run import timed_build
 
@@ -136,8 +136,8 @@ class Corpus:
     """One published bundle: its segments, its articles' text and the queries to run."""
 
     def __init__(self, label: str, data: Path, bundle: str, rng: random.Random, questions):
-        from satchel.build.index import document_fields
         from satchel.search import engine as search
+        from satchel.stages.index import document_fields
         from satchel.store import Store
 
         store = Store(data)

@@ -325,7 +325,7 @@ FILE_URL = "/bench/bundle.satchel"
 def install_section(bench: Bench) -> None:
     """MedQuAD installed by the app at 4× CPU slowdown, against a floor in the same page, then
     installed again from a ``.satchel`` file."""
-    from satchel.build.bundle_file import write_bundle_file
+    from satchel.commands.bundle_file import write_bundle_file
     from satchel.store import Store
 
     from .device import medquad_data

@@ -8,7 +8,7 @@ app in Chromium behind production nginx, ``bench/phone.py``). Another is a funct
 appended there. Sections share what they built through ``bench.state`` (e.g. the
 larger bundle's data folder).
 
-Everything runs on this machine: synthetic bundles (``satchel.build.synth``) are built
+Everything runs on this machine: synthetic bundles (``satchel.commands.synth``) are built
 in a temporary folder, servers listen on loopback only, and every load run is
 ``wrk`` bounded by a duration. The table is printed and written, with the
 machine's description, to ``bench/results/latest.json``.
@@ -231,7 +231,7 @@ def consumer_messages(count: int = 3000, length: int = 1000) -> list[str]:
 
 def build_section(bench: Bench) -> None:
     """Full builds of two synthetic sizes, and a rebuild after editing one summary."""
-    from satchel.build.synth import edit_summaries, synthesize
+    from satchel.commands.synth import edit_summaries, synthesize
 
     log = bench.workdir / "build.log"
     for size, seed in zip(bench.sizes, (1, 2), strict=True):
@@ -265,8 +265,8 @@ def build_section(bench: Bench) -> None:
 
 def bytes_section(bench: Bench) -> None:
     """First install (pack) against brotli of the source, and update sizes."""
-    from satchel.build.bundle_file import write_bundle_file
-    from satchel.build.publish import MANIFEST_BROTLI_QUALITY, PACK_BROTLI
+    from satchel.commands.bundle_file import write_bundle_file
+    from satchel.stages.publish import MANIFEST_BROTLI_QUALITY, PACK_BROTLI
     from satchel.store import Store
 
     big = bench.sizes[-1]

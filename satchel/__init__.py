@@ -1,7 +1,7 @@
 """Satchel: plain-language medical research as offline-first content bundles.
 
 ``create_app`` is the web app (``satchel.web``) with the command groups of
-``satchel.cli``. Follow a summary through the build in ``satchel/build/pipeline.py``.
+``satchel.cli``. Follow a summary through the build in ``satchel/stages/pipeline.py``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The ``satchel`` command, and the command groups of ``flask --app satchel``.
 
 ``satchel build|import|synth|verify|compress-packs`` are the build's commands
-(``satchel.build.cli``), ``satchel i18n …`` the translators' (``satchel.i18n.cli``)
+(``satchel.commands.cli``), ``satchel i18n …`` the translators' (``satchel.i18n.cli``)
 and ``satchel serve`` is Flask's ``run``. The same commands are ``flask --app satchel
 bundles …`` and ``flask --app satchel i18n …``.
 
@@ -17,7 +17,7 @@ import click
 from flask.cli import AppGroup, FlaskGroup
 
 LAZY_GROUPS = {
-    "bundles": ("satchel.build.cli", "bundles_cli", "Build and publish content bundles."),
+    "bundles": ("satchel.commands.cli", "bundles_cli", "Build and publish content bundles."),
     "i18n": ("satchel.i18n.cli", "i18n_cli", "Manage translation catalogs (gettext PO files)."),
 }
 ALIASES = {"serve": "run"}

@@ -35,10 +35,10 @@ import time
 import warnings
 from pathlib import Path
 
-from .build.importer import import_corpus
-from .build.pipeline import build
-from .build.source import slugify
+from .commands.importer import import_corpus
 from .settings import PROJECT_ROOT
+from .stages.pipeline import build
+from .stages.source import slugify
 from .store import Store
 
 CORPUS = PROJECT_ROOT.parent / "shared" / "corpus"

@@ -10,7 +10,7 @@ Layout under the data folder (``instance/`` by default)::
     bundles/<bundle>/<locale>/<n>.json.br, .json.gz    its precompressed siblings
     bundles/<bundle>/<locale>/<n>.pack.ndjson.br       its first-install pack, compressed
     bundles/<bundle>/<locale>/index/<n>/               its Whoosh search index
-    keys/keyring.json                   the publisher's public keys (satchel.build.sign)
+    keys/keyring.json                   the publisher's public keys (satchel.stages.sign)
     keys/<id>.pem                       a private key: back the folder up, keep it private
     ui/<locale>.json                    the compiled interface catalog of a locale
 
@@ -43,7 +43,7 @@ SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_MAX = 100
 # Device search segments (content objects listed under a manifest's ``search``):
 # every segment starts with SEGMENT_MAGIC; the layout of SEGMENT_FORMAT is in
-# ``satchel.build.device_export``, the one writer, and ``static/search-engine.js`` reads it.
+# ``satchel.stages.device_export``, the one writer, and ``static/search-engine.js`` reads it.
 SEGMENT_FORMAT = 3
 SEGMENT_MAGIC = b"SXI1"
 KEYRING = "keyring.json"

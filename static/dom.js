@@ -19,7 +19,7 @@ export function el(tag, attributes = {}, ...children) {
 /**
  * The only place static/ parses HTML. Use it solely for `html` fields of content objects
  * (articles, about pages): the build sanitised them against an allow-list
- * (satchel/build/render.py), and objects from a bundle are verified against their sha256 name
+ * (satchel/stages/render.py), and objects from a bundle are verified against their sha256 name
  * before use.
  */
 export function sanitisedHtml(html) {

@@ -1,7 +1,7 @@
 // A manifest rebuilt from the one the device holds plus `changes`, and the bytes it is checked by.
 //
 // The server stores each manifest as canonical JSON (sorted keys, UTF-8, no insignificant
-// whitespace, numbers as JavaScript writes them: satchel/build/pack.py manifest_json), and
+// whitespace, numbers as JavaScript writes them: satchel/stages/pack.py manifest_json), and
 // `changes.manifest.sha256` is the sha256 of those bytes. The device applies the article entries
 // (articles are ordered by id) and the JSON Merge Patch (RFC 7386) of the other members, writes
 // the result canonically and accepts it only if the hash is the same.

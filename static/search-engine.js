@@ -1,4 +1,4 @@
-// The device search engine: reads the segments of satchel/build/device_export.py (format 2; the
+// The device search engine: reads the segments of satchel/stages/device_export.py (format 2; the
 // layout is documented there) and answers a query with the rules of satchel/search/engine.py, in
 // the same float64 order, so ids and scores equal the server's. No DOM: it runs in
 // search-worker.js (and tests). A word form absent from the corpus is stemmed by the port of the

@@ -1,4 +1,4 @@
-// A bundle as one `.satchel` file (format: satchel/build/bundle_file.py): written from the device's
+// A bundle as one `.satchel` file (format: satchel/commands/bundle_file.py): written from the device's
 // copy, or verified (signature, then every object's hash) and installed like a download.
 
 import * as db from "./db.js";

@@ -1,4 +1,4 @@
-"""A reader of the ``.satchel`` format (``satchel/build/bundle_file.py``) for the tests:
+"""A reader of the ``.satchel`` format (``satchel/commands/bundle_file.py``) for the tests:
 the server only writes the files, and the app reads them in ``static/transfer.js``."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from satchel.build.bundle_file import LENGTH, MAGIC
+from satchel.commands.bundle_file import LENGTH, MAGIC
 
 
 class BundleFileInvalid(Exception):

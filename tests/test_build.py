@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from satchel.build.pipeline import build as run_build
-from satchel.build.publish import compress_packs
+from satchel.stages.pipeline import build as run_build
+from satchel.stages.publish import compress_packs
 from satchel.store import Store, encoded
 
 from .conftest import summary_text, write_bundle
@@ -208,7 +208,7 @@ def test_a_lost_build_cache_only_costs_time(app, bundles_dir, build, store):
 def test_a_pack_that_cannot_be_compressed_leaves_the_version_served(
     build, client, store, monkeypatch
 ):
-    from satchel.build import publish
+    from satchel.stages import publish
 
     real_file = publish.atomic_file
 

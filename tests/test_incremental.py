@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from satchel import create_app
-from satchel.build.device_export import decode_segment
-from satchel.build.index import INDEX_CODE, STATE_FILE
-from satchel.build.publish import PUBLISHED_MEMBERS
-from satchel.build.synth import edit_summaries, synthesize
+from satchel.commands.synth import edit_summaries, synthesize
+from satchel.stages.device_export import decode_segment
+from satchel.stages.index import INDEX_CODE, STATE_FILE
+from satchel.stages.publish import PUBLISHED_MEMBERS
 from satchel.store import Store, object_names
 
 from .test_i18n import translate

@@ -50,24 +50,24 @@ def test_the_import_graph_sees_imports_inside_functions_but_not_type_checking_on
         "from .api import blp\n"
         "from ..store import Store\n"
         "if TYPE_CHECKING:\n"
-        "    from ..build.pack import Pack\n"
+        "    from ..stages.pack import Pack\n"
         "def late():\n"
-        "    from ..build import publish\n"
+        "    from ..stages import publish\n"
         "    import satchel.kept\n"
     )
     known = {
         "satchel.api",
         "satchel.web.api",
         "satchel.store",
-        "satchel.build.pack",
-        "satchel.build.publish",
+        "satchel.stages.pack",
+        "satchel.stages.publish",
         "satchel.kept",
     }
     in_package = code.imported_by(source, "satchel.web", True, known)
     assert in_package == {
         "satchel.web.api",
         "satchel.store",
-        "satchel.build.publish",
+        "satchel.stages.publish",
         "satchel.kept",
     }
     # The same lines in a plain module one level deeper resolve from its folder.
@@ -77,7 +77,8 @@ def test_the_import_graph_sees_imports_inside_functions_but_not_type_checking_on
 
 def test_the_web_layer_never_imports_the_build():
     web = [m for m in code.modules() if m == "satchel.web" or m.startswith("satchel.web.")]
-    reached = [m for m in code.closure(*web) if m.startswith("satchel.build")]
+    build = ("satchel.stages", "satchel.commands")
+    reached = [m for m in code.closure(*web) if m.startswith(build)]
     assert reached == []
 
 
@@ -107,7 +108,7 @@ def test_serving_requests_loads_no_build_module(built_data):
     )
     modules = json.loads(loaded)
     assert "satchel.web.search" in modules
-    assert [m for m in modules if m.startswith("satchel.build")] == []
+    assert [m for m in modules if m.startswith("satchel.stages")] == []
 
 
 @pytest.fixture(scope="module")
@@ -126,14 +127,13 @@ def built_data(tmp_path_factory):
 def test_the_cached_stages_key_covers_every_module_they_call():
     # reference.py is called by load and validate; the hand-kept list had left it out.
     covered = code.closure(
-        "satchel.build.source",
-        "satchel.build.validate",
-        "satchel.build.render",
-        "satchel.build.translate",
+        "satchel.stages.source",
+        "satchel.stages.validate",
+        "satchel.stages.render",
+        "satchel.stages.translate",
     )
-    assert {"satchel.build.reference", "satchel.build.schemas", "satchel.build.thesaurus"} <= set(
-        covered
-    )
+    support = {"satchel.stages.reference", "satchel.stages.schemas", "satchel.stages.thesaurus"}
+    assert support <= set(covered)
 
 
 def digests_after(edit: tuple[str, str, str], tmp_path: Path) -> dict:
@@ -142,7 +142,7 @@ def digests_after(edit: tuple[str, str, str], tmp_path: Path) -> dict:
     shutil.copytree(ROOT / "satchel", copy / "satchel", ignore=shutil.ignore_patterns("*.pyc"))
     probe = (
         "import json\n"
-        "from satchel.build import cache, index\n"
+        "from satchel.stages import cache, index\n"
         "from satchel.search import engine\n"
         "print(json.dumps({'cache': cache.CODE_DIGEST.hexdigest(), 'index': index.INDEX_CODE,"
         " 'rules': engine.RULES_VERSION}))\n"
@@ -160,7 +160,7 @@ def digests_after(edit: tuple[str, str, str], tmp_path: Path) -> dict:
 
 def test_editing_a_module_the_cached_stages_import_misses_the_cache(tmp_path):
     changed = digests_after(
-        ("satchel/build/reference.py", "TEASER_MAX = 200", "TEASER_MAX = 201"), tmp_path
+        ("satchel/stages/reference.py", "TEASER_MAX = 200", "TEASER_MAX = 201"), tmp_path
     )
     assert changed == {"cache": True, "index": False, "rules": False}
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from satchel import create_app
-from satchel.build.pipeline import build
+from satchel.stages.pipeline import build
 from satchel.store import Store
 
 from .conftest import summary_text
@@ -331,7 +331,7 @@ def test_search_of_an_unknown_bundle_or_locale_is_404(client, built):
 
 
 def test_translated_thesaurus_plugs_in_per_locale(tmp_path):
-    from satchel.build.thesaurus import Thesaurus
+    from satchel.stages.thesaurus import Thesaurus
 
     thesaurus = Thesaurus("en", {"fatigue": {"clinical": "fatigue", "lay": ["tired", "worn out"]}})
     spanish = {"fatigue": ["fatiga", "cansancio", "agotado", "fatiga", " "]}

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from satchel import create_app
-from satchel.build.cli import bundles_cli
-from satchel.build.pipeline import STAGES
+from satchel.commands.cli import bundles_cli
 from satchel.i18n.cli import i18n_cli
 from satchel.settings import SETTINGS
+from satchel.stages.pipeline import STAGES
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 

@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from satchel.build.pack import manifest_json
-from satchel.build.sign import SignatureInvalid, Signer, describe_key, verify_manifest
+from satchel.stages.pack import manifest_json
+from satchel.stages.sign import SignatureInvalid, Signer, describe_key, verify_manifest
 from satchel.store import Store, object_names
 
 from .bundle_files import BundleFileInvalid, read_bundle_file

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from satchel import create_app
-from satchel.build.synth import DEFAULT_CORPUS, edit_summaries
+from satchel.commands.synth import DEFAULT_CORPUS, edit_summaries
 
 
 def files(folder: Path) -> dict[str, bytes]:

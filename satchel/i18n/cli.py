@@ -9,13 +9,13 @@ import polib
 from flask import current_app
 from flask.cli import AppGroup
 
-from ..build.pipeline import load_and_validate
-from ..build.readability import legend, measure_locale
-from ..build.render import RenderedBundle, render_bundle
-from ..build.source import discover_bundles
 from ..cli import echo_table
 from ..errors import SatchelError
 from ..settings import PACKAGE_DIR, STATIC_DIR
+from ..stages.pipeline import load_and_validate
+from ..stages.readability import legend, measure_locale
+from ..stages.render import RenderedBundle, render_bundle
+from ..stages.source import discover_bundles
 from .catalogs import (
     UI_DOMAIN,
     UI_SOURCE_LOCALE,

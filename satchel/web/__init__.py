@@ -1,6 +1,6 @@
 """The web layer: the HTTP API, its one error shape, caching, security headers and
 the app shell. It reads only what the build published (through ``satchel.store``)
-and never imports ``satchel.build``."""
+and never imports ``satchel.stages``."""
 
 from __future__ import annotations
 

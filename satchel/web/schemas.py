@@ -149,7 +149,7 @@ class ManifestSchema(Schema):
         metadata={
             "description": "Search rules version, this locale's thesaurus terms and the device "
             "index: {format, segments: [{object, bytes, docs}], tombstones: [{segment, ids}]} "
-            "(see satchel/build/device_export.py)"
+            "(see satchel/stages/device_export.py)"
         }
     )
 

@@ -22,8 +22,8 @@ import pytest
 
 from deploy.topology import Topology, _alive
 from satchel import create_app
-from satchel.build.pipeline import build
-from satchel.build.publish import compress_packs
+from satchel.stages.pipeline import build
+from satchel.stages.publish import compress_packs
 from satchel.store import Store
 from satchel.web.security import SECURITY_HEADERS
 from tests.conftest import BufferedClient, write_bundle

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from deploy.topology import PROJECT_ROOT, Topology, free_port
-from satchel.build.pipeline import build
+from satchel.stages.pipeline import build
 from tests.conftest import write_bundle
 
 from .test_topology import MANIFEST, fetch

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from werkzeug.serving import make_server
 
 from satchel import create_app
-from satchel.build.pipeline import build
+from satchel.stages.pipeline import build
 from satchel.store import Store
 
 from ..conftest import summary_text, write_bundle

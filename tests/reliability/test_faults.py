@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from satchel import create_app
-from satchel.build.pipeline import build
 from satchel.errors import PublishFailed
+from satchel.stages.pipeline import build
 from satchel.store import Store, encoded, object_names
 
 from ..conftest import summary_text, write_bundle
@@ -40,7 +40,7 @@ KILLER = textwrap.dedent("""
                 os.kill(os.getpid(), signal.SIGKILL)
 
     sys.setprofile(hook)
-    from satchel.build.pipeline import build
+    from satchel.stages.pipeline import build
     build(Path(bundles), Path(data), translations_dir=Path(translations))
     print(f"finished after {calls} calls of {target}")
 """)
@@ -147,7 +147,7 @@ def test_disk_full_or_read_only_keeps_the_published_version(
 ):
     bundles, translations, data = sources
     before = assert_consistent(data)
-    from satchel.build import publish
+    from satchel.stages import publish
 
     real_write, calls = publish.write_atomically, []
 
@@ -224,7 +224,7 @@ def test_replaced_versions_outlive_retention_for_the_grace_period(tmp_path):
 
 
 def test_limits_on_source_files(bundles_dir, tmp_path):
-    from satchel.build.source import Limits
+    from satchel.stages.source import Limits
 
     with pytest.raises(Exception, match=r"holds 3 files; the limit is 2 \(BUNDLE_MAX_FILES\)"):
         build(bundles_dir, tmp_path / "d", limits=Limits(max_files=2))

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 
 from satchel import create_app
-from satchel.build.pipeline import build
+from satchel.stages.pipeline import build
 
 PROJECT = Path(__file__).resolve().parents[2]
 EXAMPLES_PER_OPERATION = 150

@@ -14,8 +14,8 @@ from werkzeug.serving import make_server
 
 from bench.chromium import chromium
 from satchel import create_app
-from satchel.build.pipeline import build
-from satchel.build.sign import Signer, describe_key
+from satchel.stages.pipeline import build
+from satchel.stages.sign import Signer, describe_key
 
 PROJECT = Path(__file__).resolve().parents[2]
 

@@ -17,10 +17,10 @@ import pytest
 from playwright.sync_api import expect
 
 from satchel import create_app
-from satchel.build.importer import import_corpus
-from satchel.build.pipeline import build
+from satchel.commands.importer import import_corpus
 from satchel.search import analysis
 from satchel.search import engine as search
+from satchel.stages.pipeline import build
 from satchel.store import Store
 
 from .conftest import PROJECT, controlled, install, ready, serve

@@ -12,8 +12,8 @@ import pytest
 import yaml
 from babel.messages.pofile import read_po
 
-from satchel.build.device_export import DEVICE_STEMMERS
 from satchel.search import analysis
+from satchel.stages.device_export import DEVICE_STEMMERS
 
 from .conftest import PROJECT
 

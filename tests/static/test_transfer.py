@@ -14,9 +14,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from playwright.sync_api import expect
 
-from satchel.build.bundle_file import write_records
-from satchel.build.pack import manifest_json
-from satchel.build.sign import Signer, describe_key
+from satchel.commands.bundle_file import write_records
+from satchel.stages.pack import manifest_json
+from satchel.stages.sign import Signer, describe_key
 
 from ..bundle_files import read_bundle_file
 from .conftest import (

@@ -12,8 +12,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from playwright.sync_api import expect
 
-from satchel.build.pack import manifest_json
-from satchel.build.sign import Signer, b64url, describe_key, endorsed_bytes
+from satchel.stages.pack import manifest_json
+from satchel.stages.sign import Signer, b64url, describe_key, endorsed_bytes
 
 from .conftest import (
     Site,

@@ -10,8 +10,8 @@ from urllib.parse import quote
 import pytest
 
 from satchel import create_app
-from satchel.build.pipeline import build
-from satchel.build.render import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from satchel.stages.pipeline import build
+from satchel.stages.render import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from satchel.store import Store
 
 from ..conftest import summary_text, write_bundle

@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 
 from ..settings import PROJECT_ROOT
-from .schemas import SECTION_IDS
+from ..stages.schemas import SECTION_IDS
 
 DEFAULT_CORPUS = PROJECT_ROOT.parent / "shared" / "corpus" / "medquad" / "docs.jsonl"
 MARKER = ".synthetic"  # a folder holding this file was written here and may be replaced

@@ -25,7 +25,7 @@ from .. import code
 # editing them, or anything they import, invalidates the cache.
 CODE_DIGEST = code.digest(
     *(
-        f"satchel.build.{stage}"
+        f"satchel.stages.{stage}"
         for stage in ("source", "validate", "render", "translate", "readability")
     )
 )

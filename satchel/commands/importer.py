@@ -20,8 +20,8 @@ from pathlib import Path
 import click
 import yaml
 
-from .reference import KIND
-from .source import slugify
+from ..stages.reference import KIND
+from ..stages.source import slugify
 
 MEDQUAD_BUNDLE = {
     "title": "MedQuAD: health topics from NIH and CDC",

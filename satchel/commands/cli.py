@@ -13,20 +13,20 @@ from flask.cli import AppGroup
 
 from ..cli import echo_table
 from ..errors import SatchelError
-from ..store import Store, atomic_file, object_problems, version_problems
-from .bundle_file import file_name, write_bundle_file
-from .importer import import_command
-from .pipeline import build
-from .publish import build_lock, compress_packs
-from .readability import grade_rows, legend
-from .sign import (
+from ..stages.pipeline import build
+from ..stages.publish import build_lock, compress_packs
+from ..stages.readability import grade_rows, legend
+from ..stages.sign import (
     SignatureInvalid,
     created_message,
     read_keyring,
     rotate,
     verify_manifest,
 )
-from .source import Limits
+from ..stages.source import Limits
+from ..store import Store, atomic_file, object_problems, version_problems
+from .bundle_file import file_name, write_bundle_file
+from .importer import import_command
 from .synth import synth_command
 
 bundles_cli = AppGroup("bundles", help="Build and publish content bundles.")

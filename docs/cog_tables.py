@@ -72,6 +72,7 @@ def settings() -> str:
 
 
 def synopsis(path: list[str], command: click.Command, ctx: click.Context) -> str:
+    """The command line with every option and argument spelled out."""
     pieces = list(path)
     for param in command.params:
         if param.param_type_name == "argument":
@@ -102,10 +103,9 @@ def option_rows(command: click.Command, ctx: click.Context) -> list[tuple[str, s
 
 def command_section(path: list[str], command: click.Command, ctx: click.Context) -> str:
     """One command: a heading, its synopsis, its help and a table of its options."""
-    name = " ".join(path)
-    parts = [f"### `{name}`\n", f"```\n{synopsis(path, command, ctx)}\n```\n"]
-    if command.name != path[-1]:
-        parts.append(f"The same command as `{' '.join([*path[:-1], command.name])}`.\n")
+    parts = [f"### `{' '.join(path)}`\n", f"```\n{synopsis(path, command, ctx)}\n```\n"]
+    if alias_of(path, command):
+        parts.append(f"The same command as `{alias_of(path, command)}`.\n")
     else:
         help_text = inspect.cleandoc(command.help or "").replace("\b\n", "")
         parts += [inline(paragraph) + "\n" for paragraph in help_text.split("\n\n")]
@@ -113,6 +113,11 @@ def command_section(path: list[str], command: click.Command, ctx: click.Context)
         if rows:
             parts.append(table(("option", "meaning"), rows))
     return "\n".join(parts)
+
+
+def alias_of(path: list[str], command: click.Command) -> str | None:
+    """The command ``path`` names under another name (``satchel serve`` is ``run``)."""
+    return " ".join([*path[:-1], command.name]) if command.name != path[-1] else None
 
 
 def leaf_commands(group: click.Group, ctx: click.Context, path: list[str]):
@@ -146,8 +151,7 @@ def command_index() -> str:
     rows = [
         (
             f"`{' '.join(path)}`",
-            f"`{' '.join([*path[:-1], command.name])}`" if command.name != path[-1]
-            else summary(command.help),
+            f"`{alias_of(path, command)}`" if alias_of(path, command) else summary(command.help),
         )
         for path, command, _ctx in leaf_commands(group, ctx, ["satchel"])
     ]

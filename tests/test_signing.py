@@ -28,7 +28,7 @@ def unpadded(text: str) -> bytes:
 
 
 def check_signed_by(manifest_bytes: bytes, key: dict) -> None:
-    """Verify as any reader of the README would: the Ed25519 signature over the canonical
+    """Verify as any reader of docs/app.md would: the Ed25519 signature over the canonical
     JSON of the manifest without ``signature``, with the raw public key."""
     manifest = json.loads(manifest_bytes)
     signature = manifest.pop("signature")

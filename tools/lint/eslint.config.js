@@ -11,7 +11,7 @@ const SEARCH_WORKER = "static/search-worker.js";
 export default [
   {
     // Git-ignored folders that can hold other people's JavaScript (node_modules is never linted).
-    ignores: [".venv/", "instance/", "build/", "test-artifacts/",
+    ignores: [".venv/", "instance/", "build/", "test-artifacts/", "site/",
       // Vendored as published (static/vendor/README.md), so that it can be checked against npm.
       "static/vendor/"],
   },

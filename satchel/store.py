@@ -34,6 +34,7 @@ from pathlib import Path
 import brotli
 
 from .kept import Kept
+from .manifest import object_names
 
 # Files being written are named so, until renamed into place (see ``atomic_file``).
 TEMP_PREFIX = ".tmp-"
@@ -265,71 +266,3 @@ def version_problems(store: Store, bundle: str, locale: str, version: int) -> di
                 if problem:
                     problems[copy] = problem
     return problems
-
-
-def search_segments(manifest: dict) -> list[dict]:
-    """The device search segments a manifest lists (``search.segments``; none before format 1)."""
-    return list((manifest.get("search") or {}).get("segments") or [])
-
-
-def object_names(manifest: dict, search: bool = True) -> list[str]:
-    """Every object a manifest names, in manifest order: articles, about pages, then
-    the device search segments (unless ``search`` is false: the pack streams JSON only)."""
-    entries = manifest["articles"] + manifest["about"]
-    names = [entry["object"] for entry in entries if entry["object"]]
-    return names + ([s["object"] for s in search_segments(manifest)] if search else [])
-
-
-def new_objects(old: dict, new: dict) -> set[str]:
-    """The objects ``new`` names that ``old`` does not: what a device must download."""
-    return set(object_names(new)) - set(object_names(old))
-
-
-def merge_patch(old: dict, new: dict) -> dict:
-    """The JSON Merge Patch (RFC 7386) that turns ``old`` into ``new``: the members that
-    differ, objects patched member by member, a removed member as null, anything else
-    (arrays included) whole. A member whose new value is null cannot be expressed; no
-    manifest member outside ``articles`` is ever null."""
-    patch = {key: None for key in old if key not in new}
-    for key, value in new.items():
-        before = old.get(key)
-        if key in old and before == value:
-            continue
-        both = isinstance(before, dict) and isinstance(value, dict)
-        patch[key] = merge_patch(before, value) if both else value
-    return patch
-
-
-def diff_manifests(old: dict, new: dict, needed: set[str] | None = None) -> dict:
-    """What a device holding ``old`` must do to reach ``new``: the objects to fetch, and
-    in ``manifest.patch`` everything else that differs, so that ``new`` is ``old`` with
-    the article entries added, changed and removed (articles are ordered by id) and the
-    patch applied to the other members."""
-    before = {entry["id"]: entry for entry in old["articles"]}
-    after = {entry["id"]: entry for entry in new["articles"]}
-    about_before = {entry["id"]: entry for entry in old["about"]}
-    needed = new_objects(old, new) if needed is None else needed
-    return {
-        "bundle": new["bundle"],
-        "locale": new["locale"],
-        "from": old["version"],
-        "to": new["version"],
-        "added": [entry for key, entry in after.items() if key not in before],
-        "changed": [
-            entry for key, entry in after.items() if key in before and entry != before[key]
-        ],
-        "removed": [key for key in before if key not in after],
-        "about": [entry for entry in new["about"] if about_before.get(entry["id"]) != entry],
-        "search": [s for s in search_segments(new) if s["object"] in needed],
-        "bytes": sum(
-            entry["bytes"]
-            for entry in new["articles"] + new["about"] + search_segments(new)
-            if entry["object"] in needed
-        ),
-        "manifest": {
-            "patch": merge_patch(
-                {k: v for k, v in old.items() if k != "articles"},
-                {k: v for k, v in new.items() if k != "articles"},
-            )
-        },
-    }

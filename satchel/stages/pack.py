@@ -11,43 +11,13 @@ when the body differs from the published one.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 
+from ..manifest import canonical_json
 from .bidi import has_controls, scrub_controls
 from .reference import is_reference, reference_document
 from .schemas import SECTION_IDS
 from .translate import LocalisedBundle, LocalisedSummary, direction
-
-
-def canonical_json(value) -> bytes:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
-# Floats JavaScript writes as Python does: fixed notation, never integral (see manifest_json).
-PORTABLE_FLOATS = (1e-4, 1e16)
-
-
-def _js_numbers(value):
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 2**53:
-            return int(value)
-        if not PORTABLE_FLOATS[0] <= abs(value) < PORTABLE_FLOATS[1]:
-            raise ValueError(f"{value!r} is written differently by JavaScript: round it")
-        return value
-    if isinstance(value, dict):
-        return {key: _js_numbers(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_js_numbers(item) for item in value]
-    return value
-
-
-def manifest_json(manifest: dict) -> bytes:
-    """The canonical JSON of a manifest, with every number as JavaScript's
-    ``JSON.stringify`` writes it (``1.0`` as ``1``). A device rebuilds a new manifest
-    from the one it holds and ``changes``, and checks the sha256 of its own canonical
-    JSON against the stored bytes', so both sides must write the same bytes."""
-    return canonical_json(_js_numbers(manifest))
 
 
 @dataclass(frozen=True)

@@ -135,9 +135,13 @@ def compile_ui_catalogs(translations: Path) -> dict[str, bytes]:
 def release(pack: Pack, index: SearchIndex, device: DeviceIndex) -> Release:
     """What one bundle × locale publishes, from the results of the stages that made it."""
     search = {**index.manifest_entry, **device.manifest_entry}
-    manifest_body = {**pack.manifest_body, "search": search}
     return Release(
-        pack.bundle, pack.locale, manifest_body, {**pack.objects, **device.objects}, index.folder
+        pack.bundle,
+        pack.locale,
+        pack.manifest_body,
+        search,
+        {**pack.objects, **device.objects},
+        index.folder,
     )
 
 

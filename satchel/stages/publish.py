@@ -39,20 +39,25 @@ from pathlib import Path
 import brotli
 
 from ..errors import PublishFailed
+from ..manifest import (
+    body_of,
+    canonical_bytes,
+    changes_between,
+    manifest_body,
+    object_names,
+)
 from ..store import (
     ENCODINGS,
     TEMP_PREFIX,
     Store,
     atomic_file,
-    diff_manifests,
     encoded,
-    object_names,
     object_problems,
     write_atomically,
 )
 from .cache import NO_CACHE
 from .index import prune_indexes, publish_index
-from .pack import ContentObject, manifest_json
+from .pack import ContentObject
 from .sign import Signer, open_signer
 
 
@@ -62,7 +67,8 @@ class Release:
 
     bundle: str
     locale: str
-    manifest_body: dict  # without ``version`` and ``published_at``, which publish adds
+    listing: dict  # the pack's manifest members: ``manifest_body`` adds search and keys
+    search: dict  # the manifest's ``search``, from the index and the device export
     objects: dict[str, ContentObject]
     index: Path | None  # the search index folder to publish as ``index/<version>``
 
@@ -170,19 +176,15 @@ def remove_leftovers(store: Store) -> None:
     prune_indexes(store)
 
 
-# Members publish adds to a manifest body: a body equal but for these is unchanged.
-PUBLISHED_MEMBERS = ("version", "published_at", "signature")
-
-
 def next_manifest(
     store: Store, release: Release, previous: int | None, now: datetime, signer: Signer
 ):
     """Return ``(version, manifest)``: the published one when nothing changed. The body
     lists the publisher's keys, so a new key (``satchel keys rotate``) is a new version."""
-    body = {**release.manifest_body, "keys": signer.keys}
+    body = manifest_body(release.listing, release.search, signer.keys)
     if previous is not None:
         published = store.manifest(release.bundle, release.locale, previous)
-        if {k: v for k, v in published.items() if k not in PUBLISHED_MEMBERS} == body:
+        if body_of(published) == body:
             return previous, published
     version = (previous or 0) + 1
     stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -235,13 +237,13 @@ def publish_bundle(
         if version != previous:
             write_with_siblings(
                 store.manifest_path(bundle, release.locale, version),
-                manifest_json(manifest),
+                canonical_bytes(manifest),
                 MANIFEST_BROTLI_QUALITY,
             )
         new = version != previous
         publish_index(store, bundle, release.locale, release.index, version, new)
         changes = (
-            diff_manifests(store.manifest(bundle, release.locale, previous), manifest)
+            changes_between(store.manifest(bundle, release.locale, previous), manifest)
             if previous and version != previous
             else {}
         )

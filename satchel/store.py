@@ -26,9 +26,11 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import brotli
@@ -54,6 +56,22 @@ DECOMPRESS = {"br": brotli.decompress, "gzip": gzip.decompress}
 # articles takes about 9 MiB of memory, so only the last few used are kept.
 MANIFESTS_KEPT = 8
 _manifests = Kept(MANIFESTS_KEPT, size=lambda _entry: 1)  # path → (file stamp, manifest)
+
+
+@dataclass(frozen=True)
+class Published:
+    """The versions current when a build began, and their manifests: read once, for the
+    stages that build on them (index, device export, publish)."""
+
+    versions: dict[str, dict[str, int]]  # bundle → locale → version
+    manifests: dict[tuple[str, str], dict]  # (bundle, locale) → that version's manifest
+
+    def version(self, bundle: str, locale: str) -> int | None:
+        return self.versions.get(bundle, {}).get(locale)
+
+    def manifest(self, bundle: str, locale: str) -> dict | None:
+        """None when nothing is published, or its manifest could not be read."""
+        return self.manifests.get((bundle, locale))
 
 
 def encoded(path: Path, encoding: str | None) -> Path:
@@ -140,6 +158,20 @@ class Store:
         except FileNotFoundError:
             return {}
 
+    def published(self, bundles: list[str]) -> Published:
+        """What is published of ``bundles`` now. What can't be read is left out: the
+        stages then start afresh, and publish, which reads the pointers again under its
+        lock, reports the folder."""
+        versions, manifests = {}, {}
+        for bundle in bundles:
+            try:
+                versions[bundle] = self.current(bundle)
+                for locale, version in versions[bundle].items():
+                    manifests[bundle, locale] = self.manifest(bundle, locale, version)
+            except OSError:
+                continue
+        return Published(versions, manifests)
+
     def manifest_bytes(self, bundle: str, locale: str, version: int) -> bytes:
         return self.manifest_path(bundle, locale, version).read_bytes()
 
@@ -216,6 +248,14 @@ def sync_folder(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """A hard link to ``source`` at ``target``; a copy across file systems."""
+    try:
+        os.link(source, target)
+    except OSError:  # another file system
+        shutil.copy2(source, target)
 
 
 def object_problems(store: Store, name: str) -> list[str]:

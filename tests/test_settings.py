@@ -11,7 +11,6 @@ from satchel import create_app
 from satchel.commands.cli import bundles_cli
 from satchel.i18n.cli import i18n_cli
 from satchel.settings import SETTINGS
-from satchel.stages.pipeline import STAGES
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
@@ -75,12 +74,3 @@ def test_instance_config_file_is_read(tmp_path):
 def test_settings_have_help_text():
     for setting in SETTINGS:
         assert re.search(r"\w{3,}", setting.help), setting.name
-
-
-def test_readme_lists_the_build_stages_as_the_code_runs_them():
-    section = README[README.index("## The build") : README.index("**Incremental.**")]
-    listed = re.findall(r"^\d+\. \*\*([a-z ]+)\*\* \(`(satchel/[a-z/_]+\.py)`", section, re.M)
-    in_code = [
-        (name, function.__module__.replace(".", "/") + ".py") for name, function in STAGES
-    ]
-    assert listed == in_code

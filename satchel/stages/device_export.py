@@ -1,4 +1,4 @@
-"""Stage 7, *device export*: each bundle × locale's Whoosh index exported into
+"""The *device export* stage: each bundle × locale's Whoosh index exported into
 compact segments that ``static/search-engine.js`` searches with the server's rules.
 
 Manifest entry
@@ -83,7 +83,7 @@ from pathlib import Path
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ..search import analysis, engine
-from ..store import SEGMENT_FORMAT, SEGMENT_MAGIC, Store
+from ..store import SEGMENT_FORMAT, SEGMENT_MAGIC, Published, Store
 from .index import SearchIndex, live_objects
 from .pack import ContentObject, Pack
 
@@ -379,15 +379,14 @@ class DeviceIndex:
     manifest_entry: dict  # the manifest's ``search``: ``format``, ``segments``, ``tombstones``
 
 
-def export_device_index(pack: Pack, index: SearchIndex, store: Store) -> DeviceIndex:
+def export_device_index(
+    pack: Pack, index: SearchIndex, store: Store, published: Published
+) -> DeviceIndex:
     """The device index of ``pack``: one more segment for the published one when that is
     small enough, else a new base segment of the whole ``index``."""
     live = live_objects(pack.manifest_body)
-    try:
-        version = store.current(pack.bundle).get(pack.locale)
-        previous = store.manifest(pack.bundle, pack.locale, version) if version else None
-    except OSError:  # nothing readable published: a base (publish reports an unusable folder)
-        previous = None
+    # Nothing readable published: a base (publish reports an unusable folder).
+    previous = published.manifest(pack.bundle, pack.locale)
     incremental = _incremental(index, store, live, previous)
     if incremental is not None:
         return incremental

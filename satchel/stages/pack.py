@@ -1,4 +1,4 @@
-"""Stage 5, *pack*: turn a validated, rendered bundle into content-addressed
+"""The *pack* stage: turn a validated, rendered bundle into content-addressed
 objects and the manifest that lists them.
 
 Every article and about page becomes one canonical JSON document (sorted keys,

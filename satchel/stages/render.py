@@ -1,4 +1,4 @@
-"""Stage 3, *render*: Markdown to HTML that is safe to insert into the app, and
+"""The *render* stage: Markdown to HTML that is safe to insert into the app, and
 the list of translatable segments each text is made of.
 
 markdown-it-py renders CommonMark with raw HTML disabled (it is shown as text,
@@ -178,14 +178,14 @@ class RenderedBundle:
     summaries: list[RenderedSummary]
     about: list[RenderedAbout]
     fields: list[Segment]  # the bundle's title and description
-    thesaurus: list[Segment] = field(default_factory=list)  # a concept's terms, comma-separated
 
     @property
     def segments(self) -> list[Segment]:
-        """Every translatable segment of the bundle, in a stable order."""
+        """Every segment of the bundle's texts, in a stable order (``translate`` adds
+        the thesaurus's)."""
         about = [s for page in self.about for s in [page.title, *page.text.segments]]
         summaries = [s for r in self.summaries for s in r.segments]
-        return self.fields + summaries + about + self.thesaurus
+        return self.fields + summaries + about
 
 
 def field_segment(source: SourceFile, context: str, key: str, comment: str) -> Segment:
@@ -252,21 +252,4 @@ def render_bundle(bundle: ValidBundle, progress=lambda: None, cache=NO_CACHE) ->
             "One or two sentences describing the collection.",
         ),
     ]
-    thesaurus = bundle.thesaurus
-    concepts = (
-        [
-            Segment(
-                f"thesaurus/{concept}",
-                thesaurus.join([terms["clinical"], *terms["lay"]]),
-                thesaurus.display,
-                thesaurus.lines.get(concept, 1),
-                f"Search words for '{concept}': the medical term first, then the everyday "
-                "words people type, separated by commas. Use the words readers in your "
-                "language would search with; any number of them.",
-            )
-            for concept, terms in sorted(thesaurus.concepts.items())
-        ]
-        if thesaurus
-        else []
-    )
-    return RenderedBundle(bundle, summaries, about, fields, concepts)
+    return RenderedBundle(bundle, summaries, about, fields)

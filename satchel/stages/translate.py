@@ -1,4 +1,4 @@
-"""Stage 4, *translate*: the rendered bundle in every locale that has a catalog.
+"""The *translate* stage: the rendered bundle in every locale that has a catalog.
 
 For each segment the locale's chain is tried in order — the locale itself
 (``pt-BR``), its language (``pt``) when that has a catalog, then the source —
@@ -20,7 +20,7 @@ from babel import Locale
 
 from ..i18n.catalogs import ContentCatalog, catalog_locales, catalog_path, parse_locale
 from .cache import NO_CACHE
-from .render import RenderedBundle, RenderedText, render_markdown
+from .render import RenderedBundle, RenderedText, Segment, render_markdown
 from .thesaurus import Thesaurus
 
 
@@ -53,7 +53,8 @@ class LocalisedBundle:
     summaries: list[LocalisedSummary]
     about: list[LocalisedAbout]
     coverage: float = 1.0  # share of article segments shown in this locale
-    thesaurus: dict[str, list[str]] = field(default_factory=dict)  # translated concepts only
+    # The locale's search thesaurus: concept → terms, clinical first (see ``Thesaurus.for_locale``).
+    thesaurus: dict[str, list[str]] = field(default_factory=dict)
     license: dict | None = None  # the corpus's licence and attribution, when it has one
     fallback: dict[str, str] = field(default_factory=dict)  # title, description → language
 
@@ -161,11 +162,11 @@ def localise(rendered: RenderedBundle, chain: Chain) -> LocalisedBundle:
     chain.fallback = {}
     title = chain.field("bundle/title", config["title"], "title")
     description = chain.field("bundle/description", config["description"], "description")
-    thesaurus = {}
-    for segment in rendered.thesaurus:
+    thesaurus_terms = {}  # the concepts translated into this locale
+    for segment in thesaurus_segments(rendered.valid.thesaurus):
         text, language = chain.pick(segment.context, segment.text)
         if language != chain.source_locale:
-            thesaurus[segment.context.split("/", 1)[1]] = Thesaurus.split(text)
+            thesaurus_terms[segment.context.split("/", 1)[1]] = Thesaurus.split(text)
     return LocalisedBundle(
         bundle=config["id"],
         locale=chain.locale,
@@ -175,16 +176,40 @@ def localise(rendered: RenderedBundle, chain: Chain) -> LocalisedBundle:
         summaries=summaries,
         about=about,
         coverage=round(translated / segments, 4) if segments else 1.0,
-        thesaurus=thesaurus,
+        thesaurus=rendered.valid.thesaurus.for_locale(chain.locale, thesaurus_terms),
         license=config.get("license"),
         fallback=chain.fallback,
     )
 
 
+def thesaurus_segments(thesaurus: Thesaurus | None) -> list[Segment]:
+    """A segment per concept of the thesaurus: its terms, clinical first, comma-separated."""
+    if not thesaurus:
+        return []
+    return [
+        Segment(
+            f"thesaurus/{concept}",
+            thesaurus.join([terms["clinical"], *terms["lay"]]),
+            thesaurus.display,
+            thesaurus.lines.get(concept, 1),
+            f"Search words for '{concept}': the medical term first, then the everyday "
+            "words people type, separated by commas. Use the words readers in your "
+            "language would search with; any number of them.",
+        )
+        for concept, terms in sorted(thesaurus.concepts.items())
+    ]
+
+
+def translation_segments(rendered: RenderedBundle) -> list[Segment]:
+    """Every translatable segment of the bundle, in a stable order: the catalogs'
+    entries, and what a translator's template lists."""
+    return rendered.segments + thesaurus_segments(rendered.valid.thesaurus)
+
+
 def load_catalogs(translations: Path, rendered: RenderedBundle) -> dict[str, ContentCatalog]:
     """Every locale's catalog for this bundle, checked against today's source."""
     config = rendered.valid.config
-    current = {segment.context: segment.text for segment in rendered.segments}
+    current = {segment.context: segment.text for segment in translation_segments(rendered)}
     return {
         locale: ContentCatalog.load(
             catalog_path(translations, locale, config["id"]),

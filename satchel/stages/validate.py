@@ -1,4 +1,4 @@
-"""Stage 2, *validate*: check loaded sources against the schemas and the rules
+"""The *validate* stage: check loaded sources against the schemas and the rules
 that span files, and collect every problem as ``path:line: field: message``.
 
 Errors stop the build; warnings (``severity="warning"``) stop it only in
@@ -18,7 +18,7 @@ from .cache import NO_CACHE
 from .reference import ReferenceSchema, is_reference, reference_problems
 from .schemas import SECTION_IDS, BundleSchema, SummarySchema
 from .source import BundleSource, SourceFile
-from .thesaurus import Thesaurus, load_thesaurus
+from .thesaurus import Thesaurus
 
 TEASER_MAX = 200
 
@@ -221,8 +221,14 @@ SUMMARY_SCHEMA = SummarySchema()
 REFERENCE_SCHEMA = ReferenceSchema()
 
 
-def validate_bundle(source: BundleSource, today: date | None = None, cache=NO_CACHE):
-    """Return ``(ValidBundle | None, problems)``; None when any error was found."""
+def validate_bundle(
+    source: BundleSource,
+    thesaurus: tuple[Thesaurus, list[Problem]],
+    today: date | None = None,
+    cache=NO_CACHE,
+):
+    """Return ``(ValidBundle | None, problems)``; None when any error was found.
+    ``thesaurus``: the bundle's, and the problems ``load_thesaurus`` found in it."""
     today = today or date.today()
     problems = list(source.problems)
     config, config_problems = schema_problems(BundleSchema(), source.config)
@@ -254,8 +260,7 @@ def validate_bundle(source: BundleSource, today: date | None = None, cache=NO_CA
                 problems += summary_problems(summary, data, today)
             summaries.append((summary, data))
     problems += duplicate_problems(summaries) + related_problems(summaries)
-    thesaurus, found = load_thesaurus(source.root, (config or {}).get("source_locale", ""))
-    problems += found
+    problems += thesaurus[1]
     if any(p.severity == "error" for p in problems):
         return None, problems
-    return ValidBundle(source, config, summaries, thesaurus), problems
+    return ValidBundle(source, config, summaries, thesaurus[0]), problems

@@ -33,7 +33,7 @@ the table with its last document) and a digest of the code that decides the
 index's content. The index is built whole when there is no usable previous
 index, when that code changed, or when deleted copies would exceed
 ``MERGE_RATIO`` of the live documents. The documents added or changed are
-also written as an index of their own (``SearchIndex.delta``), from which the
+also written as an index of their own (``BuiltIndex.delta``), from which the
 device export encodes its new segment.
 """
 
@@ -55,7 +55,7 @@ from ..store import Published, Store, link_or_copy
 from .bidi import scrub_controls
 
 if TYPE_CHECKING:  # for annotations only: the index's code key leaves the pack out
-    from .pack import Pack
+    from .pack import PackedLocale
 
 META_FILE = "search.json"
 STATE_FILE = "state.json"
@@ -144,7 +144,7 @@ def document_fields(article: dict) -> dict:
     }
 
 
-def article_of(pack: Pack, name: str) -> dict:
+def article_of(pack: PackedLocale, name: str) -> dict:
     return json.loads(pack.objects[name].data)
 
 
@@ -204,7 +204,7 @@ class PreviousIndex:
 
 
 def previous_index(
-    store: Store, published: Published, pack: Pack, lang: str
+    store: Store, published: Published, pack: PackedLocale, lang: str
 ) -> PreviousIndex | None:
     """The current version's index when an update of it gives what a whole build would."""
     manifest = published.manifest(pack.bundle, pack.locale)
@@ -258,7 +258,7 @@ class Update:
 
 
 def plan_update(
-    store: Store, published: Published, pack: Pack, lang: str, live: dict[str, str]
+    store: Store, published: Published, pack: PackedLocale, lang: str, live: dict[str, str]
 ) -> Update | None:
     """The update of the published index to ``live`` articles; None: build it whole."""
     previous = previous_index(store, published, pack, lang)
@@ -296,7 +296,7 @@ def _update(folder: Path, update: Update, documents: list[dict], delta: Path) ->
 
 
 @dataclass(frozen=True)
-class SearchIndex:
+class BuiltIndex:
     """What the index stage made of one pack."""
 
     folder: Path  # the Whoosh index, in the build's scratch folder until published
@@ -307,12 +307,16 @@ class SearchIndex:
 
 
 def index_pack(
-    pack: Pack, thesaurus: dict[str, list[str]], scratch: Path, store: Store, published: Published
-) -> SearchIndex:
+    pack: PackedLocale,
+    thesaurus: dict[str, list[str]],
+    scratch: Path,
+    store: Store,
+    published: Published,
+) -> BuiltIndex:
     """Build the pack's index under ``scratch``, from the published one when it can."""
     lang = analysis.language(pack.locale)
     folder = Path(tempfile.mkdtemp(prefix=f"{pack.bundle}-{pack.locale}-", dir=scratch))
-    live = live_objects(pack.manifest_body)
+    live = live_objects(pack.listing)
     update = plan_update(store, published, pack, lang, live)
     if update:
         statistics, known_forms = update.previous.statistics, update.previous.meta["forms"]
@@ -353,4 +357,4 @@ def index_pack(
     state = {"code": INDEX_CODE, "form_docs": dict(sorted(statistics.form_docs.items()))}
     (folder / STATE_FILE).write_text(json.dumps(state, ensure_ascii=False, sort_keys=True))
     entry = scrub_controls({"rules": engine.RULES_VERSION, "thesaurus": thesaurus})
-    return SearchIndex(folder, meta, delta, entry)
+    return BuiltIndex(folder, meta, delta, entry)

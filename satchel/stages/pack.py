@@ -1,11 +1,11 @@
-"""The *pack* stage: turn a validated, rendered bundle into content-addressed
-objects and the manifest that lists them.
+"""The *pack* stage: turn a translated bundle into content-addressed objects and
+the manifest's listing of them.
 
 Every article and about page becomes one canonical JSON document (sorted keys,
 UTF-8, no insignificant whitespace) named by the sha256 of its bytes, so equal
 content always has an equal name and building twice gives identical bytes. The
-manifest body built here has no version or date: ``publish`` adds those only
-when the body differs from the published one.
+listing built here has no search entry, keys, version or date: ``publish`` adds
+the version and date only when the rest differs from the published manifest.
 """
 
 from __future__ import annotations
@@ -21,30 +21,32 @@ from .translate import LocalisedBundle, LocalisedSummary, direction
 
 
 @dataclass(frozen=True)
-class ContentObject:
+class HashedObject:
+    """A content object as the build writes it: its bytes, and the sha256 naming them."""
+
     data: bytes
     name: str
 
     @classmethod
-    def of(cls, value) -> ContentObject:
+    def of(cls, value) -> HashedObject:
         data = canonical_json(value)
         return cls(data, hashlib.sha256(data).hexdigest())
 
 
 @dataclass(frozen=True)
-class Pack:
+class PackedLocale:
     """One bundle × locale as content objects: the articles and about pages, and the
-    manifest body listing them (without ``search``, which the index stages add)."""
+    manifest's listing of them (``manifest.manifest_body`` adds ``search`` and ``keys``)."""
 
     bundle: str
     locale: str
-    manifest_body: dict
-    objects: dict[str, ContentObject]
+    listing: dict
+    objects: dict[str, HashedObject]
 
 
-def content_object(document: dict) -> ContentObject:
-    obj = ContentObject.of(document)
-    return ContentObject.of(scrub_controls(document)) if has_controls(obj.data) else obj
+def content_object(document: dict) -> HashedObject:
+    obj = HashedObject.of(document)
+    return HashedObject.of(scrub_controls(document)) if has_controls(obj.data) else obj
 
 
 def _as_json_dates(data: dict) -> dict:
@@ -83,13 +85,13 @@ def fallback_of(languages: dict[str, str] | None) -> dict:
     return {"fallback": dict(sorted(languages.items()))} if languages else {}
 
 
-def pack_bundle(bundle: LocalisedBundle) -> Pack:
+def pack_bundle(bundle: LocalisedBundle) -> PackedLocale:
     """Pack one locale of a bundle: an object per published article and about page."""
     locale = bundle.locale
     summaries = {s.data["id"]: _as_json_dates(s.data) for s in bundle.summaries}
-    objects: dict[str, ContentObject] = {}
+    objects: dict[str, HashedObject] = {}
 
-    def add(document: dict) -> ContentObject:
+    def add(document: dict) -> HashedObject:
         obj = content_object(document)
         objects[obj.name] = obj
         return obj
@@ -137,4 +139,4 @@ def pack_bundle(bundle: LocalisedBundle) -> Pack:
     } | ({"license": bundle.license} if bundle.license else {}) | fallback_of(bundle.fallback)
     # Scrubbing walks every entry of every article; looking for controls first is cheaper.
     body = scrub_controls(body) if has_controls(canonical_json(body)) else body
-    return Pack(bundle.bundle, locale, body, objects)
+    return PackedLocale(bundle.bundle, locale, body, objects)

@@ -33,8 +33,8 @@ from ..settings import SHIPPED_TRANSLATIONS_DIR
 from ..store import Published, Store
 from .cache import NO_CACHE, BuildCache, NoCache
 from .device_export import DeviceIndex, export_device_index
-from .index import SearchIndex, index_pack
-from .pack import Pack, pack_bundle
+from .index import BuiltIndex, index_pack
+from .pack import PackedLocale, pack_bundle
 from .publish import (
     CompressedPack,
     CompressFailed,
@@ -92,9 +92,9 @@ class Run:
     # readability
     readability: list[LocaleReadability] = field(default_factory=list)
     # pack, index, device export: one per localised bundle, in its order
-    packs: list[Pack] = field(default_factory=list)
+    packs: list[PackedLocale] = field(default_factory=list)
     published: Published | None = None  # what the index and the device export build on
-    indexes: list[SearchIndex] = field(default_factory=list)
+    indexes: list[BuiltIndex] = field(default_factory=list)
     device_indexes: list[DeviceIndex] = field(default_factory=list)
     # publish
     reports: list[PublishReport] = field(default_factory=list)
@@ -306,13 +306,13 @@ def compile_ui_catalogs(translations: Path) -> dict[str, bytes]:
     }
 
 
-def release(packed: Pack, built: SearchIndex, device: DeviceIndex) -> Release:
+def release(packed: PackedLocale, built: BuiltIndex, device: DeviceIndex) -> Release:
     """What one bundle × locale publishes, from the results of the stages that made it."""
     search = {**built.manifest_entry, **device.manifest_entry}
     return Release(
         packed.bundle,
         packed.locale,
-        packed.manifest_body,
+        packed.listing,
         search,
         {**packed.objects, **device.objects},
         built.folder,

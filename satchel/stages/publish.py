@@ -61,7 +61,7 @@ from ..store import (
     write_atomically,
 )
 from .cache import NO_CACHE
-from .pack import ContentObject
+from .pack import HashedObject
 from .sign import Signer, open_signer
 
 
@@ -73,7 +73,7 @@ class Release:
     locale: str
     listing: dict  # the pack's manifest members: ``manifest_body`` adds search and keys
     search: dict  # the manifest's ``search``, from the index and the device export
-    objects: dict[str, ContentObject]
+    objects: dict[str, HashedObject]
     index: Path | None  # the search index folder to publish as ``index/<version>``
 
 
@@ -132,7 +132,7 @@ def file_stamps(store: Store, name: str) -> tuple[tuple[int, ...], ...] | None:
     return tuple(stamps)
 
 
-def write_object(store: Store, obj: ContentObject, checked: dict) -> None:
+def write_object(store: Store, obj: HashedObject, checked: dict) -> None:
     """Store ``obj`` unless an intact copy exists.
 
     An existing copy is re-hashed and its compressed copies decompressed, so a

@@ -29,13 +29,19 @@ def canonical_json(value) -> bytes:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
+# Whole numbers JavaScript holds exactly; beyond, it writes the nearest double's digits.
+SAFE_INTEGER = 2**53
+
+
 def _js_numbers(value):
     if isinstance(value, float):
-        if value.is_integer() and abs(value) < 2**53:
+        if value.is_integer() and abs(value) < SAFE_INTEGER:
             return int(value)
-        if not PORTABLE_FLOATS[0] <= abs(value) < PORTABLE_FLOATS[1]:
+        if value.is_integer() or not PORTABLE_FLOATS[0] <= abs(value) < PORTABLE_FLOATS[1]:
             raise ValueError(f"{value!r} is written differently by JavaScript: round it")
         return value
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= SAFE_INTEGER:
+        raise ValueError(f"{value!r} is beyond the integers JavaScript holds exactly")
     if isinstance(value, dict):
         return {key: _js_numbers(item) for key, item in value.items()}
     if isinstance(value, list):

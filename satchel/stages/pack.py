@@ -17,7 +17,8 @@ from ..manifest import canonical_json
 from .bidi import has_controls, scrub_controls
 from .reference import is_reference, reference_document
 from .schemas import SECTION_IDS
-from .translate import LocalisedBundle, LocalisedSummary, direction
+from .translate import LocalisedBundle, direction
+from .validate import Summary
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def _as_json_dates(data: dict) -> dict:
     return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in data.items()}
 
 
-def article_document(summary: LocalisedSummary, locale: str, summaries: dict) -> dict:
+def article_document(summary: Summary, locale: str, summaries: dict) -> dict:
     data = summaries[summary.data["id"]]
     return {
         "kind": "summary",
@@ -68,7 +69,7 @@ def article_document(summary: LocalisedSummary, locale: str, summaries: dict) ->
         "status": data["status"],
         "source": data["source"],
         "ratings": data["ratings"],
-        "sections": [{"id": sid, "html": summary.sections[sid]} for sid in SECTION_IDS],
+        "sections": [{"id": sid, "html": summary.html[sid]} for sid in SECTION_IDS],
         "topics": data["topics"],
         "symptoms": data["symptoms"],
         # Ids only: the manifest already carries each article's title, teaser and date, so

@@ -13,7 +13,7 @@ title and description (``fallback``: field → language), so the app can tag the
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from babel import Locale
@@ -22,17 +22,11 @@ from ..i18n.catalogs import ContentCatalog, catalog_locales, catalog_path, parse
 from .cache import NO_CACHE
 from .render import RenderedBundle, RenderedText, Segment, render_markdown
 from .thesaurus import Thesaurus
+from .validate import Summary
 
 
 def direction(code: str) -> str:
     return parse_locale(code).text_direction
-
-
-@dataclass
-class LocalisedSummary:
-    data: dict  # front-matter fields, with title and teaser in this locale
-    sections: dict[str, str]  # section id → HTML; empty when withdrawn
-    translation: dict
 
 
 @dataclass
@@ -50,7 +44,7 @@ class LocalisedBundle:
     source_locale: str
     title: str
     description: str
-    summaries: list[LocalisedSummary]
+    summaries: list[Summary]  # title, teaser and ``html`` in this locale
     about: list[LocalisedAbout]
     coverage: float = 1.0  # share of article segments shown in this locale
     # The locale's search thesaurus: concept → terms, clinical first (see ``Thesaurus.for_locale``).
@@ -139,7 +133,7 @@ def localise(rendered: RenderedBundle, chain: Chain) -> LocalisedBundle:
     for summary in rendered.summaries:
         data = dict(summary.data)
         if data["status"] != "published":
-            summaries.append(LocalisedSummary(data, {}, {}))
+            summaries.append(summary)
             continue
         sid = data["id"]
         chain.start()
@@ -153,7 +147,7 @@ def localise(rendered: RenderedBundle, chain: Chain) -> LocalisedBundle:
         }
         if chain.fallback:
             info["fallback"] = dict(chain.fallback)
-        summaries.append(LocalisedSummary(data, sections, info))
+        summaries.append(replace(summary, data=data, html=sections, translation=info))
     about = []
     for page in rendered.about:
         chain.fallback = {}

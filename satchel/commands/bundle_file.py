@@ -24,7 +24,8 @@ import gzip
 import struct
 from collections.abc import Iterable, Iterator
 
-from ..store import Store, object_names
+from ..manifest import object_names
+from ..store import Store
 
 MAGIC = b"SATCHEL1"
 LENGTH = struct.Struct(">I")

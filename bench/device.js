@@ -2,7 +2,7 @@
 // Chromium page. Python drives the steps (and reads the heap between them through CDP), so
 // every step is a function of window.bench that leaves what the next step needs in `state`.
 
-import * as engine from "/static/search-engine.js";
+import * as engine from "/static/lib/search-engine.js";
 import MiniSearch from "/node_modules/minisearch/dist/es/index.js";
 
 const lunr = window.lunr;

@@ -295,7 +295,7 @@ FLOOR = """async ([bundle, locale]) => {
 }"""
 
 INSTALL = """async ([bundle, locale]) => {
-  const sync = await import("/static/sync.js");
+  const sync = await import("/static/lib/sync.js");
   let peak = performance.memory.usedJSHeapSize;
   const sampler = setInterval(() => {
     peak = Math.max(peak, performance.memory.usedJSHeapSize);
@@ -311,8 +311,8 @@ INSTALL = """async ([bundle, locale]) => {
 
 # The same bundle again, from a file passed on (removed first, so everything is stored anew).
 IMPORT = """async ([bundle, locale, url]) => {
-  const sync = await import("/static/sync.js");
-  const { importFile } = await import("/static/transfer.js");
+  const sync = await import("/static/lib/sync.js");
+  const { importFile } = await import("/static/lib/transfer.js");
   const file = new File([await (await fetch(url)).blob()], `${bundle}.satchel`);
   await sync.remove(`${bundle}/${locale}`);
   const started = performance.now();

@@ -3,15 +3,15 @@
 //   #/  library · #/read/<bundle>/<locale>[/<article> | /about/<page>] · #/search?q=
 //   · #/saved · #/settings · #/about
 
-import { _, fill, languageName, listLocales, loadLocale, locale } from "./i18n.js";
-import { el, langOf } from "./dom.js";
-import { TEXT_SIZES, applyTextSize, notice, prefs, show } from "./ui.js";
-import { loadBundles, showLibrary, syncNow } from "./library.js";
-import { showAbout, showArticle, showBundle } from "./reader.js";
-import { showSearch } from "./search.js";
-import { showSaved } from "./saved.js";
-import { listenStatus, stopListening, whenVoicesKnown } from "./listen.js";
-import { learnKeys } from "./trust.js";
+import { _, fill, languageName, listLocales, loadLocale, locale } from "./lib/i18n.js";
+import { el, langOf } from "./ui/dom.js";
+import { TEXT_SIZES, applyTextSize, notice, prefs, show } from "./ui/page.js";
+import { loadBundles, showLibrary, syncNow } from "./screens/library.js";
+import { showAbout, showArticle, showBundle } from "./screens/reader.js";
+import { showSearch } from "./screens/search.js";
+import { showSaved } from "./screens/saved.js";
+import { listenStatus, stopListening, whenVoicesKnown } from "./ui/listen.js";
+import { learnKeys } from "./lib/trust.js";
 
 function translateShell() {
   document.getElementById("skip").textContent = _("Skip to content");

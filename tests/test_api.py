@@ -105,7 +105,7 @@ def test_changes_lists_what_a_device_must_fetch(client, bundles_dir, build):
 
 
 def apply_changes(manifest: dict, changes: dict) -> dict:
-    """What a device does with ``changes`` (static/manifest.js): entries by id, articles
+    """What a device does with ``changes`` (static/lib/manifest.js): entries by id, articles
     ordered by id, then the JSON Merge Patch on the other members."""
 
     def merge(target, patch):

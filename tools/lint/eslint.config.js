@@ -6,7 +6,7 @@ import js from "@eslint/js";
 import globals from "globals";
 
 const SERVICE_WORKER = "static/sw.js";
-const SEARCH_WORKER = "static/search-worker.js";
+const SEARCH_WORKER = "static/lib/search-worker.js";
 
 export default [
   {

@@ -1,5 +1,5 @@
-// A bundle as one `.satchel` file (format: satchel/commands/bundle_file.py): written from the device's
-// copy, or verified (signature, then every object's hash) and installed like a download.
+// A bundle as one `.satchel` file (format: satchel/commands/bundle_file.py): written from the
+// device's copy, or verified (signature, then every object's hash) and installed like a download.
 
 import * as db from "./db.js";
 import { canonicalBytes } from "./manifest.js";

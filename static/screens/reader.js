@@ -1,12 +1,12 @@
 // Reading: a bundle's contents, an article (summary or reference), an about page. Content comes
 // from the device when the bundle is downloaded, from the network otherwise (sync.js).
 
-import { _, fill, languageName, locale } from "./i18n.js";
-import { dateLine, el, fieldLang, formatDate, langOf, sanitisedHtml } from "./dom.js";
-import { announce, notice, show, slugLabel } from "./ui.js";
-import { listenControl, whenVoicesKnown } from "./listen.js";
+import { _, fill, languageName, locale } from "../lib/i18n.js";
+import { dateLine, el, fieldLang, formatDate, langOf, sanitisedHtml } from "../ui/dom.js";
+import { announce, notice, show, slugLabel } from "../ui/page.js";
+import { listenControl, whenVoicesKnown } from "../ui/listen.js";
 import * as saved from "./saved.js";
-import * as sync from "./sync.js";
+import * as sync from "../lib/sync.js";
 
 function sectionTitle(id) {
   const titles = {

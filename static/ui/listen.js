@@ -8,9 +8,9 @@
 // The paragraph being read is marked. Offline only the device's local voices are used. Without
 // a voice for the article's language the control is not offered (Settings says why).
 
-import { _, languageName } from "./i18n.js";
+import { _, languageName } from "../lib/i18n.js";
 import { el } from "./dom.js";
-import { announce } from "./ui.js";
+import { announce } from "./page.js";
 
 const PARTS = [
   "h1",

@@ -1,6 +1,6 @@
 // What every screen shares: preferences, showing a screen, notices and announcements.
 
-import { _, locale } from "./i18n.js";
+import { _, locale } from "../lib/i18n.js";
 import { el, langOf } from "./dom.js";
 
 const main = document.getElementById("main");

@@ -36,7 +36,7 @@ async function signedBy(key, value, bytes) {
     if (error.name !== "NotSupportedError") return false;
   }
   // Loaded only here; offline and never loaded before, this fails (it is not a "no").
-  const { verifyAsync } = await import("./vendor/noble-ed25519.js");
+  const { verifyAsync } = await import("../vendor/noble-ed25519.js");
   return verifyAsync(signature, bytes, publicKey).catch(() => false);
 }
 

@@ -2,11 +2,11 @@
 // progress, installed versions and updates. Also the background sync run on start and when
 // online.
 
-import { _, fill, ngettext, languageName } from "./i18n.js";
-import { el, fieldLang, formatBytes, formatDate, langOf } from "./dom.js";
-import { announce, contentLocaleFor, notice, prefs, show } from "./ui.js";
-import * as sync from "./sync.js";
-import { IMPORT_JOB, exportBundle, importFile } from "./transfer.js";
+import { _, fill, ngettext, languageName } from "../lib/i18n.js";
+import { el, fieldLang, formatBytes, formatDate, langOf } from "../ui/dom.js";
+import { announce, contentLocaleFor, notice, prefs, show } from "../ui/page.js";
+import * as sync from "../lib/sync.js";
+import { IMPORT_JOB, exportBundle, importFile } from "../lib/transfer.js";
 
 const updates = new Map(); // install key → plan from sync.checkForUpdate
 let bundleList = null; // last /bundles answer (the service worker keeps a copy for offline)

@@ -1,14 +1,14 @@
 // The search screen: results while typing, with highlights, topic and symptom filters,
 // "did you mean", and help when nothing matches. The result count is announced politely.
 
-import { _, fill, ngettext } from "./i18n.js";
+import { _, fill, ngettext } from "../lib/i18n.js";
 import {
   dateLine, el, escapeText, fieldLang, highlightFragment, langOf,
-} from "./dom.js";
-import { announce, contentLocaleFor, prefs, show, slugLabel } from "./ui.js";
+} from "../ui/dom.js";
+import { announce, contentLocaleFor, prefs, show, slugLabel } from "../ui/page.js";
 import { loadBundles } from "./library.js";
-import { SearchUnavailable, search } from "./search-client.js";
-import * as sync from "./sync.js";
+import { SearchUnavailable, search } from "../lib/search-client.js";
+import * as sync from "../lib/sync.js";
 
 let timer = null;
 let generation = 0;

@@ -6,10 +6,10 @@
 // only what it says as text: an article's HTML is only ever taken from its bundle, where it was
 // sanitised at build time and checked against its sha256 name, never from a file.
 
-import { _, fill, ngettext } from "./i18n.js";
-import { el, fieldLang, formatDate, langOf } from "./dom.js";
-import { announce, notice, show } from "./ui.js";
-import * as sync from "./sync.js";
+import { _, fill, ngettext } from "../lib/i18n.js";
+import { el, fieldLang, formatDate, langOf } from "../ui/dom.js";
+import { announce, notice, show } from "../ui/page.js";
+import * as sync from "../lib/sync.js";
 
 const DATABASE = "satchel-saved";
 const STORE = "articles";

@@ -10,72 +10,26 @@
 // the installed manifest names: the installed version stays readable during a download. The
 // switch is one transaction that replaces the installs record and deletes the staging record.
 
-const DB_NAME = "satchel";
-let opening = null;
+import { database } from "./idb.js";
+import { objectsOf } from "./manifest.js";
 
-export class StorageFull extends Error {}
-
-function open() {
-  opening ??= new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB_NAME, 2);
-    request.onupgradeneeded = (event) => {
-      const db = request.result;
-      if (event.oldVersion < 1) {
-        db.createObjectStore("objects", { keyPath: "name" });
-        db.createObjectStore("installs", { keyPath: "key" });
-        db.createObjectStore("staging", { keyPath: "key" });
-      }
-      db.createObjectStore("keys", { keyPath: "id" }); // version 2; the downloads stay as they are
-    };
-    request.onsuccess = () => {
-      // Another tab opening a newer version waits until this one lets go.
-      request.result.onversionchange = () => {
-        request.result.close();
-        opening = null;
-      };
-      resolve(request.result);
-    };
-    request.onerror = () => reject(request.error);
-  });
-  return opening;
-}
-
-function failure(error) {
-  return error && error.name === "QuotaExceededError" ? new StorageFull(error.message) : error;
-}
-
-/** Run `work(stores)` in one transaction; resolves with its result once the transaction commits. */
-async function transaction(names, mode, work) {
-  const db = await open();
-  return new Promise((resolve, reject) => {
-    const tx = db.transaction(names, mode);
-    const stores = Object.fromEntries(names.map((name) => [name, tx.objectStore(name)]));
-    let result;
-    tx.oncomplete = () => resolve(result);
-    tx.onabort = () => reject(failure(tx.error));
-    tx.onerror = () => reject(failure(tx.error));
-    try {
-      work(stores, (value) => { result = value; });
-    } catch (error) {
-      tx.abort();
-      reject(failure(error));
-    }
-  });
-}
-
-const get = (store, key) => transaction([store], "readonly", (s, done) => {
-  s[store].get(key).onsuccess = (event) => done(event.target.result);
+const db = database("satchel", 2, (created, oldVersion) => {
+  if (oldVersion < 1) {
+    created.createObjectStore("objects", { keyPath: "name" });
+    created.createObjectStore("installs", { keyPath: "key" });
+    created.createObjectStore("staging", { keyPath: "key" });
+  }
+  created.createObjectStore("keys", { keyPath: "id" }); // version 2; the downloads stay as they are
 });
-const getAll = (store) => transaction([store], "readonly", (s, done) => {
-  s[store].getAll().onsuccess = (event) => done(event.target.result);
-});
+const { transaction, get, getAll } = db;
+
+/** The key of a bundle's download in one language: installs and staging records have it. */
+export const installKey = (bundle, locale) => `${bundle}/${locale}`;
 
 export const getInstall = (key) => get("installs", key);
 export const allInstalls = () => getAll("installs");
 /** The keys of the installs, without reading their manifests (megabytes for a large bundle). */
-export const installKeys = () => transaction(["installs"], "readonly", (s, done) => {
-  s.installs.getAllKeys().onsuccess = (event) => done(event.target.result);
-});
+export const installKeys = () => db.getAllKeys("installs");
 export const trustedKeys = () => getAll("keys");
 export function putKey(key) {
   return transaction(["keys"], "readwrite", (s) => s.keys.put(key));
@@ -92,10 +46,7 @@ export function deleteStaging(key) {
 }
 
 export async function objectNames() {
-  const keys = await transaction(["objects"], "readonly", (s, done) => {
-    s.objects.getAllKeys().onsuccess = (event) => done(event.target.result);
-  });
-  return new Set(keys);
+  return new Set(await db.getAllKeys("objects"));
 }
 
 export function putObject(name, text) {
@@ -139,13 +90,6 @@ export function removeInstall(key) {
     s.installs.delete(key);
     s.staging.delete(key);
   });
-}
-
-export const segmentsOf = (manifest) => (manifest.search && manifest.search.segments) || [];
-
-export function objectsOf(manifest) {
-  return [...manifest.articles, ...manifest.about, ...segmentsOf(manifest)]
-    .filter((entry) => entry.object);
 }
 
 /** Delete objects that neither an installed nor a staged manifest names. */

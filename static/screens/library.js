@@ -1,52 +1,19 @@
-// The library: bundles in the chosen language, their size, the device's storage, downloads with
-// progress, installed versions and updates. Also the background sync run on start and when
-// online.
+// The library screen: bundles in the chosen language, their size, the device's storage, downloads
+// with progress, installed versions and updates, bundle files passed on; and what the background
+// sync (lib/background.js) has to say.
 
+import { syncNow, updatePlans } from "../lib/background.js";
+import { loadBundles } from "../lib/bundles.js";
+import * as db from "../lib/db.js";
+import { download, downloadSize, remove } from "../lib/download.js";
 import { _, fill, ngettext, languageName } from "../lib/i18n.js";
+import { messageOf } from "../lib/messages.js";
+import { contentLocaleFor, prefs } from "../lib/prefs.js";
+import { onProgress, runningJob } from "../lib/progress.js";
+import { IMPORT_JOB, bundleFile, installBundleFile } from "../lib/transfer.js";
+import { applyUpdate } from "../lib/update.js";
 import { el, fieldLang, formatBytes, formatDate, langOf } from "../ui/dom.js";
-import { announce, contentLocaleFor, notice, prefs, show } from "../ui/page.js";
-import * as sync from "../lib/sync.js";
-import { IMPORT_JOB, exportBundle, importFile } from "../lib/transfer.js";
-
-const updates = new Map(); // install key → plan from sync.checkForUpdate
-let bundleList = null; // last /bundles answer (the service worker keeps a copy for offline)
-// A list fetched this recently is used again: redrawing the library after an update check or a
-// download needs no new one (two lists were a fifth of what a one-article update cost a phone).
-const LIST_REUSED_MS = 10000;
-let bundleListAt = -Infinity;
-
-export async function loadBundles() {
-  if (bundleList && navigator.onLine && performance.now() - bundleListAt < LIST_REUSED_MS) {
-    return bundleList;
-  }
-  try {
-    bundleList = await sync.getJSON("/bundles");
-    bundleListAt = performance.now();
-  } catch {
-    // Offline and never fetched: the library lists what is installed.
-  }
-  return bundleList;
-}
-
-function storageFailureMessage(error) {
-  if (error instanceof sync.StorageFull) {
-    return _("There is not enough space on this device to finish the download. " +
-      "What you had downloaded before is unchanged. Free some space and try again.");
-  }
-  if (error instanceof sync.UntrustedManifest) {
-    return _("{problem} What you had downloaded before is unchanged.", { problem: error.message });
-  }
-  if (error instanceof sync.IntegrityError) {
-    return _("A downloaded file was damaged and was not used. " +
-      "What you had downloaded before is unchanged. Please try again.");
-  }
-  if (!navigator.onLine || error instanceof TypeError) {
-    return _("The download stopped because the connection was lost. " +
-      "It will continue where it left off when you are back online.");
-  }
-  return _("The download did not finish: {message}. " +
-    "What you had downloaded before is unchanged.", { message: error.message });
-}
+import { announce, notice, show } from "../ui/page.js";
 
 function withdrawnNotice(result) {
   if (!result || !result.withdrawn || !result.withdrawn.length) return;
@@ -59,38 +26,16 @@ function withdrawnNotice(result) {
     result.withdrawn.length, { count: result.withdrawn.length }), { titles }), "info");
 }
 
-/** Resume interrupted downloads, then look for updates. Run on start and when back online. */
-export async function syncNow() {
-  const health = await sync.checkHealth();
-  if (health.lost.length) {
-    notice(_("The browser removed downloaded bundles to free space. " +
-      "Download them again to read offline."), "error", "evicted");
-  }
-  if (!navigator.onLine) return;
-  for (const install of health.damaged) {
-    try {
-      await sync.repair(install);
-    } catch (error) {
-      notice(storageFailureMessage(error), "error", `sync-${install.key}`);
-    }
-  }
-  for (const result of await sync.resumeAll()) {
-    if (result.error) notice(storageFailureMessage(result.error), "error", `sync-${result.key}`);
-    else withdrawnNotice(result);
-  }
-  for (const install of await sync.installs()) {
-    try {
-      const plan = await sync.checkForUpdate(install);
-      if (plan) updates.set(install.key, plan);
-      else updates.delete(install.key);
-    } catch (error) {
-      // Offline or the server is away: try again next time. A forged update is worth a word.
-      if (error instanceof sync.UntrustedManifest) {
-        notice(storageFailureMessage(error), "error", `sync-${install.key}`);
-      }
-    }
-  }
-  await refresh();
+/** Resume interrupted downloads, then look for updates, saying what came of it. Run on start
+ * and when back online. */
+export async function syncInBackground() {
+  const ran = await syncNow({
+    lost: () => notice(_("The browser removed downloaded bundles to free space. " +
+      "Download them again to read offline."), "error", "evicted"),
+    failed: (key, error) => notice(messageOf(error, "download"), "error", `sync-${key}`),
+    finished: withdrawnNotice,
+  });
+  if (ran) await redrawLibrary();
 }
 
 function changeSummary(plan) {
@@ -112,7 +57,7 @@ function changeSummary(plan) {
 
 function progressBlock(key) {
   const id = `progress-${key.replace(/\W/g, "-")}`;
-  const running = sync.job(key);
+  const running = runningJob(key);
   const label = el("p", { id: `${id}-label`, class: "meta" },
     running ? _("Preparing download…") : "");
   const bar = el("progress", { id, max: "100", value: "0", "aria-labelledby": `${id}-label` });
@@ -120,7 +65,7 @@ function progressBlock(key) {
   return box;
 }
 
-sync.onProgress((key, done, total) => {
+onProgress((key, done, total) => {
   const box = document.querySelector(`[data-progress="${CSS.escape(key)}"]`);
   if (!box) return;
   if (done === null) return;
@@ -139,11 +84,11 @@ async function runDownload(key, title, work) {
     const result = await work();
     announce(_("{title} is ready to read offline.", { title }));
     withdrawnNotice(result);
-    updates.delete(key);
+    updatePlans.delete(key);
   } catch (error) {
-    notice(storageFailureMessage(error), "error", `sync-${key}`);
+    notice(messageOf(error, "download"), "error", `sync-${key}`);
   }
-  refresh();
+  redrawLibrary();
 }
 
 // On a metered connection (as the Network Information API tells), a download over this many bytes
@@ -161,110 +106,124 @@ function confirmedSize(bytes) {
     { size: formatBytes(bytes) }));
 }
 
-function bundleCard(bundle, locale, install, staging, size) {
-  const key = sync.keyOf(bundle.id, locale);
-  const plan = updates.get(key);
-  const running = Boolean(sync.job(key));
-  const headingId = `bundle-${bundle.id}-${locale}`;
+/** The title, description and language of a bundle's card. */
+function cardHeading(bundle, locale, headingId) {
   const wanted = prefs.contentLocale || prefs.uiLocale;
   // The bundle list gives the title and description in the bundle's source language.
-  const parts = [
+  return [
     el("h2", { id: headingId, ...langOf(bundle.source_locale) },
       el("a", { href: `#/read/${bundle.id}/${locale}` }, bundle.title)),
     el("p", langOf(bundle.source_locale), bundle.description),
     el("p", { class: "meta" }, _("Language: {language}", { language: languageName(locale) })),
-  ];
-  if (!bundle.locales.includes(wanted) && locale !== wanted) {
-    parts.push(el("p", { class: "meta" },
+    !bundle.locales.includes(wanted) && locale !== wanted ? el("p", { class: "meta" },
       _("Not yet available in {wanted}; shown in {language}.", {
         wanted: languageName(wanted), language: languageName(locale),
-      })));
-  }
-  if (install) {
-    parts.push(el("p", { class: "meta installed" },
-      _("Downloaded: version {version}, published {date}", {
-        version: install.version, date: formatDate(install.manifest.published_at),
-      })));
-  } else if (size) {
-    parts.push(el("p", { class: "meta" },
-      _("Download size: {size}", { size: formatBytes(size.bytes) })));
-  }
-  if (plan && install && !running) {
-    parts.push(el("div", { class: "update" },
-      el("p", {}, _("Update available: version {version}. {summary}. Download size: {size}.", {
-        version: plan.version, summary: changeSummary(plan), size: formatBytes(plan.bytes),
-      })),
-      plan.changes && plan.changes.changed.length + plan.changes.added.length
-        ? el("ul", { class: "changed-list" }, ...[...plan.changes.added, ...plan.changes.changed]
-          .map((entry) => el("li", fieldLang(plan.manifest.locale, entry.fallback, "title"),
-            entry.title)))
-        : null,
-      el("button", {
-        type: "button", "data-focus-key": `update-${key}`,
-        onclick: () => confirmedSize(plan.bytes)
-          && runDownload(key, bundle.title, () => sync.applyUpdate(install, plan)),
-      }, _("Update now ({size})", { size: formatBytes(plan.bytes) }))));
-  }
-  parts.push(progressBlock(key));
-  const actions = el("div", { class: "actions" });
-  if (staging && !running) {
-    actions.append(el("button", {
-      type: "button", "data-focus-key": `resume-${key}`,
-      onclick: () => runDownload(key, bundle.title, () => sync.download(bundle.id, locale)),
-    }, _("Resume download")));
-  } else if (!install && !running) {
-    actions.append(el("button", {
-      type: "button", "data-focus-key": `download-${key}`, "aria-describedby": headingId,
-      onclick: () => (!size || confirmedSize(size.bytes))
-        && runDownload(key, bundle.title, () => sync.download(bundle.id, locale)),
-    }, _("Download for offline")));
-  }
-  if (install) {
-    actions.append(el("a", {
-      class: "button-link", href: `#/read/${bundle.id}/${locale}`, "aria-describedby": headingId,
-    }, _("Read")));
-    if (!running) {
-      actions.append(el("button", {
-        type: "button", class: "secondary", "data-focus-key": `share-${key}`,
-        "aria-describedby": headingId,
-        onclick: () => exportBundle(install).catch((error) => notice(_(
-          "The bundle file could not be made: {message}", { message: error.message }), "error")),
-      }, _("Share this bundle")));
-      actions.append(el("button", {
-        type: "button", class: "secondary", "data-focus-key": `remove-${key}`,
-        "aria-describedby": headingId,
-        onclick: async () => {
-          await sync.remove(key);
-          announce(_("{title} was removed from this device.", { title: bundle.title }));
-          refresh();
-        },
-      }, _("Remove download")));
-    }
-  }
-  parts.push(actions);
-  return el("li", { class: "card" }, ...parts);
+      })) : null,
+  ];
 }
 
-function importFailureMessage(error) {
-  if (error.reason === "not_newer") {
-    return _("This file holds version {version} of the bundle, and this device already has " +
-      "version {installed}. Nothing on this device was changed.", error);
+function installedLine(install, size) {
+  if (install) {
+    return el("p", { class: "meta installed" },
+      _("Downloaded: version {version}, published {date}", {
+        version: install.version, date: formatDate(install.manifest.published_at),
+      }));
   }
-  const untrusted = _("This file was not signed by a publisher this app knows, so it cannot " +
-    "be trusted. Nothing on this device was changed.");
-  return {
-    not_satchel: _("This is not a Satchel bundle file. Nothing on this device was changed."),
-    cut_off: _("This file is incomplete or damaged: it may have been cut off while it was " +
-      "copied. Nothing on this device was changed. Copy the file again and retry."),
-    unknown_key: untrusted,
-    unsigned: untrusted,
-    bad_signature: _("The list of contents in this file was changed after it was published, " +
-      "so it cannot be trusted. Nothing on this device was changed."),
-    changed_object: _("An article or search index in this file was changed after it was " +
-      "published. Nothing on this device was changed."),
-    missing_object: _("Part of the bundle is missing from this file. " +
-      "Nothing on this device was changed."),
-  }[error.reason] || storageFailureMessage(error);
+  return size ? el("p", { class: "meta" },
+    _("Download size: {size}", { size: formatBytes(size.bytes) })) : null;
+}
+
+function updateBlock(bundle, install, plan) {
+  return el("div", { class: "update" },
+    el("p", {}, _("Update available: version {version}. {summary}. Download size: {size}.", {
+      version: plan.version, summary: changeSummary(plan), size: formatBytes(plan.bytes),
+    })),
+    plan.changes && plan.changes.changed.length + plan.changes.added.length
+      ? el("ul", { class: "changed-list" }, ...[...plan.changes.added, ...plan.changes.changed]
+        .map((entry) => el("li", fieldLang(plan.manifest.locale, entry.fallback, "title"),
+          entry.title)))
+      : null,
+    el("button", {
+      type: "button", "data-focus-key": `update-${install.key}`,
+      onclick: () => confirmedSize(plan.bytes)
+        && runDownload(install.key, bundle.title, () => applyUpdate(install, plan)),
+    }, _("Update now ({size})", { size: formatBytes(plan.bytes) })));
+}
+
+/** "Share this bundle": the share sheet where it takes files, else a download. */
+async function shareBundle(install) {
+  const file = await bundleFile(install);
+  if (navigator.canShare?.({ files: [file] })) {
+    try {
+      return await navigator.share({ files: [file] });
+    } catch (error) {
+      if (error.name === "AbortError") return; // the share sheet was closed
+    }
+  }
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(file);
+  link.download = file.name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60000); // once the download has started
+}
+
+/** Read, share and remove a downloaded bundle. */
+function installedActions(bundle, install, headingId, running) {
+  const key = install.key;
+  const read = el("a", {
+    class: "button-link", href: `#/read/${bundle.id}/${install.locale}`,
+    "aria-describedby": headingId,
+  }, _("Read"));
+  if (running) return [read];
+  return [read,
+    el("button", {
+      type: "button", class: "secondary", "data-focus-key": `share-${key}`,
+      "aria-describedby": headingId,
+      onclick: () => shareBundle(install).catch((error) => notice(_(
+        "The bundle file could not be made: {message}", { message: error.message }), "error")),
+    }, _("Share this bundle")),
+    el("button", {
+      type: "button", class: "secondary", "data-focus-key": `remove-${key}`,
+      "aria-describedby": headingId,
+      onclick: async () => {
+        await remove(key);
+        announce(_("{title} was removed from this device.", { title: bundle.title }));
+        redrawLibrary();
+      },
+    }, _("Remove download"))];
+}
+
+/** Download or resume, when nothing is installed or running. */
+function downloadAction(bundle, locale, staging, size, headingId) {
+  const key = db.installKey(bundle.id, locale);
+  const start = () => runDownload(key, bundle.title, () => download(bundle.id, locale));
+  if (staging) {
+    return el("button", {
+      type: "button", "data-focus-key": `resume-${key}`, onclick: start,
+    }, _("Resume download"));
+  }
+  return el("button", {
+    type: "button", "data-focus-key": `download-${key}`, "aria-describedby": headingId,
+    onclick: () => (!size || confirmedSize(size.bytes)) && start(),
+  }, _("Download for offline"));
+}
+
+function bundleCard(bundle, locale, install, staging, size) {
+  const key = db.installKey(bundle.id, locale);
+  const plan = updatePlans.get(key);
+  const running = Boolean(runningJob(key));
+  const headingId = `bundle-${bundle.id}-${locale}`;
+  const actions = el("div", { class: "actions" });
+  if (!running && (staging || !install)) {
+    actions.append(downloadAction(bundle, locale, staging, size, headingId));
+  }
+  if (install) actions.append(...installedActions(bundle, install, headingId, running));
+  return el("li", { class: "card" },
+    ...cardHeading(bundle, locale, headingId),
+    installedLine(install, size),
+    plan && install && !running ? updateBlock(bundle, install, plan) : null,
+    progressBlock(key),
+    actions);
 }
 
 async function openFile(input) {
@@ -273,17 +232,17 @@ async function openFile(input) {
   if (!file) return;
   announce(_("Opening {name}…", { name: file.name }));
   try {
-    const result = await importFile(file);
+    const result = await installBundleFile(file);
     const { manifest, key } = result.install;
-    updates.delete(key);
+    updatePlans.delete(key);
     notice(fill(_("{title}, version {version}, was installed from the file.", {
       version: manifest.version,
     }), { title: el("span", langOf(manifest.locale), manifest.title) }), "info", IMPORT_JOB);
     withdrawnNotice(result);
   } catch (error) {
-    notice(importFailureMessage(error), "error", IMPORT_JOB);
+    notice(messageOf(error, "file"), "error", IMPORT_JOB);
   }
-  refresh();
+  redrawLibrary();
 }
 
 /** "Open a bundle file": bundles passed on from another device, online or not. */
@@ -316,13 +275,13 @@ async function storageLine() {
 
 async function libraryContent() {
   const [list, installs, staging] =
-    await Promise.all([loadBundles(), sync.installs(), sync.allStaging()]);
+    await Promise.all([loadBundles(), db.allInstalls(), db.allStaging()]);
   const byKey = new Map(installs.map((install) => [install.key, install]));
   const stagingKeys = new Set(staging.map((record) => record.key));
   // Each bundle in the reader's language, then every download in another one (offline, or
   // installed from a file passed on): each has its card, or it could not be found again.
   const shown = (list || []).map((bundle) => [bundle, contentLocaleFor(bundle)]);
-  const keys = new Set(shown.map(([bundle, locale]) => sync.keyOf(bundle.id, locale)));
+  const keys = new Set(shown.map(([bundle, locale]) => db.installKey(bundle.id, locale)));
   for (const install of installs.filter((found) => !keys.has(found.key))) {
     const listed = list && list.find((bundle) => bundle.id === install.bundle);
     shown.push([listed || {
@@ -332,9 +291,9 @@ async function libraryContent() {
     }, install.locale]);
   }
   const cards = await Promise.all(shown.map(async ([bundle, locale]) => {
-    const key = sync.keyOf(bundle.id, locale);
+    const key = db.installKey(bundle.id, locale);
     const install = byKey.get(key);
-    const size = install ? null : await sync.downloadSize(bundle.id, locale).catch(() => null);
+    const size = install ? null : await downloadSize(bundle.id, locale).catch(() => null);
     return bundleCard(bundle, locale, install, stagingKeys.has(key), size);
   }));
   return [
@@ -354,7 +313,7 @@ export async function showLibrary() {
 }
 
 /** Re-draw the library if it is showing, keeping keyboard focus where it was. */
-export async function refresh() {
+export async function redrawLibrary() {
   if (!isLibraryRoute()) return;
   const content = await libraryContent();
   if (!isLibraryRoute()) return;

@@ -1,14 +1,17 @@
 // The search screen: results while typing, with highlights, topic and symptom filters,
 // "did you mean", and help when nothing matches. The result count is announced politely.
 
+import { loadBundles } from "../lib/bundles.js";
+import { allInstalls } from "../lib/db.js";
 import { _, fill, ngettext } from "../lib/i18n.js";
+import { messageOf } from "../lib/messages.js";
+import { contentLocaleFor, prefs } from "../lib/prefs.js";
+import { readManifest } from "../lib/read.js";
+import { search } from "../lib/search-client.js";
 import {
   dateLine, el, escapeText, fieldLang, highlightFragment, langOf,
 } from "../ui/dom.js";
-import { announce, contentLocaleFor, prefs, show, slugLabel } from "../ui/page.js";
-import { loadBundles } from "./library.js";
-import { SearchUnavailable, search } from "../lib/search-client.js";
-import * as sync from "../lib/sync.js";
+import { announce, show, slugLabel } from "../ui/page.js";
 
 let timer = null;
 let generation = 0;
@@ -39,7 +42,7 @@ function filterSelect(id, label, anyLabel, counts, selected, lang) {
  * lists the bundles the server searches for "every bundle" (null offline).
  */
 async function bundleChoices(wanted) {
-  const [list, installs] = await Promise.all([loadBundles(), sync.installs()]);
+  const [list, installs] = await Promise.all([loadBundles(), allInstalls()]);
   const choices = list
     ? list.map((bundle) => {
       const installed = installs.find((install) => install.bundle === bundle.id);
@@ -84,7 +87,7 @@ async function partLanguages(bundles, locale) {
   const titles = new Map();
   await Promise.all(bundles.map(async (bundle) => {
     try {
-      const { manifest } = await sync.readManifest(bundle, locale);
+      const { manifest } = await readManifest(bundle, locale);
       titles.set(bundle, manifest.fallback?.title || locale);
       const source = manifest.source_locale;
       for (const entry of manifest.articles) {
@@ -107,22 +110,57 @@ function helpBlock(searchFor, intro) {
       el("button", { type: "button", class: "chip", onclick: () => searchFor(word) }, word)))));
 }
 
-function failureMessage(error) {
-  if (error instanceof SearchUnavailable) {
-    return _("Search needs a connection for bundles that are not downloaded. " +
-      "Download the bundle in the library to search it offline.");
-  }
-  if (error.code === "query_too_long") return _("That search is too long. Try fewer words.");
-  return _("Search did not work: {message}", { message: error.message });
+/** Up to two excerpts of a hit: its highlights, else its teaser. */
+function excerpts(hit, locale, fallback) {
+  return (hit.highlights && hit.highlights.length
+    ? hit.highlights.map((text) => [text, fallback && fallback.text ? langOf(fallback.text) : {}])
+    : [[escapeText(hit.teaser || ""), fieldLang(locale, fallback, "teaser")]])
+    .slice(0, 2).map(([text, lang]) =>
+      el("p", { class: "highlight", ...lang }, highlightFragment(text)));
 }
 
-export async function showSearch(params) {
-  const choices = await bundleChoices(params);
-  const current = { q: params.q || "", topic: params.topic || "", symptom: params.symptom || "" };
-  let chosen = choices.find((choice) => choice.id === (params.bundle || "")) || choices[0];
+/** The list of hits; `everyBundle`: each says which bundle it is from. */
+async function hitList(answer, everyBundle) {
+  const { parts, titles } = await partLanguages(
+    [...new Set(answer.hits.map((hit) => hit.bundle))], answer.locale);
+  return el("ul", { class: "cards", ...langOf(answer.locale) }, ...answer.hits.map((hit) => {
+    const fallback = parts.get(`${hit.bundle}/${hit.id}`);
+    return el("li", { class: "card" },
+      el("h3", fieldLang(answer.locale, fallback, "title"),
+        el("a", { href: `#/read/${hit.bundle}/${answer.locale}/${hit.id}` }, hit.title)),
+      dateLine(hit.published),
+      everyBundle ? el("p", { class: "meta" }, fill(_("From {bundle}"), {
+        bundle: el("span", langOf(titles.get(hit.bundle) || answer.locale), hit.bundle_title),
+      })) : null,
+      ...excerpts(hit, answer.locale, fallback));
+  }));
+}
 
+/** What an answer shows: its count, "did you mean", then the hits or help. */
+async function answerView(answer, query, searchFor, everyBundle) {
+  const count = answer.total;
+  const didYouMean = answer.suggestion
+    ? el("p", { class: "suggestion" }, _("Did you mean"), " ",
+      el("button", {
+        type: "button", class: "link-button", onclick: () => searchFor(answer.suggestion),
+      }, el("bdi", {}, answer.suggestion)), "?")
+    : null;
+  if (!count) {
+    return [didYouMean, helpBlock(searchFor,
+      fill(_("No articles match “{query}”."), { query: el("bdi", {}, query) }))];
+  }
+  return [
+    el("h2", { class: "result-count" },
+      ngettext("{count} result", "{count} results", count, { count })),
+    didYouMean,
+    await hitList(answer, everyBundle),
+  ];
+}
+
+/** The search form: the words, the bundle when there is a choice, the filters. */
+function searchForm(choices, chosen, query) {
   const input = el("input", {
-    id: "q", name: "q", type: "search", value: current.q, autocomplete: "off",
+    id: "q", name: "q", type: "search", value: query, autocomplete: "off",
     enterkeyhint: "search", "aria-describedby": "search-hint", dir: "auto",
   });
   const bundleSelect = el("select", { id: "bundle", name: "bundle" },
@@ -130,7 +168,6 @@ export async function showSearch(params) {
       { value: choice.id, selected: choice === chosen, ...langOf(choice.titleLang) },
       choice.title)));
   const filters = el("div", { class: "filters" });
-  const results = el("div", { id: "results", class: "results" });
   const form = el("form",
     { role: "search", "aria-label": _("Articles"), class: "search-form", novalidate: true },
     el("div", { class: "field" },
@@ -141,109 +178,95 @@ export async function showSearch(params) {
       ? el("div", { class: "field" }, el("label", { for: "bundle" }, _("Bundle")), bundleSelect)
       : null,
     filters);
+  return { form, input, bundleSelect, filters };
+}
 
-  function drawFilters(facets) {
-    const lang = chosen && chosen.sourceLocale;
-    filters.replaceChildren(
-      filterSelect("topic", _("Topic"), _("Any topic"), facets && facets.topics, current.topic,
-        lang),
-      filterSelect("symptom", _("Symptom"), _("Any symptom"), facets && facets.symptoms,
-        current.symptom, lang));
+/** The search as a link, so that going back or sharing finds it again. */
+function rememberSearch(current, chosen) {
+  const query = new URLSearchParams();
+  if (current.q) query.set("q", current.q);
+  if (chosen && chosen.id) query.set("bundle", chosen.id);
+  if (chosen && !chosen.id) query.set("locale", chosen.locale);
+  if (current.topic) query.set("topic", current.topic);
+  if (current.symptom) query.set("symptom", current.symptom);
+  history.replaceState(null, "", `#/search?${query}`);
+}
+
+/** The topic and symptom filters, with the counts of the last answer (`facets`) if any. */
+function drawFilters(screen, facets) {
+  const { chosen, current } = screen;
+  const lang = chosen && chosen.sourceLocale;
+  screen.filters.replaceChildren(
+    filterSelect("topic", _("Topic"), _("Any topic"), facets && facets.topics, current.topic,
+      lang),
+    filterSelect("symptom", _("Symptom"), _("Any symptom"), facets && facets.symptoms,
+      current.symptom, lang));
+}
+
+function searchFor(screen, text) {
+  screen.input.value = text;
+  runSearch(screen);
+  screen.input.focus();
+}
+
+/** Search for what the form says and show the answer, unless a newer search started since. */
+async function runSearch(screen) {
+  const { chosen, current, results } = screen;
+  const again = (text) => searchFor(screen, text);
+  current.q = screen.input.value.trim();
+  rememberSearch(current, chosen);
+  const mine = ++generation;
+  if (!chosen) {
+    results.replaceChildren(el("p", {}, _("No bundles are available yet.")));
+    return;
   }
-
-  function searchFor(text) {
-    input.value = text;
-    run();
-    input.focus();
+  if (!current.q) {
+    results.replaceChildren(helpBlock(again, _("Type what you are looking for.")));
+    return;
   }
-
-  function remember() {
-    const query = new URLSearchParams();
-    if (current.q) query.set("q", current.q);
-    if (chosen && chosen.id) query.set("bundle", chosen.id);
-    if (chosen && !chosen.id) query.set("locale", chosen.locale);
-    if (current.topic) query.set("topic", current.topic);
-    if (current.symptom) query.set("symptom", current.symptom);
-    history.replaceState(null, "", `#/search?${query}`);
-  }
-
-  async function run() {
-    current.q = input.value.trim();
-    remember();
-    const mine = ++generation;
-    if (!chosen) {
-      results.replaceChildren(el("p", {}, _("No bundles are available yet.")));
-      return;
-    }
-    if (!current.q) {
-      results.replaceChildren(helpBlock(searchFor, _("Type what you are looking for.")));
-      return;
-    }
-    let answer;
-    try {
-      answer = await search({
-        ...current, bundle: chosen.id, locale: chosen.locale, published: chosen.published,
-      });
-    } catch (error) {
-      if (mine !== generation) return;
-      const message = failureMessage(error);
-      results.replaceChildren(el("p", { class: "notice-inline" }, message));
-      announce(message);
-      return;
-    }
+  let answer;
+  try {
+    answer = await search({
+      ...current, bundle: chosen.id, locale: chosen.locale, published: chosen.published,
+    });
+  } catch (error) {
     if (mine !== generation) return;
-    const focused = document.activeElement;
-    const focusedFilter = focused && focused.closest(".filters") ? focused.id : null;
-    drawFilters(answer.facets);
-    if (focusedFilter) document.getElementById(focusedFilter)?.focus();
-    const count = answer.total;
-    announce(ngettext("{count} result for “{query}”", "{count} results for “{query}”", count,
-      { count, query: current.q }));
-    const didYouMean = answer.suggestion
-      ? el("p", { class: "suggestion" }, _("Did you mean"), " ",
-        el("button", {
-          type: "button", class: "link-button", onclick: () => searchFor(answer.suggestion),
-        }, el("bdi", {}, answer.suggestion)), "?")
-      : null;
-    if (!count) {
-      const help = helpBlock(searchFor,
-        fill(_("No articles match “{query}”."), { query: el("bdi", {}, current.q) }));
-      results.replaceChildren(...[didYouMean, help].filter(Boolean));
-      return;
-    }
-    const excerpts = (hit, fallback) => (hit.highlights && hit.highlights.length
-      ? hit.highlights.map((text) => [text, fallback && fallback.text ? langOf(fallback.text) : {}])
-      : [[escapeText(hit.teaser || ""), fieldLang(answer.locale, fallback, "teaser")]])
-      .slice(0, 2).map(([text, lang]) =>
-        el("p", { class: "highlight", ...lang }, highlightFragment(text)));
-    const { parts, titles } = await partLanguages(
-      [...new Set(answer.hits.map((hit) => hit.bundle))], answer.locale);
-    if (mine !== generation) return;
-    results.replaceChildren(...[
-      el("h2", { class: "result-count" },
-        ngettext("{count} result", "{count} results", count, { count })),
-      didYouMean,
-      el("ul", { class: "cards", ...langOf(answer.locale) }, ...answer.hits.map((hit) =>
-        el("li", { class: "card" },
-          el("h3", fieldLang(answer.locale, parts.get(`${hit.bundle}/${hit.id}`), "title"),
-            el("a", { href: `#/read/${hit.bundle}/${answer.locale}/${hit.id}` }, hit.title)),
-          dateLine(hit.published),
-          chosen.id ? null : el("p", { class: "meta" }, fill(_("From {bundle}"), {
-            bundle: el("span", langOf(titles.get(hit.bundle) || answer.locale), hit.bundle_title),
-          })),
-          ...excerpts(hit, parts.get(`${hit.bundle}/${hit.id}`))))),
-    ].filter(Boolean));
+    const message = messageOf(error, "search");
+    results.replaceChildren(el("p", { class: "notice-inline" }, message));
+    announce(message);
+    return;
   }
+  if (mine !== generation) return;
+  const focused = document.activeElement;
+  const focusedFilter = focused && focused.closest(".filters") ? focused.id : null;
+  drawFilters(screen, answer.facets);
+  if (focusedFilter) document.getElementById(focusedFilter)?.focus();
+  announce(ngettext("{count} result for “{query}”", "{count} results for “{query}”",
+    answer.total, { count: answer.total, query: current.q }));
+  const view = await answerView(answer, current.q, again, !chosen.id);
+  if (mine !== generation) return;
+  results.replaceChildren(...view.filter(Boolean));
+}
 
+export async function showSearch(params) {
+  const choices = await bundleChoices(params);
+  const chosen = choices.find((choice) => choice.id === (params.bundle || "")) || choices[0];
+  const current = { q: params.q || "", topic: params.topic || "", symptom: params.symptom || "" };
+  const screen = {
+    chosen, current, results: el("div", { id: "results", class: "results" }),
+    ...searchForm(choices, chosen, current.q),
+  };
+  const { form, input, bundleSelect, filters } = screen;
+  const run = () => runSearch(screen);
   input.addEventListener("input", () => {
     clearTimeout(timer);
     timer = setTimeout(run, 200);
   });
   bundleSelect.addEventListener("change", () => {
-    chosen = choices.find((choice) => choice.id === bundleSelect.value);
+    screen.chosen = choices.find((choice) => choice.id === bundleSelect.value);
     current.topic = "";
     current.symptom = "";
-    drawFilters(null);
+    drawFilters(screen, null);
     run();
   });
   filters.addEventListener("change", (event) => {
@@ -255,8 +278,7 @@ export async function showSearch(params) {
     clearTimeout(timer);
     run();
   });
-
-  drawFilters(null);
-  show(_("Search"), el("h1", {}, _("Search")), form, results);
+  drawFilters(screen, null);
+  show(_("Search"), el("h1", {}, _("Search")), form, screen.results);
   await run();
 }

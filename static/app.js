@@ -7,7 +7,6 @@
 import { AppError } from "./lib/errors.js";
 import { _ } from "./lib/i18n.js";
 import { messageOf } from "./lib/messages.js";
-import { prefs } from "./lib/prefs.js";
 import { learnKeys } from "./lib/trust.js";
 import { showAboutApp } from "./screens/about.js";
 import { showLibrary, syncInBackground } from "./screens/library.js";
@@ -17,7 +16,7 @@ import { showSearch } from "./screens/search.js";
 import { showSettings } from "./screens/settings.js";
 import { el } from "./ui/dom.js";
 import { stopListening } from "./ui/listen.js";
-import { applyTextSize, notice, show, useLocale } from "./ui/page.js";
+import { applyTextSize, notice, prefs, show, useLocale } from "./ui/page.js";
 
 function translateShell() {
   document.getElementById("skip").textContent = _("Skip to content");

@@ -4,7 +4,6 @@
 
 import * as db from "./db.js";
 import { repair, resumeAll } from "./download.js";
-import { checkHealth } from "./health.js";
 import { isUntrusted } from "./trust.js";
 import { checkForUpdate } from "./update.js";
 
@@ -16,7 +15,7 @@ export const updatePlans = new Map(); // install key → plan from checkForUpdat
  * the eviction was checked.
  */
 export async function syncNow(report) {
-  const health = await checkHealth();
+  const health = await db.checkHealth();
   if (health.lost.length) report.lost(health.lost);
   if (!navigator.onLine) return false;
   for (const install of health.damaged) {

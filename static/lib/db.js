@@ -1,4 +1,5 @@
-// The device's copy of the bundles, in IndexedDB ("satchel"):
+// The one IndexedDB wrapper (database()), used for both of the device's databases: the saved
+// articles (saved.js) and the device's copy of the bundles, here ("satchel"):
 //   objects  {name, text} or {name, bytes}  content objects, keyed by their sha256 (verified before
 //            put); search segments (manifest.search.segments) are binary: bytes is an ArrayBuffer
 //   installs {key, bundle, locale, version, etag, manifest, keyId, installedAt}  the version being
@@ -9,9 +10,74 @@
 // Objects are content-addressed, so objects downloaded for a staged version cannot change what
 // the installed manifest names: the installed version stays readable during a download. The
 // switch is one transaction that replaces the installs record and deletes the staging record.
+// The install keys are also kept in localStorage: the browser may evict the database to free
+// space, and on start the device can tell what was lost (checkHealth).
 
-import { database } from "./idb.js";
+import { AppError } from "./errors.js";
 import { objectsOf } from "./manifest.js";
+
+/**
+ * A database, opened on first use and kept open. `upgrade(db, oldVersion)` makes its stores. When
+ * another tab opens a newer version, this one lets go and opens again at its next use.
+ */
+export function database(name, version, upgrade) {
+  let opening = null;
+  const open = () => {
+    opening ??= new Promise((resolve, reject) => {
+      const request = indexedDB.open(name, version);
+      request.onupgradeneeded = (event) => upgrade(request.result, event.oldVersion);
+      request.onsuccess = () => {
+        request.result.onversionchange = () => {
+          request.result.close();
+          opening = null;
+        };
+        resolve(request.result);
+      };
+      request.onerror = () => reject(request.error);
+    });
+    return opening;
+  };
+  return {
+    transaction: (names, mode, work) => inTransaction(open, names, mode, work),
+    get: (store, key) => readOne(open, store, (s) => s.get(key)),
+    getAll: (store) => readOne(open, store, (s) => s.getAll()),
+    getAllKeys: (store) => readOne(open, store, (s) => s.getAllKeys()),
+  };
+}
+
+function failure(error) {
+  return error && error.name === "QuotaExceededError"
+    ? new AppError("storage_full", { message: error.message }) : error;
+}
+
+/**
+ * Run `work(stores, done)` in one transaction; resolves with what `done` was given once the
+ * transaction commits. Nothing else may be awaited inside, or the transaction commits early.
+ */
+async function inTransaction(open, names, mode, work) {
+  const db = await open();
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction(names, mode);
+    const stores = Object.fromEntries(names.map((name) => [name, tx.objectStore(name)]));
+    let result;
+    tx.oncomplete = () => resolve(result);
+    tx.onabort = () => reject(failure(tx.error));
+    tx.onerror = () => reject(failure(tx.error));
+    try {
+      work(stores, (value) => { result = value; });
+    } catch (error) {
+      tx.abort();
+      reject(failure(error));
+    }
+  });
+}
+
+/** The result of one read request on `store`. */
+function readOne(open, store, read) {
+  return inTransaction(open, [store], "readonly", (s, done) => {
+    read(s[store]).onsuccess = (event) => done(event.target.result);
+  });
+}
 
 const db = database("satchel", 2, (created, oldVersion) => {
   if (oldVersion < 1) {
@@ -107,4 +173,38 @@ export function collectGarbage() {
       };
     };
   });
+}
+
+const REMEMBERED = "satchel.installed";
+
+export function rememberInstalls(keys) {
+  try {
+    localStorage.setItem(REMEMBERED, JSON.stringify(keys));
+  } catch {
+    // Storage full or disabled: eviction detection is best effort.
+  }
+}
+
+/** The install keys last remembered; none when the entry is missing or not a list of keys. */
+function rememberedKeys() {
+  try {
+    const keys = JSON.parse(localStorage.getItem(REMEMBERED) || "[]");
+    return Array.isArray(keys) ? keys : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * On start: bundles the browser evicted (remembered but gone) and installs with missing objects.
+ * Repairing one (download.js) downloads its missing objects again for the same version.
+ */
+export async function checkHealth() {
+  const installs = await allInstalls();
+  const lost = rememberedKeys().filter((key) => !installs.some((install) => install.key === key));
+  const present = await objectNames();
+  const damaged = installs.filter((install) =>
+    objectsOf(install.manifest).some((entry) => !present.has(entry.object)));
+  rememberInstalls(installs.map((install) => install.key));
+  return { lost, damaged };
 }

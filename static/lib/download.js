@@ -11,7 +11,6 @@
 import { getJSON, request } from "./api.js";
 import * as db from "./db.js";
 import { AppError } from "./errors.js";
-import { rememberInstalls } from "./health.js";
 import { objectsOf, packedOf, segmentsOf, sha256Hex, withdrawnFrom } from "./manifest.js";
 import { runJob } from "./progress.js";
 import { fetchVerified } from "./read.js";
@@ -213,7 +212,7 @@ export async function finalize(staging) {
   };
   await db.switchTo(install);
   await db.collectGarbage();
-  rememberInstalls(await db.installKeys());
+  db.rememberInstalls(await db.installKeys());
   const withdrawn = previous ? withdrawnFrom(previous.manifest, install.manifest) : [];
   return { install, withdrawn };
 }
@@ -292,5 +291,5 @@ export function repair(install) {
 export async function remove(key) {
   await db.removeInstall(key);
   await db.collectGarbage();
-  rememberInstalls(await db.installKeys());
+  db.rememberInstalls(await db.installKeys());
 }

@@ -1,5 +1,6 @@
-// Reading: a bundle's manifest and objects from the device when it is downloaded, else from the
-// network, verified (the manifest by its signature, each object by its sha256 name).
+// Reading: the published bundles; a bundle's manifest and objects from the device when it is
+// downloaded, else from the network, verified (the manifest by its signature, each object by its
+// sha256 name).
 
 import { getJSON, request } from "./api.js";
 import * as db from "./db.js";
@@ -41,4 +42,24 @@ export async function readManifest(bundle, locale) {
 export async function readObject(name) {
   const local = await db.getObject(name);
   return local || JSON.parse(decoder.decode((await fetchVerified(name)).buffer));
+}
+
+let bundleList = null; // last /bundles answer (the service worker keeps a copy for offline)
+// A list fetched this recently is used again: redrawing the library after an update check or a
+// download needs no new one (two lists were a fifth of what a one-article update cost a phone).
+const LIST_REUSED_MS = 10000;
+let bundleListAt = -Infinity;
+
+/** The published bundles; offline and never fetched, null. */
+export async function loadBundles() {
+  if (bundleList && navigator.onLine && performance.now() - bundleListAt < LIST_REUSED_MS) {
+    return bundleList;
+  }
+  try {
+    bundleList = await getJSON("/bundles");
+    bundleListAt = performance.now();
+  } catch {
+    // Offline and never fetched: the library lists what is installed.
+  }
+  return bundleList;
 }

@@ -6,8 +6,7 @@
 // bundle, where it was sanitised at build time and checked against its sha256 name, never from a
 // file.
 
-import { installKey } from "./db.js";
-import { database } from "./idb.js";
+import { database, installKey } from "./db.js";
 import { readManifest, readObject } from "./read.js";
 
 const STORE = "articles";

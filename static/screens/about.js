@@ -1,7 +1,7 @@
 // The about screen: what Satchel is, and how to read the summaries of each bundle.
 
 import { _, fill } from "../lib/i18n.js";
-import { loadBundles } from "../lib/bundles.js";
+import { loadBundles } from "../lib/read.js";
 import { el, langOf } from "../ui/dom.js";
 import { show } from "../ui/page.js";
 

@@ -3,17 +3,16 @@
 // sync (lib/background.js) has to say.
 
 import { syncNow, updatePlans } from "../lib/background.js";
-import { loadBundles } from "../lib/bundles.js";
 import * as db from "../lib/db.js";
 import { download, downloadSize, remove } from "../lib/download.js";
 import { _, fill, ngettext, languageName } from "../lib/i18n.js";
 import { messageOf } from "../lib/messages.js";
-import { contentLocaleFor, prefs } from "../lib/prefs.js";
 import { onProgress, runningJob } from "../lib/progress.js";
+import { loadBundles } from "../lib/read.js";
 import { IMPORT_JOB, bundleFile, installBundleFile } from "../lib/transfer.js";
 import { applyUpdate } from "../lib/update.js";
 import { el, fieldLang, formatBytes, formatDate, langOf } from "../ui/dom.js";
-import { announce, notice, show } from "../ui/page.js";
+import { announce, contentLocaleFor, notice, prefs, show } from "../ui/page.js";
 
 function withdrawnNotice(result) {
   if (!result || !result.withdrawn || !result.withdrawn.length) return;

@@ -1,17 +1,15 @@
 // The search screen: results while typing, with highlights, topic and symptom filters,
 // "did you mean", and help when nothing matches. The result count is announced politely.
 
-import { loadBundles } from "../lib/bundles.js";
 import { allInstalls } from "../lib/db.js";
 import { _, fill, ngettext } from "../lib/i18n.js";
 import { messageOf } from "../lib/messages.js";
-import { contentLocaleFor, prefs } from "../lib/prefs.js";
-import { readManifest } from "../lib/read.js";
+import { loadBundles, readManifest } from "../lib/read.js";
 import { search } from "../lib/search-client.js";
 import {
   dateLine, el, escapeText, fieldLang, highlightFragment, langOf,
 } from "../ui/dom.js";
-import { announce, show, slugLabel } from "../ui/page.js";
+import { announce, contentLocaleFor, prefs, show, slugLabel } from "../ui/page.js";
 
 let timer = null;
 let generation = 0;

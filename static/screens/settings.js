@@ -2,11 +2,10 @@
 // "Listen" is offered.
 
 import { _, languageName, listLocales, locale } from "../lib/i18n.js";
-import { loadBundles } from "../lib/bundles.js";
-import { TEXT_SIZES, prefs } from "../lib/prefs.js";
+import { loadBundles } from "../lib/read.js";
 import { el, langOf } from "../ui/dom.js";
 import { listenStatus, whenVoicesKnown } from "../ui/listen.js";
-import { applyTextSize, notice, show, useLocale } from "../ui/page.js";
+import { TEXT_SIZES, applyTextSize, notice, prefs, show, useLocale } from "../ui/page.js";
 
 async function localeOptions() {
   const listed = await listLocales();

@@ -1,13 +1,44 @@
-// What every screen shares: the interface language and text size, showing a screen, notices and
+// What every screen shares: the reader's choices (in localStorage), the interface language and
+// text size, showing a screen, notices and
 // announcements.
 
 import { _, direction, loadLocale, locale } from "../lib/i18n.js";
-import { TEXT_SIZES, prefs } from "../lib/prefs.js";
 import { el, langOf } from "./dom.js";
 
 const main = document.getElementById("main");
 const status = document.getElementById("status");
 const notices = document.getElementById("notices");
+
+function stored(name, fallback) {
+  try {
+    return localStorage.getItem(`satchel.${name}`) ?? fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+export const prefs = {
+  get uiLocale() { return stored("uiLocale", locale()); },
+  /** The interface language the user chose, or "" to let the server negotiate. */
+  get chosenUiLocale() { return stored("uiLocale", ""); },
+  get contentLocale() { return stored("contentLocale", ""); },
+  get textSize() { return stored("textSize", "100"); },
+  set(name, value) {
+    try {
+      localStorage.setItem(`satchel.${name}`, value);
+    } catch {
+      // Not persisted; the choice still applies until the page closes.
+    }
+  },
+};
+
+export const TEXT_SIZES = ["100", "125", "150", "200"];
+
+/** The content locale to read `bundle` in: the chosen one when published, else its source. */
+export function contentLocaleFor(bundle) {
+  const wanted = prefs.contentLocale || prefs.uiLocale;
+  return bundle.locales.includes(wanted) ? wanted : bundle.source_locale;
+}
 
 export function applyTextSize() {
   const root = document.documentElement;

@@ -34,6 +34,12 @@ export default [
     },
   },
   {
+    // Ports of Whoosh's stemmers, kept step for step beside the originals so that they compare:
+    // their one function is as long as the original's.
+    files: ["static/lib/stem/*.js"],
+    rules: { "max-lines-per-function": "off" },
+  },
+  {
     files: ["static/lib/**/*.js"],
     rules: {
       "no-restricted-imports": importsFrom(["**/screens/**", "**/ui/**", "**/app.js"],

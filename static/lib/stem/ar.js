@@ -14,9 +14,6 @@ const STOP_WORDS = new Set(("يكون وليس وكان كذلك التي وبي
   + "اضحى مابرح مافتئ ماانفك لاسيما ولايزال الحالي اليها الذين فانه والذي وهذا لهذا فكان ستكون "
   + "اليه يمكن بهذا الذى").split(" "));
 
-// Longer than a function should be: a port of Whoosh's stemmer, kept step for step beside the
-// original so that the two can be compared.
-// eslint-disable-next-line max-lines-per-function
 export function stem(token) {
   let s = token.replace(/[\u064b-\u0652]/g, "");
   if (STOP_WORDS.has(s)) return s;

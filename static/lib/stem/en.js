@@ -32,9 +32,6 @@ const STEP4 =
 const end = (text, k) => text[text.length - k];
 const hasVowel = (text) => [...text].some((c) => VOWELS.includes(c));
 
-// Longer than a function should be: a port of Whoosh's stemmer, kept step for step beside the
-// original so that the two can be compared.
-// eslint-disable-next-line max-lines-per-function
 export function stem(input) {
   let word = input.toLowerCase();
   if (SPECIAL.has(word)) return SPECIAL.get(word);

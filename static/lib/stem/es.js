@@ -18,9 +18,6 @@ const STEP2B = ("aríamos eríamos iríamos iéramos iésemos aríais aremos er�
 const STEP3 = "os a e o á é í ó".split(" ");
 const unaccent = (text, accented) => text.replace(accented, (c) => "aeiou"["áéíóú".indexOf(c)]);
 
-// Longer than a function should be: a port of Whoosh's stemmer, kept step for step beside the
-// original so that the two can be compared.
-// eslint-disable-next-line max-lines-per-function
 export function stem(input) {
   let word = input.toLowerCase();
   let stepOne = false;

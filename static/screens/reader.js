@@ -1,13 +1,13 @@
 // Reading: a bundle's contents, an article (summary or reference), an about page. Content comes
 // from the device when the bundle is downloaded, from the network otherwise (lib/read.js).
 
-import { _, fill, languageName, locale } from "../lib/i18n.js";
-import { dateLine, el, fieldLang, formatDate, langOf, sanitisedHtml } from "../ui/dom.js";
-import { announce, notice, show, slugLabel } from "../ui/page.js";
-import { listenControl, whenVoicesKnown } from "../ui/listen.js";
 import { AppError } from "../lib/errors.js";
+import { _, fill, languageName, locale } from "../lib/i18n.js";
 import { readManifest, readObject } from "../lib/read.js";
 import * as saved from "../lib/saved.js";
+import { dateLine, el, fieldLang, formatDate, langOf, sanitisedHtml } from "../ui/dom.js";
+import { listenControl, whenVoicesKnown } from "../ui/listen.js";
+import { announce, notice, show, slugLabel } from "../ui/page.js";
 
 function sectionTitle(id) {
   const titles = {

@@ -217,7 +217,7 @@ export async function finalize(staging) {
   return { install, withdrawn };
 }
 
-export async function resumeStaging(staging, progress) {
+async function resumeStaging(staging, progress) {
   try {
     staging.keyId ??= await verifyManifest(staging.manifest); // staged before manifests were signed
     await downloadMissing(staging, progress);

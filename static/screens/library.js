@@ -312,7 +312,7 @@ export async function showLibrary() {
 }
 
 /** Re-draw the library if it is showing, keeping keyboard focus where it was. */
-export async function redrawLibrary() {
+async function redrawLibrary() {
   if (!isLibraryRoute()) return;
   const content = await libraryContent();
   if (!isLibraryRoute()) return;

@@ -217,13 +217,13 @@ def test_after_a_key_rotation_the_device_updates_and_reads(new_page, site):
 
 
 VERIFY = """async ([text, edit, asStored]) => {
-  const { verifyManifest, UntrustedManifest } = await import("/static/trust.js");
+  const { verifyManifest, isUntrusted } = await import("/static/lib/trust.js");
   const edited = edit ? text.replaceAll(edit[0], edit[1]) : text;
   const bytes = asStored ? new TextEncoder().encode(edited) : null;
   try {
     return await verifyManifest(JSON.parse(edited), bytes);
   } catch (error) {
-    if (error instanceof UntrustedManifest) return error.reason;
+    if (isUntrusted(error)) return error.code;
     throw error;
   }
 }"""

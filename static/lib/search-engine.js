@@ -4,6 +4,8 @@
 // search-worker.js (and tests). A word form absent from the corpus is stemmed by the port of the
 // server's stemmer in stem/, loaded for the index's language only.
 
+import { AppError } from "./errors.js";
+
 const W = "[\\p{L}\\p{N}_]";
 const TOKEN = new RegExp(`${W}+(?:\\.${W}+)*`, "gu");
 const LAST_WORD = new RegExp(`${W}$`, "u");
@@ -13,12 +15,7 @@ const ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00
 const utf8 = new TextDecoder();
 const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 
-export class SearchError extends Error {
-  constructor(code, message) {
-    super(message);
-    this.code = code;
-  }
-}
+const failure = (code, message) => new AppError(code, { message });
 
 export const fold = (text) => (/^\p{ASCII}*$/u.test(text) ? text.toLowerCase()
   : text.toLowerCase().normalize("NFKD").replace(/\p{Mn}/gu, ""));
@@ -58,14 +55,14 @@ const SECTIONS = [
 function segment(buffer) {
   const bytes = new Uint8Array(buffer);
   if (utf8.decode(bytes.subarray(0, 4)) !== "SXI1") {
-    throw new SearchError("bad_index", "not a search segment");
+    throw failure("bad_index", "not a search segment");
   }
   const r = reader(bytes, 4);
   const length = r.next();
   let pos = r.pos;
   const header = JSON.parse(utf8.decode(bytes.subarray(pos, pos + length)));
   if (header.format !== 3) {
-    throw new SearchError("bad_index", `unknown index format ${header.format}`);
+    throw failure("bad_index", `unknown index format ${header.format}`);
   }
   pos += length;
   const part = {};
@@ -376,6 +373,9 @@ function splitQuery(q) {
 
 export const normalise = (q) => words(q.normalize("NFC")).join(" ");
 
+// Longer than a function should be: the query planning of satchel/search/engine.py, step for
+// step, so that the twins stay comparable.
+// eslint-disable-next-line max-lines-per-function
 export function plan(ix, q) {
   const C = ix.C;
   const [plain, phraseTexts, excludedTexts] = splitQuery(q);
@@ -390,7 +390,7 @@ export function plan(ix, q) {
     if (last && last.length >= C.MIN_PREFIX_LENGTH) lastRaw = last;
   }
   if (!qwords.length && !phrases.length && lastRaw === null) {
-    throw new SearchError("query_empty", "The query has no words to search for.");
+    throw failure("query_empty", "The query has no words to search for.");
   }
 
   const distinct = [...new Set(qwords.map((w) => w.term))]
@@ -511,7 +511,7 @@ function phraseDocs(ix, phrase, article) {
   for (const doc of phraseCandidateDocs(ix, phrase)) {
     const a = article(ix.bundles[ix.docs[doc].part], ix.ids[doc]);
     if (!a) {
-      throw new SearchError("article_missing", `article ${ix.ids[doc]} is needed for a phrase`);
+      throw failure("article_missing", `article ${ix.ids[doc]} is needed for a phrase`);
     }
     const texts = fieldTexts(a);
     const sequences = ix.fields.filter((f, i) => postings(ix, phrase[0])[i][0].includes(doc))
@@ -623,7 +623,7 @@ function best(ix, docs, scores, count) {
  */
 export function search(ix, q, filters = {}, { limit = 10, page = 1, article = () => null } = {}) {
   if (q.length > ix.C.MAX_QUERY_CHARS) {
-    throw new SearchError("query_too_long",
+    throw failure("query_too_long",
       `The query is ${q.length} characters long; the limit is ${ix.C.MAX_QUERY_CHARS}.`);
   }
   const query = normalise(q);

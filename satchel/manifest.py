@@ -3,7 +3,7 @@ signed and checked as, and ``changes``, what a device holding one version needs 
 reach another. Pure functions of parsed JSON, no file I/O: the build (``satchel.stages``)
 writes manifests with them and the web side (``satchel.web``) serves changes with them.
 
-``static/manifest.js`` is the device's twin of this module and ``tests/test_manifest.py``
+``static/lib/manifest.js`` is the device's twin of this module and ``tests/test_manifest.py``
 checks that both write the same bytes. A device rebuilds a new manifest from the one it
 holds and ``changes``, and accepts it only when the sha256 of its own canonical bytes is
 that of the stored ones, so both sides must agree to the byte.
@@ -169,7 +169,7 @@ def changes_between(old: dict, new: dict, needed: set[str] | None = None) -> dic
 
 def apply_changes(manifest: dict, changes: dict) -> dict:
     """The manifest ``changes`` leads to from ``manifest``: what a device rebuilds
-    (``applyChanges`` in ``static/manifest.js``)."""
+    (``applyChanges`` in ``static/lib/manifest.js``)."""
     by_id = {entry["id"]: entry for entry in manifest["articles"]}
     for article_id in changes["removed"]:
         by_id.pop(article_id, None)

@@ -17,6 +17,8 @@ from satchel.manifest import (
     article_changes,
     canonical_bytes,
     changes_between,
+    endorsed_bytes,
+    object_names,
     signed_bytes,
 )
 from satchel.stages.pipeline import build
@@ -25,7 +27,7 @@ from satchel.store import Store
 from .static.conftest import PROJECT, serve
 
 # The one place the device's manifest module is named: the app's layout may move it.
-MANIFEST_JS = "/static/manifest.js"
+MANIFEST_JS = "/static/lib/manifest.js"
 
 TRICKY = [
     {"é": 1, "e": 2, "Ä": {"ß": "ü"}, "日本": "語", "a": []},
@@ -47,6 +49,17 @@ APPLY = f"""async (pairs) => {{
   const manifest = await import("{MANIFEST_JS}");
   return pairs.map(([old, changes]) => Array.from(
     manifest.canonicalBytes(manifest.applyChanges(old, changes))));
+}}"""
+SIGNED_AND_NAMED = f"""async ([manifests, stored, keys]) => {{
+  const manifest = await import("{MANIFEST_JS}");
+  const bytes = (value) => Array.from(value);
+  return {{
+    signed: manifests.map((m) => bytes(manifest.signedBytes(m))),
+    signedFromStored: stored.map(([m, text]) =>
+      bytes(manifest.signedBytes(m, new TextEncoder().encode(text)))),
+    endorsed: keys.map((key) => bytes(manifest.endorsedBytes(key))),
+    objects: manifests.map((m) => manifest.objectsOf(m).map((entry) => entry.object)),
+  }};
 }}"""
 ARTICLE_CHANGES = f"""async (pairs) => {{
   const manifest = await import("{MANIFEST_JS}");
@@ -161,3 +174,16 @@ def test_the_signature_covers_the_manifest_without_it(published):
     assert "signature" in new
     unsigned = {k: v for k, v in new.items() if k != "signature"}
     assert signed_bytes(new) == canonical_bytes(unsigned)
+
+
+def test_both_sides_sign_endorse_and_name_objects_alike(device, published):
+    manifests = [published["old"], published["new"]]
+    stored = published["store"].manifest_bytes("caregiving", "en", 2).decode()
+    keys = published["new"]["keys"]
+    found = device.evaluate(SIGNED_AND_NAMED, [manifests, [[published["new"], stored]], keys])
+    assert [bytes(b) for b in found["signed"]] == [signed_bytes(m) for m in manifests]
+    # Cut out of the stored bytes, as a device does for a large manifest: the same bytes.
+    assert bytes(found["signedFromStored"][0]) == signed_bytes(published["new"])
+    assert [bytes(b) for b in found["endorsed"]] == [endorsed_bytes(key) for key in keys]
+    assert found["objects"] == [object_names(m) for m in manifests]
+    assert any(object_names(m, search=False) != object_names(m) for m in manifests)

@@ -46,7 +46,7 @@ SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_MAX = 100
 # Device search segments (content objects listed under a manifest's ``search``):
 # every segment starts with SEGMENT_MAGIC; the layout of SEGMENT_FORMAT is in
-# ``satchel.stages.device_export``, the one writer, and ``static/search-engine.js`` reads it.
+# ``satchel.stages.device_export``, the one writer, and ``static/lib/search-engine.js`` reads it.
 SEGMENT_FORMAT = 3
 SEGMENT_MAGIC = b"SXI1"
 KEYRING = "keyring.json"

@@ -1,6 +1,6 @@
 """Analysis: how text becomes search terms, for documents and queries alike. The
 index stage, the device export and the query planner all call these, and
-``static/search-engine.js`` with ``static/stem/`` reproduces them on the device.
+``static/lib/search-engine.js`` with ``static/lib/stem/`` reproduces them on the device.
 
 The rules, per locale
 ---------------------
@@ -20,7 +20,7 @@ The rules, per locale
    (``pt-BR`` → ``pt``). A document's *word forms* are its folded tokens after
    step 3; the index keeps a form → term table (``forms`` in ``search.json``).
    The device stems with ports of the same stemmers, one ES module per
-   language in ``static/stem/`` (``en.js``, ``es.js``, ``pt.js``, ``ar.js``),
+   language in ``static/lib/stem/`` (``en.js``, ``es.js``, ``pt.js``, ``ar.js``),
    so a word absent from the corpus gets the server's stem there too.
 5. *Title words* (:func:`title_words`) are every token of a title or query,
    stop words and single letters included, stemmed: the title bonus compares

@@ -1,5 +1,5 @@
 """The *device export* stage: each bundle × locale's Whoosh index exported into
-compact segments that ``static/search-engine.js`` searches with the server's rules.
+compact segments that ``static/lib/search-engine.js`` searches with the server's rules.
 
 Manifest entry
 --------------
@@ -61,7 +61,7 @@ the rest is the suffix::
               (``search.json``'s ``commonness``, 0 when not listed)
 
 Header: ``format, rules, lang, locale, stemmer`` (the language whose stemmer
-the server uses, ``static/stem/<stemmer>.js`` on the device, or null: no
+the server uses, ``static/lib/stem/<stemmer>.js`` on the device, or null: no
 stemming, also when ``DEVICE_STEMMERS`` has no port of it), ``fields, boosts,
 constants`` (every search constant the engine uses), ``stop_words,
 thesaurus`` (``[[concept, [[terms of an entry], …]], …]``
@@ -89,7 +89,7 @@ from .pack import HashedObject, PackedLocale
 
 MERGE_RATIO = 0.10
 MAX_SEGMENTS = 4
-# The languages whose stemmer has a JavaScript port in static/stem/: the engine imports
+# The languages whose stemmer has a JavaScript port in static/lib/stem/: the engine imports
 # ``stem/<name>.js`` for the header's stemmer, so naming any other would break the search.
 DEVICE_STEMMERS = frozenset({"en", "es", "pt", "ar"})
 SECTIONS = tuple("ids norms docs terms lengths postings forms formterms commonness".split())

@@ -20,7 +20,7 @@ from satchel.stages.pipeline import build
 from satchel.store import Store, encoded, object_names
 
 from ..conftest import summary_text, write_bundle
-from ..test_i18n import SPANISH, translate
+from ..i18n.test_i18n import SPANISH, translate
 
 PROJECT = Path(__file__).resolve().parents[2]
 

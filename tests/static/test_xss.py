@@ -15,7 +15,7 @@ from satchel.stages.render import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from satchel.store import Store
 
 from ..conftest import summary_text, write_bundle
-from ..test_i18n import translate
+from ..i18n.test_i18n import translate
 from .conftest import ready, serve
 
 PAYLOADS = [

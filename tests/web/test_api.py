@@ -9,7 +9,7 @@ import json
 import brotli
 import pytest
 
-from .conftest import summary_text
+from ..conftest import summary_text
 
 
 def edit_summary(bundles_dir, summary_id, old, new):

@@ -19,8 +19,8 @@ from satchel.errors import PublishFailed
 from satchel.stages.pipeline import build
 from satchel.store import Store, encoded, object_names
 
-from ..conftest import summary_text, write_bundle
-from ..i18n.test_i18n import SPANISH, translate
+from ..helpers.bundles import summary_text, write_bundle
+from ..helpers.translating import SPANISH, translate
 
 PROJECT = Path(__file__).resolve().parents[2]
 

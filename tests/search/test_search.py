@@ -12,9 +12,9 @@ from satchel import create_app
 from satchel.stages.pipeline import build
 from satchel.store import Store
 
-from ..conftest import summary_text
+from ..helpers.bundles import summary_text
 
-# The articles differ from tests/conftest.py's in the words searches look for.
+# The articles differ from tests/helpers/bundles.py's in the words searches look for.
 PLAIN_STUDY = dict(
     doi=False,
     study_type="cohort study",

@@ -14,7 +14,7 @@ from satchel.stages.pipeline import build as run_build
 from satchel.stages.publish import compress_packs
 from satchel.store import Store, encoded
 
-from ..conftest import summary_text, write_bundle
+from ..helpers.bundles import summary_text, write_bundle
 
 
 def published_files(data_dir: Path) -> dict[str, bytes]:

@@ -25,7 +25,7 @@ from satchel.stages.index import INDEX_CODE, STATE_FILE
 from satchel.stages.publish import PUBLISHED_MEMBERS
 from satchel.store import Store, object_names
 
-from ..i18n.test_i18n import translate
+from ..helpers.translating import translate
 
 BUNDLE = "synthetic"
 COUNT = 60  # a tenth (the merge ratio) is more than one step changes, not than all of them

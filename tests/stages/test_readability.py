@@ -11,8 +11,8 @@ import pytest
 from satchel import create_app
 from satchel.store import Store
 
-from ..conftest import summary_text
-from ..i18n.test_i18n import catalog_file, translate
+from ..helpers.bundles import summary_text
+from ..helpers.translating import catalog_file, translate
 
 ROOT = Path(__file__).resolve().parents[2]
 HARD = (

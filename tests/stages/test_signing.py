@@ -20,7 +20,7 @@ from satchel.stages.pack import manifest_json
 from satchel.stages.sign import SignatureInvalid, Signer, describe_key, verify_manifest
 from satchel.store import Store, object_names
 
-from ..bundle_files import BundleFileInvalid, read_bundle_file
+from ..helpers.bundle_files import BundleFileInvalid, read_bundle_file
 
 
 def unpadded(text: str) -> bytes:

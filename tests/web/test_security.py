@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .test_api import ERRORS
+from .failing_requests import ERRORS
 
 ODD = [
     "..",

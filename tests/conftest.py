@@ -1,7 +1,10 @@
 """Shared fixtures: a small bundle written into a temporary folder, an app
-that builds from and publishes to temporary folders, and its client/runner."""
+that builds from and publishes to temporary folders, and its client/runner; the same
+bundle built once per module for tests that only read it."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -18,19 +21,24 @@ def bundles_dir(tmp_path):
     return root
 
 
-@pytest.fixture
-def app(tmp_path, bundles_dir):
+def app_for(root: Path, bundles: Path):
+    """An app that builds from ``bundles`` and keeps its data and translations in ``root``."""
     app = create_app(
         {
             "TESTING": True,
-            "BUNDLES_DIR": str(bundles_dir),
-            "DATA_DIR": str(tmp_path / "data"),
-            "TRANSLATIONS_DIR": str(tmp_path / "translations"),
+            "BUNDLES_DIR": str(bundles),
+            "DATA_DIR": str(root / "data"),
+            "TRANSLATIONS_DIR": str(root / "translations"),
             "PRUNE_GRACE_SECONDS": 0,
         }
     )
     app.test_client_class = BufferedClient
     return app
+
+
+@pytest.fixture
+def app(tmp_path, bundles_dir):
+    return app_for(tmp_path, bundles_dir)
 
 
 @pytest.fixture
@@ -60,3 +68,14 @@ def build(runner):
         return result
 
     return run
+
+
+@pytest.fixture(scope="module")
+def built_client(tmp_path_factory):
+    """A client of the test bundle built once for the whole module, for tests that only
+    read what it publishes (a build per test is most of their time)."""
+    root = tmp_path_factory.mktemp("built")
+    app = app_for(root, write_bundle(root / "bundles", "demo").parent)
+    result = app.test_cli_runner().invoke(args=["bundles", "build"])
+    assert result.exit_code == 0, result.output
+    return app.test_client()

@@ -95,8 +95,13 @@ lint: install $(ESLINT_INSTALLED)
 	$(COG) --check --check-fail-msg "run 'make docs'" $(DOCS_PAGES)
 	$(VENV)/bin/mkdocs build --strict --quiet
 
+# Tests run on both cores: each worker takes whole test files, so a module's shared
+# fixtures (a built corpus, a wheel, a topology) are made once; every test keeps to its
+# own temporary folders and free loopback ports. `make test TEST_WORKERS=0` runs them in
+# one process.
+TEST_WORKERS ?= 2
 test: install system-packages lint
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # Search quality on the real MedQuAD corpus (../shared/corpus); not a test.
 eval: install

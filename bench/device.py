@@ -37,6 +37,8 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .commands import timed_build
+
 if TYPE_CHECKING:
     from .run import Bench
 
@@ -78,8 +80,6 @@ def medquad_data(bench: Bench) -> Path:
     from satchel.commands.importer import import_corpus
     from satchel.evaluate import MEDQUAD
 
-    from .run import timed_build
-
     bundles, data = bench.workdir / "bundles-medquad", bench.workdir / "data-medquad"
     if not data.is_dir():
         import_corpus(MEDQUAD / "docs.jsonl", "medquad", "medquad", bundles)
@@ -94,8 +94,6 @@ def synthetic_data(bench: Bench) -> Path:
     if size in bench.state:
         return bench.state[size]["data"]
     from satchel.commands.synth import synthesize
-
-    from .run import timed_build
 
     bundles = bench.workdir / f"bundles-{size}"
     data = bench.workdir / f"data-{size}"

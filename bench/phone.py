@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .chromium import chromium
+from .commands import flask_command, timed_build, translate_one_article
 
 if TYPE_CHECKING:
     from .run import Bench
@@ -171,8 +172,6 @@ def update_row(bench: Bench, measure: str, received, peer: int, changes: dict) -
 def measure_updates(bench, browser, label, bundles, data, bundle, locale, edits) -> None:
     """Install ``bundle`` × ``locale``, then for each (count, edit) publish the edit and
     update: one row each."""
-    from .run import timed_build
-
     key = f"{bundle}/{locale}"
     with production(data, bench.workdir / f"run-phone-{bundle}") as topology:
         phone = Phone(browser, topology.url, locale)
@@ -249,8 +248,6 @@ def updates_section(bench: Bench) -> None:
 
 def spanish_update(bench: Bench, browser, bundles: Path, data: Path, bundle: str) -> None:
     """One article translated into Spanish, installed; then one sentence corrected."""
-    from .run import translate_one_article
-
     _article, correct = translate_one_article(bench, bundles, data, bundle)
     measure_updates(
         bench,
@@ -329,7 +326,6 @@ def install_section(bench: Bench) -> None:
     from satchel.store import Store
 
     from .device import medquad_data
-    from .run import flask_command
 
     data = medquad_data(bench)
     bundles = bench.workdir / "bundles-medquad"

@@ -5,7 +5,8 @@ Keys that must change whenever the code behind them changes are derived here, no
 bumped by hand: the build cache's key (``build.cache``), the search index's state
 (``build.index``) and the search rules' version in every manifest
 (``search.engine.RULES_VERSION``). Imports inside functions count as much as those
-at the top of a module.
+at the top of a module. In a checkout, the layout test reads the packages beside
+Satchel (``bench``, ``deploy``) the same way.
 """
 
 from __future__ import annotations
@@ -16,23 +17,27 @@ import hashlib
 from pathlib import Path
 
 PACKAGE = "satchel"
-ROOT = Path(__file__).resolve().parent
+# The folder the package sits in: the checkout (beside ``bench`` and ``deploy``), or
+# site-packages for an installed wheel.
+HOME = Path(__file__).resolve().parent.parent
 
 
 def module_path(module: str) -> Path:
-    parts = module.split(".")[1:]
-    folder = ROOT.joinpath(*parts)
+    folder = HOME.joinpath(*module.split("."))
     return folder / "__init__.py" if folder.is_dir() else folder.with_suffix(".py")
 
 
-def modules() -> list[str]:
-    """Every module of the package, packages included (``satchel.web``)."""
+def modules(*packages: str) -> list[str]:
+    """Every module of ``packages`` (Satchel's own if none is named), packages included
+    (``satchel.web``). A file whose name is no module's (``gunicorn.conf.py``) is none."""
     names = []
-    for path in sorted(ROOT.rglob("*.py")):
-        parts = path.relative_to(ROOT).with_suffix("").parts
-        if parts[-1] == "__init__":
-            parts = parts[:-1]
-        names.append(".".join((PACKAGE, *parts)))
+    for package in packages or (PACKAGE,):
+        for path in sorted((HOME / package).rglob("*.py")):
+            parts = (package, *path.relative_to(HOME / package).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            if all(part.isidentifier() for part in parts):
+                names.append(".".join(parts))
     return names
 
 
@@ -73,22 +78,24 @@ def imported_by(source: str, module: str, is_package: bool, known: set[str]) -> 
 
 
 @functools.cache
-def imports(module: str) -> frozenset[str]:
-    """The package's modules that ``module`` imports when it runs."""
+def imports(module: str, within: tuple[str, ...] = (PACKAGE,)) -> frozenset[str]:
+    """The modules of the packages ``within`` that ``module`` imports when it runs."""
     path = module_path(module)
     source = path.read_text(encoding="utf-8")
-    return frozenset(imported_by(source, module, path.name == "__init__.py", set(modules())))
+    known = set(modules(*within))
+    return frozenset(imported_by(source, module, path.name == "__init__.py", known))
 
 
-def closure(*roots: str) -> list[str]:
-    """``roots`` and every package module they import, directly or not, sorted."""
+def closure(*roots: str, within: tuple[str, ...] = (PACKAGE,)) -> list[str]:
+    """``roots`` and every module of the packages ``within`` they import, directly or
+    not, sorted."""
     seen: set[str] = set()
     pending = list(roots)
     while pending:
         module = pending.pop()
         if module not in seen:
             seen.add(module)
-            pending.extend(imports(module))
+            pending.extend(imports(module, within))
     return sorted(seen)
 
 

@@ -1,117 +1,17 @@
 """Shared fixtures: a small bundle written into a temporary folder, an app
-that builds from and publishes to temporary folders, and its client/runner."""
+that builds from and publishes to temporary folders, and its client/runner; the same
+bundle built once per module for tests that only read it."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
 
 from satchel import create_app
 
-SUMMARY = """\
----
-id: {id}
-title: {title}
-teaser: {teaser}
-published: 2025-01-10
-reviewed: 2025-02-01
-review_due: 2030-02-01
-status: {status}
-source:
-  journal: Journal of Examples
-  title: A study about {id}
-  url: https://example.org/{id}
-{doi}  study_type: {study_type}
-ratings:
-  credibility: {credibility}
-  interest: 3
-topics: [{topics}]
-symptoms: [{symptoms}]
-related: [{related}]
----
-
-## Key takeaway {{#takeaway}}
-
-{takeaway}
-
-## What they found {{#findings}}
-
-{findings}
-
-## Who should care and why {{#who_should_care}}
-
-{who_should_care}
-
-## Important considerations {{#considerations}}
-
-{considerations}
-"""
-SUMMARY_DEFAULTS = {
-    "study_type": "randomised controlled trial",
-    "credibility": 4,
-    "topics": "treatment",
-    "symptoms": "fatigue",
-    "takeaway": "People who took part felt **less tired** after 12 weeks.",
-    "findings": "- 120 people took part.\n- Half of them did the exercise programme.",
-    "who_should_care": "Anyone who feels worn out most days.",
-    "considerations": (
-        "It was a small study. Never change your treatment without talking to your doctor."
-    ),
-}
-
-
-BUNDLE_YAML = """\
-id: {id}
-title: Test bundle {id}
-description: A bundle for tests.
-source_locale: en
-retain_versions: {retain}
-about:
-  - id: understanding-research
-    title: Understanding research
-    file: about/understanding-research.md
-"""
-
-
-def summary_text(
-    summary_id: str, *, related=(), status="published", title=None, doi=True, **fields
-) -> str:
-    """A valid summary; ``fields`` replace any of ``SUMMARY_DEFAULTS`` or the teaser."""
-    return SUMMARY.format(
-        id=summary_id,
-        title=title or f"Title of {summary_id}",
-        status=status,
-        related=", ".join(related),
-        doi=f"  doi: 10.1000/{summary_id}\n" if doi else "",
-        **({"teaser": f"A short plain sentence about {summary_id}."} | SUMMARY_DEFAULTS | fields),
-    )
-
-
-def write_bundle(root: Path, bundle_id: str = "demo", summaries=None, retain: int = 5) -> Path:
-    """Write a valid bundle; ``summaries`` maps id → file text (default: three)."""
-    folder = root / bundle_id
-    (folder / "summaries").mkdir(parents=True)
-    (folder / "about").mkdir()
-    (folder / "bundle.yaml").write_text(BUNDLE_YAML.format(id=bundle_id, retain=retain))
-    (folder / "about" / "understanding-research.md").write_text(
-        textwrap.dedent("""\
-            ## Kinds of study
-
-            A *trial* compares groups.
-            """)
-    )
-    if summaries is None:
-        summaries = {
-            "alpha": summary_text("alpha", related=["beta"]),
-            "beta": summary_text("beta", related=["alpha", "gamma"]),
-            "gamma": summary_text("gamma"),
-        }
-    for summary_id, text in summaries.items():
-        (folder / "summaries" / f"{summary_id}.md").write_text(text)
-    return folder
+from .helpers.bundles import write_bundle
+from .helpers.web_clients import BufferedClient
 
 
 @pytest.fixture
@@ -121,27 +21,24 @@ def bundles_dir(tmp_path):
     return root
 
 
-class BufferedClient(FlaskClient):
-    """Reads every body completely, closing the files send_file opened."""
-
-    def open(self, *args, **kwargs):
-        kwargs.setdefault("buffered", True)
-        return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def app(tmp_path, bundles_dir):
+def app_for(root: Path, bundles: Path):
+    """An app that builds from ``bundles`` and keeps its data and translations in ``root``."""
     app = create_app(
         {
             "TESTING": True,
-            "BUNDLES_DIR": str(bundles_dir),
-            "DATA_DIR": str(tmp_path / "data"),
-            "TRANSLATIONS_DIR": str(tmp_path / "translations"),
+            "BUNDLES_DIR": str(bundles),
+            "DATA_DIR": str(root / "data"),
+            "TRANSLATIONS_DIR": str(root / "translations"),
             "PRUNE_GRACE_SECONDS": 0,
         }
     )
     app.test_client_class = BufferedClient
     return app
+
+
+@pytest.fixture
+def app(tmp_path, bundles_dir):
+    return app_for(tmp_path, bundles_dir)
 
 
 @pytest.fixture
@@ -171,3 +68,14 @@ def build(runner):
         return result
 
     return run
+
+
+@pytest.fixture(scope="module")
+def built_client(tmp_path_factory):
+    """A client of the test bundle built once for the whole module, for tests that only
+    read what it publishes (a build per test is most of their time)."""
+    root = tmp_path_factory.mktemp("built")
+    app = app_for(root, write_bundle(root / "bundles", "demo").parent)
+    result = app.test_cli_runner().invoke(args=["bundles", "build"])
+    assert result.exit_code == 0, result.output
+    return app.test_client()

@@ -24,7 +24,8 @@ import pytest
 from babel.messages.pofile import read_po
 
 from deploy.topology import free_port
-from tests.deploy.test_topology import fetch
+
+from .helpers.web_clients import fetch
 
 PROJECT = Path(__file__).resolve().parent.parent
 WHEEL_SOURCES = ("pyproject.toml", "README.md", "satchel", "static", "translations")

@@ -15,7 +15,7 @@ manifest does not name, a missing one, a file that ends before the end record an
 anything after it. The manifest's signature (``sign``) is what makes the file the
 publisher's: everything else follows from the hashes it lists. The app writes and
 reads the same format (``static/lib/transfer.js``); the tests read it with
-``tests/bundle_files.py``.
+``tests/helpers/bundle_files.py``.
 """
 
 from __future__ import annotations

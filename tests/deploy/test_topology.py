@@ -8,7 +8,6 @@ and check what a device or an operator would notice. Every loop is bounded.
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import re
 import threading
@@ -26,27 +25,12 @@ from satchel.stages.pipeline import build
 from satchel.stages.publish import compress_packs
 from satchel.store import Store
 from satchel.web.security import SECURITY_HEADERS
-from tests.conftest import BufferedClient, write_bundle
 
-MANIFEST = "/api/v1/bundles/demo/en"
+from ..helpers.bundles import MANIFEST, write_bundle
+from ..helpers.web_clients import BufferedClient, fetch, fetch_all_headers
+
 LOG_LINE = re.compile(r'pid=<(\d+)> rid=(\S+) "(\w+) (\S+)')
 _ids = count()
-
-
-def fetch(port: int, path: str, headers: dict | None = None, method: str = "GET"):
-    status, header_list, body = fetch_all_headers(port, path, headers, method)
-    return status, {name.lower(): value for name, value in header_list}, body
-
-
-def fetch_all_headers(port: int, path: str, headers: dict | None = None, method: str = "GET"):
-    """Like ``fetch``, with the headers as sent: a list of (name, value), repeats kept."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request(method, path, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, response.getheaders(), response.read()
-    finally:
-        connection.close()
 
 
 def served_by(topology: Topology, tag: str) -> dict[str, int]:

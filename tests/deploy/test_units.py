@@ -17,9 +17,9 @@ import pytest
 
 from deploy.topology import PROJECT_ROOT, Topology, free_port
 from satchel.stages.pipeline import build
-from tests.conftest import write_bundle
 
-from .test_topology import MANIFEST, fetch
+from ..helpers.bundles import MANIFEST, write_bundle
+from ..helpers.web_clients import fetch
 
 UNITS = ["satchel-redis.service", "satchel-gunicorn.service", "satchel-nginx.service"]
 # What systemd gives a service besides its Environment= lines.

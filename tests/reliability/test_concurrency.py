@@ -15,7 +15,7 @@ from satchel import create_app
 from satchel.stages.pipeline import build
 from satchel.store import Store
 
-from ..conftest import summary_text, write_bundle
+from ..helpers.bundles import summary_text, write_bundle
 
 READERS, PUBLISHES = 32, 20
 

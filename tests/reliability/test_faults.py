@@ -20,8 +20,8 @@ from satchel.manifest import object_names
 from satchel.stages.pipeline import build
 from satchel.store import Store, encoded
 
-from ..conftest import summary_text, write_bundle
-from ..test_i18n import SPANISH, translate
+from ..helpers.bundles import summary_text, write_bundle
+from ..helpers.translating import SPANISH, translate
 
 PROJECT = Path(__file__).resolve().parents[2]
 

@@ -10,8 +10,8 @@ import re
 
 from playwright.sync_api import expect
 
+from .caregiving import CAREGIVING, STRAIN, card, installed_page, objects_in, rename_strain
 from .conftest import controlled, install, installed_version, ready, stored_objects
-from .test_update import CAREGIVING, STRAIN, card, installed_page, objects_in, rename_strain
 
 # Every value the progress bar and its label take, recorded as the page sets them.
 RECORD_PROGRESS = """

@@ -18,7 +18,8 @@ from satchel.commands.bundle_file import write_records
 from satchel.manifest import canonical_bytes
 from satchel.stages.sign import Signer, describe_key
 
-from ..bundle_files import read_bundle_file
+from ..helpers.bundle_files import read_bundle_file
+from .caregiving import CAREGIVING, RENAMED, STRAIN, card, rename_strain
 from .conftest import (
     Site,
     controlled,
@@ -29,7 +30,6 @@ from .conftest import (
     stored_keys,
     stored_objects,
 )
-from .test_update import CAREGIVING, RENAMED, STRAIN, card, rename_strain
 
 KEY = "caregiving/en"
 

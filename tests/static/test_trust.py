@@ -15,6 +15,15 @@ from playwright.sync_api import expect
 from satchel.manifest import canonical_bytes, endorsed_bytes
 from satchel.stages.sign import Signer, b64url, describe_key
 
+from .caregiving import (
+    CAREGIVING,
+    MANIFEST,
+    RENAMED,
+    STRAIN,
+    card,
+    installed_page,
+    rename_strain,
+)
 from .conftest import (
     Site,
     controlled,
@@ -24,15 +33,6 @@ from .conftest import (
     ready,
     stored_keys,
     stored_objects,
-)
-from .test_update import (
-    CAREGIVING,
-    MANIFEST,
-    RENAMED,
-    STRAIN,
-    card,
-    installed_page,
-    rename_strain,
 )
 
 CHANGED = "This content was changed or not signed by its publisher"

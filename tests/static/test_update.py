@@ -9,39 +9,22 @@ import json
 
 from playwright.sync_api import expect
 
+from .caregiving import (
+    CAREGIVING,
+    MANIFEST,
+    RENAMED,
+    STRAIN,
+    card,
+    installed_page,
+    objects_in,
+    rename_strain,
+)
 from .conftest import (
-    controlled,
-    install,
     installed_record,
     installed_version,
     ready,
     stored_objects,
 )
-
-CAREGIVING = "Caring for someone: what research says"
-STRAIN = "Older carers who felt strained had a higher risk of dying"
-RENAMED = "Older carers under strain had a higher risk of dying"
-
-
-def objects_in(url: str) -> str | None:
-    return url.rsplit("/", 1)[1] if "/api/v1/objects/" in url else None
-
-
-def installed_page(new_page, site):
-    page = new_page()
-    ready(page, site.url + "/")
-    controlled(page)
-    install(page, CAREGIVING)
-    return page
-
-
-def card(page):
-    return page.locator("li.card", has=page.get_by_role("heading", name=CAREGIVING))
-
-
-def rename_strain(site):
-    site.edit("caregiving", "caregiver-strain-and-health", f"title: {STRAIN}", f"title: {RENAMED}")
-    site.publish("caregiving")
 
 
 def test_update_downloads_exactly_the_changes_and_removes_withdrawn(new_page, site):
@@ -209,9 +192,6 @@ def test_storage_full_during_update_keeps_the_installed_version(new_page, site):
 def canonical_sha256(value) -> str:
     data = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(data.encode()).hexdigest()
-
-
-MANIFEST = "/api/v1/bundles/caregiving/en"
 
 
 def full_manifest_requests(page) -> list[str]:

@@ -14,8 +14,8 @@ from satchel.stages.pipeline import build
 from satchel.stages.render import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from satchel.store import Store
 
-from ..conftest import summary_text, write_bundle
-from ..test_i18n import translate
+from ..helpers.bundles import summary_text, write_bundle
+from ..helpers.translating import translate
 from .conftest import ready, serve
 
 PAYLOADS = [

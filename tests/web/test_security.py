@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .test_api import ERRORS
+from .failing_requests import ERRORS
 
 ODD = [
     "..",
@@ -35,9 +35,15 @@ TEMPLATES = [
 OUTSIDE = (b"[build-system]", b"root:x:0", b"SETTINGS", b"def create_app")
 
 
+@pytest.fixture
+def client(built_client):
+    """Every test here only reads what the test bundle publishes: one build serves them all."""
+    return built_client
+
+
 @pytest.mark.parametrize("template", TEMPLATES)
 @pytest.mark.parametrize("value", ODD, ids=lambda v: v[:20])
-def test_odd_identifiers_are_refused(client, built, template, value):
+def test_odd_identifiers_are_refused(client, template, value):
     response = client.get(template.format(value))
     assert 400 <= response.status_code < 500, response.status_code
     assert response.json["error"]["status"] == response.status_code
@@ -45,7 +51,7 @@ def test_odd_identifiers_are_refused(client, built, template, value):
 
 
 @pytest.mark.parametrize("name", ["A" * 64, "g" * 64, "a" * 63, "a" * 65, "%61" * 64])
-def test_object_names_must_be_lowercase_sha256(client, built, name):
+def test_object_names_must_be_lowercase_sha256(client, name):
     assert client.get(f"/api/v1/objects/{name}").status_code in (400, 404)
 
 
@@ -76,7 +82,7 @@ HEADERS = {
         *[(m, u) for m, u, _, _ in ERRORS],
     ],
 )
-def test_security_headers_on_every_response(client, built, method, url):
+def test_security_headers_on_every_response(client, method, url):
     response = client.open(url, method=method)
     assert HEADERS <= set(response.headers.keys())
     assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -7,7 +7,8 @@ import socket
 import pytest
 
 from satchel import create_app
-from tests.conftest import BufferedClient
+
+from ..helpers.web_clients import BufferedClient
 
 PATHS = [
     "/api/v1/bundles",

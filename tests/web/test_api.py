@@ -11,7 +11,8 @@ import pytest
 
 from satchel.manifest import apply_changes
 
-from .conftest import summary_text
+from ..helpers.bundles import summary_text
+from .failing_requests import ERRORS
 
 
 def edit_summary(bundles_dir, summary_id, old, new):
@@ -307,39 +308,6 @@ def test_openapi_describes_every_endpoint(client):
         "/api/v1/objects/{name}",
         "/api/v1/search",
     }
-
-
-ERRORS = [
-    ("GET", "/api/v1/nowhere", 404, "not_found"),
-    ("POST", "/api/v1/health", 405, "method_not_allowed"),
-    ("DELETE", "/api/v1/bundles", 405, "method_not_allowed"),
-    ("GET", "/api/v1/bundles/nope/en", 404, "bundle_not_found"),
-    ("GET", "/api/v1/bundles/demo/xx", 404, "locale_not_found"),
-    ("PUT", "/api/v1/bundles/demo/en", 405, "method_not_allowed"),
-    ("GET", "/api/v1/bundles/..%2F..%2Fetc/en", 404, "not_found"),
-    ("GET", "/api/v1/bundles/demo/en/changes", 400, "invalid_parameter"),
-    ("GET", "/api/v1/bundles/demo/en/changes?since=abc", 400, "invalid_parameter"),
-    ("GET", "/api/v1/bundles/demo/en/changes?since=7", 410, "version_expired"),
-    ("GET", "/api/v1/bundles/nope/en/changes?since=1", 404, "bundle_not_found"),
-    ("GET", "/api/v1/bundles/nope/en/pack", 404, "bundle_not_found"),
-    ("POST", "/api/v1/bundles/demo/en/pack", 405, "method_not_allowed"),
-    ("GET", "/api/v1/objects/" + "A" * 64, 400, "invalid_object_name"),
-    ("GET", "/api/v1/objects/abc", 400, "invalid_object_name"),
-    ("GET", "/api/v1/objects/" + "0" * 64, 404, "object_not_found"),
-    ("POST", "/api/v1/objects/" + "0" * 64, 405, "method_not_allowed"),
-    ("POST", "/api/openapi.json", 405, "method_not_allowed"),
-    ("POST", "/api/v1/keys", 405, "method_not_allowed"),
-    ("GET", "/api/v1/search?bundle=demo", 400, "invalid_parameter"),
-    ("GET", "/api/v1/search?q=tired&bundle=demo&limit=0", 400, "invalid_parameter"),
-    ("GET", "/api/v1/search?q=tired&bundle=demo&min_credibility=9", 400, "invalid_parameter"),
-    ("GET", "/api/v1/search?q=%3F%21&bundle=demo", 400, "query_empty"),
-    ("GET", "/api/v1/search?q=" + "a" * 1001 + "&bundle=demo", 400, "query_too_long"),
-    ("GET", "/api/v1/search?q=tired&bundle=nope", 404, "bundle_not_found"),
-    ("GET", "/api/v1/search?q=tired&bundle=demo&locale=xx", 404, "locale_not_found"),
-    ("GET", "/api/v1/search?q=tired&locale=xx", 404, "locale_not_found"),
-    ("GET", "/api/v1/search?q=tired&bundle=..%2Fx", 404, "bundle_not_found"),
-    ("POST", "/api/v1/search?q=tired&bundle=demo", 405, "method_not_allowed"),
-]
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,10 @@ import pytest
 from satchel import create_app
 from satchel.store import Store
 
-from .conftest import summary_text
-from .test_i18n import catalog_file, translate
+from ..helpers.bundles import summary_text
+from ..helpers.translating import catalog_file, translate
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HARD = (
     "Notwithstanding considerable methodological heterogeneity, investigators "
     "demonstrated statistically significant immunological associations between "

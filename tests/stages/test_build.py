@@ -14,7 +14,7 @@ from satchel.stages.pipeline import build as run_build
 from satchel.stages.publish import compress_packs
 from satchel.store import Store, encoded
 
-from .conftest import summary_text, write_bundle
+from ..helpers.bundles import summary_text, write_bundle
 
 
 def published_files(data_dir: Path) -> dict[str, bytes]:
@@ -181,7 +181,7 @@ def test_build_one_bundle_only(bundles_dir, build, store):
 
 
 def test_sample_bundles_build_strictly(tmp_path):
-    reports = run_build(Path(__file__).parent.parent / "bundles", tmp_path).reports
+    reports = run_build(Path(__file__).parents[2] / "bundles", tmp_path).reports
     assert {(r.bundle, r.articles >= 4) for r in reports} == {
         ("ms-research", True),
         ("caregiving", True),

@@ -25,7 +25,7 @@ from satchel.stages.device_export import decode_segment
 from satchel.stages.index import INDEX_CODE, STATE_FILE
 from satchel.store import Store
 
-from .test_i18n import translate
+from ..helpers.translating import translate
 
 BUNDLE = "synthetic"
 COUNT = 60  # a tenth (the merge ratio) is more than one step changes, not than all of them

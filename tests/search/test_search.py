@@ -12,9 +12,9 @@ from satchel import create_app
 from satchel.stages.pipeline import build
 from satchel.store import Store
 
-from .conftest import summary_text
+from ..helpers.bundles import summary_text
 
-# The articles differ from tests/conftest.py's in the words searches look for.
+# The articles differ from tests/helpers/bundles.py's in the words searches look for.
 PLAIN_STUDY = dict(
     doi=False,
     study_type="cohort study",
@@ -543,7 +543,7 @@ def test_a_question_whose_words_are_in_no_one_article_finds_its_subject(client, 
 @pytest.fixture(scope="module")
 def samples(tmp_path_factory):
     """The project's sample bundles, built: what `make serve` shows."""
-    project = Path(__file__).resolve().parents[1]
+    project = Path(__file__).resolve().parents[2]
     data = tmp_path_factory.mktemp("samples")
     build(project / "bundles", data, translations_dir=project / "translations")
     return create_app({"DATA_DIR": str(data), "BUNDLES_DIR": str(project / "bundles")})

@@ -20,7 +20,7 @@ from satchel.manifest import canonical_bytes, object_names
 from satchel.stages.sign import SignatureInvalid, Signer, describe_key, verify_manifest
 from satchel.store import Store
 
-from .bundle_files import BundleFileInvalid, read_bundle_file
+from ..helpers.bundle_files import BundleFileInvalid, read_bundle_file
 
 
 def unpadded(text: str) -> bytes:

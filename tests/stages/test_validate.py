@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from .conftest import summary_text
+from ..helpers.bundles import summary_text
 
 ALPHA = "demo/summaries/alpha.md"
 

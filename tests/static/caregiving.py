@@ -1,0 +1,33 @@
+"""The caregiving sample bundle as the update, download, transfer and trust tests use it:
+its titles, its manifest, its card, a page with it installed, and a republish that renames
+one article."""
+
+from __future__ import annotations
+
+from .conftest import controlled, install, ready
+
+CAREGIVING = "Caring for someone: what research says"
+STRAIN = "Older carers who felt strained had a higher risk of dying"
+RENAMED = "Older carers under strain had a higher risk of dying"
+MANIFEST = "/api/v1/bundles/caregiving/en"
+
+
+def objects_in(url: str) -> str | None:
+    return url.rsplit("/", 1)[1] if "/api/v1/objects/" in url else None
+
+
+def installed_page(new_page, site):
+    page = new_page()
+    ready(page, site.url + "/")
+    controlled(page)
+    install(page, CAREGIVING)
+    return page
+
+
+def card(page):
+    return page.locator("li.card", has=page.get_by_role("heading", name=CAREGIVING))
+
+
+def rename_strain(site):
+    site.edit("caregiving", "caregiver-strain-and-health", f"title: {STRAIN}", f"title: {RENAMED}")
+    site.publish("caregiving")

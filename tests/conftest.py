@@ -1,4 +1,4 @@
-"""Shared fixtures: a small bundle written into a temporary folder, an app
+"""Shared fixtures: the browser, a small bundle written into a temporary folder, an app
 that builds from and publishes to temporary folders, and its client/runner; the same
 bundle built once per module for tests that only read it."""
 
@@ -8,10 +8,18 @@ from pathlib import Path
 
 import pytest
 
+from bench.chromium import chromium
 from satchel import create_app
 
 from .helpers.bundles import write_bundle
 from .helpers.web_clients import BufferedClient
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, one per test process: Playwright's sync API can't run two at once."""
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture

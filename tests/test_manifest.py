@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bench.chromium import chromium
 from satchel import create_app
 from satchel.manifest import (
     apply_changes,
@@ -122,16 +121,15 @@ def published(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def device(published):
+def device(published, browser):
     """A page of the app, where the device's manifest module can be imported."""
-    with chromium() as browser:
-        context = browser.new_context()
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(error))
-        page.goto(published["url"] + "/")
-        yield page
-        context.close()
+    context = browser.new_context()
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    page.goto(published["url"] + "/")
+    yield page
+    context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
 
 

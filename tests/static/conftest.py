@@ -12,7 +12,6 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from werkzeug.serving import make_server
 
-from bench.chromium import chromium
 from satchel import create_app
 from satchel.stages.pipeline import build
 from satchel.stages.sign import Signer, describe_key
@@ -27,12 +26,6 @@ def live_server(tmp_path_factory):
     url, stop = serve(create_app({"DATA_DIR": str(data), "BUNDLES_DIR": str(PROJECT / "bundles")}))
     yield url
     stop()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

@@ -4,10 +4,14 @@
 // search-worker.js (and tests). A word form absent from the corpus is stemmed by the port of the
 // server's stemmer in stem/, loaded for the index's language only.
 
-const W = "[\\p{L}\\p{N}_]";
-const TOKEN = new RegExp(`${W}+(?:\\.${W}+)*`, "gu");
-const LAST_WORD = new RegExp(`${W}$`, "u");
-const SENTENCE = /[^.!?\n]+[.!?]*/g;
+import {
+  TOKEN, WORD, fold, oneCluster, paired, tokenSpans, tokens,
+} from "./segment.js";
+
+export { fold };
+
+const LAST_WORD = new RegExp(`${WORD}$`, "u");
+const SENTENCE = /[^.!?\n。！？।॥။]+[.!?。！？।॥။]*/g;
 const BLOCK = new Set("p li h3 h4 br tr blockquote pre hr ul ol table".split(" "));
 const ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0" };
 const utf8 = new TextDecoder();
@@ -20,9 +24,6 @@ export class SearchError extends Error {
   }
 }
 
-export const fold = (text) => (/^\p{ASCII}*$/u.test(text) ? text.toLowerCase()
-  : text.toLowerCase().normalize("NFKD").replace(/\p{Mn}/gu, ""));
-const tokens = (text) => text.match(TOKEN) || [];
 const words = (text) => text.split(/\s+/).filter(Boolean);
 const escape = (text) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
@@ -191,8 +192,9 @@ export async function openIndex(parts) {
 
 // ---- analysis ----
 
-// A folded token is indexed when it has two characters or is one digit, and is no stop word.
-const indexed = (ix, token) => (token.length >= 2 || /^\p{Nd}$/u.test(token))
+// A folded token is indexed when it has two characters, is one digit or one character of a paired
+// script, and is no stop word.
+const indexed = (ix, token) => (token.length >= 2 || /^\p{Nd}$/u.test(token) || paired(token))
   && !ix.stops.has(token);
 const formsOf = (ix, text) => tokens(fold(text)).filter((token) => indexed(ix, token));
 const termOf = (ix, form) => ix.forms.get(form) ?? ix.stem(form);
@@ -309,7 +311,7 @@ function similarForms(ix, form, limit) {
 }
 
 function typoCandidates(ix, form) {
-  if (form.length < ix.C.MIN_TYPO_LENGTH) return [];
+  if (form.length < ix.C.MIN_TYPO_LENGTH || paired(form)) return []; // a pair is no misspelt word
   let best = form.length < ix.C.LONG_TYPO_LENGTH ? 1 : 2;
   let found = [];
   for (const candidate of similarForms(ix, form, best)) {
@@ -328,6 +330,11 @@ function commonestFirst(ix, forms) {
   return forms.map((form) => [-df(ix, ix.forms.get(form)), form])
     .sort((a, b) => a[0] - b[0] || cmp(a[1], b[1])).map(([, form]) => form);
 }
+
+// A last word being typed is completed when it has MIN_PREFIX_LENGTH characters, or is one
+// character of a paired script (its pairs complete it).
+const completes = (C, token) => (paired(token) ? oneCluster(token)
+  : token.length >= C.MIN_PREFIX_LENGTH);
 
 function prefixCandidates(ix, prefix) {
   const list = ix.formList;
@@ -387,7 +394,7 @@ export function plan(ix, q) {
   let lastRaw = null;
   if (LAST_WORD.test(tail) && !tail.startsWith("-") && !tail.includes('"')) {
     const last = tokens(fold(tail)).pop();
-    if (last && last.length >= C.MIN_PREFIX_LENGTH) lastRaw = last;
+    if (last && completes(C, last)) lastRaw = last;
   }
   if (!qwords.length && !phrases.length && lastRaw === null) {
     throw new SearchError("query_empty", "The query has no words to search for.");
@@ -679,28 +686,39 @@ export function fieldTexts(article) {
   };
 }
 
+// The spans of `sentence` to mark, whole tokens (so whole grapheme clusters), the overlapping
+// pairs of a paired script joined into one, and the terms they hold.
+function markedSpans(ix, sentence, terms) {
+  const spans = [];
+  const hits = new Set();
+  for (const [start, end] of tokenSpans(sentence)) {
+    const token = fold(sentence.slice(start, end));
+    const term = indexed(ix, token) ? termOf(ix, token) : null;
+    if (!terms.has(term)) continue;
+    hits.add(term);
+    const previous = spans[spans.length - 1];
+    if (previous && start <= previous[1]) previous[1] = Math.max(end, previous[1]);
+    else spans.push([start, end]);
+  }
+  return [spans, hits];
+}
+
 function highlight(ix, text, terms) {
   const found = [];
   const half = ix.C.HIGHLIGHT_CHARS >> 1;
   for (let sentence of text.match(SENTENCE) || []) {
     sentence = sentence.trim();
-    if (!sentence) continue;
+    const [spans, hits] = markedSpans(ix, sentence, terms);
+    if (!hits.size) continue;
     let out = "";
     let last = 0;
-    let first = null;
-    const hits = new Set();
-    for (const m of sentence.matchAll(TOKEN)) {
-      const token = fold(m[0]);
-      if (!indexed(ix, token)) continue;
-      const term = termOf(ix, token);
-      if (!terms.has(term)) continue;
-      if (first === null) first = m.index;
-      hits.add(term);
-      out += escape(sentence.slice(last, m.index)) + "<mark>" + escape(m[0]) + "</mark>";
-      last = m.index + m[0].length;
+    for (const [start, end] of spans) {
+      out += escape(sentence.slice(last, start)) + "<mark>" + escape(sentence.slice(start, end))
+        + "</mark>";
+      last = end;
     }
-    if (!hits.size) continue;
     out += escape(sentence.slice(last));
+    const first = spans[0][0];
     if (sentence.length > ix.C.HIGHLIGHT_CHARS && first && first > half) {
       const cut = out.indexOf(" ", out.indexOf("<mark>") - Math.floor(ix.C.HIGHLIGHT_CHARS / 3));
       if (cut > 0) out = "… " + out.slice(cut + 1);

@@ -1,14 +1,22 @@
 """Search in every script on the device: the engine in Chromium gives the server's ids, order
 and scores for the texts of ``tests/scripts_corpus.py`` (Chinese, Japanese, Korean, Thai,
 Burmese, Hindi, Bengali, Tamil, Russian, Hebrew, Swahili), its highlights, and folds and
-cuts every character as ``satchel.search.analysis`` does (the twin in static/segment.js)."""
+cuts every character as ``satchel.search.analysis`` does (the twin in static/segment.js).
+And the app installs the Hindi and the Chinese version of the sample bundle written in them,
+goes offline and answers a search as the server did."""
 
 from __future__ import annotations
 
+import html
+import json
+import re
 import sys
 import unicodedata
+from urllib.parse import quote
+from urllib.request import urlopen
 
 import pytest
+from playwright.sync_api import expect
 
 from satchel import create_app
 from satchel.search import analysis
@@ -16,7 +24,7 @@ from satchel.search import engine as search
 from satchel.store import Store
 
 from ..scripts_corpus import DISTINCT, QUERIES, TEXTS, VARIANTS, build_script_bundles, bundle_id
-from .conftest import serve
+from .conftest import controlled, install, installed_version, ready, serve
 from .test_device_search import check, run_parity
 
 HIGHLIGHTS = """async ({url, texts, terms, stops}) => {
@@ -118,3 +126,33 @@ def test_every_character_folds_and_cuts_alike(page, scripts_site):
         if have != (want := [analysis.fold(text), analysis.tokens(analysis.fold(text))])
     ]
     assert len(differ) <= 0, differ[:10]
+
+
+@pytest.mark.parametrize(
+    ("locale", "query"), [("hi", "साबुन से हाथ"), ("zh", "肥皂洗手"), ("zh", "疟")]
+)
+def test_the_app_searches_a_hindi_or_chinese_download_offline(
+    new_page, live_server, locale, query
+):
+    page = new_page()
+    page.context.add_init_script(f"localStorage.setItem('satchel.contentLocale', '{locale}')")
+    ready(page, live_server + "/")
+    controlled(page)
+    install(page, "Staying well at home")
+    assert installed_version(page, f"staying-well/{locale}") == 1
+    asked = f"/api/v1/search?bundle=staying-well&locale={locale}&q={quote(query)}"
+    online = json.loads(urlopen(live_server + asked).read())
+    assert online["hits"]
+
+    page.context.set_offline(True)
+    ready(page)
+    page.get_by_role("link", name="Search", exact=True).click()
+    page.get_by_label("Search for a word or a symptom").fill(query)
+    expect(page.locator("#status")).to_contain_text(f"for “{query}”")
+    expect(page.locator(".results .card h3")).to_have_text([h["title"] for h in online["hits"]])
+    first = online["hits"][0]["highlights"][0]
+    marked = re.search("<mark>(.*?)</mark>", first).group(1)
+    expect(page.locator(".results .card .highlight").first).to_have_text(
+        html.unescape(re.sub("<[^>]+>", "", first))
+    )
+    expect(page.locator(".highlight mark").first).to_have_text(html.unescape(marked))

@@ -115,6 +115,13 @@ export async function stemmer(name) {
   };
 }
 
+/** The fold of the index's language: Chinese also writes Traditional characters as Simplified. */
+export async function folder(lang) {
+  if (lang !== "zh") return fold;
+  const { simplify } = await import("./han.js");
+  return (text) => simplify(fold(text));
+}
+
 // A term weighs for how rare it is in everyday language (search.rarity).
 const rarity = (C, commonness) => Math.min(1, Math.max(C.RARITY_FLOOR,
   (C.ZIPF_COMMON - commonness) / (C.ZIPF_COMMON - C.ZIPF_RARE)));
@@ -133,6 +140,7 @@ export async function openIndex(parts) {
   const ix = {
     h, C: h.constants, fields: h.fields, boosts: h.boosts, segs: [], docs: [], ids: [],
     bundles: parts.map((part) => part.bundle), stem: await stemmer(h.stemmer),
+    fold: await folder(h.lang),
     stops: new Set(h.stop_words), forms: new Map(), cache: new Map(), dfs: new Map(),
     lengthNorms: [], rarities: new Map(), thesaurus: new Map(),
   };
@@ -196,7 +204,7 @@ export async function openIndex(parts) {
 // script, and is no stop word.
 const indexed = (ix, token) => (token.length >= 2 || /^\p{Nd}$/u.test(token) || paired(token))
   && !ix.stops.has(token);
-const formsOf = (ix, text) => tokens(fold(text)).filter((token) => indexed(ix, token));
+const formsOf = (ix, text) => tokens(ix.fold(text)).filter((token) => indexed(ix, token));
 const termOf = (ix, form) => ix.forms.get(form) ?? ix.stem(form);
 const analyze = (ix, text) => formsOf(ix, text).map((form) => termOf(ix, form));
 
@@ -393,7 +401,7 @@ export function plan(ix, q) {
   const tail = words(q).pop() || "";
   let lastRaw = null;
   if (LAST_WORD.test(tail) && !tail.startsWith("-") && !tail.includes('"')) {
-    const last = tokens(fold(tail)).pop();
+    const last = tokens(ix.fold(tail)).pop();
     if (last && completes(C, last)) lastRaw = last;
   }
   if (!qwords.length && !phrases.length && lastRaw === null) {
@@ -443,7 +451,7 @@ export function plan(ix, q) {
       g.alternatives.set(term, weight * (ix.rarities.get(term) ?? 1));
     });
   }
-  const titleWords = new Set(tokens(fold(plain)).map((form) => termOf(ix, form))
+  const titleWords = new Set(tokens(ix.fold(plain)).map((form) => termOf(ix, form))
     .concat([...corrections.values()].map((form) => termOf(ix, form))));
   return { groups, phrases, excluded, corrections, titleWords };
 }
@@ -692,7 +700,7 @@ function markedSpans(ix, sentence, terms) {
   const spans = [];
   const hits = new Set();
   for (const [start, end] of tokenSpans(sentence)) {
-    const token = fold(sentence.slice(start, end));
+    const token = ix.fold(sentence.slice(start, end));
     const term = indexed(ix, token) ? termOf(ix, token) : null;
     if (!terms.has(term)) continue;
     hits.add(term);

@@ -18,7 +18,7 @@ TEXTS = {
         "a": ("运动减轻多发性硬化症的疲倦",
               "MS患者，也就是多发性硬化症患者，常常感到疲倦。每周运动三次的人疲倦减轻了。"),
         "b": ("儿童的睡眠", "孩子每晚需要足够的睡眠。睡眠不足会影响学习。"),
-        "c": ("病毒与疫苗", "疫苗可以预防病毒感染。接种疫苗很安全。"),
+        "c": ("病毒与疫苗", "疫苗可以預防病毒感染。接種疫苗很安全。"),  # Traditional
     },
     "ja": {
         "a": ("多発性硬化症と疲労",
@@ -115,8 +115,16 @@ DISTINCT = [
     ("hi", "कल", "b"),  # yesterday
     ("hi", "कुल", "c"),  # in all
 ]
-# (language, query, article): full-width Latin and digits, Hebrew with its points.
-VARIANTS = [("zh", "ＭＳ患者", "a"), ("sw", "ＭＳ", "a"), ("he", "עֲיֵפוּת", "a")]
+# (language, query, article): full-width Latin and digits, Hebrew with its points, Chinese
+# in Traditional characters for Simplified text and back.
+VARIANTS = [
+    ("zh", "ＭＳ患者", "a"),
+    ("sw", "ＭＳ", "a"),
+    ("he", "עֲיֵפוּת", "a"),
+    ("zh", "運動減輕", "a"),
+    ("zh", "预防", "c"),
+    ("zh", "接种疫苗", "c"),
+]
 
 
 def bundle_id(lang: str) -> str:

@@ -1,7 +1,8 @@
 """Search in every script through the API: Chinese, Japanese, Korean, Thai, Burmese, Hindi,
 Bengali, Tamil, Russian, Hebrew and Swahili texts are found by a word, a two-word phrase
 and a short question; words that differ only by a vowel sign or a tone mark stay apart;
-full-width forms and pointed Hebrew find plain text; highlights cut only between grapheme
+full-width forms and pointed Hebrew find plain text, Traditional and Simplified Chinese
+find each other; highlights cut only between grapheme
 clusters (the ``regex`` module's ``\\X``)."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pytest
 import regex
 
 from satchel import create_app
+from satchel.search import han
 from satchel.search.analysis import fold, tokens
 
 from .scripts_corpus import DISTINCT, QUERIES, VARIANTS, build_script_bundles, bundle_id
@@ -68,3 +70,9 @@ def test_runs_without_spaces_are_cut_into_pairs_and_marks_are_kept():
     assert tokens(fold("किशोर कुल कल")) == ["किशोर", "कुल", "कल"]
     folded = ["sindrome", "مريض", "שלום", "ガン", "a12"]
     assert tokens(fold("Síndrome مَرِيض שָׁלוֹם ｶﾞﾝ Ａ１２")) == folded
+
+
+def test_the_devices_table_of_chinese_characters_is_the_servers():
+    """static/han.js is written from OpenCC's table by ``python -m satchel.search.han``."""
+    assert han.JAVASCRIPT.read_text() == han.javascript()
+    assert fold("體重與運動", "zh") == "体重与运动" and fold("體重") == "體重"

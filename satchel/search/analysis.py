@@ -6,7 +6,9 @@ reproduces them on the device.
 The rules, per locale
 ---------------------
 1. Lowercase (``str.lower``), then Unicode NFKD, drop the nonspacing marks
-   (category ``Mn``) but those of ``KEPT_MARKS``, then NFC: ``Síndrome`` →
+   (category ``Mn``) but those of ``KEPT_MARKS``, then NFC; for Chinese, each
+   Traditional character becomes its Simplified form (:mod:`.han`, OpenCC's
+   table), so ``體重`` finds ``体重`` and back. ``Síndrome`` →
    ``sindrome``, Arabic harakat and Hebrew points vanish, full-width and
    half-width forms become the usual ones (``ＭＳ`` → ``ms``, ``ｶﾞ`` → ``ガ``),
    while the vowel signs, viramas and tone marks of the Brahmic and Southeast
@@ -53,7 +55,8 @@ Arabic, Hebrew                words           points dropped         ISRI (ar)  
 Devanagari, Bengali, Tamil,   words           signs, viramas kept    none         yes / 3+ chars
 other Brahmic, Thaana
 Han, Hiragana, Katakana       pairs           width folded, kana     none         no / a lone
-                                              voicing kept                        character
+                                              voicing kept; zh:                   character
+                                              Traditional → Simp.
 Hangul                        pairs           width folded, NFC      none         no / a lone
                                                                                   character
 Thai, Lao, Khmer, Myanmar     pairs of        tone marks, vowel      none         no / a lone
@@ -79,6 +82,8 @@ from functools import lru_cache
 import regex
 from whoosh.analysis import Token, Tokenizer
 from whoosh.lang import has_stemmer, has_stopwords, stemmer_for_language, stopwords_for_language
+
+from . import han
 
 # The blocks whose nonspacing marks are letters of the word (vowel signs, viramas, tone
 # marks, Thaana's vowels, the kana voicing marks): the fold keeps them. Every other
@@ -107,11 +112,13 @@ IS_PAIRED = regex.compile(f"[{PAIRED}]")
 CLUSTER = regex.compile("\\P{M}(?:[\u1039\u17d2\u1a60]\\P{M}|\\p{M})*|\\p{M}+")
 
 
-def fold(text: str) -> str:
+def fold(text: str, lang: str = "") -> str:
+    """Step 1; Chinese (``lang`` ``zh``) also writes Traditional characters as Simplified."""
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
-    return unicodedata.normalize("NFC", DROPPED_MARK.sub("", decomposed))
+    folded = unicodedata.normalize("NFC", DROPPED_MARK.sub("", decomposed))
+    return folded.translate(han.simplified()) if lang == "zh" else folded
 
 
 def paired(token: str) -> bool:
@@ -158,7 +165,7 @@ def language(locale: str) -> str:
 @lru_cache(maxsize=64)
 def stop_words(lang: str) -> frozenset[str]:
     return (
-        frozenset(fold(w) for w in stopwords_for_language(lang))
+        frozenset(fold(w, lang) for w in stopwords_for_language(lang))
         if has_stopwords(lang)
         else (frozenset())
     )
@@ -187,7 +194,7 @@ def stem(lang: str, form: str) -> str:
 def forms(text: str, lang: str) -> list[str]:
     """Folded tokens that survive the length and stop-word filter, in order."""
     stops = stop_words(lang)
-    return [t for t in tokens(fold(text)) if indexed(t, stops)]
+    return [t for t in tokens(fold(text, lang)) if indexed(t, stops)]
 
 
 @lru_cache(maxsize=8)
@@ -203,7 +210,7 @@ def commonness_table(lang: str) -> dict[str, int]:
     table: dict[str, int] = {}
     for word, frequency in wordfreq.get_frequency_dict(lang).items():
         value = round(10 * (math.log10(frequency) + 9))
-        folded = fold(word)
+        folded = fold(word, lang)
         if value > table.get(folded, 0):
             table[folded] = value
     return table
@@ -212,7 +219,7 @@ def commonness_table(lang: str) -> dict[str, int]:
 def title_words(text: str, lang: str) -> list[str]:
     """Every token of ``text`` stemmed, stop words and single letters included: a title
     such as "Hepatitis C" or "Vitamin A" is told apart from "Hepatitis" by them."""
-    return [stem(lang, t) for t in tokens(fold(text))]
+    return [stem(lang, t) for t in tokens(fold(text, lang))]
 
 
 def analyze(text: str, lang: str) -> list[str]:

@@ -598,7 +598,7 @@ def plan_query(ix: Collection, q: str) -> Plan:
     last_raw = None
     tail = q.split()[-1] if q.split() else ""
     if ENDS_IN_WORD.search(tail) and not tail.startswith("-") and '"' not in tail:
-        typed = tokens(fold(tail))
+        typed = tokens(fold(tail, lang))
         if typed and completes(typed[-1]):
             last_raw = typed[-1]
 
@@ -805,7 +805,7 @@ def marked_spans(ix: Collection, sentence: str, terms: set[str]) -> tuple[list, 
     hits: set[str] = set()
     stops = stop_words(ix.lang)
     for start, end in token_spans(sentence):
-        token = fold(sentence[start:end])
+        token = fold(sentence[start:end], ix.lang)
         term = stem(ix.lang, token) if indexed(token, stops) else None
         if term not in terms:
             continue

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from satchel import create_app
-from satchel.search import analysis
+from satchel.search import analysis, han
 from satchel.search import engine as search
 from satchel.store import Store
 
@@ -35,10 +35,11 @@ HIGHLIGHTS = """async ({url, texts, terms, stops}) => {
     {id: "takeaway", html: text}], kind: "summary"}, terms));
 }"""
 
-SEGMENT = """async (texts) => {
+SEGMENT = """async ({texts, lang}) => {
   const segment = await import("/static/segment.js");
+  const fold = await (await import("/static/search-engine.js")).folder(lang);
   return texts.map((text) => {
-    const folded = segment.fold(text);
+    const folded = fold(text);
     return [folded, segment.tokens(folded)];
   });
 }"""
@@ -108,24 +109,27 @@ def test_highlights_are_the_servers(page, scripts_site):
             assert got == want, (lang, q)
 
 
-def test_every_character_folds_and_cuts_alike(page, scripts_site):
-    """Every character Python's Unicode database knows, in runs of a block, with a letter
-    and a Han character around it, so each is folded and cut in a word of each kind."""
+@pytest.mark.parametrize("lang", ["", "zh"])
+def test_every_character_folds_and_cuts_alike(page, scripts_site, lang):
+    """Every character Python's Unicode database knows (for Chinese, every ideograph and
+    the rest of its table), with a letter and a Han character around it, so each is folded
+    and cut in a word of each kind."""
     page.goto(scripts_site["url"] + "/")
     known = [
         chr(c) for c in range(sys.maxunicode + 1)
         if unicodedata.category(chr(c)) not in ("Cn", "Cs", "Co")
+        and (not lang or analysis.paired(chr(c)) or c in han.simplified())
     ]  # fmt: skip
     texts = [f"a{c}病{c}a" for c in known]
     got = []
     for start in range(0, len(texts), 20000):
-        got += page.evaluate(SEGMENT, texts[start : start + 20000])
+        got += page.evaluate(SEGMENT, {"texts": texts[start : start + 20000], "lang": lang})
     differ = [
         (text, want, have)
         for text, have in zip(texts, got, strict=True)
-        if have != (want := [analysis.fold(text), analysis.tokens(analysis.fold(text))])
+        if have != (want := [analysis.fold(text, lang), analysis.tokens(analysis.fold(text, lang))])
     ]
-    assert len(differ) <= 0, differ[:10]
+    assert not differ, differ[:10]
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ LOCK := requirements.lock
 UV_VERSION := 0.13.9
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install lock build serve serve-prod stop-prod bench test lint system-packages clean eval
+.PHONY: install lock build serve serve-prod stop-prod bench test lint docs system-packages clean eval
 
 $(PYTHON):
 	python3 -m venv $(VENV)
@@ -42,7 +42,7 @@ serve: build
 	$(SATCHEL) serve --host 127.0.0.1 --port $(PORT)
 
 # The production topology: nginx in front of gunicorn workers sharing Redis (see
-# README, "Running in production"). Ctrl-C stops all three; so does `make stop-prod`.
+# docs/operations.md). Ctrl-C stops all three; so does `make stop-prod`.
 serve-prod: build system-packages
 	$(PYTHON) -m deploy serve --port $(PROD_PORT)
 
@@ -79,9 +79,21 @@ $(ESLINT_INSTALLED): $(LINT_JS)/package.json $(LINT_JS)/package-lock.json
 	cd $(LINT_JS) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The docs site (mkdocs.yml, docs/): cog writes its tables of settings, commands, API
+# endpoints, stages and modules from the code (docs/cog_tables.py), then MkDocs builds
+# it into site/ (git-ignored), failing on any warning (a broken link or anchor).
+COG := $(VENV)/bin/cog -I docs
+DOCS_PAGES := $(wildcard docs/*.md)
+docs: install
+	$(COG) -r $(DOCS_PAGES)
+	$(VENV)/bin/mkdocs build --strict
+
+# The docs step checks the tables are current without writing them.
 lint: install $(ESLINT_INSTALLED)
-	$(VENV)/bin/ruff check satchel tests deploy bench
+	$(VENV)/bin/ruff check satchel tests deploy bench docs
 	$(LINT_JS)/node_modules/.bin/eslint --config $(LINT_JS)/eslint.config.js --max-warnings 0 .
+	$(COG) --check --check-fail-msg "run 'make docs'" $(DOCS_PAGES)
+	$(VENV)/bin/mkdocs build --strict --quiet
 
 test: install system-packages lint
 	$(PYTHON) -m pytest
@@ -91,4 +103,4 @@ eval: install
 	$(PYTHON) -m satchel.evaluate
 
 clean:
-	rm -rf instance $(VENV) $(LINT_JS)/node_modules
+	rm -rf instance site $(VENV) $(LINT_JS)/node_modules

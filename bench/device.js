@@ -2,7 +2,8 @@
 // Chromium page. Python drives the steps (and reads the heap between them through CDP), so
 // every step is a function of window.bench that leaves what the next step needs in `state`.
 
-import * as engine from "/static/search-engine.js";
+import * as engine from "/static/lib/search-engine.js";
+import { AppError } from "/static/lib/errors.js";
 import MiniSearch from "/node_modules/minisearch/dist/es/index.js";
 
 const lunr = window.lunr;
@@ -85,7 +86,7 @@ const searchers = {
     try {
       return engine.search(index, q, {}, { limit: 10 }).hits.map((hit) => hit.id);
     } catch (error) {
-      if (error instanceof engine.SearchError) return [];
+      if (error instanceof AppError) return [];
       throw error;
     }
   },

@@ -1,4 +1,4 @@
-"""Device search figures: our engine (``static/search-engine.js``) against MiniSearch and
+"""Device search figures: our engine (``static/lib/search-engine.js``) against MiniSearch and
 Lunr indexing the same text, in one Chromium run.
 
 Two corpora: the whole MedQuAD corpus imported as a bundle, and the synthetic bundle of
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent
 MIB = 1024 * 1024
-ENGINE = PROJECT_ROOT / "static" / "search-engine.js"
+ENGINE = PROJECT_ROOT / "static" / "lib" / "search-engine.js"
 ORIGIN = "http://127.0.0.1:9"  # never contacted: Playwright answers every request
 LOAD_RUNS = 5
 QUERIES = 1000

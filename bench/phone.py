@@ -295,14 +295,14 @@ FLOOR = """async ([bundle, locale]) => {
 }"""
 
 INSTALL = """async ([bundle, locale]) => {
-  const sync = await import("/static/sync.js");
+  const { download } = await import("/static/lib/download.js");
   let peak = performance.memory.usedJSHeapSize;
   const sampler = setInterval(() => {
     peak = Math.max(peak, performance.memory.usedJSHeapSize);
   }, 50);
   const before = performance.memory.usedJSHeapSize;
   const started = performance.now();
-  await sync.download(bundle, locale);
+  await download(bundle, locale);
   const ms = performance.now() - started;
   clearInterval(sampler);
   return { ms, peak: Math.max(peak, performance.memory.usedJSHeapSize), before };
@@ -311,12 +311,12 @@ INSTALL = """async ([bundle, locale]) => {
 
 # The same bundle again, from a file passed on (removed first, so everything is stored anew).
 IMPORT = """async ([bundle, locale, url]) => {
-  const sync = await import("/static/sync.js");
-  const { importFile } = await import("/static/transfer.js");
+  const { remove } = await import("/static/lib/download.js");
+  const { installBundleFile } = await import("/static/lib/transfer.js");
   const file = new File([await (await fetch(url)).blob()], `${bundle}.satchel`);
-  await sync.remove(`${bundle}/${locale}`);
+  await remove(`${bundle}/${locale}`);
   const started = performance.now();
-  await importFile(file);
+  await installBundleFile(file);
   return { ms: performance.now() - started };
 }"""
 FILE_URL = "/bench/bundle.satchel"

@@ -2,8 +2,8 @@
 
 A setting ``NAME`` is taken, in increasing priority, from the default below, the
 optional ``instance/config.py``, the environment variable ``SATCHEL_NAME`` and
-finally the ``test_config`` passed to ``create_app``. The README documents each
-one; a test keeps the two in step.
+finally the ``test_config`` passed to ``create_app``. docs/settings.md shows each
+one, written from this tuple by cog (``make docs``); tests/test_docs.py keeps it current.
 """
 
 from __future__ import annotations
@@ -87,17 +87,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "REQUEST_MAX_BYTES",
         16384,
-        "Largest request body accepted, in bytes; larger requests get 413.",
+        "Largest request body accepted, in bytes; larger requests get 413 "
+        "request_entity_too_large.",
     ),
     Setting(
         "SOURCE_FILE_MAX_BYTES",
         1048576,
-        "Largest source file (summary, page, catalog) the build reads, in bytes.",
+        "Largest source file (summary, page, catalog) the build reads, in bytes; a larger "
+        "one is a build error.",
     ),
     Setting(
         "BUNDLE_MAX_FILES",
         100000,
-        "Most summary files one bundle may hold.",
+        "Most summary files one bundle may hold; more is a build error.",
     ),
     Setting(
         "PRUNE_GRACE_SECONDS",

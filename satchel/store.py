@@ -26,14 +26,17 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import brotli
 
 from .kept import Kept
+from .manifest import object_names
 
 # Files being written are named so, until renamed into place (see ``atomic_file``).
 TEMP_PREFIX = ".tmp-"
@@ -43,7 +46,7 @@ SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_MAX = 100
 # Device search segments (content objects listed under a manifest's ``search``):
 # every segment starts with SEGMENT_MAGIC; the layout of SEGMENT_FORMAT is in
-# ``satchel.stages.device_export``, the one writer, and ``static/search-engine.js`` reads it.
+# ``satchel.stages.device_export``, the one writer, and ``static/lib/search-engine.js`` reads it.
 SEGMENT_FORMAT = 3
 SEGMENT_MAGIC = b"SXI1"
 KEYRING = "keyring.json"
@@ -53,6 +56,22 @@ DECOMPRESS = {"br": brotli.decompress, "gzip": gzip.decompress}
 # articles takes about 9 MiB of memory, so only the last few used are kept.
 MANIFESTS_KEPT = 8
 _manifests = Kept(MANIFESTS_KEPT, size=lambda _entry: 1)  # path → (file stamp, manifest)
+
+
+@dataclass(frozen=True)
+class Published:
+    """The versions current when a build began, and their manifests: read once, for the
+    stages that build on them (index, device export, publish)."""
+
+    versions: dict[str, dict[str, int]]  # bundle → locale → version
+    manifests: dict[tuple[str, str], dict]  # (bundle, locale) → that version's manifest
+
+    def version(self, bundle: str, locale: str) -> int | None:
+        return self.versions.get(bundle, {}).get(locale)
+
+    def manifest(self, bundle: str, locale: str) -> dict | None:
+        """None when nothing is published, or its manifest could not be read."""
+        return self.manifests.get((bundle, locale))
 
 
 def encoded(path: Path, encoding: str | None) -> Path:
@@ -139,6 +158,20 @@ class Store:
         except FileNotFoundError:
             return {}
 
+    def published(self, bundles: list[str]) -> Published:
+        """What is published of ``bundles`` now. What can't be read is left out: the
+        stages then start afresh, and publish, which reads the pointers again under its
+        lock, reports the folder."""
+        versions, manifests = {}, {}
+        for bundle in bundles:
+            try:
+                versions[bundle] = self.current(bundle)
+                for locale, version in versions[bundle].items():
+                    manifests[bundle, locale] = self.manifest(bundle, locale, version)
+            except OSError:
+                continue
+        return Published(versions, manifests)
+
     def manifest_bytes(self, bundle: str, locale: str, version: int) -> bytes:
         return self.manifest_path(bundle, locale, version).read_bytes()
 
@@ -217,6 +250,14 @@ def sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def link_or_copy(source: Path, target: Path) -> None:
+    """A hard link to ``source`` at ``target``; a copy across file systems."""
+    try:
+        os.link(source, target)
+    except OSError:  # another file system
+        shutil.copy2(source, target)
+
+
 def object_problems(store: Store, name: str) -> list[str]:
     """What is wrong with an object on disk: missing, or bytes not matching its name."""
     data = store.read_intact(name)
@@ -265,71 +306,3 @@ def version_problems(store: Store, bundle: str, locale: str, version: int) -> di
                 if problem:
                     problems[copy] = problem
     return problems
-
-
-def search_segments(manifest: dict) -> list[dict]:
-    """The device search segments a manifest lists (``search.segments``; none before format 1)."""
-    return list((manifest.get("search") or {}).get("segments") or [])
-
-
-def object_names(manifest: dict, search: bool = True) -> list[str]:
-    """Every object a manifest names, in manifest order: articles, about pages, then
-    the device search segments (unless ``search`` is false: the pack streams JSON only)."""
-    entries = manifest["articles"] + manifest["about"]
-    names = [entry["object"] for entry in entries if entry["object"]]
-    return names + ([s["object"] for s in search_segments(manifest)] if search else [])
-
-
-def new_objects(old: dict, new: dict) -> set[str]:
-    """The objects ``new`` names that ``old`` does not: what a device must download."""
-    return set(object_names(new)) - set(object_names(old))
-
-
-def merge_patch(old: dict, new: dict) -> dict:
-    """The JSON Merge Patch (RFC 7386) that turns ``old`` into ``new``: the members that
-    differ, objects patched member by member, a removed member as null, anything else
-    (arrays included) whole. A member whose new value is null cannot be expressed; no
-    manifest member outside ``articles`` is ever null."""
-    patch = {key: None for key in old if key not in new}
-    for key, value in new.items():
-        before = old.get(key)
-        if key in old and before == value:
-            continue
-        both = isinstance(before, dict) and isinstance(value, dict)
-        patch[key] = merge_patch(before, value) if both else value
-    return patch
-
-
-def diff_manifests(old: dict, new: dict, needed: set[str] | None = None) -> dict:
-    """What a device holding ``old`` must do to reach ``new``: the objects to fetch, and
-    in ``manifest.patch`` everything else that differs, so that ``new`` is ``old`` with
-    the article entries added, changed and removed (articles are ordered by id) and the
-    patch applied to the other members."""
-    before = {entry["id"]: entry for entry in old["articles"]}
-    after = {entry["id"]: entry for entry in new["articles"]}
-    about_before = {entry["id"]: entry for entry in old["about"]}
-    needed = new_objects(old, new) if needed is None else needed
-    return {
-        "bundle": new["bundle"],
-        "locale": new["locale"],
-        "from": old["version"],
-        "to": new["version"],
-        "added": [entry for key, entry in after.items() if key not in before],
-        "changed": [
-            entry for key, entry in after.items() if key in before and entry != before[key]
-        ],
-        "removed": [key for key in before if key not in after],
-        "about": [entry for entry in new["about"] if about_before.get(entry["id"]) != entry],
-        "search": [s for s in search_segments(new) if s["object"] in needed],
-        "bytes": sum(
-            entry["bytes"]
-            for entry in new["articles"] + new["about"] + search_segments(new)
-            if entry["object"] in needed
-        ),
-        "manifest": {
-            "patch": merge_patch(
-                {k: v for k, v in old.items() if k != "articles"},
-                {k: v for k, v in new.items() if k != "articles"},
-            )
-        },
-    }

@@ -8,7 +8,7 @@
 //   first time they are asked for, and a new worker caches again those its predecessor held.
 // - The bundle list and the locale catalogs are fetched network-first and kept for offline use.
 // - Bundle content never goes through a cache here: the page stores it in IndexedDB itself,
-//   verified object by object (static/sync.js).
+//   verified object by object (static/lib/download.js).
 
 const SHELL_CACHE = `satchel-shell-${SHELL.version}`;
 const DATA_CACHE = "satchel-data-v1";

@@ -1,5 +1,5 @@
 """A reader of the ``.satchel`` format (``satchel/commands/bundle_file.py``) for the tests:
-the server only writes the files, and the app reads them in ``static/transfer.js``."""
+the server only writes the files, and the app reads them in ``static/lib/transfer.js``."""
 
 from __future__ import annotations
 

@@ -9,6 +9,8 @@ import json
 import brotli
 import pytest
 
+from satchel.manifest import apply_changes
+
 from .conftest import summary_text
 
 
@@ -102,30 +104,6 @@ def test_changes_lists_what_a_device_must_fetch(client, bundles_dir, build):
         len(client.get(f"/api/v1/objects/{name}", headers=as_brotli).data) for name in fetched
     )
     assert sent["transfer_bytes"] < changes["transfer_bytes"] == changes["bytes"]
-
-
-def apply_changes(manifest: dict, changes: dict) -> dict:
-    """What a device does with ``changes`` (static/manifest.js): entries by id, articles
-    ordered by id, then the JSON Merge Patch on the other members."""
-
-    def merge(target, patch):
-        if not isinstance(patch, dict):
-            return patch
-        merged = dict(target) if isinstance(target, dict) else {}
-        for key, value in patch.items():
-            if value is None:
-                merged.pop(key, None)
-            else:
-                merged[key] = merge(merged.get(key), value)
-        return merged
-
-    articles = {entry["id"]: entry for entry in manifest["articles"]}
-    for key in changes["removed"]:
-        del articles[key]
-    articles |= {entry["id"]: entry for entry in changes["added"] + changes["changed"]}
-    rest = {k: v for k, v in manifest.items() if k != "articles"}
-    rest = merge(rest, changes["manifest"]["patch"])
-    return rest | {"articles": [articles[key] for key in sorted(articles)]}
 
 
 def test_changes_rebuild_the_exact_new_manifest(client, bundles_dir, build):

@@ -20,10 +20,10 @@ import pytest
 
 from satchel import create_app
 from satchel.commands.synth import edit_summaries, synthesize
+from satchel.manifest import PUBLISHED_MEMBERS, object_names
 from satchel.stages.device_export import decode_segment
 from satchel.stages.index import INDEX_CODE, STATE_FILE
-from satchel.stages.publish import PUBLISHED_MEMBERS
-from satchel.store import Store, object_names
+from satchel.store import Store
 
 from .test_i18n import translate
 

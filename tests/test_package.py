@@ -136,7 +136,7 @@ def test_installed_app_serves_the_shell_and_its_files(server):
     status, headers, body = fetch(server, "/")
     assert status == 200 and headers["content-type"].startswith("text/html")
     assert body == (PROJECT / "static" / "index.html").read_bytes()
-    for name in ("search-engine.js", "stem/es.js", "icons/icon-192.png"):
+    for name in ("lib/search-engine.js", "lib/stem/es.js", "icons/icon-192.png"):
         status, _headers, body = fetch(server, f"/static/{name}")
         assert status == 200, name
         assert body == (PROJECT / "static" / name).read_bytes(), name
@@ -149,7 +149,8 @@ def test_installed_service_worker_precaches_the_packaged_shell(server):
     assert worker == (PROJECT / "static" / "sw.js").read_text()
     shell = json.loads(head.removeprefix("const SHELL = ").removesuffix(";"))
     precached = {entry["url"] for entry in shell["files"]}
-    assert {"/", "/static/app.js", "/static/stem/es.js", "/static/icons/icon-192.png"} <= precached
+    shell_files = {"/", "/static/app.js", "/static/lib/stem/es.js", "/static/icons/icon-192.png"}
+    assert shell_files <= precached
 
 
 def test_installed_api_lists_the_bundle_and_serves_its_manifest(server):

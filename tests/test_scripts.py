@@ -73,6 +73,6 @@ def test_runs_without_spaces_are_cut_into_pairs_and_marks_are_kept():
 
 
 def test_the_devices_table_of_chinese_characters_is_the_servers():
-    """static/han.js is written from OpenCC's table by ``python -m satchel.search.han``."""
+    """static/lib/han.js is written from OpenCC's table by ``python -m satchel.search.han``."""
     assert han.JAVASCRIPT.read_text() == han.javascript()
     assert fold("體重與運動", "zh") == "体重与运动" and fold("體重") == "體重"

@@ -23,10 +23,11 @@ def precache_of(client) -> dict:
 def test_worker_lists_every_shell_file_with_its_hash(client):
     shell = precache_of(client)
     urls = {entry["url"]: entry["sha256"] for entry in shell["files"]}
-    assert {"/", "/static/app.js", "/static/app.css", "/static/i18n.js"} <= set(urls)
+    assert {"/", "/static/app.js", "/static/app.css", "/static/lib/i18n.js"} <= set(urls)
     assert "/static/manifest.webmanifest" in urls and "/static/icons/icon-192.png" in urls
     # The device search's stemmers, imported only when needed, must work offline too.
-    assert {"/static/stem/en.js", "/static/stem/ar.js", "/static/stem/regions.js"} <= set(urls)
+    stemmers = {"/static/lib/stem/en.js", "/static/lib/stem/ar.js", "/static/lib/stem/regions.js"}
+    assert stemmers <= set(urls)
     assert "/static/sw.js" not in urls
     # Only browsers without WebCrypto's Ed25519 need it: listed apart, cached when first used.
     later = {entry["url"]: entry["sha256"] for entry in shell["later"]}

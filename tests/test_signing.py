@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from satchel.stages.pack import manifest_json
+from satchel.manifest import canonical_bytes, object_names
 from satchel.stages.sign import SignatureInvalid, Signer, describe_key, verify_manifest
-from satchel.store import Store, object_names
+from satchel.store import Store
 
 from .bundle_files import BundleFileInvalid, read_bundle_file
 
@@ -28,7 +28,7 @@ def unpadded(text: str) -> bytes:
 
 
 def check_signed_by(manifest_bytes: bytes, key: dict) -> None:
-    """Verify as any reader of the README would: the Ed25519 signature over the canonical
+    """Verify as any reader of docs/app.md would: the Ed25519 signature over the canonical
     JSON of the manifest without ``signature``, with the raw public key."""
     manifest = json.loads(manifest_bytes)
     signature = manifest.pop("signature")
@@ -100,7 +100,7 @@ def test_rotation_endorses_the_next_key_and_the_next_build_signs_with_it(
     assert client.get("/api/v1/bundles/demo/en").json["signature"]["key_id"] == old["id"]
     Ed25519PublicKey.from_public_bytes(unpadded(old["public_key"])).verify(
         unpadded(new["endorsement"]["value"]),
-        manifest_json({k: new[k] for k in ("alg", "id", "public_key")}),
+        canonical_bytes({k: new[k] for k in ("alg", "id", "public_key")}),
     )
     assert runner.invoke(args=["bundles", "build"]).exit_code == 0
     response = client.get("/api/v1/bundles/demo/en")
@@ -138,7 +138,7 @@ MANIFEST = {
 def test_signature_round_trip_over_canonical_bytes(signer):
     signed = signer.sign(MANIFEST)
     assert verify_manifest(signed, signer.keys) == signer.keys[0]["id"]
-    stored = manifest_json(signed)
+    stored = canonical_bytes(signed)
     assert "عنوان".encode() in stored and b'"total_bytes":12' in stored
     assert verify_manifest(json.loads(stored), signer.keys) == signer.keys[0]["id"]
 
@@ -154,7 +154,7 @@ def test_signature_round_trip_over_canonical_bytes(signer):
     ids=["value", "order", "unsigned", "unknown key"],
 )
 def test_a_changed_manifest_is_refused(signer, change, message):
-    signed = json.loads(manifest_json(signer.sign(MANIFEST)))
+    signed = json.loads(canonical_bytes(signer.sign(MANIFEST)))
     change(signed)
     with pytest.raises(SignatureInvalid, match=message):
         verify_manifest(signed, signer.keys)

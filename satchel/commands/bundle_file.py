@@ -14,7 +14,7 @@ A reader names each object by the sha256 of its bytes and must refuse one the
 manifest does not name, a missing one, a file that ends before the end record and
 anything after it. The manifest's signature (``sign``) is what makes the file the
 publisher's: everything else follows from the hashes it lists. The app writes and
-reads the same format (``static/transfer.js``); the tests read it with
+reads the same format (``static/lib/transfer.js``); the tests read it with
 ``tests/bundle_files.py``.
 """
 
@@ -24,7 +24,8 @@ import gzip
 import struct
 from collections.abc import Iterable, Iterator
 
-from ..store import Store, object_names
+from ..manifest import object_names
+from ..store import Store
 
 MAGIC = b"SATCHEL1"
 LENGTH = struct.Struct(">I")

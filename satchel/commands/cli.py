@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 from ..cli import echo_table
 from ..errors import SatchelError
 from ..stages.pipeline import build
-from ..stages.publish import build_lock, compress_packs
+from ..stages.publish import CompressedPack, build_lock, compress_packs
 from ..stages.readability import grade_rows, legend
 from ..stages.sign import (
     SignatureInvalid,
@@ -59,10 +59,13 @@ def bundle_option(action: str):
 
 
 def progress_bars(stack: ExitStack):
-    """A ``progress(label, total)`` for the pipeline: one click bar per call."""
+    """A ``progress(label, total)`` for the build: one click bar per call, each finished
+    when the next one starts."""
+    bars = stack.enter_context(ExitStack())
 
     def progress(label: str, total: int):
-        bar = stack.enter_context(click.progressbar(length=total, label=label, file=sys.stderr))
+        bars.close()
+        bar = bars.enter_context(click.progressbar(length=total, label=label, file=sys.stderr))
         return lambda: bar.update(1)
 
     return progress
@@ -96,10 +99,11 @@ def build_command(bundle_ids, strict, grades, compress):
                 Path(config["DATA_DIR"]),
                 list(bundle_ids),
                 strict=strict,
-                progress=lambda total: bars("Rendering summaries", total),
+                progress=bars,
                 translations_dir=Path(config["TRANSLATIONS_DIR"]),
                 limits=Limits(config["SOURCE_FILE_MAX_BYTES"], config["BUNDLE_MAX_FILES"]),
                 prune_grace=config["PRUNE_GRACE_SECONDS"],
+                compress=compress,
             )
         except SatchelError as exc:
             raise click.ClickException(str(exc)) from exc
@@ -132,8 +136,9 @@ def build_command(bundle_ids, strict, grades, compress):
     click.echo(legend(result.readability))
     if grades:
         echo_table(grade_rows(result.readability))
-    if compress:
-        compress_and_report(list(bundle_ids))
+    report_compressed(result.compressed)
+    if result.compress_failed:
+        raise click.ClickException(result.compress_failed)
 
 
 @bundles_cli.command("compress-packs")
@@ -152,12 +157,12 @@ def compress_and_report(bundle_ids: list[str]) -> None:
             packs = compress_packs(
                 Store(current_app.config["DATA_DIR"]), bundle_ids, progress_bars(stack)
             )
-    except OSError as exc:
-        raise click.ClickException(
-            f"could not write a compressed pack to {exc.filename}: {exc.strerror}. The "
-            "published version is served all the same (its pack plain); free some space or "
-            "fix the folder's permissions, then run 'satchel compress-packs'."
-        ) from exc
+    except SatchelError as exc:
+        raise click.ClickException(str(exc)) from exc
+    report_compressed(packs)
+
+
+def report_compressed(packs: list[CompressedPack]) -> None:
     for pack in packs:
         click.echo(
             f"Compressed the {pack.bundle}/{pack.locale} v{pack.version} pack: "

@@ -16,6 +16,7 @@ from ..stages.pipeline import load_and_validate
 from ..stages.readability import legend, measure_locale
 from ..stages.render import RenderedBundle, render_bundle
 from ..stages.source import discover_bundles
+from ..stages.translate import translation_segments
 from .catalogs import (
     UI_DOMAIN,
     UI_SOURCE_LOCALE,
@@ -74,7 +75,7 @@ def bundle_templates(bundle_ids=None) -> dict[str, tuple[polib.POFile, dict, Ren
     templates = {}
     for bundle in valid:
         rendered = render_bundle(bundle)
-        segments = rendered.segments
+        segments = translation_segments(rendered)
         templates[bundle.config["id"]] = (
             content_template(bundle.config["id"], segments, bundles_dir.parent),
             {segment.context: segment.text for segment in segments},

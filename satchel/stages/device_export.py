@@ -1,5 +1,5 @@
-"""Stage 7, *device export*: each bundle × locale's Whoosh index exported into
-compact segments that ``static/search-engine.js`` searches with the server's rules.
+"""The *device export* stage: each bundle × locale's Whoosh index exported into
+compact segments that ``static/lib/search-engine.js`` searches with the server's rules.
 
 Manifest entry
 --------------
@@ -31,7 +31,7 @@ all segments, which is the server's ``df``: the server counts postings, which
 skip the documents its index still keeps deleted. A document's field lengths
 are stored as Whoosh stores them (one byte each), so ``dl`` is the server's too.
 
-The new segment is encoded from ``SearchIndex.delta``, an index of just the
+The new segment is encoded from ``BuiltIndex.delta``, an index of just the
 added and changed articles, so a publish never reads the whole index back.
 
 Segment layout (format 3)
@@ -61,7 +61,7 @@ the rest is the suffix::
               (``search.json``'s ``commonness``, 0 when not listed)
 
 Header: ``format, rules, lang, locale, stemmer`` (the language whose stemmer
-the server uses, ``static/stem/<stemmer>.js`` on the device, or null: no
+the server uses, ``static/lib/stem/<stemmer>.js`` on the device, or null: no
 stemming, also when ``DEVICE_STEMMERS`` has no port of it), ``fields, boosts,
 constants`` (every search constant the engine uses), ``stop_words,
 thesaurus`` (``[[concept, [[terms of an entry], …]], …]``
@@ -83,13 +83,13 @@ from pathlib import Path
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ..search import analysis, engine
-from ..store import SEGMENT_FORMAT, SEGMENT_MAGIC, Store
-from .index import SearchIndex, live_objects
-from .pack import ContentObject, Pack
+from ..store import SEGMENT_FORMAT, SEGMENT_MAGIC, Published, Store
+from .index import BuiltIndex, live_objects
+from .pack import HashedObject, PackedLocale
 
 MERGE_RATIO = 0.10
 MAX_SEGMENTS = 4
-# The languages whose stemmer has a JavaScript port in static/stem/: the engine imports
+# The languages whose stemmer has a JavaScript port in static/lib/stem/: the engine imports
 # ``stem/<name>.js`` for the header's stemmer, so naming any other would break the search.
 DEVICE_STEMMERS = frozenset({"en", "es", "pt", "ar"})
 SECTIONS = tuple("ids norms docs terms lengths postings forms formterms commonness".split())
@@ -162,7 +162,7 @@ class Source:
     in id order (an index updated in place adds documents after older ones).
 
     ``meta`` is the full index's ``search.json`` (as ``index_pack`` wrote it): the
-    forms, thesaurus and live statistics, which a delta index (``SearchIndex.delta``) shares.
+    forms, thesaurus and live statistics, which a delta index (``BuiltIndex.delta``) shares.
     """
 
     def __init__(self, folder: Path, meta: dict):
@@ -367,27 +367,26 @@ def decode_segment(data: bytes, with_postings: bool = True) -> dict:
 # --- planning a publish ------------------------------------------------------------
 
 
-def _segment_object(data: bytes) -> ContentObject:
-    return ContentObject(data, hashlib.sha256(data).hexdigest())
+def _segment_object(data: bytes) -> HashedObject:
+    return HashedObject(data, hashlib.sha256(data).hexdigest())
 
 
 @dataclass(frozen=True)
 class DeviceIndex:
     """What the device export made of one pack's search index."""
 
-    objects: dict[str, ContentObject]  # every segment the manifest names, new and reused
+    objects: dict[str, HashedObject]  # every segment the manifest names, new and reused
     manifest_entry: dict  # the manifest's ``search``: ``format``, ``segments``, ``tombstones``
 
 
-def export_device_index(pack: Pack, index: SearchIndex, store: Store) -> DeviceIndex:
+def export_device_index(
+    pack: PackedLocale, index: BuiltIndex, store: Store, published: Published
+) -> DeviceIndex:
     """The device index of ``pack``: one more segment for the published one when that is
     small enough, else a new base segment of the whole ``index``."""
-    live = live_objects(pack.manifest_body)
-    try:
-        version = store.current(pack.bundle).get(pack.locale)
-        previous = store.manifest(pack.bundle, pack.locale, version) if version else None
-    except OSError:  # nothing readable published: a base (publish reports an unusable folder)
-        previous = None
+    live = live_objects(pack.listing)
+    # Nothing readable published: a base (publish reports an unusable folder).
+    previous = published.manifest(pack.bundle, pack.locale)
     incremental = _incremental(index, store, live, previous)
     if incremental is not None:
         return incremental
@@ -401,7 +400,7 @@ def export_device_index(pack: Pack, index: SearchIndex, store: Store) -> DeviceI
     return DeviceIndex({obj.name: obj}, entry)
 
 
-def _source_of(index: SearchIndex, doc_ids: list[str]) -> Source:
+def _source_of(index: BuiltIndex, doc_ids: list[str]) -> Source:
     """A source holding ``doc_ids``: the index of just the added articles when there is one."""
     if index.delta is not None:
         delta = Source(index.delta, index.meta)
@@ -410,7 +409,7 @@ def _source_of(index: SearchIndex, doc_ids: list[str]) -> Source:
     return Source(index.folder, index.meta)
 
 
-def _incremental(index: SearchIndex, store, live, previous) -> DeviceIndex | None:
+def _incremental(index: BuiltIndex, store, live, previous) -> DeviceIndex | None:
     """The previous segments plus one more, the previous ones unchanged, or None for a
     new base."""
     meta = index.meta
@@ -420,12 +419,12 @@ def _incremental(index: SearchIndex, store, live, previous) -> DeviceIndex | Non
     forms = meta["forms"]
     segments = [dict(s) for s in old["segments"]]
     decoded = []
-    reused: dict[str, ContentObject] = {}
+    reused: dict[str, HashedObject] = {}
     for segment in segments:
         data = store.read_intact(segment["object"])
         if data is None:
             return None  # missing or damaged: replaced by a new base
-        obj = ContentObject(data, segment["object"])
+        obj = HashedObject(data, segment["object"])
         decoded.append(decode_segment(data, with_postings=False))
         reused[obj.name] = obj
     dead = {(t["segment"], i) for t in old["tombstones"] for i in t["ids"]}

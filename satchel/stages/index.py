@@ -1,4 +1,5 @@
-"""Stage 6, *index*: one Whoosh search index per bundle × locale, published with its version.
+"""The *index* stage: one Whoosh search index per bundle × locale, which *publish*
+puts in place beside its version.
 
 ``index_pack`` runs after *pack*: it reads the pack's article objects (the same
 canonical JSON a device stores), turns their sanitised HTML back into text and
@@ -7,12 +8,9 @@ writes a Whoosh index into a scratch folder, analysed by ``engine.analyze``
 built with (rules version, locale, thesaurus terms) in the pack's manifest
 under ``search``, so a thesaurus edit or a rule change publishes a new version.
 
-``publish`` then calls ``publish_index`` for each pack before it flips
-``current.json``: the index is copied into ``bundles/<bundle>/<locale>/index/
-.partial-…``, synced, and renamed to ``index/<version>``, so a reader that
-follows the pointer always finds the index of that very version.
-``prune_indexes`` removes partial folders and the indexes of versions whose
-manifest is gone (pruned or never published).
+``publish`` then puts each index in place as ``index/<version>`` before it flips
+``current.json`` (``publish.publish_index``), so a reader that follows the pointer
+always finds the index of that very version.
 
 Beside Whoosh's files each index holds ``search.json``: the rules version,
 locale and language, the thesaurus of the locale, the table of every word
@@ -35,15 +33,13 @@ the table with its last document) and a digest of the code that decides the
 index's content. The index is built whole when there is no usable previous
 index, when that code changed, or when deleted copies would exceed
 ``MERGE_RATIO`` of the live documents. The documents added or changed are
-also written as an index of their own (``SearchIndex.delta``), from which the
+also written as an index of their own (``BuiltIndex.delta``), from which the
 device export encodes its new segment.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
@@ -55,13 +51,12 @@ from whoosh import fields, index
 
 from .. import code
 from ..search import analysis, engine
-from ..store import Store, sync_folder
+from ..store import Published, Store, link_or_copy
 from .bidi import scrub_controls
 
 if TYPE_CHECKING:  # for annotations only: the index's code key leaves the pack out
-    from .pack import Pack
+    from .pack import PackedLocale
 
-PARTIAL_PREFIX = ".partial-"
 META_FILE = "search.json"
 STATE_FILE = "state.json"
 # Files of ours in an index folder: written anew for every version, never linked.
@@ -149,7 +144,7 @@ def document_fields(article: dict) -> dict:
     }
 
 
-def article_of(pack: Pack, name: str) -> dict:
+def article_of(pack: PackedLocale, name: str) -> dict:
     return json.loads(pack.objects[name].data)
 
 
@@ -208,16 +203,19 @@ class PreviousIndex:
     deleted: int  # copies Whoosh still keeps of deleted documents
 
 
-def previous_index(store: Store, pack: Pack, lang: str) -> PreviousIndex | None:
+def previous_index(
+    store: Store, published: Published, pack: PackedLocale, lang: str
+) -> PreviousIndex | None:
     """The current version's index when an update of it gives what a whole build would."""
+    manifest = published.manifest(pack.bundle, pack.locale)
+    if manifest is None:
+        return None
+    version = published.version(pack.bundle, pack.locale)
     try:
-        version = store.current(pack.bundle).get(pack.locale)
-        if version is None:
-            return None
         folder = store.index_dir(pack.bundle, pack.locale, version)
         meta = json.loads((folder / META_FILE).read_text())
         state = json.loads((folder / STATE_FILE).read_text())
-        objects = live_objects(store.manifest(pack.bundle, pack.locale, version))
+        objects = live_objects(manifest)
         ix = index.open_dir(str(folder))
         try:
             deleted = ix.doc_count_all() - ix.doc_count()
@@ -249,13 +247,6 @@ def _write_documents(folder: Path, lang: str, documents: list[dict]) -> None:
     ix.close()
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
-    try:
-        os.link(source, target)
-    except OSError:  # another file system
-        shutil.copy2(source, target)
-
-
 @dataclass
 class Update:
     """How the published index becomes the new version's."""
@@ -266,9 +257,11 @@ class Update:
     old_documents: list[dict]  # the index documents of those copies
 
 
-def plan_update(store: Store, pack: Pack, lang: str, live: dict[str, str]) -> Update | None:
+def plan_update(
+    store: Store, published: Published, pack: PackedLocale, lang: str, live: dict[str, str]
+) -> Update | None:
     """The update of the published index to ``live`` articles; None: build it whole."""
-    previous = previous_index(store, pack, lang)
+    previous = previous_index(store, published, pack, lang)
     if previous is None:
         return None
     stale = sorted(i for i, name in previous.objects.items() if live.get(i) != name)
@@ -287,7 +280,7 @@ def _update(folder: Path, update: Update, documents: list[dict], delta: Path) ->
     _write_documents(delta, update.previous.meta["lang"], documents)
     for path in update.previous.folder.iterdir():
         if path.name not in OWN_FILES:
-            _link_or_copy(path, folder / path.name)
+            link_or_copy(path, folder / path.name)
     if not update.stale and not documents:
         return
     ix = index.open_dir(str(folder))
@@ -303,7 +296,7 @@ def _update(folder: Path, update: Update, documents: list[dict], delta: Path) ->
 
 
 @dataclass(frozen=True)
-class SearchIndex:
+class BuiltIndex:
     """What the index stage made of one pack."""
 
     folder: Path  # the Whoosh index, in the build's scratch folder until published
@@ -314,13 +307,17 @@ class SearchIndex:
 
 
 def index_pack(
-    pack: Pack, thesaurus: dict[str, list[str]], scratch: Path, store: Store
-) -> SearchIndex:
+    pack: PackedLocale,
+    thesaurus: dict[str, list[str]],
+    scratch: Path,
+    store: Store,
+    published: Published,
+) -> BuiltIndex:
     """Build the pack's index under ``scratch``, from the published one when it can."""
     lang = analysis.language(pack.locale)
     folder = Path(tempfile.mkdtemp(prefix=f"{pack.bundle}-{pack.locale}-", dir=scratch))
-    live = live_objects(pack.manifest_body)
-    update = plan_update(store, pack, lang, live)
+    live = live_objects(pack.listing)
+    update = plan_update(store, published, pack, lang, live)
     if update:
         statistics, known_forms = update.previous.statistics, update.previous.meta["forms"]
         for doc in update.old_documents:
@@ -360,48 +357,4 @@ def index_pack(
     state = {"code": INDEX_CODE, "form_docs": dict(sorted(statistics.form_docs.items()))}
     (folder / STATE_FILE).write_text(json.dumps(state, ensure_ascii=False, sort_keys=True))
     entry = scrub_controls({"rules": engine.RULES_VERSION, "thesaurus": thesaurus})
-    return SearchIndex(folder, meta, delta, entry)
-
-
-
-def _sync_tree(folder: Path) -> None:
-    for path in sorted(folder.iterdir()):
-        with open(path, "rb") as handle:
-            os.fsync(handle.fileno())
-    sync_folder(folder)
-
-
-def publish_index(
-    store: Store, bundle: str, locale: str, index: Path | None, version: int, new: bool
-) -> None:
-    """Put a built ``index`` in place as the ``index/<version>`` of ``bundle`` × ``locale``.
-
-    An existing index of a published version is kept (it was built from the
-    same manifest); for a ``new`` version anything there is debris and replaced.
-    """
-    target = store.index_dir(bundle, locale, version)
-    if index is None or (target.is_dir() and not new):
-        return
-    shutil.rmtree(target, ignore_errors=True)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = Path(tempfile.mkdtemp(prefix=PARTIAL_PREFIX, dir=target.parent))
-    try:
-        # Linked, not copied: most files are the previous version's, already on disk.
-        for path in index.iterdir():
-            _link_or_copy(path, partial / path.name)
-        _sync_tree(partial)
-        partial.chmod(0o755)  # mkdtemp makes it private; readers may be another user
-        os.rename(partial, target)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
-
-
-def prune_indexes(store: Store) -> None:
-    """Remove partial index folders and indexes whose manifest no longer exists."""
-    for folder in store.bundles_dir.glob("*/*/index"):
-        locale_dir = folder.parent
-        for entry in folder.iterdir():
-            keep = entry.name.isdigit() and (locale_dir / f"{entry.name}.json").is_file()
-            if not keep:
-                shutil.rmtree(entry, ignore_errors=True)
+    return BuiltIndex(folder, meta, delta, entry)

@@ -1,87 +1,60 @@
-"""Stage 5, *pack*: turn a validated, rendered bundle into content-addressed
-objects and the manifest that lists them.
+"""The *pack* stage: turn a translated bundle into content-addressed objects and
+the manifest's listing of them.
 
 Every article and about page becomes one canonical JSON document (sorted keys,
 UTF-8, no insignificant whitespace) named by the sha256 of its bytes, so equal
 content always has an equal name and building twice gives identical bytes. The
-manifest body built here has no version or date: ``publish`` adds those only
-when the body differs from the published one.
+listing built here has no search entry, keys, version or date: ``publish`` adds
+the version and date only when the rest differs from the published manifest.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 
+from ..manifest import canonical_json
 from .bidi import has_controls, scrub_controls
 from .reference import is_reference, reference_document
 from .schemas import SECTION_IDS
-from .translate import LocalisedBundle, LocalisedSummary, direction
-
-
-def canonical_json(value) -> bytes:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
-# Floats JavaScript writes as Python does: fixed notation, never integral (see manifest_json).
-PORTABLE_FLOATS = (1e-4, 1e16)
-
-
-def _js_numbers(value):
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 2**53:
-            return int(value)
-        if not PORTABLE_FLOATS[0] <= abs(value) < PORTABLE_FLOATS[1]:
-            raise ValueError(f"{value!r} is written differently by JavaScript: round it")
-        return value
-    if isinstance(value, dict):
-        return {key: _js_numbers(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_js_numbers(item) for item in value]
-    return value
-
-
-def manifest_json(manifest: dict) -> bytes:
-    """The canonical JSON of a manifest, with every number as JavaScript's
-    ``JSON.stringify`` writes it (``1.0`` as ``1``). A device rebuilds a new manifest
-    from the one it holds and ``changes``, and checks the sha256 of its own canonical
-    JSON against the stored bytes', so both sides must write the same bytes."""
-    return canonical_json(_js_numbers(manifest))
+from .translate import LocalisedBundle, direction
+from .validate import Summary
 
 
 @dataclass(frozen=True)
-class ContentObject:
+class HashedObject:
+    """A content object as the build writes it: its bytes, and the sha256 naming them."""
+
     data: bytes
     name: str
 
     @classmethod
-    def of(cls, value) -> ContentObject:
+    def of(cls, value) -> HashedObject:
         data = canonical_json(value)
         return cls(data, hashlib.sha256(data).hexdigest())
 
 
 @dataclass(frozen=True)
-class Pack:
+class PackedLocale:
     """One bundle × locale as content objects: the articles and about pages, and the
-    manifest body listing them (without ``search``, which the index stages add)."""
+    manifest's listing of them (``manifest.manifest_body`` adds ``search`` and ``keys``)."""
 
     bundle: str
     locale: str
-    manifest_body: dict
-    objects: dict[str, ContentObject]
+    listing: dict
+    objects: dict[str, HashedObject]
 
 
-def content_object(document: dict) -> ContentObject:
-    obj = ContentObject.of(document)
-    return ContentObject.of(scrub_controls(document)) if has_controls(obj.data) else obj
+def content_object(document: dict) -> HashedObject:
+    obj = HashedObject.of(document)
+    return HashedObject.of(scrub_controls(document)) if has_controls(obj.data) else obj
 
 
 def _as_json_dates(data: dict) -> dict:
     return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in data.items()}
 
 
-def article_document(summary: LocalisedSummary, locale: str, summaries: dict) -> dict:
+def article_document(summary: Summary, locale: str, summaries: dict) -> dict:
     data = summaries[summary.data["id"]]
     return {
         "kind": "summary",
@@ -96,7 +69,7 @@ def article_document(summary: LocalisedSummary, locale: str, summaries: dict) ->
         "status": data["status"],
         "source": data["source"],
         "ratings": data["ratings"],
-        "sections": [{"id": sid, "html": summary.sections[sid]} for sid in SECTION_IDS],
+        "sections": [{"id": sid, "html": summary.html[sid]} for sid in SECTION_IDS],
         "topics": data["topics"],
         "symptoms": data["symptoms"],
         # Ids only: the manifest already carries each article's title, teaser and date, so
@@ -113,13 +86,13 @@ def fallback_of(languages: dict[str, str] | None) -> dict:
     return {"fallback": dict(sorted(languages.items()))} if languages else {}
 
 
-def pack_bundle(bundle: LocalisedBundle) -> Pack:
+def pack_bundle(bundle: LocalisedBundle) -> PackedLocale:
     """Pack one locale of a bundle: an object per published article and about page."""
     locale = bundle.locale
     summaries = {s.data["id"]: _as_json_dates(s.data) for s in bundle.summaries}
-    objects: dict[str, ContentObject] = {}
+    objects: dict[str, HashedObject] = {}
 
-    def add(document: dict) -> ContentObject:
+    def add(document: dict) -> HashedObject:
         obj = content_object(document)
         objects[obj.name] = obj
         return obj
@@ -167,4 +140,4 @@ def pack_bundle(bundle: LocalisedBundle) -> Pack:
     } | ({"license": bundle.license} if bundle.license else {}) | fallback_of(bundle.fallback)
     # Scrubbing walks every entry of every article; looking for controls first is cheaper.
     body = scrub_controls(body) if has_controls(canonical_json(body)) else body
-    return Pack(bundle.bundle, locale, body, objects)
+    return PackedLocale(bundle.bundle, locale, body, objects)

@@ -1,12 +1,11 @@
-"""The build, as named stages (``STAGES``): load → validate → render → translate →
-readability → pack → index → device export → publish → compress packs.
+"""The build, as the list of its stages: ``STAGES`` is what ``build()`` runs, in order.
 
-``build()`` runs them in order for the chosen bundles; each stage is a function of
-the previous ones' results and returns its own, and ``release`` assembles what one
-bundle × locale publishes from them. Every bundle is loaded and validated before
-anything is written, so one bad file anywhere publishes nothing and reports every
-problem at once. Compressing the first-install packs runs after publishing
-(``satchel build`` does it unless told not to), since readers need not wait for it.
+Each stage is a function from the ``Run`` so far to the next one: a frozen record of
+what was asked and of what the stages before made, extended with
+``dataclasses.replace``. Every bundle is loaded and validated before anything is
+written, so one bad file anywhere publishes nothing and reports every problem at
+once. What was published when the build began is read once (``Store.published``) and
+passed to the stages that build on it; publish checks it again under its lock.
 """
 
 from __future__ import annotations
@@ -15,37 +14,223 @@ import gc
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from ..errors import SatchelError, SourceInvalid
-from ..i18n.catalogs import UI_DOMAIN, catalog_locales, catalog_path, compile_ui, read_catalog
+from ..errors import Problem, SatchelError, SourceInvalid
+from ..i18n.catalogs import (
+    UI_DOMAIN,
+    ContentCatalog,
+    catalog_locales,
+    catalog_path,
+    compile_ui,
+    read_catalog,
+)
 from ..settings import SHIPPED_TRANSLATIONS_DIR
-from ..store import Store
+from ..store import Published, Store
 from .cache import NO_CACHE, BuildCache, NoCache
 from .device_export import DeviceIndex, export_device_index
-from .index import SearchIndex, index_pack
-from .pack import Pack, pack_bundle
-from .publish import PublishReport, Release, compress_packs, publish
+from .index import BuiltIndex, index_pack
+from .pack import PackedLocale, pack_bundle
+from .publish import (
+    CompressedPack,
+    CompressFailed,
+    PublishReport,
+    Release,
+    compress_packs,
+    publish_releases,
+)
 from .readability import LocaleReadability, measure_bundle
-from .render import render_bundle
-from .source import DEFAULT_LIMITS, Limits, discover_bundles, load_bundle
-from .translate import load_catalogs, translate_bundle
+from .render import RenderedBundle, render_bundle
+from .sign import Signer
+from .source import DEFAULT_LIMITS, BundleSource, Limits, discover_bundles, load_bundle
+from .thesaurus import Thesaurus, load_thesaurus
+from .translate import LocalisedBundle, load_catalogs, translate_bundle
 from .validate import ValidBundle, validate_bundle
 
+# ``progress(label, total)`` may return a callback, called once per unit of work.
+Progress = Callable[[str, int], Callable[[], None]]
+
+
+def no_progress(_label: str, _total: int) -> Callable[[], None]:
+    return lambda: None
+
+
+@dataclass(frozen=True)
+class Run:
+    """One build on its way through ``STAGES``: what was asked, then what each stage made."""
+
+    bundles_dir: Path
+    bundle_ids: list[str]  # the bundles to build, all of them checked to exist
+    requested: list[str] | None  # the bundles as asked for: None for every one
+    store: Store
+    cache: NoCache
+    scratch: Path  # where the indexes are built, removed when the build ends
+    strict: bool = False
+    today: date | None = None
+    now: datetime | None = None
+    translations_dir: Path | None = None
+    limits: Limits = DEFAULT_LIMITS
+    prune_grace: float = 0
+    compress: bool = False
+    progress: Progress = no_progress
+    # load
+    sources: list[tuple[BundleSource, tuple[Thesaurus, list[Problem]]]] = field(
+        default_factory=list
+    )
+    # validate
+    bundles: list[ValidBundle] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    # render
+    rendered: list[RenderedBundle] = field(default_factory=list)
+    # translate: each rendered bundle's catalogs, and the bundle in each of its locales
+    catalogs: list[dict[str, ContentCatalog]] = field(default_factory=list)
+    localised: list[LocalisedBundle] = field(default_factory=list)
+    # readability
+    readability: list[LocaleReadability] = field(default_factory=list)
+    # pack, index, device export: one per localised bundle, in its order
+    packs: list[PackedLocale] = field(default_factory=list)
+    published: Published | None = None  # what the index and the device export build on
+    indexes: list[BuiltIndex] = field(default_factory=list)
+    device_indexes: list[DeviceIndex] = field(default_factory=list)
+    # publish
+    reports: list[PublishReport] = field(default_factory=list)
+    signer: Signer | None = None
+    # compress packs
+    compressed: list[CompressedPack] = field(default_factory=list)
+    compress_failed: str | None = None  # why compressing failed (the versions stay published)
+
+
+def load_sources(bundles_dir: Path, bundle_ids, limits: Limits, cache):
+    """Each bundle's files and its thesaurus (with the problems found reading it)."""
+    sources = []
+    for bundle_id in bundle_ids:
+        source = load_bundle(bundles_dir / bundle_id, limits, cache)
+        source_locale = source.config.data.get("source_locale", "")
+        sources.append((source, load_thesaurus(source.root, source_locale)))
+    return sources
+
+
+def validate_sources(sources, strict: bool, today: date | None, cache):
+    """The valid bundles and every problem found; SourceInvalid on any error (on any
+    problem when ``strict``)."""
+    bundles, problems = [], []
+    for source, thesaurus in sources:
+        bundle, found = validate_bundle(source, thesaurus, today, cache)
+        problems += found
+        if bundle:
+            bundles.append(bundle)
+    if [p for p in problems if strict or p.severity == "error"]:
+        raise SourceInvalid(problems)
+    return bundles, problems
+
+
+def load(run: Run) -> Run:
+    """Read each bundle's files: bundle.yaml, about pages, summaries and thesaurus."""
+    sources = load_sources(run.bundles_dir, run.bundle_ids, run.limits, run.cache)
+    return replace(run, sources=sources)
+
+
+def validate(run: Run) -> Run:
+    """Check every file against the schemas and the rules across files; stop on errors."""
+    bundles, warnings = validate_sources(run.sources, run.strict, run.today, run.cache)
+    return replace(run, bundles=bundles, warnings=warnings)
+
+
+def render(run: Run) -> Run:
+    """Turn each summary's Markdown and the about pages into safe HTML."""
+    total = sum(len(bundle.summaries) for bundle in run.bundles)
+    tick = run.progress("Rendering summaries", total) or (lambda: None)
+    return replace(run, rendered=[render_bundle(b, tick, run.cache) for b in run.bundles])
+
+
+def translate(run: Run) -> Run:
+    """Make each bundle in its source locale and in every locale with a catalog."""
+    catalogs = [
+        load_catalogs(run.translations_dir, rendered) if run.translations_dir else {}
+        for rendered in run.rendered
+    ]
+    localised = [
+        locale
+        for rendered, found in zip(run.rendered, catalogs, strict=True)
+        for locale in translate_bundle(rendered, found, run.cache)
+    ]
+    return replace(run, catalogs=catalogs, localised=localised)
+
+
+def measure_readability(run: Run) -> Run:
+    """Grade the reading level of every article in every locale; warn above the limit."""
+    readings, too_hard = [], []
+    for rendered, catalogs in zip(run.rendered, run.catalogs, strict=True):
+        found, problems = measure_bundle(rendered, catalogs, run.cache)
+        readings += found
+        too_hard += problems
+    if run.strict and too_hard:
+        raise SourceInvalid(too_hard)
+    return replace(run, readability=readings, warnings=run.warnings + too_hard)
+
+
+def pack(run: Run) -> Run:
+    """Make each article and about page a content object, and list them."""
+    return replace(run, packs=[pack_bundle(locale) for locale in run.localised])
+
+
+def index(run: Run) -> Run:
+    """Build a search index of each bundle in each locale, from the published one."""
+    published = run.store.published(run.bundle_ids)
+    indexes = [
+        index_pack(p, locale.thesaurus, run.scratch, run.store, published)
+        for p, locale in zip(run.packs, run.localised, strict=True)
+    ]
+    return replace(run, published=published, indexes=indexes)
+
+
+def export_for_devices(run: Run) -> Run:
+    """Encode each search index as segments the app searches offline."""
+    device_indexes = [
+        export_device_index(p, built, run.store, run.published)
+        for p, built in zip(run.packs, run.indexes, strict=True)
+    ]
+    return replace(run, device_indexes=device_indexes)
+
+
+def publish(run: Run) -> Run:
+    """Write the new versions and switch readers to them in one step; prune old ones."""
+    releases: dict[str, list[Release]] = {}
+    for p, built, device in zip(run.packs, run.indexes, run.device_indexes, strict=True):
+        releases.setdefault(p.bundle, []).append(release(p, built, device))
+    retain = {b.config["id"]: b.config["retain_versions"] for b in run.bundles}
+    ui = compile_ui_catalogs(run.translations_dir) if run.translations_dir else {}
+    reports, signer = publish_releases(
+        run.store, releases, retain, run.published, run.now, ui, run.prune_grace, run.cache
+    )
+    return replace(run, reports=reports, signer=signer)
+
+
+def compress_new_packs(run: Run) -> Run:
+    """Compress each new version's first-install pack (unless the build was told not to)."""
+    if not run.compress:
+        return run
+    try:
+        return replace(run, compressed=compress_packs(run.store, run.requested, run.progress))
+    except CompressFailed as exc:
+        return replace(run, compress_failed=str(exc))
+
+
 STAGES = (
-    ("load", load_bundle),
-    ("validate", validate_bundle),
-    ("render", render_bundle),
-    ("translate", translate_bundle),
-    ("readability", measure_bundle),
-    ("pack", pack_bundle),
-    ("index", index_pack),
-    ("device export", export_device_index),
+    ("load", load),
+    ("validate", validate),
+    ("render", render),
+    ("translate", translate),
+    ("readability", measure_readability),
+    ("pack", pack),
+    ("index", index),
+    ("device export", export_for_devices),
     ("publish", publish),
-    ("compress packs", compress_packs),
+    ("compress packs", compress_new_packs),
 )
 
 
@@ -57,31 +242,20 @@ class BuildResult:
     rendered: int = 0  # summaries rendered anew; the others were unchanged since a build
     readability: list[LocaleReadability] = field(default_factory=list)
     new_key: Path | None = None  # the keys folder, when this build made the first key
+    compressed: list[CompressedPack] = field(default_factory=list)
+    compress_failed: str | None = None  # the message, when compressing a pack failed
 
 
 def load_and_validate(
-    bundles_dir: Path,
-    bundle_ids,
-    strict: bool,
-    today: date | None,
-    limits: Limits = DEFAULT_LIMITS,
-    cache=NO_CACHE,
-):
-    valid: list[ValidBundle] = []
-    problems = []
-    for bundle_id in bundle_ids:
-        source = load_bundle(bundles_dir / bundle_id, limits, cache)
-        bundle, found = validate_bundle(source, today, cache)
-        problems += found
-        if bundle:
-            valid.append(bundle)
-    failing = [p for p in problems if strict or p.severity == "error"]
-    if failing:
-        raise SourceInvalid(problems)
-    return valid, problems
+    bundles_dir: Path, bundle_ids, strict: bool, today: date | None
+) -> tuple[list[ValidBundle], list[Problem]]:
+    """The first two stages alone, for the commands that read the source without
+    building (``satchel i18n``): the valid bundles and the warnings."""
+    sources = load_sources(bundles_dir, bundle_ids, DEFAULT_LIMITS, NO_CACHE)
+    return validate_sources(sources, strict, today, NO_CACHE)
 
 
-def settle() -> None:
+def freeze_long_lived() -> None:
     """Leave every object alive now out of later garbage collections, until ``build`` ends.
 
     Stages build millions of objects that live until publish; Python's collector would
@@ -132,33 +306,21 @@ def compile_ui_catalogs(translations: Path) -> dict[str, bytes]:
     }
 
 
-def release(pack: Pack, index: SearchIndex, device: DeviceIndex) -> Release:
+def release(packed: PackedLocale, built: BuiltIndex, device: DeviceIndex) -> Release:
     """What one bundle × locale publishes, from the results of the stages that made it."""
-    search = {**index.manifest_entry, **device.manifest_entry}
-    manifest_body = {**pack.manifest_body, "search": search}
+    search = {**built.manifest_entry, **device.manifest_entry}
     return Release(
-        pack.bundle, pack.locale, manifest_body, {**pack.objects, **device.objects}, index.folder
+        packed.bundle,
+        packed.locale,
+        packed.listing,
+        search,
+        {**packed.objects, **device.objects},
+        built.folder,
     )
 
 
-def build(
-    bundles_dir: Path,
-    data_dir: Path,
-    bundle_ids: list[str] | None = None,
-    strict: bool = False,
-    progress: Callable[[int], Callable[[], None]] | None = None,
-    today: date | None = None,
-    now: datetime | None = None,
-    translations_dir: Path | None = None,
-    limits: Limits = DEFAULT_LIMITS,
-    prune_grace: float = 0,
-) -> BuildResult:
-    """Build and publish ``bundle_ids`` (default: every bundle in ``bundles_dir``).
-
-    ``progress(total)`` may return a callback that is called once per summary.
-    Catalogs come from ``translations_dir`` (none: the source locale only).
-    ``prune_grace``: seconds a replaced version outlives its retention.
-    """
+def chosen_bundles(bundles_dir: Path, bundle_ids: list[str] | None) -> list[str]:
+    """``bundle_ids``, or every bundle in ``bundles_dir``; an unknown one is an error."""
     available = discover_bundles(bundles_dir)
     chosen = bundle_ids or available
     unknown = sorted(set(chosen) - set(available))
@@ -167,45 +329,67 @@ def build(
             f"no bundle named {', '.join(unknown)} in {bundles_dir}; "
             f"available: {', '.join(available) or 'none'}"
         )
-    cache = open_cache(Path(data_dir))
-    settle()  # the modules and the app: hundreds of thousands of objects
-    try:
-        valid, warnings = load_and_validate(bundles_dir, chosen, strict, today, limits, cache)
-        settle()
-        total = sum(len(bundle.summaries) for bundle in valid)
-        tick = progress(total) if progress else (lambda: None)
-        packs: dict[str, list[tuple[Pack, dict]]] = {}  # bundle → (pack, thesaurus) per locale
-        readability, too_hard = [], []
-        for bundle in valid:
-            rendered = render_bundle(bundle, tick, cache)
-            settle()
-            catalogs = load_catalogs(translations_dir, rendered) if translations_dir else {}
-            readings, problems = measure_bundle(rendered, catalogs, cache)
-            readability += readings
-            too_hard += problems
-            packs[bundle.config["id"]] = [
-                (pack_bundle(locale), bundle.thesaurus.for_locale(locale.locale, locale.thesaurus))
-                for locale in translate_bundle(rendered, catalogs, cache)
-            ]
-            settle()
-        warnings += too_hard
-        if strict and too_hard:
-            raise SourceInvalid(too_hard)
-        retain = {b.config["id"]: b.config["retain_versions"] for b in valid}
-        ui = compile_ui_catalogs(translations_dir) if translations_dir else {}
-        store = Store(data_dir)
-        with index_scratch(Path(data_dir)) as scratch:
-            releases = {}
-            for bundle_id, localised in packs.items():
-                releases[bundle_id] = []
-                for pack, thesaurus in localised:
-                    index = index_pack(pack, thesaurus, Path(scratch), store)
-                    device = export_device_index(pack, index, store)
-                    releases[bundle_id].append(release(pack, index, device))
-            reports, signer = publish(store, releases, retain, now, ui, prune_grace, cache)
-    finally:
-        cache.close()
-        gc.unfreeze()
+    return chosen
+
+
+def build(
+    bundles_dir: Path,
+    data_dir: Path,
+    bundle_ids: list[str] | None = None,
+    strict: bool = False,
+    progress: Progress | None = None,
+    today: date | None = None,
+    now: datetime | None = None,
+    translations_dir: Path | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    prune_grace: float = 0,
+    compress: bool = False,
+    on_stage: Callable[[str], None] | None = None,
+) -> BuildResult:
+    """Build and publish ``bundle_ids`` (default: every bundle in ``bundles_dir``).
+
+    ``progress(label, total)`` may return a callback called once per summary rendered
+    and per line of a pack compressed. Catalogs come from ``translations_dir`` (none:
+    the source locale only). ``prune_grace``: seconds a replaced version outlives its
+    retention. ``compress``: compress the new first-install packs too.
+    ``on_stage(name)`` is called as each stage of ``STAGES`` begins.
+    """
+    chosen = chosen_bundles(bundles_dir, bundle_ids)
+    with ExitStack() as resources:
+        cache = open_cache(Path(data_dir))
+        resources.callback(gc.unfreeze)
+        resources.callback(cache.close)
+        scratch = resources.enter_context(index_scratch(Path(data_dir)))
+        run = Run(
+            bundles_dir,
+            chosen,
+            bundle_ids,
+            Store(data_dir),
+            cache,
+            Path(scratch),
+            strict=strict,
+            today=today,
+            now=now,
+            translations_dir=translations_dir,
+            limits=limits,
+            prune_grace=prune_grace,
+            compress=compress,
+            progress=progress or no_progress,
+        )
+        freeze_long_lived()  # the modules and the app: hundreds of thousands of objects
+        for name, stage in STAGES:
+            if on_stage:
+                on_stage(name)
+            run = stage(run)
+            freeze_long_lived()
+    summaries = sum(len(bundle.summaries) for bundle in run.bundles)
     return BuildResult(
-        reports, warnings, total, cache.computed["render"], readability, signer.created
+        run.reports,
+        run.warnings,
+        summaries,
+        cache.computed["render"],
+        run.readability,
+        run.signer.created,
+        run.compressed,
+        run.compress_failed,
     )

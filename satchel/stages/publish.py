@@ -1,5 +1,5 @@
-"""Stages 8 and 9, *publish* and *compress packs*: write releases into the store so a
-new version appears in one step, then compress its first-install pack.
+"""The *publish* and *compress packs* stages: write releases into the store so a new
+version appears in one step, then compress its first-install pack.
 
 A ``Release`` is one bundle × locale as the build assembled it from the stages' results:
 the pack's objects and the device index's segments, the full manifest body, and the
@@ -13,12 +13,12 @@ Order matters and is the whole guarantee:
 2. Write every new object (compressed siblings first, the plain file last, each
    through a temporary file and a rename), the new manifest files, signed with the
    publisher's key (``sign``), and the search index of each new version
-   (``index.publish_index``).
+   (``publish_index``).
 3. ``os.sync()``, then replace ``current.json`` by an atomic rename and sync its
    folder. Until this rename nothing a reader follows has changed; after it,
    everything the new manifests name is on disk.
-4. Forget versions past ``retain_versions`` and delete objects no retained
-   manifest names.
+4. Forget versions past ``retain_versions``, delete objects no retained
+   manifest names and the indexes of versions gone (``prune_indexes``).
 
 A build killed at any point therefore leaves the previous version served, and
 the next build removes the debris.
@@ -30,6 +30,8 @@ import fcntl
 import gzip
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,21 +40,28 @@ from pathlib import Path
 
 import brotli
 
-from ..errors import PublishFailed
+from ..errors import PublishFailed, SatchelError
+from ..manifest import (
+    body_of,
+    canonical_bytes,
+    changes_between,
+    manifest_body,
+    object_names,
+)
 from ..store import (
     ENCODINGS,
     TEMP_PREFIX,
+    Published,
     Store,
     atomic_file,
-    diff_manifests,
     encoded,
-    object_names,
+    link_or_copy,
     object_problems,
+    sync_folder,
     write_atomically,
 )
 from .cache import NO_CACHE
-from .index import prune_indexes, publish_index
-from .pack import ContentObject, manifest_json
+from .pack import HashedObject
 from .sign import Signer, open_signer
 
 
@@ -62,8 +71,9 @@ class Release:
 
     bundle: str
     locale: str
-    manifest_body: dict  # without ``version`` and ``published_at``, which publish adds
-    objects: dict[str, ContentObject]
+    listing: dict  # the pack's manifest members: ``manifest_body`` adds search and keys
+    search: dict  # the manifest's ``search``, from the index and the device export
+    objects: dict[str, HashedObject]
     index: Path | None  # the search index folder to publish as ``index/<version>``
 
 
@@ -122,7 +132,7 @@ def file_stamps(store: Store, name: str) -> tuple[tuple[int, ...], ...] | None:
     return tuple(stamps)
 
 
-def write_object(store: Store, obj: ContentObject, checked: dict) -> None:
+def write_object(store: Store, obj: HashedObject, checked: dict) -> None:
     """Store ``obj`` unless an intact copy exists.
 
     An existing copy is re-hashed and its compressed copies decompressed, so a
@@ -170,20 +180,15 @@ def remove_leftovers(store: Store) -> None:
     prune_indexes(store)
 
 
-# Members publish adds to a manifest body: a body equal but for these is unchanged.
-PUBLISHED_MEMBERS = ("version", "published_at", "signature")
-
-
 def next_manifest(
-    store: Store, release: Release, previous: int | None, now: datetime, signer: Signer
+    release: Release, previous: int | None, published: dict | None, now: datetime, signer: Signer
 ):
-    """Return ``(version, manifest)``: the published one when nothing changed. The body
-    lists the publisher's keys, so a new key (``satchel keys rotate``) is a new version."""
-    body = {**release.manifest_body, "keys": signer.keys}
-    if previous is not None:
-        published = store.manifest(release.bundle, release.locale, previous)
-        if {k: v for k, v in published.items() if k not in PUBLISHED_MEMBERS} == body:
-            return previous, published
+    """Return ``(version, manifest)``: the ``published`` one (of version ``previous``)
+    when nothing changed. The body lists the publisher's keys, so a new key
+    (``satchel keys rotate``) is a new version."""
+    body = manifest_body(release.listing, release.search, signer.keys)
+    if published is not None and body_of(published) == body:
+        return previous, published
     version = (previous or 0) + 1
     stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return version, signer.sign({**body, "version": version, "published_at": stamp})
@@ -216,8 +221,25 @@ def prune(store: Store, retain: dict[str, int], now: datetime, grace: float = 0)
     prune_indexes(store)
 
 
+def previous_manifest(
+    store: Store, bundle: str, locale: str, version: int | None, published: Published
+) -> dict | None:
+    """The manifest of ``version``, the current one as read under the lock: the one read
+    when the build began, unless another build published since."""
+    if version is None:
+        return None
+    if published.version(bundle, locale) == version and published.manifest(bundle, locale):
+        return published.manifest(bundle, locale)
+    return store.manifest(bundle, locale, version)
+
+
 def publish_bundle(
-    store: Store, releases: list[Release], now: datetime, signer: Signer, cache=NO_CACHE
+    store: Store,
+    releases: list[Release],
+    now: datetime,
+    signer: Signer,
+    published: Published,
+    cache=NO_CACHE,
 ) -> list[PublishReport]:
     """Write one bundle's releases (one per locale) and switch to them in one step."""
     bundle = releases[0].bundle
@@ -227,7 +249,8 @@ def publish_bundle(
     checked = {}
     for release in releases:
         previous = pointer.get(release.locale)
-        version, manifest = next_manifest(store, release, previous, now, signer)
+        before = previous_manifest(store, bundle, release.locale, previous, published)
+        version, manifest = next_manifest(release, previous, before, now, signer)
         # Also when unchanged: this repairs objects lost or truncated since.
         for obj in release.objects.values():
             checked.setdefault(obj.name, known.get(obj.name))
@@ -235,16 +258,12 @@ def publish_bundle(
         if version != previous:
             write_with_siblings(
                 store.manifest_path(bundle, release.locale, version),
-                manifest_json(manifest),
+                canonical_bytes(manifest),
                 MANIFEST_BROTLI_QUALITY,
             )
         new = version != previous
         publish_index(store, bundle, release.locale, release.index, version, new)
-        changes = (
-            diff_manifests(store.manifest(bundle, release.locale, previous), manifest)
-            if previous and version != previous
-            else {}
-        )
+        changes = changes_between(before, manifest) if previous and version != previous else {}
         pointer[release.locale] = version
         reports.append(
             PublishReport(
@@ -269,10 +288,11 @@ def publish_bundle(
     return reports
 
 
-def publish(
+def publish_releases(
     store: Store,
     releases_by_bundle: dict[str, list[Release]],
     retain: dict[str, int],
+    published: Published,
     now: datetime | None = None,
     ui: dict[str, bytes] | None = None,
     prune_grace: float = 0,
@@ -281,7 +301,8 @@ def publish(
     """Publish bundles, and the interface catalogs (``ui``: locale → JSON) beside them.
     Returns the reports and the signer whose key signed the new manifests.
 
-    ``cache`` remembers which objects a build found intact (see ``write_object``)."""
+    ``published``: what the stages before built on; ``cache`` remembers which objects
+    a build found intact (see ``write_object``)."""
     now = now or datetime.now(UTC)
     try:
         with build_lock(store):
@@ -292,7 +313,7 @@ def publish(
             reports = [
                 report
                 for releases in releases_by_bundle.values()
-                for report in publish_bundle(store, releases, now, signer, cache)
+                for report in publish_bundle(store, releases, now, signer, published, cache)
             ]
             prune(store, retain, now, prune_grace)
             return reports, signer
@@ -302,6 +323,10 @@ def publish(
             "version is unchanged. Free some space or fix the folder's permissions, then "
             "build again."
         ) from exc
+
+
+class CompressFailed(SatchelError):
+    """A first-install pack could not be written; its version is published all the same."""
 
 
 @dataclass
@@ -323,20 +348,35 @@ def compress_packs(
     This runs after ``publish`` and outside its lock, so a build may publish while it
     works: until a pack is written the API streams it plain (and nginx compresses it
     on the fly), and a version pruned meanwhile is skipped. ``progress(label, total)``
-    may return a callback called once per line of each pack.
+    may return a callback called once per line of each pack. Raises CompressFailed
+    when the data folder can't be read or a pack can't be written.
     """
     progress = progress or (lambda label, total: lambda: None)
+    try:
+        return [
+            compressed
+            for bundle in bundle_ids or store.bundles()
+            for compressed in compress_bundle_packs(store, bundle, progress)
+        ]
+    except OSError as exc:
+        raise CompressFailed(
+            f"could not write a compressed pack to {exc.filename}: {exc.strerror}. The "
+            "published version is served all the same (its pack plain); free some space or "
+            "fix the folder's permissions, then run 'satchel compress-packs'."
+        ) from exc
+
+
+def compress_bundle_packs(store: Store, bundle: str, progress) -> list[CompressedPack]:
     done = []
-    for bundle in bundle_ids or store.bundles():
-        for locale, version in sorted(store.current(bundle).items()):
-            if encoded(store.pack_path(bundle, locale, version), "br").is_file():
-                continue
-            lines = 1 + len(object_names(store.manifest(bundle, locale, version), search=False))
-            tick = progress(f"Compressing the {bundle}/{locale} v{version} pack", lines)
-            try:
-                done.append(compress_pack(store, bundle, locale, version, tick))
-            except FileNotFoundError:
-                continue  # replaced and pruned, or a build cleared the temporary file
+    for locale, version in sorted(store.current(bundle).items()):
+        if encoded(store.pack_path(bundle, locale, version), "br").is_file():
+            continue
+        lines = 1 + len(object_names(store.manifest(bundle, locale, version), search=False))
+        tick = progress(f"Compressing the {bundle}/{locale} v{version} pack", lines)
+        try:
+            done.append(compress_pack(store, bundle, locale, version, tick))
+        except FileNotFoundError:
+            continue  # replaced and pruned, or a build cleared the temporary file
     return done
 
 
@@ -354,3 +394,50 @@ def compress_pack(store: Store, bundle: str, locale: str, version: int, tick) ->
         path.unlink(missing_ok=True)  # pruned while compressing
         raise FileNotFoundError(path)
     return CompressedPack(bundle, locale, version, plain, path.stat().st_size)
+
+
+# An index folder being put in place is named so until renamed (see ``publish_index``).
+PARTIAL_PREFIX = ".partial-"
+
+
+def _sync_tree(folder: Path) -> None:
+    for path in sorted(folder.iterdir()):
+        with open(path, "rb") as handle:
+            os.fsync(handle.fileno())
+    sync_folder(folder)
+
+
+def publish_index(
+    store: Store, bundle: str, locale: str, index: Path | None, version: int, new: bool
+) -> None:
+    """Put a built ``index`` in place as the ``index/<version>`` of ``bundle`` × ``locale``.
+
+    An existing index of a published version is kept (it was built from the
+    same manifest); for a ``new`` version anything there is debris and replaced.
+    """
+    target = store.index_dir(bundle, locale, version)
+    if index is None or (target.is_dir() and not new):
+        return
+    shutil.rmtree(target, ignore_errors=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=PARTIAL_PREFIX, dir=target.parent))
+    try:
+        # Linked, not copied: most files are the previous version's, already on disk.
+        for path in index.iterdir():
+            link_or_copy(path, partial / path.name)
+        _sync_tree(partial)
+        partial.chmod(0o755)  # mkdtemp makes it private; readers may be another user
+        os.rename(partial, target)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
+def prune_indexes(store: Store) -> None:
+    """Remove partial index folders and indexes whose manifest no longer exists."""
+    for folder in store.bundles_dir.glob("*/*/index"):
+        locale_dir = folder.parent
+        for entry in folder.iterdir():
+            keep = entry.name.isdigit() and (locale_dir / f"{entry.name}.json").is_file()
+            if not keep:
+                shutil.rmtree(entry, ignore_errors=True)

@@ -1,4 +1,4 @@
-"""Stage *readability*: a plain-language grade for every article in every locale.
+"""The *readability* stage: a plain-language grade for every article in every locale.
 
 Each locale is measured only in the text shown in that locale's language (a
 paragraph that falls back to the source language is not counted twice), with

@@ -104,7 +104,7 @@ def reference_problems(source: SourceFile, data: dict) -> list[Problem]:
 
 
 def reference_document(summary, locale: str, articles: dict) -> dict:
-    """The article object of a localised reference (``summary``: a LocalisedSummary)."""
+    """The article object of a reference (``summary``: a translated ``validate.Summary``)."""
     data = articles[summary.data["id"]]
     return {
         "kind": KIND,
@@ -117,7 +117,7 @@ def reference_document(summary, locale: str, articles: dict) -> dict:
         "source": data["source"],
         "sections": [
             {"id": sid, "title": data["section_titles"][sid], "html": html}
-            for sid, html in summary.sections.items()
+            for sid, html in summary.html.items()
         ],
         "topics": data["topics"],
         "symptoms": data["symptoms"],

@@ -1,4 +1,4 @@
-"""Stage 3, *render*: Markdown to HTML that is safe to insert into the app, and
+"""The *render* stage: Markdown to HTML that is safe to insert into the app, and
 the list of translatable segments each text is made of.
 
 markdown-it-py renders CommonMark with raw HTML disabled (it is shown as text,
@@ -16,7 +16,7 @@ the stable ``msgctxt`` translators see (``<summary>/<section>/<n>``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 import nh3
@@ -24,7 +24,7 @@ from markdown_it import MarkdownIt
 
 from .cache import NO_CACHE
 from .source import AboutPage, SourceFile
-from .validate import ValidBundle
+from .validate import Summary, ValidBundle
 
 # h2: the headings of about pages (a summary's body has none: its ## headings start sections).
 TEXT_BLOCKS = {"p", "li", "h2", "h3", "h4", "th", "td"}
@@ -154,18 +154,6 @@ def render_text(markdown: str, context: str, path: str, first_line: int, what: s
 
 
 @dataclass
-class RenderedSummary:
-    source: SourceFile
-    data: dict
-    sections: dict[str, RenderedText]  # section id → text; empty when withdrawn
-    fields: list[Segment] = field(default_factory=list)  # title and teaser
-
-    @property
-    def segments(self) -> list[Segment]:
-        return self.fields + [s for text in self.sections.values() for s in text.segments]
-
-
-@dataclass
 class RenderedAbout:
     page: AboutPage
     title: Segment
@@ -175,17 +163,17 @@ class RenderedAbout:
 @dataclass
 class RenderedBundle:
     valid: ValidBundle
-    summaries: list[RenderedSummary]
+    summaries: list[Summary]  # with their sections and fields
     about: list[RenderedAbout]
     fields: list[Segment]  # the bundle's title and description
-    thesaurus: list[Segment] = field(default_factory=list)  # a concept's terms, comma-separated
 
     @property
     def segments(self) -> list[Segment]:
-        """Every translatable segment of the bundle, in a stable order."""
+        """Every segment of the bundle's texts, in a stable order (``translate`` adds
+        the thesaurus's)."""
         about = [s for page in self.about for s in [page.title, *page.text.segments]]
         summaries = [s for r in self.summaries for s in r.segments]
-        return self.fields + summaries + about + self.thesaurus
+        return self.fields + summaries + about
 
 
 def field_segment(source: SourceFile, context: str, key: str, comment: str) -> Segment:
@@ -193,10 +181,11 @@ def field_segment(source: SourceFile, context: str, key: str, comment: str) -> S
     return Segment(context, text, source.display, source.line_of(key), comment)
 
 
-def render_summary(source: SourceFile, data: dict) -> RenderedSummary:
+def render_summary(summary: Summary) -> Summary:
+    source, data = summary.source, summary.data
     sid = data["id"]
     if data["status"] != "published":
-        return RenderedSummary(source, data, {})
+        return summary
     sections = {
         s.id: render_text(s.markdown, f"{sid}/{s.id}", source.display, s.start_line,
                           f"Summary '{sid}', section “{SECTION_TITLES.get(s.id, s.heading)}”")
@@ -211,7 +200,7 @@ def render_summary(source: SourceFile, data: dict) -> RenderedSummary:
             f"Teaser of '{sid}': one plain sentence shown in lists.",
         ),
     ]
-    return RenderedSummary(source, data, sections, fields)
+    return replace(summary, sections=sections, fields=fields)
 
 
 def render_bundle(bundle: ValidBundle, progress=lambda: None, cache=NO_CACHE) -> RenderedBundle:
@@ -221,13 +210,13 @@ def render_bundle(bundle: ValidBundle, progress=lambda: None, cache=NO_CACHE) ->
     unchanged summaries come from ``cache`` (see buildcache).
     """
     summaries = []
-    for source, data in bundle.summaries:
+    for summary in bundle.summaries:
         sections, fields = cache.memo(
             "render",
-            source.cache_key,
-            lambda s=source, d=data: ((rendered := render_summary(s, d)).sections, rendered.fields),
+            summary.source.cache_key,
+            lambda s=summary: ((rendered := render_summary(s)).sections, rendered.fields),
         )
-        summaries.append(RenderedSummary(source, data, sections, fields))
+        summaries.append(replace(summary, sections=sections, fields=fields))
         progress()
     config = bundle.source.config
     about = []
@@ -252,21 +241,4 @@ def render_bundle(bundle: ValidBundle, progress=lambda: None, cache=NO_CACHE) ->
             "One or two sentences describing the collection.",
         ),
     ]
-    thesaurus = bundle.thesaurus
-    concepts = (
-        [
-            Segment(
-                f"thesaurus/{concept}",
-                thesaurus.join([terms["clinical"], *terms["lay"]]),
-                thesaurus.display,
-                thesaurus.lines.get(concept, 1),
-                f"Search words for '{concept}': the medical term first, then the everyday "
-                "words people type, separated by commas. Use the words readers in your "
-                "language would search with; any number of them.",
-            )
-            for concept, terms in sorted(thesaurus.concepts.items())
-        ]
-        if thesaurus
-        else []
-    )
-    return RenderedBundle(bundle, summaries, about, fields, concepts)
+    return RenderedBundle(bundle, summaries, about, fields)

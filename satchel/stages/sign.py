@@ -4,7 +4,7 @@ A copy of a bundle passed from hand to hand (``satchel export``, the app's "Shar
 this bundle") carries its own manifest, so hashes alone prove nothing about who made
 it: a device trusts a manifest only when it is signed by a publisher key it knows.
 
-What is signed: the canonical JSON (``pack.manifest_json``: sorted keys, UTF-8
+What is signed: ``manifest.signed_bytes``, the canonical JSON (sorted keys, UTF-8
 without escapes, no insignificant whitespace, numbers as JavaScript writes them) of
 the manifest without its ``signature`` member. The manifest then carries::
 
@@ -36,8 +36,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from ..errors import SatchelError
+from ..manifest import endorsed_bytes, signed_bytes
 from ..store import KEYRING, Store, write_atomically
-from .pack import canonical_json, manifest_json
 
 ALG = "Ed25519"
 
@@ -66,16 +66,6 @@ def describe_key(public: Ed25519PublicKey) -> dict:
     """The public description of a key, as manifests and ``/api/v1/keys`` list it."""
     raw = raw_public(public)
     return {"id": hashlib.sha256(raw).hexdigest()[:16], "alg": ALG, "public_key": b64url(raw)}
-
-
-def endorsed_bytes(key: dict) -> bytes:
-    """What a key's predecessor signs to endorse it."""
-    return canonical_json({name: key[name] for name in ("alg", "id", "public_key")})
-
-
-def signed_bytes(manifest: dict) -> bytes:
-    """The bytes a manifest's signature covers: the manifest without ``signature``."""
-    return manifest_json({k: v for k, v in manifest.items() if k != "signature"})
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Stage 1, *load*: read a bundle's source files into plain Python data.
+"""The *load* stage: read a bundle's source files into plain Python data.
 
 Nothing here judges the content (that is ``validate``); it only reads bytes,
 splits YAML front matter from the Markdown body, remembers on which line every

@@ -1,4 +1,4 @@
-"""Stage 4, *translate*: the rendered bundle in every locale that has a catalog.
+"""The *translate* stage: the rendered bundle in every locale that has a catalog.
 
 For each segment the locale's chain is tried in order — the locale itself
 (``pt-BR``), its language (``pt``) when that has a catalog, then the source —
@@ -13,26 +13,20 @@ title and description (``fallback``: field → language), so the app can tag the
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from babel import Locale
 
 from ..i18n.catalogs import ContentCatalog, catalog_locales, catalog_path, parse_locale
 from .cache import NO_CACHE
-from .render import RenderedBundle, RenderedText, render_markdown
+from .render import RenderedBundle, RenderedText, Segment, render_markdown
 from .thesaurus import Thesaurus
+from .validate import Summary
 
 
 def direction(code: str) -> str:
     return parse_locale(code).text_direction
-
-
-@dataclass
-class LocalisedSummary:
-    data: dict  # front-matter fields, with title and teaser in this locale
-    sections: dict[str, str]  # section id → HTML; empty when withdrawn
-    translation: dict
 
 
 @dataclass
@@ -50,10 +44,11 @@ class LocalisedBundle:
     source_locale: str
     title: str
     description: str
-    summaries: list[LocalisedSummary]
+    summaries: list[Summary]  # title, teaser and ``html`` in this locale
     about: list[LocalisedAbout]
     coverage: float = 1.0  # share of article segments shown in this locale
-    thesaurus: dict[str, list[str]] = field(default_factory=dict)  # translated concepts only
+    # The locale's search thesaurus: concept → terms, clinical first (see ``Thesaurus.for_locale``).
+    thesaurus: dict[str, list[str]] = field(default_factory=dict)
     license: dict | None = None  # the corpus's licence and attribution, when it has one
     fallback: dict[str, str] = field(default_factory=dict)  # title, description → language
 
@@ -138,7 +133,7 @@ def localise(rendered: RenderedBundle, chain: Chain) -> LocalisedBundle:
     for summary in rendered.summaries:
         data = dict(summary.data)
         if data["status"] != "published":
-            summaries.append(LocalisedSummary(data, {}, {}))
+            summaries.append(summary)
             continue
         sid = data["id"]
         chain.start()
@@ -152,7 +147,7 @@ def localise(rendered: RenderedBundle, chain: Chain) -> LocalisedBundle:
         }
         if chain.fallback:
             info["fallback"] = dict(chain.fallback)
-        summaries.append(LocalisedSummary(data, sections, info))
+        summaries.append(replace(summary, data=data, html=sections, translation=info))
     about = []
     for page in rendered.about:
         chain.fallback = {}
@@ -161,11 +156,11 @@ def localise(rendered: RenderedBundle, chain: Chain) -> LocalisedBundle:
     chain.fallback = {}
     title = chain.field("bundle/title", config["title"], "title")
     description = chain.field("bundle/description", config["description"], "description")
-    thesaurus = {}
-    for segment in rendered.thesaurus:
+    thesaurus_terms = {}  # the concepts translated into this locale
+    for segment in thesaurus_segments(rendered.valid.thesaurus):
         text, language = chain.pick(segment.context, segment.text)
         if language != chain.source_locale:
-            thesaurus[segment.context.split("/", 1)[1]] = Thesaurus.split(text)
+            thesaurus_terms[segment.context.split("/", 1)[1]] = Thesaurus.split(text)
     return LocalisedBundle(
         bundle=config["id"],
         locale=chain.locale,
@@ -175,16 +170,40 @@ def localise(rendered: RenderedBundle, chain: Chain) -> LocalisedBundle:
         summaries=summaries,
         about=about,
         coverage=round(translated / segments, 4) if segments else 1.0,
-        thesaurus=thesaurus,
+        thesaurus=rendered.valid.thesaurus.for_locale(chain.locale, thesaurus_terms),
         license=config.get("license"),
         fallback=chain.fallback,
     )
 
 
+def thesaurus_segments(thesaurus: Thesaurus | None) -> list[Segment]:
+    """A segment per concept of the thesaurus: its terms, clinical first, comma-separated."""
+    if not thesaurus:
+        return []
+    return [
+        Segment(
+            f"thesaurus/{concept}",
+            thesaurus.join([terms["clinical"], *terms["lay"]]),
+            thesaurus.display,
+            thesaurus.lines.get(concept, 1),
+            f"Search words for '{concept}': the medical term first, then the everyday "
+            "words people type, separated by commas. Use the words readers in your "
+            "language would search with; any number of them.",
+        )
+        for concept, terms in sorted(thesaurus.concepts.items())
+    ]
+
+
+def translation_segments(rendered: RenderedBundle) -> list[Segment]:
+    """Every translatable segment of the bundle, in a stable order: the catalogs'
+    entries, and what a translator's template lists."""
+    return rendered.segments + thesaurus_segments(rendered.valid.thesaurus)
+
+
 def load_catalogs(translations: Path, rendered: RenderedBundle) -> dict[str, ContentCatalog]:
     """Every locale's catalog for this bundle, checked against today's source."""
     config = rendered.valid.config
-    current = {segment.context: segment.text for segment in rendered.segments}
+    current = {segment.context: segment.text for segment in translation_segments(rendered)}
     return {
         locale: ContentCatalog.load(
             catalog_path(translations, locale, config["id"]),

@@ -1,4 +1,4 @@
-"""Stage 2, *validate*: check loaded sources against the schemas and the rules
+"""The *validate* stage: check loaded sources against the schemas and the rules
 that span files, and collect every problem as ``path:line: field: message``.
 
 Errors stop the build; warnings (``severity="warning"``) stop it only in
@@ -8,8 +8,9 @@ Errors stop the build; warnings (``severity="warning"``) stop it only in
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from marshmallow import ValidationError
 
@@ -18,7 +19,10 @@ from .cache import NO_CACHE
 from .reference import ReferenceSchema, is_reference, reference_problems
 from .schemas import SECTION_IDS, BundleSchema, SummarySchema
 from .source import BundleSource, SourceFile
-from .thesaurus import Thesaurus, load_thesaurus
+from .thesaurus import Thesaurus
+
+if TYPE_CHECKING:  # for annotations only: render builds on validate
+    from .render import RenderedText, Segment
 
 TEASER_MAX = 200
 
@@ -33,13 +37,34 @@ FRIENDLIER = {
 }
 
 
+@dataclass(frozen=True)
+class Summary:
+    """One summary on its way through the build: made by *validate*, then extended
+    (``dataclasses.replace``) by *render* and *translate* with what they made of it."""
+
+    source: SourceFile  # the file, as *load* read it
+    data: dict  # its front matter as the schema loaded it; title and teaser translated
+    # render: section id → its text in the source locale (empty when withdrawn), and
+    # the title and teaser as translators see them
+    sections: dict[str, RenderedText] = field(default_factory=dict)
+    fields: list[Segment] = field(default_factory=list)
+    # translate: section id → HTML in the locale, and how much of it is translated
+    html: dict[str, str] = field(default_factory=dict)
+    translation: dict = field(default_factory=dict)
+
+    @property
+    def segments(self) -> list[Segment]:
+        """What translators translate of it: title, teaser, then every section's text."""
+        return self.fields + [s for text in self.sections.values() for s in text.segments]
+
+
 @dataclass
 class ValidBundle:
     """A bundle that passed validation: schema-loaded data next to its sources."""
 
     source: BundleSource
     config: dict
-    summaries: list[tuple[SourceFile, dict]]
+    summaries: list[Summary]
     thesaurus: Thesaurus | None = None
 
 
@@ -167,10 +192,10 @@ def summary_problems(summary: SourceFile, data: dict, today: date) -> list[Probl
     return problems
 
 
-def related_problems(summaries: list[tuple[SourceFile, dict]]) -> list[Problem]:
-    status = {data["id"]: data["status"] for _, data in summaries}
+def related_problems(summaries: list[Summary]) -> list[Problem]:
+    status = {s.data["id"]: s.data["status"] for s in summaries}
     problems = []
-    for summary, data in summaries:
+    for summary, data in ((s.source, s.data) for s in summaries):
         for index, target in enumerate(data["related"]):
             line = summary.line_of(f"related.{index}")
             if target == data["id"]:
@@ -200,10 +225,10 @@ def related_problems(summaries: list[tuple[SourceFile, dict]]) -> list[Problem]:
     return problems
 
 
-def duplicate_problems(summaries: list[tuple[SourceFile, dict]]) -> list[Problem]:
+def duplicate_problems(summaries: list[Summary]) -> list[Problem]:
     first_seen: dict[str, SourceFile] = {}
     problems = []
-    for summary, data in summaries:
+    for summary, data in ((s.source, s.data) for s in summaries):
         if data["id"] in first_seen:
             problems.append(
                 Problem(
@@ -221,8 +246,14 @@ SUMMARY_SCHEMA = SummarySchema()
 REFERENCE_SCHEMA = ReferenceSchema()
 
 
-def validate_bundle(source: BundleSource, today: date | None = None, cache=NO_CACHE):
-    """Return ``(ValidBundle | None, problems)``; None when any error was found."""
+def validate_bundle(
+    source: BundleSource,
+    thesaurus: tuple[Thesaurus, list[Problem]],
+    today: date | None = None,
+    cache=NO_CACHE,
+):
+    """Return ``(ValidBundle | None, problems)``; None when any error was found.
+    ``thesaurus``: the bundle's, and the problems ``load_thesaurus`` found in it."""
     today = today or date.today()
     problems = list(source.problems)
     config, config_problems = schema_problems(BundleSchema(), source.config)
@@ -252,10 +283,9 @@ def validate_bundle(source: BundleSource, today: date | None = None, cache=NO_CA
                 data = {**data, "section_titles": {x.id: x.heading for x in summary.sections}}
             else:
                 problems += summary_problems(summary, data, today)
-            summaries.append((summary, data))
+            summaries.append(Summary(summary, data))
     problems += duplicate_problems(summaries) + related_problems(summaries)
-    thesaurus, found = load_thesaurus(source.root, (config or {}).get("source_locale", ""))
-    problems += found
+    problems += thesaurus[1]
     if any(p.severity == "error" for p in problems):
         return None, problems
-    return ValidBundle(source, config, summaries, thesaurus), problems
+    return ValidBundle(source, config, summaries, thesaurus[0]), problems

@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import Response, current_app, jsonify, request, send_file, stream_with_context
 from flask.views import MethodView
 
+from ..manifest import search_segments
 from ..store import (
     ENCODINGS,
     OBJECT_NAME,
@@ -23,7 +24,6 @@ from ..store import (
     SLUG_MAX,
     SLUG_PATTERN,
     encoded,
-    search_segments,
 )
 from . import content, language
 from .content import LOCALE_PATTERN

@@ -17,7 +17,8 @@ from pathlib import Path
 from flask import current_app
 
 from ..i18n.catalogs import parse_locale
-from ..store import SLUG_MAX, SLUG_PATTERN, Store, diff_manifests, new_objects
+from ..manifest import changes_between, new_objects
+from ..store import SLUG_MAX, SLUG_PATTERN, Store
 from . import language
 from .caching import cache
 from .errors import ApiError
@@ -178,7 +179,7 @@ def changes_since(
     bundle: str, locale: str, since: int, current: int, sent_size: Callable[[str], int]
 ) -> dict:
     """What a device holding version ``since`` needs to reach ``current``, the sha256
-    and size of the manifest it will hold then (see ``store.diff_manifests``), and
+    and size of the manifest it will hold then (see ``manifest.changes_between``), and
     ``transfer_bytes``: the objects to download as this client will receive them
     (``sent_size(name)``: the bytes of the copy its Accept-Encoding gets)."""
     retained = set(store().versions(bundle, locale))
@@ -199,7 +200,7 @@ def changes_since(
         )
     old, new = manifest(bundle, locale, since), manifest(bundle, locale, current)
     needed = new_objects(old, new)
-    changes = diff_manifests(old, new, needed)
+    changes = changes_between(old, new, needed)
     changes["transfer_bytes"] = sum(sent_size(name) for name in needed)
     changes["manifest"] |= {
         "sha256": manifest_etag(bundle, locale, current),

@@ -16,8 +16,9 @@ import pytest
 
 from satchel import create_app
 from satchel.errors import PublishFailed
+from satchel.manifest import object_names
 from satchel.stages.pipeline import build
-from satchel.store import Store, encoded, object_names
+from satchel.store import Store, encoded
 
 from ..conftest import summary_text, write_bundle
 from ..test_i18n import SPANISH, translate

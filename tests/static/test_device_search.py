@@ -1,4 +1,4 @@
-"""Device search parity: the engine (static/search-engine.js) in Chromium gives the server's
+"""Device search parity: the engine (static/lib/search-engine.js) in Chromium gives the server's
 top-10 ids in the same order, with scores equal within 1e-9 relative, for every query, over
 the sample bundles in every locale and a MedQuAD bundle (the first ``MEDQUAD_DOCS`` documents
 of the shared corpus, imported with the importer), before and after a segment-adding update
@@ -41,7 +41,7 @@ UNSEEN = {
 }
 
 RUN = """async ({parts, queries, terms}) => {
-  const engine = await import("/static/search-engine.js");
+  const engine = await import("/static/lib/search-engine.js");
   const get = async (name) => (await fetch(`/api/v1/objects/${name}`)).arrayBuffer();
   const ix = await engine.openIndex(await Promise.all(parts.map(async (part) => ({
     bundle: part.bundle, tombstones: part.tombstones,
@@ -314,7 +314,7 @@ def test_a_word_absent_from_the_corpus_finds_nothing_without_error(page, corpus_
     assert not bad
     found = page.evaluate(
         """async () => {
-            const engine = await import("/static/search-engine.js");
+            const engine = await import("/static/lib/search-engine.js");
             const bundle = await (await fetch("/api/v1/bundles/ms-research/en")).json();
             const get = async (s) => (await fetch(`/api/v1/objects/${s.object}`)).arrayBuffer();
             const buffers = await Promise.all(bundle.search.segments.map(get));
@@ -336,7 +336,7 @@ def test_search_runs_in_a_worker_and_the_page_keeps_responding(new_page, live_se
     box = page.get_by_label("Search for a word or a symptom")
     box.press_sequentially("exhaus", delay=30)  # results while typing: the prefix finds them
     expect(page.locator("#status")).to_contain_text("for “exhaus”")
-    assert any(w.url.endswith("/static/search-worker.js") for w in page.workers)
+    assert any(w.url.endswith("/static/lib/search-worker.js") for w in page.workers)
     # While the worker searches, the page's thread still takes every keystroke.
     box.press_sequentially("ted", delay=30)
     expect(box).to_have_value("exhausted")

@@ -1,7 +1,7 @@
 """Search in every script on the device: the engine in Chromium gives the server's ids, order
 and scores for the texts of ``tests/scripts_corpus.py`` (Chinese, Japanese, Korean, Thai,
 Burmese, Hindi, Bengali, Tamil, Russian, Hebrew, Swahili), its highlights, and folds and
-cuts every character as ``satchel.search.analysis`` does (the twin in static/segment.js).
+cuts every character as ``satchel.search.analysis`` does (the twin in static/lib/segment.js).
 And the app installs the Hindi and the Chinese version of the sample bundle written in them,
 goes offline and answers a search as the server did."""
 
@@ -28,7 +28,7 @@ from .conftest import controlled, install, installed_version, ready, serve
 from .test_device_search import check, run_parity
 
 HIGHLIGHTS = """async ({url, texts, terms, stops}) => {
-  const engine = await import("/static/search-engine.js");
+  const engine = await import("/static/lib/search-engine.js");
   const get = async (name) => (await fetch(`/api/v1/objects/${name}`)).arrayBuffer();
   const ix = await engine.openIndex([{bundle: "x", tombstones: [], buffers: [await get(url)]}]);
   return texts.map((text) => engine.highlights(ix, {title: "", sections: [
@@ -36,8 +36,8 @@ HIGHLIGHTS = """async ({url, texts, terms, stops}) => {
 }"""
 
 SEGMENT = """async ({texts, lang}) => {
-  const segment = await import("/static/segment.js");
-  const fold = await (await import("/static/search-engine.js")).folder(lang);
+  const segment = await import("/static/lib/segment.js");
+  const fold = await (await import("/static/lib/search-engine.js")).folder(lang);
   return texts.map((text) => {
     const folded = fold(text);
     return [folded, segment.tokens(folded)];

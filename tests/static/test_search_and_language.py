@@ -144,7 +144,7 @@ def test_language_switcher_sets_lang_dir_strings_and_plurals(new_page, live_serv
     expect(page.get_by_role("link", name="المكتبة")).to_be_visible()
     plurals = page.evaluate(
         """async () => {
-            const { ngettext } = await import("/static/i18n.js");
+            const { ngettext } = await import("/static/lib/i18n.js");
             return [0, 1, 2, 3, 11, 100].map((n) =>
                 ngettext("{count} result", "{count} results", n, { count: n }));
         }"""

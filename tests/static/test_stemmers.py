@@ -1,4 +1,4 @@
-"""The device's stemmers (static/stem/, loaded through the engine's ``stemmer``) give Whoosh's
+"""The device's stemmers (static/lib/stem/, loaded through the engine's ``stemmer``) give Whoosh's
 stems, the server's, for every word: the words of the repository's bundles and catalogs, the
 MedQuAD and MedInforma corpora when present, words built from each Whoosh stemmer's own affix
 tables and letters (every rule branch), and hand-picked ones."""
@@ -127,7 +127,7 @@ def built_words(lang: str, stem) -> set[str]:
 
 
 COMPARE = """async ({lang, words}) => {
-  const { stemmer } = await import("/static/search-engine.js");
+  const { stemmer } = await import("/static/lib/search-engine.js");
   const stem = await stemmer(lang);
   return words.map((word) => stem(word));
 }"""
@@ -147,11 +147,12 @@ def compare(page, lang: str, words: set[str]) -> int:
 def test_every_shipped_language_has_a_port():
     assert {"en", "es", "pt", "ar"} <= set(STEMMED)
     for lang in STEMMED:
-        assert (PROJECT / "static" / "stem" / f"{lang}.js").is_file(), lang
+        assert (PROJECT / "static" / "lib" / "stem" / f"{lang}.js").is_file(), lang
 
 
 def test_the_device_index_names_exactly_the_ported_stemmers():
-    ported = {path.stem for path in (PROJECT / "static" / "stem").glob("*.js")} - {"regions"}
+    stem = PROJECT / "static" / "lib" / "stem"
+    ported = {path.stem for path in stem.glob("*.js")} - {"regions"}
     assert ported == DEVICE_STEMMERS
 
 

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from playwright.sync_api import expect
 
 from satchel.commands.bundle_file import write_records
-from satchel.stages.pack import manifest_json
+from satchel.manifest import canonical_bytes
 from satchel.stages.sign import Signer, describe_key
 
 from ..bundle_files import read_bundle_file
@@ -148,7 +148,7 @@ def unknown_key(source, path):
     forger = describe_key(private.public_key())
     manifest = json.loads(contents.manifest)
     signed = Signer([forger], private).sign({**manifest, "keys": [*manifest["keys"], forger]})
-    write_bundle_file(path, manifest_json(signed), list(contents.objects.values()))
+    write_bundle_file(path, canonical_bytes(signed), list(contents.objects.values()))
 
 
 def not_a_bundle(_source, path):

@@ -12,8 +12,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from playwright.sync_api import expect
 
-from satchel.stages.pack import manifest_json
-from satchel.stages.sign import Signer, b64url, describe_key, endorsed_bytes
+from satchel.manifest import canonical_bytes, endorsed_bytes
+from satchel.stages.sign import Signer, b64url, describe_key
 
 from .conftest import (
     Site,
@@ -97,7 +97,7 @@ def test_a_pack_whose_manifest_was_changed_is_refused(new_page, site, forge):
     def tamper(route):
         response = route.fetch()
         first, rest = response.body().split(b"\n", 1)
-        forged = manifest_json(forge(json.loads(first)))
+        forged = canonical_bytes(forge(json.loads(first)))
         route.fulfill(
             response=response,
             body=forged + b"\n" + rest,
@@ -132,7 +132,7 @@ def test_a_manifest_signed_by_an_unknown_key_is_refused(new_page, site, tmp_path
 def forged_v2(site) -> tuple[dict, bytes]:
     """The manifest of version 2 with a forged title and its canonical bytes."""
     manifest = forge_title(site.get(MANIFEST).json)
-    return manifest, manifest_json(manifest)
+    return manifest, canonical_bytes(manifest)
 
 
 def forge_rebuilt(page, site):
@@ -217,13 +217,13 @@ def test_after_a_key_rotation_the_device_updates_and_reads(new_page, site):
 
 
 VERIFY = """async ([text, edit, asStored]) => {
-  const { verifyManifest, UntrustedManifest } = await import("/static/trust.js");
+  const { verifyManifest, isUntrusted } = await import("/static/lib/trust.js");
   const edited = edit ? text.replaceAll(edit[0], edit[1]) : text;
   const bytes = asStored ? new TextEncoder().encode(edited) : null;
   try {
     return await verifyManifest(JSON.parse(edited), bytes);
   } catch (error) {
-    if (error instanceof UntrustedManifest) return error.reason;
+    if (isUntrusted(error)) return error.code;
     throw error;
   }
 }"""
@@ -391,4 +391,4 @@ def test_without_webcrypto_ed25519_the_vendored_library_verifies_offline_too(new
 
 def installed_text(page) -> str:
     """The installed manifest as canonical JSON (what the server stored)."""
-    return manifest_json(installed_record(page, "caregiving/en")["manifest"]).decode()
+    return canonical_bytes(installed_record(page, "caregiving/en")["manifest"]).decode()

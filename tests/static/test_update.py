@@ -266,8 +266,7 @@ def test_changes_that_rebuild_another_manifest_are_refused(new_page, site):
 
 
 REWRITE_EVERY_MANIFEST = """async () => {
-  const { canonicalBytes } = await import("/static/manifest.js");
-  const { sha256Hex } = await import("/static/sync.js");
+  const { canonicalBytes, sha256Hex } = await import("/static/lib/manifest.js");
   const differ = [];
   for (const bundle of await (await fetch("/api/v1/bundles")).json()) {
     for (const locale of bundle.locales) {

@@ -4,6 +4,7 @@
 // search-worker.js (and tests). A word form absent from the corpus is stemmed by the port of the
 // server's stemmer in stem/, loaded for the index's language only.
 
+import { AppError } from "./errors.js";
 import {
   TOKEN, WORD, fold, oneCluster, paired, tokenSpans, tokens,
 } from "./segment.js";
@@ -17,12 +18,7 @@ const ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00
 const utf8 = new TextDecoder();
 const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 
-export class SearchError extends Error {
-  constructor(code, message) {
-    super(message);
-    this.code = code;
-  }
-}
+const failure = (code, message) => new AppError(code, { message });
 
 const words = (text) => text.split(/\s+/).filter(Boolean);
 const escape = (text) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -59,14 +55,14 @@ const SECTIONS = [
 function segment(buffer) {
   const bytes = new Uint8Array(buffer);
   if (utf8.decode(bytes.subarray(0, 4)) !== "SXI1") {
-    throw new SearchError("bad_index", "not a search segment");
+    throw failure("bad_index", "not a search segment");
   }
   const r = reader(bytes, 4);
   const length = r.next();
   let pos = r.pos;
   const header = JSON.parse(utf8.decode(bytes.subarray(pos, pos + length)));
   if (header.format !== 3) {
-    throw new SearchError("bad_index", `unknown index format ${header.format}`);
+    throw failure("bad_index", `unknown index format ${header.format}`);
   }
   pos += length;
   const part = {};
@@ -140,9 +136,8 @@ export async function openIndex(parts) {
   const ix = {
     h, C: h.constants, fields: h.fields, boosts: h.boosts, segs: [], docs: [], ids: [],
     bundles: parts.map((part) => part.bundle), stem: await stemmer(h.stemmer),
-    fold: await folder(h.lang),
-    stops: new Set(h.stop_words), forms: new Map(), cache: new Map(), dfs: new Map(),
-    lengthNorms: [], rarities: new Map(), thesaurus: new Map(),
+    fold: await folder(h.lang), stops: new Set(h.stop_words), forms: new Map(), cache: new Map(),
+    dfs: new Map(), lengthNorms: [], rarities: new Map(), thesaurus: new Map(),
   };
   const segs = opened.flat();
   // A document's topics and symptoms are numbers of ix.slugs, in slug order, so facets count in
@@ -391,6 +386,9 @@ function splitQuery(q) {
 
 export const normalise = (q) => words(q.normalize("NFC")).join(" ");
 
+// Longer than a function should be: the query planning of satchel/search/engine.py, step for
+// step, so that the twins stay comparable.
+// eslint-disable-next-line max-lines-per-function
 export function plan(ix, q) {
   const C = ix.C;
   const [plain, phraseTexts, excludedTexts] = splitQuery(q);
@@ -405,7 +403,7 @@ export function plan(ix, q) {
     if (last && completes(C, last)) lastRaw = last;
   }
   if (!qwords.length && !phrases.length && lastRaw === null) {
-    throw new SearchError("query_empty", "The query has no words to search for.");
+    throw failure("query_empty", "The query has no words to search for.");
   }
 
   const distinct = [...new Set(qwords.map((w) => w.term))]
@@ -526,7 +524,7 @@ function phraseDocs(ix, phrase, article) {
   for (const doc of phraseCandidateDocs(ix, phrase)) {
     const a = article(ix.bundles[ix.docs[doc].part], ix.ids[doc]);
     if (!a) {
-      throw new SearchError("article_missing", `article ${ix.ids[doc]} is needed for a phrase`);
+      throw failure("article_missing", `article ${ix.ids[doc]} is needed for a phrase`);
     }
     const texts = fieldTexts(a);
     const sequences = ix.fields.filter((f, i) => postings(ix, phrase[0])[i][0].includes(doc))
@@ -638,7 +636,7 @@ function best(ix, docs, scores, count) {
  */
 export function search(ix, q, filters = {}, { limit = 10, page = 1, article = () => null } = {}) {
   if (q.length > ix.C.MAX_QUERY_CHARS) {
-    throw new SearchError("query_too_long",
+    throw failure("query_too_long",
       `The query is ${q.length} characters long; the limit is ${ix.C.MAX_QUERY_CHARS}.`);
   }
   const query = normalise(q);

@@ -6,7 +6,9 @@
 //   {"locale", "direction": "ltr"|"rtl", "messages": {msgid: "text" | {one, other, ...}}}
 // Plural entries are keyed by the singular msgid and hold one string per CLDR category,
 // chosen with Intl.PluralRules. Without a catalog (404, offline and never cached) the
-// English msgids are used and the page says so with lang="en".
+// English msgids are used and the page says so with lang="en" (ui/page.js sets it).
+
+import { getJSON } from "./api.js";
 
 const RTL = new Set(["ar", "arc", "ckb", "dv", "fa", "he", "ps", "sd", "ug", "ur", "yi"]);
 
@@ -66,20 +68,18 @@ export function direction() {
   return state.direction;
 }
 
-/** Load the catalog of `code` and set <html lang dir>; English when there is none.
- * Without a code the server picks (the page's ?lang=, then Accept-Language). */
-export async function loadLocale(code) {
+/** Load the catalog of `code`; English when there is none. Without a code the server picks
+ * (`asked`: the page's ?lang=, then Accept-Language). */
+export async function loadLocale(code, asked = null) {
   let catalog = null;
   if (code !== "en") {
-    const lang = new URLSearchParams(location.search).get("lang");
-    const url = code
-      ? `/api/v1/locales/${encodeURIComponent(code)}/messages`
-      : `/api/v1/messages${lang ? `?lang=${encodeURIComponent(lang)}` : ""}`;
+    const path = code
+      ? `/locales/${encodeURIComponent(code)}/messages`
+      : `/messages${asked ? `?lang=${encodeURIComponent(asked)}` : ""}`;
     try {
-      const response = await fetch(url);
-      if (response.ok) catalog = await response.json();
+      catalog = await getJSON(path);
     } catch {
-      catalog = null; // offline and never cached: English below
+      catalog = null; // offline and never cached, or no catalog: English below
     }
   }
   const chosen = catalog ? catalog.locale || code : "en";
@@ -88,16 +88,13 @@ export async function loadLocale(code) {
   state.messages = catalog ? catalog.messages || {} : {};
   state.plural = new Intl.PluralRules(chosen);
   state.number = new Intl.NumberFormat(chosen);
-  document.documentElement.lang = chosen;
-  document.documentElement.dir = state.direction;
   return chosen;
 }
 
-/** The interface languages: GET /api/v1/locales, or null while that endpoint does not exist. */
+/** The interface languages: GET /locales, or null while that endpoint does not exist. */
 export async function listLocales() {
   try {
-    const response = await fetch("/api/v1/locales");
-    return response.ok ? await response.json() : null;
+    return await getJSON("/locales");
   } catch {
     return null;
   }

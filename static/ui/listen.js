@@ -8,9 +8,9 @@
 // The paragraph being read is marked. Offline only the device's local voices are used. Without
 // a voice for the article's language the control is not offered (Settings says why).
 
-import { _, languageName } from "./i18n.js";
+import { _, languageName } from "../lib/i18n.js";
 import { el } from "./dom.js";
-import { announce } from "./ui.js";
+import { announce } from "./page.js";
 
 const PARTS = [
   "h1",
@@ -62,6 +62,102 @@ export function stopListening() {
   if (current) current.stop();
 }
 
+/** One article read aloud: where the reading is, the paragraph marked, and its two buttons. */
+class Reading {
+  constructor(speech, view, lang) {
+    Object.assign(this, { speech, view, lang });
+    this.toggle = el("button", { type: "button", class: "secondary", "aria-pressed": "false" });
+    this.stopButton = el("button", { type: "button", class: "secondary", hidden: true },
+      _("Stop"));
+    this.box = el("div", { class: "listen", role: "group", "aria-label": _("Listen") },
+      this.toggle, this.stopButton);
+    this.state = "idle"; // idle | playing | paused
+    this.run = 0; // a new run makes the callbacks of the old one's utterances do nothing
+    this.marked = null;
+    this.toggle.addEventListener("click", () => this.pressed());
+    this.stopButton.addEventListener("click", () => {
+      current?.stop();
+      this.toggle.focus();
+    });
+    this.draw();
+  }
+
+  draw() {
+    const { toggle, state } = this;
+    toggle.textContent = { idle: _("Listen"), playing: _("Pause"), paused: _("Resume") }[state];
+    toggle.setAttribute("aria-pressed", String(state === "playing"));
+    this.stopButton.hidden = state === "idle";
+  }
+
+  mark(node) {
+    this.marked?.classList.remove("speaking");
+    this.marked?.removeAttribute("aria-current");
+    this.marked = node;
+    node?.classList.add("speaking");
+    node?.setAttribute("aria-current", "true");
+    node?.scrollIntoView?.({ block: "nearest" });
+  }
+
+  finish(message) {
+    this.run += 1;
+    this.state = "idle";
+    this.mark(null);
+    this.draw();
+    if (current && current.box === this.box) current = null;
+    if (message) announce(message);
+  }
+
+  speakFrom(parts, index, mine) {
+    if (mine !== this.run) return;
+    if (index >= parts.length) {
+      this.finish(_("Finished reading."));
+      return;
+    }
+    const node = parts[index];
+    const partLang = node.closest("[lang]")?.getAttribute("lang") || this.lang;
+    const utterance = new window.SpeechSynthesisUtterance(node.textContent.trim());
+    utterance.lang = partLang;
+    const voice = voiceFor(partLang);
+    if (voice) utterance.voice = voice;
+    utterance.onend = () => this.speakFrom(parts, index + 1, mine);
+    utterance.onerror = (event) => {
+      if (mine !== this.run) return;
+      if (event && (event.error === "interrupted" || event.error === "canceled")) return;
+      this.speakFrom(parts, index + 1, mine);
+    };
+    this.mark(node);
+    this.speech.speak(utterance);
+  }
+
+  start() {
+    stopListening();
+    this.speech.cancel();
+    this.run += 1;
+    this.state = "playing";
+    current = {
+      box: this.box, stop: () => { this.speech.cancel(); this.finish(_("Stopped reading.")); },
+    };
+    this.draw();
+    const parts = [...this.view.querySelectorAll(PARTS)].filter((node) => node.textContent.trim());
+    announce(_("Reading aloud in {language}.", { language: languageName(this.lang) }));
+    this.speakFrom(parts, 0, this.run);
+  }
+
+  /** Listen starts, Pause pauses, Resume resumes. */
+  pressed() {
+    if (this.state === "idle") {
+      this.start();
+      return;
+    }
+    const playing = this.state === "playing";
+    if (playing) this.speech.pause();
+    else this.speech.resume();
+    this.state = playing ? "paused" : "playing";
+    this.draw();
+    announce(playing ? _("Paused.") : _("Reading aloud."));
+  }
+}
+
 /**
  * The Listen control for `view` (an article element) in `lang`, or null where no voice
  * speaks that language. One button starts, pauses and resumes; another stops.
@@ -69,91 +165,5 @@ export function stopListening() {
 export function listenControl(view, lang) {
   const speech = engine();
   if (!speech || !voiceFor(lang)) return null;
-  const toggle = el("button", { type: "button", class: "secondary", "aria-pressed": "false" });
-  const stopButton = el("button", { type: "button", class: "secondary", hidden: true },
-    _("Stop"));
-  const box = el("div", { class: "listen", role: "group", "aria-label": _("Listen") },
-    toggle, stopButton);
-  let state = "idle"; // idle | playing | paused
-  let run = 0; // a new run makes the callbacks of the old one's utterances do nothing
-  let marked = null;
-
-  function draw() {
-    toggle.textContent = { idle: _("Listen"), playing: _("Pause"), paused: _("Resume") }[state];
-    toggle.setAttribute("aria-pressed", String(state === "playing"));
-    stopButton.hidden = state === "idle";
-  }
-
-  function mark(node) {
-    marked?.classList.remove("speaking");
-    marked?.removeAttribute("aria-current");
-    marked = node;
-    node?.classList.add("speaking");
-    node?.setAttribute("aria-current", "true");
-    node?.scrollIntoView?.({ block: "nearest" });
-  }
-
-  function finish(message) {
-    run += 1;
-    state = "idle";
-    mark(null);
-    draw();
-    if (current && current.box === box) current = null;
-    if (message) announce(message);
-  }
-
-  function speakFrom(parts, index, mine) {
-    if (mine !== run) return;
-    if (index >= parts.length) {
-      finish(_("Finished reading."));
-      return;
-    }
-    const node = parts[index];
-    const partLang = node.closest("[lang]")?.getAttribute("lang") || lang;
-    const utterance = new window.SpeechSynthesisUtterance(node.textContent.trim());
-    utterance.lang = partLang;
-    const voice = voiceFor(partLang);
-    if (voice) utterance.voice = voice;
-    utterance.onend = () => speakFrom(parts, index + 1, mine);
-    utterance.onerror = (event) => {
-      if (mine !== run) return;
-      if (event && (event.error === "interrupted" || event.error === "canceled")) return;
-      speakFrom(parts, index + 1, mine);
-    };
-    mark(node);
-    speech.speak(utterance);
-  }
-
-  function start() {
-    stopListening();
-    speech.cancel();
-    run += 1;
-    state = "playing";
-    current = { box, stop: () => { speech.cancel(); finish(_("Stopped reading.")); } };
-    draw();
-    const parts = [...view.querySelectorAll(PARTS)].filter((node) => node.textContent.trim());
-    announce(_("Reading aloud in {language}.", { language: languageName(lang) }));
-    speakFrom(parts, 0, run);
-  }
-
-  toggle.addEventListener("click", () => {
-    if (state === "idle") start();
-    else if (state === "playing") {
-      speech.pause();
-      state = "paused";
-      draw();
-      announce(_("Paused."));
-    } else {
-      speech.resume();
-      state = "playing";
-      draw();
-      announce(_("Reading aloud."));
-    }
-  });
-  stopButton.addEventListener("click", () => {
-    current?.stop();
-    toggle.focus();
-  });
-  draw();
-  return box;
+  return new Reading(speech, view, lang).box;
 }

@@ -10,26 +10,16 @@
 // published in the locale, or when offline (then over the installed ones), merged as the server
 // merges them.
 
-import * as sync from "./sync.js";
+import { getJSON } from "./api.js";
+import * as db from "./db.js";
+import { AppError } from "./errors.js";
 
-export class SearchUnavailable extends Error {}
-
-async function serverSearch({ q, bundle, locale, topic, symptom, page = 1, limit = 20 }) {
+function serverSearch({ q, bundle, locale, topic, symptom, page = 1, limit = 20 }) {
   const params = new URLSearchParams({ q, locale, limit: String(limit), page: String(page) });
   if (bundle) params.set("bundle", bundle);
   if (topic) params.set("topic", topic);
   if (symptom) params.set("symptom", symptom);
-  const response = await fetch(`/api/v1/search?${params}`, { cache: "no-store" });
-  if (!response.ok) {
-    let error = { code: "http_error", message: response.statusText };
-    try {
-      error = (await response.json()).error;
-    } catch {
-      // Not JSON: keep the status text.
-    }
-    throw new sync.ApiFailure({ status: response.status, ...error });
-  }
-  return response.json();
+  return getJSON(`/search?${params}`, { cache: "no-store" });
 }
 
 let worker = null;
@@ -42,7 +32,7 @@ function deviceSearch(installs, params) {
     worker.onmessage = ({ data }) => {
       const { resolve, reject } = waiting.get(data.id);
       waiting.delete(data.id);
-      if (data.error) reject(new sync.ApiFailure({ status: 400, ...data.error }));
+      if (data.error) reject(new AppError(data.error.code, { status: 400, ...data.error }));
       else resolve(data.result);
     };
   }
@@ -51,7 +41,7 @@ function deviceSearch(installs, params) {
     waiting.set(id, { resolve, reject });
     worker.postMessage({
       id,
-      keys: installs.map((install) => sync.keyOf(install.bundle, install.locale)),
+      keys: installs.map((install) => install.key),
       versions: installs.map((install) => install.version),
       params: { ...params, limit: params.limit || 20 },
     });
@@ -68,10 +58,10 @@ const searchable = (install) => install && install.manifest.search
  */
 async function deviceInstalls({ bundle, locale, published }) {
   if (bundle) {
-    const install = await sync.getInstall(sync.keyOf(bundle, locale));
+    const install = await db.getInstall(db.installKey(bundle, locale));
     return searchable(install) ? [install] : null;
   }
-  const installs = (await sync.installs())
+  const installs = (await db.allInstalls())
     .filter((install) => install.locale === locale && searchable(install));
   if (!installs.length) return null;
   const held = (id) => installs.some((install) => install.bundle === id);
@@ -79,14 +69,15 @@ async function deviceInstalls({ bundle, locale, published }) {
   return installs;
 }
 
+/** The search answered on the device or by the server; AppError "offline" when neither can. */
 export async function search(params) {
   const installs = await deviceInstalls(params);
   if (installs) return { engine: "device", ...(await deviceSearch(installs, params)) };
-  if (!navigator.onLine) throw new SearchUnavailable("offline");
+  if (!navigator.onLine) throw new AppError("offline");
   try {
     return { engine: "server", ...(await serverSearch(params)) };
   } catch (error) {
-    if (error instanceof TypeError) throw new SearchUnavailable("offline");
+    if (error instanceof TypeError) throw new AppError("offline");
     throw error;
   }
 }

@@ -3,19 +3,15 @@
 // (db.js) are trusted on first contact (GET /api/v1/keys), later only when a trusted key endorsed
 // them: `endorsement` signs the canonical {alg, id, public_key}; lists are walked oldest first.
 
-import { _ } from "./i18n.js";
+import { getJSON } from "./api.js";
 import * as db from "./db.js";
-import { canonicalBytes } from "./manifest.js";
+import { AppError } from "./errors.js";
+import { endorsedBytes, signedBytes } from "./manifest.js";
 
-export class UntrustedManifest extends Error {
-  /** `reason`: "unknown_key", "bad_signature" or "unsigned". */
-  constructor(reason) {
-    super(reason === "unknown_key"
-      ? _("This content is signed by a key this device does not trust, so it was not used.")
-      : _("This content was changed or not signed by its publisher, so it was not used."));
-    this.reason = reason;
-  }
-}
+const UNTRUSTED = new Set(["unknown_key", "bad_signature", "unsigned"]);
+
+/** Is `error` a manifest the device refused: "unknown_key", "bad_signature" or "unsigned"? */
+export const isUntrusted = (error) => UNTRUSTED.has(error?.code);
 
 const fromBase64url = (text) =>
   Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
@@ -36,7 +32,7 @@ async function signedBy(key, value, bytes) {
     if (error.name !== "NotSupportedError") return false;
   }
   // Loaded only here; offline and never loaded before, this fails (it is not a "no").
-  const { verifyAsync } = await import("./vendor/noble-ed25519.js");
+  const { verifyAsync } = await import("../vendor/noble-ed25519.js");
   return verifyAsync(signature, bytes, publicKey).catch(() => false);
 }
 
@@ -45,8 +41,7 @@ async function learnEndorsed(list, keys) {
   for (const key of list) {
     const endorser = key.endorsement && keys.get(key.endorsement.key_id);
     if (keys.has(key.id) || !endorser || key.alg !== "Ed25519") continue;
-    const body = canonicalBytes({ alg: key.alg, id: key.id, public_key: key.public_key });
-    if (await signedBy(endorser, key.endorsement.value, body)) {
+    if (await signedBy(endorser, key.endorsement.value, endorsedBytes(key))) {
       await db.putKey(key);
       keys.set(key.id, key);
     }
@@ -56,14 +51,13 @@ async function learnEndorsed(list, keys) {
 
 /**
  * The trusted keys by id. First contact, when the device trusts none yet and is online: trust the
- * keys GET /api/v1/keys lists (the oldest, then each it endorses).
+ * keys GET /keys lists (the oldest, then each it endorses).
  */
 export async function learnKeys() {
   const keys = new Map((await db.trustedKeys()).map((key) => [key.id, key]));
   if (keys.size || !navigator.onLine) return keys;
   try {
-    const response = await fetch("/api/v1/keys", { cache: "no-store" });
-    const [first, ...later] = response.ok ? (await response.json()).keys : [];
+    const [first, ...later] = (await getJSON("/keys", { cache: "no-store" })).keys;
     if (!first) return keys;
     await db.putKey(first);
     return await learnEndorsed(later, keys.set(first.id, first));
@@ -72,41 +66,20 @@ export async function learnKeys() {
   }
 }
 
-const decoder = new TextDecoder();
-const encoder = new TextEncoder();
-
-/**
- * The bytes `manifest`'s signature covers. Given `bytes`, the manifest as stored (canonical,
- * signature included), its signature member is cut out of them: three times faster than writing
- * a large manifest anew, and safe, since canonical strings escape every quote, so the member can
- * only match where it is a member, and any other cut fails the signature. Else, written anew.
- */
-function signedBytes(manifest, bytes) {
-  const { signature, ...signed } = manifest;
-  const text = bytes && decoder.decode(bytes);
-  const member = `"signature":${decoder.decode(canonicalBytes(signature))}`;
-  const at = text ? text.indexOf(member) : -1;
-  if (at < 0) return canonicalBytes(signed);
-  const end = at + member.length;
-  return text[at - 1] === ","
-    ? encoder.encode(text.slice(0, at - 1) + text.slice(end))
-    : encoder.encode(text.slice(0, at) + text.slice(end + 1));
-}
-
 /**
  * The id of the trusted key that signed `manifest` (learning newer keys from `manifest.keys` by
- * their endorsements); else throws UntrustedManifest. `bytes`: the manifest's bytes as stored,
- * when the caller has them (see signedBytes).
+ * their endorsements); else throws AppError (see isUntrusted). `bytes`: the manifest's bytes as
+ * stored, when the caller has them (see signedBytes in manifest.js).
  */
 export async function verifyManifest(manifest, bytes = null) {
   const { signature } = manifest;
-  if (!signature) throw new UntrustedManifest("unsigned");
+  if (!signature) throw new AppError("unsigned");
   const keys = await learnEndorsed(manifest.keys || [], await learnKeys());
   const key = keys.get(signature.key_id);
-  if (!key) throw new UntrustedManifest("unknown_key");
+  if (!key) throw new AppError("unknown_key");
   const signed = signedBytes(manifest, bytes);
   if (signature.alg !== "Ed25519" || !(await signedBy(key, signature.value, signed))) {
-    throw new UntrustedManifest("bad_signature");
+    throw new AppError("bad_signature");
   }
   return key.id;
 }

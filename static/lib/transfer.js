@@ -1,9 +1,11 @@
-// A bundle as one `.satchel` file (format: satchel/commands/bundle_file.py): written from the device's
-// copy, or verified (signature, then every object's hash) and installed like a download.
+// A bundle as one `.satchel` file (format: satchel/commands/bundle_file.py): written from the
+// device's copy, or verified (signature, then every object's hash) and installed like a download.
 
 import * as db from "./db.js";
-import { canonicalBytes } from "./manifest.js";
-import { finalize, job, keyOf, runJob, sha256Hex } from "./sync.js";
+import { finalize } from "./download.js";
+import { AppError } from "./errors.js";
+import { canonicalBytes, objectsOf, segmentsOf, sha256Hex } from "./manifest.js";
+import { runJob, runningJob } from "./progress.js";
 import { verifyManifest } from "./trust.js";
 
 const MAGIC = "SATCHEL1";
@@ -13,15 +15,7 @@ export const IMPORT_JOB = "import";
 // Objects are stored a megabyte or so per transaction: one each would cost more than hashing.
 const BATCH_BYTES = 1 << 20;
 
-/** A refused file; `reason` names the message the library shows. */
-export class TransferError extends Error {
-  constructor(reason, details) {
-    super(reason);
-    Object.assign(this, { reason, ...details });
-  }
-}
-
-const names = (manifest) => new Set(db.objectsOf(manifest).map((entry) => entry.object));
+const names = (manifest) => new Set(objectsOf(manifest).map((entry) => entry.object));
 
 function record(bytes) {
   const framed = new Uint8Array(bytes.length + 4);
@@ -30,8 +24,8 @@ function record(bytes) {
   return framed;
 }
 
-/** "Share this bundle": the share sheet where it takes files, else a download. */
-export async function exportBundle(install) {
+/** The `.satchel` file of a downloaded bundle, to pass on. */
+export async function bundleFile(install) {
   const queue = [...names(install.manifest)];
   const records = new ReadableStream({
     start(controller) {
@@ -49,19 +43,7 @@ export async function exportBundle(install) {
   });
   const name = `${install.bundle}-${install.locale}-v${install.version}.satchel`;
   const gzipped = new Response(records.pipeThrough(new CompressionStream("gzip")));
-  const file = new File([await gzipped.blob()], name);
-  if (navigator.canShare?.({ files: [file] })) {
-    try {
-      return await navigator.share({ files: [file] });
-    } catch (error) {
-      if (error.name === "AbortError") return; // the share sheet was closed
-    }
-  }
-  const link = document.createElement("a");
-  link.href = URL.createObjectURL(file);
-  link.download = name;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(link.href), 60000); // once the download has started
+  return new File([await gzipped.blob()], name);
 }
 
 /** `read(n)`: the next n bytes of `stream`. One that ends or fails early was cut off. */
@@ -70,7 +52,7 @@ function reader(stream) {
   let chunk = new Uint8Array(0);
   const more = async () => {
     const { done, value } = await source.read().catch(() => {
-      throw new TransferError("cut_off"); // a truncated or damaged gzip stream
+      throw new AppError("cut_off"); // a truncated or damaged gzip stream
     });
     if (!done) chunk = value;
     return !done;
@@ -78,7 +60,7 @@ function reader(stream) {
   const read = async (length) => {
     const bytes = new Uint8Array(length);
     for (let filled = 0; filled < length;) {
-      if (!chunk.length && !(await more())) throw new TransferError("cut_off");
+      if (!chunk.length && !(await more())) throw new AppError("cut_off");
       const part = chunk.subarray(0, length - filled);
       bytes.set(part, filled);
       filled += part.length;
@@ -98,16 +80,16 @@ function reader(stream) {
 /** Store the object records up to the end record, each only if the manifest names it. */
 async function storeObjects(read, manifest) {
   const wanted = names(manifest);
-  const segments = new Set(db.segmentsOf(manifest).map((entry) => entry.object));
-  const largest = db.objectsOf(manifest).reduce((most, entry) => Math.max(most, entry.bytes), 0);
+  const segments = new Set(segmentsOf(manifest).map((entry) => entry.object));
+  const largest = objectsOf(manifest).reduce((most, entry) => Math.max(most, entry.bytes), 0);
   let batch = [];
   let batchBytes = 0;
   for (let length; (length = await read.header());) {
     // Longer than any object named: not one of them, and not read into memory.
-    if (length > largest) throw new TransferError("changed_object");
+    if (length > largest) throw new AppError("changed_object");
     const bytes = await read(length);
     const name = await sha256Hex(bytes);
-    if (!wanted.delete(name)) throw new TransferError("changed_object");
+    if (!wanted.delete(name)) throw new AppError("changed_object");
     batch.push(segments.has(name)
       ? { name, bytes: bytes.buffer } : { name, text: decoder.decode(bytes) });
     batchBytes += length;
@@ -118,25 +100,25 @@ async function storeObjects(read, manifest) {
     }
   }
   await db.putObjects(batch);
-  if (!(await read.atEnd())) throw new TransferError("cut_off"); // bytes after the end record
-  if (wanted.size) throw new TransferError("missing_object");
+  if (!(await read.atEnd())) throw new AppError("cut_off"); // bytes after the end record
+  if (wanted.size) throw new AppError("missing_object");
 }
 
 async function install(read) {
-  if (decoder.decode(await read(MAGIC.length)) !== MAGIC) throw new TransferError("not_satchel");
+  if (decoder.decode(await read(MAGIC.length)) !== MAGIC) throw new AppError("not_satchel");
   const bytes = await read(await read.header());
   let manifest;
   try {
     manifest = JSON.parse(decoder.decode(bytes));
   } catch {
-    throw new TransferError("bad_signature"); // changed so much that it is not even JSON
+    throw new AppError("bad_signature"); // changed so much that it is not even JSON
   }
   const keyId = await verifyManifest(manifest, bytes);
-  const key = keyOf(manifest.bundle, manifest.locale);
-  await job(key)?.promise.catch(() => {}); // a download of the same bundle finishes first
+  const key = db.installKey(manifest.bundle, manifest.locale);
+  await runningJob(key)?.promise.catch(() => {}); // a download of the same bundle finishes first
   const installed = await db.getInstall(key);
   if (installed?.version >= manifest.version) {
-    throw new TransferError("not_newer",
+    throw new AppError("not_newer",
       { version: manifest.version, installed: installed.version });
   }
   const previous = await db.getStaging(key);
@@ -157,10 +139,10 @@ async function install(read) {
 }
 
 /** "Open a bundle file": resolves like a download ({install, withdrawn}). */
-export function importFile(file) {
+export function installBundleFile(file) {
   return runJob(IMPORT_JOB, async (progress) => {
     const [first, second] = new Uint8Array(await file.slice(0, 2).arrayBuffer());
-    if (first !== 0x1f || second !== 0x8b) throw new TransferError("not_satchel"); // not gzip
+    if (first !== 0x1f || second !== 0x8b) throw new AppError("not_satchel"); // not gzip
     let done = 0;
     const counted = new TransformStream({
       transform(chunk, controller) {

@@ -1,12 +1,13 @@
 // Reading: a bundle's contents, an article (summary or reference), an about page. Content comes
-// from the device when the bundle is downloaded, from the network otherwise (sync.js).
+// from the device when the bundle is downloaded, from the network otherwise (lib/read.js).
 
-import { _, fill, languageName, locale } from "./i18n.js";
-import { dateLine, el, fieldLang, formatDate, langOf, sanitisedHtml } from "./dom.js";
-import { announce, notice, show, slugLabel } from "./ui.js";
-import { listenControl, whenVoicesKnown } from "./listen.js";
-import * as saved from "./saved.js";
-import * as sync from "./sync.js";
+import { AppError } from "../lib/errors.js";
+import { _, fill, languageName, locale } from "../lib/i18n.js";
+import { readManifest, readObject } from "../lib/read.js";
+import * as saved from "../lib/saved.js";
+import { dateLine, el, fieldLang, formatDate, langOf, sanitisedHtml } from "../ui/dom.js";
+import { listenControl, whenVoicesKnown } from "../ui/listen.js";
+import { announce, notice, show, slugLabel } from "../ui/page.js";
 
 function sectionTitle(id) {
   const titles = {
@@ -30,7 +31,7 @@ function offlineBadge(install) {
 }
 
 export async function showBundle(bundle, locale) {
-  const { manifest, install } = await sync.readManifest(bundle, locale);
+  const { manifest, install } = await readManifest(bundle, locale);
   const articles = manifest.articles.filter((entry) => entry.object);
   const cards = articles.map((entry) => el("li", { class: "card" },
     el("h2", fieldLang(manifest.locale, entry.fallback, "title"),
@@ -54,15 +55,12 @@ export async function showBundle(bundle, locale) {
 }
 
 async function loadEntry(bundle, locale, list, id) {
-  const { manifest, install } = await sync.readManifest(bundle, locale);
+  const { manifest, install } = await readManifest(bundle, locale);
   const entry = manifest[list].find((item) => item.id === id);
   if (!entry || !entry.object) {
-    const withdrawn = entry && entry.status === "withdrawn";
-    throw Object.assign(new Error(withdrawn
-      ? _("This article was withdrawn by its authors.")
-      : _("This article is not available.")), { withdrawn });
+    throw new AppError(entry && entry.status === "withdrawn" ? "withdrawn" : "not_available");
   }
-  return { manifest, install, entry, document: await sync.readObject(entry.object) };
+  return { manifest, install, entry, document: await readObject(entry.object) };
 }
 
 /** Say so at the top when parts of the text are in another language than the article's. */
@@ -212,7 +210,7 @@ async function share(article, view) {
 }
 
 function saveButton(bundle, locale, manifest, entry, article) {
-  const key = saved.keyOf(bundle, locale, article.id);
+  const key = saved.savedKey(bundle, locale, article.id);
   const button = el("button", { type: "button", class: "secondary save" }, _("Save"));
   let isSaved = false;
   let clicked = false; // once clicked, the first read (maybe slower than the click) is stale
@@ -277,12 +275,12 @@ function savedManifest(record) {
 
 /** The article from the bundle; offline, a saved copy of a bundle not downloaded. */
 async function loadArticle(bundle, locale, id) {
-  const record = await saved.getSaved(saved.keyOf(bundle, locale, id)).catch(() => null);
+  const record = await saved.getSaved(saved.savedKey(bundle, locale, id)).catch(() => null);
   try {
     return { ...(await loadEntry(bundle, locale, "articles", id)), record };
   } catch (error) {
-    if (record && error.withdrawn) {
-      throw new Error(`${error.message} ${saved.withdrawnExplanation()}`, { cause: error });
+    if (record && error.code === "withdrawn") {
+      throw new AppError("withdrawn_saved");
     }
     if (!record || !record.article || !(error instanceof TypeError)) throw error;
     return {
@@ -303,10 +301,10 @@ function savedNotice(loaded) {
   }
   if (record.object === entry.object) {
     // Imported from a file: keep the bundle's own copy from now on, for reading offline.
-    if (!record.article) saved.refresh(record, entry.object, article).catch(() => {});
+    if (!record.article) saved.keepCurrentCopy(record, entry.object, article).catch(() => {});
     return null;
   }
-  saved.refresh(record, entry.object, article).catch(() => {});
+  saved.keepCurrentCopy(record, entry.object, article).catch(() => {});
   return el("p", { class: "notice-inline saved-changed" }, _("This article has been " +
     "updated since you saved it on {date}. This is the current version.", { date }));
 }

@@ -1,4 +1,5 @@
-// The device's copy of the bundles, in IndexedDB ("satchel"):
+// The one IndexedDB wrapper (database()), used for both of the device's databases: the saved
+// articles (saved.js) and the device's copy of the bundles, here ("satchel"):
 //   objects  {name, text} or {name, bytes}  content objects, keyed by their sha256 (verified before
 //            put); search segments (manifest.search.segments) are binary: bytes is an ArrayBuffer
 //   installs {key, bundle, locale, version, etag, manifest, keyId, installedAt}  the version being
@@ -9,43 +10,51 @@
 // Objects are content-addressed, so objects downloaded for a staged version cannot change what
 // the installed manifest names: the installed version stays readable during a download. The
 // switch is one transaction that replaces the installs record and deletes the staging record.
+// The install keys are also kept in localStorage: the browser may evict the database to free
+// space, and on start the device can tell what was lost (checkHealth).
 
-const DB_NAME = "satchel";
-let opening = null;
+import { AppError } from "./errors.js";
+import { objectsOf } from "./manifest.js";
 
-export class StorageFull extends Error {}
-
-function open() {
-  opening ??= new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB_NAME, 2);
-    request.onupgradeneeded = (event) => {
-      const db = request.result;
-      if (event.oldVersion < 1) {
-        db.createObjectStore("objects", { keyPath: "name" });
-        db.createObjectStore("installs", { keyPath: "key" });
-        db.createObjectStore("staging", { keyPath: "key" });
-      }
-      db.createObjectStore("keys", { keyPath: "id" }); // version 2; the downloads stay as they are
-    };
-    request.onsuccess = () => {
-      // Another tab opening a newer version waits until this one lets go.
-      request.result.onversionchange = () => {
-        request.result.close();
-        opening = null;
+/**
+ * A database, opened on first use and kept open. `upgrade(db, oldVersion)` makes its stores. When
+ * another tab opens a newer version, this one lets go and opens again at its next use.
+ */
+export function database(name, version, upgrade) {
+  let opening = null;
+  const open = () => {
+    opening ??= new Promise((resolve, reject) => {
+      const request = indexedDB.open(name, version);
+      request.onupgradeneeded = (event) => upgrade(request.result, event.oldVersion);
+      request.onsuccess = () => {
+        request.result.onversionchange = () => {
+          request.result.close();
+          opening = null;
+        };
+        resolve(request.result);
       };
-      resolve(request.result);
-    };
-    request.onerror = () => reject(request.error);
-  });
-  return opening;
+      request.onerror = () => reject(request.error);
+    });
+    return opening;
+  };
+  return {
+    transaction: (names, mode, work) => inTransaction(open, names, mode, work),
+    get: (store, key) => readOne(open, store, (s) => s.get(key)),
+    getAll: (store) => readOne(open, store, (s) => s.getAll()),
+    getAllKeys: (store) => readOne(open, store, (s) => s.getAllKeys()),
+  };
 }
 
 function failure(error) {
-  return error && error.name === "QuotaExceededError" ? new StorageFull(error.message) : error;
+  return error && error.name === "QuotaExceededError"
+    ? new AppError("storage_full", { message: error.message }) : error;
 }
 
-/** Run `work(stores)` in one transaction; resolves with its result once the transaction commits. */
-async function transaction(names, mode, work) {
+/**
+ * Run `work(stores, done)` in one transaction; resolves with what `done` was given once the
+ * transaction commits. Nothing else may be awaited inside, or the transaction commits early.
+ */
+async function inTransaction(open, names, mode, work) {
   const db = await open();
   return new Promise((resolve, reject) => {
     const tx = db.transaction(names, mode);
@@ -63,19 +72,30 @@ async function transaction(names, mode, work) {
   });
 }
 
-const get = (store, key) => transaction([store], "readonly", (s, done) => {
-  s[store].get(key).onsuccess = (event) => done(event.target.result);
+/** The result of one read request on `store`. */
+function readOne(open, store, read) {
+  return inTransaction(open, [store], "readonly", (s, done) => {
+    read(s[store]).onsuccess = (event) => done(event.target.result);
+  });
+}
+
+const db = database("satchel", 2, (created, oldVersion) => {
+  if (oldVersion < 1) {
+    created.createObjectStore("objects", { keyPath: "name" });
+    created.createObjectStore("installs", { keyPath: "key" });
+    created.createObjectStore("staging", { keyPath: "key" });
+  }
+  created.createObjectStore("keys", { keyPath: "id" }); // version 2; the downloads stay as they are
 });
-const getAll = (store) => transaction([store], "readonly", (s, done) => {
-  s[store].getAll().onsuccess = (event) => done(event.target.result);
-});
+const { transaction, get, getAll } = db;
+
+/** The key of a bundle's download in one language: installs and staging records have it. */
+export const installKey = (bundle, locale) => `${bundle}/${locale}`;
 
 export const getInstall = (key) => get("installs", key);
 export const allInstalls = () => getAll("installs");
 /** The keys of the installs, without reading their manifests (megabytes for a large bundle). */
-export const installKeys = () => transaction(["installs"], "readonly", (s, done) => {
-  s.installs.getAllKeys().onsuccess = (event) => done(event.target.result);
-});
+export const installKeys = () => db.getAllKeys("installs");
 export const trustedKeys = () => getAll("keys");
 export function putKey(key) {
   return transaction(["keys"], "readwrite", (s) => s.keys.put(key));
@@ -92,10 +112,7 @@ export function deleteStaging(key) {
 }
 
 export async function objectNames() {
-  const keys = await transaction(["objects"], "readonly", (s, done) => {
-    s.objects.getAllKeys().onsuccess = (event) => done(event.target.result);
-  });
-  return new Set(keys);
+  return new Set(await db.getAllKeys("objects"));
 }
 
 export function putObject(name, text) {
@@ -141,13 +158,6 @@ export function removeInstall(key) {
   });
 }
 
-export const segmentsOf = (manifest) => (manifest.search && manifest.search.segments) || [];
-
-export function objectsOf(manifest) {
-  return [...manifest.articles, ...manifest.about, ...segmentsOf(manifest)]
-    .filter((entry) => entry.object);
-}
-
 /** Delete objects that neither an installed nor a staged manifest names. */
 export function collectGarbage() {
   return transaction(["objects", "installs", "staging"], "readwrite", (s) => {
@@ -163,4 +173,38 @@ export function collectGarbage() {
       };
     };
   });
+}
+
+const REMEMBERED = "satchel.installed";
+
+export function rememberInstalls(keys) {
+  try {
+    localStorage.setItem(REMEMBERED, JSON.stringify(keys));
+  } catch {
+    // Storage full or disabled: eviction detection is best effort.
+  }
+}
+
+/** The install keys last remembered; none when the entry is missing or not a list of keys. */
+function rememberedKeys() {
+  try {
+    const keys = JSON.parse(localStorage.getItem(REMEMBERED) || "[]");
+    return Array.isArray(keys) ? keys : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * On start: bundles the browser evicted (remembered but gone) and installs with missing objects.
+ * Repairing one (download.js) downloads its missing objects again for the same version.
+ */
+export async function checkHealth() {
+  const installs = await allInstalls();
+  const lost = rememberedKeys().filter((key) => !installs.some((install) => install.key === key));
+  const present = await objectNames();
+  const damaged = installs.filter((install) =>
+    objectsOf(install.manifest).some((entry) => !present.has(entry.object)));
+  rememberInstalls(installs.map((install) => install.key));
+  return { lost, damaged };
 }

@@ -1,6 +1,8 @@
-// What every screen shares: preferences, showing a screen, notices and announcements.
+// What every screen shares: the reader's choices (in localStorage), the interface language and
+// text size, showing a screen, notices and
+// announcements.
 
-import { _, locale } from "./i18n.js";
+import { _, direction, loadLocale, locale } from "../lib/i18n.js";
 import { el, langOf } from "./dom.js";
 
 const main = document.getElementById("main");
@@ -32,15 +34,24 @@ export const prefs = {
 
 export const TEXT_SIZES = ["100", "125", "150", "200"];
 
+/** The content locale to read `bundle` in: the chosen one when published, else its source. */
+export function contentLocaleFor(bundle) {
+  const wanted = prefs.contentLocale || prefs.uiLocale;
+  return bundle.locales.includes(wanted) ? wanted : bundle.source_locale;
+}
+
 export function applyTextSize() {
   const root = document.documentElement;
   TEXT_SIZES.forEach((size) => root.classList.toggle(`text-${size}`, size === prefs.textSize));
 }
 
-/** The content locale to read `bundle` in: the chosen one when published, else its source. */
-export function contentLocaleFor(bundle) {
-  const wanted = prefs.contentLocale || prefs.uiLocale;
-  return bundle.locales.includes(wanted) ? wanted : bundle.source_locale;
+/** Load the interface language `code` (none: the server's choice) and set <html lang dir>. */
+export async function useLocale(code) {
+  const asked = new URLSearchParams(location.search).get("lang");
+  const chosen = await loadLocale(code, asked);
+  document.documentElement.lang = chosen;
+  document.documentElement.dir = direction();
+  return chosen;
 }
 
 /** Replace the screen; focus its heading so keyboard and screen reader users start there. */

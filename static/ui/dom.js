@@ -1,7 +1,7 @@
 // Small DOM helpers. Text always goes in as text; the one way HTML enters the page is
 // sanitisedHtml(), for article and about HTML that the server cleaned with nh3 at build time.
 
-import { directionOf, locale } from "./i18n.js";
+import { directionOf, locale } from "../lib/i18n.js";
 
 /** el("p", {class: "meta"}, "text", child): attributes via setAttribute, children as nodes/text. */
 export function el(tag, attributes = {}, ...children) {

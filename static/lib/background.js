@@ -1,0 +1,43 @@
+// What the device does by itself, on start and when the connection comes back: repair what the
+// browser evicted, resume interrupted downloads, look for updates. It keeps what it found for the
+// library to offer: an update plan per install key.
+
+import * as db from "./db.js";
+import { repair, resumeAll } from "./download.js";
+import { isUntrusted } from "./trust.js";
+import { checkForUpdate } from "./update.js";
+
+export const updatePlans = new Map(); // install key → plan from checkForUpdate
+
+/**
+ * Run once. `report` hears, as they happen: lost(keys) for evicted bundles, failed(key, error),
+ * finished(result) for a download that completed ({install, withdrawn}). False when offline: only
+ * the eviction was checked.
+ */
+export async function syncNow(report) {
+  const health = await db.checkHealth();
+  if (health.lost.length) report.lost(health.lost);
+  if (!navigator.onLine) return false;
+  for (const install of health.damaged) {
+    try {
+      await repair(install);
+    } catch (error) {
+      report.failed(install.key, error);
+    }
+  }
+  for (const result of await resumeAll()) {
+    if (result.error) report.failed(result.key, result.error);
+    else report.finished(result);
+  }
+  for (const install of await db.allInstalls()) {
+    try {
+      const plan = await checkForUpdate(install);
+      if (plan) updatePlans.set(install.key, plan);
+      else updatePlans.delete(install.key);
+    } catch (error) {
+      // Offline or the server is away: try again next time. A forged update is worth a word.
+      if (isUntrusted(error)) report.failed(install.key, error);
+    }
+  }
+  return true;
+}

@@ -1,0 +1,295 @@
+// Getting bundles onto the device: a first install, the resumption of one, and the switch.
+//
+// First install streams /pack (NDJSON): line 1 is the manifest, each further line one object whose
+// sha256 must be a name in that manifest; the binary search segments follow one by one. Updates
+// (update.js) fetch only the objects in /changes. Everything lands in staging first (db.js) and is
+// verified with SubtleCrypto before it is stored; the switch to the new version happens in one
+// IndexedDB transaction, only once every object is present. No manifest is staged, installed or
+// read before its publisher's signature is verified (trust.js).
+// An interrupted download resumes from the staging record: objects already stored are skipped.
+
+import { getJSON, request } from "./api.js";
+import * as db from "./db.js";
+import { AppError } from "./errors.js";
+import { objectsOf, packedOf, segmentsOf, sha256Hex, withdrawnFrom } from "./manifest.js";
+import { runJob } from "./progress.js";
+import { fetchVerified } from "./read.js";
+import { isUntrusted, verifyManifest } from "./trust.js";
+
+const decoder = new TextDecoder();
+const damaged = (message) => new AppError("integrity", { message });
+
+// Pack lines are hashed, then stored this many (or this many bytes) at a time in one IndexedDB
+// transaction: one commit per object would cost more than the hashing. Nothing else is awaited
+// inside a transaction, or it would commit early.
+const BATCH_OBJECTS = 500;
+const BATCH_BYTES = 1 << 20;
+const PARALLEL_FETCHES = 4;
+
+/**
+ * Fetch and store the objects of the staged manifest that the device does not hold. Progress is
+ * in bytes received: `offset` before them, `staging.expected` ({raw, sent}) says what they cost
+ * when nothing of them was stored yet, else their plain size is the estimate.
+ */
+async function downloadMissing(staging, progress, offset = 0) {
+  const present = await db.objectNames();
+  const seen = new Set();
+  const missing = objectsOf(staging.manifest).filter((entry) => {
+    const needed = !present.has(entry.object) && !seen.has(entry.object);
+    seen.add(entry.object);
+    return needed;
+  });
+  const raw = missing.reduce((sum, entry) => sum + entry.bytes, 0);
+  const expected = staging.expected && staging.expected.raw === raw ? staging.expected.sent : raw;
+  const total = offset + expected;
+  let done = offset;
+  progress(done, total);
+  const segments = new Set(segmentsOf(staging.manifest).map((entry) => entry.object));
+  const queue = missing.values();
+  let failed = false;
+  async function fetcher() {
+    for (const entry of queue) {
+      if (failed) return;
+      const { buffer, sent } = await fetchVerified(entry.object);
+      if (segments.has(entry.object)) await db.putBytes(entry.object, buffer);
+      else await db.putObject(entry.object, decoder.decode(buffer));
+      done = Math.min(done + sent, total);
+      progress(done, total);
+    }
+  }
+  // A few at a time: on a phone's connection the round trips, not the bytes, are the wait.
+  await Promise.all(Array.from({ length: PARALLEL_FETCHES }, () => fetcher().catch((error) => {
+    failed = true;
+    throw error;
+  })));
+  progress(total, total);
+}
+
+const sizes = new Map(); // install key → /download answer: what a first install receives
+
+/** What downloading a bundle costs, as this browser receives it (compressed). */
+export async function downloadSize(bundle, locale) {
+  const size = await getJSON(`/bundles/${bundle}/${locale}/download`, { cache: "no-store" });
+  sizes.set(db.installKey(bundle, locale), size);
+  return size;
+}
+
+const READ_BYTES = 1 << 16;
+
+/**
+ * Calls `line(bytes)` with each line of a streamed body (without its newline), one at a time.
+ * Where the browser has a BYOB reader the stream is read into one buffer, used again for every
+ * read, so that a large pack leaves no trail of buffers for the garbage collector: `line` must
+ * copy what it keeps before its promise settles. Only a line cut by a read is copied here.
+ */
+async function forEachLine(body, received, line) {
+  let reader;
+  try {
+    reader = body.getReader({ mode: "byob" });
+  } catch {
+    reader = body.getReader();
+  }
+  const byob = typeof ReadableStreamBYOBReader !== "undefined"
+    && reader instanceof ReadableStreamBYOBReader;
+  let buffer = new ArrayBuffer(READ_BYTES);
+  let rest = new Uint8Array(0);
+  for (;;) {
+    const { done, value } = byob ? await reader.read(new Uint8Array(buffer)) : await reader.read();
+    if (done) break;
+    received(value.length);
+    let start = 0;
+    let newline;
+    while ((newline = value.indexOf(10, start)) >= 0) {
+      let bytes = value.subarray(start, newline);
+      if (rest.length) {
+        bytes = joined(rest, bytes);
+        rest = new Uint8Array(0);
+      }
+      await line(bytes);
+      start = newline + 1;
+    }
+    rest = rest.length ? joined(rest, value.subarray(start)) : value.slice(start);
+    if (byob) buffer = value.buffer;
+  }
+  if (rest.length) await line(rest);
+}
+
+function joined(first, second) {
+  const bytes = new Uint8Array(first.length + second.length);
+  bytes.set(first);
+  bytes.set(second, first.length);
+  return bytes;
+}
+
+/**
+ * The staging record of a pack's first line, its manifest, once verified. `plain`: the pack's
+ * size decoded, which the progress scales to what crossed the network.
+ */
+async function stagePackManifest(bytes, { key, bundle, locale, size, etag }) {
+  const manifest = JSON.parse(decoder.decode(bytes));
+  const keyId = await verifyManifest(manifest, bytes);
+  const packed = packedOf(manifest);
+  const segments = segmentsOf(manifest).reduce((sum, entry) => sum + entry.bytes, 0);
+  const staging = {
+    key, bundle, locale, manifest, keyId, etag,
+    from: null, changes: null, startedAt: new Date().toISOString(),
+    expected: size.version === manifest.version
+      ? { raw: segments, sent: size.segment_bytes } : null,
+  };
+  await db.putStaging(staging);
+  return {
+    staging, expected: new Set(packed.map((entry) => entry.object)),
+    plain: bytes.length + 1 + packed.reduce((sum, entry) => sum + entry.bytes + 1, 0),
+  };
+}
+
+/** Stores the pack's object lines a batch at a time, each only if the manifest names it. */
+function objectBatches(onStored) {
+  let batch = [];
+  let batchBytes = 0;
+  const store = async (expected) => {
+    const names = await Promise.all(batch.map((entry) => entry.name));
+    const records = names.map((name, i) => {
+      if (!expected.has(name)) throw damaged(`pack line ${name} is not in the manifest`);
+      return { name, text: batch[i].text };
+    });
+    batch = [];
+    batchBytes = 0;
+    await db.putObjects(records);
+    onStored();
+  };
+  return {
+    async add(bytes, expected) {
+      // Both copy the bytes now (digest takes its copy when called), as forEachLine asks.
+      batch.push({ name: sha256Hex(bytes), text: decoder.decode(bytes) });
+      batchBytes += bytes.length;
+      if (batch.length >= BATCH_OBJECTS || batchBytes >= BATCH_BYTES) await store(expected);
+    },
+    async end(expected) {
+      if (batch.length) await store(expected);
+    },
+  };
+}
+
+async function installFromPack(bundle, locale, progress) {
+  const key = db.installKey(bundle, locale);
+  const size = sizes.get(key) || await downloadSize(bundle, locale);
+  sizes.delete(key); // the next install asks again
+  const response = await request(`/bundles/${bundle}/${locale}/pack`, { cache: "no-store" });
+  // One bar over what crosses the network: the pack (its decoded bytes scaled to its compressed
+  // size), then the segments.
+  const total = size.bytes;
+  let pack = null; // what stagePackManifest gives
+  let decoded = 0;
+  const batches = objectBatches(() => progress(
+    Math.min(Math.round((decoded / pack.plain) * size.pack_bytes), total), total));
+  await forEachLine(response.body, (length) => { decoded += length; }, async (bytes) => {
+    if (pack) await batches.add(bytes, pack.expected);
+    else {
+      const etag = response.headers.get("ETag");
+      pack = await stagePackManifest(bytes, { key, bundle, locale, size, etag });
+    }
+  });
+  if (!pack) throw damaged("the pack was empty");
+  await batches.end(pack.expected);
+  // The search segments are not in the pack.
+  await downloadMissing(pack.staging, progress, Math.min(size.pack_bytes, total));
+  return finalize(pack.staging);
+}
+
+/** Switch to a staged version once every object is stored (downloads and imported files). */
+export async function finalize(staging) {
+  const present = await db.objectNames();
+  if (objectsOf(staging.manifest).some((entry) => !present.has(entry.object))) {
+    throw damaged("some objects are still missing");
+  }
+  const previous = await db.getInstall(staging.key);
+  const install = {
+    key: staging.key, bundle: staging.bundle, locale: staging.locale,
+    version: staging.manifest.version, etag: staging.etag, manifest: staging.manifest,
+    keyId: staging.keyId,
+    installedAt: new Date().toISOString(),
+  };
+  await db.switchTo(install);
+  await db.collectGarbage();
+  db.rememberInstalls(await db.installKeys());
+  const withdrawn = previous ? withdrawnFrom(previous.manifest, install.manifest) : [];
+  return { install, withdrawn };
+}
+
+async function resumeStaging(staging, progress) {
+  try {
+    staging.keyId ??= await verifyManifest(staging.manifest); // staged before manifests were signed
+    await downloadMissing(staging, progress);
+  } catch (error) {
+    if (error.code !== "object_not_found" && !isUntrusted(error)) throw error;
+    // The staged version is no longer kept on the server, or its manifest is not one the device
+    // can trust: start over from the current one.
+    await db.deleteStaging(staging.key);
+    return installFromPack(staging.bundle, staging.locale, progress);
+  }
+  return finalize(staging);
+}
+
+async function askToPersist() {
+  try {
+    if (navigator.storage && navigator.storage.persist) await navigator.storage.persist();
+  } catch {
+    // Persistence is a request; the download works without it.
+  }
+}
+
+/** Download a bundle for offline reading, or resume its interrupted download. */
+export function download(bundle, locale) {
+  const key = db.installKey(bundle, locale);
+  return runJob(key, async (progress) => {
+    await askToPersist();
+    const staging = await db.getStaging(key);
+    return staging ? resumeStaging(staging, progress) : installFromPack(bundle, locale, progress);
+  });
+}
+
+/** Download a whole bundle again (an update that needs it): what was staged is dropped. */
+export function downloadAgain(install) {
+  return runJob(install.key, async (progress) => {
+    await askToPersist();
+    await db.deleteStaging(install.key);
+    return installFromPack(install.bundle, install.locale, progress);
+  });
+}
+
+/** Stage `staging` (an update, a repair) and download what it lacks. */
+export function downloadStaged(staging, { persist = true } = {}) {
+  return runJob(staging.key, async (progress) => {
+    if (persist) await askToPersist();
+    await db.putStaging(staging);
+    return resumeStaging(staging, progress);
+  });
+}
+
+/** Continue every interrupted download (on start and when the connection comes back). */
+export async function resumeAll() {
+  const results = [];
+  for (const staging of await db.allStaging()) {
+    try {
+      results.push(await runJob(staging.key, (progress) => resumeStaging(staging, progress)));
+    } catch (error) {
+      results.push({ error, key: staging.key });
+    }
+  }
+  return results;
+}
+
+/** Download again the objects an install lost (checkHealth), for the same version. */
+export function repair(install) {
+  return downloadStaged({
+    ...install, from: install.version, changes: null, startedAt: new Date().toISOString(),
+  }, { persist: false });
+}
+
+/** Remove a downloaded bundle and whatever objects only it used. */
+export async function remove(key) {
+  await db.removeInstall(key);
+  await db.collectGarbage();
+  db.rememberInstalls(await db.installKeys());
+}

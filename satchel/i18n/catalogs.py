@@ -28,6 +28,7 @@ import copy
 import difflib
 import functools
 import gettext
+import os
 import re
 import unicodedata
 from collections import Counter
@@ -202,13 +203,14 @@ def template_entry(msgid, context, comments, locations) -> polib.POEntry:
     )
 
 
-def content_template(bundle_id: str, segments) -> polib.POFile:
+def content_template(bundle_id: str, segments, root: Path) -> polib.POFile:
+    """The template of a bundle's text. References name files relative to ``root`` (the
+    content root), not to the current folder: an update run from any folder rewrites none."""
     catalog = new_catalog(bundle_id)
     for segment in segments:
+        path = Path(os.path.relpath(os.path.abspath(segment.path), root)).as_posix()
         catalog.append(
-            template_entry(
-                segment.text, segment.context, [segment.comment], [(segment.path, segment.line)]
-            )
+            template_entry(segment.text, segment.context, [segment.comment], [(path, segment.line)])
         )
     return catalog
 

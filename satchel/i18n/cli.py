@@ -77,7 +77,7 @@ def bundle_templates(bundle_ids=None) -> dict[str, tuple[polib.POFile, dict, Ren
         rendered = render_bundle(bundle)
         segments = translation_segments(rendered)
         templates[bundle.config["id"]] = (
-            content_template(bundle.config["id"], segments),
+            content_template(bundle.config["id"], segments, bundles_dir.parent),
             {segment.context: segment.text for segment in segments},
             rendered,
         )

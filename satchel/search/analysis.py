@@ -1,18 +1,31 @@
 """Analysis: how text becomes search terms, for documents and queries alike. The
 index stage, the device export and the query planner all call these, and
-``static/lib/search-engine.js`` with ``static/lib/stem/`` reproduces them on the device.
+``static/lib/search-engine.js`` with ``static/lib/segment.js`` and
+``static/lib/stem/`` reproduces them on the device.
 
 The rules, per locale
 ---------------------
-1. Lowercase (``str.lower``), then Unicode NFKD and drop every combining mark
-   (category ``Mn``): ``Síndrome`` → ``sindrome``, Arabic harakat vanish.
-2. Tokens are the matches of ``\\w+(?:\\.\\w+)*`` on the folded text (Unicode
-   word characters; ``e.g`` and ``1.5`` stay one token, hyphens split).
+1. Lowercase (``str.lower``), then Unicode NFKD, drop the nonspacing marks
+   (category ``Mn``) but those of ``KEPT_MARKS``, then NFC; for Chinese, each
+   Traditional character becomes its Simplified form (:mod:`.han`, OpenCC's
+   table), so ``體重`` finds ``体重`` and back. ``Síndrome`` →
+   ``sindrome``, Arabic harakat and Hebrew points vanish, full-width and
+   half-width forms become the usual ones (``ＭＳ`` → ``ms``, ``ｶﾞ`` → ``ガ``),
+   while the vowel signs, viramas and tone marks of the Brahmic and Southeast
+   Asian scripts stay (Thai ``ไข้`` "fever" and ``ไข`` "unlock" are two words).
+2. Tokens (:func:`token_spans`): the runs of word characters (letters, digits,
+   marks, ``_``; ``e.g`` and ``1.5`` stay one token, hyphens split) on the
+   folded text. A run of a script of ``PAIRED`` (written without spaces, or
+   Hangul, whose words carry their particles) is cut into overlapping pairs of
+   grapheme clusters, as Lucene's CJK analyzer does (``多发性`` → ``多发 发性``);
+   a cluster alone is one token. A cluster is a character with its marks; a
+   stacking virama (Myanmar, Khmer, Tai Tham) takes the next letter with it.
 3. Single-character tokens other than digits (``type 2`` keeps its ``2``) and
-   the locale's stop words (Whoosh's list for the language, folded the same
-   way) are dropped. Positions count the
-   tokens that remain (0, 1, 2, …), so ``pins and needles`` is ``pin needl``
-   at two adjacent positions in documents and queries.
+   lone characters of a paired script, and the locale's stop words (Whoosh's
+   list for the language, folded the same way) are dropped. Positions count
+   the tokens that remain (0, 1, 2, …), so ``pins and needles`` is ``pin
+   needl`` at two adjacent positions in documents and queries, and a phrase of
+   a paired script is its pairs at adjacent positions.
 4. The rest is stemmed with Whoosh's stemmer for the language
    (:func:`stemmer`: Snowball, as ``LanguageAnalyzer`` has it, not the Porter
    ``StemmingAnalyzer``; ISRI for Arabic) when Whoosh has one; otherwise the
@@ -30,6 +43,32 @@ The rules, per locale
    (keys folded as in step 1), in tenths of a Zipf step. The index stage keeps
    the figure of each of its forms (``commonness`` in ``search.json``, one
    byte per form in the device segments); the engine weighs rare words more.
+   For a paired script, a pair that is a word of the list has its figure.
+
+Per script
+----------
+============================  ==============  =====================  ===========  ==============
+Script                        Tokens          Fold                   Stemming     Typo / prefix
+============================  ==============  =====================  ===========  ==============
+Latin, Greek, Cyrillic        words           accents dropped        Whoosh's     yes / 3+ chars
+Arabic, Hebrew                words           points dropped         ISRI (ar)    yes / 3+ chars
+Devanagari, Bengali, Tamil,   words           signs, viramas kept    none         yes / 3+ chars
+other Brahmic, Thaana
+Han, Hiragana, Katakana       pairs           width folded, kana     none         no / a lone
+                                              voicing kept; zh:                   character
+                                              Traditional → Simp.
+Hangul                        pairs           width folded, NFC      none         no / a lone
+                                                                                  character
+Thai, Lao, Khmer, Myanmar     pairs of        tone marks, vowel      none         no / a lone
+                              clusters        signs kept                          cluster
+============================  ==============  =====================  ===========  ==============
+
+Stemming is Whoosh's where it has the language (Snowball; Russian among them,
+without a device port yet, see ``stages.device_export.DEVICE_STEMMERS``).
+Typo expansion is off for pairs (a pair is no word to misspell); search as you
+type completes a last word of three characters or more, or a lone character of
+a paired script, whose pairs complete it. Highlights mark whole tokens, the
+overlapping pairs joined, so they never cut a grapheme cluster.
 """
 
 from __future__ import annotations
@@ -38,19 +77,93 @@ import math
 import re
 import threading
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 
+import regex
 from whoosh.analysis import Token, Tokenizer
 from whoosh.lang import has_stemmer, has_stopwords, stemmer_for_language, stopwords_for_language
 
-TOKEN = re.compile(r"\w+(?:\.\w+)*")
+from . import han
+
+# The blocks whose nonspacing marks are letters of the word (vowel signs, viramas, tone
+# marks, Thaana's vowels, the kana voicing marks): the fold keeps them. Every other
+# nonspacing mark (Latin, Greek and Cyrillic accents, Hebrew and Arabic points) is dropped.
+# static/lib/segment.js holds the same ranges.
+KEPT_MARKS = (
+    "\u0780-\u07bf\u0900-\u0fff\u1000-\u109f\u1700-\u1aaf\u1b00-\u1c7f\u1cd0-\u1cff"
+    "\u3099-\u309a\ua800-\uaaff\uabc0-\uabff\U00011000-\U00011fff"
+)
+# The scripts written without spaces between words, and Hangul, whose words carry their
+# particles: their runs are cut into overlapping pairs of characters (Lucene's CJK bigrams).
+# Han, kana, Hangul, Thai, Lao, Myanmar, Khmer.
+PAIRED = (
+    "\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\u19e0-\u19ff\u2e80-\u2fdf"
+    "\u3005\u3007\u3021-\u3029\u3038-\u303b\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\ua9e0-\ua9ff\uaa60-\uaa7f\uac00-\ud7ff"
+    "\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003ffff"
+)
+DROPPED_MARK = regex.compile(f"(?![{KEPT_MARKS}])\\p{{Mn}}")
+WORD = "[\\p{L}\\p{N}\\p{M}_]"
+TOKEN = regex.compile(f"{WORD}+(?:\\.{WORD}+)*")
+# Plain ranges: the re module tests them 30 times faster than the regex module.
+PIECE = re.compile(f"[{PAIRED}]+|[^{PAIRED}]+")
+PAIRED_CHAR = re.compile(f"[{PAIRED}]")
+# A character with its marks; a stacking virama (Myanmar, Khmer, Tai Tham) takes the
+# next letter into its cluster, as it is written.
+CLUSTER = regex.compile("\\P{M}(?:[\u1039\u17d2\u1a60]\\P{M}|\\p{M})*|\\p{M}+")
 
 
-def fold(text: str) -> str:
+def fold(text: str, lang: str = "") -> str:
+    """Step 1; Chinese (``lang`` ``zh``) also writes Traditional characters as Simplified."""
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    folded = unicodedata.normalize("NFC", DROPPED_MARK.sub("", decomposed))
+    return folded.translate(han.simplified()) if lang == "zh" else folded
+
+
+def paired(token: str) -> bool:
+    """Whether ``token`` is of a script cut into pairs (a pair or a lone character)."""
+    return PAIRED_CHAR.match(token) is not None
+
+
+def token_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Where each token of ``text`` is: a run of word characters (dotted ones joined:
+    ``e.g``, ``1.5``), or in a run of a paired script each two neighbouring clusters
+    (a run of one cluster is one token). Pairs overlap."""
+    runs_only = PAIRED_CHAR.search(text) is None  # most text: no need to cut the runs
+    for run in TOKEN.finditer(text):
+        if runs_only:
+            yield run.span()
+            continue
+        for piece in PIECE.finditer(run.group()):
+            start = run.start() + piece.start()
+            if not paired(piece.group()):
+                # A dot between two scripts joins nothing.
+                word = piece.group().strip(".")
+                if word:
+                    offset = start + piece.group().index(word)
+                    yield offset, offset + len(word)
+                continue
+            clusters = [
+                (start + c.start(), start + c.end()) for c in CLUSTER.finditer(piece.group())
+            ]
+            if len(clusters) == 1:
+                yield clusters[0]
+            for (first, _), (_, end) in zip(clusters, clusters[1:], strict=False):
+                yield first, end
+
+
+def tokens(folded: str) -> list[str]:
+    if PAIRED_CHAR.search(folded) is None:
+        return TOKEN.findall(folded)
+    return [folded[start:end] for start, end in token_spans(folded)]
+
+
+def indexed(token: str, stops: frozenset[str]) -> bool:
+    """Single characters are dropped, but digits and lone characters of paired scripts."""
+    return (len(token) >= 2 or token.isdigit() or paired(token)) and token not in stops
 
 
 def language(locale: str) -> str:
@@ -60,7 +173,7 @@ def language(locale: str) -> str:
 @lru_cache(maxsize=64)
 def stop_words(lang: str) -> frozenset[str]:
     return (
-        frozenset(fold(w) for w in stopwords_for_language(lang))
+        frozenset(fold(w, lang) for w in stopwords_for_language(lang))
         if has_stopwords(lang)
         else (frozenset())
     )
@@ -89,7 +202,7 @@ def stem(lang: str, form: str) -> str:
 def forms(text: str, lang: str) -> list[str]:
     """Folded tokens that survive the length and stop-word filter, in order."""
     stops = stop_words(lang)
-    return [t for t in TOKEN.findall(fold(text)) if (len(t) >= 2 or t.isdigit()) and t not in stops]
+    return [t for t in tokens(fold(text, lang)) if indexed(t, stops)]
 
 
 @lru_cache(maxsize=8)
@@ -105,7 +218,7 @@ def commonness_table(lang: str) -> dict[str, int]:
     table: dict[str, int] = {}
     for word, frequency in wordfreq.get_frequency_dict(lang).items():
         value = round(10 * (math.log10(frequency) + 9))
-        folded = fold(word)
+        folded = fold(word, lang)
         if value > table.get(folded, 0):
             table[folded] = value
     return table
@@ -114,7 +227,7 @@ def commonness_table(lang: str) -> dict[str, int]:
 def title_words(text: str, lang: str) -> list[str]:
     """Every token of ``text`` stemmed, stop words and single letters included: a title
     such as "Hepatitis C" or "Vitamin A" is told apart from "Hepatitis" by them."""
-    return [stem(lang, t) for t in TOKEN.findall(fold(text))]
+    return [stem(lang, t) for t in tokens(fold(text, lang))]
 
 
 def analyze(text: str, lang: str) -> list[str]:

@@ -119,12 +119,27 @@ from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 
+import regex
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from .. import code
 from ..kept import Kept
-from .analysis import TOKEN, analyze, fold, forms, stem, stop_words, title_words
+from .analysis import (
+    CLUSTER,
+    TOKEN,
+    WORD,
+    analyze,
+    fold,
+    forms,
+    indexed,
+    paired,
+    stem,
+    stop_words,
+    title_words,
+    token_spans,
+    tokens,
+)
 
 # Derived from this module's source (and what it imports), so any change to a rule
 # publishes a new version of every index and device segment.
@@ -162,6 +177,7 @@ HIGHLIGHTS = 2
 HIGHLIGHT_CHARS = 240
 
 PHRASE = re.compile(r'"([^"]*)"')
+ENDS_IN_WORD = regex.compile(f"{WORD}$")
 
 
 class SearchError(Exception):
@@ -527,7 +543,7 @@ def split_query(q: str) -> tuple[str, list[str], list[str]]:
 
 
 def typo_candidates(ix: Collection, form: str) -> list[tuple[int, str]]:
-    if len(form) < MIN_TYPO_LENGTH:
+    if len(form) < MIN_TYPO_LENGTH or paired(form):  # a pair is no word to misspell
         return []
     limit = 1 if len(form) < LONG_TYPO_LENGTH else 2
     found = process.extract(form, ix.form_list, scorer=OSA.distance, score_cutoff=limit, limit=None)
@@ -538,6 +554,14 @@ def typo_candidates(ix: Collection, form: str) -> list[tuple[int, str]]:
         ((distance, -ix.df(ix.forms[f]), f) for f, distance, _ in found if distance == best)
     )
     return [(d, f) for d, _, f in ranked]
+
+
+def completes(token: str) -> bool:
+    """Whether a last word being typed is completed: one of at least ``MIN_PREFIX_LENGTH``
+    characters, or one character of a paired script (its pairs complete it)."""
+    if paired(token):
+        return CLUSTER.fullmatch(token) is not None
+    return len(token) >= MIN_PREFIX_LENGTH
 
 
 def prefix_candidates(ix: Collection, prefix: str) -> list[str]:
@@ -573,10 +597,10 @@ def plan_query(ix: Collection, q: str) -> Plan:
     # Search as you type: the query's last token, when the query ends inside it.
     last_raw = None
     tail = q.split()[-1] if q.split() else ""
-    if re.search(r"\w$", tail) and not tail.startswith("-") and '"' not in tail:
-        tokens = TOKEN.findall(fold(tail))
-        if tokens and len(tokens[-1]) >= MIN_PREFIX_LENGTH:
-            last_raw = tokens[-1]
+    if ENDS_IN_WORD.search(tail) and not tail.startswith("-") and '"' not in tail:
+        typed = tokens(fold(tail, lang))
+        if typed and completes(typed[-1]):
+            last_raw = typed[-1]
 
     if not words and not phrases and last_raw is None:
         raise SearchError("query_empty", "The query has no words to search for.")
@@ -770,34 +794,45 @@ def suggestion(q: str, plan: Plan) -> str | None:
     return TOKEN.sub(replace, normalise(q))
 
 
-SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+# Sentences end at Latin, CJK (full-width), Devanagari (danda) and Myanmar stops.
+SENTENCE = re.compile(r"[^.!?\n。！？।॥။]+[.!?。！？।॥။]*")
+
+
+def marked_spans(ix: Collection, sentence: str, terms: set[str]) -> tuple[list, set[str]]:
+    """The spans of ``sentence`` to mark, whole tokens (so whole grapheme clusters), the
+    overlapping pairs of a paired script joined into one, and the terms they hold."""
+    spans: list[tuple[int, int]] = []
+    hits: set[str] = set()
+    stops = stop_words(ix.lang)
+    for start, end in token_spans(sentence):
+        token = fold(sentence[start:end], ix.lang)
+        term = stem(ix.lang, token) if indexed(token, stops) else None
+        if term not in terms:
+            continue
+        hits.add(term)
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+        else:
+            spans.append((start, end))
+    return spans, hits
 
 
 def highlight(ix: Collection, text: str, terms: set[str]) -> list[tuple[int, str]]:
     """``(matches, html)`` per sentence of ``text`` holding a term, HTML-escaped."""
     found = []
-    stops = stop_words(ix.lang)
     for sentence in SENTENCE.findall(text):
         sentence = sentence.strip()
-        if not sentence:
-            continue
-        parts, last, hits, first = [], 0, set(), None
-        for m in TOKEN.finditer(sentence):
-            token = fold(m.group(0))
-            if (len(token) < 2 and not token.isdigit()) or token in stops:
-                continue
-            term = stem(ix.lang, token)
-            if term in terms:
-                if first is None:
-                    first = m.start()
-                hits.add(term)
-                parts.append(html.escape(sentence[last : m.start()], quote=False))
-                parts.append("<mark>" + html.escape(m.group(0), quote=False) + "</mark>")
-                last = m.end()
+        spans, hits = marked_spans(ix, sentence, terms)
         if not hits:
             continue
+        parts, last = [], 0
+        for start, end in spans:
+            parts.append(html.escape(sentence[last:start], quote=False))
+            parts.append("<mark>" + html.escape(sentence[start:end], quote=False) + "</mark>")
+            last = end
         parts.append(html.escape(sentence[last:], quote=False))
         fragment = "".join(parts)
+        first = spans[0][0]
         if len(sentence) > HIGHLIGHT_CHARS and first and first > HIGHLIGHT_CHARS // 2:
             # Start near the first match; never cut inside a tag or an entity.
             cut = fragment.find(" ", fragment.find("<mark>") - HIGHLIGHT_CHARS // 3)

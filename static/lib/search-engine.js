@@ -5,11 +5,14 @@
 // server's stemmer in stem/, loaded for the index's language only.
 
 import { AppError } from "./errors.js";
+import {
+  TOKEN, WORD, fold, oneCluster, paired, tokenSpans, tokens,
+} from "./segment.js";
 
-const W = "[\\p{L}\\p{N}_]";
-const TOKEN = new RegExp(`${W}+(?:\\.${W}+)*`, "gu");
-const LAST_WORD = new RegExp(`${W}$`, "u");
-const SENTENCE = /[^.!?\n]+[.!?]*/g;
+export { fold };
+
+const LAST_WORD = new RegExp(`${WORD}$`, "u");
+const SENTENCE = /[^.!?\n。！？।॥။]+[.!?。！？।॥။]*/g;
 const BLOCK = new Set("p li h3 h4 br tr blockquote pre hr ul ol table".split(" "));
 const ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0" };
 const utf8 = new TextDecoder();
@@ -17,9 +20,6 @@ const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 
 const failure = (code, message) => new AppError(code, { message });
 
-export const fold = (text) => (/^\p{ASCII}*$/u.test(text) ? text.toLowerCase()
-  : text.toLowerCase().normalize("NFKD").replace(/\p{Mn}/gu, ""));
-const tokens = (text) => text.match(TOKEN) || [];
 const words = (text) => text.split(/\s+/).filter(Boolean);
 const escape = (text) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
@@ -111,6 +111,13 @@ export async function stemmer(name) {
   };
 }
 
+/** The fold of the index's language: Chinese also writes Traditional characters as Simplified. */
+export async function folder(lang) {
+  if (lang !== "zh") return fold;
+  const { simplify } = await import("./han.js");
+  return (text) => simplify(fold(text));
+}
+
 // A term weighs for how rare it is in everyday language (search.rarity).
 const rarity = (C, commonness) => Math.min(1, Math.max(C.RARITY_FLOOR,
   (C.ZIPF_COMMON - commonness) / (C.ZIPF_COMMON - C.ZIPF_RARE)));
@@ -129,8 +136,8 @@ export async function openIndex(parts) {
   const ix = {
     h, C: h.constants, fields: h.fields, boosts: h.boosts, segs: [], docs: [], ids: [],
     bundles: parts.map((part) => part.bundle), stem: await stemmer(h.stemmer),
-    stops: new Set(h.stop_words), forms: new Map(), cache: new Map(), dfs: new Map(),
-    lengthNorms: [], rarities: new Map(), thesaurus: new Map(),
+    fold: await folder(h.lang), stops: new Set(h.stop_words), forms: new Map(), cache: new Map(),
+    dfs: new Map(), lengthNorms: [], rarities: new Map(), thesaurus: new Map(),
   };
   const segs = opened.flat();
   // A document's topics and symptoms are numbers of ix.slugs, in slug order, so facets count in
@@ -188,10 +195,11 @@ export async function openIndex(parts) {
 
 // ---- analysis ----
 
-// A folded token is indexed when it has two characters or is one digit, and is no stop word.
-const indexed = (ix, token) => (token.length >= 2 || /^\p{Nd}$/u.test(token))
+// A folded token is indexed when it has two characters, is one digit or one character of a paired
+// script, and is no stop word.
+const indexed = (ix, token) => (token.length >= 2 || /^\p{Nd}$/u.test(token) || paired(token))
   && !ix.stops.has(token);
-const formsOf = (ix, text) => tokens(fold(text)).filter((token) => indexed(ix, token));
+const formsOf = (ix, text) => tokens(ix.fold(text)).filter((token) => indexed(ix, token));
 const termOf = (ix, form) => ix.forms.get(form) ?? ix.stem(form);
 const analyze = (ix, text) => formsOf(ix, text).map((form) => termOf(ix, form));
 
@@ -306,7 +314,7 @@ function similarForms(ix, form, limit) {
 }
 
 function typoCandidates(ix, form) {
-  if (form.length < ix.C.MIN_TYPO_LENGTH) return [];
+  if (form.length < ix.C.MIN_TYPO_LENGTH || paired(form)) return []; // a pair is no misspelt word
   let best = form.length < ix.C.LONG_TYPO_LENGTH ? 1 : 2;
   let found = [];
   for (const candidate of similarForms(ix, form, best)) {
@@ -325,6 +333,11 @@ function commonestFirst(ix, forms) {
   return forms.map((form) => [-df(ix, ix.forms.get(form)), form])
     .sort((a, b) => a[0] - b[0] || cmp(a[1], b[1])).map(([, form]) => form);
 }
+
+// A last word being typed is completed when it has MIN_PREFIX_LENGTH characters, or is one
+// character of a paired script (its pairs complete it).
+const completes = (C, token) => (paired(token) ? oneCluster(token)
+  : token.length >= C.MIN_PREFIX_LENGTH);
 
 function prefixCandidates(ix, prefix) {
   const list = ix.formList;
@@ -386,8 +399,8 @@ export function plan(ix, q) {
   const tail = words(q).pop() || "";
   let lastRaw = null;
   if (LAST_WORD.test(tail) && !tail.startsWith("-") && !tail.includes('"')) {
-    const last = tokens(fold(tail)).pop();
-    if (last && last.length >= C.MIN_PREFIX_LENGTH) lastRaw = last;
+    const last = tokens(ix.fold(tail)).pop();
+    if (last && completes(C, last)) lastRaw = last;
   }
   if (!qwords.length && !phrases.length && lastRaw === null) {
     throw failure("query_empty", "The query has no words to search for.");
@@ -436,7 +449,7 @@ export function plan(ix, q) {
       g.alternatives.set(term, weight * (ix.rarities.get(term) ?? 1));
     });
   }
-  const titleWords = new Set(tokens(fold(plain)).map((form) => termOf(ix, form))
+  const titleWords = new Set(tokens(ix.fold(plain)).map((form) => termOf(ix, form))
     .concat([...corrections.values()].map((form) => termOf(ix, form))));
   return { groups, phrases, excluded, corrections, titleWords };
 }
@@ -679,28 +692,39 @@ export function fieldTexts(article) {
   };
 }
 
+// The spans of `sentence` to mark, whole tokens (so whole grapheme clusters), the overlapping
+// pairs of a paired script joined into one, and the terms they hold.
+function markedSpans(ix, sentence, terms) {
+  const spans = [];
+  const hits = new Set();
+  for (const [start, end] of tokenSpans(sentence)) {
+    const token = ix.fold(sentence.slice(start, end));
+    const term = indexed(ix, token) ? termOf(ix, token) : null;
+    if (!terms.has(term)) continue;
+    hits.add(term);
+    const previous = spans[spans.length - 1];
+    if (previous && start <= previous[1]) previous[1] = Math.max(end, previous[1]);
+    else spans.push([start, end]);
+  }
+  return [spans, hits];
+}
+
 function highlight(ix, text, terms) {
   const found = [];
   const half = ix.C.HIGHLIGHT_CHARS >> 1;
   for (let sentence of text.match(SENTENCE) || []) {
     sentence = sentence.trim();
-    if (!sentence) continue;
+    const [spans, hits] = markedSpans(ix, sentence, terms);
+    if (!hits.size) continue;
     let out = "";
     let last = 0;
-    let first = null;
-    const hits = new Set();
-    for (const m of sentence.matchAll(TOKEN)) {
-      const token = fold(m[0]);
-      if (!indexed(ix, token)) continue;
-      const term = termOf(ix, token);
-      if (!terms.has(term)) continue;
-      if (first === null) first = m.index;
-      hits.add(term);
-      out += escape(sentence.slice(last, m.index)) + "<mark>" + escape(m[0]) + "</mark>";
-      last = m.index + m[0].length;
+    for (const [start, end] of spans) {
+      out += escape(sentence.slice(last, start)) + "<mark>" + escape(sentence.slice(start, end))
+        + "</mark>";
+      last = end;
     }
-    if (!hits.size) continue;
     out += escape(sentence.slice(last));
+    const first = spans[0][0];
     if (sentence.length > ix.C.HIGHLIGHT_CHARS && first && first > half) {
       const cut = out.indexOf(" ", out.indexOf("<mark>") - Math.floor(ix.C.HIGHLIGHT_CHARS / 3));
       if (cut > 0) out = "… " + out.slice(cut + 1);

@@ -100,9 +100,9 @@ def test_content_template_has_one_entry_per_segment(i18n, translations):
     } <= set(template)
     findings = template["alpha/findings/2"]
     assert findings.msgid == "Half of them did the exercise programme."
-    # Paths are shown from the current folder; this bundle lives in a temporary one.
+    # Paths are shown from the content root (the bundles folder's parent), from any folder.
     [(path, line)] = findings.occurrences
-    assert path.endswith("/bundles/demo/summaries/alpha.md") and line == "30"
+    assert path == "bundles/demo/summaries/alpha.md" and line == "30"
     assert "What they found" in findings.comment
     assert not any(e.msgid.startswith("A study about") for e in template.values())  # citation
 
@@ -512,3 +512,20 @@ def test_manifest_says_which_titles_fall_back_so_the_app_can_tag_them(spanish, c
     about = client.get(f"/api/v1/objects/{manifest['about'][0]['object']}").json
     assert about["fallback"] == {"title": "en"} and about["lang"] == "es"
     assert "fallback" not in client.get("/api/v1/bundles/demo/en").json
+
+
+def test_an_update_from_another_folder_changes_no_catalog(
+    spanish, i18n, bundles_dir, translations, monkeypatch
+):
+    """References name files from the content root, whatever the translator's current
+    folder: a routine update from inside a bundle, or from outside the project, rewrites
+    nothing."""
+    i18n("update")
+    before = every_catalog(translations)
+    occurrences = {path for entry in live(read_catalog(catalog_file(translations)))
+                   for path, _line in entry.occurrences}  # fmt: skip
+    assert "bundles/demo/summaries/alpha.md" in occurrences
+    for folder in (bundles_dir / "demo" / "summaries", bundles_dir.parent.parent):
+        monkeypatch.chdir(folder)
+        assert "updated" not in i18n("update").output
+        assert every_catalog(translations) == before

@@ -330,7 +330,8 @@ def test_search_runs_in_a_worker_and_the_page_keeps_responding(new_page, live_se
     ready(page, live_server + "/")
     controlled(page)
     install(page, "Caring for someone: what research says")
-    install(page, "MS research explained")  # every bundle: the device answers
+    install(page, "MS research explained")
+    install(page, "Staying well at home")  # every bundle: the device answers
     page.get_by_role("link", name="Search", exact=True).click()
     box = page.get_by_label("Search for a word or a symptom")
     box.press_sequentially("exhaus", delay=30)  # results while typing: the prefix finds them

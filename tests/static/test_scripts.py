@@ -1,5 +1,5 @@
 """Search in every script on the device: the engine in Chromium gives the server's ids, order
-and scores for the texts of ``tests/scripts_corpus.py`` (Chinese, Japanese, Korean, Thai,
+and scores for the texts of ``tests/helpers/scripts_corpus.py`` (Chinese, Japanese, Korean, Thai,
 Burmese, Hindi, Bengali, Tamil, Russian, Hebrew, Swahili), its highlights, and folds and
 cuts every character as ``satchel.search.analysis`` does (the twin in static/lib/segment.js).
 And the app installs the Hindi and the Chinese version of the sample bundle written in them,
@@ -23,9 +23,16 @@ from satchel.search import analysis, han
 from satchel.search import engine as search
 from satchel.store import Store
 
-from ..scripts_corpus import DISTINCT, QUERIES, TEXTS, VARIANTS, build_script_bundles, bundle_id
+from ..helpers.scripts_corpus import (
+    DISTINCT,
+    QUERIES,
+    TEXTS,
+    VARIANTS,
+    build_script_bundles,
+    bundle_id,
+)
 from .conftest import controlled, install, installed_version, ready, serve
-from .test_device_search import check, run_parity
+from .parity import check, run_parity
 
 HIGHLIGHTS = """async ({url, texts, terms, stops}) => {
   const engine = await import("/static/lib/search-engine.js");

@@ -17,7 +17,7 @@ from satchel import create_app
 from satchel.search import han
 from satchel.search.analysis import fold, tokens
 
-from .scripts_corpus import DISTINCT, QUERIES, VARIANTS, build_script_bundles, bundle_id
+from ..helpers.scripts_corpus import DISTINCT, QUERIES, VARIANTS, build_script_bundles, bundle_id
 
 
 @pytest.fixture(scope="module")

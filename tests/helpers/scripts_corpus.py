@@ -10,7 +10,7 @@ from pathlib import Path
 
 from satchel.stages.pipeline import build
 
-from .conftest import BUNDLE_YAML, summary_text, write_bundle
+from .bundles import BUNDLE_YAML, summary_text, write_bundle
 
 # language → {article: (title, text)}
 TEXTS = {

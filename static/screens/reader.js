@@ -209,21 +209,20 @@ async function share(article, view) {
   }
 }
 
-function saveButton(bundle, locale, manifest, entry, article) {
+/**
+ * The Save toggle, right from its first paint: `record` is the saved copy `loadArticle` read
+ * before drawing. (A read of its own here showed "Save" on a saved article until it ended, and a
+ * click on that "Save" just after it ended removed the article.)
+ */
+function saveButton(bundle, locale, { manifest, entry, document: article, record }) {
   const key = saved.savedKey(bundle, locale, article.id);
-  const button = el("button", { type: "button", class: "secondary save" }, _("Save"));
-  let isSaved = false;
-  let clicked = false; // once clicked, the first read (maybe slower than the click) is stale
+  const button = el("button", { type: "button", class: "secondary save" });
+  let isSaved = Boolean(record);
   const draw = () => {
     button.textContent = isSaved ? _("Remove from saved") : _("Save");
   };
-  saved.getSaved(key).then((record) => {
-    if (clicked) return;
-    isSaved = Boolean(record);
-    draw();
-  }, () => {});
+  draw();
   button.addEventListener("click", async () => {
-    clicked = true;
     if (isSaved) {
       await saved.unsave(key);
       isSaved = false;
@@ -239,7 +238,7 @@ function saveButton(bundle, locale, manifest, entry, article) {
 }
 
 function articleActions(bundle, locale, loaded, view) {
-  const { manifest, entry, document: article } = loaded;
+  const { document: article } = loaded;
   const listenSlot = el("span", { class: "listen-slot" });
   const lang = article.lang;
   const offer = () => listenSlot.replaceChildren(...[listenControl(view, lang)].filter(Boolean));
@@ -247,7 +246,7 @@ function articleActions(bundle, locale, loaded, view) {
   if (!listenSlot.childElementCount) whenVoicesKnown(offer);
   return el("div", { class: "actions article-actions" },
     listenSlot,
-    saveButton(bundle, locale, manifest, entry, article),
+    saveButton(bundle, locale, loaded),
     el("button", { type: "button", class: "secondary", onclick: () => share(article, view) },
       _("Share")),
     el("button", { type: "button", class: "secondary", onclick: () => window.print() },

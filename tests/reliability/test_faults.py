@@ -25,7 +25,8 @@ from ..helpers.translating import SPANISH, translate
 
 PROJECT = Path(__file__).resolve().parents[2]
 
-# Run a build in a child process that SIGKILLs itself on the n-th call of a function.
+# Run a build in a child process that SIGKILLs itself on the n-th call of a function
+# (a target of "" runs the build to its end).
 KILLER = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
@@ -91,6 +92,32 @@ def sources(tmp_path):
     return bundles, translations, data
 
 
+@pytest.fixture(scope="module")
+def frozen_code(tmp_path_factory):
+    """A copy of the package and the catalogs it ships, for the killed build and the one
+    after it to run the very same code. The rules version in every manifest is a digest
+    of the source (``satchel.code``): had the second build run other code than the
+    first (the checkout edited while the suite runs), it would rightly publish a
+    version 3, as any rule change does."""
+    folder = tmp_path_factory.mktemp("code")
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(PROJECT / "satchel", folder / "satchel", ignore=ignore)
+    shutil.copytree(PROJECT / "translations", folder / "translations", ignore=ignore)
+    return folder
+
+
+def run_build(code: Path, bundles: Path, data: Path, translations: Path, target="", nth=0):
+    """Build in a child process running ``code``, killed at the ``nth`` call of ``target``."""
+    arguments = [str(bundles), str(data), str(translations), target, str(nth)]
+    return subprocess.run(
+        [sys.executable, "-c", KILLER, *arguments],
+        cwd=code,  # with -c the current folder comes first on sys.path: ``code`` is imported
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def assert_consistent(data: Path) -> dict:
     """Every published manifest is whole: each object it names is there and intact."""
     store = Store(data)
@@ -109,30 +136,16 @@ def assert_consistent(data: Path) -> dict:
 
 
 @pytest.mark.parametrize("target, nth", KILL_POINTS, ids=[f"{t}#{n}" for t, n in KILL_POINTS])
-def test_sigkill_anywhere_leaves_a_whole_version(sources, tmp_path, target, nth):
+def test_sigkill_anywhere_leaves_a_whole_version(sources, frozen_code, tmp_path, target, nth):
     bundles, translations, baseline = sources
     data = tmp_path / f"killed-{target}-{nth}"
     shutil.copytree(baseline, data)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            KILLER,
-            str(bundles),
-            str(data),
-            str(translations),
-            target,
-            str(nth),
-        ],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_build(frozen_code, bundles, data, translations, target, nth)
     assert result.returncode == -9, f"never reached {target}#{nth}: {result.stdout}"
     before = assert_consistent(data)
     assert set(before.values()) <= {1, 2}
-    build(bundles, data, translations_dir=translations)
+    result = run_build(frozen_code, bundles, data, translations)
+    assert result.returncode == 0, result.stderr
     after = assert_consistent(data)
     assert set(after.values()) == {2}
     store = Store(data)

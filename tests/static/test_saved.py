@@ -5,10 +5,13 @@ carried to a fresh install through an exported file."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from playwright.sync_api import expect
 
 from .conftest import controlled, install, ready
+
+SLOW_SAVED_DATABASE = (Path(__file__).parent / "js" / "slow-saved-database.js").read_text()
 
 EBV = "A common virus may be the main trigger for MS"
 VITAMIN_D = "Higher vitamin D linked with lower risk of getting MS"
@@ -93,6 +96,23 @@ def test_saved_across_reload_offline_and_an_exported_file(new_page, live_server,
     expect(fresh.locator("main li.card h2")).to_have_text([VITAMIN_D])
     ready(fresh, live_server + "/#/read/ms-research/en/ebv-and-ms-risk")
     expect(fresh.get_by_role("button", name="Save", exact=True)).to_be_visible()
+
+
+def test_a_saved_article_says_so_from_the_first_paint_however_slow_the_database(
+    new_page, live_server
+):
+    """The button is labelled from what the screen read before it was drawn: a label drawn
+    first and corrected by a read of its own showed "Save" on a saved article meanwhile, and a
+    click on that "Save" landing just after the read removed the article instead."""
+    page = new_page()
+    save(page, live_server, "ms-research/en/ebv-and-ms-risk")
+    page.context.add_init_script(f"({SLOW_SAVED_DATABASE})(500)")
+    ready(page)  # a reload, now with the slow database
+    expect(page.locator("main h1")).to_have_text(EBV)
+    assert page.locator("button.save").inner_text() == "Remove from saved"  # read once: no retry
+    page.locator("button.save").click()
+    expect(page.locator("button.save")).to_have_text("Save")
+    expect(page.locator("#status")).to_contain_text("Removed from saved articles.")
 
 
 def test_saved_articles_survive_an_update_that_changes_one_and_withdraws_another(

@@ -42,17 +42,17 @@ def test_update_downloads_exactly_the_changes_and_removes_withdrawn(new_page, si
     changes = site.get("/api/v1/bundles/caregiving/en/changes?since=1").json
     assert changes["to"] == 3 and changes["removed"] == []
 
-    downloaded = {}
-    page.on(
-        "response",
-        lambda r: objects_in(r.url) and downloaded.__setitem__(objects_in(r.url), len(r.body())),
-    )
+    # The listener only keeps each response: reading its body inside the listener would
+    # block it, and a busy machine could reach the assertions before every listener is back.
+    responses = []
+    page.on("response", lambda response: responses.append(response))
     ready(page)
     expect(card(page)).to_contain_text("Update available: version 3")
     expect(card(page)).to_contain_text("1 article withdrawn")
     card(page).get_by_role("button", name="Update now").click()
     expect(card(page)).to_contain_text("Downloaded: version 3")
 
+    downloaded = {objects_in(r.url): len(r.body()) for r in responses if objects_in(r.url)}
     assert sum(downloaded.values()) == changes["bytes"]
     # ... and the new search segment: exactly the objects and bytes /changes listed.
     assert len(changes["search"]) == 1

@@ -115,6 +115,13 @@ SETTINGS: tuple[Setting, ...] = (
         "X-Accel-Redirect and nginx sends the file. Empty: the app sends files itself.",
     ),
     Setting(
+        "PUBLIC_URL",
+        "",
+        "The address readers open the app at, e.g. https://satchel.example.org/, written "
+        "in the footer of a summary page. Empty: the address a request came to "
+        "(the API); 'satchel export --article' then needs --library-url.",
+    ),
+    Setting(
         "OBJECT_MAX_AGE",
         31536000,
         "Cache-Control max-age, in seconds, sent with immutable content objects.",

@@ -4,7 +4,7 @@ and never imports ``satchel.stages``."""
 
 from __future__ import annotations
 
-from . import api, caching, errors, search, security, shell, v1  # noqa: F401 (views register)
+from . import api, caching, errors, pages, search, security, shell, v1  # noqa: F401 (views register)
 
 
 def init_app(app) -> None:

@@ -2,9 +2,10 @@
 // from the device when the bundle is downloaded, from the network otherwise (lib/read.js).
 
 import { AppError } from "../lib/errors.js";
-import { _, fill, languageName, locale } from "../lib/i18n.js";
+import { _, catalogOf, fill, languageName, locale } from "../lib/i18n.js";
 import { readManifest, readObject } from "../lib/read.js";
 import * as saved from "../lib/saved.js";
+import { pageFileName, pageHtml } from "../lib/summary-page.js";
 import { dateLine, el, fieldLang, formatDate, langOf, sanitisedHtml } from "../ui/dom.js";
 import { listenControl, whenVoicesKnown } from "../ui/listen.js";
 import { announce, notice, show, slugLabel } from "../ui/page.js";
@@ -210,6 +211,30 @@ async function share(article, view) {
 }
 
 /**
+ * "Send as a page": the article as one self-contained HTML file (lib/summary-page.js), written
+ * from the copy this screen shows, with its labels in the article's language. Shared as a file
+ * through the Web Share API where the browser accepts files, else downloaded.
+ */
+async function sendAsPage({ manifest, entry, document: article }) {
+  const catalog = await catalogOf(manifest.locale);
+  const today = new Date().toISOString().slice(0, 10);
+  const bytes = pageHtml(manifest, article, entry.object, catalog, today, `${location.origin}/`);
+  const file = new File([bytes], pageFileName(manifest, article.id), { type: "text/html" });
+  if (navigator.canShare && navigator.canShare({ files: [file] })) {
+    try {
+      await navigator.share({ files: [file], title: article.title });
+      return;
+    } catch (error) {
+      if (error.name === "AbortError") return; // the reader closed the share sheet
+    }
+  }
+  const link = el("a", { href: URL.createObjectURL(file), download: file.name });
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+  announce(_("The page {name} was saved to your downloads.", { name: file.name }));
+}
+
+/**
  * The Save toggle, right from its first paint: `record` is the saved copy `loadArticle` read
  * before drawing. (A read of its own here showed "Save" on a saved article until it ended, and a
  * click on that "Save" just after it ended removed the article.)
@@ -250,7 +275,12 @@ function articleActions(bundle, locale, loaded, view) {
     el("button", { type: "button", class: "secondary", onclick: () => share(article, view) },
       _("Share")),
     el("button", { type: "button", class: "secondary", onclick: () => window.print() },
-      _("Print")));
+      _("Print")),
+    // A page needs the signed manifest: not offered on a saved copy read offline.
+    loaded.manifest.signature && article.kind === "summary"
+      ? el("button", { type: "button", class: "secondary send-page",
+        onclick: () => sendAsPage(loaded) }, _("Send as a page"))
+      : null);
 }
 
 /** Printed at the foot of the page only: where the article comes from, to find it again. */
@@ -274,6 +304,7 @@ function savedManifest(record) {
 
 /** The article from the bundle; offline, a saved copy of a bundle not downloaded. */
 async function loadArticle(bundle, locale, id) {
+  catalogOf(locale); // kept by the service worker, so a page sent offline has its labels
   const record = await saved.getSaved(saved.savedKey(bundle, locale, id)).catch(() => null);
   try {
     return { ...(await loadEntry(bundle, locale, "articles", id)), record };

@@ -31,6 +31,7 @@ from ..summary_page import stored_page
 from ..web.language import ui_catalog
 from .bundle_file import file_name, write_bundle_file
 from .importer import import_command
+from .reports import db_cli, gaps_command
 from .synth import synth_command
 
 bundles_cli = AppGroup("bundles", help="Build and publish content bundles.")
@@ -38,6 +39,8 @@ bundles_cli.add_command(synth_command)
 bundles_cli.add_command(import_command)
 keys_cli = AppGroup("keys", help="Show or rotate the publisher's signing keys.")
 bundles_cli.add_command(keys_cli)
+bundles_cli.add_command(db_cli)
+bundles_cli.add_command(gaps_command)
 
 
 def describe(report) -> str:

@@ -260,7 +260,8 @@ function pageNotice({ manifest, entry, install }) {
       "publisher signed it.", { version: manifest.version }), { title, bundle }), " ",
     el("a", { href: `${read}/${entry.id}` }, _("Read it in the app")), " · ",
     el("a", { href: read }, install ? _("Open the bundle")
-      : _("Open the bundle (download it below to read it offline)"))), "info", IMPORT_JOB);
+      : _("Open the bundle (download it below to read it without a connection)"))),
+  "info", IMPORT_JOB);
 }
 
 /** "Open a bundle file": bundles passed on from another device, online or not. */

@@ -148,6 +148,12 @@ SETTINGS: tuple[Setting, ...] = (
         "make; more get 429 rate_limit_exceeded. flask-limiter's notation.",
     ),
     Setting(
+        "PROXY_COUNT",
+        0,
+        "How many proxies in front of the app set X-Forwarded-For (the topology's nginx: "
+        "1). The rate limit then counts the client's address, not the proxy's.",
+    ),
+    Setting(
         "RATELIMIT_STORAGE_URI",
         "memory://",
         "Where flask-limiter counts requests: memory:// (each process on its own) or the "

@@ -14,6 +14,7 @@ from flask.views import MethodView
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from marshmallow import Schema, fields, validate
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..reports import database, records
 from ..reports.tables import NOTE_MAX
@@ -143,4 +144,7 @@ class UnansweredSearches(MethodView):
 
 
 def init_app(app) -> None:
+    if app.config["PROXY_COUNT"]:
+        # Behind nginx every request comes from 127.0.0.1: the client is in X-Forwarded-For.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"])
     limiter.init_app(app)

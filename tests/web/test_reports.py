@@ -9,6 +9,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from satchel import create_app
 from satchel.reports import database
 from satchel.reports.tables import feedback, unanswered_search
 
@@ -102,3 +103,20 @@ def test_postgresql_not_yet_migrated_is_a_503_in_the_shape(app, postgres):
     response = post(app.test_client(), "/api/v1/feedback", {"reports": [opinion()]})
     assert response.status_code == 503
     assert response.json["error"]["code"] == "reports_unavailable"
+
+
+def test_behind_a_proxy_the_limit_counts_each_forwarded_client(app, database_url):
+    app.config.update(DATABASE_URL=database_url, REPORT_RATE_LIMIT="2 per minute")
+    database.upgrade(database_url)
+    proxied = create_app({**app.config, "PROXY_COUNT": 1}).test_client()
+
+    def from_client(address):
+        return proxied.post(
+            "/api/v1/feedback",
+            json={"reports": [opinion()]},
+            headers={"X-Forwarded-For": address},
+            environ_base={"REMOTE_ADDR": "127.0.0.1"},
+        ).status_code
+
+    assert [from_client("203.0.113.5") for _ in range(3)] == [200, 200, 429]
+    assert from_client("203.0.113.6") == 200

@@ -2,8 +2,9 @@
 // from the device when the bundle is downloaded, from the network otherwise (lib/read.js).
 
 import { AppError } from "../lib/errors.js";
-import { _, catalogOf, fill, languageName, locale } from "../lib/i18n.js";
+import { _, catalogOf, fill, languageName, locale, locale as uiLocale } from "../lib/i18n.js";
 import { readManifest, readObject } from "../lib/read.js";
+import { queueFeedback } from "../lib/outbox.js";
 import * as saved from "../lib/saved.js";
 import { pageFileName, pageHtml } from "../lib/summary-page.js";
 import { dateLine, el, fieldLang, formatDate, langOf, sanitisedHtml } from "../ui/dom.js";
@@ -283,6 +284,63 @@ function articleActions(bundle, locale, loaded, view) {
       : null);
 }
 
+const PROBLEMS = () => [
+  ["wrong", _("It is wrong or out of date")],
+  ["hard", _("It is hard to understand")],
+  ["language", _("I need it in my language")],
+  ["other", _("Something else")],
+];
+
+/**
+ * "Was this clear?" and "Report a problem": kept on the device and sent when online
+ * (lib/outbox.js), so both work offline. Nothing but the answer and the article is sent.
+ */
+function feedbackBlock(bundle, locale, manifest, article) {
+  const status = el("p", { class: "meta feedback-status", role: "status" });
+  const box = el("section", { class: "feedback", "aria-labelledby": "h-feedback" });
+  const send = async (answer, note = "") => {
+    await queueFeedback({
+      bundle, locale, article: article.id, version: manifest.version, answer, note,
+      wantedLocale: answer === "language" ? uiLocale() : null,
+    });
+    box.replaceChildren(el("h2", { id: "h-feedback" }, _("Thank you")), status);
+    status.textContent = _("Your answer is kept on this device and sent when you are online.");
+  };
+  const choices = PROBLEMS().map(([value, label], i) => el("div", { class: "choice" },
+    el("input", { type: "radio", name: "problem", id: `problem-${value}`, value,
+      required: i === 0 }),
+    el("label", { for: `problem-${value}` }, label)));
+  const note = el("textarea", { id: "feedback-note", maxlength: "280", rows: "2" });
+  const form = el("form", {
+    id: "report-problem", hidden: true,
+    onsubmit: (event) => {
+      event.preventDefault();
+      send(new FormData(form).get("problem"), note.value.trim());
+    },
+  },
+  el("fieldset", {}, el("legend", {}, _("What is the problem?")), ...choices),
+  el("div", { class: "field" },
+    el("label", { for: "feedback-note" }, _("A short note (optional)")), note),
+  el("button", { type: "submit" }, _("Send report")));
+  const report = el("button", {
+    type: "button", class: "link-button", "aria-expanded": "false",
+    "aria-controls": "report-problem",
+    onclick: () => {
+      form.hidden = !form.hidden;
+      report.setAttribute("aria-expanded", String(!form.hidden));
+    },
+  }, _("Report a problem"));
+  box.append(el("h2", { id: "h-feedback" }, _("Was this clear?")),
+    el("div", { class: "actions" },
+      el("button", { type: "button", class: "secondary", onclick: () => send("clear") },
+        _("Yes")),
+      el("button", { type: "button", class: "secondary", onclick: () => send("unclear") },
+        _("No")),
+      report),
+    form, status);
+  return box;
+}
+
 /** Printed at the foot of the page only: where the article comes from, to find it again. */
 function printedFrom(manifest) {
   return el("p", { class: "meta print-only" }, fill(_("From “{bundle}” in Satchel, printed " +
@@ -347,6 +405,9 @@ export async function showArticle(bundle, locale, id) {
     : summaryView(article, manifest, bundle, locale);
   const notices = [savedNotice(loaded), fallbackNotice(article, view)].filter(Boolean);
   view.querySelector("h1").after(...notices, articleActions(bundle, locale, loaded, view));
+  if (manifest.version && article.kind === "summary") {
+    view.append(feedbackBlock(bundle, locale, manifest, article));
+  }
   view.append(printedFrom(manifest));
   show(article.title, view, backLink(bundle, locale, manifest));
 }

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from satchel.summary_page import page_html
 
-from .conftest import ARTIFACTS, axe_violations, ready
+from .conftest import ARTIFACTS, axe_violations, controlled, install, ready
 
 SUMMARY_PAGE_JS = "/static/lib/summary-page.js"
 MADE = "2026-01-31"
@@ -204,3 +204,24 @@ def test_open_a_bundle_file_checks_a_page(new_page, live_server, tmp_path, chang
         expect(notices.get_by_role("link", name=re.compile("Open the bundle"))).to_have_attribute(
             "href", "#/read/ms-research/ar"
         )
+
+
+def test_a_page_is_checked_offline_against_the_installed_bundle(new_page, live_server, tmp_path):
+    page = new_page(accept_downloads=True)
+    page.context.add_init_script("navigator.canShare = () => false;")
+    ready(page, f"{live_server}/")
+    controlled(page)
+    install(page, "Caring for someone: what research says")
+    page.context.set_offline(True)
+    ready(page, f"{live_server}/#/read/caregiving/en/caregiver-strain-and-health")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Send as a page").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    ready(page, f"{live_server}/")
+    open_file(page, path)
+    verified = page.locator("#notices .page-verified")
+    expect(verified).to_contain_text("exactly as its publisher signed it")
+    expect(verified.get_by_role("link", name="Open the bundle")).to_have_attribute(
+        "href", "#/read/caregiving/en"
+    )

@@ -306,22 +306,23 @@ function feedbackBlock(bundle, locale, manifest, article) {
     box.replaceChildren(el("h2", { id: "h-feedback" }, _("Thank you")), status);
     status.textContent = _("Your answer is kept on this device and sent when you are online.");
   };
-  const choices = PROBLEMS().map(([value, label], i) => el("div", { class: "choice" },
-    el("input", { type: "radio", name: "problem", id: `problem-${value}`, value,
-      required: i === 0 }),
+  const choices = PROBLEMS().map(([value, label]) => el("div", { class: "choice" },
+    el("input", { type: "radio", name: "problem", id: `problem-${value}`, value }),
     el("label", { for: `problem-${value}` }, label)));
   const note = el("textarea", { id: "feedback-note", maxlength: "280", rows: "2" });
-  const form = el("form", {
-    id: "report-problem", hidden: true,
-    onsubmit: (event) => {
-      event.preventDefault();
-      send(new FormData(form).get("problem"), note.value.trim());
-    },
-  },
-  el("fieldset", {}, el("legend", {}, _("What is the problem?")), ...choices),
-  el("div", { class: "field" },
-    el("label", { for: "feedback-note" }, _("A short note (optional)")), note),
-  el("button", { type: "submit" }, _("Send report")));
+  // No <form>: the article screen holds none, so that content could never smuggle one in.
+  const form = el("div", { id: "report-problem", hidden: true },
+    el("fieldset", {}, el("legend", {}, _("What is the problem?")), ...choices),
+    el("div", { class: "field" },
+      el("label", { for: "feedback-note" }, _("A short note (optional)")), note),
+    el("button", {
+      type: "button",
+      onclick: () => {
+        const chosen = form.querySelector("input[name=problem]:checked");
+        if (chosen) send(chosen.value, note.value.trim());
+        else form.querySelector("input").focus();
+      },
+    }, _("Send report")));
   const report = el("button", {
     type: "button", class: "link-button", "aria-expanded": "false",
     "aria-controls": "report-problem",

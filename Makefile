@@ -59,12 +59,13 @@ bench: install system-packages
 # msgfmt (gettext) proves our PO files are valid for translators' tools; the
 # production topology test runs Debian's nginx (with its brotli module) and
 # redis-server; `make bench` loads them with wrk; poppler-utils reads the text of the
-# PDF an article prints to (pdftotext).
+# PDF an article prints to (pdftotext); the reports database's tests run Debian's
+# PostgreSQL 15 beside SQLite.
 SYSTEM_PACKAGES := chromium gettext nginx libnginx-mod-http-brotli-static \
-	libnginx-mod-http-brotli-filter redis-server wrk poppler-utils
+	libnginx-mod-http-brotli-filter redis-server wrk poppler-utils postgresql
 system-packages:
 	test -x /usr/bin/chromium && command -v msgfmt >/dev/null && \
-	  command -v pdftotext >/dev/null && \
+	  command -v pdftotext >/dev/null && test -x /usr/lib/postgresql/15/bin/postgres && \
 	  test -x /usr/sbin/nginx && test -x /usr/bin/redis-server && test -x /usr/bin/wrk && \
 	  test -f /usr/share/nginx/modules-available/mod-http-brotli-static.conf && \
 	  test -f /usr/share/nginx/modules-available/mod-http-brotli-filter.conf || \

@@ -650,12 +650,29 @@ def shell_section(bench: Bench) -> None:
     )
 
 
+def page_section(bench: Bench) -> None:
+    """Every sample summary as one page to pass on (satchel/summary_page.py): the largest."""
+    from bench.page_size import BUDGET, page_sizes
+
+    sizes = page_sizes()
+    largest = max(sizes.values())
+    bench.row(
+        "largest sample summary page",
+        largest,
+        "B",
+        target=f"≤ {BUDGET // 1024} KB",
+        met=largest <= BUDGET,
+        note=f"{len(sizes)} pages, smallest {min(sizes.values()):,} B",
+    )
+
+
 SECTIONS: list[Callable[[Bench], None]] = [
     build_section,
     bytes_section,
     translation_section,
     server_section,
     shell_section,
+    page_section,
     device_section,
     updates_section,
     install_section,

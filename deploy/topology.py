@@ -368,6 +368,9 @@ class Topology:
             "SATCHEL_CACHE_REDIS_URL": self.redis_url,
             "SATCHEL_OBJECT_MAX_AGE": str(self.object_max_age),
             "SATCHEL_X_ACCEL_PREFIX": ACCEL_PREFIX if self.nginx_sends_files else "",
+            # Every worker counts each client's posts in the same place, behind one proxy.
+            "SATCHEL_RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{self.redis_port}/1",
+            "SATCHEL_PROXY_COUNT": "1",
         }
 
     def redis_command(self) -> list[str]:

@@ -115,6 +115,51 @@ SETTINGS: tuple[Setting, ...] = (
         "X-Accel-Redirect and nginx sends the file. Empty: the app sends files itself.",
     ),
     Setting(
+        "PUBLIC_URL",
+        "",
+        "The address readers open the app at, e.g. https://satchel.example.org/, written "
+        "in the footer of a summary page. Empty: the address a request came to "
+        "(the API); 'satchel export --article' then needs --library-url.",
+    ),
+    Setting(
+        "DATABASE_URL",
+        "",
+        "SQLAlchemy URL of the database that keeps what readers send (feedback, searches "
+        "that found nothing), e.g. postgresql+psycopg://satchel@127.0.0.1:5432/satchel. "
+        "Empty: the SQLite file reports.sqlite3 in DATA_DIR, migrated on first use; "
+        "migrate any other with 'satchel db upgrade'.",
+    ),
+    Setting(
+        "REPORT_MIN_COUNT",
+        5,
+        "'satchel gaps' shows a search that found nothing only once at least this many "
+        "separate reports asked the same terms in the same locale.",
+    ),
+    Setting(
+        "REPORT_RETENTION_DAYS",
+        180,
+        "Reports older than this many days are deleted: when reports are written (at most "
+        "once an hour per process) and when 'satchel gaps' runs.",
+    ),
+    Setting(
+        "REPORT_RATE_LIMIT",
+        "30 per minute",
+        "How many posts of feedback or searches one client (by address, never stored) may "
+        "make; more get 429 rate_limit_exceeded. flask-limiter's notation.",
+    ),
+    Setting(
+        "PROXY_COUNT",
+        0,
+        "How many proxies in front of the app set X-Forwarded-For (the topology's nginx: "
+        "1). The rate limit then counts the client's address, not the proxy's.",
+    ),
+    Setting(
+        "RATELIMIT_STORAGE_URI",
+        "memory://",
+        "Where flask-limiter counts requests: memory:// (each process on its own) or the "
+        "topology's Redis, e.g. redis://127.0.0.1:6379/1, shared by every worker.",
+    ),
+    Setting(
         "OBJECT_MAX_AGE",
         31536000,
         "Cache-Control max-age, in seconds, sent with immutable content objects.",

@@ -7,11 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from bench.chromium import chromium
 from satchel import create_app
 
 from .helpers.bundles import write_bundle
+from .helpers.postgres import postgres_server
 from .helpers.web_clients import BufferedClient
 
 
@@ -87,3 +89,24 @@ def built_client(tmp_path_factory):
     result = app.test_cli_runner().invoke(args=["bundles", "build"])
     assert result.exit_code == 0, result.output
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL cluster for the test process: the URL of its server, without a database."""
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """An empty reports database: a SQLite file, or a new database on the test PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'reports.sqlite3'}"
+    server = request.getfixturevalue("postgres")
+    name = f"reports_{tmp_path.name.replace('-', '_').lower()}"[:60]
+    engine = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return f"{server}/{name}"

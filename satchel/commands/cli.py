@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -25,8 +26,12 @@ from ..stages.sign import (
 )
 from ..stages.source import Limits
 from ..store import Store, atomic_file, object_problems, version_problems
+from ..summary_page import file_name as page_file_name
+from ..summary_page import stored_page
+from ..web.language import ui_catalog
 from .bundle_file import file_name, write_bundle_file
 from .importer import import_command
+from .reports import db_cli, gaps_command
 from .synth import synth_command
 
 bundles_cli = AppGroup("bundles", help="Build and publish content bundles.")
@@ -34,6 +39,8 @@ bundles_cli.add_command(synth_command)
 bundles_cli.add_command(import_command)
 keys_cli = AppGroup("keys", help="Show or rotate the publisher's signing keys.")
 bundles_cli.add_command(keys_cli)
+bundles_cli.add_command(db_cli)
+bundles_cli.add_command(gaps_command)
 
 
 def describe(report) -> str:
@@ -264,15 +271,54 @@ def keys_rotate_command():
     "--version", type=int, metavar="N", help="A kept version. Default: the published one."
 )
 @click.option(
+    "--article",
+    "article_id",
+    metavar="ID",
+    help="Write this summary as one self-contained HTML page instead of the whole bundle.",
+)
+@click.option(
+    "--library-url",
+    metavar="URL",
+    help="With --article: where the page says the whole library is. Default: PUBLIC_URL.",
+)
+@click.option(
     "--out",
     type=click.Path(dir_okay=True, writable=True, path_type=Path),
     required=True,
-    help="The file to write, or a folder to write <bundle>-<locale>-v<version>.satchel in.",
+    help="The file to write, or a folder to write <bundle>-<locale>-v<version>.satchel "
+    "(with --article, <article>-<locale>.html) in.",
 )
-def export_command(bundle_id, locale, version, out):
+def export_command(bundle_id, locale, version, article_id, library_url, out):
     """Write a published bundle as one .satchel file, for people who pass content on
-    (SD cards, USB sticks); the app's "Open a bundle file" installs it offline."""
+    (SD cards, USB sticks); the app's "Open a bundle file" installs it offline. With
+    --article, one summary as a page anyone can open: the file the app's "Send as a
+    page" makes, and "Open a bundle file" checks."""
     store = Store(current_app.config["DATA_DIR"])
+    version = kept_version(store, bundle_id, locale, version)
+    if article_id:
+        page = article_page(store, bundle_id, locale, version, article_id, library_url)
+        name = page_file_name(store.manifest(bundle_id, locale, version), article_id)
+    else:
+        name = file_name(bundle_id, locale, version)
+    path = out / name if out.is_dir() else out
+    try:
+        with atomic_file(path) as handle:
+            if article_id:
+                handle.write(page)
+                size = len(page)
+            else:
+                size = write_bundle_file(store, bundle_id, locale, version, handle)
+    except OSError as exc:
+        raise click.ClickException(
+            f"could not write {exc.filename or path}: {exc.strerror}. Run 'satchel verify' "
+            "if an object is missing; else free some space or choose another --out."
+        ) from exc
+    what = f"{article_id} from " if article_id else ""
+    click.echo(f"Wrote {path}: {what}{bundle_id}/{locale} v{version}, {size:,} bytes.")
+
+
+def kept_version(store: Store, bundle_id: str, locale: str, version: int | None) -> int:
+    """``version`` (default: the published one) of a published bundle, if still kept."""
     published = store.current(bundle_id)
     if not published:
         raise click.ClickException(
@@ -289,13 +335,24 @@ def export_command(bundle_id, locale, version, out):
             f"{bundle_id}/{locale} v{version} is no longer kept; kept versions: "
             + ", ".join(f"v{v}" for v in store.versions(bundle_id, locale))
         )
-    path = out / file_name(bundle_id, locale, version) if out.is_dir() else out
-    try:
-        with atomic_file(path) as handle:
-            size = write_bundle_file(store, bundle_id, locale, version, handle)
-    except OSError as exc:
+    return version
+
+
+def article_page(store, bundle_id, locale, version, article_id, library_url) -> bytes:
+    """The summary page of ``article_id``, made today, as the API serves it."""
+    library = library_url or current_app.config["PUBLIC_URL"]
+    if not library:
         raise click.ClickException(
-            f"could not write {exc.filename or path}: {exc.strerror}. Run 'satchel verify' "
-            "if an object is missing; else free some space or choose another --out."
-        ) from exc
-    click.echo(f"Wrote {path}: {bundle_id}/{locale} v{version}, {size:,} bytes.")
+            "a page says where the whole library is: give --library-url, or set PUBLIC_URL "
+            "(SATCHEL_PUBLIC_URL) to the address readers open the app at"
+        )
+    today = datetime.now(UTC).date().isoformat()
+    catalog = ui_catalog(locale)
+    page = stored_page(store, bundle_id, locale, version, article_id, catalog, today, library)
+    if page is None:
+        listed = [a["id"] for a in store.manifest(bundle_id, locale, version)["articles"]]
+        raise click.ClickException(
+            f"{bundle_id}/{locale} v{version} has no readable article {article_id}; "
+            f"its articles: {', '.join(listed)}"
+        )
+    return page

@@ -208,6 +208,41 @@ class Manifest(MethodView):
         return manifest_response(bundle, locale, content.current_version(bundle, locale))
 
 
+VERSION_PARAMETER = {
+    "in": "path",
+    "name": "version",
+    "required": True,
+    "description": "A published version number",
+    "schema": {"type": "integer", "minimum": 1},
+}
+
+
+@blp.route(
+    "/bundles/<bundle>/<locale>/versions/<int:version>",
+    parameters=[BUNDLE_PARAMETER, LOCALE_PARAMETER, VERSION_PARAMETER],
+)
+class KeptManifest(MethodView):
+    @blp.response(200, ManifestSchema, description="The manifest. Honours If-None-Match.")
+    @blp.alt_response(304, description="Not modified")
+    @blp.alt_response(404, schema=ErrorSchema, description="Unknown bundle, locale or version")
+    def get(self, bundle, locale, version):
+        """The manifest of a version still kept: a device checks a summary page passed on
+        to it against the signed manifest it came from."""
+        content.current_version(bundle, locale)  # 404 for an unknown bundle or locale
+        if version not in content.store().versions(bundle, locale):
+            raise ApiError(
+                404,
+                "version_not_kept",
+                _(
+                    "Version {version} of '{bundle}' ({locale}) is no longer kept.",
+                    version=version,
+                    bundle=bundle,
+                    locale=locale,
+                ),
+            )
+        return manifest_response(bundle, locale, version)
+
+
 @blp.route("/bundles/<bundle>/<locale>/changes", parameters=[BUNDLE_PARAMETER, LOCALE_PARAMETER])
 class Changes(MethodView):
     @blp.arguments(ChangesQuerySchema, location="query", as_kwargs=True)

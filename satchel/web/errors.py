@@ -37,6 +37,7 @@ GENERIC_MESSAGES = {
     404: N_("There is nothing at this address."),
     405: N_("This address does not accept that method."),
     413: N_("The request is too large."),
+    429: N_("Too many requests from this device. Please try again in a few minutes."),
     500: N_("Something went wrong on our side. Please try again later."),
 }
 

@@ -19,14 +19,31 @@ class QueryParser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
-        field, messages = next(
-            iter(error.normalized_messages().get("query", {}).items()), ("request", ["is invalid"])
-        )
+        location, messages = next(iter(error.normalized_messages().items()))
+        field, problem = first_problem(messages)
+        if location == "json":
+            raise ApiError(
+                400,
+                "invalid_body",
+                _("Field '{name}' is not valid: {problem}", name=field or "body", problem=problem),
+            )
         raise ApiError(
             400,
             "invalid_parameter",
-            _("Parameter '{name}' is not valid: {problem}", name=field, problem=" ".join(messages)),
+            _("Parameter '{name}' is not valid: {problem}", name=field, problem=problem),
         )
+
+
+def first_problem(messages, path: str = "") -> tuple[str, str]:
+    """The first field (dotted, with list indexes: ``reports.0.note``) and its message."""
+    if isinstance(messages, dict):
+        key, inner = next(iter(messages.items()))
+        if key == "_schema":
+            return first_problem(inner, path)
+        return first_problem(inner, f"{path}.{key}" if path else str(key))
+    if isinstance(messages, list) and messages and not isinstance(messages[0], str):
+        return first_problem(messages[0], path)
+    return path, " ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
 
 
 class SatchelBlueprint(Blueprint):

@@ -1,9 +1,11 @@
 // What the device does by itself, on start and when the connection comes back: repair what the
-// browser evicted, resume interrupted downloads, look for updates. It keeps what it found for the
+// browser evicted, resume interrupted downloads, look for updates, send what the reader chose to
+// send (outbox.js). It keeps what it found for the
 // library to offer: an update plan per install key.
 
 import * as db from "./db.js";
 import { repair, resumeAll } from "./download.js";
+import { sendOutbox } from "./outbox.js";
 import { isUntrusted } from "./trust.js";
 import { checkForUpdate } from "./update.js";
 
@@ -18,6 +20,7 @@ export async function syncNow(report) {
   const health = await db.checkHealth();
   if (health.lost.length) report.lost(health.lost);
   if (!navigator.onLine) return false;
+  await sendOutbox().catch(() => {}); // kept for the next time: nothing is lost
   for (const install of health.damaged) {
     try {
       await repair(install);

@@ -7,6 +7,8 @@
 //   staging  {key, bundle, locale, manifest, etag, keyId, from, changes, startedAt}  a download in
 //            progress
 //   keys     the publisher keys the device trusts (trust.js)
+//   outbox   {id, kind, body, queuedAt}  what the reader chose to send (outbox.js): feedback and,
+//            when turned on, searches that found nothing, kept until the server has them
 // Objects are content-addressed, so objects downloaded for a staged version cannot change what
 // the installed manifest names: the installed version stays readable during a download. The
 // switch is one transaction that replaces the installs record and deletes the staging record.
@@ -79,13 +81,15 @@ function readOne(open, store, read) {
   });
 }
 
-const db = database("satchel", 2, (created, oldVersion) => {
+// Each version adds stores and keeps what the earlier ones hold.
+const db = database("satchel", 3, (created, oldVersion) => {
   if (oldVersion < 1) {
     created.createObjectStore("objects", { keyPath: "name" });
     created.createObjectStore("installs", { keyPath: "key" });
     created.createObjectStore("staging", { keyPath: "key" });
   }
-  created.createObjectStore("keys", { keyPath: "id" }); // version 2; the downloads stay as they are
+  if (oldVersion < 2) created.createObjectStore("keys", { keyPath: "id" });
+  if (oldVersion < 3) created.createObjectStore("outbox", { keyPath: "id" });
 });
 const { transaction, get, getAll } = db;
 
@@ -101,6 +105,15 @@ export function putKey(key) {
   return transaction(["keys"], "readwrite", (s) => s.keys.put(key));
 }
 export const getStaging = (key) => get("staging", key);
+
+export const outbox = () => getAll("outbox");
+export function putOutbox(record) {
+  return transaction(["outbox"], "readwrite", (s) => s.outbox.put(record));
+}
+/** Forget the sent records: only once the server has answered that it holds them. */
+export function deleteOutbox(ids) {
+  return transaction(["outbox"], "readwrite", (s) => ids.forEach((id) => s.outbox.delete(id)));
+}
 export const allStaging = () => getAll("staging");
 
 export function putStaging(record) {

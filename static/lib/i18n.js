@@ -91,6 +91,18 @@ export async function loadLocale(code, asked = null) {
   return chosen;
 }
 
+/**
+ * The interface catalog of `code` as the server publishes it (the service worker keeps a copy for
+ * offline use); null when there is none or it cannot be had.
+ */
+export async function catalogOf(code) {
+  try {
+    return await getJSON(`/locales/${encodeURIComponent(code)}/messages`);
+  } catch {
+    return null;
+  }
+}
+
 /** The interface languages: GET /locales, or null while that endpoint does not exist. */
 export async function listLocales() {
   try {

@@ -66,6 +66,12 @@ function fileMessages(download) {
       "was published. Nothing on this device was changed."),
     missing_object: () => _("Part of the bundle is missing from this file. " +
       "Nothing on this device was changed."),
+    page_changed: () => _("This page was changed after it was made from its publisher's " +
+      "signed content, so it cannot be trusted. Do not rely on what it says."),
+    page_unknown: () => _("This page comes from a version of its bundle that its publisher no " +
+      "longer keeps, so it cannot be checked."),
+    page_needs_connection: () => _("This page comes from a version of its bundle that this " +
+      "device does not have. Connect to the internet to check it, or download the bundle first."),
   };
 }
 

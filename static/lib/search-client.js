@@ -1,4 +1,5 @@
-// The seam between the search screen and the engines. Both answer in the server's shape:
+// The seam between the search screen and the engines. Both answer in the server's shape (the
+// device's adds `queryTerms`, the query's words as its analysis made them):
 //   {query, total, bundles: [{id, title, version}],
 //    hits: [{bundle, bundle_title, id, title, teaser, published, score,
 //            highlights: [escaped html with <mark>]}],

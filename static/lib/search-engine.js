@@ -386,6 +386,10 @@ function splitQuery(q) {
 
 export const normalise = (q) => words(q.normalize("NFC")).join(" ");
 
+/** The search terms of a query's words as this engine analyses them (folded, stop words left
+ * out, stemmed), whether the index holds them or not: what a search that found nothing reports. */
+export const queryTerms = (ix, q) => analyze(ix, splitQuery(normalise(q))[0]);
+
 // Longer than a function should be: the query planning of satchel/search/engine.py, step for
 // step, so that the twins stay comparable.
 // eslint-disable-next-line max-lines-per-function

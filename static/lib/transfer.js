@@ -1,11 +1,17 @@
 // A bundle as one `.satchel` file (format: satchel/commands/bundle_file.py): written from the
 // device's copy, or verified (signature, then every object's hash) and installed like a download.
+// "Open a bundle file" also recognises a summary page (lib/summary-page.js) and checks it against
+// the publisher's signed manifest of its version.
 
+import { getJSON } from "./api.js";
 import * as db from "./db.js";
 import { finalize } from "./download.js";
 import { AppError } from "./errors.js";
 import { canonicalBytes, objectsOf, segmentsOf, sha256Hex } from "./manifest.js";
+import { catalogOf } from "./i18n.js";
 import { runJob, runningJob } from "./progress.js";
+import { readObject } from "./read.js";
+import { pageHtml, pageOrigin } from "./summary-page.js";
 import { verifyManifest } from "./trust.js";
 
 const MAGIC = "SATCHEL1";
@@ -14,6 +20,8 @@ const decoder = new TextDecoder();
 export const IMPORT_JOB = "import";
 // Objects are stored a megabyte or so per transaction: one each would cost more than hashing.
 const BATCH_BYTES = 1 << 20;
+// A summary page is tens of kilobytes: a larger HTML file is not one, and is not read whole.
+const PAGE_MAX_BYTES = 1 << 20;
 
 const names = (manifest) => new Set(objectsOf(manifest).map((entry) => entry.object));
 
@@ -158,4 +166,54 @@ export function installBundleFile(file) {
       read.cancel();
     }
   });
+}
+
+/** The signed manifest of `origin`'s version: the device's when it holds that version, else the
+ * server's, verified. */
+async function manifestOf(origin) {
+  const install = await db.getInstall(db.installKey(origin.bundle, origin.locale));
+  if (install && install.version === origin.version) return { manifest: install.manifest, install };
+  if (!navigator.onLine) throw new AppError("page_needs_connection");
+  const path = `/bundles/${encodeURIComponent(origin.bundle)}/` +
+    `${encodeURIComponent(origin.locale)}/versions/${origin.version}`;
+  const manifest = await getJSON(path).catch((error) => {
+    throw error.status === 404 ? new AppError("page_unknown") : error;
+  });
+  await verifyManifest(manifest);
+  return { manifest, install };
+}
+
+const sameBytes = (a, b) => a.length === b.length && a.every((byte, i) => byte === b[i]);
+
+/**
+ * Is `bytes` the page the publisher's signed content makes? Its manifest entry must name the
+ * object the page names, and the page written again from that object (labels from the catalog,
+ * or English ones) must be the same bytes: any changed letter is refused ("page_changed").
+ * Resolves {manifest, entry, install}.
+ */
+async function checkPage(bytes, origin) {
+  const { manifest, install } = await manifestOf(origin);
+  const entry = manifest.articles.find((item) => item.id === origin.article);
+  if (!entry || entry.object !== origin.object) throw new AppError("page_changed");
+  const article = await readObject(entry.object);
+  for (const catalog of [await catalogOf(origin.locale), null]) {
+    const written = pageHtml(manifest, article, entry.object, catalog, origin.made,
+      origin.library);
+    if (sameBytes(written, bytes)) return { manifest, entry, install };
+  }
+  throw new AppError("page_changed");
+}
+
+/**
+ * "Open a bundle file" with a file that may be a summary page: {page: {manifest, entry, install}}
+ * when it is one and checks out; null when it is not a page (then it may be a bundle file).
+ */
+export async function openedPage(file) {
+  const head = decoder.decode(await file.slice(0, 16).arrayBuffer());
+  if (!head.startsWith("<!DOCTYPE html>")) return null;
+  if (file.size > PAGE_MAX_BYTES) throw new AppError("not_satchel");
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const origin = pageOrigin(decoder.decode(bytes));
+  if (!origin) throw new AppError("not_satchel");
+  return { page: await checkPage(bytes, origin) };
 }

@@ -9,7 +9,7 @@ import { _, fill, ngettext, languageName } from "../lib/i18n.js";
 import { messageOf } from "../lib/messages.js";
 import { onProgress, runningJob } from "../lib/progress.js";
 import { loadBundles } from "../lib/read.js";
-import { IMPORT_JOB, bundleFile, installBundleFile } from "../lib/transfer.js";
+import { IMPORT_JOB, bundleFile, installBundleFile, openedPage } from "../lib/transfer.js";
 import { applyUpdate } from "../lib/update.js";
 import { el, fieldLang, formatBytes, formatDate, langOf } from "../ui/dom.js";
 import { announce, contentLocaleFor, notice, prefs, show } from "../ui/page.js";
@@ -231,6 +231,11 @@ async function openFile(input) {
   if (!file) return;
   announce(_("Opening {name}…", { name: file.name }));
   try {
+    const opened = await openedPage(file);
+    if (opened) {
+      pageNotice(opened.page);
+      return;
+    }
     const result = await installBundleFile(file);
     const { manifest, key } = result.install;
     updatePlans.delete(key);
@@ -244,16 +249,32 @@ async function openFile(input) {
   redrawLibrary();
 }
 
+/** A summary page that checked out: what it is, and the bundle it belongs to. */
+function pageNotice({ manifest, entry, install }) {
+  const bundle = el("span", fieldLang(manifest.locale, manifest.fallback, "title"),
+    manifest.title);
+  const title = el("span", fieldLang(manifest.locale, entry.fallback, "title"), entry.title);
+  const read = `#/read/${manifest.bundle}/${manifest.locale}`;
+  notice(el("span", { class: "page-verified" },
+    fill(_("This page is “{title}” from “{bundle}”, version {version}, exactly as its " +
+      "publisher signed it.", { version: manifest.version }), { title, bundle }), " ",
+    el("a", { href: `${read}/${entry.id}` }, _("Read it in the app")), " · ",
+    el("a", { href: read }, install ? _("Open the bundle")
+      : _("Open the bundle (download it below to read it without a connection)"))),
+  "info", IMPORT_JOB);
+}
+
 /** "Open a bundle file": bundles passed on from another device, online or not. */
 function filesSection() {
   const input = el("input", {
-    type: "file", id: "bundle-file", accept: ".satchel", "data-focus-key": "bundle-file",
+    type: "file", id: "bundle-file", accept: ".satchel,.html", "data-focus-key": "bundle-file",
     onchange: () => openFile(input),
   });
   return el("section", { class: "transfer", "aria-labelledby": "h-files" },
     el("h2", { id: "h-files" }, _("Bundle files")),
     el("p", {}, _("A downloaded bundle can be passed on as one file, without a connection: " +
-      "“Share this bundle” makes the file, “Open a bundle file” installs one.")),
+      "“Share this bundle” makes the file, “Open a bundle file” installs one. It also checks a " +
+      "page sent from an article.")),
     el("div", { class: "field" },
       el("label", { for: "bundle-file" }, _("Open a bundle file")), input),
     progressBlock(IMPORT_JOB));

@@ -2,9 +2,11 @@
 // from the device when the bundle is downloaded, from the network otherwise (lib/read.js).
 
 import { AppError } from "../lib/errors.js";
-import { _, fill, languageName, locale } from "../lib/i18n.js";
+import { _, catalogOf, fill, languageName, locale, locale as uiLocale } from "../lib/i18n.js";
 import { readManifest, readObject } from "../lib/read.js";
+import { queueFeedback } from "../lib/outbox.js";
 import * as saved from "../lib/saved.js";
+import { pageFileName, pageHtml } from "../lib/summary-page.js";
 import { dateLine, el, fieldLang, formatDate, langOf, sanitisedHtml } from "../ui/dom.js";
 import { listenControl, whenVoicesKnown } from "../ui/listen.js";
 import { announce, notice, show, slugLabel } from "../ui/page.js";
@@ -210,6 +212,30 @@ async function share(article, view) {
 }
 
 /**
+ * "Send as a page": the article as one self-contained HTML file (lib/summary-page.js), written
+ * from the copy this screen shows, with its labels in the article's language. Shared as a file
+ * through the Web Share API where the browser accepts files, else downloaded.
+ */
+async function sendAsPage({ manifest, entry, document: article }) {
+  const catalog = await catalogOf(manifest.locale);
+  const today = new Date().toISOString().slice(0, 10);
+  const bytes = pageHtml(manifest, article, entry.object, catalog, today, `${location.origin}/`);
+  const file = new File([bytes], pageFileName(manifest, article.id), { type: "text/html" });
+  if (navigator.canShare && navigator.canShare({ files: [file] })) {
+    try {
+      await navigator.share({ files: [file], title: article.title });
+      return;
+    } catch (error) {
+      if (error.name === "AbortError") return; // the reader closed the share sheet
+    }
+  }
+  const link = el("a", { href: URL.createObjectURL(file), download: file.name });
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+  announce(_("The page {name} was saved to your downloads.", { name: file.name }));
+}
+
+/**
  * The Save toggle, right from its first paint: `record` is the saved copy `loadArticle` read
  * before drawing. (A read of its own here showed "Save" on a saved article until it ended, and a
  * click on that "Save" just after it ended removed the article.)
@@ -250,7 +276,70 @@ function articleActions(bundle, locale, loaded, view) {
     el("button", { type: "button", class: "secondary", onclick: () => share(article, view) },
       _("Share")),
     el("button", { type: "button", class: "secondary", onclick: () => window.print() },
-      _("Print")));
+      _("Print")),
+    // A page needs the signed manifest: not offered on a saved copy read offline.
+    loaded.manifest.signature && article.kind === "summary"
+      ? el("button", { type: "button", class: "secondary send-page",
+        onclick: () => sendAsPage(loaded) }, _("Send as a page"))
+      : null);
+}
+
+const PROBLEMS = () => [
+  ["wrong", _("It is wrong or out of date")],
+  ["hard", _("It is hard to understand")],
+  ["language", _("I need it in my language")],
+  ["other", _("Something else")],
+];
+
+/**
+ * "Was this clear?" and "Report a problem": kept on the device and sent when online
+ * (lib/outbox.js), so both work offline. Nothing but the answer and the article is sent.
+ */
+function feedbackBlock(bundle, locale, manifest, article) {
+  const status = el("p", { class: "meta feedback-status", role: "status" });
+  const box = el("section", { class: "feedback", "aria-labelledby": "h-feedback" });
+  const send = async (answer, note = "") => {
+    await queueFeedback({
+      bundle, locale, article: article.id, version: manifest.version, answer, note,
+      wantedLocale: answer === "language" ? uiLocale() : null,
+    });
+    box.replaceChildren(el("h2", { id: "h-feedback" }, _("Thank you")), status);
+    status.textContent = _("Your answer is kept on this device and sent when you are online.");
+  };
+  const choices = PROBLEMS().map(([value, label]) => el("div", { class: "choice" },
+    el("input", { type: "radio", name: "problem", id: `problem-${value}`, value }),
+    el("label", { for: `problem-${value}` }, label)));
+  const note = el("textarea", { id: "feedback-note", maxlength: "280", rows: "2" });
+  // No <form>: the article screen holds none, so that content could never smuggle one in.
+  const form = el("div", { id: "report-problem", hidden: true },
+    el("fieldset", {}, el("legend", {}, _("What is the problem?")), ...choices),
+    el("div", { class: "field" },
+      el("label", { for: "feedback-note" }, _("A short note (optional)")), note),
+    el("button", {
+      type: "button",
+      onclick: () => {
+        const chosen = form.querySelector("input[name=problem]:checked");
+        if (chosen) send(chosen.value, note.value.trim());
+        else form.querySelector("input").focus();
+      },
+    }, _("Send report")));
+  const report = el("button", {
+    type: "button", class: "link-button", "aria-expanded": "false",
+    "aria-controls": "report-problem",
+    onclick: () => {
+      form.hidden = !form.hidden;
+      report.setAttribute("aria-expanded", String(!form.hidden));
+    },
+  }, _("Report a problem"));
+  box.append(el("h2", { id: "h-feedback" }, _("Was this clear?")),
+    el("div", { class: "actions" },
+      el("button", { type: "button", class: "secondary", onclick: () => send("clear") },
+        _("Yes")),
+      el("button", { type: "button", class: "secondary", onclick: () => send("unclear") },
+        _("No")),
+      report),
+    form, status);
+  return box;
 }
 
 /** Printed at the foot of the page only: where the article comes from, to find it again. */
@@ -274,6 +363,7 @@ function savedManifest(record) {
 
 /** The article from the bundle; offline, a saved copy of a bundle not downloaded. */
 async function loadArticle(bundle, locale, id) {
+  catalogOf(locale); // kept by the service worker, so a page sent offline has its labels
   const record = await saved.getSaved(saved.savedKey(bundle, locale, id)).catch(() => null);
   try {
     return { ...(await loadEntry(bundle, locale, "articles", id)), record };
@@ -316,6 +406,9 @@ export async function showArticle(bundle, locale, id) {
     : summaryView(article, manifest, bundle, locale);
   const notices = [savedNotice(loaded), fallbackNotice(article, view)].filter(Boolean);
   view.querySelector("h1").after(...notices, articleActions(bundle, locale, loaded, view));
+  if (manifest.version && article.kind === "summary") {
+    view.append(feedbackBlock(bundle, locale, manifest, article));
+  }
   view.append(printedFrom(manifest));
   show(article.title, view, backLink(bundle, locale, manifest));
 }

@@ -4,6 +4,7 @@
 import { allInstalls } from "../lib/db.js";
 import { _, fill, ngettext } from "../lib/i18n.js";
 import { messageOf } from "../lib/messages.js";
+import { queueSearch } from "../lib/outbox.js";
 import { loadBundles, readManifest } from "../lib/read.js";
 import { search } from "../lib/search-client.js";
 import {
@@ -13,6 +14,28 @@ import { announce, contentLocaleFor, prefs, show, slugLabel } from "../ui/page.j
 
 let timer = null;
 let generation = 0;
+// A search that found nothing is reported once it has stood this long (not every prefix typed).
+const UNANSWERED_AFTER_MS = 2000;
+const reported = new Set();
+
+/**
+ * Keep a search the device answered with nothing, if the reader turned reporting on: only the
+ * locale, the bundles searched and the engine's search terms (lib/outbox.js sends them later).
+ */
+function reportUnanswered(answer, mine) {
+  if (answer.total || answer.engine !== "device" || !answer.queryTerms?.length) return;
+  if (prefs.reportSearches !== "on") return;
+  setTimeout(() => {
+    const search = {
+      locale: answer.locale, bundles: answer.bundles.map((bundle) => bundle.id),
+      terms: answer.queryTerms,
+    };
+    const key = JSON.stringify(search);
+    if (mine !== generation || reported.has(key)) return;
+    reported.add(key);
+    queueSearch(search).catch(() => {});
+  }, UNANSWERED_AFTER_MS);
+}
 
 function suggestions() {
   return [_("tired"), _("pain"), _("sleep"), _("stress"), _("walking")];
@@ -241,6 +264,7 @@ async function runSearch(screen) {
   if (focusedFilter) document.getElementById(focusedFilter)?.focus();
   announce(ngettext("{count} result for “{query}”", "{count} results for “{query}”",
     answer.total, { count: answer.total, query: current.q }));
+  reportUnanswered(answer, mine);
   const view = await answerView(answer, current.q, again, !chosen.id);
   if (mine !== generation) return;
   results.replaceChildren(...view.filter(Boolean));

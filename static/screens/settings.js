@@ -76,9 +76,30 @@ export async function showSettings(relabel) {
     el("h1", {}, _("Settings")),
     languageFields(codes, relabel),
     textSizeField(),
+    reportingField(),
     listening,
     el("p", { class: "meta" }, _("The app follows your device's light or dark setting " +
       "and its reduced motion setting.")));
+}
+
+/** The switch for searches that found nothing, off unless the reader turns it on. */
+function reportingField() {
+  const box = el("input", {
+    type: "checkbox", id: "report-searches", checked: prefs.reportSearches === "on",
+    "aria-describedby": "report-searches-what",
+    onchange: () => prefs.set("reportSearches", box.checked ? "on" : "off"),
+  });
+  return el("fieldset", {},
+    el("legend", {}, _("Searches that found nothing")),
+    el("div", { class: "choice" }, box,
+      el("label", { for: "report-searches" }, _("Tell the publisher what I searched for " +
+        "and did not find"))),
+    el("p", { id: "report-searches-what", class: "meta" }, _("Off unless you turn it on. " +
+      "When it is on and a search on this device finds nothing, the app sends later, with " +
+      "other searches: the language, the bundles searched and the words of your search as " +
+      "search simplifies them (“itching skin” becomes “itch skin”). It sends nothing about " +
+      "you or this device, and nothing else you read or searched. The publisher sees a " +
+      "search only once several people have asked the same thing.")));
 }
 
 /** Where "Listen" is offered and, where it is not, why. */

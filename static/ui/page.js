@@ -23,6 +23,8 @@ export const prefs = {
   get chosenUiLocale() { return stored("uiLocale", ""); },
   get contentLocale() { return stored("contentLocale", ""); },
   get textSize() { return stored("textSize", "100"); },
+  /** "on" when the reader chose to send searches that found nothing; off by default. */
+  get reportSearches() { return stored("reportSearches", "off"); },
   set(name, value) {
     try {
       localStorage.setItem(`satchel.${name}`, value);

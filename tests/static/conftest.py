@@ -8,6 +8,7 @@ import shutil
 import threading
 from pathlib import Path
 
+import axe_playwright_python
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from werkzeug.serving import make_server
@@ -207,3 +208,19 @@ def fake_speech(context, voices: list[dict]) -> None:
     """Give every page of ``context`` a fake speech engine with ``voices`` ({lang, …})
     installed before the app starts; ``window.fakeSpeech`` drives and records it."""
     context.add_init_script(f"({FAKE_SPEECH})({json.dumps(voices)})")
+
+
+AXE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def axe_violations(page):
+    """What axe-core finds against WCAG 2.2 AA on ``page``: (rule, help, first targets)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE)
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    return [
+        (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+    ]

@@ -11,17 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-import axe_playwright_python
 import pytest
 from playwright.sync_api import expect
 
 from satchel.i18n.catalogs import compile_ui, read_catalog
 
-from .conftest import ARTIFACTS, PROJECT, fake_speech, ready
+from .conftest import ARTIFACTS, PROJECT, axe_violations, fake_speech, ready
 
 JS = Path(__file__).parent / "js"  # page-side checks, one function per file
-AXE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 def interface(code: str) -> dict:
@@ -107,17 +104,6 @@ def open_screen(page, base, lang, name):
             save.click()
             expect(save).to_have_text(t(lang, "Remove from saved"))
     expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
-
-
-def axe_violations(page):
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE)
-    result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS
-    )
-    return [
-        (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
-    ]
 
 
 def page_for(new_page, lang, **options):

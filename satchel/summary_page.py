@@ -4,7 +4,7 @@ browser or a messaging app's viewer, and print on one or two A4 sheets.
 The page is a pure function of the article object, the signed manifest it is listed in,
 the interface catalog of the article's language, the day it was made and the address of
 the library. ``static/lib/summary-page.js`` is the device's twin of this module and
-``tests/test_summary_page.py`` checks that both write the same bytes: the API
+``tests/static/test_summary_page.py`` checks that both write the same bytes: the API
 (``GET …/articles/<id>/page``), ``satchel export --article`` and the app's "Send as a
 page" make the same file for the same article on the same day.
 

@@ -1,7 +1,7 @@
 // What the device does by itself, on start and when the connection comes back: repair what the
 // browser evicted, resume interrupted downloads, look for updates, send what the reader chose to
-// send (outbox.js). It keeps what it found for the
-// library to offer: an update plan per install key.
+// send (outbox.js). It keeps what it found for the library to offer: an update plan per install
+// key.
 
 import * as db from "./db.js";
 import { repair, resumeAll } from "./download.js";

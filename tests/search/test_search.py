@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -538,15 +537,6 @@ def test_a_question_whose_words_are_in_no_one_article_finds_its_subject(client, 
     running and tiredness still comes first, with other articles after it."""
     result = find(client, "does jogging help when I'm exhausted in the afternoons?")
     assert ids(result)[0] == "running-study"
-
-
-@pytest.fixture(scope="module")
-def samples(tmp_path_factory):
-    """The project's sample bundles, built: what `make serve` shows."""
-    project = Path(__file__).resolve().parents[2]
-    data = tmp_path_factory.mktemp("samples")
-    build(project / "bundles", data, translations_dir=project / "translations")
-    return create_app({"DATA_DIR": str(data), "BUNDLES_DIR": str(project / "bundles")})
 
 
 @pytest.mark.parametrize(

@@ -94,12 +94,18 @@ in ``FIELDS`` order where the document holds the term::
     bm25  = idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / avgdl))
     score = score + w * FIELD_BOOSTS[field] * bm25
 
-then the title bonus: ``+ TITLE_BONUS * n * score`` when every one of the
-``n`` distinct title words of the document (``analysis.title_words``: all
+then the title bonus: ``+ TITLE_BONUS * n * share * score`` when every one of
+the ``n`` distinct title words of the document (``analysis.title_words``: all
 tokens, stop words and single letters included, stemmed) is among the query's
 title words (the same of the plain words, plus the stems of the typo
 suggestions): the query names what the article is about, and a longer title
 named ("Hepatitis C") is more specific than a shorter one ("Hepatitis").
+``share`` is how much of the query the title covers: the summed weights of the
+groups with an alternative among the title's words over the summed weights of
+all groups (a group weighs as its heaviest alternative, groups in plan order;
+1 without groups). A question that is the title gets the whole bonus; a long
+message that happens to hold a one-word title ("pain") gets a sliver of it,
+and "heat stroke" gives an article titled "Stroke" only the share of "stroke".
 Ties: score descending, then id ascending, then bundle ascending.
 
 The weights above are ``RULES``; ``search`` takes another ``Rules`` (one rule
@@ -823,10 +829,14 @@ def score(ix: Collection, plan: Plan, docs: set[int], rules: Rules = RULES) -> d
                     scores[doc] = scores[doc] + factor * (
                         idf * ((tf * (K1 + 1)) / (tf + norms[doc]))
                     )
+    groups = [(g.alternatives, max(g.alternatives.values())) for g in plan.groups]
+    total = sum(weight for _, weight in groups)
     for doc in scores:
         title = ix.title_terms[doc]
         if title and title <= plan.title_words:
-            scores[doc] = scores[doc] + rules.title_bonus * len(title) * scores[doc]
+            covered = sum(weight for terms, weight in groups if not title.isdisjoint(terms))
+            share = covered / total if total else 1.0
+            scores[doc] = scores[doc] + rules.title_bonus * len(title) * share * scores[doc]
     return scores
 
 

@@ -616,10 +616,16 @@ function score(ix, p, docs) {
       }
     });
   }
+  // The title bonus, by the share of the query's weight the title covers (search.score).
+  const groups = p.groups.map((g) => [g.alternatives, Math.max(...g.alternatives.values())]);
+  const total = groups.reduce((sum, [, weight]) => sum + weight, 0);
   for (const d of docs) {
     const title = ix.docs[d].title;
     if (title.length && title.every((t) => p.titleWords.has(t))) {
-      scores[d] += TITLE_BONUS * title.length * scores[d];
+      const covered = groups.reduce((sum, [terms, weight]) => sum
+        + (title.some((t) => terms.has(t)) ? weight : 0), 0);
+      const share = total ? covered / total : 1;
+      scores[d] += TITLE_BONUS * title.length * share * scores[d];
     }
   }
   return scores;

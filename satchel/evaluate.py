@@ -266,7 +266,7 @@ def print_results(rows: dict, names: list[str]) -> None:
 def print_ablations(found: dict) -> None:
     """MRR@10 (R@10) with every rule on, then the change with each one off."""
     print("\nAblations: MRR@10 (R@10) with every rule on; then the change with one rule off")
-    print(f"{'':22}" + "".join(f"{name[:19]:>20}" for name in ABLATION_COLUMNS))
+    print(f"{'':30}" + "".join(f"{name[:19]:>20}" for name in ABLATION_COLUMNS))
     on = found["none"]
     for rule, sets in found.items():
         cells = []
@@ -278,7 +278,7 @@ def print_ablations(found: dict) -> None:
             else:
                 cells.append(f"{mrr:.3f} ({r10:.3f})")
         label = "all rules" if rule == "none" else f"without {rule}"
-        print(f"{label:22}" + "".join(f"{cell:>20}" for cell in cells))
+        print(f"{label:30}" + "".join(f"{cell:>20}" for cell in cells))
 
 
 def main(argv=None) -> int:

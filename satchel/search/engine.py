@@ -67,7 +67,9 @@ Query
    - *abbreviations*: then the same with the collection's abbreviations
      (``stages.abbreviations``), each short form a concept whose entries are
      the short form and its long forms, at ``ABBREVIATION_WEIGHT``: "COPD"
-     adds the terms of "chronic obstructive pulmonary disease", and back.
+     adds the terms of "chronic obstructive pulmonary disease", and back. A
+     typed short form adds them at ``ABBREVIATION_WEIGHT`` × its own rarity
+     (below; the least of its terms'): "go" is rarely "GO".
    Then every alternative's weight is multiplied by the *rarity* of its term
    in everyday language: ``min(1, max(RARITY_FLOOR, (ZIPF_COMMON − c) /
    (ZIPF_COMMON − ZIPF_RARE)))``, where ``c`` is the commonness of the term's
@@ -713,13 +715,17 @@ def plan_query(ix: Collection, q: str, rules: Rules = RULES) -> Plan:
         for term in _take(completions, ix, MAX_PREFIX, skip):
             group.add(term, PREFIX_WEIGHT)
 
+    def rarity_of(term: str) -> float:
+        return ix.rarity(term) if rules.commonness else 1.0
+
     groups = _expand(ix, words, groups, ix.thesaurus, rules.thesaurus_weight)
-    groups = _expand(ix, words, groups, ix.abbreviations, rules.abbreviation_weight)
+    groups = _expand(
+        ix, words, groups, ix.abbreviations, rules.abbreviation_weight, short_form=rarity_of
+    )
     groups = [g for g in groups if g.alternatives]
     for group in groups:
         for term in group.alternatives:
-            rarity_ = ix.rarity(term) if rules.commonness else 1.0
-            group.alternatives[term] = group.alternatives[term] * rarity_
+            group.alternatives[term] = group.alternatives[term] * rarity_of(term)
     typed = title_words(plain, lang) + [stem(lang, f) for f in corrections.values()]
     return Plan(groups, phrases, excluded, corrections, frozenset(typed))
 
@@ -730,21 +736,32 @@ def _entry_terms(lang: str, text: str) -> tuple[str, ...]:
 
 
 def _expand(
-    ix: Collection, words: list[Word], groups: list[Group], concepts: dict, weight: float
+    ix: Collection,
+    words: list[Word],
+    groups: list[Group],
+    concepts: dict,
+    weight: float,
+    short_form=None,
 ) -> list[Group]:
-    """The groups with the concepts (thesaurus or abbreviations) the words name merged."""
+    """The groups with the concepts (thesaurus or abbreviations) the words name merged.
+    With ``short_form`` (a term's rarity), a concept's first entry is a short form: typed,
+    it adds the other entries' terms at ``weight`` × its least rarity, for a short form
+    that is also an everyday word ("GO" in "go") is mostly that word."""
     if not concepts or not words or not weight:
         return groups
     sequence = [w.term for w in words]
     for concept in sorted(concepts):
         entries = [_entry_terms(ix.lang, e) for e in concepts[concept]]
         matched: list[int] = []  # indices into words
-        for entry in entries:
+        scale = 1.0
+        for k, entry in enumerate(entries):
             if not entry:
                 continue
             for start in range(len(sequence) - len(entry) + 1):
                 if tuple(sequence[start : start + len(entry)]) == entry:
                     matched += range(start, start + len(entry))
+                    if k == 0 and short_form is not None:
+                        scale = min(short_form(term) for term in entry)
         if not matched:
             continue
         covered = {words[i].term for i in matched}
@@ -760,7 +777,7 @@ def _expand(
                 if term not in added:
                     added.append(term)
         for term in added[:MAX_THESAURUS]:
-            merged.add(term, weight)
+            merged.add(term, weight * scale)
         groups = [g for g in groups if not any(w.term in covered for w in g.words)] + [merged]
     return groups
 

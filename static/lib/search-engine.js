@@ -453,7 +453,7 @@ export function plan(ix, q) {
     take(ix, completions, C.MAX_PREFIX, typed).forEach((t) => g.add(t, C.PREFIX_WEIGHT));
   }
   groups = expand(ix, qwords, groups, ix.thesaurus, C.THESAURUS_WEIGHT);
-  groups = expand(ix, qwords, groups, ix.abbreviations, C.ABBREVIATION_WEIGHT)
+  groups = expand(ix, qwords, groups, ix.abbreviations, C.ABBREVIATION_WEIGHT, true)
     .filter((g) => g.alternatives.size);
   for (const g of groups) {
     g.alternatives.forEach((weight, term) => {
@@ -465,20 +465,25 @@ export function plan(ix, q) {
   return { groups, phrases, excluded, corrections, titleWords };
 }
 
-// The groups with the concepts (thesaurus or abbreviations) the words name merged.
-function expand(ix, qwords, groups, concepts, weight) {
+// The groups with the concepts (thesaurus or abbreviations) the words name merged; with
+// `shortForm`, a typed first entry scales the added terms by its least rarity (search._expand).
+function expand(ix, qwords, groups, concepts, weight, shortForm = false) {
   if (!concepts.length || !qwords.length || !weight) return groups;
   const sequence = qwords.map((w) => w.term);
   for (const [, entries] of concepts) {
     const matched = [];
-    for (const entry of entries) {
-      if (!entry.length) continue;
+    let scale = 1;
+    entries.forEach((entry, e) => {
+      if (!entry.length) return;
       for (let start = 0; start + entry.length <= sequence.length; start++) {
         if (entry.every((t, k) => sequence[start + k] === t)) {
           entry.forEach((_, k) => matched.push(start + k));
+          if (e === 0 && shortForm) {
+            scale = Math.min(...entry.map((t) => ix.rarities.get(t) ?? 1));
+          }
         }
       }
-    }
+    });
     if (!matched.length) continue;
     const covered = new Set(matched.map((i) => qwords[i].term));
     const touches = (g) => g.words.some((w) => covered.has(w.term));
@@ -489,7 +494,7 @@ function expand(ix, qwords, groups, concepts, weight) {
     }
     const added = [];
     entries.flat().forEach((t) => { if (!added.includes(t)) added.push(t); });
-    added.slice(0, ix.C.MAX_THESAURUS).forEach((t) => merged.add(t, weight));
+    added.slice(0, ix.C.MAX_THESAURUS).forEach((t) => merged.add(t, weight * scale));
     groups = groups.filter((g) => !touches(g)).concat([merged]);
   }
   return groups;

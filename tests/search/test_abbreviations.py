@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from satchel.search import engine
 from satchel.stages.abbreviations import find_pairs, pairs_in
+from satchel.store import Store
 
 from .test_search import find, ids, write
 
@@ -50,6 +54,11 @@ ARTICLES = {
         takeaway="People with COPD had fewer flu infections after a vaccine.",
         findings="The vaccine was safe.",
     ),
+    "eyes": dict(
+        title="Eye problems in thyroid disease",
+        takeaway="Graves ophthalmopathy (GO) makes the eyes bulge.",
+        findings="Selenium helped mild GO.",
+    ),
     "long-only": dict(
         title="Smoking and the lungs",
         takeaway="Quitting smoking slowed chronic obstructive pulmonary disease.",
@@ -67,12 +76,30 @@ def bundles_dir(tmp_path):
 
 def test_the_abbreviation_and_its_long_form_find_each_other(client, built):
     assert client.get("/api/v1/bundles/lungs/en").json["search"]["abbreviations"] == {
-        "COPD": ["Chronic obstructive pulmonary disease"]
+        "COPD": ["Chronic obstructive pulmonary disease"],
+        "GO": ["Graves ophthalmopathy"],
     }
     by_short = ids(find(client, "COPD", bundle="lungs"))
     assert by_short[0] == "defines" and "long-only" in by_short
     by_long = ids(find(client, "chronic obstructive pulmonary disease", bundle="lungs"))
     assert by_long[0] == "defines" and "short-only" in by_long
+
+
+def test_a_short_form_that_is_an_everyday_word_adds_its_long_form_faintly(app, built):
+    """ "go" is rarely "GO": a typed short form adds its long form's terms weighed by how
+    rare the short form is in everyday language; a rare one ("COPD") adds them fully."""
+    store = Store(Path(app.config["DATA_DIR"]))
+    version = store.current("lungs")["en"]
+    ix = engine.open_collection([("lungs", store.index_dir("lungs", "en", version))])
+
+    def weight(q, term):
+        return max(group.alternatives.get(term, 0.0) for group in engine.plan_query(ix, q).groups)
+
+    full = engine.ABBREVIATION_WEIGHT * ix.rarity("obstruct")
+    assert weight("COPD", "obstruct") == pytest.approx(full)
+    assert ix.rarity("go") < 0.2
+    faint = engine.ABBREVIATION_WEIGHT * ix.rarity("go") * ix.rarity("ophthalmopathi")
+    assert weight("go", "ophthalmopathi") == pytest.approx(faint)
 
 
 @pytest.mark.parametrize("locale, abbreviation", [("en", "COPD"), ("es", "EPOC")])

@@ -23,7 +23,8 @@ one language (every bundle published in the locale when the API is asked
 without ``bundle``). Its statistics are sums over the indexes: ``N`` (live
 documents), each term's document frequency per field, each field's total
 length (hence ``avgdl``); its word forms, commonness figures and thesaurus
-concepts are the union of the bundles' (a concept's entries in bundle order).
+concepts and abbreviations are the union of the bundles' (a concept's entries
+in bundle order).
 So every document scores exactly as it would in one index holding all the
 bundles' articles, and the merged list is simply ordered by that score. The
 device opens the installed bundles of a locale as the same collection.
@@ -63,6 +64,12 @@ Query
      concept is added with weight ``THESAURUS_WEIGHT`` (a term typed keeps
      its higher weight); at most
      ``MAX_THESAURUS`` added terms per concept, in entry order.
+   - *abbreviations*: then the same with the collection's abbreviations
+     (``stages.abbreviations``), each short form a concept whose entries are
+     the short form and its long forms, at ``ABBREVIATION_WEIGHT``: "COPD"
+     adds the terms of "chronic obstructive pulmonary disease", and back. A
+     typed short form adds them at ``ABBREVIATION_WEIGHT`` × its own rarity
+     (below; the least of its terms'): "go" is rarely "GO".
    Then every alternative's weight is multiplied by the *rarity* of its term
    in everyday language: ``min(1, max(RARITY_FLOOR, (ZIPF_COMMON − c) /
    (ZIPF_COMMON − ZIPF_RARE)))``, where ``c`` is the commonness of the term's
@@ -89,13 +96,22 @@ in ``FIELDS`` order where the document holds the term::
     bm25  = idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / avgdl))
     score = score + w * FIELD_BOOSTS[field] * bm25
 
-then the title bonus: ``+ TITLE_BONUS * n * score`` when every one of the
-``n`` distinct title words of the document (``analysis.title_words``: all
+then the title bonus: ``+ TITLE_BONUS * n * share * score`` when every one of
+the ``n`` distinct title words of the document (``analysis.title_words``: all
 tokens, stop words and single letters included, stemmed) is among the query's
 title words (the same of the plain words, plus the stems of the typo
 suggestions): the query names what the article is about, and a longer title
 named ("Hepatitis C") is more specific than a shorter one ("Hepatitis").
+``share`` is how much of the query the title covers: the summed weights of the
+groups with an alternative among the title's words over the summed weights of
+all groups (a group weighs as its heaviest alternative, groups in plan order;
+1 without groups). A question that is the title gets the whole bonus; a long
+message that happens to hold a one-word title ("pain") gets a sliver of it,
+and "heat stroke" gives an article titled "Stroke" only the share of "stroke".
 Ties: score descending, then id ascending, then bundle ascending.
+
+The weights above are ``RULES``; ``search`` takes another ``Rules`` (one rule
+turned off, ``Rules.without``) so ``make eval`` can measure what each adds.
 
 Filters: ``topic`` and ``symptom`` (slug equality), ``min_credibility``
 (articles without a rating, like reference articles, are then excluded).
@@ -114,7 +130,7 @@ import threading
 import unicodedata
 from array import array
 from collections import Counter, OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
@@ -161,6 +177,7 @@ MAX_TERMS = 32
 TYPO_WEIGHT = 0.8
 PREFIX_WEIGHT = 0.5
 THESAURUS_WEIGHT = 0.5
+ABBREVIATION_WEIGHT = 0.5
 MAX_TYPO = 3
 MAX_PREFIX = 5
 MAX_THESAURUS = 12
@@ -178,6 +195,49 @@ HIGHLIGHT_CHARS = 240
 
 PHRASE = re.compile(r'"([^"]*)"')
 ENDS_IN_WORD = regex.compile(f"{WORD}$")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The weights ranking uses. ``RULES`` are the ones search runs with (and the device,
+    from the constants above); ``make eval`` measures what each rule adds by searching
+    with one of them turned off (``Rules.without``)."""
+
+    field_boosts: tuple[tuple[str, float], ...] = tuple(FIELD_BOOSTS.items())
+    typo_weight: float = TYPO_WEIGHT
+    thesaurus_weight: float = THESAURUS_WEIGHT
+    abbreviation_weight: float = ABBREVIATION_WEIGHT
+    title_bonus: float = TITLE_BONUS
+    commonness: bool = True  # weigh terms by how rare they are in everyday language
+
+    def boost(self, fieldname: str) -> float:
+        return dict(self.field_boosts)[fieldname]
+
+    def without(self, rule: str) -> Rules:
+        """These rules with ``rule``, one of ``ABLATIONS``, turned off."""
+        plain_headings = {**dict(self.field_boosts), "headings": self.boost("body")}
+        return replace(
+            self,
+            **{
+                "commonness weighting": {"commonness": False},
+                "title bonus": {"title_bonus": 0.0},
+                "thesaurus": {"thesaurus_weight": 0.0},
+                "typos": {"typo_weight": 0.0},
+                "abbreviations": {"abbreviation_weight": 0.0},
+                "heading weights": {"field_boosts": tuple(plain_headings.items())},
+            }[rule],
+        )
+
+
+ABLATIONS = (
+    "commonness weighting",
+    "title bonus",
+    "thesaurus",
+    "typos",
+    "abbreviations",
+    "heading weights",
+)
+RULES = Rules()
 
 
 class SearchError(Exception):
@@ -265,6 +325,7 @@ class SearchIndex(TermCounts):
         self.commonness: dict[str, int] = meta["commonness"]
         self.form_list = sorted(self.forms)
         self.thesaurus: dict[str, list[str]] = meta["thesaurus"]
+        self.abbreviations: dict[str, list[str]] = meta["abbreviations"]
         # Without mmap: Whoosh wraps each part of a memory-mapped segment in a BytesIO,
         # which copies it, so a worker held the whole index twice (10,000 articles:
         # 173 MiB RSS with mmap, 84 MiB without, queries as fast).
@@ -413,11 +474,12 @@ class Collection(TermCounts):
                 commonness[term] = max(commonness.get(term, 0), value)
         self.rarities = {term: rarity(value) for term, value in commonness.items()}
         self._length_norms: dict[str, list[float]] = {}
-        self.thesaurus: dict[str, list[str]] = {}
-        for ix in self.indexes:
-            for concept, entries in ix.thesaurus.items():
-                known = self.thesaurus.setdefault(concept, [])
-                known += [entry for entry in entries if entry not in known]
+        self.thesaurus = self._union([ix.thesaurus for ix in self.indexes])
+        # An abbreviation is a concept of its short form and long forms.
+        self.abbreviations = self._union(
+            [{short: [short, *longs] for short, longs in ix.abbreviations.items()}
+             for ix in self.indexes]
+        )  # fmt: skip
         if self.single:  # its own caches serve it: nothing is held twice
             self._postings, self._docsets = self.single._postings, self.single._docsets
             self._df = self.single._df
@@ -425,6 +487,16 @@ class Collection(TermCounts):
             self._postings = Kept(POSTINGS_KEPT)
             self._docsets = Kept(DOCSETS_KEPT)
             self._df = Kept(DOCSETS_KEPT, size=lambda _count: 1)
+
+    @staticmethod
+    def _union(parts: list[dict[str, list[str]]]) -> dict[str, list[str]]:
+        """Concept → entries, of several bundles: a concept's entries in bundle order."""
+        found: dict[str, list[str]] = {}
+        for concepts in parts:
+            for concept, entries in concepts.items():
+                known = found.setdefault(concept, [])
+                known += [entry for entry in entries if entry not in known]
+        return found
 
     def length_norms(self, fieldname: str) -> list[float]:
         """BM25's ``K1 * (1 - B + B * dl / avgdl)`` of every document in the field, made once."""
@@ -587,7 +659,7 @@ def _take(forms_: list[str], ix: Collection, limit: int, skip: set[str]) -> list
     return terms
 
 
-def plan_query(ix: Collection, q: str) -> Plan:
+def plan_query(ix: Collection, q: str, rules: Rules = RULES) -> Plan:
     lang = ix.lang
     plain, phrase_texts, excluded_texts = split_query(q)
     words = [Word(f, stem(lang, f), i) for i, f in enumerate(forms(plain, lang))]
@@ -624,10 +696,10 @@ def plan_query(ix: Collection, q: str) -> Plan:
                 group.add(word.term, 1.0)
             elif completions and index == len(words) - 1 and word.form == last_raw:
                 pass  # being typed: its completions below stand in for it
-            else:
+            elif rules.typo_weight:
                 candidates = typo_candidates(ix, word.form)
                 for term in _take([f for _, f in candidates], ix, MAX_TYPO, set()):
-                    group.add(term, TYPO_WEIGHT)
+                    group.add(term, rules.typo_weight)
                 if candidates:
                     corrections[word.form] = candidates[0][1]
         group.words.append(word)
@@ -643,11 +715,17 @@ def plan_query(ix: Collection, q: str) -> Plan:
         for term in _take(completions, ix, MAX_PREFIX, skip):
             group.add(term, PREFIX_WEIGHT)
 
-    groups = _apply_thesaurus(ix, words, groups)
+    def rarity_of(term: str) -> float:
+        return ix.rarity(term) if rules.commonness else 1.0
+
+    groups = _expand(ix, words, groups, ix.thesaurus, rules.thesaurus_weight)
+    groups = _expand(
+        ix, words, groups, ix.abbreviations, rules.abbreviation_weight, short_form=rarity_of
+    )
     groups = [g for g in groups if g.alternatives]
     for group in groups:
         for term in group.alternatives:
-            group.alternatives[term] = group.alternatives[term] * ix.rarity(term)
+            group.alternatives[term] = group.alternatives[term] * rarity_of(term)
     typed = title_words(plain, lang) + [stem(lang, f) for f in corrections.values()]
     return Plan(groups, phrases, excluded, corrections, frozenset(typed))
 
@@ -657,27 +735,41 @@ def _entry_terms(lang: str, text: str) -> tuple[str, ...]:
     return tuple(analyze(text, lang))
 
 
-def _apply_thesaurus(ix: Collection, words: list[Word], groups: list[Group]) -> list[Group]:
-    if not ix.thesaurus or not words:
+def _expand(
+    ix: Collection,
+    words: list[Word],
+    groups: list[Group],
+    concepts: dict,
+    weight: float,
+    short_form=None,
+) -> list[Group]:
+    """The groups with the concepts (thesaurus or abbreviations) the words name merged.
+    With ``short_form`` (a term's rarity), a concept's first entry is a short form: typed,
+    it adds the other entries' terms at ``weight`` × its least rarity, for a short form
+    that is also an everyday word ("GO" in "go") is mostly that word."""
+    if not concepts or not words or not weight:
         return groups
     sequence = [w.term for w in words]
-    for concept in sorted(ix.thesaurus):
-        entries = [_entry_terms(ix.lang, e) for e in ix.thesaurus[concept]]
+    for concept in sorted(concepts):
+        entries = [_entry_terms(ix.lang, e) for e in concepts[concept]]
         matched: list[int] = []  # indices into words
-        for entry in entries:
+        scale = 1.0
+        for k, entry in enumerate(entries):
             if not entry:
                 continue
             for start in range(len(sequence) - len(entry) + 1):
                 if tuple(sequence[start : start + len(entry)]) == entry:
                     matched += range(start, start + len(entry))
+                    if k == 0 and short_form is not None:
+                        scale = min(short_form(term) for term in entry)
         if not matched:
             continue
         covered = {words[i].term for i in matched}
         merged = Group()
         for group in groups:
             if any(w.term in covered for w in group.words):
-                for term, weight in group.alternatives.items():
-                    merged.add(term, weight)
+                for term, typed in group.alternatives.items():
+                    merged.add(term, typed)
                 merged.words += group.words
         added = []
         for entry in entries:
@@ -685,7 +777,7 @@ def _apply_thesaurus(ix: Collection, words: list[Word], groups: list[Group]) -> 
                 if term not in added:
                     added.append(term)
         for term in added[:MAX_THESAURUS]:
-            merged.add(term, THESAURUS_WEIGHT)
+            merged.add(term, weight * scale)
         groups = [g for g in groups if not any(w.term in covered for w in g.words)] + [merged]
     return groups
 
@@ -737,7 +829,7 @@ def match(ix: Collection, plan: Plan, filters: dict) -> set[int]:
     return allowed & set().union(*(ix.docset(t) for g in plan.groups for t in g.alternatives))
 
 
-def score(ix: Collection, plan: Plan, docs: set[int]) -> dict[int, float]:
+def score(ix: Collection, plan: Plan, docs: set[int], rules: Rules = RULES) -> dict[int, float]:
     scores = dict.fromkeys(docs, 0.0)
     weights = plan.weights()
     for term in sorted(weights):
@@ -747,21 +839,25 @@ def score(ix: Collection, plan: Plan, docs: set[int]) -> dict[int, float]:
             if not postings:
                 continue
             idf = math.log(ix.n / (len(postings) + 1)) + 1
-            factor = weight * FIELD_BOOSTS[fieldname]
+            factor = weight * rules.boost(fieldname)
             norms = ix.length_norms(fieldname)
             for doc, tf in postings:
                 if doc in scores:
                     scores[doc] = scores[doc] + factor * (
                         idf * ((tf * (K1 + 1)) / (tf + norms[doc]))
                     )
+    groups = [(g.alternatives, max(g.alternatives.values())) for g in plan.groups]
+    total = sum(weight for _, weight in groups)
     for doc in scores:
         title = ix.title_terms[doc]
         if title and title <= plan.title_words:
-            scores[doc] = scores[doc] + TITLE_BONUS * len(title) * scores[doc]
+            covered = sum(weight for terms, weight in groups if not title.isdisjoint(terms))
+            share = covered / total if total else 1.0
+            scores[doc] = scores[doc] + rules.title_bonus * len(title) * share * scores[doc]
     return scores
 
 
-def rank(ix: Collection, q: str, filters: dict | None, count: int):
+def rank(ix: Collection, q: str, filters: dict | None, count: int, rules: Rules = RULES):
     """``(plan, {doc: score} of every match, [(doc, score)] of the best ``count``, in
     order)`` for a query."""
     if len(q) > MAX_QUERY_CHARS:
@@ -769,9 +865,9 @@ def rank(ix: Collection, q: str, filters: dict | None, count: int):
             "query_too_long",
             f"The query is {len(q)} characters long; the limit is {MAX_QUERY_CHARS}.",
         )
-    plan = plan_query(ix, normalise(q))
+    plan = plan_query(ix, normalise(q), rules)
     docs = match(ix, plan, filters or {})
-    scores = score(ix, plan, docs)
+    scores = score(ix, plan, docs, rules)
     # Only the pages up to the one shown are ordered: a long question matches thousands.
     floor = min(heapq.nlargest(count, scores.values()), default=0.0)
     best = sorted(
@@ -863,9 +959,10 @@ def search(
     limit: int = 10,
     page: int = 1,
     with_highlights: bool = True,
+    rules: Rules = RULES,
 ) -> dict:
     """One page of results: what ``GET /api/v1/search`` returns, minus bundle and version."""
-    plan, scores, ranked = rank(ix, q, filters, page * limit)
+    plan, scores, ranked = rank(ix, q, filters, page * limit, rules)
     terms = set(plan.weights())
     hits = []
     for doc, value in ranked[(page - 1) * limit :]:

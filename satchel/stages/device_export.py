@@ -3,7 +3,8 @@ compact segments that ``static/lib/search-engine.js`` searches with the server's
 
 Manifest entry
 --------------
-``manifest["search"]`` keeps the server's ``rules`` and ``thesaurus`` and adds::
+``manifest["search"]`` keeps the server's ``rules``, ``thesaurus`` and ``abbreviations``
+and adds::
 
     "format": 2,
     "segments": [{"object": sha256, "bytes": n, "docs": n}, ...],   # oldest (the base) first
@@ -65,12 +66,13 @@ the server uses, ``static/lib/stem/<stemmer>.js`` on the device, or null: no
 stemming, also when ``DEVICE_STEMMERS`` has no port of it), ``fields, boosts,
 constants`` (every search constant the engine uses), ``stop_words,
 thesaurus`` (``[[concept, [[terms of an entry], …]], …]``
-sorted, analysed), ``length_table`` (Whoosh's byte → length), ``slugs``,
+sorted, analysed), ``abbreviations`` (the same, a concept per short form: its
+terms, then each long form's), ``length_table`` (Whoosh's byte → length), ``slugs``,
 ``docs, terms, forms`` (counts), ``extra_terms``, ``forms_removed`` (forms no
 longer in the live index), ``sections`` (byte length of each section above, in
 order) and
 ``live``: ``{"documents": N, "field_totals": {field: total}}``. The device
-reads the statistics, rules and thesaurus of the newest segment only.
+reads the statistics, rules, thesaurus and abbreviations of the newest segment only.
 """
 
 from __future__ import annotations
@@ -94,7 +96,8 @@ MAX_SEGMENTS = 4
 DEVICE_STEMMERS = frozenset({"en", "es", "pt", "ar"})
 SECTIONS = tuple("ids norms docs terms lengths postings forms formterms commonness".split())
 CONSTANTS = (
-    "B K1 MAX_QUERY_CHARS MAX_TERMS TYPO_WEIGHT PREFIX_WEIGHT THESAURUS_WEIGHT MAX_TYPO "
+    "B K1 MAX_QUERY_CHARS MAX_TERMS TYPO_WEIGHT PREFIX_WEIGHT THESAURUS_WEIGHT ABBREVIATION_WEIGHT "
+    "MAX_TYPO "
     "MAX_PREFIX MAX_THESAURUS TITLE_BONUS ZIPF_COMMON ZIPF_RARE RARITY_FLOOR MIN_TYPO_LENGTH "
     "LONG_TYPO_LENGTH MIN_PREFIX_LENGTH HIGHLIGHTS HIGHLIGHT_CHARS"
 ).split()
@@ -198,11 +201,21 @@ class Source:
         self.doc_of = {doc_id: d for d, doc_id in enumerate(self.ids)}
 
 
-def _thesaurus(meta: dict) -> list:
+def _concepts(concepts: dict[str, list[str]], lang: str) -> list:
     return [
-        [concept, [list(analysis.analyze(entry, meta["lang"])) for entry in entries]]
-        for concept, entries in sorted(meta["thesaurus"].items())
+        [concept, [list(analysis.analyze(entry, lang)) for entry in entries]]
+        for concept, entries in sorted(concepts.items())
     ]
+
+
+def _thesaurus(meta: dict) -> list:
+    return _concepts(meta["thesaurus"], meta["lang"])
+
+
+def _abbreviations(meta: dict) -> list:
+    """Each short form as a concept: its own terms, then each long form's."""
+    pairs = {short: [short, *longs] for short, longs in meta["abbreviations"].items()}
+    return _concepts(pairs, meta["lang"])
 
 
 def _header(source: Source, docs: list[int], terms, forms, removed, extra, slugs, sections):
@@ -220,6 +233,7 @@ def _header(source: Source, docs: list[int], terms, forms, removed, extra, slugs
         "constants": {name: getattr(engine, name) for name in CONSTANTS},
         "stop_words": sorted(analysis.stop_words(lang)),
         "thesaurus": thesaurus,
+        "abbreviations": _abbreviations(source.meta),
         "length_table": [byte_to_length(i) for i in range(256)],
         "slugs": slugs,
         "docs": len(docs),
@@ -440,8 +454,12 @@ def _incremental(index: BuiltIndex, store, live, previous) -> DeviceIndex | None
     before = live_objects(previous)
     changed = sorted(i for i, name in live.items() if before.get(i) != name)
     gone = sorted(i for i in before if i not in live)
-    thesaurus_same = decoded[-1]["header"]["thesaurus"] == _thesaurus(meta)
-    if not changed and not gone and thesaurus_same and old_forms == forms:
+    newest = decoded[-1]["header"]
+    concepts_same = (newest["thesaurus"], newest["abbreviations"]) == (
+        _thesaurus(meta),
+        _abbreviations(meta),
+    )
+    if not changed and not gone and concepts_same and old_forms == forms:
         return DeviceIndex(reused, {k: old[k] for k in ("format", "segments", "tombstones")})
     tombstones: dict[int, list[str]] = {t["segment"]: list(t["ids"]) for t in old["tombstones"]}
     for doc_id in changed + gone:

@@ -5,7 +5,7 @@ puts in place beside its version.
 canonical JSON a device stores), turns their sanitised HTML back into text and
 writes a Whoosh index into a scratch folder, analysed by ``engine.analyze``
 (every search rule lives in ``satchel.search.engine``). It also records what the index was
-built with (rules version, locale, thesaurus terms) in the pack's manifest
+built with (rules version, locale, thesaurus terms, abbreviations) in the pack's manifest
 under ``search``, so a thesaurus edit or a rule change publishes a new version.
 
 ``publish`` then puts each index in place as ``index/<version>`` before it flips
@@ -13,7 +13,8 @@ under ``search``, so a thesaurus edit or a rule change publishes a new version.
 always finds the index of that very version.
 
 Beside Whoosh's files each index holds ``search.json``: the rules version,
-locale and language, the thesaurus of the locale, the table of every word
+locale and language, the thesaurus and the abbreviations (``abbreviations``
+stage) of the locale, the table of every word
 form → term, which typo and prefix matching use (and the device export will),
 and ``live``: the number of live documents and the exact total length of each
 field, which BM25's average field length is taken from.
@@ -309,6 +310,7 @@ class BuiltIndex:
 def index_pack(
     pack: PackedLocale,
     thesaurus: dict[str, list[str]],
+    abbreviations: dict[str, list[str]],
     scratch: Path,
     store: Store,
     published: Published,
@@ -346,6 +348,7 @@ def index_pack(
         "locale": pack.locale,
         "lang": lang,
         "thesaurus": thesaurus,
+        "abbreviations": abbreviations,
         "forms": forms,
         "commonness": {f: c for f in forms if (c := everyday.get(f, 0)) > 0},
         "live": {
@@ -356,5 +359,7 @@ def index_pack(
     (folder / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True))
     state = {"code": INDEX_CODE, "form_docs": dict(sorted(statistics.form_docs.items()))}
     (folder / STATE_FILE).write_text(json.dumps(state, ensure_ascii=False, sort_keys=True))
-    entry = scrub_controls({"rules": engine.RULES_VERSION, "thesaurus": thesaurus})
+    entry = scrub_controls(
+        {"rules": engine.RULES_VERSION, "thesaurus": thesaurus, "abbreviations": abbreviations}
+    )
     return BuiltIndex(folder, meta, delta, entry)

@@ -31,6 +31,7 @@ from ..i18n.catalogs import (
 )
 from ..settings import SHIPPED_TRANSLATIONS_DIR
 from ..store import Published, Store
+from .abbreviations import Abbreviations, find_abbreviations
 from .cache import NO_CACHE, BuildCache, NoCache
 from .device_export import DeviceIndex, export_device_index
 from .index import BuiltIndex, index_pack
@@ -91,8 +92,9 @@ class Run:
     localised: list[LocalisedBundle] = field(default_factory=list)
     # readability
     readability: list[LocaleReadability] = field(default_factory=list)
-    # pack, index, device export: one per localised bundle, in its order
+    # pack, abbreviations, index, device export: one per localised bundle, in its order
     packs: list[PackedLocale] = field(default_factory=list)
+    abbreviations: list[Abbreviations] = field(default_factory=list)
     published: Published | None = None  # what the index and the device export build on
     indexes: list[BuiltIndex] = field(default_factory=list)
     device_indexes: list[DeviceIndex] = field(default_factory=list)
@@ -178,12 +180,17 @@ def pack(run: Run) -> Run:
     return replace(run, packs=[pack_bundle(locale) for locale in run.localised])
 
 
+def abbreviations(run: Run) -> Run:
+    """Find the abbreviations each bundle's text defines, in each locale."""
+    return replace(run, abbreviations=[find_abbreviations(p) for p in run.packs])
+
+
 def index(run: Run) -> Run:
     """Build a search index of each bundle in each locale, from the published one."""
     published = run.store.published(run.bundle_ids)
     indexes = [
-        index_pack(p, locale.thesaurus, run.scratch, run.store, published)
-        for p, locale in zip(run.packs, run.localised, strict=True)
+        index_pack(p, locale.thesaurus, found.pairs, run.scratch, run.store, published)
+        for p, locale, found in zip(run.packs, run.localised, run.abbreviations, strict=True)
     ]
     return replace(run, published=published, indexes=indexes)
 
@@ -227,6 +234,7 @@ STAGES = (
     ("translate", translate),
     ("readability", measure_readability),
     ("pack", pack),
+    ("abbreviations", abbreviations),
     ("index", index),
     ("device export", export_for_devices),
     ("publish", publish),

@@ -122,6 +122,17 @@ export async function folder(lang) {
 const rarity = (C, commonness) => Math.min(1, Math.max(C.RARITY_FLOOR,
   (C.ZIPF_COMMON - commonness) / (C.ZIPF_COMMON - C.ZIPF_RARE)));
 
+// Adds a bundle's concepts (thesaurus or abbreviations) to `found`: a concept's entries in bundle
+// order (search.Collection._union).
+function unite(found, concepts) {
+  for (const [concept, entries] of concepts) {
+    const known = found.get(concept) || [];
+    const seen = new Set(known.map((entry) => entry.join(" ")));
+    known.push(...entries.filter((entry) => !seen.has(entry.join(" "))));
+    found.set(concept, known);
+  }
+}
+
 /**
  * Open the indexes of one or more bundles of one language as one (search.Collection):
  * `parts` is [{bundle, buffers: segments as ArrayBuffers, oldest first, tombstones}], in any
@@ -138,6 +149,7 @@ export async function openIndex(parts) {
     bundles: parts.map((part) => part.bundle), stem: await stemmer(h.stemmer),
     fold: await folder(h.lang), stops: new Set(h.stop_words), forms: new Map(), cache: new Map(),
     dfs: new Map(), lengthNorms: [], rarities: new Map(), thesaurus: new Map(),
+    abbreviations: new Map(),
   };
   const segs = opened.flat();
   // A document's topics and symptoms are numbers of ix.slugs, in slug order, so facets count in
@@ -175,15 +187,12 @@ export async function openIndex(parts) {
       ix.forms.set(form, term);
       commonness.set(term, Math.max(commonness.get(term) ?? 0, common));
     });
-    for (const [concept, entries] of newest[k].thesaurus) {
-      const known = ix.thesaurus.get(concept) || [];
-      const seen = new Set(known.map((entry) => entry.join(" ")));
-      known.push(...entries.filter((entry) => !seen.has(entry.join(" "))));
-      ix.thesaurus.set(concept, known);
-    }
+    unite(ix.thesaurus, newest[k].thesaurus);
+    unite(ix.abbreviations, newest[k].abbreviations);
   });
   commonness.forEach((common, term) => ix.rarities.set(term, rarity(ix.C, common)));
   ix.thesaurus = [...ix.thesaurus].sort((a, b) => cmp(a[0], b[0]));
+  ix.abbreviations = [...ix.abbreviations].sort((a, b) => cmp(a[0], b[0]));
   ix.formList = segs.length > 1
     ? [...ix.forms.keys()].sort(cmp)
     : segs[0].forms.map(([form]) => form);
@@ -447,7 +456,9 @@ export function plan(ix, q) {
     const typed = new Set(stop ? [] : [termOf(ix, lastRaw)]);
     take(ix, completions, C.MAX_PREFIX, typed).forEach((t) => g.add(t, C.PREFIX_WEIGHT));
   }
-  groups = thesaurus(ix, qwords, groups).filter((g) => g.alternatives.size);
+  groups = expand(ix, qwords, groups, ix.thesaurus, C.THESAURUS_WEIGHT);
+  groups = expand(ix, qwords, groups, ix.abbreviations, C.ABBREVIATION_WEIGHT, true)
+    .filter((g) => g.alternatives.size);
   for (const g of groups) {
     g.alternatives.forEach((weight, term) => {
       g.alternatives.set(term, weight * (ix.rarities.get(term) ?? 1));
@@ -458,19 +469,25 @@ export function plan(ix, q) {
   return { groups, phrases, excluded, corrections, titleWords };
 }
 
-function thesaurus(ix, qwords, groups) {
-  if (!ix.thesaurus.length || !qwords.length) return groups;
+// The groups with the concepts (thesaurus or abbreviations) the words name merged; with
+// `shortForm`, a typed first entry scales the added terms by its least rarity (search._expand).
+function expand(ix, qwords, groups, concepts, weight, shortForm = false) {
+  if (!concepts.length || !qwords.length || !weight) return groups;
   const sequence = qwords.map((w) => w.term);
-  for (const [, entries] of ix.thesaurus) {
+  for (const [, entries] of concepts) {
     const matched = [];
-    for (const entry of entries) {
-      if (!entry.length) continue;
+    let scale = 1;
+    entries.forEach((entry, e) => {
+      if (!entry.length) return;
       for (let start = 0; start + entry.length <= sequence.length; start++) {
         if (entry.every((t, k) => sequence[start + k] === t)) {
           entry.forEach((_, k) => matched.push(start + k));
+          if (e === 0 && shortForm) {
+            scale = Math.min(...entry.map((t) => ix.rarities.get(t) ?? 1));
+          }
         }
       }
-    }
+    });
     if (!matched.length) continue;
     const covered = new Set(matched.map((i) => qwords[i].term));
     const touches = (g) => g.words.some((w) => covered.has(w.term));
@@ -481,7 +498,7 @@ function thesaurus(ix, qwords, groups) {
     }
     const added = [];
     entries.flat().forEach((t) => { if (!added.includes(t)) added.push(t); });
-    added.slice(0, ix.C.MAX_THESAURUS).forEach((t) => merged.add(t, ix.C.THESAURUS_WEIGHT));
+    added.slice(0, ix.C.MAX_THESAURUS).forEach((t) => merged.add(t, weight * scale));
     groups = groups.filter((g) => !touches(g)).concat([merged]);
   }
   return groups;
@@ -608,10 +625,16 @@ function score(ix, p, docs) {
       }
     });
   }
+  // The title bonus, by the share of the query's weight the title covers (search.score).
+  const groups = p.groups.map((g) => [g.alternatives, Math.max(...g.alternatives.values())]);
+  const total = groups.reduce((sum, [, weight]) => sum + weight, 0);
   for (const d of docs) {
     const title = ix.docs[d].title;
     if (title.length && title.every((t) => p.titleWords.has(t))) {
-      scores[d] += TITLE_BONUS * title.length * scores[d];
+      const covered = groups.reduce((sum, [terms, weight]) => sum
+        + (title.some((t) => terms.has(t)) ? weight : 0), 0);
+      const share = total ? covered / total : 1;
+      scores[d] += TITLE_BONUS * title.length * share * scores[d];
     }
   }
   return scores;

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -540,15 +539,6 @@ def test_a_question_whose_words_are_in_no_one_article_finds_its_subject(client, 
     assert ids(result)[0] == "running-study"
 
 
-@pytest.fixture(scope="module")
-def samples(tmp_path_factory):
-    """The project's sample bundles, built: what `make serve` shows."""
-    project = Path(__file__).resolve().parents[2]
-    data = tmp_path_factory.mktemp("samples")
-    build(project / "bundles", data, translations_dir=project / "translations")
-    return create_app({"DATA_DIR": str(data), "BUNDLES_DIR": str(project / "bundles")})
-
-
 @pytest.mark.parametrize(
     "question, subject",
     [
@@ -568,3 +558,32 @@ def test_always_tired_finds_the_ms_fatigue_article_from_every_bundle(samples):
     result = find(samples.test_client(), "always tired", bundle=None, locale="en")
     assert (result["hits"][0]["bundle"], ids(result)[0]) == ("ms-research", "exercise-for-fatigue")
     assert {hit["bundle"] for hit in result["hits"]} == {"caregiving", "ms-research"}
+
+
+HEAT = {
+    "stroke": dict(
+        title="Stroke",
+        teaser="What happens when blood stops reaching part of the brain.",
+        takeaway="Most people were treated in hospital.",
+        findings="Treatment within hours helped most.",
+    ),
+    "heat-stroke": dict(
+        title="Heat stroke in older people",
+        teaser="Cool rooms and drinks prevented heat stroke.",
+        takeaway="Heat stroke was rarer in homes with a cool room.",
+        findings="Heat illness fell when people drank water often.",
+    ),
+}
+
+
+def test_a_two_word_question_finds_the_article_both_words_name_first(tmp_path, runner):
+    """ "heat stroke": the article about heat stroke comes before the one titled with the
+    rarer word alone, whose title covers only part of the question and so gets only that
+    part of the title bonus; "stroke" alone still finds that one first."""
+    root = tmp_path / "bundles"
+    write(root, "heat", "en", HEAT | EN)
+    data = tmp_path / "data"
+    build(root, data)
+    client = create_app({"DATA_DIR": str(data), "BUNDLES_DIR": str(root)}).test_client()
+    assert ids(find(client, "heat stroke", bundle="heat"))[:2] == ["heat-stroke", "stroke"]
+    assert ids(find(client, "stroke", bundle="heat"))[0] == "stroke"

@@ -88,6 +88,9 @@ def queries_for(ix: search.SearchIndex, rng: random.Random, questions=()) -> lis
         queries.append([word, {"min_credibility": 3}])
     for entries in ix.thesaurus.values():  # lay terms
         queries += [[entry, {}] for entry in entries[:3]]
+    shorts = sorted(ix.abbreviations)
+    for short in rng.sample(shorts, min(30, len(shorts))):  # both ways: short and long forms
+        queries += [[short, {}]] + [[long, {}] for long in ix.abbreviations[short][:3]]
     return queries
 
 
@@ -168,6 +171,27 @@ def test_device_ranks_like_the_server_before_and_after_updates(page, corpus_site
     assert merged["tombstones"] == []
     n, bad, _, ix = run_parity(page, data, "medquad", "en", medquad)
     check(bad, n, "medquad/en after the merge: ")
+
+
+@pytest.mark.parametrize(
+    "locale, abbreviation, long_form",
+    [
+        ("en", "COPD", "chronic obstructive pulmonary disease"),
+        ("es", "EPOC", "enfermedad pulmonar obstructiva"),
+    ],
+)
+def test_an_abbreviation_finds_its_article_first_on_the_device(
+    page, corpus_site, locale, abbreviation, long_form
+):
+    """The sample summary that defines an abbreviation, in English and in Spanish: the
+    abbreviation alone finds it first, and the device ranks it and the long form like the
+    server."""
+    page.goto(corpus_site["url"] + "/")
+    queries = [[abbreviation, {}], [abbreviation.lower(), {}], [long_form, {}]]
+    n, bad, _, ix = run_parity(page, corpus_site["data"], "caregiving", locale, queries)
+    check(bad, n, f"caregiving/{locale}: ")
+    assert abbreviation in ix.abbreviations
+    assert expected(ix, abbreviation, {})["ids"][0] == ["caregiving", "lung-rehab-at-home"]
 
 
 def test_every_bundle_at_once_ranks_like_the_server(page, corpus_site):

@@ -1,0 +1,143 @@
+"""The *abbreviations* stage: the abbreviation–definition pairs that each bundle × locale's
+own text defines, so a search for "MS" finds the articles that spell out "multiple
+sclerosis" and back (the rules are in ``search.engine``).
+
+It runs after *pack* and reads every live article of the pack, as the index does
+(title, teaser, headings and section text), sentence by sentence. A pair is found
+with the method of Schwartz & Hearst (2003), in both of its patterns:
+
+- ``long form (SF)``: parentheses holding one or two words of at most ten characters
+  with a letter, the first character a letter or digit;
+- ``SF (long form)``: any other parentheses, after a word that can be a short form.
+
+The long form is the shortest run of words just before the parentheses (at most
+``min(len(SF) + 5, 2 × len(SF))`` words) in which every letter and digit of the short
+form is found in order, right to left, the short form's first character at the start
+of a word. Characters are compared folded (``analysis.fold``: "EM" is "esclerosis
+múltiple"), so any language that writes the pattern is covered. Two checks of ours
+keep ordinary parenthesised words out: the short form has two capitals, or is of at
+most three characters and starts with one ("MS", "EM", "HbA1c", "Ca"); and the long
+form has more words than one.
+
+A short form keeps its ``MAX_LONG_FORMS`` commonest long forms (ties: the first
+found), spelt as first found. The pairs of a locale are part of its manifest
+(``search.abbreviations``), so new text that defines one publishes a new version.
+
+Written here rather than taken from PyPI: the ``abbreviations`` package (the one
+Schwartz–Hearst implementation there, last released in 2019) finds only the first
+pattern and configures the root logger when imported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..search.analysis import fold
+from .index import article_of, document_fields, live_objects
+from .pack import PackedLocale
+
+MAX_SHORT_CHARS = 10
+MAX_LONG_FORMS = 3
+# Sentences end at a stop followed by a space, or at a line break.
+SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
+PARENTHESES = re.compile(r"\s\(([^()]*)\)")
+WORD = re.compile(r"[^\W_]", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Abbreviations:
+    """What the stage found in one pack: short form → its long forms, commonest first."""
+
+    bundle: str
+    locale: str
+    pairs: dict[str, list[str]] = field(default_factory=dict)
+
+
+def looks_short(text: str) -> bool:
+    """Whether parenthesised ``text`` can be a short form."""
+    if not 2 <= len(text) <= MAX_SHORT_CHARS or len(text.split()) > 2:
+        return False
+    if not text[0].isalnum() or not any(c.isalpha() for c in text):
+        return False
+    capitals = sum(c.isupper() for c in text)
+    return capitals >= 2 or (len(text) <= 3 and text[0].isupper())
+
+
+def long_form(short: str, before: str) -> str | None:
+    """The long form of ``short`` at the end of ``before``, or None (Schwartz & Hearst)."""
+    words = before.split()
+    limit = min(len(short) + 5, 2 * len(short))
+    candidate = " ".join(words[-limit:]).strip(" ,;:")
+    # Folded a character at a time, so that positions in ``text`` are those of ``candidate``.
+    text = "".join(fold(c)[:1] or c for c in candidate)
+    wanted = fold(short)
+    s, k = len(wanted) - 1, len(text) - 1
+    while s >= 0:
+        c = wanted[s]
+        if not c.isalnum():
+            s -= 1
+            continue
+        while k >= 0 and (
+            text[k] != c or (s == 0 and k > 0 and WORD.match(text[k - 1]) is not None)
+        ):
+            k -= 1
+        if k < 0:
+            return None
+        s, k = s - 1, k - 1
+    start = candidate.rfind(" ", 0, k + 1) + 1
+    found = candidate[start:]
+    if len(found.split()) < 2 or len(found) <= len(short) or short in found.split():
+        return None
+    return found
+
+
+def pairs_in(sentence: str) -> list[tuple[str, str]]:
+    """The ``(short form, long form)`` pairs a sentence defines."""
+    found = []
+    for match in PARENTHESES.finditer(sentence):
+        inside = match.group(1).strip()
+        before = sentence[: match.start()]
+        if looks_short(inside):
+            long = long_form(inside, before)
+            if long:
+                found.append((inside, long))
+        elif before.split():
+            short = before.split()[-1].strip(",;:")
+            if looks_short(short):
+                long = long_form(short, inside)
+                if long:
+                    found.append((short, long))
+    return found
+
+
+def find_pairs(texts) -> dict[str, list[str]]:
+    """Short form → its commonest long forms (as first spelt), over ``texts``."""
+    counts: Counter[tuple[str, str]] = Counter()
+    spelt: dict[tuple[str, str], str] = {}
+    for text in texts:
+        for sentence in SENTENCE.split(text):
+            if "(" not in sentence:
+                continue
+            for short, long in pairs_in(sentence):
+                key = (short, fold(long))
+                spelt.setdefault(key, long)
+                counts[key] += 1
+    by_short: dict[str, list[tuple[str, str]]] = {}
+    for key, _count in counts.most_common():  # ties stay in the order first found
+        by_short.setdefault(key[0], []).append(key)
+    return {
+        short: [spelt[key] for key in keys[:MAX_LONG_FORMS]]
+        for short, keys in sorted(by_short.items())
+    }
+
+
+def article_texts(pack: PackedLocale):
+    for name in live_objects(pack.listing).values():
+        doc = document_fields(article_of(pack, name))
+        yield from (doc[key] for key in ("title", "teaser", "headings", "takeaway", "body"))
+
+
+def find_abbreviations(pack: PackedLocale) -> Abbreviations:
+    return Abbreviations(pack.bundle, pack.locale, find_pairs(article_texts(pack)))

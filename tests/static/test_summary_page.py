@@ -156,6 +156,11 @@ def test_the_page_opens_offline_without_scripts_with_every_part(new_page, live_s
         assert part in body, f"{part!r} not on the page"
     footer = viewer.locator("footer")
     expect(footer.locator("span[lang]")).to_have_text(re.compile("التصلب"))  # the bundle's title
+    # The publisher and licence, as the sample bundle's bundle.yaml names them.
+    expect(footer).to_contain_text("Written for Satchel's samples by the Satchel team")
+    expect(footer.get_by_role("link", name="CC BY 4.0")).to_have_attribute(
+        "href", "https://creativecommons.org/licenses/by/4.0/"
+    )
     checker = new_page(offline=True, bypass_csp=True)
     checker.goto(path.as_uri())
     assert axe_violations(checker) == []

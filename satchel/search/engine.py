@@ -985,4 +985,11 @@ def search(
         "hits": hits,
         "facets": facets(ix, scores),
         "suggestion": suggestion(q, plan),
+        "query_terms": query_terms(ix, q),
     }
+
+
+def query_terms(ix: Collection, q: str) -> list[str]:
+    """The query's own words (no phrase, no excluded word) as the index's analysis makes
+    them: what a reader who turned it on reports of a search that found nothing."""
+    return analyze(split_query(normalise(q))[0], ix.lang)

@@ -103,6 +103,11 @@ class SearchResultSchema(Schema):
     suggestion = fields.String(
         required=True, allow_none=True, metadata={"description": "Did you mean …"}
     )
+    query_terms = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "The query's words as search analysed them (stemmed, folded)"},
+    )
 
 
 def default_locale(bundle: str | None) -> str:

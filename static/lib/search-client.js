@@ -1,9 +1,9 @@
-// The seam between the search screen and the engines. Both answer in the server's shape (the
-// device's adds `queryTerms`, the query's words as its analysis made them):
+// The seam between the search screen and the engines. Both answer in the server's shape:
 //   {query, total, bundles: [{id, title, version}],
 //    hits: [{bundle, bundle_title, id, title, teaser, published, score,
 //            highlights: [escaped html with <mark>]}],
-//    facets: {topics: {slug: count}, symptoms: {slug: count}}, suggestion}
+//    facets: {topics: {slug: count}, symptoms: {slug: count}}, suggestion,
+//    query_terms: the query's words as the engine's analysis made them}
 // Downloaded bundles are searched on the device, by search-engine.js in a Web Worker
 // (search-worker.js) so typing never waits for it, with the server's ranking; otherwise (or for
 // a bundle installed before devices had a search index) the server's GET /api/v1/search answers.

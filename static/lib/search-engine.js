@@ -397,7 +397,8 @@ export const normalise = (q) => words(q.normalize("NFC")).join(" ");
 
 /** The search terms of a query's words as this engine analyses them (folded, stop words left
  * out, stemmed), whether the index holds them or not: what a search that found nothing reports. */
-export const queryTerms = (ix, q) => analyze(ix, splitQuery(normalise(q))[0]);
+// search.engine.query_terms
+const queryTerms = (ix, q) => analyze(ix, splitQuery(normalise(q))[0]);
 
 // Longer than a function should be: the query planning of satchel/search/engine.py, step for
 // step, so that the twins stay comparable.
@@ -683,6 +684,7 @@ export function search(ix, q, filters = {}, { limit = 10, page = 1, article = ()
   const shown = best(ix, docs, scores, page * limit).slice((page - 1) * limit);
   return {
     query, total: docs.length, page, facets, suggestion, terms: [...weights(p).keys()],
+    query_terms: queryTerms(ix, q),
     hits: shown.map((d) => ({
       bundle: ix.bundles[ix.docs[d].part], id: ix.ids[d], score: scores[d],
     })),

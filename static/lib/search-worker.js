@@ -5,7 +5,7 @@
 // the device.
 
 import { getBytes, getInstall, getObject } from "./db.js";
-import { highlights, openIndex, phraseCandidates, queryTerms, search } from "./search-engine.js";
+import { highlights, openIndex, phraseCandidates, search } from "./search-engine.js";
 
 let opened = { id: null };
 
@@ -52,7 +52,7 @@ async function answer({ keys, versions, params }) {
   const searched = [...installs.values()];
   const one = searched.length === 1 && params.bundle ? searched[0] : null;
   return {
-    ...rest, hits, locale: searched[0].locale, queryTerms: queryTerms(ix, q),
+    ...rest, hits, locale: searched[0].locale,
     bundle: one ? one.bundle : null, version: one ? one.version : null,
     bundles: searched.map((install) =>
       ({ id: install.bundle, title: install.manifest.title, version: install.version })),

@@ -19,16 +19,17 @@ const UNANSWERED_AFTER_MS = 2000;
 const reported = new Set();
 
 /**
- * Keep a search the device answered with nothing, if the reader turned reporting on: only the
- * locale, the bundles searched and the engine's search terms (lib/outbox.js sends them later).
+ * Keep a search that found nothing, on the device or the server, if the reader turned reporting
+ * on: only the locale, the bundles searched and the engine's search terms (lib/outbox.js sends
+ * them later).
  */
 function reportUnanswered(answer, mine) {
-  if (answer.total || answer.engine !== "device" || !answer.queryTerms?.length) return;
+  if (answer.total || !answer.query_terms?.length) return;
   if (prefs.reportSearches !== "on") return;
   setTimeout(() => {
     const search = {
       locale: answer.locale, bundles: answer.bundles.map((bundle) => bundle.id),
-      terms: answer.queryTerms,
+      terms: answer.query_terms,
     };
     const key = JSON.stringify(search);
     if (mine !== generation || reported.has(key)) return;

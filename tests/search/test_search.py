@@ -166,6 +166,7 @@ def test_response_shape(client, built):
         "hits",
         "facets",
         "suggestion",
+        "query_terms",
     }
     assert (result["bundle"], result["locale"], result["version"]) == ("ms", "en", 1)
     assert result["bundles"] == [{"id": "ms", "title": "Search test bundle", "version": 1}]
@@ -218,6 +219,14 @@ def test_phrase_and_exclusion(client, built):
     assert ids(find(client, '"nerve tired"')) == []
     assert "guillain-barre" in ids(find(client, "nerve"))
     assert "guillain-barre" not in ids(find(client, "nerve -syndrome"))
+
+
+def test_query_terms_are_the_typed_words_as_analysed(client, built):
+    # What a reader who turned it on reports of a search that found nothing: stemmed and
+    # folded, without the phrase or the excluded word, and found or not.
+    result = find(client, 'Running zebrafishes "less tired" -syndrome')
+    assert result["query_terms"] == ["run", "zebrafish"]
+    assert find(client, "Síndromes", bundle="em")["query_terms"] == ["sindrom"]
 
 
 def test_field_syntax_is_just_words(client, built):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -43,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
             f"--{program}-port", type=int, default=0, help=f"{program}'s port (a free one)"
         )
     parser.add_argument(
+        "--database-url",
+        default=os.environ.get("SATCHEL_DATABASE_URL"),
+        help="the server's own PostgreSQL (SATCHEL_DATABASE_URL); else a cluster in the run folder",
+    )
+    parser.add_argument(
         "--user",
         help="units: the account the services run as (you; for root, DATA_DIR's owner)",
     )
@@ -55,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         app_port=args.app_port,
         redis_port=args.redis_port,
         postgres_port=args.postgres_port,
+        server_database_url=args.database_url,
     )
     if args.action == "units":
         return units(topology, args.user)

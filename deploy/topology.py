@@ -259,6 +259,9 @@ class Topology:
     app_port: int = 0
     redis_port: int = 0
     postgres_port: int = 0
+    # A PostgreSQL service of the server's own (a SQLAlchemy URL): the topology then runs
+    # no cluster and only migrates that database. None: its own cluster.
+    server_database_url: str | None = None
     # Small: the database holds a few rows a day; each connection costs memory of its own.
     postgres_settings: tuple[str, ...] = ("shared_buffers=16MB", "max_connections=50")
     # The account systemd runs the four as (deploy/units.py); None: whoever starts them.
@@ -268,15 +271,16 @@ class Topology:
     def __post_init__(self):
         self.data_dir = Path(self.data_dir).resolve()
         self.run_dir = Path(self.run_dir).resolve()
+        # SIGINT: a fast shutdown (ends the sessions, then writes everything down).
+        cluster = Service(
+            "postgres",
+            postgres.pid_file(self.postgres_dir / "data"),
+            "postgres",
+            signal.SIGINT,
+            30.0,
+        )
         self.services = {
-            # SIGINT: a fast shutdown (ends the sessions, then writes everything down).
-            "postgres": Service(
-                "postgres",
-                postgres.pid_file(self.postgres_dir / "data"),
-                "postgres",
-                signal.SIGINT,
-                30.0,
-            ),
+            **({} if self.server_database_url else {"postgres": cluster}),
             "redis": Service("redis", self.run_dir / "redis.pid", "redis-server"),
             "gunicorn": Service("gunicorn", self.run_dir / "gunicorn.pid", "gunicorn"),
             # SIGQUIT: finish the requests in flight, then exit.
@@ -297,7 +301,7 @@ class Topology:
 
     @property
     def database_url(self) -> str:
-        return postgres.url(self.postgres_port)
+        return self.server_database_url or postgres.url(self.postgres_port)
 
     @property
     def postgres_dir(self) -> Path:
@@ -340,7 +344,8 @@ class Topology:
         for folder in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (self.run_dir / "tmp" / folder).mkdir(parents=True, exist_ok=True)
         self.write_configs()
-        self.create_cluster()
+        if "postgres" in self.services:
+            self.create_cluster()
 
     def create_cluster(self) -> None:
         """initdb the topology's cluster, once: a later start keeps its rows."""
@@ -371,10 +376,11 @@ class Topology:
         self.prepare()
         deadline = time.monotonic() + timeout
         try:
-            self._spawn("postgres", self.postgres_command())
-            self._wait(
-                "postgres", deadline, lambda: postgres.accepts_connections(self.postgres_port)
-            )
+            if "postgres" in self.services:
+                self._spawn("postgres", self.postgres_command())
+                self._wait(
+                    "postgres", deadline, lambda: postgres.accepts_connections(self.postgres_port)
+                )
             self._migrate()
             self._spawn("redis", self.redis_command())
             self._wait("redis", deadline, self._redis_answers)
@@ -584,5 +590,7 @@ class Topology:
     def stop(self) -> list[str]:
         """Stop nginx, gunicorn, Redis, then PostgreSQL, each by its PID file; return those
         stopped."""
-        order = ("nginx", "gunicorn", "redis", "postgres")
+        order = [
+            name for name in ("nginx", "gunicorn", "redis", "postgres") if name in self.services
+        ]
         return [name for name in order if self.services[name].stop()]

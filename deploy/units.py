@@ -81,8 +81,24 @@ def _unit(description: str, service: list[str], wants=(), requires=()) -> str:
     )
 
 
+def _postgres_unit(topology: Topology, common: list[str]) -> str:
+    return _unit(
+        "Satchel's reports database (PostgreSQL, loopback only)",
+        [
+            # Debian's postgres says READY=1 once it accepts connections, so the
+            # migration before gunicorn finds it up; from runuser's child when root.
+            "Type=notify",
+            "NotifyAccess=all",
+            *common,
+            f"ExecStart={command_line(topology.postgres_command())}",
+            *_supervision(topology.services["postgres"]),
+        ],
+    )
+
+
 def unit_files(topology: Topology, user: str) -> dict[str, str]:
-    """File name → text of the four units, for a prepared topology."""
+    """File name → text of the units (four, or three with the server's own PostgreSQL),
+    for a prepared topology."""
     try:
         account = pwd.getpwnam(user)
     except KeyError:
@@ -102,19 +118,9 @@ def unit_files(topology: Topology, user: str) -> dict[str, str]:
     ]
     low_port = ["AmbientCapabilities=CAP_NET_BIND_SERVICE"] if topology.port < 1024 else []
     nginx_check = command_line(topology.nginx_check_command())
+    own_cluster = "postgres" in services  # else the server's own PostgreSQL service
     units = {
-        "postgres": _unit(
-            "Satchel's reports database (PostgreSQL, loopback only)",
-            [
-                # Debian's postgres says READY=1 once it accepts connections, so the
-                # migration before gunicorn finds it up; from runuser's child when root.
-                "Type=notify",
-                "NotifyAccess=all",
-                *common,
-                f"ExecStart={command_line(topology.postgres_command())}",
-                *_supervision(services["postgres"]),
-            ],
-        ),
+        **({"postgres": _postgres_unit(topology, common)} if own_cluster else {}),
         "redis": _unit(
             "Satchel's shared cache (Redis; nothing persisted)",
             [
@@ -136,7 +142,7 @@ def unit_files(topology: Topology, user: str) -> dict[str, str]:
                 *_supervision(services["gunicorn"]),
             ],
             wants=[unit_name("redis")],
-            requires=[unit_name("postgres")],
+            requires=[unit_name("postgres")] if own_cluster else [],
         ),
         "nginx": _unit(
             "Satchel's public port (nginx)",

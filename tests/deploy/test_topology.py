@@ -32,6 +32,7 @@ from satchel.store import Store
 from satchel.web.security import SECURITY_HEADERS
 
 from ..helpers.bundles import MANIFEST, write_bundle
+from ..helpers.postgres import new_database
 from ..helpers.web_clients import BufferedClient, fetch, fetch_all_headers
 
 LOG_LINE = re.compile(r'pid=<(\d+)> rid=(\S+) "(\w+) (\S+)')
@@ -176,12 +177,12 @@ def latest_version_seen(topology: Topology, etag: str) -> tuple[int, int]:
     return checked, json.loads(fetch(topology.port, MANIFEST)[2])["version"]
 
 
-def started_demo(tmp_path: Path) -> tuple[Topology, Path, Path]:
+def started_demo(tmp_path: Path, **settings) -> tuple[Topology, Path, Path]:
     """A topology of its own over a new demo bundle: (topology, bundles, data)."""
     bundles, data = tmp_path / "bundles", tmp_path / "data"
     write_bundle(bundles, "demo")
     build(bundles, data)
-    return Topology(data, tmp_path / "run", workers=2).start(), bundles, data
+    return Topology(data, tmp_path / "run", **{"workers": 2, **settings}).start(), bundles, data
 
 
 def test_feedback_sent_through_nginx_is_kept_in_the_topologys_postgresql(site):
@@ -189,6 +190,19 @@ def test_feedback_sent_through_nginx_is_kept_in_the_topologys_postgresql(site):
     report = send_feedback(topology)
     [kept] = [row for row in feedback_in_postgres(topology) if row["id"] == report["id"]]
     assert (kept["article"], kept["answer"], kept["note"]) == ("gamma", "hard", report["note"])
+
+
+def test_with_the_servers_own_postgresql_it_is_migrated_and_no_cluster_runs(tmp_path, postgres):
+    database = new_database(postgres, tmp_path)
+    topology, _bundles, _data = started_demo(tmp_path, workers=1, server_database_url=database)
+    try:
+        assert "postgres" not in topology.status()
+        assert not topology.postgres_dir.exists()
+        report = send_feedback(topology)
+        assert [row["id"] for row in feedback_in_postgres(topology)] == [report["id"]]
+        assert topology.describe()["database_url"] == database
+    finally:
+        assert sorted(topology.stop()) == ["gunicorn", "nginx", "redis"]
 
 
 def test_nginx_answers_update_checks_and_a_publish_shows_within_a_second(tmp_path):

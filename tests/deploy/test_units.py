@@ -51,6 +51,20 @@ def environment_of(unit: dict[str, list[str]]) -> dict[str, str]:
     return dict(word.split("=", 1) for word in words)
 
 
+def write_units(data: Path, run: Path, *options: str) -> str:
+    """``python -m deploy units`` for DATA_DIR ``data``, as this account; what it prints."""
+    user = pwd.getpwuid(os.geteuid()).pw_name
+    result = subprocess.run(
+        [sys.executable, "-m", "deploy", "units", "--run-dir", str(run), "--user", user, *options],
+        env={**os.environ, "SATCHEL_DATA_DIR": str(data)},
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     root = tmp_path_factory.mktemp("units")
@@ -59,16 +73,10 @@ def written(tmp_path_factory):
     build(bundles, data)
     ports = {name: free_port() for name in ("port", "app_port", "redis_port", "postgres_port")}
     user = pwd.getpwuid(os.geteuid()).pw_name
-    result = subprocess.run(
-        [sys.executable, "-m", "deploy", "units", "--run-dir", str(run), "--user", user]
-        + [f"--{name.replace('_', '-')}={port}" for name, port in ports.items()],
-        env={**os.environ, "SATCHEL_DATA_DIR": str(data)},
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
+    printed = write_units(
+        data, run, *(f"--{name.replace('_', '-')}={port}" for name, port in ports.items())
     )
-    assert result.returncode == 0, result.stderr
-    assert "systemctl enable --now " + " ".join(UNITS) in result.stdout
+    assert "systemctl enable --now " + " ".join(UNITS) in printed
     units = {name: read_unit(run / name) for name in UNITS}
     topology = Topology(data, run, **ports)
     yield topology, units, user
@@ -115,6 +123,19 @@ def test_units_run_the_runners_commands_in_its_order(written):
     assert [command(unit["ExecReload"][-1])[1:] for unit in (gunicorn, nginx)] == [
         ["-s", "HUP", "$MAINPID"]
     ] * 2
+
+
+def test_with_the_servers_own_postgresql_no_cluster_unit_is_written(tmp_path):
+    url = "postgresql+psycopg://satchel@db.example:5432/satchel"
+    run = tmp_path / "run"
+    printed = write_units(tmp_path / "data", run, f"--database-url={url}")
+    assert "systemctl enable --now " + " ".join(UNITS[1:]) in printed
+    assert sorted(path.name for path in run.glob("*.service")) == sorted(UNITS[1:])
+    gunicorn = read_unit(run / "satchel-gunicorn.service")
+    assert environment_of(gunicorn)["SATCHEL_DATABASE_URL"] == url
+    assert "Requires" not in gunicorn  # and it migrates that database before it starts:
+    assert command(gunicorn["ExecStartPre"][0])[-2:] == ["db", "upgrade"]
+    assert not (run / "postgres").exists()
 
 
 def wait_for(ready, seconds: float = 30) -> None:

@@ -10,6 +10,9 @@ import signal
 import subprocess
 import time
 from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
 
 from deploy import postgres
 from deploy.topology import Service, free_port
@@ -51,3 +54,14 @@ def wait_until_ready(port: int, server: subprocess.Popen, seconds: float = 30) -
             return
         time.sleep(0.1)
     raise RuntimeError("PostgreSQL did not accept connections in time")
+
+
+def new_database(server: str, tmp_path: Path) -> str:
+    """The URL of a new, empty database on ``server`` (a URL without a database), named
+    after the test's folder."""
+    name = f"reports_{tmp_path.name.replace('-', '_').lower()}"[:60]
+    engine = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return f"{server}/{name}"

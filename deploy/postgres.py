@@ -43,7 +43,8 @@ def as_account(command: list[str], account: str | None) -> list[str]:
     """``command`` run as ``account`` (runuser; only root can switch), else as is."""
     if account is None or account == current_user():
         return command
-    return ["runuser", "-u", account, "--", *command]
+    runuser = shutil.which("runuser", path="/usr/sbin:/usr/bin:/sbin:/bin") or "runuser"
+    return [runuser, "-u", account, "--", *command]
 
 
 def reachable_by(account: str, folder: Path) -> bool:

@@ -18,6 +18,7 @@ PID still belongs to that program.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -232,13 +233,17 @@ class Service:
         if _alive(pid):
             os.kill(pid, signal.SIGKILL)
             time.sleep(0.1)
-        self._reap()
+        # runuser, PostgreSQL's parent when root starts it, exits just after it.
+        self._reap(wait=5.0)
         self.pid_file.unlink(missing_ok=True)
         return True
 
-    def _reap(self) -> None:
+    def _reap(self, wait: float = 0.0) -> None:
+        """Collect the exit of the process this topology started, if it has exited (within
+        ``wait`` seconds), so none is left behind as a zombie."""
         if self.process is not None:
-            self.process.poll()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=wait)
 
 
 @dataclass

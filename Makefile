@@ -41,8 +41,8 @@ build: install
 serve: build
 	$(SATCHEL) serve --host 127.0.0.1 --port $(PORT)
 
-# The production topology: nginx in front of gunicorn workers sharing Redis (see
-# docs/operations.md). Ctrl-C stops all three; so does `make stop-prod`.
+# The production topology: nginx in front of gunicorn workers sharing Redis, what readers send
+# kept in PostgreSQL (see docs/operations.md). Ctrl-C stops all four; so does `make stop-prod`.
 serve-prod: build system-packages
 	$(PYTHON) -m deploy serve --port $(PROD_PORT)
 

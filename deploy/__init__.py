@@ -1,1 +1,1 @@
-"""Production deployment: nginx + gunicorn + Redis configs and a loopback runner."""
+"""Production deployment: nginx, gunicorn, Redis and PostgreSQL configs and a loopback runner."""

@@ -1,10 +1,11 @@
 """``python -m deploy serve|start|stop|status|units``: the production topology on loopback.
 
-``serve`` (what ``make serve-prod`` runs) starts Redis, gunicorn and nginx,
-prints where they listen and stops all three on Ctrl-C; ``start`` leaves them
-running and ``stop`` (``make stop-prod``) stops them by their PID files.
-``units`` writes the configs and systemd units running the same three commands
-into the run folder, for systemd to start at boot instead.
+``serve`` (what ``make serve-prod`` runs) starts PostgreSQL (initdb'd in the run
+folder the first time), Redis, gunicorn and nginx, prints where they listen and
+stops all four on Ctrl-C; ``start`` leaves them running and ``stop``
+(``make stop-prod``) stops them by their PID files. ``units`` writes the configs
+and systemd units running the same four commands into the run folder, for
+systemd to start at boot instead.
 DATA_DIR is the app's (``SATCHEL_DATA_DIR``, else ``instance/``).
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -37,10 +39,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--run-dir", type=Path, default=DEFAULT_RUN_DIR, help="configs, PID files and logs"
     )
-    for program in ("app", "redis"):
+    for program in ("app", "redis", "postgres"):
         parser.add_argument(
             f"--{program}-port", type=int, default=0, help=f"{program}'s port (a free one)"
         )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("SATCHEL_DATABASE_URL"),
+        help="the server's own PostgreSQL (SATCHEL_DATABASE_URL); else a cluster in the run folder",
+    )
     parser.add_argument(
         "--user",
         help="units: the account the services run as (you; for root, DATA_DIR's owner)",
@@ -53,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         workers=args.workers,
         app_port=args.app_port,
         redis_port=args.redis_port,
+        postgres_port=args.postgres_port,
+        server_database_url=args.database_url,
     )
     if args.action == "units":
         return units(topology, args.user)
@@ -70,14 +79,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(topology.describe(), indent=2))
-    print(f"Satchel (nginx → gunicorn × {args.workers} + Redis) on {topology.url}")
+    print(f"Satchel (nginx → gunicorn × {args.workers} + Redis + PostgreSQL) on {topology.url}")
     if args.action == "start":
         print("stop with: make stop-prod")
         return 0
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    print("Ctrl-C stops all three.")
+    print("Ctrl-C stops all four.")
     try:
         while not stop.wait(1):
             down = [name for name, pid in topology.status().items() if pid is None]

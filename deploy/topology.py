@@ -1,14 +1,16 @@
-"""Satchel's production topology on one machine: Redis, gunicorn and nginx.
+"""Satchel's production topology on one machine: PostgreSQL, Redis, gunicorn and nginx.
 
 nginx (public port) serves content objects from DATA_DIR and the PWA's files
 from the app's static folder itself, and proxies everything else to gunicorn
 (several workers running ``satchel:create_app()``), whose workers share Redis
-as their flask-caching backend. The configuration templates live beside this
+as their flask-caching backend and keep what readers send (feedback, searches
+that found nothing) in a PostgreSQL cluster of the topology's own, migrated
+before the workers start. The configuration templates live beside this
 file; ``Topology.start`` fills them in for one *run folder*, which then holds
-everything the three programs write (configs, PID files, logs, nginx's temp
-folders): nothing under /var is touched, so any number of topologies can run
-side by side on free loopback ports. ``deploy/units.py`` writes systemd units
-running the same commands.
+everything the four programs write (configs, PID files, logs, nginx's temp
+folders, the cluster or a link to it): nothing under /var is touched, so any
+number of topologies can run side by side on free loopback ports.
+``deploy/units.py`` writes systemd units running the same commands.
 
 Each program is stopped by the PID in its PID file, after checking that the
 PID still belongs to that program.
@@ -16,6 +18,7 @@ PID still belongs to that program.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -34,6 +37,8 @@ from werkzeug.utils import get_content_type
 
 from satchel.web import security, shell
 
+from . import postgres
+
 DEPLOY_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = DEPLOY_DIR.parent
 NGINX_PREFIX = Path("/usr/share/nginx")  # Debian's --prefix: module paths are relative to it
@@ -45,7 +50,7 @@ FIELD = re.compile(r"@([A-Z_]+)@")
 ACCEL_PREFIX = "/_data/"  # nginx.conf's internal location for DATA_DIR; the app redirects to it
 INSTALL_HINT = (
     "install Debian's nginx, libnginx-mod-http-brotli-static, libnginx-mod-http-brotli-filter "
-    "and redis-server "
+    "redis-server and postgresql "
     "(make system-packages)"
 )
 
@@ -228,18 +233,22 @@ class Service:
         if _alive(pid):
             os.kill(pid, signal.SIGKILL)
             time.sleep(0.1)
-        self._reap()
+        # runuser, PostgreSQL's parent when root starts it, exits just after it.
+        self._reap(wait=5.0)
         self.pid_file.unlink(missing_ok=True)
         return True
 
-    def _reap(self) -> None:
+    def _reap(self, wait: float = 0.0) -> None:
+        """Collect the exit of the process this topology started, if it has exited (within
+        ``wait`` seconds), so none is left behind as a zombie."""
         if self.process is not None:
-            self.process.poll()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=wait)
 
 
 @dataclass
 class Topology:
-    """Redis + gunicorn + nginx serving ``data_dir`` on loopback ports."""
+    """PostgreSQL + Redis + gunicorn + nginx serving ``data_dir`` on loopback ports."""
 
     data_dir: Path
     run_dir: Path
@@ -254,14 +263,29 @@ class Topology:
     redis_maxmemory: str = "256mb"
     app_port: int = 0
     redis_port: int = 0
-    # The account systemd runs the three as (deploy/units.py); None: whoever starts them.
+    postgres_port: int = 0
+    # A PostgreSQL service of the server's own (a SQLAlchemy URL): the topology then runs
+    # no cluster and only migrates that database. None: its own cluster.
+    server_database_url: str | None = None
+    # Small: the database holds a few rows a day; each connection costs memory of its own.
+    postgres_settings: tuple[str, ...] = ("shared_buffers=16MB", "max_connections=50")
+    # The account systemd runs the four as (deploy/units.py); None: whoever starts them.
     run_as: str | None = None
     services: dict[str, Service] = field(default_factory=dict)
 
     def __post_init__(self):
         self.data_dir = Path(self.data_dir).resolve()
         self.run_dir = Path(self.run_dir).resolve()
+        # SIGINT: a fast shutdown (ends the sessions, then writes everything down).
+        cluster = Service(
+            "postgres",
+            postgres.pid_file(self.postgres_dir / "data"),
+            "postgres",
+            signal.SIGINT,
+            30.0,
+        )
         self.services = {
+            **({} if self.server_database_url else {"postgres": cluster}),
             "redis": Service("redis", self.run_dir / "redis.pid", "redis-server"),
             "gunicorn": Service("gunicorn", self.run_dir / "gunicorn.pid", "gunicorn"),
             # SIGQUIT: finish the requests in flight, then exit.
@@ -280,6 +304,31 @@ class Topology:
     def redis_url(self) -> str:
         return f"redis://127.0.0.1:{self.redis_port}/0"
 
+    @property
+    def database_url(self) -> str:
+        return self.server_database_url or postgres.url(self.postgres_port)
+
+    @property
+    def postgres_dir(self) -> Path:
+        """The cluster's folder (data/ and the socket's folder), or a link to it."""
+        return self.run_dir / "postgres"
+
+    @property
+    def cluster_dir(self) -> Path:
+        """The cluster's folder itself: the path its account can follow (not the link)."""
+        return self.postgres_dir.resolve()
+
+    @property
+    def postgres_account(self) -> str | None:
+        """Who runs initdb and postgres: whoever runs the topology, but never root, which
+        they refuse (root runs them as the postgres user); None: this process's account."""
+        if self._runner_is_root():
+            return "postgres"
+        return None if self.run_as in (None, postgres.current_user()) else self.run_as
+
+    def _runner_is_root(self) -> bool:
+        return (self.run_as or postgres.current_user()) == "root"
+
     def log(self, name: str) -> Path:
         return self.run_dir / f"{name}.log"
 
@@ -295,16 +344,49 @@ class Topology:
         self.port = self.port or free_port()
         self.app_port = self.app_port or free_port()
         self.redis_port = self.redis_port or free_port()
+        self.postgres_port = self.postgres_port or free_port()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         for folder in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (self.run_dir / "tmp" / folder).mkdir(parents=True, exist_ok=True)
         self.write_configs()
+        if "postgres" in self.services:
+            self.create_cluster()
+
+    def create_cluster(self) -> None:
+        """initdb the topology's cluster, once: a later start keeps its rows."""
+        if (self.postgres_dir / "data").is_dir():
+            return
+        account = self.postgres_account
+        if account is None or postgres.reachable_by(account, self.run_dir):
+            self.postgres_dir.mkdir()
+            if account is not None:
+                shutil.chown(self.postgres_dir, account, account)
+        else:
+            # The account cannot reach the run folder (a pytest folder is 0700, root's):
+            # the cluster lives in a folder it can reach, linked from the run folder.
+            self.postgres_dir.symlink_to(postgres.owned_folder(account))
+        socket_dir = self.cluster_dir / "socket"
+        socket_dir.mkdir()
+        if account is not None:
+            shutil.chown(socket_dir, account, account)
+        try:
+            postgres.initdb(self.cluster_dir / "data", account)
+        except postgres.ClusterError as exc:
+            shutil.rmtree(self.cluster_dir / "data", ignore_errors=True)  # the next start retries
+            raise TopologyError(str(exc)) from exc
 
     def start(self, timeout: float = 30.0) -> Topology:
-        """Start Redis, gunicorn and nginx in that order; return once all answer."""
+        """Start PostgreSQL, Redis, gunicorn and nginx in that order (migrating the
+        database before gunicorn starts); return once all answer."""
         self.prepare()
         deadline = time.monotonic() + timeout
         try:
+            if "postgres" in self.services:
+                self._spawn("postgres", self.postgres_command())
+                self._wait(
+                    "postgres", deadline, lambda: postgres.accepts_connections(self.postgres_port)
+                )
+            self._migrate()
             self._spawn("redis", self.redis_command())
             self._wait("redis", deadline, self._redis_answers)
             self._spawn("gunicorn", self.gunicorn_command(), env=self.app_environment())
@@ -324,6 +406,7 @@ class Topology:
             "url": self.url,
             "app_url": self.app_url,
             "redis_url": self.redis_url,
+            "database_url": self.database_url,
             "data_dir": str(self.data_dir),
             "run_dir": str(self.run_dir),
             "workers": self.workers,
@@ -371,7 +454,38 @@ class Topology:
             # Every worker counts each client's posts in the same place, behind one proxy.
             "SATCHEL_RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{self.redis_port}/1",
             "SATCHEL_PROXY_COUNT": "1",
+            "SATCHEL_DATABASE_URL": self.database_url,
         }
+
+    def postgres_command(self) -> list[str]:
+        command = postgres.server_command(
+            self.cluster_dir / "data",
+            self.postgres_port,
+            self.cluster_dir / "socket",
+            self.postgres_settings,
+        )
+        # Only root switches account; run by anyone else the command is postgres itself.
+        return postgres.as_account(
+            command, self.postgres_account if self._runner_is_root() else None
+        )
+
+    def migrate_command(self) -> list[str]:
+        """``satchel db upgrade``, run with the app's environment before gunicorn starts."""
+        satchel = Path(sys.executable).with_name("satchel")
+        if not satchel.is_file():
+            raise TopologyError(f"{satchel} not found: install Satchel (make install)")
+        return [str(satchel), "db", "upgrade"]
+
+    def _migrate(self) -> None:
+        result = subprocess.run(
+            self.migrate_command(),
+            env=self.app_environment(),
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            raise TopologyError(f"migrating {self.database_url} failed:\n{result.stderr}")
 
     def redis_command(self) -> list[str]:
         return [executable("redis-server"), str(self.run_dir / "redis.conf")]
@@ -479,5 +593,9 @@ class Topology:
         return {name: service.pid() for name, service in self.services.items()}
 
     def stop(self) -> list[str]:
-        """Stop nginx, gunicorn, then Redis, each by its PID file; return those stopped."""
-        return [name for name in ("nginx", "gunicorn", "redis") if self.services[name].stop()]
+        """Stop nginx, gunicorn, Redis, then PostgreSQL, each by its PID file; return those
+        stopped."""
+        order = [
+            name for name in ("nginx", "gunicorn", "redis", "postgres") if name in self.services
+        ]
+        return [name for name in order if self.services[name].stop()]

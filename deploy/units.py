@@ -3,8 +3,10 @@
 Each unit runs exactly the command ``Topology.start`` runs (the same methods
 build both, so the two cannot drift), from the same working folder, with the
 app's ``SATCHEL_*`` settings, stopped by the same signal. systemd starts them in
-the order ``start`` does: Redis, gunicorn once Redis is ready (it only *wants*
-Redis: without it readers are served uncached), nginx once gunicorn is ready.
+the order ``start`` does: PostgreSQL and Redis, gunicorn once both are ready (it
+migrates the database first; it *requires* PostgreSQL, where what readers send is
+kept, and only *wants* Redis: without it readers are served uncached), nginx once
+gunicorn is ready.
 """
 
 from __future__ import annotations
@@ -62,10 +64,15 @@ def _supervision(service: Service) -> list[str]:
     ]
 
 
-def _unit(description: str, after: str | None, service: list[str]) -> str:
-    requires = [f"Wants={after}", f"After={after} network.target"] if after else []
+def _unit(description: str, service: list[str], wants=(), requires=()) -> str:
+    """A unit started after the units it ``wants`` and ``requires`` (and the network)."""
+    order = [
+        *(f"Requires={unit}" for unit in requires),
+        *(f"Wants={unit}" for unit in wants),
+        f"After={' '.join([*requires, *wants, 'network.target'])}",
+    ]
     sections = {
-        "Unit": [f"Description={description}", *(requires or ["After=network.target"])],
+        "Unit": [f"Description={description}", *order],
         "Service": service,
         "Install": ["WantedBy=multi-user.target"],
     }
@@ -74,8 +81,24 @@ def _unit(description: str, after: str | None, service: list[str]) -> str:
     )
 
 
+def _postgres_unit(topology: Topology, common: list[str]) -> str:
+    return _unit(
+        "Satchel's reports database (PostgreSQL, loopback only)",
+        [
+            # Debian's postgres says READY=1 once it accepts connections, so the
+            # migration before gunicorn finds it up; from runuser's child when root.
+            "Type=notify",
+            "NotifyAccess=all",
+            *common,
+            f"ExecStart={command_line(topology.postgres_command())}",
+            *_supervision(topology.services["postgres"]),
+        ],
+    )
+
+
 def unit_files(topology: Topology, user: str) -> dict[str, str]:
-    """File name → text of the three units, for a prepared topology."""
+    """File name → text of the units (four, or three with the server's own PostgreSQL),
+    for a prepared topology."""
     try:
         account = pwd.getpwnam(user)
     except KeyError:
@@ -95,10 +118,11 @@ def unit_files(topology: Topology, user: str) -> dict[str, str]:
     ]
     low_port = ["AmbientCapabilities=CAP_NET_BIND_SERVICE"] if topology.port < 1024 else []
     nginx_check = command_line(topology.nginx_check_command())
+    own_cluster = "postgres" in services  # else the server's own PostgreSQL service
     units = {
+        **({"postgres": _postgres_unit(topology, common)} if own_cluster else {}),
         "redis": _unit(
             "Satchel's shared cache (Redis; nothing persisted)",
-            None,
             [
                 "Type=notify",  # redis.conf says "supervised auto"
                 *common,
@@ -108,19 +132,20 @@ def unit_files(topology: Topology, user: str) -> dict[str, str]:
         ),
         "gunicorn": _unit(
             "Satchel's app workers (gunicorn)",
-            unit_name("redis"),
             [
                 "Type=notify",  # gunicorn says READY=1 once it listens
                 *common,
                 *environment,
+                f"ExecStartPre={command_line(topology.migrate_command())}",
                 f"ExecStart={command_line(topology.gunicorn_command())}",
                 hangup,  # new workers with the new code, the old ones finish first
                 *_supervision(services["gunicorn"]),
             ],
+            wants=[unit_name("redis")],
+            requires=[unit_name("postgres")] if own_cluster else [],
         ),
         "nginx": _unit(
             "Satchel's public port (nginx)",
-            unit_name("gunicorn"),
             [
                 "Type=exec",  # nginx.conf says "daemon off"
                 *common,
@@ -131,6 +156,7 @@ def unit_files(topology: Topology, user: str) -> dict[str, str]:
                 hangup,
                 *_supervision(services["nginx"]),
             ],
+            wants=[unit_name("gunicorn")],
         ),
     }
     return {unit_name(name): text for name, text in units.items()}

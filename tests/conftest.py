@@ -7,13 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from bench.chromium import chromium
 from satchel import create_app
 
 from .helpers.bundles import write_bundle
-from .helpers.postgres import postgres_server
+from .helpers.postgres import new_database, postgres_server
 from .helpers.web_clients import BufferedClient
 
 
@@ -103,10 +102,4 @@ def database_url(request, tmp_path):
     """An empty reports database: a SQLite file, or a new database on the test PostgreSQL."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'reports.sqlite3'}"
-    server = request.getfixturevalue("postgres")
-    name = f"reports_{tmp_path.name.replace('-', '_').lower()}"[:60]
-    engine = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return f"{server}/{name}"
+    return new_database(request.getfixturevalue("postgres"), tmp_path)

@@ -1,8 +1,9 @@
-"""The production topology on loopback: nginx → gunicorn workers sharing Redis.
+"""The production topology on loopback: nginx → gunicorn workers sharing Redis, what
+readers send kept in PostgreSQL.
 
 These tests start the real programs (Debian's nginx with its brotli module,
-redis-server, gunicorn) on free loopback ports, as an operator would run them,
-and check what a device or an operator would notice. Every loop is bounded.
+redis-server, PostgreSQL, gunicorn) on free loopback ports, as an operator would run
+them, and check what a device or an operator would notice. Every loop is bounded.
 """
 
 from __future__ import annotations
@@ -10,23 +11,28 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from itertools import count
 from pathlib import Path
 
 import brotli
 import pytest
+from sqlalchemy import create_engine, select
 
 from deploy.topology import Topology, _alive
 from satchel import create_app
+from satchel.reports.tables import feedback
 from satchel.stages.pipeline import build
 from satchel.stages.publish import compress_packs
 from satchel.store import Store
 from satchel.web.security import SECURITY_HEADERS
 
 from ..helpers.bundles import MANIFEST, write_bundle
+from ..helpers.postgres import new_database
 from ..helpers.web_clients import BufferedClient, fetch, fetch_all_headers
 
 LOG_LINE = re.compile(r'pid=<(\d+)> rid=(\S+) "(\w+) (\S+)')
@@ -78,7 +84,41 @@ def site(tmp_path_factory):
     build(bundles, data)
     topology = Topology(data, root / "run", workers=3).start()
     yield topology, bundles, data
-    topology.stop()
+    stop_and_discard(topology)
+
+
+def stop_and_discard(topology: Topology) -> list[str]:
+    """Stop the topology and delete its cluster, which may live outside the test's folder."""
+    stopped = topology.stop()
+    shutil.rmtree(topology.postgres_dir.resolve())
+    return stopped
+
+
+def send_feedback(topology: Topology) -> dict:
+    """A reader's "hard to understand" about gamma, sent through nginx; the report sent."""
+    report = {"id": str(uuid.uuid4()), "bundle": "demo", "locale": "en", "article": "gamma",
+              "version": 1, "answer": "hard", "note": "Too many long words"}  # fmt: skip
+    body = json.dumps({"reports": [report]}).encode()
+    status, _headers, answer = fetch(
+        topology.port,
+        "/api/v1/feedback",
+        {"Content-Type": "application/json"},
+        method="POST",
+        body=body,
+    )
+    assert (status, json.loads(answer)) == (200, {"received": 1, "new": 1})
+    return report
+
+
+def feedback_in_postgres(topology: Topology) -> list[dict]:
+    """The feedback rows of the topology's own PostgreSQL, read directly."""
+    assert topology.describe()["database_url"].startswith("postgresql+psycopg://")
+    engine = create_engine(topology.describe()["database_url"])
+    try:
+        with engine.connect() as connection:
+            return [row._asdict() for row in connection.execute(select(feedback))]
+    finally:
+        engine.dispose()
 
 
 def test_every_worker_serves_a_new_version_as_soon_as_it_is_published(site):
@@ -137,12 +177,32 @@ def latest_version_seen(topology: Topology, etag: str) -> tuple[int, int]:
     return checked, json.loads(fetch(topology.port, MANIFEST)[2])["version"]
 
 
-def started_demo(tmp_path: Path) -> tuple[Topology, Path, Path]:
+def started_demo(tmp_path: Path, **settings) -> tuple[Topology, Path, Path]:
     """A topology of its own over a new demo bundle: (topology, bundles, data)."""
     bundles, data = tmp_path / "bundles", tmp_path / "data"
     write_bundle(bundles, "demo")
     build(bundles, data)
-    return Topology(data, tmp_path / "run", workers=2).start(), bundles, data
+    return Topology(data, tmp_path / "run", **{"workers": 2, **settings}).start(), bundles, data
+
+
+def test_feedback_sent_through_nginx_is_kept_in_the_topologys_postgresql(site):
+    topology, _bundles, _data = site
+    report = send_feedback(topology)
+    [kept] = [row for row in feedback_in_postgres(topology) if row["id"] == report["id"]]
+    assert (kept["article"], kept["answer"], kept["note"]) == ("gamma", "hard", report["note"])
+
+
+def test_with_the_servers_own_postgresql_it_is_migrated_and_no_cluster_runs(tmp_path, postgres):
+    database = new_database(postgres, tmp_path)
+    topology, _bundles, _data = started_demo(tmp_path, workers=1, server_database_url=database)
+    try:
+        assert "postgres" not in topology.status()
+        assert not topology.postgres_dir.exists()
+        report = send_feedback(topology)
+        assert [row["id"] for row in feedback_in_postgres(topology)] == [report["id"]]
+        assert topology.describe()["database_url"] == database
+    finally:
+        assert sorted(topology.stop()) == ["gunicorn", "nginx", "redis"]
 
 
 def test_nginx_answers_update_checks_and_a_publish_shows_within_a_second(tmp_path):
@@ -167,7 +227,7 @@ def test_nginx_answers_update_checks_and_a_publish_shows_within_a_second(tmp_pat
         edit_and_publish(bundles, data, "120 people", "121 people")
         within_a_second_of_publishing(data, lambda: latest_version_seen(topology, etag) == (2, 2))
     finally:
-        topology.stop()
+        stop_and_discard(topology)
 
 
 @pytest.mark.parametrize("encoding", ["identity", "gzip", "br", "br, gzip"])
@@ -373,6 +433,7 @@ def test_first_install_pack_comes_brotli_compressed_and_whole(site):
 
 def test_without_redis_readers_are_served_uncached_and_stop_ends_everything(tmp_path):
     topology, bundles, data = started_demo(tmp_path)
+    report = send_feedback(topology)
     try:
         paths = [MANIFEST, "/api/v1/bundles", "/api/v1/locales", MANIFEST + "/changes?since=1"]
         assert all(fetch(topology.port, path)[0] == 200 for path in paths)
@@ -394,6 +455,14 @@ def test_without_redis_readers_are_served_uncached_and_stop_ends_everything(tmp_
         within_a_second_of_publishing(data, changed)
     finally:
         pids = [*topology.status().values(), *topology.worker_pids()]
-        assert sorted(topology.stop()) == ["gunicorn", "nginx"]
+        assert topology.status()["postgres"] in pids
+        assert sorted(topology.stop()) == ["gunicorn", "nginx", "postgres"]
     assert not any(pid and _alive(pid) for pid in pids)
     assert not list((tmp_path / "run").glob("*.pid"))
+    assert not (topology.postgres_dir / "data" / "postmaster.pid").exists()
+    # Started again, the topology keeps its cluster and what readers sent.
+    again = Topology(data, tmp_path / "run", workers=1).start()
+    try:
+        assert [row["id"] for row in feedback_in_postgres(again)] == [report["id"]]
+    finally:
+        stop_and_discard(again)

@@ -15,13 +15,19 @@ from pathlib import Path
 
 import pytest
 
+from deploy import postgres
 from deploy.topology import PROJECT_ROOT, Topology, free_port
 from satchel.stages.pipeline import build
 
 from ..helpers.bundles import MANIFEST, write_bundle
 from ..helpers.web_clients import fetch
 
-UNITS = ["satchel-redis.service", "satchel-gunicorn.service", "satchel-nginx.service"]
+UNITS = [
+    "satchel-postgres.service",
+    "satchel-redis.service",
+    "satchel-gunicorn.service",
+    "satchel-nginx.service",
+]
 # What systemd gives a service besides its Environment= lines.
 SYSTEMD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -45,26 +51,36 @@ def environment_of(unit: dict[str, list[str]]) -> dict[str, str]:
     return dict(word.split("=", 1) for word in words)
 
 
-@pytest.fixture(scope="module")
-def written(tmp_path_factory):
-    root = tmp_path_factory.mktemp("units")
-    bundles, data, run = root / "bundles", root / "data", root / "run"
-    write_bundle(bundles, "demo")
-    build(bundles, data)
-    ports = {"port": free_port(), "app_port": free_port(), "redis_port": free_port()}
+def write_units(data: Path, run: Path, *options: str) -> str:
+    """``python -m deploy units`` for DATA_DIR ``data``, as this account; what it prints."""
     user = pwd.getpwuid(os.geteuid()).pw_name
     result = subprocess.run(
-        [sys.executable, "-m", "deploy", "units", "--run-dir", str(run), "--user", user]
-        + [f"--{name.replace('_', '-')}={port}" for name, port in ports.items()],
+        [sys.executable, "-m", "deploy", "units", "--run-dir", str(run), "--user", user, *options],
         env={**os.environ, "SATCHEL_DATA_DIR": str(data)},
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
     )
     assert result.returncode == 0, result.stderr
-    assert "systemctl enable --now " + " ".join(UNITS) in result.stdout
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    root = tmp_path_factory.mktemp("units")
+    bundles, data, run = root / "bundles", root / "data", root / "run"
+    write_bundle(bundles, "demo")
+    build(bundles, data)
+    ports = {name: free_port() for name in ("port", "app_port", "redis_port", "postgres_port")}
+    user = pwd.getpwuid(os.geteuid()).pw_name
+    printed = write_units(
+        data, run, *(f"--{name.replace('_', '-')}={port}" for name, port in ports.items())
+    )
+    assert "systemctl enable --now " + " ".join(UNITS) in printed
     units = {name: read_unit(run / name) for name in UNITS}
-    return Topology(data, run, **ports), units, user
+    topology = Topology(data, run, **ports)
+    yield topology, units, user
+    shutil.rmtree(topology.postgres_dir.resolve())  # the cluster may live outside tmp_path
 
 
 @pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze not installed")
@@ -79,20 +95,27 @@ def test_systemd_accepts_the_units_without_a_warning(written):
 
 def test_units_run_the_runners_commands_in_its_order(written):
     topology, units, user = written
-    redis, gunicorn, nginx = (units[name] for name in UNITS)
+    database, redis, gunicorn, nginx = (units[name] for name in UNITS)
+    assert command(database["ExecStart"][0]) == topology.postgres_command()
     assert command(redis["ExecStart"][0]) == topology.redis_command()
+    assert command(gunicorn["ExecStartPre"][0]) == topology.migrate_command()
     assert command(gunicorn["ExecStart"][0]) == topology.gunicorn_command()
     assert command(nginx["ExecStart"][0]) == topology.nginx_command()
     assert command(nginx["ExecStartPre"][0]) == topology.nginx_check_command()
     assert environment_of(gunicorn) == topology.satchel_environment()
-    for unit, name in zip((redis, gunicorn, nginx), ("redis", "gunicorn", "nginx"), strict=True):
+    for unit, name in zip(units.values(), topology.services, strict=True):
         assert unit["User"] == [user] and unit["WorkingDirectory"] == [str(PROJECT_ROOT)]
         service = topology.services[name]
         assert unit["KillSignal"] == [signal.Signals(service.stop_signal).name]
         assert unit["Restart"] == ["on-failure"]
-    # gunicorn after Redis, nginx after gunicorn; each pulls in the one before.
+    # gunicorn (migrating first) after PostgreSQL, which it needs, and Redis; nginx after
+    # gunicorn; each pulls in the ones before.
+    assert gunicorn["Requires"] == ["satchel-postgres.service"]
     assert gunicorn["Wants"] == ["satchel-redis.service"]
-    assert "satchel-redis.service" in gunicorn["After"][0].split()
+    assert {"satchel-postgres.service", "satchel-redis.service"} <= set(
+        gunicorn["After"][0].split()
+    )
+    assert database["After"] == ["network.target"]  # first
     assert nginx["Wants"] == ["satchel-gunicorn.service"]
     assert "satchel-gunicorn.service" in nginx["After"][0].split()
     # Reloading nginx checks the new config first; gunicorn replaces its workers.
@@ -100,6 +123,27 @@ def test_units_run_the_runners_commands_in_its_order(written):
     assert [command(unit["ExecReload"][-1])[1:] for unit in (gunicorn, nginx)] == [
         ["-s", "HUP", "$MAINPID"]
     ] * 2
+
+
+def test_with_the_servers_own_postgresql_no_cluster_unit_is_written(tmp_path):
+    url = "postgresql+psycopg://satchel@db.example:5432/satchel"
+    run = tmp_path / "run"
+    printed = write_units(tmp_path / "data", run, f"--database-url={url}")
+    assert "systemctl enable --now " + " ".join(UNITS[1:]) in printed
+    assert sorted(path.name for path in run.glob("*.service")) == sorted(UNITS[1:])
+    gunicorn = read_unit(run / "satchel-gunicorn.service")
+    assert environment_of(gunicorn)["SATCHEL_DATABASE_URL"] == url
+    assert "Requires" not in gunicorn  # and it migrates that database before it starts:
+    assert command(gunicorn["ExecStartPre"][0])[-2:] == ["db", "upgrade"]
+    assert not (run / "postgres").exists()
+
+
+def wait_for(ready, seconds: float = 30) -> None:
+    """As systemd waits for a notify unit's READY=1 before starting the units after it."""
+    deadline = time.monotonic() + seconds
+    while not ready():
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
 
 
 def test_the_units_as_written_bring_satchel_up(written):
@@ -123,6 +167,8 @@ def test_the_units_as_written_bring_satchel_up(written):
                     start_new_session=True,
                 )
             )
+            if unit["Type"] == ["notify"] and name == "satchel-postgres.service":
+                wait_for(lambda: postgres.accepts_connections(topology.postgres_port))
         status = None
         for _ in range(300):  # up to about 30 s for gunicorn's workers
             try:

@@ -1,61 +1,46 @@
 """Debian's PostgreSQL 15 for tests: a throwaway cluster on a free loopback port, run as
-the postgres user (initdb and postgres refuse root), small enough for a shared machine,
-stopped by its PID."""
+the postgres user when root (deploy/postgres.py holds the mechanics the topology uses
+too), small enough for a shared machine, stopped by its PID."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
-BIN = Path("/usr/lib/postgresql/15/bin")
+from sqlalchemy import create_engine, text
+
+from deploy import postgres
+from deploy.topology import Service, free_port
+
 # A small cluster: the tests hold a handful of connections and a few rows.
 SETTINGS = ("shared_buffers=16MB", "max_connections=20", "fsync=off", "full_page_writes=off")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def as_postgres(*command: str) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else list(command)
 
 
 @contextmanager
 def postgres_server():
     """Yields the URL of a superuser connection on a fresh cluster; stops it after."""
-    folder = Path(tempfile.mkdtemp(prefix="satchel-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres", "postgres")
+    account = "postgres" if os.geteuid() == 0 else None
+    folder = postgres.owned_folder(account)
     data = folder / "data"
-    subprocess.run(
-        as_postgres(str(BIN / "initdb"), "-D", str(data), "-U", "satchel", "--auth=trust",
-                    "--encoding=UTF8", "--no-sync"),
-        check=True, capture_output=True,
-    )  # fmt: skip
+    postgres.initdb(data, account, "--no-sync")
     port = free_port()
-    options = [arg for setting in SETTINGS for arg in ("-c", setting)]
     server = subprocess.Popen(
-        as_postgres(str(BIN / "postgres"), "-D", str(data), "-p", str(port), "-k", str(folder),
-                    "-c", "listen_addresses=127.0.0.1", *options),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        postgres.as_account(postgres.server_command(data, port, folder, SETTINGS), account),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    # A fast shutdown, sent to the postmaster's own PID (runuser's child).
+    postmaster = Service("postgres", postgres.pid_file(data), "postgres", signal.SIGINT, 30.0)
     try:
         wait_until_ready(port, server)
-        yield f"postgresql+psycopg://satchel@127.0.0.1:{port}"
+        yield postgres.url(port, database="")
     finally:
-        # A fast shutdown, sent to the postmaster's own PID (runuser's child).
-        postmaster = data / "postmaster.pid"
-        if postmaster.exists():
-            os.kill(int(postmaster.read_text().split()[0]), signal.SIGINT)
+        postmaster.stop()
         server.wait(timeout=30)
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -65,10 +50,18 @@ def wait_until_ready(port: int, server: subprocess.Popen, seconds: float = 30) -
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"PostgreSQL exited with {server.returncode}")
-        ready = subprocess.run(
-            [str(BIN / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)], capture_output=True
-        )
-        if ready.returncode == 0:
+        if postgres.accepts_connections(port):
             return
         time.sleep(0.1)
     raise RuntimeError("PostgreSQL did not accept connections in time")
+
+
+def new_database(server: str, tmp_path: Path) -> str:
+    """The URL of a new, empty database on ``server`` (a URL without a database), named
+    after the test's folder."""
+    name = f"reports_{tmp_path.name.replace('-', '_').lower()}"[:60]
+    engine = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return f"{server}/{name}"

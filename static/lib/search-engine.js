@@ -396,8 +396,8 @@ function splitQuery(q) {
 export const normalise = (q) => words(q.normalize("NFC")).join(" ");
 
 /** The search terms of a query's words as this engine analyses them (folded, stop words left
- * out, stemmed), whether the index holds them or not: what a search that found nothing reports. */
-// search.engine.query_terms
+ * out, stemmed), whether the index holds them or not: what a search that found nothing reports
+ * (search.engine.query_terms). */
 const queryTerms = (ix, q) => analyze(ix, splitQuery(normalise(q))[0]);
 
 // Longer than a function should be: the query planning of satchel/search/engine.py, step for

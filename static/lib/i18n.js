@@ -72,15 +72,11 @@ export function direction() {
  * (`asked`: the page's ?lang=, then Accept-Language). */
 export async function loadLocale(code, asked = null) {
   let catalog = null;
-  if (code !== "en") {
-    const path = code
-      ? `/locales/${encodeURIComponent(code)}/messages`
-      : `/messages${asked ? `?lang=${encodeURIComponent(asked)}` : ""}`;
-    try {
-      catalog = await getJSON(path);
-    } catch {
-      catalog = null; // offline and never cached, or no catalog: English below
-    }
+  if (code && code !== "en") {
+    catalog = await catalogOf(code);
+  } else if (!code) {
+    const path = `/messages${asked ? `?lang=${encodeURIComponent(asked)}` : ""}`;
+    catalog = await getJSON(path).catch(() => null); // offline and never cached: English below
   }
   const chosen = catalog ? catalog.locale || code : "en";
   state.locale = chosen;
@@ -91,16 +87,20 @@ export async function loadLocale(code, asked = null) {
   return chosen;
 }
 
+const catalogs = new Map(); // code → the catalog's promise, once one was had
+
 /**
  * The interface catalog of `code` as the server publishes it (the service worker keeps a copy for
- * offline use); null when there is none or it cannot be had.
+ * offline use), fetched once per page; null when there is none or it cannot be had (asked again
+ * next time).
  */
-export async function catalogOf(code) {
-  try {
-    return await getJSON(`/locales/${encodeURIComponent(code)}/messages`);
-  } catch {
-    return null;
+export function catalogOf(code) {
+  if (!catalogs.has(code)) {
+    const asked = getJSON(`/locales/${encodeURIComponent(code)}/messages`);
+    catalogs.set(code, asked);
+    asked.catch(() => catalogs.delete(code));
   }
+  return catalogs.get(code).catch(() => null);
 }
 
 /** The interface languages: GET /locales, or null while that endpoint does not exist. */

@@ -72,12 +72,21 @@ async function fromShell(request, url) {
   return (await caches.match(key, { cacheName: SHELL_CACHE })) || fetch(request);
 }
 
+// Sooner than the page gives up on an answer (lib/api.js), so that on a network that carries
+// nothing a kept copy still answers; the network's answer, if it comes, refreshes the copy.
+const NETWORK_WAIT_MS = 4000;
+
 async function networkFirst(request) {
   const cache = await caches.open(DATA_CACHE);
-  try {
-    const response = await fetch(request);
+  const fromNetwork = fetch(request).then(async (response) => {
     if (response.ok) await cache.put(request, response.clone());
     return response;
+  });
+  fromNetwork.catch(() => {}); // when the kept copy answered first
+  const silence = new Promise((resolve) => { setTimeout(resolve, NETWORK_WAIT_MS, null); });
+  try {
+    const first = await Promise.race([fromNetwork, silence]);
+    return first || (await cache.match(request)) || (await fromNetwork);
   } catch (error) {
     const cached = await cache.match(request);
     if (cached) return cached;

@@ -20,7 +20,9 @@ export async function syncNow(report) {
   const health = await db.checkHealth();
   if (health.lost.length) report.lost(health.lost);
   if (!navigator.onLine) return false;
-  await sendOutbox().catch(() => {}); // kept for the next time: nothing is lost
+  // Not awaited: repairs, resumed downloads and update checks never wait on the reports, and a
+  // failed send keeps them for the next time.
+  sendOutbox().catch(() => {});
   for (const install of health.damaged) {
     try {
       await repair(install);

@@ -1,0 +1,49 @@
+"""A network that says "online" and carries nothing (a clinic hotspot with no uplink): every
+request the app makes goes unanswered while the browser still reports online. What the device
+holds must still answer: reading, sending a summary as a page, checking that page, keeping
+feedback, and searching a downloaded bundle. (The service worker is blocked so that the test's
+hold on requests sees every one the page makes.)"""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from .conftest import install, ready, stored_keys
+
+ARTICLE = "#/read/caregiving/en/caregiver-strain-and-health"
+# lib/api.js gives up on an answer after 10 s; each step below may wait that once.
+PATIENCE_MS = 25_000
+
+
+def test_what_the_device_holds_answers_when_requests_go_unanswered(new_page, site, tmp_path):
+    page = new_page(service_workers="block", accept_downloads=True)
+    page.context.add_init_script("navigator.canShare = () => false;")
+    ready(page, f"{site.url}/")
+    install(page, "Caring for someone: what research says")
+    held = []
+    page.context.route("**/api/**", lambda route: held.append(route))  # never answered
+    assert page.evaluate("navigator.onLine")
+
+    page.goto(f"{site.url}/{ARTICLE}")  # the same document: no start-up
+    expect(page.locator("h1")).to_contain_text("strain", timeout=PATIENCE_MS)
+    with page.expect_download(timeout=PATIENCE_MS) as download:
+        page.get_by_role("button", name="Send as a page").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+
+    page.get_by_role("button", name="No").click()
+    expect(page.locator(".feedback-status")).to_contain_text(
+        "sent when you are online", timeout=PATIENCE_MS
+    )
+    assert len(stored_keys(page, "outbox")) == 1
+
+    page.goto(f"{site.url}/#/library")
+    page.get_by_label("Open a bundle file").set_input_files(path)
+    expect(page.locator("#notices .page-verified")).to_contain_text(
+        "exactly as its publisher signed it", timeout=PATIENCE_MS
+    )
+
+    page.goto(f"{site.url}/#/search?bundle=caregiving&locale=en")
+    page.get_by_label("Search for a word or a symptom").fill("carers")
+    expect(page.locator("#results li").first).to_be_visible(timeout=PATIENCE_MS)
+    assert held, "no request was made: the test held nothing"

@@ -35,8 +35,9 @@ def page_sizes() -> dict[str, int]:
                     ROOT / "translations" / locale.replace("-", "_") / "LC_MESSAGES" / "messages.po"
                 )
                 catalog = compile_ui(read_catalog(po), locale) if po.is_file() else None
-                for entry in store.manifest(bundle, locale, version)["articles"]:
-                    page = stored_page(store, bundle, locale, version, entry["id"], catalog,
+                manifest = store.manifest(bundle, locale, version)
+                for entry in manifest["articles"]:
+                    page = stored_page(store, manifest, entry["id"], catalog,
                                        "2026-01-31", "https://satchel.example.org/")  # fmt: skip
                     if page:
                         sizes[f"{bundle}/{locale}/{entry['id']}"] = len(page)

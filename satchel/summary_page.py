@@ -8,7 +8,7 @@ the library. ``static/lib/summary-page.js`` is the device's twin of this module 
 (``GET …/articles/<id>/page``), ``satchel export --article`` and the app's "Send as a
 page" make the same file for the same article on the same day.
 
-``page_html`` is pure; ``stored_page`` reads the article from a published store.
+``page_html`` is pure; ``stored_page`` reads the article's object from a published store.
 No scripts, no external requests (its own Content-Security-Policy says so), inline CSS.
 Written here rather than with a template engine: Jinja2 has no JavaScript twin that
 would write the same bytes, and the page is a few dozen lines of markup.
@@ -273,11 +273,12 @@ def file_name(manifest: dict, article_id: str) -> str:
 
 
 def stored_page(
-    store: Store, bundle: str, locale: str, version: int, article_id: str, catalog, made, library
+    store: Store, manifest: dict, article_id: str, catalog, made, library
 ) -> bytes | None:
-    """``page_html`` of a published article, read from ``store``; None when that version
-    does not list it with content (withdrawn, or another id)."""
-    manifest = store.manifest(bundle, locale, version)
+    """``page_html`` of an article of a published ``manifest`` (the caller has it parsed
+    already, and a large one costs more to parse than the page to write), its object
+    read from ``store``; None when the manifest does not list it with content
+    (withdrawn, or another id)."""
     entry = next((a for a in manifest["articles"] if a["id"] == article_id), None)
     if not entry or not entry["object"]:
         return None

@@ -296,8 +296,9 @@ def export_command(bundle_id, locale, version, article_id, library_url, out):
     store = Store(current_app.config["DATA_DIR"])
     version = kept_version(store, bundle_id, locale, version)
     if article_id:
-        page = article_page(store, bundle_id, locale, version, article_id, library_url)
-        name = page_file_name(store.manifest(bundle_id, locale, version), article_id)
+        manifest = store.manifest(bundle_id, locale, version)
+        page = article_page(store, manifest, article_id, library_url)
+        name = page_file_name(manifest, article_id)
     else:
         name = file_name(bundle_id, locale, version)
     path = out / name if out.is_dir() else out
@@ -338,7 +339,7 @@ def kept_version(store: Store, bundle_id: str, locale: str, version: int | None)
     return version
 
 
-def article_page(store, bundle_id, locale, version, article_id, library_url) -> bytes:
+def article_page(store, manifest, article_id, library_url) -> bytes:
     """The summary page of ``article_id``, made today, as the API serves it."""
     library = library_url or current_app.config["PUBLIC_URL"]
     if not library:
@@ -347,12 +348,13 @@ def article_page(store, bundle_id, locale, version, article_id, library_url) -> 
             "(SATCHEL_PUBLIC_URL) to the address readers open the app at"
         )
     today = datetime.now(UTC).date().isoformat()
-    catalog = ui_catalog(locale)
-    page = stored_page(store, bundle_id, locale, version, article_id, catalog, today, library)
+    catalog = ui_catalog(manifest["locale"])
+    page = stored_page(store, manifest, article_id, catalog, today, library)
     if page is None:
-        listed = [a["id"] for a in store.manifest(bundle_id, locale, version)["articles"]]
+        listed = [a["id"] for a in manifest["articles"]]
+        where = f"{manifest['bundle']}/{manifest['locale']} v{manifest['version']}"
         raise click.ClickException(
-            f"{bundle_id}/{locale} v{version} has no readable article {article_id}; "
+            f"{where} has no readable article {article_id}; "
             f"its articles: {', '.join(listed)}"
         )
     return page

@@ -41,12 +41,10 @@ class SummaryPage(MethodView):
     @blp.alt_response(404, schema=ErrorSchema, description="Unknown bundle, locale or article")
     def get(self, bundle, locale, article):
         """The article as one page to pass on, print or open without the app."""
-        version = content.current_version(bundle, locale)
+        manifest = content.manifest(bundle, locale, content.current_version(bundle, locale))
         page = content.is_slug(article) and stored_page(
             content.store(),
-            bundle,
-            locale,
-            version,
+            manifest,
             article,
             language.ui_catalog(locale),
             datetime.now(UTC).date().isoformat(),
@@ -64,7 +62,7 @@ class SummaryPage(MethodView):
                 ),
             )
         response = Response(page, mimetype="text/html")
-        name = file_name(content.manifest(bundle, locale, version), article)
+        name = file_name(manifest, article)
         response.headers["Content-Disposition"] = f'inline; filename="{name}"'
         response.headers["Content-Security-Policy"] = CSP
         response.cache_control.no_cache = True

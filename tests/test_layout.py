@@ -47,6 +47,16 @@ def test_no_module_imports_itself_through_others(module):
     assert cycle is None, " -> ".join(cycle)
 
 
+def is_test_module(module: str) -> bool:
+    return module.rpartition(".")[2].startswith("test_")
+
+
+@pytest.mark.parametrize("module", [m for m in code.modules("tests") if is_test_module(m)])
+def test_no_test_module_imports_another(module):
+    """Shared test code lives in tests/helpers/ or a conftest.py, where it can be found."""
+    assert not [m for m in code.imports(module, ("tests",)) if is_test_module(m)]
+
+
 def test_the_import_graph_sees_imports_inside_functions_but_not_type_checking_ones():
     source = (
         "from typing import TYPE_CHECKING\n"

@@ -11,7 +11,7 @@ from satchel.search import engine
 from satchel.stages.abbreviations import find_pairs, pairs_in
 from satchel.store import Store
 
-from .test_search import find, ids, write
+from ..helpers.searching import find, ids, write
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,8 @@
 """A network that says "online" and carries nothing (a clinic hotspot with no uplink): every
 request the app makes goes unanswered while the browser still reports online. What the device
 holds must still answer: reading, sending a summary as a page, checking that page, keeping
-feedback, and searching a downloaded bundle, alone or as all the bundles there are. (The service worker is blocked so that the test's
-hold on requests sees every one the page makes.)"""
+feedback, and searching a downloaded bundle, alone or among all the bundles there are. (The
+service worker is blocked so that the test's hold on requests sees every one the page makes.)"""
 
 from __future__ import annotations
 

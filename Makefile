@@ -16,8 +16,10 @@ $(PYTHON):
 
 # Exactly the versions (and PyPI's hashes) in the lock, pip and setuptools included;
 # then Satchel itself, editable, built with that setuptools.
+# built/ must exist for the package map (pyproject.toml); empty, it means "not built yet".
 $(VENV)/.installed: $(LOCK) pyproject.toml | $(PYTHON)
 	$(PYTHON) -m pip install --quiet --require-hashes -r $(LOCK)
+	mkdir -p built
 	$(PYTHON) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 

@@ -57,14 +57,19 @@ def test_worker_of_the_sources_lists_every_shell_file_with_its_hash(sources_clie
         assert hashlib.sha256(body).hexdigest() == digest, url
 
 
-def test_a_changed_source_file_changes_the_worker_version(sources_client, tmp_path, monkeypatch):
-    client = sources_client
-    before = precache_of(client)["version"]
+def copied_sources(tmp_path):
+    """A copy of the app's files in static/ that a test may edit."""
     copy = tmp_path / "static"
-    copy.mkdir()
     for name in web.page_files() + ["sw.js"]:
         (copy / name).parent.mkdir(parents=True, exist_ok=True)
         (copy / name).write_bytes((STATIC_DIR / name).read_bytes())
+    return copy
+
+
+def test_a_changed_source_file_changes_the_worker_version(sources_client, tmp_path, monkeypatch):
+    client = sources_client
+    before = precache_of(client)["version"]
+    copy = copied_sources(tmp_path)
     monkeypatch.setattr(web, "STATIC_DIR", copy)
     assert precache_of(client)["version"] == before
     (copy / "app.css").write_text((copy / "app.css").read_text() + "\n/* changed */\n")
@@ -151,11 +156,7 @@ def test_a_checkout_that_was_not_built_says_which_command_builds_it(client, tmp_
 
 
 def test_the_build_follows_the_sources_and_is_skipped_when_current(tmp_path, monkeypatch):
-    sources = tmp_path / "static"
-    sources.mkdir()
-    for name in web.page_files() + ["sw.js"]:
-        (sources / name).parent.mkdir(parents=True, exist_ok=True)
-        (sources / name).write_bytes((STATIC_DIR / name).read_bytes())
+    sources = copied_sources(tmp_path)
     monkeypatch.setattr(build_app, "STATIC_DIR", sources)
     out = tmp_path / "built"
     assert build_app.ensure_built(out)

@@ -12,14 +12,15 @@ Three kinds of file keep their source URL, so they are sent ``no-cache``:
   pattern esbuild does not rewrite);
 - the DOM-free modules of ``lib/`` that tests import by URL (``MODULES``): each is an entry
   point re-exporting the very chunks the app runs, so the parity tests check the code
-  phones run. The app never loads them, so the service worker does not precache them.
+  phones run. They are precached like the rest (about 1.2 KB in all, brotli), so that a
+  test may import one offline.
 
 The vendored Ed25519 library (``static/vendor/``) is left as published and outside the
 bundle: only browsers without WebCrypto's Ed25519 load it (static/vendor/README.md).
 
 The service worker's precache list (``SHELL``, as ``satchel.web.shell`` makes it for the
-sources) is computed here from what the app can load, following esbuild's record of each
-chunk's imports, and written at the head of ``built/sw.js``. Every text file gets ``.br``
+sources) lists every built file but the source maps, the vendored code apart as on-demand,
+and is written at the head of ``built/sw.js``. Every text file gets ``.br``
 and ``.gz`` siblings for nginx's brotli_static/gzip_static and for the app's own serving.
 Source maps are written beside the chunks and are neither precached nor compressed.
 
@@ -110,16 +111,18 @@ def build_app(out: Path = BUILT_APP_DIR) -> dict:
     sources = source_digest()
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
-        meta = bundle_scripts(work)
+        entries, imported = bundle_scripts(work)
         styles = bundle_styles(work)
         for name in COPIED:
             copy(STATIC_DIR / name, work / name)
-        entry = rename_fixed_entries(work, meta)
-        write_index(work, entry, styles)
-        precache = precache_list(work, reachable(meta, entry))
+        entry = rename_fixed_entries(work, entries)
+        write_index(work, entry, styles, imported)
+        precache = precache_list(work)
         write_worker(work, precache)
         compress_text_files(work)
-        (work / RECORD).write_text(json.dumps({"sources": sources, "precache": precache}))
+        first_load = ["index.html", styles, entry, *imported, "sw.js"]
+        record = {"sources": sources, "precache": precache, "first_load": first_load}
+        (work / RECORD).write_text(json.dumps(record))
         replace_folder(work, out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -137,9 +140,10 @@ def esbuild(*arguments: str) -> None:
         raise AppBuildError(f"esbuild failed on static/:\n{result.stderr}")
 
 
-def bundle_scripts(work: Path) -> dict:
-    """The scripts, bundled and split into chunks under ``work/lib``: for each, from esbuild's
-    metafile, the entry point it was built for (if any) and the chunks it imports."""
+def bundle_scripts(work: Path) -> tuple[dict[str, str], list[str]]:
+    """The scripts, bundled and split into chunks under ``work/lib``: for each entry point
+    (a source name), the chunk esbuild built for it (a name in ``work``); and the chunks the
+    page entry imports statically, at any depth, which load before the page can start."""
     metafile = work / "meta.json"
     esbuild(
         ENTRY, WORKER, *MODULES,
@@ -148,20 +152,21 @@ def bundle_scripts(work: Path) -> dict:
         f"--outdir={work / SCRIPTS}", "--entry-names=[name]-[hash]", "--chunk-names=[name]-[hash]",
         f"--metafile={metafile}",
     )
-    meta = json.loads(metafile.read_text())
+    outputs = json.loads(metafile.read_text())["outputs"]
     metafile.unlink()
 
-    def built_name(output: str) -> str:  # esbuild names outputs relative to static/
+    def name(output: str) -> str:  # esbuild names outputs relative to static/, where it ran
         return Path(os.path.normpath(STATIC_DIR / output)).relative_to(work).as_posix()
 
-    return {
-        built_name(output): {
-            "entryPoint": facts.get("entryPoint"),
-            "imports": [built_name(i["path"]) for i in facts["imports"] if not i.get("external")],
-        }
-        for output, facts in meta["outputs"].items()
-        if not output.endswith(".map")
-    }
+    entries = {facts["entryPoint"]: output for output, facts in outputs.items()
+               if "entryPoint" in facts}
+    imported, todo = [], [entries[ENTRY]]
+    while todo:
+        output = todo.pop()
+        imported.append(name(output))
+        todo.extend(i["path"] for i in outputs[output]["imports"]
+                    if i["kind"] == "import-statement" and name(i["path"]) not in imported)
+    return {source: name(output) for source, output in entries.items()}, imported[1:]
 
 
 def bundle_styles(work: Path) -> str:
@@ -171,52 +176,35 @@ def bundle_styles(work: Path) -> str:
     return built.name
 
 
-def rename_fixed_entries(work: Path, meta: dict) -> str:
+def rename_fixed_entries(work: Path, entries: dict[str, str]) -> str:
     """Give the worker and the tested modules their source URL back (their source maps keep
     the hashed name their last line points to); returns the page entry's built name."""
-    entry = ""
-    for name, facts in list(meta.items()):
-        source = facts.get("entryPoint")
-        if source in (WORKER, *MODULES):
-            (work / name).rename(work / source)
-            meta[source] = meta.pop(name)
-        elif source == ENTRY:
-            entry = name
-    return entry
+    for source in (WORKER, *MODULES):
+        (work / entries[source]).rename(work / source)
+    return entries[ENTRY]
 
 
-def write_index(work: Path, entry: str, styles: str) -> None:
+def write_index(work: Path, entry: str, styles: str, imported: list[str]) -> None:
+    """The page, naming the built style sheet and script, and asking for the chunks that
+    script imports at once (``modulepreload``) rather than one level of imports at a time."""
     page = (STATIC_DIR / "index.html").read_text()
-    for source, built in (("app.css", styles), ("app.js", entry)):
-        tag = f'"/static/{source}"'
+    script = f'<script type="module" src="/static/{ENTRY}"></script>'
+    for tag in ('"/static/app.css"', script):
         if tag not in page:
-            raise AppBuildError(f"static/index.html no longer names {tag}: update {__name__}")
-        page = page.replace(tag, f'"/static/{built}"')
+            raise AppBuildError(f"static/index.html no longer holds {tag}: update {__name__}")
+    preloads = "".join(
+        f'\n  <link rel="modulepreload" href="/static/{name}">' for name in sorted(imported)
+    )
+    page = page.replace('"/static/app.css"', f'"/static/{styles}"').replace(
+        script, f'<script type="module" src="/static/{entry}"></script>{preloads}'
+    )
     (work / "index.html").write_text(page)
 
 
-def reachable(meta: dict, entry: str) -> set[str]:
-    """The chunks the page and the search worker can load, static and dynamic imports alike."""
-    seen, todo = set(), [entry, WORKER]
-    while todo:
-        name = todo.pop()
-        if name in seen or name not in meta:
-            continue
-        seen.add(name)
-        todo.extend(meta[name]["imports"])
-    return seen
-
-
-def precache_list(work: Path, scripts: set[str]) -> dict:
-    """``SHELL`` for the built files: the page, style sheet, icons, web manifest and every
-    chunk the app can load; the vendored code cached on demand, as for the sources."""
-    names = sorted(
-        path.relative_to(work).as_posix()
-        for path in work.rglob("*")
-        if path.is_file() and path.suffix in shell.SHELL_SUFFIXES
-    )
-    loaded = [name for name in names if Path(name).parts[0] != SCRIPTS or name in scripts]
-    return shell.precache_of(work, loaded)
+def precache_list(work: Path) -> dict:
+    """``SHELL`` for the built files: every one but the source maps (and the worker itself),
+    the vendored code to be cached on demand, as for the sources."""
+    return shell.precache_of(work, shell.page_files(work))
 
 
 def write_worker(work: Path, precache: dict) -> None:

@@ -23,11 +23,13 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, request, send_from_directory
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 
 from ..settings import BUILT_APP_DIR, STATIC_DIR
@@ -127,17 +129,25 @@ def precache() -> dict:
 
 
 def sent_file(folder: Path, filename: str, mimetype: str, max_age: int = 0) -> Response:
-    """``folder/filename`` in the precompressed copy the request accepts, if there is one."""
+    """``folder/filename`` in the precompressed copy the request accepts, if there is one,
+    with an ETag of its bytes. Read whole rather than sent as a file (every file of the app
+    is tens of KB at most): a client that leaves a response unread would hold it open."""
     path = safe_join(str(folder), filename)
-    copy, encoding = accepted_copy(Path(path)) if path else (None, None)
+    if path is None or not os.path.isfile(path):  # os.path's: False for a name too long, too
+        raise NotFound()
+    copy, encoding = accepted_copy(Path(path))
+    response = Response(copy.read_bytes(), mimetype=mimetype)
     if encoding:
-        response = send_from_directory(copy.parent, copy.name, mimetype=mimetype,
-                                       max_age=max_age, download_name=Path(filename).name)
         response.content_encoding = encoding
-    else:
-        response = send_from_directory(folder, filename, mimetype=mimetype, max_age=max_age)
     response.vary.add("Accept-Encoding")
-    return response
+    if max_age:
+        response.cache_control.public = True
+        response.cache_control.max_age = max_age
+        response.cache_control.immutable = True
+    else:
+        response.cache_control.no_cache = True
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @web.get("/")
@@ -166,10 +176,7 @@ def service_worker():
 @web.get("/static/<path:filename>")
 def static_file(filename):
     max_age = HASHED_MAX_AGE if HASHED_NAME.search(filename) else 0
-    response = sent_file(served_dir(), filename, mimetype(filename), max_age)
-    if max_age:
-        response.cache_control.immutable = True
-    return response
+    return sent_file(served_dir(), filename, mimetype(filename), max_age)
 
 
 def init_app(app) -> None:

@@ -24,9 +24,16 @@ and is written at the head of ``built/sw.js``. Every text file gets ``.br``
 and ``.gz`` siblings for nginx's brotli_static/gzip_static and for the app's own serving.
 Source maps are written beside the chunks and are neither precached nor compressed.
 
-The build is skipped when ``built/build.json`` records the digest of the current sources
-(static/, the esbuild lock and this module); a lock file keeps two test processes from
-building at once.
+esbuild's command line does the bundling, minifying and hashing; the rest (the page naming
+hashed files, the precache list, the compressed copies) is written here rather than as
+esbuild plugins in JavaScript: it is the same list ``satchel.web.shell`` computes for the
+sources, and the same compressor the build uses for content (``stages.publish.compress``).
+
+``built/build.json`` records the digest of the sources built (static/, the esbuild lock
+and this module), the precache list, and the files of the first load (the page, its style
+sheet, its script and every chunk that imports at once, the worker: bench/shell_size.py's
+budget). The build is skipped when the sources still match; a lock file keeps two test
+processes from building at once.
 """
 
 from __future__ import annotations

@@ -652,7 +652,10 @@ def shell_section(bench: Bench) -> None:
     )
     bench.row("app shell, first load, gzip", first["gzip"], "B")
     everything = totals(sizes)
-    bench.row("app shell, all precached, brotli", everything["br"], "B")
+    bench.row(  # the same budget, for what a device fetches before it works offline
+        "app shell, all precached, brotli", everything["br"], "B",
+        target=f"≤ {BUDGET // 1024} KB", met=everything["br"] <= BUDGET,
+    )
     bench.row("app shell, all precached, gzip", everything["gzip"], "B")
     bench.row("app shell, sources, gzipped file by file", sources_gzipped(), "B")
 

@@ -9,15 +9,17 @@ LOCK := requirements.lock
 UV_VERSION := 0.13.9
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install lock build serve serve-prod stop-prod bench test lint docs system-packages clean eval
+.PHONY: install lock build build-app serve serve-prod stop-prod bench test lint docs system-packages clean eval
 
 $(PYTHON):
 	python3 -m venv $(VENV)
 
 # Exactly the versions (and PyPI's hashes) in the lock, pip and setuptools included;
 # then Satchel itself, editable, built with that setuptools.
+# built/ must exist for the package map (pyproject.toml); empty, it means "not built yet".
 $(VENV)/.installed: $(LOCK) pyproject.toml | $(PYTHON)
 	$(PYTHON) -m pip install --quiet --require-hashes -r $(LOCK)
+	mkdir -p built
 	$(PYTHON) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
@@ -38,12 +40,25 @@ lock: | $(PYTHON)
 build: install
 	$(SATCHEL) build
 
-serve: build
+# The production build of the web app (static/ bundled, minified and precompressed into
+# built/, see docs/app-build.md) by esbuild, installed from tools/build's lock like ESLint.
+# Skipped when built/ already matches the sources.
+BUILD_JS := tools/build
+ESBUILD_INSTALLED := $(BUILD_JS)/node_modules/.installed
+
+$(ESBUILD_INSTALLED): $(BUILD_JS)/package.json $(BUILD_JS)/package-lock.json
+	cd $(BUILD_JS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+build-app: install $(ESBUILD_INSTALLED)
+	$(SATCHEL) build-app
+
+serve: build build-app
 	$(SATCHEL) serve --host 127.0.0.1 --port $(PORT)
 
 # The production topology: nginx in front of gunicorn workers sharing Redis, what readers send
 # kept in PostgreSQL (see docs/operations.md). Ctrl-C stops all four; so does `make stop-prod`.
-serve-prod: build system-packages
+serve-prod: build build-app system-packages
 	$(PYTHON) -m deploy serve --port $(PROD_PORT)
 
 stop-prod: install
@@ -52,7 +67,7 @@ stop-prod: install
 # Build, bytes, server and device search figures in one table (about 15 minutes on 2
 # cores; the device section needs Chromium and npm);
 # writes bench/results/latest.json. Not part of `make test`.
-bench: install system-packages
+bench: install system-packages build-app
 	$(PYTHON) -m bench
 
 # Browser tests drive Debian's Chromium (Playwright's own download is never used);
@@ -101,7 +116,7 @@ lint: install $(ESLINT_INSTALLED)
 # own temporary folders and free loopback ports. `make test TEST_WORKERS=0` runs them in
 # one process.
 TEST_WORKERS ?= 2
-test: install system-packages lint
+test: install system-packages lint build-app
 	$(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # Search quality on the real MedQuAD corpus (../shared/corpus); not a test.
@@ -109,4 +124,4 @@ eval: install
 	$(PYTHON) -m satchel.evaluate
 
 clean:
-	rm -rf instance site $(VENV) $(LINT_JS)/node_modules
+	rm -rf instance site built $(VENV) $(LINT_JS)/node_modules $(BUILD_JS)/node_modules

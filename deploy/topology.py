@@ -413,7 +413,9 @@ class Topology:
         }
 
     def write_configs(self) -> None:
-        static_dir = Path(shell.STATIC_DIR).resolve()  # read now: the app's, wherever it is
+        static_dir = Path(shell.BUILT_APP_DIR).resolve()  # read now: the app's, wherever it is
+        if not (static_dir / "index.html").is_file():
+            raise TopologyError(f"the web app is not built in {static_dir}: run `make build-app`")
         types, charset_types = static_types(static_dir)
         master_is_root = None if self.run_as is None else self.run_as == "root"
         values = {
@@ -421,6 +423,8 @@ class Topology:
             "DATA_DIR": self.data_dir,
             "STATIC_DIR": static_dir,
             "STATIC_TYPES": types,
+            "HASHED_NAME": shell.HASHED_NAME.pattern,
+            "HASHED_MAX_AGE": shell.HASHED_MAX_AGE,
             "STATIC_CHARSET_TYPES": charset_types,
             "SECURITY_HEADER_DEFAULTS": security_header_defaults(),
             "SECURITY_HEADERS": security_header_lines(),

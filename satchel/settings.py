@@ -19,6 +19,8 @@ PROJECT_ROOT = PACKAGE_DIR.parent
 IN_CHECKOUT = not (PACKAGE_DIR / "static").is_dir()
 SHIPPED_DIR = PROJECT_ROOT if IN_CHECKOUT else PACKAGE_DIR
 STATIC_DIR = SHIPPED_DIR / "static"
+# The production build of static/ (``satchel build-app``), which the server sends.
+BUILT_APP_DIR = SHIPPED_DIR / "built"
 SHIPPED_TRANSLATIONS_DIR = SHIPPED_DIR / "translations"
 # Content is the checkout's own; an installed Satchel works on the folder it runs in.
 CONTENT_ROOT = PROJECT_ROOT if IN_CHECKOUT else Path.cwd()
@@ -158,6 +160,12 @@ SETTINGS: tuple[Setting, ...] = (
         "memory://",
         "Where flask-limiter counts requests: memory:// (each process on its own) or the "
         "topology's Redis, e.g. redis://127.0.0.1:6379/1, shared by every worker.",
+    ),
+    Setting(
+        "APP_SOURCES",
+        False,
+        "Serve the web app from static/ as written rather than its production build in "
+        "built/ (`make build-app`), to debug it in a browser. Never in production.",
     ),
     Setting(
         "OBJECT_MAX_AGE",

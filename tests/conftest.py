@@ -10,6 +10,8 @@ import pytest
 
 from bench.chromium import chromium
 from satchel import create_app
+from satchel.commands.build_app import ensure_built
+from satchel.settings import BUILT_APP_DIR
 
 from .helpers.bundles import write_bundle
 from .helpers.postgres import new_database, postgres_server
@@ -21,6 +23,14 @@ def browser():
     """Debian's Chromium, one per test process: Playwright's sync API can't run two at once."""
     with chromium() as browser:
         yield browser
+
+
+@pytest.fixture(scope="session")
+def built_app():
+    """The production build of the web app (built/), rebuilt first if static/ changed since:
+    what the server sends, so what every test of the app in a browser runs."""
+    ensure_built()
+    return BUILT_APP_DIR
 
 
 @pytest.fixture

@@ -101,7 +101,7 @@ SYNTHETIC = [
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
+def published(tmp_path_factory, built_app):
     """The sample bundles built, then built again after an edit: the two manifests
     of caregiving/en and the ``changes`` between them, served beside the app."""
     root = tmp_path_factory.mktemp("manifest")

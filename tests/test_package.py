@@ -28,7 +28,7 @@ from deploy.topology import free_port
 from .helpers.web_clients import fetch
 
 PROJECT = Path(__file__).resolve().parent.parent
-WHEEL_SOURCES = ("pyproject.toml", "README.md", "satchel", "static", "translations")
+WHEEL_SOURCES = ("pyproject.toml", "README.md", "satchel", "static", "built", "translations")
 BUNDLE = "caregiving"
 SERVER_START_SECONDS = 60  # a bound on a hung start, not a performance figure
 
@@ -40,7 +40,7 @@ def run(command: list, **kwargs) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
+def wheel(tmp_path_factory, built_app) -> Path:
     # Built from a copy: setuptools writes build/ and satchel.egg-info/ beside
     # pyproject.toml, and a build/lib left from an earlier build would go in the wheel.
     source = tmp_path_factory.mktemp("source")
@@ -123,9 +123,10 @@ def test_wheel_ships_every_module_the_web_app_and_the_interface_catalogs(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     modules = {str(p.relative_to(PROJECT)) for p in (PROJECT / "satchel").rglob("*.py")}
     assert modules <= names
-    static = {f"satchel/{p.relative_to(PROJECT)}" for p in (PROJECT / "static").rglob("*")}
-    packaged = {name for name in names if name.startswith("satchel/static/")}
-    assert packaged == {name for name in static if (PROJECT / name[len("satchel/") :]).is_file()}
+    for folder in ("static", "built"):  # the sources, and the production build served
+        files = {f"satchel/{p.relative_to(PROJECT)}" for p in (PROJECT / folder).rglob("*")}
+        packaged = {name for name in names if name.startswith(f"satchel/{folder}/")}
+        assert packaged == {name for name in files if (PROJECT / name[len("satchel/") :]).is_file()}
     catalogs = {name for name in names if name.startswith("satchel/translations/")}
     interface = {"translations/messages.pot"} | {
         str(p.relative_to(PROJECT)) for p in PROJECT.glob("translations/*/LC_MESSAGES/messages.po")
@@ -136,21 +137,21 @@ def test_wheel_ships_every_module_the_web_app_and_the_interface_catalogs(wheel):
 def test_installed_app_serves_the_shell_and_its_files(server):
     status, headers, body = fetch(server, "/")
     assert status == 200 and headers["content-type"].startswith("text/html")
-    assert body == (PROJECT / "static" / "index.html").read_bytes()
-    for name in ("lib/search-engine.js", "lib/stem/es.js", "icons/icon-192.png"):
+    assert body == (PROJECT / "built" / "index.html").read_bytes()
+    for name in ("lib/search-worker.js", "lib/search-engine.js", "icons/icon-192.png"):
         status, _headers, body = fetch(server, f"/static/{name}")
         assert status == 200, name
-        assert body == (PROJECT / "static" / name).read_bytes(), name
+        assert body == (PROJECT / "built" / name).read_bytes(), name
 
 
 def test_installed_service_worker_precaches_the_packaged_shell(server):
     status, headers, body = fetch(server, "/sw.js")
     assert status == 200 and "javascript" in headers["content-type"]
-    head, _newline, worker = body.decode().partition("\n")
-    assert worker == (PROJECT / "static" / "sw.js").read_text()
+    assert body == (PROJECT / "built" / "sw.js").read_bytes()
+    head = body.decode().partition("\n")[0]
     shell = json.loads(head.removeprefix("const SHELL = ").removesuffix(";"))
     precached = {entry["url"] for entry in shell["files"]}
-    shell_files = {"/", "/static/app.js", "/static/lib/stem/es.js", "/static/icons/icon-192.png"}
+    shell_files = {"/", "/static/lib/search-worker.js", "/static/icons/icon-192.png"}
     assert shell_files <= precached
 
 

@@ -29,6 +29,7 @@ from ..store import Store, atomic_file, object_problems, version_problems
 from ..summary_page import file_name as page_file_name
 from ..summary_page import stored_page
 from ..web.language import ui_catalog
+from .build_app import build_app_command
 from .bundle_file import file_name, write_bundle_file
 from .importer import import_command
 from .reports import db_cli, gaps_command
@@ -41,6 +42,7 @@ keys_cli = AppGroup("keys", help="Show or rotate the publisher's signing keys.")
 bundles_cli.add_command(keys_cli)
 bundles_cli.add_command(db_cli)
 bundles_cli.add_command(gaps_command)
+bundles_cli.add_command(build_app_command)
 
 
 def describe(report) -> str:

@@ -1,13 +1,21 @@
-"""The web app: ``/``, the files of the PWA in ``static/``, its web manifest and
-its service worker (served at ``/sw.js`` so that its scope is the whole site).
+"""The web app: ``/``, the files of the PWA, its web manifest and its service worker
+(served at ``/sw.js`` so that its scope is the whole site).
 
-The service worker precaches the app shell. Its list of files, each with the
-sha256 of its bytes, is computed here from what is in ``static/`` and prepended
-to ``static/sw.js`` when ``/sw.js`` is served, with a version derived from those
-hashes: any change to a shell file changes ``/sw.js``, so browsers install the
-new shell and the worker deletes the old one. Nothing needs a build step. Files
-under ``static/vendor/`` are listed apart (``later``): only some browsers need
-them, so the worker caches each the first time it is asked for.
+Production serves the app's build (``built/``, ``satchel build-app``: bundled, minified,
+precompressed; satchel/commands/build_app.py). Its chunks are named by their hash and sent
+as immutable, in the ``.br`` or ``.gz`` copy the browser accepts; the page, the service
+worker and the other fixed names are sent ``no-cache`` with an ETag. A checkout that was
+not built answers those requests with 503 ``app_not_built`` naming the command, rather
+than falling back to the sources: a silent fallback would let production, or the tests
+of what phones run, use code that is not the build.
+
+``APP_SOURCES`` serves ``static/`` as written instead, for debugging. Then the service
+worker's precache list, each file with the sha256 of its bytes, is computed here from
+what is in ``static/`` and prepended to ``static/sw.js`` when ``/sw.js`` is served, with a
+version derived from those hashes: any change to a shell file changes ``/sw.js``, so
+browsers install the new shell and the worker deletes the old one. The build writes the
+same list into its ``sw.js``. Files under ``vendor/`` are listed apart (``later``): only
+some browsers need them, so the worker caches each the first time it is asked for.
 """
 
 from __future__ import annotations
@@ -15,12 +23,18 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
+import os
+import re
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, request, send_from_directory
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import NotFound
+from werkzeug.security import safe_join
 
-from ..settings import STATIC_DIR
+from ..settings import BUILT_APP_DIR, STATIC_DIR
+from .api import accepted_copy
+from .errors import ApiError
 from .language import request_locale
 
 SHELL_SUFFIXES = {".html", ".css", ".js", ".webmanifest", ".png", ".svg"}
@@ -28,15 +42,32 @@ NOT_IN_SHELL = {"sw.js"}  # the worker is never cached by itself
 # Code only some browsers need (static/vendor/README.md): listed with its hash like the shell,
 # cached by the worker the first time a page loads it rather than by every device up front.
 ON_DEMAND_DIR = "vendor"
+# A built chunk's name ends in esbuild's hash of its bytes (eight base32 letters): it never
+# changes, so browsers may keep it for good. deploy/nginx.conf matches the same names.
+HASHED_NAME = re.compile(r"-[A-Z2-7]{8}\.(?:js|css)$")
+HASHED_MAX_AGE = 31536000
 
 web = Blueprint("web", __name__)
 
 
-def page_files() -> list[str]:
-    """Every file under ``static/`` the page may need, sorted."""
+def served_dir() -> Path:
+    """The folder this app serves the PWA from: the build, or with APP_SOURCES static/."""
+    if current_app.config["APP_SOURCES"]:
+        return STATIC_DIR
+    if not (BUILT_APP_DIR / "index.html").is_file():
+        raise ApiError(
+            503, "app_not_built",
+            f"The web app is not built in {BUILT_APP_DIR}: run `make build-app` "
+            "(or set SATCHEL_APP_SOURCES=1 to serve static/ as written).",
+        )
+    return BUILT_APP_DIR
+
+
+def page_files(folder: Path = STATIC_DIR) -> list[str]:
+    """Every file under ``folder`` the page may need, sorted."""
     return sorted(
-        str(path.relative_to(STATIC_DIR))
-        for path in STATIC_DIR.rglob("*")
+        str(path.relative_to(folder))
+        for path in folder.rglob("*")
         if path.is_file() and path.suffix in SHELL_SUFFIXES and path.name not in NOT_IN_SHELL
     )
 
@@ -46,7 +77,7 @@ def on_demand(name: str) -> bool:
 
 
 def shell_files() -> list[str]:
-    """The app shell, which the service worker precaches: the page's files but those on demand."""
+    """The sources' app shell, which the worker precaches: the page's files but those on demand."""
     return [name for name in page_files() if not on_demand(name)]
 
 
@@ -65,25 +96,31 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def hashed(names) -> list[dict]:
-    return [
-        {"url": shell_url(name), "sha256": sha256_of(STATIC_DIR / name)}
-        for name in names
-    ]
+def hashed(folder: Path, names) -> list[dict]:
+    return [{"url": shell_url(name), "sha256": sha256_of(folder / name)} for name in names]
 
 
-@lru_cache(maxsize=8)
-def _precache(signature: tuple) -> dict:
-    names = [name for name, _mtime, _size in signature]
-    files = hashed(name for name in names if not on_demand(name))
-    later = hashed(name for name in names if on_demand(name))
+def precache_of(folder: Path, names: list[str]) -> dict:
+    """``{"version", "files": [{"url", "sha256"}], "later": [...]}`` for ``names`` in ``folder``:
+    the shell, then the files cached on demand."""
+    files = hashed(folder, (name for name in names if not on_demand(name)))
+    later = hashed(folder, (name for name in names if on_demand(name)))
     listed = json.dumps([files, later], sort_keys=True).encode()
     return {"version": hashlib.sha256(listed).hexdigest()[:16], "files": files, "later": later}
 
 
+def worker_head(precache: dict) -> str:
+    """The line that gives the service worker its precache list (``SHELL`` in static/sw.js)."""
+    return f"const SHELL = {json.dumps(precache, sort_keys=True)};\n"
+
+
+@lru_cache(maxsize=8)
+def _precache(signature: tuple) -> dict:
+    return precache_of(STATIC_DIR, [name for name, _mtime, _size in signature])
+
+
 def precache() -> dict:
-    """``{"version", "files": [{"url", "sha256"}], "later": [...]}``: the shell, then the files
-    cached on demand; recomputed when one changes."""
+    """The sources' precache list, recomputed when one of their files changes."""
     signature = []
     for name in page_files():
         stat = (STATIC_DIR / name).stat()
@@ -91,11 +128,33 @@ def precache() -> dict:
     return _precache(tuple(signature))
 
 
+def sent_file(folder: Path, filename: str, mimetype: str, max_age: int = 0) -> Response:
+    """``folder/filename`` in the precompressed copy the request accepts, if there is one,
+    with an ETag of its bytes. Read whole rather than sent as a file (every file of the app
+    is tens of KB at most): a client that leaves a response unread would hold it open."""
+    path = safe_join(str(folder), filename)
+    if path is None or not os.path.isfile(path):  # os.path's: False for a name too long, too
+        raise NotFound()
+    copy, encoding = accepted_copy(Path(path))
+    response = Response(copy.read_bytes(), mimetype=mimetype)
+    if encoding:
+        response.content_encoding = encoding
+    response.vary.add("Accept-Encoding")
+    if max_age:
+        response.cache_control.public = True
+        response.cache_control.max_age = max_age
+        response.cache_control.immutable = True
+    else:
+        response.cache_control.no_cache = True
+    response.add_etag()
+    return response.make_conditional(request)
+
+
 @web.get("/")
 def index():
     # The page itself is the same for everyone (the service worker checks its
     # hash); the app asks /api/v1/messages for the negotiated language.
-    response = send_from_directory(STATIC_DIR, "index.html", max_age=0)
+    response = sent_file(served_dir(), "index.html", "text/html")
     response.headers["Content-Language"] = request_locale()
     response.vary.add("Accept-Language")
     return response
@@ -103,8 +162,11 @@ def index():
 
 @web.get("/sw.js")
 def service_worker():
-    head = f"const SHELL = {json.dumps(precache(), sort_keys=True)};\n"
-    response = Response(head + (STATIC_DIR / "sw.js").read_text(), mimetype="text/javascript")
+    folder = served_dir()
+    if folder != STATIC_DIR:
+        return sent_file(folder, "sw.js", "text/javascript")
+    response = Response(worker_head(precache()) + (folder / "sw.js").read_text(),
+                        mimetype="text/javascript")
     response.cache_control.no_cache = True
     # Browsers check for a new worker often: unchanged, the answer is a 304.
     response.add_etag()
@@ -113,7 +175,8 @@ def service_worker():
 
 @web.get("/static/<path:filename>")
 def static_file(filename):
-    return send_from_directory(STATIC_DIR, filename, mimetype=mimetype(filename), max_age=0)
+    max_age = HASHED_MAX_AGE if HASHED_NAME.search(filename) else 0
+    return sent_file(served_dir(), filename, mimetype(filename), max_age)
 
 
 def init_app(app) -> None:

@@ -30,6 +30,7 @@ from satchel.stages.pipeline import build
 from satchel.stages.publish import compress_packs
 from satchel.store import Store
 from satchel.web.security import SECURITY_HEADERS
+from satchel.web.shell import HASHED_NAME
 
 from ..helpers.bundles import MANIFEST, write_bundle
 from ..helpers.postgres import new_database
@@ -77,7 +78,7 @@ def edit_and_publish(bundles: Path, data: Path, old: str, new: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(tmp_path_factory, built_app):
     root = tmp_path_factory.mktemp("prod")
     bundles, data = root / "bundles", root / "data"
     write_bundle(bundles, "demo")
@@ -279,9 +280,9 @@ def decoded(headers: dict, body: bytes) -> bytes:
 def test_nginx_serves_the_shell_files_itself_as_the_worker_lists_them(site, encoding):
     topology, _bundles, _data = site
     files = [entry for entry in shell_of(topology.port)["files"] if entry["url"] != "/"]
-    assert {"/static/app.js", "/static/app.css", "/static/manifest.webmanifest"} <= {
-        entry["url"] for entry in files
-    }
+    urls = {entry["url"] for entry in files}
+    assert {"/static/lib/search-worker.js", "/static/manifest.webmanifest"} <= urls
+    assert any(HASHED_NAME.search(url) for url in urls)
     tag = f"static-{next(_ids)}"
     compressed = 0
     for entry in files:
@@ -294,7 +295,10 @@ def test_nginx_serves_the_shell_files_itself_as_the_worker_lists_them(site, enco
         assert decoded(headers, body) == app_body, url
         assert hashlib.sha256(app_body).hexdigest() == entry["sha256"], url
         assert headers["content-type"] == app_headers["content-type"], url
-        assert headers["cache-control"] == "no-cache", url
+        assert headers["cache-control"] == app_headers["cache-control"].replace(
+            "no-cache, max-age=0", "no-cache"), url
+        immutable = "public, max-age=31536000, immutable"
+        assert (headers["cache-control"] == immutable) == bool(HASHED_NAME.search(url)), url
         compressed += headers.get("content-encoding") == "br"
         # Unchanged, a revalidation costs a 304 and no body.
         again = {**ask, "If-None-Match": headers["etag"], "X-Request-ID": f"{rid}-again"}
@@ -311,7 +315,7 @@ def test_missing_static_files_get_the_apps_json_errors(site):
         ("/static/no-such-file.js", "GET", "not_found"),
         ("/static/icons/", "GET", "not_found"),
         ("/static/", "GET", "not_found"),
-        ("/static/app.js", "POST", "method_not_allowed"),
+        ("/static/manifest.webmanifest", "POST", "method_not_allowed"),
     ]:
         status, headers, body = fetch(topology.port, path, method=method)
         assert headers["content-type"] == "application/json", path
@@ -342,7 +346,9 @@ SENT_BY = {
         first_object(port),
         {"If-None-Match": fetch(port, first_object(port))[1]["etag"]},
     ),
-    "a static file (nginx)": lambda port: ("/static/app.css", {"Accept-Encoding": "br"}),
+    "a static file (nginx)": lambda port: (
+        "/static/manifest.webmanifest", {"Accept-Encoding": "br"}
+    ),
     "a manifest (the app's answer, nginx's bytes)": lambda port: (MANIFEST, {}),
     "the page (the app)": lambda port: ("/", {}),
     "the worker (the app)": lambda port: ("/sw.js", {}),

@@ -20,6 +20,12 @@ from satchel.stages.sign import Signer, describe_key
 PROJECT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _app_is_built(built_app):
+    """Every page here is the production build, as phones run it; SATCHEL_APP_SOURCES=1 runs
+    them on static/ as written instead, to debug."""
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     data = tmp_path_factory.mktemp("data")

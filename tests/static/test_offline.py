@@ -103,17 +103,21 @@ SHELL_CACHES = """() => caches.keys().then((names) =>
 
 
 def test_a_new_shell_replaces_the_old_one(new_page, site, tmp_path, monkeypatch):
+    from satchel.commands import build_app
     from satchel.web import shell as web
 
-    static = tmp_path / "static"
+    static, built = tmp_path / "static", tmp_path / "built"
     shutil.copytree(web.STATIC_DIR, static)
-    monkeypatch.setattr(web, "STATIC_DIR", static)
+    monkeypatch.setattr(build_app, "STATIC_DIR", static)
+    monkeypatch.setattr(web, "BUILT_APP_DIR", built)
+    build_app.build_app(built)
     page = new_page()
     ready(page, site.url + "/")
     controlled(page)
     first = page.evaluate(SHELL_CACHES)
     assert len(first) == 1
-    (static / "app.css").write_text((static / "app.css").read_text() + "\n/* v2 */\n")
+    (static / "app.css").write_text((static / "app.css").read_text() + "\n.v2 { order: 2 }\n")
+    build_app.build_app(built)
     page.evaluate("() => navigator.serviceWorker.getRegistration().then((r) => r.update())")
     for _ in range(75):  # the new worker installs, activates and deletes the old cache
         second = page.evaluate(SHELL_CACHES)
@@ -123,5 +127,7 @@ def test_a_new_shell_replaces_the_old_one(new_page, site, tmp_path, monkeypatch)
     assert len(second) == 1 and second != first
     page.context.set_offline(True)
     ready(page)
-    css = page.evaluate("() => fetch('/static/app.css').then((r) => r.text())")
-    assert css.rstrip().endswith("/* v2 */")
+    css = page.evaluate(
+        "() => fetch(document.querySelector('link[rel=stylesheet]').href).then((r) => r.text())"
+    )
+    assert ".v2{order:2}" in css

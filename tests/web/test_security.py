@@ -75,14 +75,14 @@ HEADERS = {
     "method, url",
     [
         ("GET", "/"),
-        ("GET", "/static/app.js"),
+        ("GET", "/static/manifest.webmanifest"),
         ("GET", "/api/v1/health"),
         ("GET", "/api/v1/bundles"),
         ("GET", "/api/openapi.json"),
         *[(m, u) for m, u, _, _ in ERRORS],
     ],
 )
-def test_security_headers_on_every_response(client, method, url):
+def test_security_headers_on_every_response(client, built_app, method, url):
     response = client.open(url, method=method)
     assert HEADERS <= set(response.headers.keys())
     assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from satchel.web.shell import STATIC_DIR
+
+pytestmark = pytest.mark.usefixtures("built_app")
 
 
 def test_index_is_served_with_a_strict_policy(client):
@@ -15,8 +19,8 @@ def test_index_is_served_with_a_strict_policy(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_static_files_need_no_inline_script_or_style():
-    for html in STATIC_DIR.glob("*.html"):
+def test_static_files_need_no_inline_script_or_style(built_app):
+    for html in [*STATIC_DIR.glob("*.html"), *built_app.glob("*.html")]:
         text = html.read_text()
         assert not re.search(r"<script(?![^>]*\bsrc=)", text), html
         assert not re.search(r"\sstyle=|<style|\son\w+=", text), html

@@ -18,7 +18,7 @@ const importsFrom = (groups, message) => ["error", {
 export default [
   {
     // Git-ignored folders that can hold other people's JavaScript (node_modules is never linted).
-    ignores: [".venv/", "instance/", "build/", "test-artifacts/", "site/",
+    ignores: [".venv/", "instance/", "build/", "built/", "test-artifacts/", "site/",
       // Vendored as published (static/vendor/README.md), so that it can be checked against npm.
       "static/vendor/"],
   },

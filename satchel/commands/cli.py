@@ -33,12 +33,25 @@ from .bundle_file import file_name, write_bundle_file
 from .importer import import_command
 from .reports import db_cli, gaps_command
 from .synth import synth_command
+from .trust import (
+    ceremony_command,
+    created_repository_message,
+    refresh_command,
+    revoke_command,
+    roles_command,
+    rotate_role_command,
+)
 
 bundles_cli = AppGroup("bundles", help="Build and publish content bundles.")
 bundles_cli.add_command(synth_command)
 bundles_cli.add_command(import_command)
-keys_cli = AppGroup("keys", help="Show or rotate the publisher's signing keys.")
+keys_cli = AppGroup(
+    "keys", help="Show or rotate the publisher's signing keys and the TUF roles' keys."
+)
 bundles_cli.add_command(keys_cli)
+for command in (ceremony_command, rotate_role_command, revoke_command, roles_command):
+    keys_cli.add_command(command)
+bundles_cli.add_command(refresh_command)
 bundles_cli.add_command(db_cli)
 bundles_cli.add_command(gaps_command)
 
@@ -118,6 +131,8 @@ def build_command(bundle_ids, strict, grades, compress):
         click.echo(f"{warning} (warning)", err=True)
     if result.new_key:
         click.echo(created_message(result.new_key), err=True)
+    if result.new_repository_keys:
+        click.echo(created_repository_message(result.new_repository_keys), err=True)
     if result.rendered == result.summaries:
         click.echo(f"Rendered all {result.summaries} summaries.")
     else:
@@ -354,7 +369,6 @@ def article_page(store, manifest, article_id, library_url) -> bytes:
         listed = [a["id"] for a in manifest["articles"]]
         where = f"{manifest['bundle']}/{manifest['locale']} v{manifest['version']}"
         raise click.ClickException(
-            f"{where} has no readable article {article_id}; "
-            f"its articles: {', '.join(listed)}"
+            f"{where} has no readable article {article_id}; its articles: {', '.join(listed)}"
         )
     return page

@@ -16,7 +16,6 @@ from tuf.api.exceptions import (
     ExpiredMetadataError,
     UnsignedMetadataError,
 )
-from tuf.api.metadata import Metadata, Snapshot, TargetFile, Targets, Timestamp
 from tuf.ngclient import Updater
 
 from satchel.stages.pipeline import build
@@ -31,6 +30,7 @@ from satchel.store import Store
 
 from ..helpers.bundles import summary_text, write_bundle
 from ..helpers.static_server import static_server
+from ..helpers.tuf_forgery import forge_root_below_threshold, forge_targets_signed_by
 
 MANIFEST = "bundles/demo/en/{}.json"
 
@@ -154,64 +154,25 @@ def test_root_rotation_is_followed_across_versions_and_a_revoked_targets_key_ref
     client.refresh()
     assert client.get_targetinfo(MANIFEST.format(1)) is not None
 
-    forge_targets_signed_by(store, stolen)
+    forge_targets_signed_by(store, stolen, MANIFEST.format(1))
     with pytest.raises(UnsignedMetadataError, match="targets"):
         updater(store, mirror, tmp_path, "fresh").refresh()
 
 
-def forge_targets_signed_by(store, stolen) -> None:
-    """What a thief with the revoked targets key and the online snapshot and timestamp
-    keys publishes: a new targets version listing a manifest of their own."""
-    folders = KeyFolders.of(store)
-    root = current_metadata(store, "root").signed
-    targets = current_metadata(store, "targets").signed
-    forged = TargetFile.from_data(MANIFEST.format(1), b'{"forged": true}', ["sha256"])
-    new_targets = Targets(
-        targets.version + 1, expires=targets.expires, targets={forged.path: forged}
-    )
-    snapshot = current_metadata(store, "snapshot").signed
-    timestamp = current_metadata(store, "timestamp").signed
-    snapshot.version += 1
-    snapshot.meta["targets.json"].version = new_targets.version
-    timestamp.version += 1
-    timestamp.snapshot_meta.version = snapshot.version
-    for signed, signer in (
-        (new_targets, stolen),
-        (snapshot, find_signer(root.roles["snapshot"].keyids[0], folders)),
-        (timestamp, find_signer(root.roles["timestamp"].keyids[0], folders)),
-    ):
-        md = Metadata(signed)
-        md.sign(signer)
-        name = (
-            "timestamp.json"
-            if isinstance(signed, Timestamp)
-            else f"{signed.version}.{signed.type}.json"
-        )
-        (store.root / "tuf" / name).write_bytes(md.to_bytes())
-    assert isinstance(snapshot, Snapshot)
-
-
 def test_a_root_not_signed_by_the_old_threshold_is_refused(store, mirror, tmp_path, runner):
+    offline = tmp_path / "usb"
     cli(
         runner,
         "keys",
         "ceremony",
         "--offline",
-        str(tmp_path / "usb"),
+        str(offline),
         "--root-keys",
         "3",
         "--threshold",
         "2",
     )
-    root2 = Metadata.from_bytes((store.root / "tuf" / "2.root.json").read_bytes())
-    # A root 3 signed by one of the three new keys: below the threshold of two.
-    root2.signed.version = 3
-    (signer,) = [
-        find_signer(k, KeyFolders.of(store, (tmp_path / "usb",)))
-        for k in list(root2.signed.roles["root"].keyids)[:1]
-    ]
-    root2.sign(signer)
-    (store.root / "tuf" / "3.root.json").write_bytes(root2.to_bytes())
+    forge_root_below_threshold(store, offline)
     with pytest.raises(UnsignedMetadataError, match="root"):
         updater(store, mirror, tmp_path).refresh()
 

@@ -17,6 +17,7 @@ from ..errors import SatchelError
 from ..stages.pipeline import build
 from ..stages.publish import CompressedPack, build_lock, compress_packs
 from ..stages.readability import grade_rows, legend
+from ..stages.repository import verify_repository
 from ..stages.sign import (
     SignatureInvalid,
     created_message,
@@ -195,7 +196,7 @@ def report_compressed(packs: list[CompressedPack]) -> None:
 @bundles_cli.command("verify")
 def verify_command():
     """Re-hash every object the published manifests name, check every precompressed
-    copy; report any damage."""
+    copy, every manifest's signature and the TUF metadata; report any damage."""
     store = Store(current_app.config["DATA_DIR"])
     names = store.kept_objects()
     damaged = 0
@@ -204,32 +205,39 @@ def verify_command():
             for problem in object_problems(store, name):
                 click.echo(f"{store.object_path(name)}: {problem}")
                 damaged += 1
-    copies = unsigned = 0
+    problems = manifest_problems(store) + (verify_repository(store) if store.bundles() else [])
+    for problem in problems:
+        click.echo(problem)
+    if damaged or problems:
+        raise click.ClickException(
+            f"{damaged + len(problems)} problem(s) in {len(names):,} objects, the "
+            "manifests' signatures, the manifests' and packs' compressed copies and the TUF "
+            "metadata. 'satchel build' rewrites the objects of the current versions and "
+            "publishes a new, signed version of a manifest that changed; delete a damaged "
+            "manifest or pack copy (the plain bytes are sent instead) and 'satchel "
+            "compress-packs' makes the pack again; 'satchel refresh' signs expired TUF "
+            "metadata anew."
+        )
+    click.echo(
+        f"All {len(names):,} objects, every compressed copy, every manifest's signature and "
+        "the TUF metadata are intact."
+    )
+
+
+def manifest_problems(store: Store) -> list[str]:
+    """Damaged compressed copies of every kept manifest and pack, and bad signatures."""
+    problems = []
     keys = publisher_keys(store)
     for bundle in store.bundles():
         for locale in store.current(bundle):
             for version in store.versions(bundle, locale):
                 for path, problem in version_problems(store, bundle, locale, version).items():
-                    click.echo(f"{path}: {problem}")
-                    copies += 1
+                    problems.append(f"{path}: {problem}")
                 try:
                     verify_manifest(store.manifest(bundle, locale, version), keys)
                 except SignatureInvalid as exc:
-                    click.echo(f"{store.manifest_path(bundle, locale, version)}: {exc}")
-                    unsigned += 1
-    if damaged or copies or unsigned:
-        raise click.ClickException(
-            f"{damaged + copies + unsigned} problem(s) in {len(names):,} objects, the "
-            "manifests' signatures and the manifests' and packs' compressed copies. "
-            "'satchel build' rewrites the objects of the current versions and publishes a "
-            "new, signed version of a manifest that changed; delete a damaged manifest or "
-            "pack copy (the plain bytes are sent instead) and 'satchel compress-packs' makes "
-            "the pack again."
-        )
-    click.echo(
-        f"All {len(names):,} objects, every compressed copy and every manifest's signature "
-        "are intact."
-    )
+                    problems.append(f"{store.manifest_path(bundle, locale, version)}: {exc}")
+    return problems
 
 
 def publisher_keys(store: Store) -> list[dict]:

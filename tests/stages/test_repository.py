@@ -222,3 +222,18 @@ def test_a_pruned_version_loses_its_hashed_name_too(store, bundles_dir, build):
         p.name for p in (store.bundles_dir / "demo" / "en").glob("*.json") if HASHED.match(p.name)
     ]
     assert [name.split(".", 1)[1] for name in hashed] == ["2.json"]
+
+
+def test_verify_names_expired_metadata_and_a_target_changed_on_disk(store, app, bundles_dir):
+    runner = app.test_cli_runner()
+    build(bundles_dir, store.root, now=datetime.now(UTC) - timedelta(days=2))
+    result = runner.invoke(args=["bundles", "verify"])
+    assert result.exit_code != 0
+    assert f"{store.root / 'tuf' / 'timestamp.json'}: expired at" in result.output
+    assert "'satchel refresh' signs expired TUF metadata anew" in result.output
+    cli(runner, "refresh")
+    assert "the TUF metadata are intact" in cli(runner, "verify")
+    pointer = store.pointer_path("demo")
+    pointer.write_text('{"locales": {"en": 7}}')
+    result = runner.invoke(args=["bundles", "verify"])
+    assert f"{pointer}: does not match the signed targets" in result.output

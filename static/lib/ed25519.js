@@ -14,3 +14,7 @@ export async function verifyEd25519(publicKey, signature, bytes) {
   const { verifyAsync } = await import("../vendor/noble-ed25519.js");
   return verifyAsync(signature, bytes, publicKey).catch(() => false);
 }
+
+/** The bytes of base64url `text` (the publisher's keys and signatures are so written). */
+export const fromBase64url = (text) =>
+  Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));

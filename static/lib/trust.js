@@ -5,7 +5,7 @@
 
 import { getJSON } from "./api.js";
 import * as db from "./db.js";
-import { verifyEd25519 } from "./ed25519.js";
+import { fromBase64url, verifyEd25519 } from "./ed25519.js";
 import { AppError } from "./errors.js";
 import { endorsedBytes, signedBytes } from "./manifest.js";
 
@@ -13,9 +13,6 @@ const UNTRUSTED = new Set(["unknown_key", "bad_signature", "unsigned"]);
 
 /** Is `error` a manifest the device refused: "unknown_key", "bad_signature" or "unsigned"? */
 export const isUntrusted = (error) => UNTRUSTED.has(error?.code);
-
-const fromBase64url = (text) =>
-  Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
 
 /** Does `value` (base64url) verify as `key`'s signature over `bytes`? Malformed means no. */
 async function signedBy(key, value, bytes) {

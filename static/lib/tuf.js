@@ -10,7 +10,7 @@
 // if verified targets list its path with its length and sha256. Signatures cover the canonical
 // JSON of securesystemslib (`canonicalBytes`, held to it by a parity test).
 
-import { verifyEd25519 } from "./ed25519.js";
+import { fromBase64url, verifyEd25519 } from "./ed25519.js";
 import { AppError } from "./errors.js";
 import { byCodePoint, sha256Hex } from "./manifest.js";
 
@@ -137,17 +137,16 @@ export async function refresh(trusted, fetchMetadata, { now = new Date(), source
   checkNotOlder("snapshot", snapshotVersion, seenTimestamp?.signed.meta["snapshot.json"].version);
   checkFresh(timestamp, now, source);
 
-  const snapshot = await fetchSigned(root, "snapshot", `${snapshotVersion}.snapshot.json`,
-    fetchMetadata);
-  checkVersion("snapshot", snapshot.signed.version, snapshotVersion);
+  const fetchVersion = async (role, version) => {
+    const metadata = await fetchSigned(root, role, `${version}.${role}.json`, fetchMetadata);
+    checkVersion(role, metadata.signed.version, version);
+    checkFresh(metadata, now, source);
+    return metadata;
+  };
+  const snapshot = await fetchVersion("snapshot", snapshotVersion);
   const targetsVersion = snapshot.signed.meta["targets.json"].version;
   checkNotOlder("targets", targetsVersion, seenSnapshot?.signed.meta["targets.json"].version);
-  checkFresh(snapshot, now, source);
-
-  const targets = await fetchSigned(root, "targets", `${targetsVersion}.targets.json`,
-    fetchMetadata);
-  checkVersion("targets", targets.signed.version, targetsVersion);
-  checkFresh(targets, now, source);
+  const targets = await fetchVersion("targets", targetsVersion);
   return { root, timestamp, snapshot, targets };
 }
 
@@ -162,4 +161,25 @@ export async function checkTarget(targets, path, bytes) {
       listed.hashes.sha256 !== (await sha256Hex(bytes))) {
     throw new AppError("not_in_targets", { path });
   }
+}
+
+/**
+ * Is `root` the repository's first root, signed (besides its own keys) by one of the publisher
+ * keys the device already trusts (trust.js, `{public_key}` in base64url)? Then the device moves
+ * to TUF without taking anything new on the network's word (satchel/stages/repository.py signs
+ * root 1 so).
+ */
+export async function signedByPublisher(root, publisherKeys) {
+  if (root.signed._type !== "root" || root.signed.version !== 1) return false;
+  const bytes = canonicalBytes(root.signed);
+  for (const { sig } of root.signatures) {
+    for (const key of publisherKeys) {
+      try {
+        if (await verifyEd25519(fromBase64url(key.public_key), fromHex(sig), bytes)) return true;
+      } catch {
+        // a malformed key is no signer
+      }
+    }
+  }
+  return false;
 }

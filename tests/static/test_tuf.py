@@ -12,10 +12,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from securesystemslib.formats import encode_canonical
 
 from satchel.stages.pipeline import build
 from satchel.stages.repository import KeyFolders, current_metadata, find_signer
+from satchel.stages.sign import describe_key
 from satchel.store import Store
 
 from ..helpers.bundles import summary_text
@@ -184,3 +186,21 @@ def test_a_root_below_its_threshold_is_refused(device, mirror, runner, tmp_path)
     forge_root_below_threshold(mirror, offline)
     answer = device.refresh()
     assert (answer["error"], answer["role"]) == ("untrusted_metadata", "root")
+
+
+MIGRATE = """async ([root, keys]) => {
+  const tuf = await import("/static/lib/tuf.js");
+  return tuf.signedByPublisher(root, keys);
+}"""
+
+
+def test_a_device_trusting_the_publisher_key_trusts_the_first_root_and_no_other(device, mirror):
+    root = json.loads((mirror.root / "tuf" / "1.root.json").read_bytes())
+    publisher = mirror.publisher_keys()
+    stranger = describe_key(Ed25519PrivateKey.generate().public_key())
+    assert device.page.evaluate(MIGRATE, [root, publisher]) is True
+    assert device.page.evaluate(MIGRATE, [root, [stranger]]) is False
+    unendorsed = {**root, "signatures": root["signatures"][:1]}  # the root key's alone
+    assert device.page.evaluate(MIGRATE, [unendorsed, publisher]) is False
+    changed = {**root, "signed": {**root["signed"], "expires": "2099-01-01T00:00:00Z"}}
+    assert device.page.evaluate(MIGRATE, [changed, publisher]) is False

@@ -40,6 +40,7 @@ import brotli
 from .commands import flask_command, timed_build, translate_one_article
 from .device import device_section, medquad_questions, synthetic_data
 from .phone import install_section, updates_section
+from .trust import trust_section
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "results"
@@ -686,6 +687,7 @@ SECTIONS: list[Callable[[Bench], None]] = [
     device_section,
     updates_section,
     install_section,
+    trust_section,
 ]
 SECTION_NAMES = [section.__name__.removesuffix("_section") for section in SECTIONS]
 

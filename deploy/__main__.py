@@ -110,11 +110,13 @@ def units(topology: Topology, user: str | None) -> int:
         return 1
     print(json.dumps(topology.describe(), indent=2))
     names = [path.name for path in paths]
+    # The refresh service has no [Install]: its timer starts it.
+    started = [path.name for path in paths if "[Install]" in path.read_text()]
     print(f"wrote {', '.join(names)} in {topology.run_dir}, running as {user}")
     print("install them (root's copies), then start them now and at every boot:")
     print(f"  sudo install -m 644 {' '.join(str(path) for path in paths)} /etc/systemd/system/")
     print("  sudo systemctl daemon-reload")
-    print(f"  sudo systemctl enable --now {' '.join(names)}")
+    print(f"  sudo systemctl enable --now {' '.join(started)}")
     return 0
 
 

@@ -473,12 +473,20 @@ class Topology:
             command, self.postgres_account if self._runner_is_root() else None
         )
 
-    def migrate_command(self) -> list[str]:
-        """``satchel db upgrade``, run with the app's environment before gunicorn starts."""
+    def satchel_command(self, *args: str) -> list[str]:
         satchel = Path(sys.executable).with_name("satchel")
         if not satchel.is_file():
             raise TopologyError(f"{satchel} not found: install Satchel (make install)")
-        return [str(satchel), "db", "upgrade"]
+        return [str(satchel), *args]
+
+    def migrate_command(self) -> list[str]:
+        """``satchel db upgrade``, run with the app's environment before gunicorn starts."""
+        return self.satchel_command("db", "upgrade")
+
+    def refresh_command(self) -> list[str]:
+        """``satchel refresh``, which the units' timer runs hourly (systemd only: the
+        runner's processes live for a test or a bench run, far less than a day)."""
+        return self.satchel_command("refresh")
 
     def _migrate(self) -> None:
         result = subprocess.run(

@@ -6,7 +6,8 @@ app's ``SATCHEL_*`` settings, stopped by the same signal. systemd starts them in
 the order ``start`` does: PostgreSQL and Redis, gunicorn once both are ready (it
 migrates the database first; it *requires* PostgreSQL, where what readers send is
 kept, and only *wants* Redis: without it readers are served uncached), nginx once
-gunicorn is ready.
+gunicorn is ready. A timer runs ``satchel refresh`` hourly, so the repository's TUF
+timestamp (valid a day) never lapses while the publisher does not build.
 """
 
 from __future__ import annotations
@@ -96,9 +97,41 @@ def _postgres_unit(topology: Topology, common: list[str]) -> str:
     )
 
 
+def _refresh_units(topology: Topology, common: list[str], environment: list[str]) -> dict:
+    """``satchel refresh`` as a one-shot service, and the timer that starts it every hour
+    (and at boot, if a run was missed): the timestamp lives a day, so several failed
+    runs in a row still leave it fresh."""
+    service = [
+        "[Unit]",
+        "Description=Re-sign Satchel's TUF timestamp (satchel refresh)",
+        "",
+        "[Service]",
+        "Type=oneshot",
+        *common,
+        *environment,
+        f"ExecStart={command_line(topology.refresh_command())}",
+    ]
+    timer = [
+        "[Unit]",
+        "Description=Re-sign Satchel's TUF timestamp every hour",
+        "",
+        "[Timer]",
+        "OnCalendar=hourly",
+        "RandomizedDelaySec=300",
+        "Persistent=true",
+        "",
+        "[Install]",
+        "WantedBy=timers.target",
+    ]
+    return {
+        "satchel-refresh.service": "\n".join(service) + "\n",
+        "satchel-refresh.timer": "\n".join(timer) + "\n",
+    }
+
+
 def unit_files(topology: Topology, user: str) -> dict[str, str]:
-    """File name → text of the units (four, or three with the server's own PostgreSQL),
-    for a prepared topology."""
+    """File name → text of the units (four services, or three with the server's own
+    PostgreSQL, and the refresh service with its timer), for a prepared topology."""
     try:
         account = pwd.getpwnam(user)
     except KeyError:
@@ -159,7 +192,10 @@ def unit_files(topology: Topology, user: str) -> dict[str, str]:
             wants=[unit_name("gunicorn")],
         ),
     }
-    return {unit_name(name): text for name, text in units.items()}
+    return {
+        **{unit_name(name): text for name, text in units.items()},
+        **_refresh_units(topology, common, environment),
+    }
 
 
 def write_units(topology: Topology, user: str) -> list[Path]:

@@ -13,6 +13,11 @@ Layout under the data folder (``instance/`` by default)::
     keys/keyring.json                   the publisher's public keys (satchel.stages.sign)
     keys/<id>.pem                       a private key: back the folder up, keep it private
     ui/<locale>.json                    the compiled interface catalog of a locale
+    tuf/<n>.root.json, <n>.targets.json, <n>.snapshot.json   TUF metadata (immutable)
+    tuf/timestamp.json                  the TUF timestamp: mutable, re-signed hourly
+    <folder>/<sha256>.<name>            each TUF target (pointers, manifests) under the
+                                        name TUF clients fetch: immutable, hard-linked
+    keys/root/, keys/tuf/               TUF private keys (``satchel.stages.repository``)
 
 ``current.json`` is the only file ever replaced, by an atomic rename, so a
 reader that follows it sees one complete version: everything it names was

@@ -202,7 +202,7 @@ def test_satchel_command_lists_the_build_translation_and_server_commands(tmp_pat
 def test_satchel_and_flask_commands_are_the_same(built_data, tmp_path):
     verified = satchel("verify", data=built_data)
     assert verified.returncode == 0, verified.stderr
-    assert "every compressed copy and every manifest's signature are intact" in verified.stdout
+    assert "every manifest's signature and the TUF metadata are intact" in verified.stdout
     flask = Path(sys.executable).with_name("flask")
     through_flask = subprocess.run(
         [flask, "--app", "satchel", "bundles", "verify"],

@@ -17,6 +17,7 @@ from ..errors import SatchelError
 from ..stages.pipeline import build
 from ..stages.publish import CompressedPack, build_lock, compress_packs
 from ..stages.readability import grade_rows, legend
+from ..stages.repository import verify_repository
 from ..stages.sign import (
     SignatureInvalid,
     created_message,
@@ -34,12 +35,25 @@ from .bundle_file import file_name, write_bundle_file
 from .importer import import_command
 from .reports import db_cli, gaps_command
 from .synth import synth_command
+from .trust import (
+    ceremony_command,
+    created_repository_message,
+    refresh_command,
+    revoke_command,
+    roles_command,
+    rotate_role_command,
+)
 
 bundles_cli = AppGroup("bundles", help="Build and publish content bundles.")
 bundles_cli.add_command(synth_command)
 bundles_cli.add_command(import_command)
-keys_cli = AppGroup("keys", help="Show or rotate the publisher's signing keys.")
+keys_cli = AppGroup(
+    "keys", help="Show or rotate the publisher's signing keys and the TUF roles' keys."
+)
 bundles_cli.add_command(keys_cli)
+for command in (ceremony_command, rotate_role_command, revoke_command, roles_command):
+    keys_cli.add_command(command)
+bundles_cli.add_command(refresh_command)
 bundles_cli.add_command(db_cli)
 bundles_cli.add_command(gaps_command)
 bundles_cli.add_command(build_app_command)
@@ -120,6 +134,8 @@ def build_command(bundle_ids, strict, grades, compress):
         click.echo(f"{warning} (warning)", err=True)
     if result.new_key:
         click.echo(created_message(result.new_key), err=True)
+    if result.new_repository_keys:
+        click.echo(created_repository_message(result.new_repository_keys), err=True)
     if result.rendered == result.summaries:
         click.echo(f"Rendered all {result.summaries} summaries.")
     else:
@@ -182,7 +198,7 @@ def report_compressed(packs: list[CompressedPack]) -> None:
 @bundles_cli.command("verify")
 def verify_command():
     """Re-hash every object the published manifests name, check every precompressed
-    copy; report any damage."""
+    copy, every manifest's signature and the TUF metadata; report any damage."""
     store = Store(current_app.config["DATA_DIR"])
     names = store.kept_objects()
     damaged = 0
@@ -191,32 +207,39 @@ def verify_command():
             for problem in object_problems(store, name):
                 click.echo(f"{store.object_path(name)}: {problem}")
                 damaged += 1
-    copies = unsigned = 0
+    problems = manifest_problems(store) + (verify_repository(store) if store.bundles() else [])
+    for problem in problems:
+        click.echo(problem)
+    if damaged or problems:
+        raise click.ClickException(
+            f"{damaged + len(problems)} problem(s) in {len(names):,} objects, the "
+            "manifests' signatures, the manifests' and packs' compressed copies and the TUF "
+            "metadata. 'satchel build' rewrites the objects of the current versions and "
+            "publishes a new, signed version of a manifest that changed; delete a damaged "
+            "manifest or pack copy (the plain bytes are sent instead) and 'satchel "
+            "compress-packs' makes the pack again; 'satchel refresh' signs expired TUF "
+            "metadata anew."
+        )
+    click.echo(
+        f"All {len(names):,} objects, every compressed copy, every manifest's signature and "
+        "the TUF metadata are intact."
+    )
+
+
+def manifest_problems(store: Store) -> list[str]:
+    """Damaged compressed copies of every kept manifest and pack, and bad signatures."""
+    problems = []
     keys = publisher_keys(store)
     for bundle in store.bundles():
         for locale in store.current(bundle):
             for version in store.versions(bundle, locale):
                 for path, problem in version_problems(store, bundle, locale, version).items():
-                    click.echo(f"{path}: {problem}")
-                    copies += 1
+                    problems.append(f"{path}: {problem}")
                 try:
                     verify_manifest(store.manifest(bundle, locale, version), keys)
                 except SignatureInvalid as exc:
-                    click.echo(f"{store.manifest_path(bundle, locale, version)}: {exc}")
-                    unsigned += 1
-    if damaged or copies or unsigned:
-        raise click.ClickException(
-            f"{damaged + copies + unsigned} problem(s) in {len(names):,} objects, the "
-            "manifests' signatures and the manifests' and packs' compressed copies. "
-            "'satchel build' rewrites the objects of the current versions and publishes a "
-            "new, signed version of a manifest that changed; delete a damaged manifest or "
-            "pack copy (the plain bytes are sent instead) and 'satchel compress-packs' makes "
-            "the pack again."
-        )
-    click.echo(
-        f"All {len(names):,} objects, every compressed copy and every manifest's signature "
-        "are intact."
-    )
+                    problems.append(f"{store.manifest_path(bundle, locale, version)}: {exc}")
+    return problems
 
 
 def publisher_keys(store: Store) -> list[dict]:
@@ -356,7 +379,6 @@ def article_page(store, manifest, article_id, library_url) -> bytes:
         listed = [a["id"] for a in manifest["articles"]]
         where = f"{manifest['bundle']}/{manifest['locale']} v{manifest['version']}"
         raise click.ClickException(
-            f"{where} has no readable article {article_id}; "
-            f"its articles: {', '.join(listed)}"
+            f"{where} has no readable article {article_id}; its articles: {', '.join(listed)}"
         )
     return page

@@ -46,6 +46,7 @@ from .publish import (
 )
 from .readability import LocaleReadability, measure_bundle
 from .render import RenderedBundle, render_bundle
+from .repository import MetadataReport
 from .sign import Signer
 from .source import DEFAULT_LIMITS, BundleSource, Limits, discover_bundles, load_bundle
 from .thesaurus import Thesaurus, load_thesaurus
@@ -101,6 +102,7 @@ class Run:
     # publish
     reports: list[PublishReport] = field(default_factory=list)
     signer: Signer | None = None
+    metadata: MetadataReport | None = None  # the TUF metadata signed for the publish
     # compress packs
     compressed: list[CompressedPack] = field(default_factory=list)
     compress_failed: str | None = None  # why compressing failed (the versions stay published)
@@ -211,10 +213,10 @@ def publish(run: Run) -> Run:
         releases.setdefault(p.bundle, []).append(release(p, built, device))
     retain = {b.config["id"]: b.config["retain_versions"] for b in run.bundles}
     ui = compile_ui_catalogs(run.translations_dir) if run.translations_dir else {}
-    reports, signer = publish_releases(
+    reports, signer, metadata = publish_releases(
         run.store, releases, retain, run.published, run.now, ui, run.prune_grace, run.cache
     )
-    return replace(run, reports=reports, signer=signer)
+    return replace(run, reports=reports, signer=signer, metadata=metadata)
 
 
 def compress_new_packs(run: Run) -> Run:
@@ -250,6 +252,7 @@ class BuildResult:
     rendered: int = 0  # summaries rendered anew; the others were unchanged since a build
     readability: list[LocaleReadability] = field(default_factory=list)
     new_key: Path | None = None  # the keys folder, when this build made the first key
+    new_repository_keys: Path | None = None  # the keys folder, when it made the TUF keys
     compressed: list[CompressedPack] = field(default_factory=list)
     compress_failed: str | None = None  # the message, when compressing a pack failed
 
@@ -398,6 +401,7 @@ def build(
         cache.computed["render"],
         run.readability,
         run.signer.created,
+        run.metadata.created_keys,
         run.compressed,
         run.compress_failed,
     )

@@ -19,6 +19,8 @@ Order matters and is the whole guarantee:
    everything the new manifests name is on disk.
 4. Forget versions past ``retain_versions``, delete objects no retained
    manifest names and the indexes of versions gone (``prune_indexes``).
+5. Sign the TUF metadata for what is now published (``repository``), its
+   ``timestamp.json`` last: a TUF client sees the new version from that rename on.
 
 A build killed at any point therefore leaves the previous version served, and
 the next build removes the debris.
@@ -62,6 +64,7 @@ from ..store import (
 )
 from .cache import NO_CACHE
 from .pack import HashedObject
+from .repository import MetadataReport, ensure_repository
 from .sign import Signer, open_signer
 
 
@@ -297,9 +300,10 @@ def publish_releases(
     ui: dict[str, bytes] | None = None,
     prune_grace: float = 0,
     cache=NO_CACHE,
-) -> tuple[list[PublishReport], Signer]:
-    """Publish bundles, and the interface catalogs (``ui``: locale → JSON) beside them.
-    Returns the reports and the signer whose key signed the new manifests.
+) -> tuple[list[PublishReport], Signer, MetadataReport]:
+    """Publish bundles, and the interface catalogs (``ui``: locale → JSON) beside them,
+    then sign the TUF metadata for them (``repository``). Returns the reports, the signer
+    whose key signed the new manifests and the metadata's versions.
 
     ``published``: what the stages before built on; ``cache`` remembers which objects
     a build found intact (see ``write_object``)."""
@@ -316,7 +320,7 @@ def publish_releases(
                 for report in publish_bundle(store, releases, now, signer, published, cache)
             ]
             prune(store, retain, now, prune_grace)
-            return reports, signer
+            return reports, signer, ensure_repository(store, now, signer.private)
     except OSError as exc:
         raise PublishFailed(
             f"could not write to {exc.filename or store.root}: {exc.strerror}; the published "

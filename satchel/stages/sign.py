@@ -88,20 +88,25 @@ def new_private_key(folder: Path) -> tuple[Ed25519PrivateKey, dict]:
     names it."""
     private = Ed25519PrivateKey.generate()
     key = describe_key(private.public_key())
+    write_private_key(folder / f"{key['id']}.pem", private)
+    return private, key
+
+
+def write_private_key(path: Path, private) -> None:
+    """Write ``private`` as an unencrypted PKCS#8 PEM file only its owner can read, in a
+    folder only its owner can enter; never over an existing file."""
     pem = private.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
-    path = folder / f"{key['id']}.pem"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(pem)
         handle.flush()
         os.fsync(handle.fileno())
-    return private, key
 
 
 def write_keyring(folder: Path, keys: list[dict]) -> None:
@@ -206,4 +211,3 @@ def created_message(folder: Path) -> str:
         "private: devices trust only manifests signed by it (or by a key it endorses "
         "with 'satchel keys rotate'), so a lost key can't be replaced."
     )
-

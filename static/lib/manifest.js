@@ -19,7 +19,8 @@ const unitRank = (text, i) => {
   return unit >= 0xd800 && unit < 0xe000 ? unit + 0x10000 : unit;
 };
 
-const byCodePoint = (a, b) => {
+/** Compares strings as Python does: by code point. */
+export const byCodePoint = (a, b) => {
   const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i += 1) {
     if (a.charCodeAt(i) !== b.charCodeAt(i)) return unitRank(a, i) - unitRank(b, i);

@@ -5,6 +5,7 @@
 
 import { getJSON } from "./api.js";
 import * as db from "./db.js";
+import { fromBase64url, verifyEd25519 } from "./ed25519.js";
 import { AppError } from "./errors.js";
 import { endorsedBytes, signedBytes } from "./manifest.js";
 
@@ -13,27 +14,17 @@ const UNTRUSTED = new Set(["unknown_key", "bad_signature", "unsigned"]);
 /** Is `error` a manifest the device refused: "unknown_key", "bad_signature" or "unsigned"? */
 export const isUntrusted = (error) => UNTRUSTED.has(error?.code);
 
-const fromBase64url = (text) =>
-  Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
-
-/**
- * Does `value` (base64url) verify as `key`'s signature over `bytes`? Malformed means no. Where
- * WebCrypto lacks Ed25519, the vendored noble-ed25519 checks it (static/vendor/README.md).
- */
+/** Does `value` (base64url) verify as `key`'s signature over `bytes`? Malformed means no. */
 async function signedBy(key, value, bytes) {
   let publicKey;
   let signature;
   try {
     publicKey = fromBase64url(key.public_key);
     signature = fromBase64url(value);
-    const imported = await crypto.subtle.importKey("raw", publicKey, "Ed25519", false, ["verify"]);
-    return await crypto.subtle.verify("Ed25519", imported, signature, bytes);
-  } catch (error) {
-    if (error.name !== "NotSupportedError") return false;
+  } catch {
+    return false;
   }
-  // Loaded only here; offline and never loaded before, this fails (it is not a "no").
-  const { verifyAsync } = await import("../vendor/noble-ed25519.js");
-  return verifyAsync(signature, bytes, publicKey).catch(() => false);
+  return verifyEd25519(publicKey, signature, bytes);
 }
 
 /** Trust the keys of `list` that a trusted key endorsed, walking it oldest first. */

@@ -28,6 +28,7 @@ UNITS = [
     "satchel-gunicorn.service",
     "satchel-nginx.service",
 ]
+REFRESH = ["satchel-refresh.service", "satchel-refresh.timer"]
 # What systemd gives a service besides its Environment= lines.
 SYSTEMD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -76,7 +77,7 @@ def written(tmp_path_factory):
     printed = write_units(
         data, run, *(f"--{name.replace('_', '-')}={port}" for name, port in ports.items())
     )
-    assert "systemctl enable --now " + " ".join(UNITS) in printed
+    assert f"systemctl enable --now {' '.join(UNITS)} {REFRESH[1]}\n" in printed
     units = {name: read_unit(run / name) for name in UNITS}
     topology = Topology(data, run, **ports)
     yield topology, units, user
@@ -86,7 +87,7 @@ def written(tmp_path_factory):
 @pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze not installed")
 def test_systemd_accepts_the_units_without_a_warning(written):
     topology, _units, _user = written
-    paths = [str(topology.run_dir / name) for name in UNITS]
+    paths = [str(topology.run_dir / name) for name in UNITS + REFRESH]
     result = subprocess.run(
         ["systemd-analyze", "verify", "--man=no", *paths], capture_output=True, text=True
     )
@@ -125,12 +126,30 @@ def test_units_run_the_runners_commands_in_its_order(written):
     ] * 2
 
 
+def test_a_timer_refreshes_the_tuf_timestamp_hourly_as_the_app_would(written):
+    topology, units, _user = written
+    service, timer = (read_unit(topology.run_dir / name) for name in REFRESH)
+    assert command(service["ExecStart"][0]) == topology.refresh_command()
+    assert service["Type"] == ["oneshot"]
+    assert environment_of(service) == environment_of(units["satchel-gunicorn.service"])
+    assert timer["OnCalendar"] == ["hourly"] and timer["WantedBy"] == ["timers.target"]
+    result = subprocess.run(
+        topology.refresh_command(),
+        env={**environment_of(service), "PATH": SYSTEMD_PATH},
+        cwd=service["WorkingDirectory"][0],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Signed the repository's metadata" in result.stdout
+
+
 def test_with_the_servers_own_postgresql_no_cluster_unit_is_written(tmp_path):
     url = "postgresql+psycopg://satchel@db.example:5432/satchel"
     run = tmp_path / "run"
     printed = write_units(tmp_path / "data", run, f"--database-url={url}")
     assert "systemctl enable --now " + " ".join(UNITS[1:]) in printed
-    assert sorted(path.name for path in run.glob("*.service")) == sorted(UNITS[1:])
+    assert sorted(path.name for path in run.glob("*.service")) == sorted(UNITS[1:] + REFRESH[:1])
     gunicorn = read_unit(run / "satchel-gunicorn.service")
     assert environment_of(gunicorn)["SATCHEL_DATABASE_URL"] == url
     assert "Requires" not in gunicorn  # and it migrates that database before it starts:

@@ -13,6 +13,7 @@ from satchel import create_app
 
 from .helpers.bundles import write_bundle
 from .helpers.postgres import new_database, postgres_server
+from .helpers.seaweedfs import aws_credentials, seaweedfs_server
 from .helpers.web_clients import BufferedClient
 
 
@@ -103,3 +104,16 @@ def database_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'reports.sqlite3'}"
     return new_database(request.getfixturevalue("postgres"), tmp_path)
+
+
+@pytest.fixture(scope="session")
+def seaweedfs():
+    """SeaweedFS for the test process, with test credentials in the environment."""
+    with aws_credentials(), seaweedfs_server() as weed:
+        yield weed
+
+
+@pytest.fixture
+def bucket_config(seaweedfs):
+    """The settings of a new, empty bucket on the test SeaweedFS."""
+    return {"STORE": f"s3://{seaweedfs.new_bucket()}/site", "S3_ENDPOINT": seaweedfs.endpoint}

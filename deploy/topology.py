@@ -65,6 +65,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def healthy(port: int) -> bool:
+    """Whether Satchel on a loopback ``port`` answers its health check."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        connection.request("GET", "/api/v1/health")
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
 def render(template: Path, values: dict[str, object]) -> str:
     """Fill every ``@NAME@`` of ``template``; a name without a value is an error.
 
@@ -390,11 +402,11 @@ class Topology:
             self._spawn("redis", self.redis_command())
             self._wait("redis", deadline, self._redis_answers)
             self._spawn("gunicorn", self.gunicorn_command(), env=self.app_environment())
-            self._wait("gunicorn", deadline, lambda: self._healthy(self.app_port))
+            self._wait("gunicorn", deadline, lambda: healthy(self.app_port))
             self._wait_for_workers(deadline)
             self._check_nginx_config()
             self._spawn("nginx", self.nginx_command())
-            self._wait("nginx", deadline, lambda: self._healthy(self.port))
+            self._wait("nginx", deadline, lambda: healthy(self.port))
         except BaseException:
             self.stop()
             raise
@@ -571,17 +583,6 @@ class Topology:
                 return conn.recv(16).startswith(b"+PONG")
         except OSError:
             return False
-
-    @staticmethod
-    def _healthy(port: int) -> bool:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        try:
-            connection.request("GET", "/api/v1/health")
-            return connection.getresponse().status == 200
-        except OSError:
-            return False
-        finally:
-            connection.close()
 
     # -- looking and stopping -----------------------------------------------------
 

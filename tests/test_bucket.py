@@ -5,24 +5,19 @@ disk, each pulling its data folder from the bucket."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from deploy.topology import DEPLOY_DIR, PROJECT_ROOT, free_port
+from deploy.groups import WorkerGroup
+from deploy.topology import free_port
 from satchel import create_app
 from satchel.store import CACHE_CONTROL, INDEX_FILE, Store, public_kind
 
 from .helpers.bundles import summary_text
 from .helpers.seaweedfs import CREDENTIALS
-
-SATCHEL = Path(sys.executable).with_name("satchel")
 
 
 def publisher(data: Path, bundles: Path, bucket_config: dict):
@@ -126,27 +121,6 @@ def wait_for(answer, seconds: float = 20):
     raise AssertionError(f"no answer in {seconds} s")
 
 
-def start_worker_group(folder: Path, bucket_config: dict) -> tuple[int, list[subprocess.Popen]]:
-    """A machine of its own: ``satchel pull --every 1`` into ``folder``, and gunicorn
-    (one worker) serving it. Returns its port and processes."""
-    env = {
-        **os.environ,
-        "SATCHEL_DATA_DIR": str(folder),
-        "SATCHEL_STORE": bucket_config["STORE"],
-        "SATCHEL_S3_ENDPOINT": bucket_config["S3_ENDPOINT"],
-    }
-    port = free_port()
-    gunicorn = [sys.executable, "-m", "gunicorn", "--config", str(DEPLOY_DIR / "gunicorn.conf.py")]
-    gunicorn += ["--workers", "1", "--bind", f"127.0.0.1:{port}"]
-    folder.mkdir()
-    with open(folder.with_suffix(".log"), "wb") as log:
-        processes = [
-            subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=log, stderr=log)
-            for command in ([str(SATCHEL), "pull", "--every", "1"], gunicorn)
-        ]
-    return port, processes
-
-
 def ids(answer: dict) -> list[str]:
     return [hit["id"] for hit in answer["hits"]]
 
@@ -156,23 +130,25 @@ def test_worker_groups_pulled_from_the_bucket_answer_alike_and_take_a_publish_un
 ):
     runner = publisher(tmp_path / "data", bundles_dir, bucket_config)
     satchel(runner, "build")
-    groups = [start_worker_group(tmp_path / name, bucket_config) for name in ("a", "b")]
+    groups = [
+        WorkerGroup(tmp_path / name, tmp_path / f"run-{name}", *bucket_config.values()).start()
+        for name in ("a", "b")
+    ]
     try:
-        answers = [wait_for(lambda port=port: search(port, "tired")) for port, _ in groups]
+        answers = [search(group.port, "tired") for group in groups]
         assert answers[0] == answers[1] and len(ids(answers[0])) == 3
         assert not list((tmp_path / "a").rglob("*.pem"))
+        served_by = [group.services["gunicorn"].pid() for group in groups]
         summary = bundles_dir / "demo" / "summaries" / "beta.md"
         summary.write_text(summary_text("beta", takeaway="Walnuts helped people sleep."))
         satchel(runner, "build")
         started = time.monotonic()
-        found = [wait_for(lambda port=port: ids(search(port, "walnuts"))) for port, _ in groups]
+        found = [wait_for(lambda g=group: ids(search(g.port, "walnuts"))) for group in groups]
         assert found == [["beta"], ["beta"]] and time.monotonic() - started < 10
-        assert all(process.poll() is None for _, processes in groups for process in processes)
+        assert [group.services["gunicorn"].pid() for group in groups] == served_by
     finally:
-        for _, processes in groups:
-            for process in processes:
-                process.send_signal(signal.SIGTERM)
-                process.wait(timeout=20)
+        for group in groups:
+            group.stop()
 
 
 def test_a_pull_keeps_the_served_version_while_the_bucket_lacks_a_file_of_the_new_one(

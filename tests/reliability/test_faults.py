@@ -180,10 +180,12 @@ def assert_bucket_consistent(bucket: Bucket) -> dict:
         if pointer := POINTER.fullmatch(stored):
             bundle = pointer.group(1)
             for locale, version in json.loads(bucket.get(stored))["locales"].items():
-                manifest = json.loads(bucket.get(f"bundles/{bundle}/{locale}/{version}.json"))
+                manifest = bucket.get(f"bundles/{bundle}/{locale}/{version}.json")
+                assert manifest, f"{stored} names {locale} v{version}, not in the bucket"
+                manifest = json.loads(manifest)
                 assert manifest["version"] == version
                 for name in object_names(manifest):
-                    data = bucket.get(f"objects/{name[:2]}/{name}")
+                    data = bucket.get(f"objects/{name[:2]}/{name}") or b""
                     assert hashlib.sha256(data).hexdigest() == name
                 seen[(bundle, locale)] = version
     return seen

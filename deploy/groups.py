@@ -21,14 +21,15 @@ from pathlib import Path
 
 from .topology import (
     DEPLOY_DIR,
-    PROJECT_ROOT,
     Service,
     TopologyError,
     executable,
     free_port,
+    gunicorn_command,
     healthy,
     nginx_user,
     render,
+    spawn,
 )
 
 
@@ -64,19 +65,7 @@ class WorkerGroup:
         return [str(satchel), "pull", "--every", f"{self.pull_every:g}"]
 
     def gunicorn_command(self) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            str(DEPLOY_DIR / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--workers",
-            str(self.workers),
-            "--pid",
-            str(self.services["gunicorn"].pid_file),
-        ]
+        return gunicorn_command(self.port, self.workers, self.services["gunicorn"].pid_file)
 
     def start(self, timeout: float = 30.0) -> WorkerGroup:
         """Start pulling and serving; return once the group answers a published bundle."""
@@ -98,16 +87,8 @@ class WorkerGroup:
         return self
 
     def _spawn(self, name: str, command: list[str]) -> None:
-        with open(self.run_dir / "group.log", "ab") as log:
-            self.services[name].process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=PROJECT_ROOT,
-                env=self.environment(),
-                start_new_session=True,
-            )
+        log = self.run_dir / "group.log"
+        self.services[name].process = spawn(command, log, self.environment())
 
     def kill(self) -> None:
         """The machine is gone: gunicorn and its workers die at once, mid-request."""

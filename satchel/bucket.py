@@ -38,6 +38,7 @@ Everything is done through boto3 (``s3_client``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -377,37 +378,37 @@ def verify_bucket(bucket: Bucket) -> BucketCheck:
     manifests that are there; each kept manifest is signed by the bucket's key ring and
     its compressed copies and pack decompress to it and its objects; each object it
     names is there, its sha256 its name, its compressed copies intact."""
-    listed = bucket.listing()
     check = BucketCheck()
-    names: set[str] = set()
-    keyring = json.loads(bucket.get(f"keys/{KEYRING}") or b'{"keys": []}')["keys"]
     try:
+        listed = bucket.listing()
+        keyring = json.loads(bucket.get(f"keys/{KEYRING}") or b'{"keys": []}')["keys"]
+        names = set()
         for stored in sorted(s for s in listed if POINTER.fullmatch(s)):
-            bundle = POINTER.fullmatch(stored).group(1)
-            pointer = json.loads(bucket.get(stored) or b'{"locales": {}}')["locales"]
-            for locale, current in pointer.items():
-                folder = f"bundles/{bundle}/{locale}/"
-                kept = sorted(int(s[len(folder) : -5]) for s in listed if is_manifest(s, folder))
-                if current not in kept:
-                    check.problems.append(
-                        (
-                            f"{bucket}{stored}",
-                            f"names {locale} v{current}, whose manifest "
-                            f"{folder}{current}.json is missing: run 'satchel push'",
-                        )
-                    )
-                for version in kept:
-                    names |= verify_version(bucket, listed, f"{folder}{version}", keyring, check)
+            names |= verify_pointer(bucket, listed, stored, keyring, check)
         for name in sorted(names):
             stored = f"objects/{name[:2]}/{name}"
-            for problem in copies_problems(
-                lambda e, s=stored: read_listed(bucket, listed, s, e), name
-            ):
-                check.problems.append((f"{bucket}{stored}", problem))
+            read = functools.partial(read_listed, bucket, listed, stored)
+            check.problems += [(f"{bucket}{stored}", p) for p in copies_problems(read, name)]
     except (BotoCoreError, ClientError) as exc:
         raise bucket_failed(bucket, "read", exc) from exc
     check.objects = len(names)
     return check
+
+
+def verify_pointer(bucket: Bucket, listed: dict, stored: str, keyring, check: BucketCheck):
+    """Check the kept versions of the bundle whose pointer is ``stored``; the objects
+    they name."""
+    bundle = POINTER.fullmatch(stored).group(1)
+    names = set()
+    for locale, current in json.loads(bucket.get(stored) or b'{"locales": {}}')["locales"].items():
+        folder = f"bundles/{bundle}/{locale}/"
+        kept = sorted(int(s[len(folder) : -5]) for s in listed if is_manifest(s, folder))
+        if current not in kept:
+            problem = f"names {locale} v{current}, whose manifest {folder}{current}.json is missing"
+            check.problems.append((f"{bucket}{stored}", f"{problem}: run 'satchel push'"))
+        for version in kept:
+            names |= verify_version(bucket, listed, f"{folder}{version}", keyring, check)
+    return names
 
 
 def is_manifest(stored: str, folder: str) -> bool:

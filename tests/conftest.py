@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from bench.chromium import chromium
+from deploy.seaweedfs import aws_credentials, seaweedfs_server
 from satchel import create_app
 
 from .helpers.bundles import write_bundle
 from .helpers.postgres import new_database, postgres_server
-from .helpers.seaweedfs import aws_credentials, seaweedfs_server
 from .helpers.web_clients import BufferedClient
 
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from deploy.groups import WorkerGroup
+from deploy.seaweedfs import CREDENTIALS
 from deploy.topology import free_port
 from satchel import create_app
 from satchel.store import CACHE_CONTROL, INDEX_FILE, Store, public_kind
 
 from .helpers.bundles import summary_text
-from .helpers.seaweedfs import CREDENTIALS
 
 
 def publisher(data: Path, bundles: Path, bucket_config: dict):

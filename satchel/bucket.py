@@ -53,6 +53,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .errors import SatchelError
 from .manifest import object_names
+from .stages.publish import build_lock
 from .stages.sign import SignatureInvalid, verify_manifest
 from .store import (
     CACHE_CONTROL,
@@ -63,6 +64,7 @@ from .store import (
     OBJECT_NAME,
     POINTER,
     SEGMENT_MAGIC,
+    TEMP_PREFIX,
     Store,
     atomic_file,
     copies_problems,
@@ -271,22 +273,33 @@ def pull(bucket: Bucket, store: Store) -> Transfer:
     is kept back (``Transfer.refused``) and the folder keeps serving its version. The
     server reads ``current.json`` on every request, so it serves the new version at once,
     without a restart. Objects whose sha256 is not their name are not written. Files the
-    bucket no longer has are deleted last, when every pointer was written.
+    bucket no longer has are deleted last, when every pointer was written. It takes the
+    folder's build lock, so pulls (and builds) into one folder never overlap, and first
+    removes what a pull killed mid-way left.
     """
     done = Transfer()
     try:
-        listed, mutable = fetch(bucket, store, done)
-        os.sync()  # as publish does: whatever a pointer names is on disk before the pointer
-        for stored in sorted(mutable, key=rank):
-            write_mutable(store, stored, mutable[stored], done)
-        if not done.refused:
-            prune_local(store, listed, done)
+        with build_lock(store):  # one pull (or build) at a time
+            remove_temporary(store)
+            listed, mutable = fetch(bucket, store, done)
+            os.sync()  # as publish does: whatever a pointer names is on disk before it
+            for stored in sorted(mutable, key=rank):
+                write_mutable(store, stored, mutable[stored], done)
+            if not done.refused:
+                prune_local(store, listed, done)
     except OSError as exc:
         raise BucketFailed(
             f"could not write {exc.filename or store.root}: {exc.strerror}; the folder keeps "
             "serving the version it had. Free some space or fix the folder's permissions."
         ) from exc
     return done
+
+
+def remove_temporary(store: Store) -> None:
+    """Remove the files a pull killed mid-way left behind (``atomic_file``'s)."""
+    for relative in store.files():
+        if relative.rpartition("/")[2].startswith(TEMP_PREFIX):
+            (store.root / relative).unlink(missing_ok=True)
 
 
 def fetch(bucket: Bucket, store: Store, done: Transfer):

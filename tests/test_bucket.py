@@ -15,6 +15,7 @@ from deploy.groups import WorkerGroup
 from deploy.seaweedfs import CREDENTIALS
 from deploy.topology import free_port
 from satchel import create_app
+from satchel.stages.publish import build_lock
 from satchel.store import CACHE_CONTROL, INDEX_FILE, Store, public_kind
 
 from .helpers.bundles import summary_text
@@ -176,6 +177,22 @@ def test_a_pull_keeps_the_served_version_while_the_bucket_lacks_a_file_of_the_ne
     satchel(worker.test_cli_runner(), "pull")
     assert client.get("/api/v1/bundles/demo/en").json["version"] == 2
     assert ids(client.get("/api/v1/search?q=walnuts&bundle=demo").json) == ["beta"]
+
+
+def test_one_pull_at_a_time_clears_what_a_killed_one_left(tmp_path, bundles_dir, bucket_config):
+    satchel(publisher(tmp_path / "data", bundles_dir, bucket_config), "build")
+    worker = Store(tmp_path / "worker")
+    runner = create_app({"TESTING": True, "DATA_DIR": str(worker.root), **bucket_config})
+    runner = runner.test_cli_runner()
+    satchel(runner, "pull")
+    debris = worker.objects_dir / "ab" / ".tmp-killed"
+    debris.parent.mkdir(exist_ok=True)
+    debris.write_bytes(b"half a file")
+    with build_lock(worker):
+        output = satchel(runner, "pull", ok=False)
+    assert f"another build or pull is writing to {worker.root}; wait for it" in output
+    satchel(runner, "pull")
+    assert not debris.exists()
 
 
 def test_a_bucket_that_is_down_fails_the_upload_with_what_to_do_and_the_folder_published(

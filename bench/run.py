@@ -641,6 +641,46 @@ def server_section(bench: Bench) -> None:
         topology.stop()
 
 
+def groups_section(bench: Bench) -> None:
+    """Search through nginx with one and with two worker groups that share no disk."""
+    from deploy.groups import GroupsBalancer, WorkerGroup
+    from deploy.seaweedfs import aws_credentials, seaweedfs_server
+    from satchel.bucket import Bucket, push
+    from satchel.store import Store
+
+    data = synthetic_data(bench)
+    script, count = questions_script(bench.workdir, "synthetic", name="groups")
+    asked = 0  # each run starts where the last stopped, so none is answered from cache
+    with aws_credentials(), seaweedfs_server() as weed:
+        store = (f"s3://{weed.new_bucket()}/site", weed.endpoint)
+        push(Store(data), Bucket.from_url(*store))
+        for size in (1, 2):
+            folder = bench.workdir / f"groups-{size}"
+            groups = [
+                WorkerGroup(folder / f"data-{n}", folder / f"run-{n}", *store, workers=2)
+                for n in range(size)
+            ]
+            balancer = GroupsBalancer(groups, folder / "nginx")
+            try:
+                for group in groups:
+                    group.start(timeout=120)
+                balancer.start()
+                result = wrk(balancer.url + "/", 16, bench.duration, {}, script, (asked, 2))
+            finally:
+                balancer.stop()
+                for group in groups:
+                    group.stop()
+            asked = result["resume"]
+            bench.row(
+                f"search, MedQuAD's questions (uncached), 16 conn, {size} worker group(s) of "
+                "2 workers behind nginx",
+                result["rps"],
+                "req/s",
+                note=f"p50 {result['p50_ms']:.2f} / p99 {result['p99_ms']:.2f} ms; "
+                f"{result['bad_responses']} bad; one machine: the groups share its cores",
+            )
+
+
 def shell_section(bench: Bench) -> None:
     """The offline app's shell (HTML, CSS, JS) as production sends it: built, precompressed."""
     from bench.shell_size import BUDGET, shell_size, sources_gzipped, totals
@@ -682,6 +722,7 @@ SECTIONS: list[Callable[[Bench], None]] = [
     bytes_section,
     translation_section,
     server_section,
+    groups_section,
     shell_section,
     page_section,
     device_section,

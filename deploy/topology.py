@@ -65,6 +65,52 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def healthy(port: int) -> bool:
+    """Whether Satchel on a loopback ``port`` answers its health check."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        connection.request("GET", "/api/v1/health")
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
+def spawn(command: list[str], log: Path, env: dict | None = None) -> subprocess.Popen:
+    """Start ``command`` in the project folder, its output appended to ``log``."""
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            cwd=PROJECT_ROOT,
+            env=env,
+            start_new_session=True,  # a Ctrl-C in the terminal is handled by stop()
+        )
+
+
+def gunicorn_command(port: int, workers: int, pid_file: Path, *extra: str) -> list[str]:
+    """gunicorn running the app with deploy/gunicorn.conf.py on a loopback ``port``."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        str(DEPLOY_DIR / "gunicorn.conf.py"),
+        "--chdir",
+        str(PROJECT_ROOT),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--pid",
+        str(pid_file),
+        *extra,
+    ]
+
+
 def render(template: Path, values: dict[str, object]) -> str:
     """Fill every ``@NAME@`` of ``template``; a name without a value is an error.
 
@@ -390,11 +436,11 @@ class Topology:
             self._spawn("redis", self.redis_command())
             self._wait("redis", deadline, self._redis_answers)
             self._spawn("gunicorn", self.gunicorn_command(), env=self.app_environment())
-            self._wait("gunicorn", deadline, lambda: self._healthy(self.app_port))
+            self._wait("gunicorn", deadline, lambda: healthy(self.app_port))
             self._wait_for_workers(deadline)
             self._check_nginx_config()
             self._spawn("nginx", self.nginx_command())
-            self._wait("nginx", deadline, lambda: self._healthy(self.port))
+            self._wait("nginx", deadline, lambda: healthy(self.port))
         except BaseException:
             self.stop()
             raise
@@ -503,24 +549,14 @@ class Topology:
         return [executable("redis-server"), str(self.run_dir / "redis.conf")]
 
     def gunicorn_command(self) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            str(DEPLOY_DIR / "gunicorn.conf.py"),
-            "--chdir",
-            str(PROJECT_ROOT),
-            "--bind",
-            f"127.0.0.1:{self.app_port}",
-            "--workers",
-            str(self.workers),
-            "--pid",
-            str(self.services["gunicorn"].pid_file),
+        return gunicorn_command(
+            self.app_port,
+            self.workers,
+            self.services["gunicorn"].pid_file,
             "--error-logfile",
             str(self.log("gunicorn")),
             *(["--access-logfile", str(self.access_log_path)] if self.access_log else []),
-        ]
+        )
 
     @property
     def access_log_path(self) -> Path:
@@ -547,16 +583,7 @@ class Topology:
             raise TopologyError(f"nginx rejected {self.run_dir / 'nginx.conf'}:\n{result.stderr}")
 
     def _spawn(self, name: str, command: list[str], env: dict | None = None) -> None:
-        with self.log(f"{name}-console").open("ab") as log:
-            self.services[name].process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=PROJECT_ROOT,
-                env=env,
-                start_new_session=True,  # a Ctrl-C in the terminal is handled by stop()
-            )
+        self.services[name].process = spawn(command, self.log(f"{name}-console"), env)
 
     def _wait(self, name: str, deadline: float, ready) -> None:
         service = self.services[name]
@@ -583,17 +610,6 @@ class Topology:
                 return conn.recv(16).startswith(b"+PONG")
         except OSError:
             return False
-
-    @staticmethod
-    def _healthy(port: int) -> bool:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        try:
-            connection.request("GET", "/api/v1/health")
-            return connection.getresponse().status == 200
-        except OSError:
-            return False
-        finally:
-            connection.close()
 
     # -- looking and stopping -----------------------------------------------------
 

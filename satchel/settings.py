@@ -64,6 +64,21 @@ SETTINGS: tuple[Setting, ...] = (
         "<prefix>/var/satchel-instance when installed from a wheel.",
     ),
     Setting(
+        "STORE",
+        "",
+        "Where the static repository is published besides DATA_DIR. Empty: DATA_DIR "
+        "only. s3://bucket/prefix: an S3-compatible bucket; every build uploads the public "
+        "files to it, pointers last, and 'satchel pull' makes a worker's DATA_DIR a copy of "
+        "it. Credentials come from the usual AWS variables (AWS_ACCESS_KEY_ID, "
+        "AWS_SECRET_ACCESS_KEY, AWS_PROFILE…).",
+    ),
+    Setting(
+        "S3_ENDPOINT",
+        "",
+        "The address of an S3-compatible server other than AWS (SeaweedFS, Garage, Ceph, "
+        "R2…) for STORE, e.g. http://127.0.0.1:8333. Empty: AWS S3.",
+    ),
+    Setting(
         "CACHE_TYPE",
         "SimpleCache",
         "flask-caching backend: SimpleCache (in-process), RedisCache (shared by "

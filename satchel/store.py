@@ -19,6 +19,10 @@ Layout under the data folder (``instance/`` by default)::
                                         name TUF clients fetch: immutable, hard-linked
     keys/root/, keys/tuf/               TUF private keys (``satchel.stages.repository``)
 
+Everything but the private keys, the Whoosh indexes, temporary files and the build
+lock is the *static repository*: plain files any HTTP server, bucket, CDN or mirror
+may serve as they are; ``public_kind`` says which, and which may change.
+
 ``current.json`` is the only file ever replaced, by an atomic rename, so a
 reader that follows it sees one complete version: everything it names was
 written (and synced) before the rename. See ``publish`` for the writing side.
@@ -33,7 +37,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +81,42 @@ class Published:
     def manifest(self, bundle: str, locale: str) -> dict | None:
         """None when nothing is published, or its manifest could not be read."""
         return self.manifests.get((bundle, locale))
+
+
+_LOCALE = r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}"
+_SLUG = SLUG_PATTERN.strip("^$")
+_COMPRESSED = r"(?:\.br|\.gz)?"
+# Each public path of the static repository, by whether its bytes may ever change.
+PUBLIC_PATHS = {
+    "mutable": re.compile(
+        rf"bundles\.json|keys/keyring\.json|ui/{_LOCALE}\.json|bundles/{_SLUG}/current\.json"
+    ),
+    "immutable": re.compile(
+        rf"objects/([0-9a-f]{{2}})/\1[0-9a-f]{{62}}{_COMPRESSED}"
+        rf"|bundles/{_SLUG}/{_LOCALE}/(?:[1-9][0-9]*\.json{_COMPRESSED}"
+        rf"|[1-9][0-9]*\.pack\.ndjson\.br|changes/[1-9][0-9]*-[1-9][0-9]*\.json{_COMPRESSED})"
+    ),
+}
+# The search index of a published version: server-only, never part of the repository.
+INDEX_FILE = re.compile(rf"bundles/{_SLUG}/{_LOCALE}/index/[1-9][0-9]*/[^/.][^/]*")
+POINTER = re.compile(rf"bundles/({_SLUG})/current\.json")
+# How long a cache may keep a public file, by ``public_kind``: a pointer or bundle list a
+# minute old only delays an update by that minute; the rest never changes.
+CACHE_CONTROL = {
+    "mutable": "public, max-age=60",
+    "immutable": "public, max-age=31536000, immutable",
+}
+
+
+def public_kind(relative_path: str) -> str | None:
+    """``"mutable"`` or ``"immutable"`` for a path of the static repository (relative to
+    the data folder, ``/``-separated); None for a private or unknown one (keys, search
+    indexes, temporary files, the build lock, anything with ``..``): an allow-list, so
+    whatever serves or uploads the repository publishes nothing else."""
+    for kind, pattern in PUBLIC_PATHS.items():
+        if pattern.fullmatch(relative_path):
+            return kind
+    return None
 
 
 def encoded(path: Path, encoding: str | None) -> Path:
@@ -211,6 +251,14 @@ class Store:
         folder = self.bundles_dir / bundle / locale
         return sorted(int(p.stem) for p in folder.glob("*.json") if p.stem.isdigit())
 
+    def files(self) -> Iterator[str]:
+        """The relative path (``/``-separated) of every file in the data folder but those
+        in hidden folders (the build cache, partial indexes)."""
+        for folder, subfolders, names in os.walk(self.root):
+            subfolders[:] = sorted(s for s in subfolders if not s.startswith("."))
+            base = Path(folder).relative_to(self.root)
+            yield from ((base / name).as_posix() for name in sorted(names))
+
     def read_intact(self, name: str) -> bytes | None:
         """An object's bytes; None when it is missing, unreadable or damaged (its sha256
         is not its name): whoever reuses a published object must not spread a bad copy."""
@@ -265,15 +313,28 @@ def link_or_copy(source: Path, target: Path) -> None:
 
 def object_problems(store: Store, name: str) -> list[str]:
     """What is wrong with an object on disk: missing, or bytes not matching its name."""
-    data = store.read_intact(name)
+    return copies_problems(lambda encoding: read_or_none(store.object_path(name, encoding)), name)
+
+
+def read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def copies_problems(read: Callable[[str | None], bytes | None], name: str) -> list[str]:
+    """What is wrong with the plain copy and the precompressed copies of object ``name``,
+    wherever they are: ``read(encoding)`` gives a copy's bytes, None when it is missing."""
+    data = read(None)
     if data is None:
-        if not store.object_path(name).exists():
-            return ["missing"]
+        return ["missing"]
+    if hashlib.sha256(data).hexdigest() != name:
         return ["corrupt: its sha256 does not match its name"]
     problems = []
     for encoding in ENCODINGS:
-        copy = store.object_path(name, encoding)
-        problem = copy_problem(copy, encoding, data) if copy.exists() else "missing"
+        copy = read(encoding)
+        problem = "missing" if copy is None else encoding_problem(copy, encoding, data)
         if problem:
             problems.append(f"{encoding} copy {problem}")
     return problems
@@ -282,9 +343,18 @@ def object_problems(store: Store, name: str) -> list[str]:
 def copy_problem(path: Path, encoding: str, plain: bytes) -> str | None:
     """What is wrong with a precompressed copy of ``plain``; None if nothing."""
     try:
-        if DECOMPRESS[encoding](path.read_bytes()) != plain:
+        data = path.read_bytes()
+    except OSError:
+        return "corrupt: it does not decompress"
+    return encoding_problem(data, encoding, plain)
+
+
+def encoding_problem(data: bytes, encoding: str, plain: bytes) -> str | None:
+    """What is wrong with ``data``, meant to be ``plain`` compressed; None if nothing."""
+    try:
+        if DECOMPRESS[encoding](data) != plain:
             return "corrupt: it does not decompress to the plain bytes"
-    except (OSError, ValueError, brotli.error):
+    except (OSError, EOFError, ValueError, brotli.error):  # gzip's: BadGzipFile, EOFError
         return "corrupt: it does not decompress"
     return None
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.chromium import chromium
+from deploy.seaweedfs import aws_credentials, seaweedfs_server
 from satchel import create_app
 from satchel.commands.build_app import ensure_built
 from satchel.settings import BUILT_APP_DIR
@@ -113,3 +114,16 @@ def database_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'reports.sqlite3'}"
     return new_database(request.getfixturevalue("postgres"), tmp_path)
+
+
+@pytest.fixture(scope="session")
+def seaweedfs():
+    """SeaweedFS for the test process, with test credentials in the environment."""
+    with aws_credentials(), seaweedfs_server() as weed:
+        yield weed
+
+
+@pytest.fixture
+def bucket_config(seaweedfs):
+    """The settings of a new, empty bucket on the test SeaweedFS."""
+    return {"STORE": f"s3://{seaweedfs.new_bucket()}/site", "S3_ENDPOINT": seaweedfs.endpoint}

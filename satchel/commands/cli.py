@@ -12,6 +12,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from ..bucket import push
 from ..cli import echo_table
 from ..errors import SatchelError
 from ..stages.pipeline import build
@@ -31,6 +32,13 @@ from ..summary_page import file_name as page_file_name
 from ..summary_page import stored_page
 from ..web.language import ui_catalog
 from .build_app import build_app_command
+from .bucket import (
+    configured_bucket,
+    pull_command,
+    push_command,
+    report_upload,
+    verify_configured_bucket,
+)
 from .bundle_file import file_name, write_bundle_file
 from .importer import import_command
 from .reports import db_cli, gaps_command
@@ -57,6 +65,8 @@ bundles_cli.add_command(refresh_command)
 bundles_cli.add_command(db_cli)
 bundles_cli.add_command(gaps_command)
 bundles_cli.add_command(build_app_command)
+bundles_cli.add_command(push_command)
+bundles_cli.add_command(pull_command)
 
 
 def describe(report) -> str:
@@ -112,8 +122,10 @@ def progress_bars(stack: ExitStack):
     "With --no-compress-packs, run 'satchel compress-packs' later.",
 )
 def build_command(bundle_ids, strict, grades, compress):
-    """Validate, render, pack and publish bundles from BUNDLES_DIR into DATA_DIR."""
+    """Validate, render, pack and publish bundles from BUNDLES_DIR into DATA_DIR (and
+    upload them to the bucket of STORE, when set)."""
     config = current_app.config
+    bucket = configured_bucket()
     with ExitStack() as stack:
         bars = progress_bars(stack)
         try:
@@ -127,6 +139,7 @@ def build_command(bundle_ids, strict, grades, compress):
                 limits=Limits(config["SOURCE_FILE_MAX_BYTES"], config["BUNDLE_MAX_FILES"]),
                 prune_grace=config["PRUNE_GRACE_SECONDS"],
                 compress=compress,
+                bucket=bucket,
             )
         except SatchelError as exc:
             raise click.ClickException(str(exc)) from exc
@@ -162,6 +175,7 @@ def build_command(bundle_ids, strict, grades, compress):
     if grades:
         echo_table(grade_rows(result.readability))
     report_compressed(result.compressed)
+    report_upload(result.uploaded, bucket)
     if result.compress_failed:
         raise click.ClickException(result.compress_failed)
 
@@ -172,19 +186,20 @@ def compress_packs_command(bundle_ids):
     """Compress the first-install pack of every current version that has none yet.
 
     A build does this itself unless told --no-compress-packs; until a pack is
-    compressed, the API streams it plain."""
+    compressed, the API streams it plain. With STORE set, the packs are then uploaded."""
     compress_and_report(list(bundle_ids))
 
 
 def compress_and_report(bundle_ids: list[str]) -> None:
+    store, bucket = Store(current_app.config["DATA_DIR"]), configured_bucket()
     try:
         with ExitStack() as stack:
-            packs = compress_packs(
-                Store(current_app.config["DATA_DIR"]), bundle_ids, progress_bars(stack)
-            )
+            packs = compress_packs(store, bundle_ids, progress_bars(stack))
+        uploaded = push(store, bucket) if bucket else None
     except SatchelError as exc:
         raise click.ClickException(str(exc)) from exc
     report_compressed(packs)
+    report_upload(uploaded, bucket)
 
 
 def report_compressed(packs: list[CompressedPack]) -> None:
@@ -198,7 +213,8 @@ def report_compressed(packs: list[CompressedPack]) -> None:
 @bundles_cli.command("verify")
 def verify_command():
     """Re-hash every object the published manifests name, check every precompressed
-    copy, every manifest's signature and the TUF metadata; report any damage."""
+    copy, every manifest's signature and the TUF metadata; report any damage. With STORE
+    set, check the bucket's copy too."""
     store = Store(current_app.config["DATA_DIR"])
     names = store.kept_objects()
     damaged = 0
@@ -210,6 +226,7 @@ def verify_command():
     problems = manifest_problems(store) + (verify_repository(store) if store.bundles() else [])
     for problem in problems:
         click.echo(problem)
+    in_bucket = verify_configured_bucket()
     if damaged or problems:
         raise click.ClickException(
             f"{damaged + len(problems)} problem(s) in {len(names):,} objects, the "
@@ -224,6 +241,8 @@ def verify_command():
         f"All {len(names):,} objects, every compressed copy, every manifest's signature and "
         "the TUF metadata are intact."
     )
+    if in_bucket:
+        raise click.ClickException(f"{in_bucket} problem(s) in the bucket, listed above.")
 
 
 def manifest_problems(store: Store) -> list[str]:

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+from ..bucket import Bucket, Transfer, push
 from ..errors import Problem, SatchelError, SourceInvalid
 from ..i18n.catalogs import (
     UI_DOMAIN,
@@ -79,6 +80,7 @@ class Run:
     prune_grace: float = 0
     compress: bool = False
     progress: Progress = no_progress
+    bucket: Bucket | None = None  # where the public tree is uploaded after publishing
     # load
     sources: list[tuple[BundleSource, tuple[Thesaurus, list[Problem]]]] = field(
         default_factory=list
@@ -106,6 +108,8 @@ class Run:
     # compress packs
     compressed: list[CompressedPack] = field(default_factory=list)
     compress_failed: str | None = None  # why compressing failed (the versions stay published)
+    # upload
+    uploaded: Transfer | None = None
 
 
 def load_sources(bundles_dir: Path, bundle_ids, limits: Limits, cache):
@@ -229,6 +233,13 @@ def compress_new_packs(run: Run) -> Run:
         return replace(run, compress_failed=str(exc))
 
 
+def upload(run: Run) -> Run:
+    """Copy the public tree to the bucket (STORE), pointers last, when there is one."""
+    if run.bucket is None:
+        return run
+    return replace(run, uploaded=push(run.store, run.bucket))
+
+
 STAGES = (
     ("load", load),
     ("validate", validate),
@@ -241,6 +252,7 @@ STAGES = (
     ("device export", export_for_devices),
     ("publish", publish),
     ("compress packs", compress_new_packs),
+    ("upload", upload),
 )
 
 
@@ -255,6 +267,7 @@ class BuildResult:
     new_repository_keys: Path | None = None  # the keys folder, when it made the TUF keys
     compressed: list[CompressedPack] = field(default_factory=list)
     compress_failed: str | None = None  # the message, when compressing a pack failed
+    uploaded: Transfer | None = None  # what went to the bucket, when there is one
 
 
 def load_and_validate(
@@ -356,6 +369,7 @@ def build(
     prune_grace: float = 0,
     compress: bool = False,
     on_stage: Callable[[str], None] | None = None,
+    bucket: Bucket | None = None,
 ) -> BuildResult:
     """Build and publish ``bundle_ids`` (default: every bundle in ``bundles_dir``).
 
@@ -363,7 +377,9 @@ def build(
     and per line of a pack compressed. Catalogs come from ``translations_dir`` (none:
     the source locale only). ``prune_grace``: seconds a replaced version outlives its
     retention. ``compress``: compress the new first-install packs too.
-    ``on_stage(name)`` is called as each stage of ``STAGES`` begins.
+    ``on_stage(name)`` is called as each stage of ``STAGES`` begins. ``bucket``: where
+    to upload the public tree after publishing (``satchel.bucket``); raises BucketFailed
+    when that fails, with the data folder published.
     """
     chosen = chosen_bundles(bundles_dir, bundle_ids)
     with ExitStack() as resources:
@@ -386,6 +402,7 @@ def build(
             prune_grace=prune_grace,
             compress=compress,
             progress=progress or no_progress,
+            bucket=bucket,
         )
         freeze_long_lived()  # the modules and the app: hundreds of thousands of objects
         for name, stage in STAGES:
@@ -404,4 +421,5 @@ def build(
         run.metadata.created_keys,
         run.compressed,
         run.compress_failed,
+        run.uploaded,
     )

@@ -162,7 +162,7 @@ def build_lock(store: Store):
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
             raise PublishFailed(
-                f"another build is publishing to {store.root}; wait for it to finish"
+                f"another build or pull is writing to {store.root}; wait for it to finish"
             ) from exc
         yield
 

@@ -1,4 +1,5 @@
-"""Faults during a build never leave readers with a broken or mixed version."""
+"""Faults during a build never leave readers with a broken or mixed version, of the data
+folder or of the bucket it is uploaded to."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from satchel import create_app
+from satchel.bucket import Bucket, push
 from satchel.errors import PublishFailed
 from satchel.manifest import object_names
 from satchel.stages.pipeline import build
-from satchel.store import Store, encoded
+from satchel.store import POINTER, Store, encoded
 
 from ..helpers.bundles import summary_text, write_bundle
 from ..helpers.translating import SPANISH, translate
@@ -26,11 +28,12 @@ from ..helpers.translating import SPANISH, translate
 PROJECT = Path(__file__).resolve().parents[2]
 
 # Run a build in a child process that SIGKILLs itself on the n-th call of a function
-# (a target of "" runs the build to its end).
+# (a target of "" runs the build to its end), uploading to the bucket of a STORE URL and
+# endpoint when given.
 KILLER = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
-    bundles, data, translations, target, nth = sys.argv[1:6]
+    bundles, data, translations, target, nth, *store = sys.argv[1:]
     calls = 0
 
     def hook(frame, event, arg):
@@ -42,8 +45,10 @@ KILLER = textwrap.dedent("""
                 os.kill(os.getpid(), signal.SIGKILL)
 
     sys.setprofile(hook)
+    from satchel.bucket import Bucket
     from satchel.stages.pipeline import build
-    build(Path(bundles), Path(data), translations_dir=Path(translations))
+    bucket = Bucket.from_url(*store) if store else None
+    build(Path(bundles), Path(data), translations_dir=Path(translations), bucket=bucket)
     print(f"finished after {calls} calls of {target}")
 """)
 
@@ -69,6 +74,16 @@ KILL_POINTS = [
     ("publish_bundle", 2),
     ("next_manifest", 3),
     ("prune", 1),
+]
+# Against a bucket: the kill points of the publish stage (those before it never reach the
+# upload), then the upload's own: before it, after a few files, between the last file
+# and the first pointer, and at its deletions.
+BUCKET_KILL_POINTS = KILL_POINTS[KILL_POINTS.index(("write_object", 1)) :] + [
+    ("push", 1),
+    ("put_file", 3),
+    ("put_file", 30),
+    ("upload_pointers", 1),
+    ("delete_files", 1),
 ]
 
 
@@ -106,9 +121,12 @@ def frozen_code(tmp_path_factory):
     return folder
 
 
-def run_build(code: Path, bundles: Path, data: Path, translations: Path, target="", nth=0):
-    """Build in a child process running ``code``, killed at the ``nth`` call of ``target``."""
-    arguments = [str(bundles), str(data), str(translations), target, str(nth)]
+def run_build(
+    code: Path, bundles: Path, data: Path, translations: Path, target="", nth=0, store=()
+):
+    """Build in a child process running ``code``, killed at the ``nth`` call of ``target``;
+    ``store``: the STORE URL and endpoint of a bucket to upload to."""
+    arguments = [str(bundles), str(data), str(translations), target, str(nth), *store]
     return subprocess.run(
         [sys.executable, "-c", KILLER, *arguments],
         cwd=code,  # with -c the current folder comes first on sys.path: ``code`` is imported
@@ -152,6 +170,47 @@ def test_sigkill_anywhere_leaves_a_whole_version(sources, frozen_code, tmp_path,
     assert not list(data.rglob(".tmp-*"))
     on_disk = {p.name for p in store.objects_dir.glob("*/*") if "." not in p.name}
     assert on_disk == store.kept_objects()
+
+
+def assert_bucket_consistent(bucket: Bucket) -> dict:
+    """Every manifest a pointer of the bucket names is there, and each object it names is
+    there and intact: what a reader of the bucket (a CDN, a mirror, a pull) follows."""
+    seen = {}
+    for stored in bucket.listing():
+        if pointer := POINTER.fullmatch(stored):
+            bundle = pointer.group(1)
+            for locale, version in json.loads(bucket.get(stored))["locales"].items():
+                manifest = bucket.get(f"bundles/{bundle}/{locale}/{version}.json")
+                assert manifest, f"{stored} names {locale} v{version}, not in the bucket"
+                manifest = json.loads(manifest)
+                assert manifest["version"] == version
+                for name in object_names(manifest):
+                    data = bucket.get(f"objects/{name[:2]}/{name}") or b""
+                    assert hashlib.sha256(data).hexdigest() == name
+                seen[(bundle, locale)] = version
+    return seen
+
+
+@pytest.mark.parametrize(
+    "target, nth", BUCKET_KILL_POINTS, ids=[f"{t}#{n}" for t, n in BUCKET_KILL_POINTS]
+)
+def test_sigkill_anywhere_leaves_the_bucket_serving_a_whole_version(
+    sources, frozen_code, tmp_path, bucket_config, target, nth
+):
+    bundles, translations, baseline = sources
+    data = tmp_path / "data"
+    shutil.copytree(baseline, data)
+    store = (bucket_config["STORE"], bucket_config["S3_ENDPOINT"])
+    bucket = Bucket.from_url(*store)
+    push(Store(data), bucket)  # the bucket serves version 1, as the folder does
+    result = run_build(frozen_code, bundles, data, translations, target, nth, store)
+    assert result.returncode == -9, f"never reached {target}#{nth}: {result.stdout}"
+    assert set(assert_bucket_consistent(bucket).values()) <= {1, 2}
+    result = run_build(frozen_code, bundles, data, translations, store=store)
+    assert result.returncode == 0, result.stderr
+    assert set(assert_bucket_consistent(bucket).values()) == {2}
+    listed = {stored.rpartition("/")[2] for stored in bucket.listing() if "objects/" in stored}
+    assert {name for name in listed if "." not in name} == Store(data).kept_objects()
 
 
 @pytest.mark.parametrize("failing_write", [1, 5, 12, "pointer"])
@@ -247,7 +306,7 @@ def test_limits_on_source_files(bundles_dir, tmp_path):
     assert Store(tmp_path / "d").bundles() == []
 
 
-@pytest.mark.parametrize("damaged", ["pack", "manifest copy"])
+@pytest.mark.parametrize("damaged", ["pack", "manifest copy", "truncated manifest copy"])
 def test_verify_reports_a_damaged_pack_or_manifest_copy(sources, damaged):
     _bundles, _translations, data = sources
     app = create_app({"DATA_DIR": str(data)})
@@ -260,7 +319,12 @@ def test_verify_reports_a_damaged_pack_or_manifest_copy(sources, damaged):
         if damaged == "pack"
         else encoded(store.manifest_path("demo", "en", 1), "gzip")
     )
-    path.write_bytes(gzip.compress(b'{"articles": []}') if damaged != "pack" else b"\x1b\x00")
+    damage = {
+        "pack": b"\x1b\x00",
+        "manifest copy": gzip.compress(b'{"articles": []}'),
+        "truncated manifest copy": path.read_bytes()[:-9],
+    }
+    path.write_bytes(damage[damaged])
     result = runner.invoke(args=["bundles", "verify"])
     assert result.exit_code == 1 and f"{path}: corrupt" in result.output
     # As the message says: delete it, make the pack again, and all is well.

@@ -86,15 +86,24 @@ class Published:
 _LOCALE = r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}"
 _SLUG = SLUG_PATTERN.strip("^$")
 _COMPRESSED = r"(?:\.br|\.gz)?"
-# Each public path of the static repository, by whether its bytes may ever change.
+# A TUF target's copy under its hashed name (``satchel.stages.repository.hashed_name``).
+_HASHED = r"(?:[0-9a-f]{64}\.)?"
+# Each public path of the static repository, by whether its bytes may ever change. The TUF
+# metadata (``satchel.stages.repository``) is public too: every file but the timestamp has a
+# versioned name, and the targets' hashed copies never change.
 PUBLIC_PATHS = {
     "mutable": re.compile(
         rf"bundles\.json|keys/keyring\.json|ui/{_LOCALE}\.json|bundles/{_SLUG}/current\.json"
+        r"|tuf/timestamp\.json"
     ),
     "immutable": re.compile(
         rf"objects/([0-9a-f]{{2}})/\1[0-9a-f]{{62}}{_COMPRESSED}"
-        rf"|bundles/{_SLUG}/{_LOCALE}/(?:[1-9][0-9]*\.json{_COMPRESSED}"
-        rf"|[1-9][0-9]*\.pack\.ndjson\.br|changes/[1-9][0-9]*-[1-9][0-9]*\.json{_COMPRESSED})"
+        rf"|bundles/{_SLUG}/{_LOCALE}/(?:{_HASHED}[1-9][0-9]*\.json{_COMPRESSED}"
+        rf"|[1-9][0-9]*\.pack\.ndjson\.br"
+        rf"|changes/{_HASHED}[1-9][0-9]*-[1-9][0-9]*\.json{_COMPRESSED})"
+        r"|tuf/[1-9][0-9]*\.(?:root|targets|snapshot)\.json"
+        r"|[0-9a-f]{64}\.bundles\.json"
+        rf"|bundles/{_SLUG}/[0-9a-f]{{64}}\.current\.json"
     ),
 }
 # The search index of a published version: server-only, never part of the repository.

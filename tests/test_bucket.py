@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from tuf.ngclient import Updater
 
 from deploy.groups import WorkerGroup
 from deploy.seaweedfs import CREDENTIALS
@@ -19,6 +20,7 @@ from satchel.stages.publish import build_lock
 from satchel.store import CACHE_CONTROL, INDEX_FILE, Store, public_kind
 
 from .helpers.bundles import summary_text
+from .helpers.static_server import static_server
 
 
 def publisher(data: Path, bundles: Path, bucket_config: dict):
@@ -212,3 +214,30 @@ def test_a_store_that_is_not_an_s3_url_is_refused_by_name(tmp_path, bundles_dir)
     output = satchel(publisher(tmp_path / "data", bundles_dir, wrong), "build", ok=False)
     assert "STORE (SATCHEL_STORE) is '/srv/bucket': give s3://bucket" in output
     assert not (tmp_path / "data").exists()
+
+
+def test_a_hotspot_synced_from_the_bucket_is_a_tuf_repository_refresh_keeps_fresh(
+    tmp_path, bundles_dir, bucket_config
+):
+    runner = publisher(tmp_path / "data", bundles_dir, bucket_config)
+    satchel(runner, "build")
+    assert "Uploaded" in satchel(runner, "refresh")
+    published = Store(tmp_path / "data")
+    hotspot = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "hotspot"), **bucket_config})
+    satchel(hotspot.test_cli_runner(), "pull")
+    assert (tmp_path / "hotspot" / "tuf" / "timestamp.json").read_bytes() == (
+        published.root / "tuf" / "timestamp.json"
+    ).read_bytes(), "the refreshed timestamp reached the bucket"
+    with static_server(tmp_path / "hotspot") as url:
+        device = tmp_path / "device"
+        (device / "downloads").mkdir(parents=True)
+        client = Updater(
+            str(device),
+            f"{url}tuf/",
+            str(device / "downloads"),
+            url,
+            bootstrap=(published.root / "tuf" / "1.root.json").read_bytes(),
+        )
+        client.refresh()
+        manifest = client.download_target(client.get_targetinfo("bundles/demo/en/1.json"))
+    assert Path(manifest).read_bytes() == published.manifest_bytes("demo", "en", 1)

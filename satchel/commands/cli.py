@@ -31,7 +31,6 @@ from ..store import Store, atomic_file, object_problems, version_problems
 from ..summary_page import file_name as page_file_name
 from ..summary_page import stored_page
 from ..web.language import ui_catalog
-from .build_app import build_app_command
 from .bucket import (
     configured_bucket,
     pull_command,
@@ -39,6 +38,7 @@ from .bucket import (
     report_upload,
     verify_configured_bucket,
 )
+from .build_app import build_app_command
 from .bundle_file import file_name, write_bundle_file
 from .importer import import_command
 from .reports import db_cli, gaps_command

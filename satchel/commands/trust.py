@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..bucket import push
 from ..cli import echo_table
 from ..errors import SatchelError
 from ..stages.publish import build_lock
@@ -25,6 +26,7 @@ from ..stages.repository import (
     update_metadata,
 )
 from ..store import Store
+from .bucket import configured_bucket, report_upload
 
 ROLE = click.Choice(ROLES)
 OFFLINE = click.option(
@@ -148,8 +150,15 @@ def roles_command():
 @with_appcontext
 def refresh_command():
     """Re-sign the TUF timestamp (and snapshot or targets when near their expiry) without
-    a build: run it hourly (deploy/ ships a systemd timer)."""
+    a build: run it hourly (deploy/ ships a systemd timer). With STORE set, the new
+    metadata is uploaded to the bucket too, the timestamp last."""
     store = data_store()
     report = run_locked(store, lambda: update_metadata(store, KeyFolders.of(store)))
     versions = ", ".join(f"{role} {version}" for role, version in report.versions.items())
     click.echo(f"Signed the repository's metadata: {versions}.")
+    bucket = configured_bucket()
+    if bucket is not None:
+        try:
+            report_upload(push(store, bucket), bucket)
+        except SatchelError as exc:
+            raise click.ClickException(str(exc)) from exc

@@ -121,6 +121,7 @@ Facets count topics and symptoms over every matching document.
 from __future__ import annotations
 
 import atexit
+import bisect
 import heapq
 import html
 import json
@@ -131,7 +132,7 @@ import unicodedata
 from array import array
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import regex
@@ -531,13 +532,13 @@ class Collection(TermCounts):
         return {kind: {s: frozenset(d) for s, d in sorted(v.items())} for kind, v in found.items()}
 
     @cached_property
-    def forms_by_length(self) -> dict[int, list[str]]:
-        """The word forms by their length: typo look-ups compare a word with those of
-        about its length only."""
-        found: dict[int, list[str]] = {}
-        for form in self.form_list:
-            found.setdefault(len(form), []).append(form)
-        return found
+    def forms_by_length(self) -> tuple[list[str], list[int]]:
+        """``(word forms, shortest first; where those of each length start)``, the starts
+        up to two past the longest: typo look-ups compare a word only with the forms of
+        about its length, one slice."""
+        ordered = sorted(self.form_list, key=len)
+        longest = len(ordered[-1]) if ordered else 0
+        return ordered, [bisect.bisect_left(ordered, size, key=len) for size in range(longest + 4)]
 
     @cached_property
     def thesaurus_concepts(self) -> Concepts:
@@ -678,8 +679,8 @@ def typo_candidates(ix: Collection, form: str) -> list[tuple[int, str]]:
         return []
     limit = 1 if len(form) < LONG_TYPO_LENGTH else 2
     # A form more than ``limit`` characters longer or shorter is farther than that.
-    near = [f for size in range(len(form) - limit, len(form) + limit + 1) for f in
-            ix.forms_by_length.get(size, ())]  # fmt: skip
+    by_length, starts = ix.forms_by_length
+    near = by_length[starts[len(form) - limit] : starts[len(form) + limit + 1]]
     found = process.extract(form, near, scorer=OSA.distance, score_cutoff=limit, limit=None)
     if not found:
         return []
@@ -699,8 +700,6 @@ def completes(token: str) -> bool:
 
 
 def prefix_candidates(ix: Collection, prefix: str) -> list[str]:
-    import bisect
-
     start = bisect.bisect_right(ix.form_list, prefix)
     found = []
     for f in ix.form_list[start:]:
@@ -908,15 +907,20 @@ def match(ix: Collection, plan: Plan, filters: dict) -> set[int]:
 
 
 def score(ix: Collection, plan: Plan, docs: set[int], rules: Rules = RULES) -> dict[int, float]:
-    scores = dict.fromkeys(docs, 0.0)
+    # Summed in a list by document number, which is faster than a dict by a third.
+    sums = [0.0] * len(ix.docs)
+    scored = bytearray(len(ix.docs))
+    for doc in docs:
+        scored[doc] = 1
     weights = plan.weights()
     for term in sorted(weights):
         weight = weights[term]
         for fieldname in FIELDS:
             factor = weight * rules.boost(fieldname)
             for doc, bm25 in zip(*ix.impacts(fieldname, term), strict=True):
-                if doc in scores:
-                    scores[doc] = scores[doc] + factor * bm25
+                if scored[doc]:
+                    sums[doc] += factor * bm25
+    scores = {doc: sums[doc] for doc in docs}
     groups = [(g.alternatives, max(g.alternatives.values())) for g in plan.groups]
     total = sum(weight for _, weight in groups)
     for doc in scores:
@@ -982,6 +986,7 @@ def marked_spans(ix: Collection, sentence: str, terms: set[str]) -> tuple[list, 
     return spans, hits
 
 
+@lru_cache(maxsize=200_000)
 def term_of(lang: str, token: str) -> str | None:
     """The term a folded token of a text is indexed as, or None when it is not indexed."""
     return stem(lang, token) if indexed(token, stop_words(lang)) else None

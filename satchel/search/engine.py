@@ -121,6 +121,7 @@ Facets count topics and symptoms over every matching document.
 from __future__ import annotations
 
 import atexit
+import bisect
 import heapq
 import html
 import json
@@ -129,10 +130,9 @@ import re
 import threading
 import unicodedata
 from array import array
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
-from itertools import chain
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import regex
@@ -263,9 +263,10 @@ class Doc:
 
 
 # Read postings are kept per open index, within these budgets (12 bytes a posting,
-# about 30 a document number in a set): at most some 19 MiB, which hold the common
-# words of any query. Kept as lists of tuples without a bound, 3,000 different
-# questions on 10,000 articles took a process from 72 to 206 MiB.
+# 8 more for its BM25 in a collection, about 30 a document number in a set): at most
+# some 27 MiB, which hold the common words of any query. Kept as lists of tuples
+# without a bound, 3,000 different questions on 10,000 articles took a process from 72
+# to 206 MiB.
 POSTINGS_KEPT = 1_000_000
 DOCSETS_KEPT = 250_000
 
@@ -375,6 +376,19 @@ class SearchIndex(TermCounts):
     def close(self) -> None:
         self.reader.close()
 
+    def df(self, term: str) -> int:
+        """Whoosh's document frequencies, read from the term dictionary without decoding
+        any postings, are exact without deletions: a long message's planner asks for those
+        of a hundred terms, of which only ``MAX_TERMS`` are then read."""
+        if self.n != len(self.docs):  # deleted documents still count in Whoosh's
+            return super().df(term)
+        found = self._df.get(term)
+        if found is None:
+            with self._lock:  # a Whoosh reader is not safe for concurrent reads
+                found = sum(self.reader.doc_frequency(f, term) for f in FIELDS)
+            self._df.put(term, found)
+        return found
+
     def postings(self, fieldname: str, term: str) -> Postings:
         key = (fieldname, term)
         found = self._postings.get(key)
@@ -482,11 +496,11 @@ class Collection(TermCounts):
         )  # fmt: skip
         if self.single:  # its own caches serve it: nothing is held twice
             self._postings, self._docsets = self.single._postings, self.single._docsets
-            self._df = self.single._df
         else:
             self._postings = Kept(POSTINGS_KEPT)
             self._docsets = Kept(DOCSETS_KEPT)
-            self._df = Kept(DOCSETS_KEPT, size=lambda _count: 1)
+        # An empty list counts one, so that the absent pairs of term and field stay bounded.
+        self._impacts = Kept(POSTINGS_KEPT, size=lambda impacts: len(impacts[0]) + 1)
 
     @staticmethod
     def _union(parts: list[dict[str, list[str]]]) -> dict[str, list[str]]:
@@ -507,8 +521,54 @@ class Collection(TermCounts):
             self._length_norms[fieldname] = found
         return found
 
+    @cached_property
+    def facet_docs(self) -> dict[str, dict[str, frozenset[int]]]:
+        """``{"topics": {slug: documents}, "symptoms": …}``, slugs sorted."""
+        found: dict[str, dict[str, set[int]]] = {"topics": {}, "symptoms": {}}
+        for doc in self.live:
+            for kind in found:
+                for slug in getattr(self.docs[doc], kind):
+                    found[kind].setdefault(slug, set()).add(doc)
+        return {kind: {s: frozenset(d) for s, d in sorted(v.items())} for kind, v in found.items()}
+
+    @cached_property
+    def forms_by_length(self) -> tuple[list[str], list[int]]:
+        """``(word forms, shortest first; where those of each length start)``, the starts
+        up to two past the longest: typo look-ups compare a word only with the forms of
+        about its length, one slice."""
+        ordered = sorted(self.form_list, key=len)
+        longest = len(ordered[-1]) if ordered else 0
+        return ordered, [bisect.bisect_left(ordered, size, key=len) for size in range(longest + 4)]
+
+    @cached_property
+    def thesaurus_concepts(self) -> Concepts:
+        return Concepts(self.lang, self.thesaurus)
+
+    @cached_property
+    def abbreviation_concepts(self) -> Concepts:
+        return Concepts(self.lang, self.abbreviations)
+
     def rarity(self, term: str) -> float:
         return self.rarities.get(term, 1.0)
+
+    def df(self, term: str) -> int:
+        return sum(ix.df(term) for ix in self.indexes)
+
+    def impacts(self, fieldname: str, term: str) -> tuple[array, array]:
+        """``(documents, BM25 of the term in the field of each)``: the same for every query,
+        so worked out once for the commonest terms rather than per query."""
+        key = (fieldname, term)
+        found = self._impacts.get(key)
+        if found is None:
+            postings = self.postings(fieldname, term)
+            idf = math.log(self.n / (len(postings) + 1)) + 1
+            norms = self.length_norms(fieldname)
+            bm25 = array(
+                "d", (idf * ((tf * (K1 + 1)) / (tf + norms[doc])) for doc, tf in postings)
+            )
+            found = (postings.docs, bm25)
+            self._impacts.put(key, found)
+        return found
 
     def bundle(self, doc: int) -> str:
         return self.bundles[self.part_of[doc]]
@@ -618,7 +678,10 @@ def typo_candidates(ix: Collection, form: str) -> list[tuple[int, str]]:
     if len(form) < MIN_TYPO_LENGTH or paired(form):  # a pair is no word to misspell
         return []
     limit = 1 if len(form) < LONG_TYPO_LENGTH else 2
-    found = process.extract(form, ix.form_list, scorer=OSA.distance, score_cutoff=limit, limit=None)
+    # A form more than ``limit`` characters longer or shorter is farther than that.
+    by_length, starts = ix.forms_by_length
+    near = by_length[starts[len(form) - limit] : starts[len(form) + limit + 1]]
+    found = process.extract(form, near, scorer=OSA.distance, score_cutoff=limit, limit=None)
     if not found:
         return []
     best = min(distance for _, distance, _ in found)
@@ -637,8 +700,6 @@ def completes(token: str) -> bool:
 
 
 def prefix_candidates(ix: Collection, prefix: str) -> list[str]:
-    import bisect
-
     start = bisect.bisect_right(ix.form_list, prefix)
     found = []
     for f in ix.form_list[start:]:
@@ -718,9 +779,9 @@ def plan_query(ix: Collection, q: str, rules: Rules = RULES) -> Plan:
     def rarity_of(term: str) -> float:
         return ix.rarity(term) if rules.commonness else 1.0
 
-    groups = _expand(ix, words, groups, ix.thesaurus, rules.thesaurus_weight)
+    groups = _expand(words, groups, ix.thesaurus_concepts, rules.thesaurus_weight)
     groups = _expand(
-        ix, words, groups, ix.abbreviations, rules.abbreviation_weight, short_form=rarity_of
+        words, groups, ix.abbreviation_concepts, rules.abbreviation_weight, short_form=rarity_of
     )
     groups = [g for g in groups if g.alternatives]
     for group in groups:
@@ -730,16 +791,32 @@ def plan_query(ix: Collection, q: str, rules: Rules = RULES) -> Plan:
     return Plan(groups, phrases, excluded, corrections, frozenset(typed))
 
 
-@lru_cache(maxsize=4096)
-def _entry_terms(lang: str, text: str) -> tuple[str, ...]:
-    return tuple(analyze(text, lang))
+class Concepts:
+    """Concepts (thesaurus or abbreviations) with their entries analysed once, found by
+    the first term of an entry: a long message is compared with the few concepts one of
+    its terms starts, not with every concept of the collection (1,169 abbreviations at
+    10,000 articles took a 1,000-character message 50 ms)."""
+
+    def __init__(self, lang: str, concepts: dict[str, list[str]]):
+        self.entries = {
+            concept: [tuple(analyze(entry, lang)) for entry in entries]
+            for concept, entries in concepts.items()
+        }
+        self.starting: dict[str, set[str]] = {}
+        for concept, entries in self.entries.items():
+            for entry in entries:
+                if entry:
+                    self.starting.setdefault(entry[0], set()).add(concept)
+
+    def started_by(self, terms) -> list[str]:
+        """The concepts with an entry starting with one of ``terms``, in sorted order."""
+        return sorted(set().union(*(self.starting.get(term, ()) for term in set(terms))))
 
 
 def _expand(
-    ix: Collection,
     words: list[Word],
     groups: list[Group],
-    concepts: dict,
+    concepts: Concepts,
     weight: float,
     short_form=None,
 ) -> list[Group]:
@@ -747,11 +824,11 @@ def _expand(
     With ``short_form`` (a term's rarity), a concept's first entry is a short form: typed,
     it adds the other entries' terms at ``weight`` × its least rarity, for a short form
     that is also an everyday word ("GO" in "go") is mostly that word."""
-    if not concepts or not words or not weight:
+    if not words or not weight:
         return groups
     sequence = [w.term for w in words]
-    for concept in sorted(concepts):
-        entries = [_entry_terms(ix.lang, e) for e in concepts[concept]]
+    for concept in concepts.started_by(sequence):
+        entries = concepts.entries[concept]
         matched: list[int] = []  # indices into words
         scale = 1.0
         for k, entry in enumerate(entries):
@@ -830,22 +907,20 @@ def match(ix: Collection, plan: Plan, filters: dict) -> set[int]:
 
 
 def score(ix: Collection, plan: Plan, docs: set[int], rules: Rules = RULES) -> dict[int, float]:
-    scores = dict.fromkeys(docs, 0.0)
+    # Summed in a list by document number, which is faster than a dict by a third.
+    sums = [0.0] * len(ix.docs)
+    scored = bytearray(len(ix.docs))
+    for doc in docs:
+        scored[doc] = 1
     weights = plan.weights()
     for term in sorted(weights):
         weight = weights[term]
         for fieldname in FIELDS:
-            postings = ix.postings(fieldname, term)
-            if not postings:
-                continue
-            idf = math.log(ix.n / (len(postings) + 1)) + 1
             factor = weight * rules.boost(fieldname)
-            norms = ix.length_norms(fieldname)
-            for doc, tf in postings:
-                if doc in scores:
-                    scores[doc] = scores[doc] + factor * (
-                        idf * ((tf * (K1 + 1)) / (tf + norms[doc]))
-                    )
+            for doc, bm25 in zip(*ix.impacts(fieldname, term), strict=True):
+                if scored[doc]:
+                    sums[doc] += factor * bm25
+    scores = {doc: sums[doc] for doc in docs}
     groups = [(g.alternatives, max(g.alternatives.values())) for g in plan.groups]
     total = sum(weight for _, weight in groups)
     for doc in scores:
@@ -899,10 +974,8 @@ def marked_spans(ix: Collection, sentence: str, terms: set[str]) -> tuple[list, 
     overlapping pairs of a paired script joined into one, and the terms they hold."""
     spans: list[tuple[int, int]] = []
     hits: set[str] = set()
-    stops = stop_words(ix.lang)
     for start, end in token_spans(sentence):
-        token = fold(sentence[start:end], ix.lang)
-        term = stem(ix.lang, token) if indexed(token, stops) else None
+        term = term_of(ix.lang, fold(sentence[start:end], ix.lang))
         if term not in terms:
             continue
         hits.add(term)
@@ -913,11 +986,40 @@ def marked_spans(ix: Collection, sentence: str, terms: set[str]) -> tuple[list, 
     return spans, hits
 
 
+@lru_cache(maxsize=200_000)
+def term_of(lang: str, token: str) -> str | None:
+    """The term a folded token of a text is indexed as, or None when it is not indexed."""
+    return stem(lang, token) if indexed(token, stop_words(lang)) else None
+
+
+# The tokens of an ASCII text without dotted ones (``e.g``): each run of these.
+ASCII_RUN = re.compile("[a-z0-9_]+")
+
+
+def holding(lang: str, text: str, terms: set[str]):
+    """A test of whether a sentence of ``text`` may hold one of ``terms``, or None when the
+    text holds none. In ASCII text without dotted terms, a sentence holds a term only if
+    one of its runs of word characters, lowercased, is a word of the text holding one: a
+    set look-up per run rather than ``marked_spans`` over every sentence of every text of
+    ten articles (half the time a long message's highlights took)."""
+    if not text.isascii() or any("." in term for term in terms):
+        return lambda _sentence: True
+    words = {w for w in set(ASCII_RUN.findall(text.lower())) if term_of(lang, w) in terms}
+    if not words:
+        return None
+    return lambda sentence: not words.isdisjoint(ASCII_RUN.findall(sentence.lower()))
+
+
 def highlight(ix: Collection, text: str, terms: set[str]) -> list[tuple[int, str]]:
     """``(matches, html)`` per sentence of ``text`` holding a term, HTML-escaped."""
     found = []
+    may_hold = holding(ix.lang, text, terms)
+    if may_hold is None:
+        return found
     for sentence in SENTENCE.findall(text):
         sentence = sentence.strip()
+        if not may_hold(sentence):
+            continue
         spans, hits = marked_spans(ix, sentence, terms)
         if not hits:
             continue
@@ -946,10 +1048,18 @@ def highlights(ix: Collection, doc: int, terms: set[str]) -> list[str]:
 
 
 def facets(ix: Collection, docs) -> dict:
-    found = [ix.docs[doc] for doc in docs]
-    topics = Counter(chain.from_iterable(doc.topics for doc in found))
-    symptoms = Counter(chain.from_iterable(doc.symptoms for doc in found))
-    return {"topics": dict(sorted(topics.items())), "symptoms": dict(sorted(symptoms.items()))}
+    """How many of ``docs`` have each topic and each symptom: a long message matches most of
+    a bundle, so the few facets' documents are intersected with them rather than every
+    matching document's facets counted (9 ms of a 1,000-character message at 10,000)."""
+    docs = set(docs)
+    return {
+        kind: {
+            slug: count
+            for slug, holding in ix.facet_docs[kind].items()
+            if (count := len(holding.intersection(docs)))
+        }
+        for kind in ("topics", "symptoms")
+    }
 
 
 def search(

@@ -7,6 +7,9 @@ path, the sha256 of its bytes and a digest of the modules that compute them.
 An unchanged summary is then neither parsed nor rendered again; an edited one,
 or any change to that code, simply misses. Losing the file only costs time.
 
+The abbreviations stage keeps what each article defines the same way, under the
+article's object name and a digest of its own code.
+
 Publish remembers a fact the same way (``recall``/``remember``): what the
 published objects' files looked like when a build last checked them.
 """

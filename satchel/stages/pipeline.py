@@ -188,7 +188,7 @@ def pack(run: Run) -> Run:
 
 def abbreviations(run: Run) -> Run:
     """Find the abbreviations each bundle's text defines, in each locale."""
-    return replace(run, abbreviations=[find_abbreviations(p) for p in run.packs])
+    return replace(run, abbreviations=[find_abbreviations(p, run.cache) for p in run.packs])
 
 
 def index(run: Run) -> Run:

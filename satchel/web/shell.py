@@ -7,7 +7,8 @@ to ``static/sw.js`` when ``/sw.js`` is served, with a version derived from those
 hashes: any change to a shell file changes ``/sw.js``, so browsers install the
 new shell and the worker deletes the old one. Nothing needs a build step. Files
 under ``static/vendor/`` are listed apart (``later``): only some browsers need
-them, so the worker caches each the first time it is asked for.
+them, so the worker caches each the first time it is asked for, but for those any device
+may need offline (``NEEDED_OFFLINE``), which it caches with the shell.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ NOT_IN_SHELL = {"sw.js"}  # the worker is never cached by itself
 # Code only some browsers need (static/vendor/README.md): listed with its hash like the shell,
 # cached by the worker the first time a page loads it rather than by every device up front.
 ON_DEMAND_DIR = "vendor"
+# Vendored code any device may need offline, though not to start: the worker caches it with the
+# shell (``offline`` in its entry), but it is no part of the shell the page loads. The brotli
+# decoder opens a ``.satchel`` file written by ``satchel export``, often handed over offline.
+NEEDED_OFFLINE = {"vendor/brotli-decode.js"}
 
 web = Blueprint("web", __name__)
 
@@ -76,14 +81,19 @@ def hashed(names) -> list[dict]:
 def _precache(signature: tuple) -> dict:
     names = [name for name, _mtime, _size in signature]
     files = hashed(name for name in names if not on_demand(name))
-    later = hashed(name for name in names if on_demand(name))
+    kept = [name for name in names if on_demand(name)]
+    later = [
+        {**entry, "offline": name in NEEDED_OFFLINE}
+        for name, entry in zip(kept, hashed(kept), strict=True)
+    ]
     listed = json.dumps([files, later], sort_keys=True).encode()
     return {"version": hashlib.sha256(listed).hexdigest()[:16], "files": files, "later": later}
 
 
 def precache() -> dict:
-    """``{"version", "files": [{"url", "sha256"}], "later": [...]}``: the shell, then the files
-    cached on demand; recomputed when one changes."""
+    """``{"version", "files": [{"url", "sha256"}], "later": [{"url", "sha256", "offline"}]}``:
+    the shell, then the files cached on demand (``offline``: with the shell); recomputed when
+    one changes."""
     signature = []
     for name in page_files():
         stat = (STATIC_DIR / name).stat()

@@ -406,6 +406,12 @@ INSTALL = """async ([bundle, locale]) => {
 }"""
 
 
+def answering(body: bytes):
+    """A route handler answering ``body`` (Playwright passes the request too to a handler of
+    two parameters, so the body can't be one)."""
+    return lambda route: route.fulfill(body=body)
+
+
 def file_row(bench: Bench, store, version: int, size: int, before: int) -> None:
     """MedQuAD's ``.satchel`` file against its first install over the network (the pack and
     segments as nginx sends them: their brotli copies)."""
@@ -473,8 +479,7 @@ def install_section(bench: Bench) -> None:
     with production(data, bench.workdir / "run-install") as topology, chromium() as browser:
         context = browser.new_context(service_workers="block")
         for url, handle in ((FILE_URL, passed_on), (DEVICE_FILE_URL, device_file)):
-            body = handle.getvalue()
-            context.route(f"**{url}", lambda route, body=body: route.fulfill(body=body))
+            context.route(f"**{url}", answering(handle.getvalue()))
         page = context.new_page()
         page.goto(topology.url + "/")
         page.wait_for_selector("html[data-ready]")

@@ -247,7 +247,7 @@ def served_update_bytes(data: Path, bundle: str, locale: str, since: int) -> int
     from satchel import create_app
     from satchel.store import Store
 
-    from .run import as_nginx_sends
+    from .servers import as_nginx_sends
 
     client = create_app({"DATA_DIR": str(data), "TESTING": True}).test_client()
     body = client.get(f"/api/v1/bundles/{bundle}/{locale}/changes?since={since}").data

@@ -40,6 +40,7 @@ import brotli
 from .commands import flask_command, timed_build, translate_one_article
 from .device import device_section, medquad_questions, synthetic_data
 from .phone import bundle_file_row, install_section, updates_section
+from .servers import as_nginx_sends
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "results"
@@ -115,12 +116,6 @@ def get(client, path: str, **kwargs) -> bytes:
     response = client.get(path, buffered=True, **kwargs)
     assert response.status_code == 200, (path, response.status_code)
     return response.get_data()
-
-
-def as_nginx_sends(body: bytes) -> bytes:
-    """A response the app sends plain, as deploy/nginx.conf compresses it for a client
-    that accepts brotli (brotli_comp_level 5, brotli_window 4m)."""
-    return brotli.compress(body, quality=5, lgwin=22)
 
 
 def source_text(folder: Path) -> bytes:

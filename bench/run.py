@@ -39,7 +39,8 @@ import brotli
 
 from .commands import flask_command, timed_build, translate_one_article
 from .device import device_section, medquad_questions, synthetic_data
-from .phone import install_section, updates_section
+from .phone import bundle_file_row, install_section, updates_section
+from .servers import as_nginx_sends
 from .trust import trust_section
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -116,12 +117,6 @@ def get(client, path: str, **kwargs) -> bytes:
     response = client.get(path, buffered=True, **kwargs)
     assert response.status_code == 200, (path, response.status_code)
     return response.get_data()
-
-
-def as_nginx_sends(body: bytes) -> bytes:
-    """A response the app sends plain, as deploy/nginx.conf compresses it for a client
-    that accepts brotli (brotli_comp_level 5, brotli_window 4m)."""
-    return brotli.compress(body, quality=5, lgwin=22)
 
 
 def source_text(folder: Path) -> bytes:
@@ -287,7 +282,11 @@ def build_section(bench: Bench) -> None:
 
 def bytes_section(bench: Bench) -> None:
     """First install (pack) against brotli of the source, and update sizes."""
-    from satchel.commands.bundle_file import write_bundle_file
+    from satchel.commands.bundle_file import (
+        device_records,
+        write_bundle_file,
+        write_device_records,
+    )
     from satchel.stages.publish import MANIFEST_BROTLI_QUALITY, PACK_BROTLI
     from satchel.store import Store
 
@@ -350,19 +349,21 @@ def bytes_section(bench: Bench) -> None:
         "bytes",
         note=f"first install with search: {served + search_br:,} B",
     )
-    passed_on = io.BytesIO()
+    version = json.loads(manifest)["version"]
+    passed_on, device_file = io.BytesIO(), io.BytesIO()
     started = time.perf_counter()
-    write_bundle_file(store, "synthetic", "en", json.loads(manifest)["version"], passed_on)
+    write_bundle_file(store, "synthetic", "en", version, passed_on)
     exported = time.perf_counter() - started
+    write_device_records(device_records(store, "synthetic", "en", version), device_file)
     first_install = served + search_br
-    bench.row(
-        "bundle file to pass on (.satchel: gzip 9 of manifest, articles and segments)",
-        len(passed_on.getvalue()),
-        "bytes",
-        peer=first_install,
-        ratio=len(passed_on.getvalue()) / first_install,
-        note=f"peer: a first install over the network; 'satchel export' took {exported:.1f} s. "
-        "gzip, because every browser can decompress it as a stream",
+    size, before = len(passed_on.getvalue()), len(device_file.getvalue())
+    bundle_file_row(
+        bench,
+        "bundle file to pass on (.satchel format 2: the pack and segments as served, br)",
+        size,
+        first_install,
+        before,
+        note=f"'satchel export' took {exported:.1f} s. ",
     )
     bench.row(f"manifest, {big:,} articles, plain", len(manifest), "bytes")
     bench.row(

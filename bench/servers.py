@@ -7,6 +7,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import brotli
+
 from deploy.topology import (
     Service,
     TopologyError,
@@ -74,3 +76,9 @@ class StaticNginx:
 
     def stop(self) -> None:
         self.service.stop()
+
+
+def as_nginx_sends(body: bytes) -> bytes:
+    """A response the app sends plain, as deploy/nginx.conf compresses it for a client
+    that accepts brotli (brotli_comp_level 5, brotli_window 4m)."""
+    return brotli.compress(body, quality=5, lgwin=22)

@@ -1,11 +1,12 @@
 // Satchel's service worker. The server prepends `const SHELL = {version, files: [{url, sha256}],
-// later: [{url, sha256}]}` (satchel/web/shell.py), computed from the files in static/, so a
-// changed shell file gives a new worker.
+// later: [{url, sha256, offline}]}` (satchel/web/shell.py), computed from the files in static/,
+// so a changed shell file gives a new worker.
 //
 // - The app shell is precached in `satchel-shell-<version>`; every file is checked against its
 //   sha256 before it is cached, and older shell caches are deleted once this worker activates.
 // - `later` files (static/vendor/: code only some browsers need) are cached in the same way the
-//   first time they are asked for, and a new worker caches again those its predecessor held.
+//   first time they are asked for, and a new worker caches again those its predecessor held;
+//   those marked `offline` (code any device may need offline, not to start) with the shell.
 // - The bundle list and the locale catalogs are fetched network-first and kept for offline use.
 // - Bundle content never goes through a cache here: the page stores it in IndexedDB itself,
 //   verified object by object (static/lib/download.js).
@@ -40,7 +41,7 @@ async function cacheVerified(cache, file) {
 async function precache() {
   const cache = await caches.open(SHELL_CACHE);
   const used = await Promise.all(SHELL.later.map((file) => caches.match(file.url)));
-  const wanted = [...SHELL.files, ...SHELL.later.filter((file, i) => used[i])];
+  const wanted = [...SHELL.files, ...SHELL.later.filter((file, i) => used[i] || file.offline)];
   await Promise.all(wanted.map((file) => cacheVerified(cache, file)));
 }
 

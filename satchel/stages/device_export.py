@@ -16,13 +16,21 @@ Segments are content objects like articles (``objects/…``, precompressed), so
 Updates and merging
 -------------------
 A publish compares the live articles with the previous version's. When some
-changed, it adds one segment holding only the new and changed documents and
-tombstones the older copies of changed and removed ones. When the documents
-in later segments plus the tombstones would exceed ``MERGE_RATIO`` (10 %) of
-the live documents, when there would be more than ``MAX_SEGMENTS`` segments, or
-when the rules or the format changed, it writes a new base instead: one
-segment of every live document and no tombstones. Nothing changed: the
-previous entry is kept as it is (no new version).
+changed, it adds one segment holding the new and changed documents and
+tombstones the older copies of changed and removed ones. That segment also
+takes in the live documents of the newest segments after the base, newest
+first, while it stays at most ``MERGE_BUDGET`` (2) times the size of a segment
+of the changed documents alone, both compressed as devices download them: the
+merged-away segments and their tombstones leave the manifest. Small segments so
+merge into larger ones (a size-tiered policy whose tiers the budget sets) and
+an update never costs a device more than twice its own segment, while the base
+is never rewritten for a few edits. A merge reads the small segments back, not
+the whole index (``Documents``). When the documents in later segments plus the
+tombstones would exceed ``MERGE_RATIO`` (10 %) of the live documents, when
+there would be more than ``MAX_SEGMENTS`` segments, or when the rules or the
+format changed, it writes a new base instead: one segment of every live
+document and no tombstones. Nothing changed: the previous entry is kept as it
+is (no new version).
 
 Why the ranking stays exact: the newest segment's header carries the live
 index's statistics, the ones the server scores with (document count and the
@@ -86,11 +94,15 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ..search import analysis, engine
 from ..store import SEGMENT_FORMAT, SEGMENT_MAGIC, Published, Store
-from .index import BuiltIndex, live_objects
+from .index import META_FILE, BuiltIndex, live_objects
 from .pack import HashedObject, PackedLocale
+from .publish import compress
 
 MERGE_RATIO = 0.10
-MAX_SEGMENTS = 4
+MAX_SEGMENTS = 32
+# An update's segment may merge the newest small segments while it stays at most this many
+# times the size of a segment of its own documents only (brotli, as devices download it).
+MERGE_BUDGET = 2
 # The languages whose stemmer has a JavaScript port in static/lib/stem/: the engine imports
 # ``stem/<name>.js`` for the header's stemmer, so naming any other would break the search.
 DEVICE_STEMMERS = frozenset({"en", "es", "pt", "ar"})
@@ -200,6 +212,65 @@ class Source:
         self.live = self.meta["live"]
         self.doc_of = {doc_id: d for d, doc_id in enumerate(self.ids)}
 
+    def title_words(self, d: int) -> list[str]:
+        return analysis.title_words(self.stored[d].get("title", ""), self.lang)
+
+    def documents(self, wanted: set[str]) -> tuple[dict, dict]:
+        """The documents ``wanted`` of this index as ``Documents`` takes them."""
+        docs = {
+            self.ids[d]: (
+                self.stored[d],
+                [self.norms[f][d] for f in engine.FIELDS],
+                self.title_words(d),
+            )
+            for d in (self.doc_of[i] for i in wanted)
+        }
+        return docs, _postings_of(self.postings, wanted, self.ids.__getitem__)
+
+
+def _postings_of(postings: dict, wanted: set[str], name=lambda doc: doc) -> dict:
+    """``postings`` (term → field → [(doc, tf)]) of the documents ``wanted`` only, each
+    document named by its id (``name(doc)``)."""
+    kept: dict[str, dict[str, list[tuple[str, int]]]] = {}
+    for term, by_field in postings.items():
+        for fieldname, items in by_field.items():
+            found = [(name(d), tf) for d, tf in items if name(d) in wanted]
+            if found:
+                kept.setdefault(term, {})[fieldname] = found
+    return kept
+
+
+class Documents:
+    """Some documents of published segments and of a fresh index, read as a ``Source``: what
+    a merged segment is encoded from. ``parts`` are ``(documents, postings)`` pairs
+    (``Source.documents``, ``segment_documents``), each document in one part only.
+
+    The published segments hold everything a segment is encoded from (stored fields, length
+    bytes, title words, postings), so a merge reads small segments back rather than the
+    whole index, which takes tens of seconds at 10,000 documents.
+    """
+
+    def __init__(self, meta: dict, parts: list[tuple[dict, dict]]):
+        self.meta, self.lang, self.live = meta, meta["lang"], meta["live"]
+        docs = {doc_id: doc for found, _postings in parts for doc_id, doc in found.items()}
+        self.ids = sorted(docs)
+        self.doc_of = {doc_id: d for d, doc_id in enumerate(self.ids)}
+        self.stored = [docs[i][0] for i in self.ids]
+        self.norms = {f: [docs[i][1][k] for i in self.ids] for k, f in enumerate(engine.FIELDS)}
+        self.titles = [docs[i][2] for i in self.ids]
+        self.postings = {}
+        for _found, postings in parts:
+            for term, by_field in postings.items():
+                for fieldname, items in by_field.items():
+                    merged = self.postings.setdefault(term, {}).setdefault(fieldname, [])
+                    merged.extend((self.doc_of[i], tf) for i, tf in items)
+        for by_field in self.postings.values():
+            for items in by_field.values():
+                items.sort()
+
+    def title_words(self, d: int) -> list[str]:
+        return self.titles[d]
+
 
 def _concepts(concepts: dict[str, list[str]], lang: str) -> list:
     return [
@@ -259,7 +330,7 @@ def encode_segment(source: Source, doc_ids: list[str], forms: dict[str, str], re
                 seg_postings.setdefault(term, {})[fieldname] = kept
     terms = sorted(seg_postings)
     term_no = {t: k for k, t in enumerate(terms)}
-    titles = {d: analysis.title_words(source.stored[d].get("title", ""), source.lang) for d in docs}
+    titles = {d: source.title_words(d) for d in docs}
     extra = sorted(
         {t for t in forms.values() if t not in term_no}
         | {t for words in titles.values() for t in words if t not in term_no}
@@ -369,13 +440,49 @@ def decode_segment(data: bytes, with_postings: bool = True) -> dict:
     forms = read_front_coded(parts["forms"])
     numbers, _ = read_varints(parts["formterms"], 0, len(forms))
     all_terms = terms + header["extra_terms"]
-    return {
+    decoded = {
         "header": header,
         "ids": ids,
         "terms": terms,
         "postings": postings,
         "forms": {f: all_terms[n] for f, n in zip(forms, numbers, strict=True)},
     }
+    if with_postings:
+        decoded["docs"] = _read_docs(parts, header, ids, all_terms)
+    return decoded
+
+
+def _read_docs(parts: dict, header: dict, ids: list[str], all_terms: list[str]) -> dict:
+    """Each document's stored fields (credibility, topics, symptoms), length bytes and title
+    words, by id: what ``encode_segment`` writes them from."""
+    norms, raw, pos = parts["norms"], parts["docs"], 0
+    slugs, docs = header["slugs"], {}
+
+    def numbers() -> list[int]:
+        nonlocal pos
+        (count,), pos = read_varints(raw, pos, 1)
+        values, pos = read_varints(raw, pos, count)
+        return values
+
+    for k, doc_id in enumerate(ids):
+        (credibility,), pos = read_varints(raw, pos, 1)
+        stored = {"credibility": credibility}
+        for key in ("topic_ids", "symptom_ids"):
+            stored[key] = " ".join(slugs[n] for n in numbers())
+        title, previous = [], 0
+        for delta in numbers():
+            previous += delta
+            title.append(all_terms[previous])
+        lengths = [norms[f * len(ids) + k] for f in range(len(header["fields"]))]
+        docs[doc_id] = (stored, lengths, title)
+    return docs
+
+
+def segment_documents(decoded: dict, wanted: set[str]) -> tuple[dict, dict]:
+    """The documents ``wanted`` of a segment ``decode_segment`` read whole, as
+    ``Documents`` takes them."""
+    docs = {doc_id: doc for doc_id, doc in decoded["docs"].items() if doc_id in wanted}
+    return docs, _postings_of(decoded["postings"], wanted)
 
 
 # --- planning a publish ------------------------------------------------------------
@@ -423,60 +530,121 @@ def _source_of(index: BuiltIndex, doc_ids: list[str]) -> Source:
     return Source(index.folder, index.meta)
 
 
+@dataclass(frozen=True)
+class _Published:
+    """The device index a publish starts from: its segments as stored and read (without
+    postings), where each live document is, and the word forms before each segment."""
+
+    entry: dict  # the manifest's ``search``
+    objects: list[HashedObject]
+    decoded: list[dict]
+    where: dict[str, int]  # live id → the segment holding its live copy
+    forms_before: list[dict[str, str]]  # [k]: the forms segments 0 … k − 1 leave; [-1]: all
+
+    @classmethod
+    def read(cls, store: Store, entry: dict) -> _Published | None:
+        """None when a segment is missing or damaged (a new base replaces them)."""
+        objects, decoded = [], []
+        for segment in entry["segments"]:
+            data = store.read_intact(segment["object"])
+            if data is None:
+                return None
+            objects.append(HashedObject(data, segment["object"]))
+            decoded.append(decode_segment(data, with_postings=False))
+        dead = {(t["segment"], i) for t in entry["tombstones"] for i in t["ids"]}
+        where, forms, forms_before = {}, {}, [{}]
+        for k, seg in enumerate(decoded):
+            where.update((i, k) for i in seg["ids"] if (k, i) not in dead)
+            forms = {f: t for f, t in forms.items() if f not in seg["header"]["forms_removed"]}
+            forms.update(seg["forms"])
+            forms_before.append(forms)
+        return cls(entry, objects, decoded, where, forms_before)
+
+    def tombstones(self, ids: list[str]) -> dict[int, set[str]]:
+        """The dead copies per segment once ``ids`` (changed or removed) die too."""
+        dead = {t["segment"]: set(t["ids"]) for t in self.entry["tombstones"]}
+        for doc_id in ids:
+            if doc_id in self.where:
+                dead.setdefault(self.where[doc_id], set()).add(doc_id)
+        return dead
+
+
+def _form_changes(before: dict[str, str], forms: dict[str, str]) -> tuple[dict, list[str]]:
+    """The word forms a segment adds (or maps to another term) and removes after ``before``."""
+    added = {f: t for f, t in forms.items() if before.get(f) != t}
+    return added, sorted(f for f in before if f not in forms)
+
+
+def _brotli_bytes(data: bytes) -> int:
+    return len(compress(data, "br"))
+
+
+def _new_segment(index: BuiltIndex, published: _Published, changed, dead) -> tuple[int, bytes, int]:
+    """The first published segment the update's segment replaces, its bytes and its document
+    count: the changed
+    documents, plus the live ones of the newest small segments while that keeps it within
+    ``MERGE_BUDGET`` times the changed documents' segment (compressed as published)."""
+    forms, count = index.meta["forms"], len(published.objects)
+    source = _source_of(index, changed)
+    own = encode_segment(source, changed, *_form_changes(published.forms_before[-1], forms))
+    limit, best = MERGE_BUDGET * _brotli_bytes(own), (count, own, len(changed))
+    parts = [source.documents(set(changed))]
+    for k in range(count - 1, 0, -1):  # the base (segment 0) is never merged
+        decoded = decode_segment(published.objects[k].data)
+        parts.append(segment_documents(decoded, set(decoded["ids"]) - dead.get(k, set())))
+        merged = Documents(index.meta, parts)
+        data = encode_segment(merged, merged.ids, *_form_changes(published.forms_before[k], forms))
+        if _brotli_bytes(data) > limit:
+            break
+        best = (k, data, len(merged.ids))
+    return best
+
+
 def _incremental(index: BuiltIndex, store, live, previous) -> DeviceIndex | None:
-    """The previous segments plus one more, the previous ones unchanged, or None for a
-    new base."""
-    meta = index.meta
+    """The previous segments, the newest small ones possibly merged into the update's own,
+    or None for a new base."""
     old = (previous or {}).get("search") or {}
     if old.get("format") != SEGMENT_FORMAT or old.get("rules") != engine.RULES_VERSION:
         return None
-    forms = meta["forms"]
-    segments = [dict(s) for s in old["segments"]]
-    decoded = []
-    reused: dict[str, HashedObject] = {}
-    for segment in segments:
-        data = store.read_intact(segment["object"])
-        if data is None:
-            return None  # missing or damaged: replaced by a new base
-        obj = HashedObject(data, segment["object"])
-        decoded.append(decode_segment(data, with_postings=False))
-        reused[obj.name] = obj
-    dead = {(t["segment"], i) for t in old["tombstones"] for i in t["ids"]}
-    where = {}  # live id → segment holding its live copy
-    old_forms: dict[str, str] = {}
-    for k, seg in enumerate(decoded):
-        for doc_id in seg["ids"]:
-            if (k, doc_id) not in dead:
-                where[doc_id] = k
-        for f in seg["header"]["forms_removed"]:
-            old_forms.pop(f, None)
-        old_forms.update(seg["forms"])
+    published = _Published.read(store, old)
+    if published is None:
+        return None
+    reused = {obj.name: obj for obj in published.objects}
     before = live_objects(previous)
     changed = sorted(i for i, name in live.items() if before.get(i) != name)
     gone = sorted(i for i in before if i not in live)
-    newest = decoded[-1]["header"]
+    newest = published.decoded[-1]["header"]
     concepts_same = (newest["thesaurus"], newest["abbreviations"]) == (
-        _thesaurus(meta),
-        _abbreviations(meta),
+        _thesaurus(index.meta),
+        _abbreviations(index.meta),
     )
-    if not changed and not gone and concepts_same and old_forms == forms:
+    forms_same = published.forms_before[-1] == index.meta["forms"]
+    if not (changed or gone) and concepts_same and forms_same:
         return DeviceIndex(reused, {k: old[k] for k in ("format", "segments", "tombstones")})
-    tombstones: dict[int, list[str]] = {t["segment"]: list(t["ids"]) for t in old["tombstones"]}
-    for doc_id in changed + gone:
-        if doc_id in where:
-            tombstones.setdefault(where[doc_id], []).append(doc_id)
-    later = sum(s["docs"] for s in segments[1:]) + len(changed)
-    dead_count = sum(len(v) for v in tombstones.values())
-    if len(segments) + 1 > MAX_SEGMENTS or later + dead_count > MERGE_RATIO * max(len(live), 1):
-        return None
-    added = {f: t for f, t in forms.items() if old_forms.get(f) != t}
-    removed = sorted(f for f in old_forms if f not in forms)
-    data = encode_segment(_source_of(index, changed), changed, added, removed)
+    dead = published.tombstones(changed + gone)
+    first, data, docs = _new_segment(index, published, changed, dead)
     obj = _segment_object(data)
-    segments.append({"object": obj.name, "bytes": len(data), "docs": len(changed)})
+    segments = [*old["segments"][:first], {"object": obj.name, "bytes": len(data), "docs": docs}]
+    dead = {k: ids for k, ids in dead.items() if k < first}
+    later = sum(s["docs"] for s in segments[1:]) + sum(len(ids) for ids in dead.values())
+    if len(segments) > MAX_SEGMENTS or later > MERGE_RATIO * max(len(live), 1):
+        return None
     entry = {
         "format": SEGMENT_FORMAT,
         "segments": segments,
-        "tombstones": [{"segment": k, "ids": sorted(v)} for k, v in sorted(tombstones.items())],
+        "tombstones": [{"segment": k, "ids": sorted(ids)} for k, ids in sorted(dead.items())],
     }
-    return DeviceIndex({**reused, obj.name: obj}, entry)
+    kept = {s["object"] for s in segments}
+    return DeviceIndex({n: o for n, o in reused.items() if n in kept} | {obj.name: obj}, entry)
+
+
+def changed_only_segment(store: Store, before: dict, after: dict, ids: list[str]) -> bytes:
+    """A segment of only the documents ``ids`` of manifest ``after``'s newest segment, with
+    the word forms ``after`` changed since ``before``: what an update of ``ids`` would
+    download without merging (the bench compares updates with it)."""
+    old, new = (_Published.read(store, manifest["search"]) for manifest in (before, after))
+    folder = store.index_dir(after["bundle"], after["locale"], after["version"])
+    meta = json.loads((folder / META_FILE).read_text())
+    newest = decode_segment(new.objects[-1].data)
+    source = Documents(meta, [segment_documents(newest, set(ids))])
+    return encode_segment(source, source.ids, *_form_changes(old.forms_before[-1], meta["forms"]))

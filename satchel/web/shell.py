@@ -15,7 +15,8 @@ what is in ``static/`` and prepended to ``static/sw.js`` when ``/sw.js`` is serv
 version derived from those hashes: any change to a shell file changes ``/sw.js``, so
 browsers install the new shell and the worker deletes the old one. The build writes the
 same list into its ``sw.js``. Files under ``vendor/`` are listed apart (``later``): only
-some browsers need them, so the worker caches each the first time it is asked for.
+some browsers need them, so the worker caches each the first time it is asked for, but for
+those any device may need offline (``NEEDED_OFFLINE``), which it caches with the shell.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ ON_DEMAND_DIR = "vendor"
 # changes, so browsers may keep it for good. deploy/nginx.conf matches the same names.
 HASHED_NAME = re.compile(r"-[A-Z2-7]{8}\.(?:js|css)$")
 HASHED_MAX_AGE = 31536000
+# Vendored code any device may need offline, though not to start: the worker caches it with the
+# shell (``offline`` in its entry), but it is no part of the shell the page loads. The brotli
+# decoder opens a ``.satchel`` file written by ``satchel export``, often handed over offline.
+NEEDED_OFFLINE = {"vendor/brotli-decode.js"}
 
 web = Blueprint("web", __name__)
 
@@ -101,10 +106,15 @@ def hashed(folder: Path, names) -> list[dict]:
 
 
 def precache_of(folder: Path, names: list[str]) -> dict:
-    """``{"version", "files": [{"url", "sha256"}], "later": [...]}`` for ``names`` in ``folder``:
-    the shell, then the files cached on demand."""
+    """``{"version", "files": [{"url", "sha256"}], "later": [{"url", "sha256", "offline"}]}``
+    for ``names`` in ``folder``: the shell, then the files cached on demand (``offline``:
+    with the shell)."""
     files = hashed(folder, (name for name in names if not on_demand(name)))
-    later = hashed(folder, (name for name in names if on_demand(name)))
+    kept = [name for name in names if on_demand(name)]
+    later = [
+        {**entry, "offline": name in NEEDED_OFFLINE}
+        for name, entry in zip(kept, hashed(folder, kept), strict=True)
+    ]
     listed = json.dumps([files, later], sort_keys=True).encode()
     return {"version": hashlib.sha256(listed).hexdigest()[:16], "files": files, "later": later}
 

@@ -1,5 +1,9 @@
-// A bundle as one `.satchel` file (format: satchel/commands/bundle_file.py): written from the
-// device's copy, or verified (signature, then every object's hash) and installed like a download.
+// A bundle as one `.satchel` file (formats: satchel/commands/bundle_file.py): written from the
+// device's copy (format 1, gzip: a device has no brotli encoder), or read in either format,
+// verified (signature, then every object's hash) and installed like a download. Format 2 (what
+// `satchel export` writes) carries the brotli bytes the network sends; Chromium's
+// DecompressionStream has no brotli, so it is decoded by the vendored decoder
+// (static/vendor/README.md), loaded only for such a file.
 // "Open a bundle file" also recognises a summary page (lib/summary-page.js) and checks it against
 // the publisher's signed manifest of its version.
 
@@ -15,6 +19,8 @@ import { pageHtml, pageOrigin } from "./summary-page.js";
 import { verifyManifest } from "./trust.js";
 
 const MAGIC = "SATCHEL1";
+const EXPORT_MAGIC = "SATCHEL2";
+const DECODER = "../vendor/brotli-decode.js";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 export const IMPORT_JOB = "import";
@@ -59,8 +65,9 @@ function reader(stream) {
   const source = stream.getReader();
   let chunk = new Uint8Array(0);
   const more = async () => {
-    const { done, value } = await source.read().catch(() => {
-      throw new AppError("cut_off"); // a truncated or damaged gzip stream
+    const { done, value } = await source.read().catch((error) => {
+      // A truncated or damaged gzip or brotli stream, unless the reading said what was wrong.
+      throw error instanceof AppError ? error : new AppError("cut_off");
     });
     if (!done) chunk = value;
     return !done;
@@ -146,20 +153,140 @@ async function install(read) {
   }
 }
 
+async function sliceOf(file, start, length) {
+  if (start + length > file.size) throw new AppError("cut_off");
+  return new Uint8Array(await file.slice(start, start + length).arrayBuffer());
+}
+
+/**
+ * The brotli stream `bytes` decoded, refused once longer than `limit(the bytes so far)`. A damaged
+ * stream was cut off; a longer one is not the publisher's (nor a bomb that fills the memory).
+ */
+function unbrotli(brotli, bytes, limit) {
+  let at = 0;
+  const input = {
+    read(buffer, offset, count) {
+      const part = bytes.subarray(at, at + count);
+      buffer.set(part, offset);
+      at += part.length;
+      return part.length;
+    },
+  };
+  const output = { // the decoder grows `buffer` for each meta-block, then writes it
+    buffer: new Uint8Array(0),
+    pos: 0,
+    write(buffer, count) {
+      if (this.pos + count > limit(this.buffer.subarray(0, this.pos))) {
+        throw new AppError("changed_object");
+      }
+      this.buffer.set(buffer.subarray(0, count), this.pos);
+      this.pos += count;
+      return count;
+    },
+  };
+  try {
+    brotli.BrotliDecompress(input, output);
+  } catch (error) {
+    throw error instanceof AppError ? error : new AppError("cut_off");
+  }
+  return output.buffer.subarray(0, output.pos);
+}
+
+/** The manifest a pack's first line holds, or null when it is not one. */
+function firstManifest(bytes) {
+  const end = bytes.indexOf(10);
+  try {
+    return JSON.parse(decoder.decode(end < 0 ? bytes : bytes.subarray(0, end)));
+  } catch {
+    return null;
+  }
+}
+
+/** How long a pack can be once its first line, the manifest, is whole: that line, then a line
+ * for each article and about page it names. */
+function packLimit() {
+  let limit = Infinity;
+  return (bytes) => {
+    if (limit === Infinity && bytes.includes(10)) {
+      const manifest = firstManifest(bytes) || {};
+      const named = [...(manifest.articles || []), ...(manifest.about || [])];
+      limit = named.reduce((sum, entry) => sum + (entry.bytes || 0) + 1, bytes.indexOf(10) + 1);
+    }
+    return limit;
+  };
+}
+
+/** The lines of a decoded pack, each ending with a newline. */
+function* lines(pack) {
+  let start = 0;
+  for (let end; (end = pack.indexOf(10, start)) >= 0; start = end + 1) {
+    yield pack.subarray(start, end);
+  }
+  if (start !== pack.length) throw new AppError("cut_off");
+}
+
+/**
+ * A format 2 file as the records of format 1: the manifest, then every object, framed, so that
+ * `install` checks both alike. Bytes after the end record are passed on for it to refuse.
+ */
+async function* exportedRecords(file, brotli, progress) {
+  let at = EXPORT_MAGIC.length;
+  const next = async () => {
+    const length = new DataView((await sliceOf(file, at, 4)).buffer).getUint32(0);
+    const bytes = await sliceOf(file, at + 4, length);
+    at += 4 + length;
+    progress(at, file.size);
+    return bytes;
+  };
+  yield encoder.encode(MAGIC);
+  const pack = await next();
+  const packed = pack.length ? [...lines(unbrotli(brotli, pack, packLimit()))] : [];
+  for (const line of packed) yield record(line);
+  const segments = firstManifest(packed[0] || new Uint8Array(0))?.search?.segments || [];
+  const largest = segments.reduce((most, entry) => Math.max(most, entry.bytes), 0);
+  for (let segment; (segment = await next()).length;) {
+    yield record(unbrotli(brotli, segment, () => largest));
+  }
+  yield record([]);
+  if (at < file.size) yield new Uint8Array(1);
+}
+
+/** The chunks of an async iterator as a stream (Chromium has no ReadableStream.from). */
+const streamOf = (iterator) => new ReadableStream({
+  async pull(controller) {
+    const { done, value } = await iterator.next();
+    if (done) controller.close();
+    else controller.enqueue(value);
+  },
+  cancel: () => iterator.return(),
+});
+
+/** The records of a format 1 file: a gzip stream. */
+function deviceRecords(file, progress) {
+  let done = 0;
+  const counted = new TransformStream({
+    transform(chunk, controller) {
+      progress((done += chunk.length), file.size);
+      controller.enqueue(chunk);
+    },
+  });
+  return file.stream().pipeThrough(counted).pipeThrough(new DecompressionStream("gzip"));
+}
+
 /** "Open a bundle file": resolves like a download ({install, withdrawn}). */
 export function installBundleFile(file) {
   return runJob(IMPORT_JOB, async (progress) => {
-    const [first, second] = new Uint8Array(await file.slice(0, 2).arrayBuffer());
-    if (first !== 0x1f || second !== 0x8b) throw new AppError("not_satchel"); // not gzip
-    let done = 0;
-    const counted = new TransformStream({
-      transform(chunk, controller) {
-        progress((done += chunk.length), file.size);
-        controller.enqueue(chunk);
-      },
-    });
-    const read = reader(
-      file.stream().pipeThrough(counted).pipeThrough(new DecompressionStream("gzip")));
+    const head = new Uint8Array(await file.slice(0, EXPORT_MAGIC.length).arrayBuffer());
+    let records;
+    if (head[0] === 0x1f && head[1] === 0x8b) {
+      records = deviceRecords(file, progress); // gzip: format 1
+    } else if (decoder.decode(head) === EXPORT_MAGIC) {
+      const brotli = await import(DECODER); // the service worker keeps it for offline use
+      records = streamOf(exportedRecords(file, brotli, progress));
+    } else {
+      throw new AppError("not_satchel");
+    }
+    const read = reader(records);
     try {
       return await install(read);
     } finally {

@@ -1,14 +1,26 @@
-"""A reader of the ``.satchel`` format (``satchel/commands/bundle_file.py``) for the tests:
-the server only writes the files, and the app reads them in ``static/lib/transfer.js``."""
+"""A reader and writer of both ``.satchel`` formats (``satchel/commands/bundle_file.py``) for
+the tests: the server writes format 2 only, and the app reads both in
+``static/lib/transfer.js``."""
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from satchel.commands.bundle_file import LENGTH, MAGIC
+import brotli
+
+from satchel.commands.bundle_file import (
+    DEVICE_MAGIC,
+    LENGTH,
+    MAGIC,
+    write_device_records,
+    write_records,
+)
+from satchel.manifest import search_segments
 
 
 class BundleFileInvalid(Exception):
@@ -21,15 +33,8 @@ class BundleFile:
     objects: dict[str, bytes]  # by sha256, in file order
 
 
-def read_bundle_file(path: Path) -> BundleFile:
-    """Read a file's records (hashes named, nothing else checked: see ``sign``)."""
-    try:
-        data = gzip.decompress(path.read_bytes())
-    except (OSError, EOFError) as exc:
-        raise BundleFileInvalid(f"{path} is not a whole .satchel file ({exc})") from exc
-    if not data.startswith(MAGIC):
-        raise BundleFileInvalid(f"{path} is not a .satchel file")
-    found, offset = [], len(MAGIC)
+def framed_records(data: bytes, offset: int, path: Path) -> list[bytes]:
+    found = []
     while True:
         if offset + LENGTH.size > len(data):
             raise BundleFileInvalid(f"{path} ends before its end record: it was cut off")
@@ -43,7 +48,49 @@ def read_bundle_file(path: Path) -> BundleFile:
         offset += length
     if offset != len(data):
         raise BundleFileInvalid(f"{path} has bytes after its end record")
+    return found
+
+
+def plain_records(path: Path) -> list[bytes]:
+    """The manifest then every object, as stored, of a file of either format."""
+    data = path.read_bytes()
+    if data.startswith(MAGIC):
+        pack, *segments = framed_records(data, len(MAGIC), path)
+        lines = brotli.decompress(pack).split(b"\n")
+        assert lines.pop() == b"", f"{path}: the pack's last line has no newline"
+        return lines + [brotli.decompress(segment) for segment in segments]
+    try:
+        data = gzip.decompress(data)
+    except (OSError, EOFError) as exc:
+        raise BundleFileInvalid(f"{path} is not a whole .satchel file ({exc})") from exc
+    if not data.startswith(DEVICE_MAGIC):
+        raise BundleFileInvalid(f"{path} is not a .satchel file")
+    return framed_records(data, len(DEVICE_MAGIC), path)
+
+
+def read_bundle_file(path: Path) -> BundleFile:
+    """Read a file's records (hashes named, nothing else checked: see ``sign``)."""
+    found = plain_records(path)
     if not found:
         raise BundleFileInvalid(f"{path} holds no manifest")
     objects = {hashlib.sha256(record).hexdigest(): record for record in found[1:]}
     return BundleFile(found[0], objects)
+
+
+def write_device_file(path: Path, manifest: bytes, objects: list[bytes]) -> None:
+    """A format 1 file (as a device writes) of exactly these records."""
+    with open(path, "wb") as out:
+        write_device_records([manifest, *objects], out)
+
+
+def write_export_file(path: Path, manifest: bytes, objects: list[bytes]) -> None:
+    """A format 2 file (as ``satchel export`` writes) of exactly these records: the objects
+    ``manifest`` lists as search segments in their own records, the others in the pack."""
+    segments = {s["object"] for s in search_segments(json.loads(manifest))}
+    is_segment = [hashlib.sha256(o).hexdigest() in segments for o in objects]
+    lines = [manifest, *(o for o, seg in zip(objects, is_segment, strict=True) if not seg)]
+    pack = brotli.compress(b"".join(line + b"\n" for line in lines))
+    kept = [brotli.compress(o) for o, seg in zip(objects, is_segment, strict=True) if seg]
+    out = io.BytesIO()
+    write_records([pack, *kept], out)
+    path.write_bytes(out.getvalue())

@@ -21,8 +21,9 @@ import pytest
 from satchel import create_app
 from satchel.commands.synth import edit_summaries, synthesize
 from satchel.manifest import PUBLISHED_MEMBERS, object_names
-from satchel.stages.device_export import decode_segment
+from satchel.stages.device_export import Source, decode_segment, encode_segment
 from satchel.stages.index import INDEX_CODE, STATE_FILE
+from satchel.stages.publish import compress
 from satchel.store import Store
 
 from ..helpers.translating import translate
@@ -242,6 +243,41 @@ def test_unchanged_articles_are_not_indexed_again(sources, tmp_path):
         assert shared and all(os.path.samefile(p, before / p.name) for p in shared)
         segments = store.manifest(BUNDLE, locale, 2)["search"]["segments"]
         assert [s["docs"] for s in segments] == [COUNT, 1]
+
+
+def own_segment_bytes(store: Store, version: int, changed: list[str], forms_before: dict) -> int:
+    """Brotli bytes of a segment of only the ``changed`` articles of ``version`` (en)."""
+    folder = store.index_dir(BUNDLE, "en", version)
+    meta = json.loads((folder / "search.json").read_text())
+    added = {f: t for f, t in meta["forms"].items() if forms_before.get(f) != t}
+    removed = [f for f in forms_before if f not in meta["forms"]]
+    return len(compress(encode_segment(Source(folder, meta), changed, added, removed), "br"))
+
+
+def test_small_updates_merge_small_segments_and_search_as_a_fresh_build(tmp_path):
+    """A phone updating after every edit never downloads the base again, nor more than
+    twice a segment of the edited articles; small segments merge; results stay exact."""
+    bundles, translations, data = tmp_path / "bundles", tmp_path / "translations", tmp_path / "data"
+    folder = synthesize(bundles, 200, seed=5)  # 6 edits and their 6 dead copies: under 10 %
+    run_build(bundles, data, translations)
+    store = Store(data)
+    base = store.manifest(BUNDLE, "en", 1)["search"]["segments"][0]
+    for version in range(2, 8):
+        forms_before = device_view(store, store.manifest(BUNDLE, "en", version - 1))["forms"]
+        changed = edit_summaries(folder, 1, seed=10 + version)
+        run_build(bundles, data, translations)
+        old, new = (store.manifest(BUNDLE, "en", v) for v in (version - 1, version))
+        segments = new["search"]["segments"]
+        assert segments[0] == base
+        fetched = {s["object"] for s in segments} - {s["object"] for s in old["search"]["segments"]}
+        (name,) = fetched
+        own = own_segment_bytes(store, version, changed, forms_before)
+        assert store.object_path(name, "br").stat().st_size <= 2 * own
+    # Six updates of one article each, merged into fewer segments after the base.
+    assert 2 <= len(segments) < 7 and segments[-1]["docs"] > 1
+    scratch = tmp_path / "scratch"
+    run_build(bundles, scratch, translations)
+    assert snapshot(data) == snapshot(scratch)
 
 
 @pytest.mark.parametrize("damage", ["state", "whoosh", "manifest-object"])

@@ -5,7 +5,6 @@ in tests/static/test_trust.py and tests/static/test_transfer.py."""
 from __future__ import annotations
 
 import base64
-import gzip
 import hashlib
 import json
 
@@ -181,7 +180,7 @@ def test_export_writes_the_published_version_as_one_file(built, app, client, run
     assert list(bundle_file.objects) == list(dict.fromkeys(object_names(manifest)))
     for name, data in bundle_file.objects.items():
         assert client.get(f"/api/v1/objects/{name}").data == data
-    assert gzip.decompress(path.read_bytes()).startswith(b"SATCHEL1")
+    assert path.read_bytes().startswith(b"SATCHEL2")
 
 
 @pytest.mark.parametrize(
@@ -202,8 +201,7 @@ def test_export_names_what_is_wrong(built, runner, tmp_path, args, message):
 def test_a_cut_off_file_is_refused(built, runner, tmp_path):
     path = tmp_path / "demo.satchel"
     runner.invoke(args=["bundles", "export", "--bundle", "demo", "--locale", "en", "--out", path])
-    whole = gzip.decompress(path.read_bytes())
-    path.write_bytes(gzip.compress(whole[:-4]))
+    path.write_bytes(path.read_bytes()[:-4])
     with pytest.raises(BundleFileInvalid, match="cut off"):
         read_bundle_file(path)
 

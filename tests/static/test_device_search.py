@@ -162,11 +162,21 @@ def test_device_ranks_like_the_server_before_and_after_updates(page, corpus_site
     n, bad, _, ix = run_parity(page, data, "medquad", "en", medquad)
     check(bad, n, "medquad/en after the update: ")
 
+    # Another small update: its segment takes in the small one before it, never the base.
+    for path in summaries[6:9]:
+        path.write_text(path.read_text() + "\n\nSee also zymurgy.\n")
+    build(bundles, data, ["medquad"])
+    small = store.manifest("medquad", "en", 3)["search"]
+    assert small["segments"][0] == search_entry["segments"][0]
+    assert [s["docs"] for s in small["segments"]] == [MEDQUAD_DOCS, 8]
+    n, bad, _, ix = run_parity(page, data, "medquad", "en", medquad)
+    check(bad, n, "medquad/en after merging small segments: ")
+
     # Past the threshold (10 % of the documents), the next publish merges into a new base.
     for path in summaries[6:120]:
         path.write_text(path.read_text() + "\n\nReviewed again for zymurgy.\n")
     build(bundles, data, ["medquad"])
-    merged = store.manifest("medquad", "en", 3)["search"]
+    merged = store.manifest("medquad", "en", 4)["search"]
     assert [s["docs"] for s in merged["segments"]] == [MEDQUAD_DOCS - 1]
     assert merged["tombstones"] == []
     n, bad, _, ix = run_parity(page, data, "medquad", "en", medquad)

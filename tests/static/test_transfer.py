@@ -2,7 +2,8 @@
 profile that opened the app once online installs it with the network off, then reads and
 searches it; a file that is not exactly the publisher's is refused with its own message and
 leaves the device as it was; so is a version the device already has or has passed; and a file
-written by `satchel export` is the one the app makes."""
+written by `satchel export` (format 2, the brotli bytes the network sends) holds what the app
+makes (format 1, gzip), installs offline, and is refused alike when changed."""
 
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from playwright.sync_api import expect
 
-from satchel.commands.bundle_file import write_records
+from satchel.commands.bundle_file import MAGIC
 from satchel.manifest import canonical_bytes
 from satchel.stages.sign import Signer, describe_key
 
-from ..helpers.bundle_files import read_bundle_file
+from ..helpers.bundle_files import read_bundle_file, write_device_file, write_export_file
 from .caregiving import CAREGIVING, RENAMED, STRAIN, card, rename_strain
 from .conftest import (
     Site,
@@ -34,10 +35,11 @@ from .conftest import (
 KEY = "caregiving/en"
 
 
-def write_bundle_file(path, manifest: bytes, objects: list[bytes]) -> None:
-    """A `.satchel` file of exactly these records, as anyone could write one."""
-    with open(path, "wb") as out:
-        write_records([manifest, *objects], out)
+def write_like(source, path, manifest: bytes, objects: list[bytes]) -> None:
+    """A `.satchel` file of exactly these records in the format of ``source``, as anyone
+    could write one."""
+    exported = source.read_bytes().startswith(MAGIC)
+    (write_export_file if exported else write_device_file)(path, manifest, objects)
 
 
 def share(page, folder):
@@ -95,6 +97,15 @@ def shared(browser, live_server, tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def exported(shared, tmp_path_factory):
+    """The same bundle as `satchel export` writes it (format 2)."""
+    contents = read_bundle_file(shared)
+    path = tmp_path_factory.mktemp("exported") / shared.name
+    write_export_file(path, contents.manifest, list(contents.objects.values()))
+    return path
+
+
 def test_share_then_install_offline_on_another_device(shared, new_page, live_server):
     assert shared.name == "caregiving-en-v1.satchel"
     contents = read_bundle_file(shared)
@@ -122,23 +133,35 @@ def changed_object(source, path):
     objects = list(contents.objects.values())
     assert b"carers" in objects[0]
     objects[0] = objects[0].replace(b"carers", b"carer5", 1)
-    write_bundle_file(path, contents.manifest, objects)
+    write_like(source, path, contents.manifest, objects)
 
 
 def changed_manifest(source, path):
     contents = read_bundle_file(source)
     manifest = contents.manifest.replace(b"felt strained", b"felt 5trained", 1)
     assert manifest != contents.manifest
-    write_bundle_file(path, manifest, list(contents.objects.values()))
+    write_like(source, path, manifest, list(contents.objects.values()))
 
 
 def missing_object(source, path):
     contents = read_bundle_file(source)
-    write_bundle_file(path, contents.manifest, list(contents.objects.values())[:-1])
+    write_like(source, path, contents.manifest, list(contents.objects.values())[:-1])
+
+
+def changed_segment(source, path):
+    contents = read_bundle_file(source)
+    objects = list(contents.objects.values())
+    assert objects[-1].startswith(b"SXI1")  # the search index
+    objects[-1] = objects[-1][:-1] + bytes([objects[-1][-1] ^ 1])
+    write_like(source, path, contents.manifest, objects)
 
 
 def cut_off(source, path):
     path.write_bytes(source.read_bytes()[:-100])
+
+
+def bytes_after_the_end(source, path):
+    path.write_bytes(source.read_bytes() + bytes(8))
 
 
 def unknown_key(source, path):
@@ -148,7 +171,7 @@ def unknown_key(source, path):
     forger = describe_key(private.public_key())
     manifest = json.loads(contents.manifest)
     signed = Signer([forger], private).sign({**manifest, "keys": [*manifest["keys"], forger]})
-    write_bundle_file(path, canonical_bytes(signed), list(contents.objects.values()))
+    write_like(source, path, canonical_bytes(signed), list(contents.objects.values()))
 
 
 def not_a_bundle(_source, path):
@@ -157,20 +180,24 @@ def not_a_bundle(_source, path):
 
 REFUSALS = {
     changed_object: "An article or search index in this file was changed after it was published.",
+    changed_segment: "An article or search index in this file was changed after it was published.",
     changed_manifest: "The list of contents in this file was changed after it was published",
     missing_object: "Part of the bundle is missing from this file.",
     cut_off: "This file is incomplete or damaged: it may have been cut off",
+    bytes_after_the_end: "This file is incomplete or damaged: it may have been cut off",
     unknown_key: "This file was not signed by a publisher this app knows",
     not_a_bundle: "This is not a Satchel bundle file.",
 }
 
 
+@pytest.mark.parametrize("written_by", ["device", "export"])
 @pytest.mark.parametrize("tamper", REFUSALS, ids=lambda tamper: tamper.__name__)
 def test_a_file_not_exactly_the_publishers_is_refused(
-    tamper, shared, new_page, live_server, tmp_path
+    tamper, written_by, shared, exported, new_page, live_server, tmp_path
 ):
+    source = shared if written_by == "device" else exported
     path = tmp_path / shared.name
-    tamper(shared, path)
+    tamper(source, path)
     page = fresh_device(new_page, live_server)
     open_file(page, path)
     expect(page.locator("#notices .notice-error")).to_contain_text(REFUSALS[tamper])
@@ -238,7 +265,27 @@ def test_a_file_from_satchel_export_is_the_one_the_app_makes(new_page, site, tmp
     read_and_search_offline(page)
     ready(page, site.url + "/")
     shared_again = share(page, tmp_path)
-    assert gzip.decompress(shared_again.read_bytes()) == gzip.decompress(exported.read_bytes())
+    assert read_bundle_file(shared_again) == read_bundle_file(exported)
+
+
+def test_a_file_from_satchel_export_carries_the_bytes_a_first_install_downloads(site, tmp_path):
+    compressed = site.app.test_cli_runner().invoke(args=["bundles", "compress-packs"])
+    assert compressed.exit_code == 0, compressed.output
+    exported = satchel_export(site, tmp_path / "exported.satchel").read_bytes()
+    client = site.app.test_client()
+
+    def sent_with_brotli(path: str) -> bytes:
+        with client.get(path, headers={"Accept-Encoding": "br"}) as response:
+            assert response.headers["Content-Encoding"] == "br", path
+            return response.data
+
+    pack = sent_with_brotli("/api/v1/bundles/caregiving/en/pack")
+    manifest = site.get("/api/v1/bundles/caregiving/en").json
+    segments = [
+        sent_with_brotli(f"/api/v1/objects/{s['object']}") for s in manifest["search"]["segments"]
+    ]
+    framed = [len(record).to_bytes(4, "big") + record for record in [pack, *segments]]
+    assert exported == MAGIC + b"".join(framed) + bytes(4)
 
 
 def test_after_a_key_rotation_a_file_signed_by_the_next_key_installs(new_page, site, tmp_path):

@@ -50,8 +50,14 @@ def test_worker_of_the_sources_lists_every_shell_file_with_its_hash(sources_clie
     assert stemmers <= set(urls)
     assert "/static/sw.js" not in urls
     # Only browsers without WebCrypto's Ed25519 need it: listed apart, cached when first used.
+    # The brotli decoder opens files from `satchel export`, often offline: cached with the shell.
     later = {entry["url"]: entry["sha256"] for entry in shell["later"]}
-    assert set(later) == {"/static/vendor/noble-ed25519.js"} and not set(later) & set(urls)
+    offline = {entry["url"]: entry["offline"] for entry in shell["later"]}
+    assert offline == {
+        "/static/vendor/noble-ed25519.js": False,
+        "/static/vendor/brotli-decode.js": True,
+    }
+    assert not set(later) & set(urls)
     for url, digest in {**urls, **later}.items():
         body = client.get(url).data
         assert hashlib.sha256(body).hexdigest() == digest, url

@@ -9,10 +9,17 @@ Layout under the data folder (``instance/`` by default)::
     bundles/<bundle>/<locale>/<n>.json  the manifest of version n (immutable)
     bundles/<bundle>/<locale>/<n>.json.br, .json.gz    its precompressed siblings
     bundles/<bundle>/<locale>/<n>.pack.ndjson.br       its first-install pack, compressed
+    bundles/<bundle>/<locale>/changes/<from>-<n>.json   the update from each kept version to n
+                                        (+ .br, .gz), written before the pointer names n
     bundles/<bundle>/<locale>/index/<n>/               its Whoosh search index
     keys/keyring.json                   the publisher's public keys (satchel.stages.sign)
     keys/<id>.pem                       a private key: back the folder up, keep it private
     ui/<locale>.json                    the compiled interface catalog of a locale
+    bundles.json                        the bundle list, as GET /api/v1/bundles answers it
+
+Everything but the private keys, the Whoosh indexes, temporary files and the build
+lock is the *static repository* (docs/repository.md): plain files any HTTP server, CDN
+or mirror may serve as they are; ``public_kind`` says which, and which may change.
 
 ``current.json`` is the only file ever replaced, by an atomic rename, so a
 reader that follows it sees one complete version: everything it names was
@@ -28,7 +35,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +43,7 @@ from pathlib import Path
 import brotli
 
 from .kept import Kept
-from .manifest import object_names
+from .manifest import changes_between, new_objects, object_names
 
 # Files being written are named so, until renamed into place (see ``atomic_file``).
 TEMP_PREFIX = ".tmp-"
@@ -50,6 +57,7 @@ SLUG_MAX = 100
 SEGMENT_FORMAT = 3
 SEGMENT_MAGIC = b"SXI1"
 KEYRING = "keyring.json"
+BUNDLE_LIST = "bundles.json"
 ENCODINGS = {"br": ".br", "gzip": ".gz"}
 DECOMPRESS = {"br": brotli.decompress, "gzip": gzip.decompress}
 # Parsed manifests kept per process, for builds and requests alike: one of 10,000
@@ -72,6 +80,33 @@ class Published:
     def manifest(self, bundle: str, locale: str) -> dict | None:
         """None when nothing is published, or its manifest could not be read."""
         return self.manifests.get((bundle, locale))
+
+
+_LOCALE = r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}"
+_SLUG = SLUG_PATTERN.strip("^$")
+_COMPRESSED = r"(?:\.br|\.gz)?"
+# Each public path of the static repository, by whether its bytes may ever change.
+PUBLIC_PATHS = {
+    "mutable": re.compile(
+        rf"bundles\.json|keys/keyring\.json|ui/{_LOCALE}\.json|bundles/{_SLUG}/current\.json"
+    ),
+    "immutable": re.compile(
+        rf"objects/([0-9a-f]{{2}})/\1[0-9a-f]{{62}}{_COMPRESSED}"
+        rf"|bundles/{_SLUG}/{_LOCALE}/(?:[1-9][0-9]*\.json{_COMPRESSED}"
+        rf"|[1-9][0-9]*\.pack\.ndjson\.br|changes/[1-9][0-9]*-[1-9][0-9]*\.json{_COMPRESSED})"
+    ),
+}
+
+
+def public_kind(relative_path: str) -> str | None:
+    """``"mutable"`` or ``"immutable"`` for a path of the static repository (relative to
+    the data folder, ``/``-separated); None for a private or unknown one (keys, search
+    indexes, temporary files, the build lock, anything with ``..``): an allow-list, so
+    whatever serves or uploads the repository publishes nothing else."""
+    for kind, pattern in PUBLIC_PATHS.items():
+        if pattern.fullmatch(relative_path):
+            return kind
+    return None
 
 
 def encoded(path: Path, encoding: str | None) -> Path:
@@ -100,6 +135,22 @@ class Store:
         reads the plain pack from the manifest and the objects."""
         return self.bundles_dir / bundle / locale / f"{version}.pack.ndjson"
 
+    def changes_path(self, bundle: str, locale: str, since: int, version: int) -> Path:
+        """The precomputed update from kept version ``since`` to ``version``."""
+        return self.bundles_dir / bundle / locale / "changes" / f"{since}-{version}.json"
+
+    def changes_files(self, bundle: str, locale: str, version: int) -> list[Path]:
+        """Every precomputed update from or to ``version``, precompressed copies included."""
+        folder = self.bundles_dir / bundle / locale / "changes"
+        return [
+            *folder.glob(f"{version}-*.json*"),
+            *folder.glob(f"*-{version}.json*"),
+        ]
+
+    @property
+    def bundle_list_path(self) -> Path:
+        return self.root / BUNDLE_LIST
+
     def index_dir(self, bundle: str, locale: str, version: int | None = None) -> Path:
         """The Whoosh search index of a version (every version's, without one)."""
         folder = self.bundles_dir / bundle / locale / "index"
@@ -110,7 +161,8 @@ class Store:
         version is gone the moment its manifest is."""
         manifest = self.manifest_path(bundle, locale, version)
         pack = self.pack_path(bundle, locale, version)
-        return [encoded(path, e) for path in (pack, manifest) for e in ENCODINGS] + [manifest]
+        copies = [encoded(path, e) for path in (pack, manifest) for e in ENCODINGS]
+        return self.changes_files(bundle, locale, version) + copies + [manifest]
 
     def pack_lines(self, bundle: str, locale: str, version: int) -> Iterator[bytes]:
         """The plain first-install pack, a line at a time: the manifest as stored, then
@@ -214,6 +266,52 @@ class Store:
         except OSError:
             return None
         return data if hashlib.sha256(data).hexdigest() == name else None
+
+
+def bundle_listing(store: Store, pointers: dict[str, dict[str, int]]) -> list[dict]:
+    """Each bundle of ``pointers`` (bundle → locale → version) with its title and
+    description (in its source locale when published in it), locales and versions: the
+    bundle list, ``bundles.json``, as GET /api/v1/bundles answers it."""
+    listing = []
+    for bundle, versions in pointers.items():
+        first = store.manifest(bundle, *next(iter(sorted(versions.items()))))
+        source = versions.get(first["source_locale"])
+        head = store.manifest(bundle, first["source_locale"], source) if source else first
+        listing.append(
+            {
+                "id": bundle,
+                "title": head["title"],
+                "description": head["description"],
+                "source_locale": head["source_locale"],
+                "locales": sorted(versions),
+                "versions": versions,
+            }
+        )
+    return listing
+
+
+def update_changes(
+    store: Store,
+    bundle: str,
+    locale: str,
+    since: int,
+    current: int,
+    sent_size: Callable[[str], int],
+    manifest_sha256: str,
+) -> dict:
+    """What a device holding version ``since`` needs to reach ``current``, the sha256
+    (``manifest_sha256``) and size of the manifest it will hold then (see
+    ``manifest.changes_between``), and ``transfer_bytes``: the objects to download as
+    the client receives them (``sent_size(name)``: the bytes of the copy it gets)."""
+    old, new = store.manifest(bundle, locale, since), store.manifest(bundle, locale, current)
+    needed = new_objects(old, new)
+    changes = changes_between(old, new, needed)
+    changes["transfer_bytes"] = sum(sent_size(name) for name in needed)
+    changes["manifest"] |= {
+        "sha256": manifest_sha256,
+        "bytes": store.manifest_path(bundle, locale, current).stat().st_size,
+    }
+    return changes
 
 
 @contextmanager

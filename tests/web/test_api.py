@@ -100,7 +100,10 @@ def test_changes_lists_what_a_device_must_fetch(client, bundles_dir, build):
         s["object"] for s in changes["search"]
     ]
     as_brotli = {"Accept-Encoding": "br"}
-    sent = client.get("/api/v1/bundles/demo/en/changes?since=1", headers=as_brotli).json
+    answer = client.get("/api/v1/bundles/demo/en/changes?since=1", headers=as_brotli)
+    assert answer.content_encoding == "br"  # the update publish wrote, as stored
+    sent = json.loads(brotli.decompress(answer.data))
+    assert sent == changes | {"transfer_bytes": sent["transfer_bytes"]}
     assert sent["transfer_bytes"] == sum(
         len(client.get(f"/api/v1/objects/{name}", headers=as_brotli).data) for name in fetched
     )

@@ -95,7 +95,7 @@ def precache() -> dict:
 def index():
     # The page itself is the same for everyone (the service worker checks its
     # hash); the app asks /api/v1/messages for the negotiated language.
-    response = send_from_directory(STATIC_DIR, "index.html", max_age=0)
+    response = send_from_directory(STATIC_DIR, "index.html")  # no-cache: revalidated
     response.headers["Content-Language"] = request_locale()
     response.vary.add("Accept-Language")
     return response
@@ -113,7 +113,7 @@ def service_worker():
 
 @web.get("/static/<path:filename>")
 def static_file(filename):
-    return send_from_directory(STATIC_DIR, filename, mimetype=mimetype(filename), max_age=0)
+    return send_from_directory(STATIC_DIR, filename, mimetype=mimetype(filename))
 
 
 def init_app(app) -> None:

@@ -8,17 +8,22 @@ hashes: any change to a shell file changes ``/sw.js``, so browsers install the
 new shell and the worker deletes the old one. Nothing needs a build step. Files
 under ``static/vendor/`` are listed apart (``later``): only some browsers need
 them, so the worker caches each the first time it is asked for.
+
+The page names the content source (CONTENT_URL) in ``<meta name="satchel-content">``,
+written into ``index.html`` as it is served (and hashed), and the worker gets it as
+``CONTENT``: both read bundles from there.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import mimetypes
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, request, send_from_directory
+from flask import Blueprint, Response, current_app, request, send_from_directory
 
 from ..settings import STATIC_DIR
 from .language import request_locale
@@ -61,22 +66,34 @@ def shell_url(name: str) -> str:
     return "/" if name == "index.html" else f"/static/{name}"
 
 
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+# As static/index.html names the default CONTENT_URL; replaced by the one configured.
+CONTENT_META = b'<meta name="satchel-content" content="/repo/">'
 
 
-def hashed(names) -> list[dict]:
+def page_bytes(name: str, content_url: str) -> bytes:
+    """A file of ``static/`` as sent: ``index.html`` naming ``content_url``."""
+    data = (STATIC_DIR / name).read_bytes()
+    if name != "index.html":
+        return data
+    named = f'<meta name="satchel-content" content="{html.escape(content_url)}">'
+    return data.replace(CONTENT_META, named.encode())
+
+
+def hashed(names, content_url: str) -> list[dict]:
     return [
-        {"url": shell_url(name), "sha256": sha256_of(STATIC_DIR / name)}
+        {
+            "url": shell_url(name),
+            "sha256": hashlib.sha256(page_bytes(name, content_url)).hexdigest(),
+        }
         for name in names
     ]
 
 
 @lru_cache(maxsize=8)
-def _precache(signature: tuple) -> dict:
+def _precache(signature: tuple, content_url: str) -> dict:
     names = [name for name, _mtime, _size in signature]
-    files = hashed(name for name in names if not on_demand(name))
-    later = hashed(name for name in names if on_demand(name))
+    files = hashed((name for name in names if not on_demand(name)), content_url)
+    later = hashed((name for name in names if on_demand(name)), content_url)
     listed = json.dumps([files, later], sort_keys=True).encode()
     return {"version": hashlib.sha256(listed).hexdigest()[:16], "files": files, "later": later}
 
@@ -88,14 +105,16 @@ def precache() -> dict:
     for name in page_files():
         stat = (STATIC_DIR / name).stat()
         signature.append((name, stat.st_mtime_ns, stat.st_size))
-    return _precache(tuple(signature))
+    return _precache(tuple(signature), current_app.config["CONTENT_URL"])
 
 
 @web.get("/")
 def index():
     # The page itself is the same for everyone (the service worker checks its
     # hash); the app asks /api/v1/messages for the negotiated language.
-    response = send_from_directory(STATIC_DIR, "index.html")  # no-cache: revalidated
+    content_url = current_app.config["CONTENT_URL"]
+    response = Response(page_bytes("index.html", content_url), mimetype="text/html")
+    response.cache_control.no_cache = True  # revalidated by its ETag (caching.py)
     response.headers["Content-Language"] = request_locale()
     response.vary.add("Accept-Language")
     return response
@@ -103,7 +122,8 @@ def index():
 
 @web.get("/sw.js")
 def service_worker():
-    head = f"const SHELL = {json.dumps(precache(), sort_keys=True)};\n"
+    content = json.dumps(current_app.config["CONTENT_URL"])
+    head = f"const SHELL = {json.dumps(precache(), sort_keys=True)};\nconst CONTENT = {content};\n"
     response = Response(head + (STATIC_DIR / "sw.js").read_text(), mimetype="text/javascript")
     response.cache_control.no_cache = True
     # Browsers check for a new worker often: unchanged, the answer is a 304.

@@ -11,13 +11,8 @@ import pytest
 
 from satchel.manifest import apply_changes
 
-from ..helpers.bundles import summary_text
+from ..helpers.bundles import edit_summary, summary_text
 from .failing_requests import ERRORS
-
-
-def edit_summary(bundles_dir, summary_id, old, new):
-    path = bundles_dir / "demo" / "summaries" / f"{summary_id}.md"
-    path.write_text(path.read_text().replace(old, new))
 
 
 def test_health(client):

@@ -11,7 +11,7 @@ import pytest
 
 from satchel.store import public_kind
 
-from .test_api import edit_summary
+from ..helpers.bundles import edit_summary
 
 AS_BROTLI = {"Accept-Encoding": "br"}
 YEAR = "public, max-age=31536000, immutable"

@@ -440,6 +440,23 @@ def rss(pid: int) -> int:
     return int(re.search(r"VmRSS:\s+(\d+) kB", status)[1]) * 1024
 
 
+def row_against_nginx(bench: Bench, measure: str, result: dict, peer: dict) -> None:
+    """A load run's requests per second, against nginx sending the same file (``peer``)."""
+    ratio = result["rps"] / peer["rps"]
+    bench.row(
+        measure,
+        result["rps"],
+        "req/s",
+        peer=peer["rps"],
+        ratio=ratio,
+        target="≥ 0.5× nginx",
+        met=ratio >= 0.5 and not result["bad_responses"],
+        note=f"p50 {result['p50_ms']:.2f} / p99 {result['p99_ms']:.2f} ms; nginx p50 "
+        f"{peer['p50_ms']:.2f} / p99 {peer['p99_ms']:.2f} ms"
+        + (f"; {result['bad_responses']} bad" if result["bad_responses"] else ""),
+    )
+
+
 def server_section(bench: Bench) -> None:
     """The app (gunicorn, Redis cache) against nginx serving the same files."""
     from bench.servers import StaticNginx
@@ -493,18 +510,8 @@ def server_section(bench: Bench) -> None:
             for connections in (1, 16):
                 app = wrk(app_alone.app_url + app_path, connections, bench.duration, app_headers)
                 peer = wrk(static.url + static_path, connections, bench.duration, static_headers)
-                ratio = app["rps"] / peer["rps"]
-                bench.row(
-                    f"{label}, {connections} conn, app (gunicorn ×{workers})",
-                    app["rps"],
-                    "req/s",
-                    peer=peer["rps"],
-                    ratio=ratio,
-                    target="≥ 0.5× nginx",
-                    met=ratio >= 0.5 and not app["bad_responses"],
-                    note=f"p50 {app['p50_ms']:.2f} / p99 {app['p99_ms']:.2f} ms; nginx p50 "
-                    f"{peer['p50_ms']:.2f} / p99 {peer['p99_ms']:.2f} ms"
-                    + (f"; {app['bad_responses']} bad" if app["bad_responses"] else ""),
+                row_against_nginx(
+                    bench, f"{label}, {connections} conn, app (gunicorn ×{workers})", app, peer
                 )
                 bench.state.setdefault("wrk", []).append(
                     {"case": label, "connections": connections, "app": app, "nginx": peer}
@@ -695,17 +702,8 @@ def cdn_section(bench: Bench) -> None:
                 wrk(cdn + path, 1, 1, headers)  # the first is a miss: the CDN keeps it
                 through = wrk(cdn + path, 16, bench.duration, headers)
                 direct = wrk(f"{static.url}/{path}", 16, bench.duration, headers)
-                ratio = through["rps"] / direct["rps"]
-                bench.row(
-                    f"{label}, 16 conn, through the CDN stand-in",
-                    through["rps"],
-                    "req/s",
-                    peer=direct["rps"],
-                    ratio=ratio,
-                    target="≥ 0.5× nginx",
-                    met=ratio >= 0.5 and not through["bad_responses"],
-                    note=f"p50 {through['p50_ms']:.2f} / p99 {through['p99_ms']:.2f} ms; nginx "
-                    f"p50 {direct['p50_ms']:.2f} ms",
+                row_against_nginx(
+                    bench, f"{label}, 16 conn, through the CDN stand-in", through, direct
                 )
     finally:
         static.stop()

@@ -2,11 +2,11 @@
 
 Each *section* is a function ``section(bench)`` that measures something and adds
 rows with ``bench.row(...)``; ``SECTIONS`` lists them in the order they run: build,
-bytes, translation, server (files and search, against nginx), shell (the app shell's
-size), device (search in Chromium, ``bench/device.py``), and updates and install (the
-app in Chromium behind production nginx, ``bench/phone.py``). Another is a function
-appended there. Sections share what they built through ``bench.state`` (e.g. the
-larger bundle's data folder).
+bytes, translation, server (files and search, against nginx), cdn (manifests and objects
+through the CDN stand-in, against nginx), shell (the app shell's size), device (search in
+Chromium, ``bench/device.py``), and updates and install (the app in Chromium behind
+production nginx, ``bench/phone.py``). Another is a function appended there. Sections
+share what they built through ``bench.state`` (e.g. the larger bundle's data folder).
 
 Everything runs on this machine: synthetic bundles (``satchel.commands.synth``) are built
 in a temporary folder, servers listen on loopback only, and every load run is
@@ -28,6 +28,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -494,6 +495,23 @@ def rss(pid: int) -> int:
     return int(re.search(r"VmRSS:\s+(\d+) kB", status)[1]) * 1024
 
 
+def row_against_nginx(bench: Bench, measure: str, result: dict, peer: dict) -> None:
+    """A load run's requests per second, against nginx sending the same file (``peer``)."""
+    ratio = result["rps"] / peer["rps"]
+    bench.row(
+        measure,
+        result["rps"],
+        "req/s",
+        peer=peer["rps"],
+        ratio=ratio,
+        target="≥ 0.5× nginx",
+        met=ratio >= 0.5 and not result["bad_responses"],
+        note=f"p50 {result['p50_ms']:.2f} / p99 {result['p99_ms']:.2f} ms; nginx p50 "
+        f"{peer['p50_ms']:.2f} / p99 {peer['p99_ms']:.2f} ms"
+        + (f"; {result['bad_responses']} bad" if result["bad_responses"] else ""),
+    )
+
+
 def server_section(bench: Bench) -> None:
     """The app (gunicorn, Redis cache) against nginx serving the same files."""
     from bench.servers import StaticNginx
@@ -547,18 +565,8 @@ def server_section(bench: Bench) -> None:
             for connections in (1, 16):
                 app = wrk(app_alone.app_url + app_path, connections, bench.duration, app_headers)
                 peer = wrk(static.url + static_path, connections, bench.duration, static_headers)
-                ratio = app["rps"] / peer["rps"]
-                bench.row(
-                    f"{label}, {connections} conn, app (gunicorn ×{workers})",
-                    app["rps"],
-                    "req/s",
-                    peer=peer["rps"],
-                    ratio=ratio,
-                    target="≥ 0.5× nginx",
-                    met=ratio >= 0.5 and not app["bad_responses"],
-                    note=f"p50 {app['p50_ms']:.2f} / p99 {app['p99_ms']:.2f} ms; nginx p50 "
-                    f"{peer['p50_ms']:.2f} / p99 {peer['p99_ms']:.2f} ms"
-                    + (f"; {app['bad_responses']} bad" if app["bad_responses"] else ""),
+                row_against_nginx(
+                    bench, f"{label}, {connections} conn, app (gunicorn ×{workers})", app, peer
                 )
                 bench.state.setdefault("wrk", []).append(
                     {"case": label, "connections": connections, "app": app, "nginx": peer}
@@ -759,12 +767,50 @@ def page_section(bench: Bench) -> None:
     )
 
 
+def cdn_section(bench: Bench) -> None:
+    """Manifest and object GETs through the CDN stand-in (deploy/cdn.py, nginx proxy_cache)
+    in front of the app's /repo/, against nginx serving the files itself, in the same run."""
+    from werkzeug.serving import make_server
+
+    from bench.servers import StaticNginx
+    from deploy.cdn import cdn_stand_in
+    from satchel import create_app
+
+    data = synthetic_data(bench)
+    manifest = json.loads(get(app_client(data), "/api/v1/bundles/synthetic/en"))
+    name = manifest["articles"][len(manifest["articles"]) // 2]["object"]
+    manifest_path = f"bundles/synthetic/en/{manifest['version']}.json"
+    origin = make_server("127.0.0.1", 0, create_app({"DATA_DIR": str(data)}), threaded=True)
+    serving = threading.Thread(target=origin.serve_forever, daemon=True)
+    serving.start()
+    static = StaticNginx(data, bench.workdir / "static-cdn")
+    try:
+        static.start()
+        repo = f"http://127.0.0.1:{origin.server_port}/repo/"
+        with cdn_stand_in(repo, bench.workdir / "cdn") as cdn:
+            for label, path, headers in (
+                ("manifest", manifest_path, {}),
+                ("object (br)", f"objects/{name[:2]}/{name}", {"Accept-Encoding": "br"}),
+            ):
+                wrk(cdn + path, 1, 1, headers)  # the first is a miss: the CDN keeps it
+                through = wrk(cdn + path, 16, bench.duration, headers)
+                direct = wrk(f"{static.url}/{path}", 16, bench.duration, headers)
+                row_against_nginx(
+                    bench, f"{label}, 16 conn, through the CDN stand-in", through, direct
+                )
+    finally:
+        static.stop()
+        origin.shutdown()
+        serving.join()
+
+
 SECTIONS: list[Callable[[Bench], None]] = [
     build_section,
     bytes_section,
     translation_section,
     server_section,
     groups_section,
+    cdn_section,
     shell_section,
     page_section,
     device_section,

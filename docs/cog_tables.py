@@ -52,8 +52,8 @@ def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
 def shown(value) -> str:
     """A default as the docs show it: paths relative to the checkout, so the tables read
     the same in every clone."""
-    if isinstance(value, (str, Path)) and os.path.isabs(value):
-        value = os.path.relpath(value, ROOT)
+    if isinstance(value, (str, Path)) and Path(value).is_relative_to(ROOT):
+        value = os.path.relpath(value, ROOT)  # not a URL path such as /repo/
     return f"`{value}`" if value not in ("", None) else "empty"
 
 

@@ -139,6 +139,15 @@ SETTINGS: tuple[Setting, ...] = (
         "(the API); 'satchel export --article' then needs --library-url.",
     ),
     Setting(
+        "CONTENT_URL",
+        "/repo/",
+        "Where the app reads bundles, keys, manifests, packs, updates and objects: the "
+        "static repository (docs/repository.md) served by this app (/repo/), or a CDN, "
+        "mirror or hotspot holding a copy, e.g. https://cdn.example.org/satchel/. The "
+        "page's Content-Security-Policy lets the app connect there; searches of the "
+        "server, reports and catalogs still go to /api/v1.",
+    ),
+    Setting(
         "DATABASE_URL",
         "",
         "SQLAlchemy URL of the database that keeps what readers send (feedback, searches "

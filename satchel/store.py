@@ -9,10 +9,14 @@ Layout under the data folder (``instance/`` by default)::
     bundles/<bundle>/<locale>/<n>.json  the manifest of version n (immutable)
     bundles/<bundle>/<locale>/<n>.json.br, .json.gz    its precompressed siblings
     bundles/<bundle>/<locale>/<n>.pack.ndjson.br       its first-install pack, compressed
+    bundles/<bundle>/<locale>/changes/<from>-<n>.json   the update from each kept version to n
+                                        (+ .br, .gz), written before the pointer names n
     bundles/<bundle>/<locale>/index/<n>/               its Whoosh search index
     keys/keyring.json                   the publisher's public keys (satchel.stages.sign)
     keys/<id>.pem                       a private key: back the folder up, keep it private
     ui/<locale>.json                    the compiled interface catalog of a locale
+    bundles.json                        the bundle list, as GET /api/v1/bundles answers it
+    bundles/<b>/<l>/changes/<from>-<to>.json   the update from a kept version (immutable)
     tuf/<n>.root.json, <n>.targets.json, <n>.snapshot.json   TUF metadata (immutable)
     tuf/timestamp.json                  the TUF timestamp: mutable, re-signed hourly
     <folder>/<sha256>.<name>            each TUF target (pointers, manifests) under the
@@ -20,8 +24,9 @@ Layout under the data folder (``instance/`` by default)::
     keys/root/, keys/tuf/               TUF private keys (``satchel.stages.repository``)
 
 Everything but the private keys, the Whoosh indexes, temporary files and the build
-lock is the *static repository*: plain files any HTTP server, bucket, CDN or mirror
-may serve as they are; ``public_kind`` says which, and which may change.
+lock is the *static repository* (docs/repository.md): plain files any HTTP server,
+bucket, CDN or mirror may serve as they are; ``public_kind`` says which, and which may
+change.
 
 ``current.json`` is the only file ever replaced, by an atomic rename, so a
 reader that follows it sees one complete version: everything it names was
@@ -45,7 +50,7 @@ from pathlib import Path
 import brotli
 
 from .kept import Kept
-from .manifest import object_names
+from .manifest import changes_between, new_objects, object_names
 
 # Files being written are named so, until renamed into place (see ``atomic_file``).
 TEMP_PREFIX = ".tmp-"
@@ -59,6 +64,7 @@ SLUG_MAX = 100
 SEGMENT_FORMAT = 3
 SEGMENT_MAGIC = b"SXI1"
 KEYRING = "keyring.json"
+BUNDLE_LIST = "bundles.json"
 ENCODINGS = {"br": ".br", "gzip": ".gz"}
 DECOMPRESS = {"br": brotli.decompress, "gzip": gzip.decompress}
 # Parsed manifests kept per process, for builds and requests alike: one of 10,000
@@ -109,10 +115,11 @@ PUBLIC_PATHS = {
 # The search index of a published version: server-only, never part of the repository.
 INDEX_FILE = re.compile(rf"bundles/{_SLUG}/{_LOCALE}/index/[1-9][0-9]*/[^/.][^/]*")
 POINTER = re.compile(rf"bundles/({_SLUG})/current\.json")
-# How long a cache may keep a public file, by ``public_kind``: a pointer or bundle list a
-# minute old only delays an update by that minute; the rest never changes.
+# How long a cache may keep a public file, by ``public_kind``: a mutable one is revalidated
+# on every use (a 304 by its ETag, cheap through a CDN too), so a new publish is seen at
+# once; the rest never changes.
 CACHE_CONTROL = {
-    "mutable": "public, max-age=60",
+    "mutable": "public, no-cache",
     "immutable": "public, max-age=31536000, immutable",
 }
 
@@ -154,6 +161,22 @@ class Store:
         reads the plain pack from the manifest and the objects."""
         return self.bundles_dir / bundle / locale / f"{version}.pack.ndjson"
 
+    def changes_path(self, bundle: str, locale: str, since: int, version: int) -> Path:
+        """The precomputed update from kept version ``since`` to ``version``."""
+        return self.bundles_dir / bundle / locale / "changes" / f"{since}-{version}.json"
+
+    def changes_files(self, bundle: str, locale: str, version: int) -> list[Path]:
+        """Every precomputed update from or to ``version``, precompressed copies included."""
+        folder = self.bundles_dir / bundle / locale / "changes"
+        return [
+            *folder.glob(f"{version}-*.json*"),
+            *folder.glob(f"*-{version}.json*"),
+        ]
+
+    @property
+    def bundle_list_path(self) -> Path:
+        return self.root / BUNDLE_LIST
+
     def index_dir(self, bundle: str, locale: str, version: int | None = None) -> Path:
         """The Whoosh search index of a version (every version's, without one)."""
         folder = self.bundles_dir / bundle / locale / "index"
@@ -164,7 +187,8 @@ class Store:
         version is gone the moment its manifest is."""
         manifest = self.manifest_path(bundle, locale, version)
         pack = self.pack_path(bundle, locale, version)
-        return [encoded(path, e) for path in (pack, manifest) for e in ENCODINGS] + [manifest]
+        copies = [encoded(path, e) for path in (pack, manifest) for e in ENCODINGS]
+        return self.changes_files(bundle, locale, version) + copies + [manifest]
 
     def pack_lines(self, bundle: str, locale: str, version: int) -> Iterator[bytes]:
         """The plain first-install pack, a line at a time: the manifest as stored, then
@@ -276,6 +300,52 @@ class Store:
         except OSError:
             return None
         return data if hashlib.sha256(data).hexdigest() == name else None
+
+
+def bundle_listing(store: Store, pointers: dict[str, dict[str, int]]) -> list[dict]:
+    """Each bundle of ``pointers`` (bundle → locale → version) with its title and
+    description (in its source locale when published in it), locales and versions: the
+    bundle list, ``bundles.json``, as GET /api/v1/bundles answers it."""
+    listing = []
+    for bundle, versions in pointers.items():
+        first = store.manifest(bundle, *next(iter(sorted(versions.items()))))
+        source = versions.get(first["source_locale"])
+        head = store.manifest(bundle, first["source_locale"], source) if source else first
+        listing.append(
+            {
+                "id": bundle,
+                "title": head["title"],
+                "description": head["description"],
+                "source_locale": head["source_locale"],
+                "locales": sorted(versions),
+                "versions": versions,
+            }
+        )
+    return listing
+
+
+def update_changes(
+    store: Store,
+    bundle: str,
+    locale: str,
+    since: int,
+    current: int,
+    sent_size: Callable[[str], int],
+    manifest_sha256: str,
+) -> dict:
+    """What a device holding version ``since`` needs to reach ``current``, the sha256
+    (``manifest_sha256``) and size of the manifest it will hold then (see
+    ``manifest.changes_between``), and ``transfer_bytes``: the objects to download as
+    the client receives them (``sent_size(name)``: the bytes of the copy it gets)."""
+    old, new = store.manifest(bundle, locale, since), store.manifest(bundle, locale, current)
+    needed = new_objects(old, new)
+    changes = changes_between(old, new, needed)
+    changes["transfer_bytes"] = sum(sent_size(name) for name in needed)
+    changes["manifest"] |= {
+        "sha256": manifest_sha256,
+        "bytes": store.manifest_path(bundle, locale, current).stat().st_size,
+    }
+    return changes
 
 
 @contextmanager

@@ -1,13 +1,15 @@
 // Satchel's service worker. The server prepends `const SHELL = {version, files: [{url, sha256}],
 // later: [{url, sha256, offline}]}` (satchel/web/shell.py), computed from the files in static/,
-// so a changed shell file gives a new worker.
+// so a changed shell file gives a new worker, and `const CONTENT`, where the app reads bundles
+// from (CONTENT_URL: this site's /repo/, or a CDN or mirror).
 //
 // - The app shell is precached in `satchel-shell-<version>`; every file is checked against its
 //   sha256 before it is cached, and older shell caches are deleted once this worker activates.
 // - `later` files (static/vendor/: code only some browsers need) are cached in the same way the
 //   first time they are asked for, and a new worker caches again those its predecessor held;
 //   those marked `offline` (code any device may need offline, not to start) with the shell.
-// - The bundle list and the locale catalogs are fetched network-first and kept for offline use.
+// - The bundle list, the publisher's keys and the locale catalogs are fetched network-first and
+//   kept for offline use, from the content source as from this site.
 // - Bundle content never goes through a cache here: the page stores it in IndexedDB itself,
 //   verified object by object (static/lib/download.js).
 
@@ -16,11 +18,13 @@ const DATA_CACHE = "satchel-data-v1";
 const SHELL_URLS = new Set(SHELL.files.map((file) => file.url));
 const LATER = new Map(SHELL.later.map((file) => [file.url, file]));
 const KEPT_API = [
-  /^\/api\/v1\/bundles$/,
   /^\/api\/v1\/locales$/,
   /^\/api\/v1\/messages$/,
   /^\/api\/v1\/locales\/[^/]+\/messages$/,
 ];
+const CONTENT_BASE = new URL(CONTENT, self.location.href).href;
+// The repository's files that change with a publish and are worth keeping for offline use.
+const KEPT_CONTENT = [/^bundles\.json$/, /^keys\/keyring\.json$/];
 
 async function sha256Hex(buffer) {
   const digest = await crypto.subtle.digest("SHA-256", buffer);
@@ -95,10 +99,22 @@ async function networkFirst(request) {
   }
 }
 
+/** Whether `url` is a file of the content source the worker keeps. */
+function keptContent(url) {
+  const href = url.origin + url.pathname;
+  return href.startsWith(CONTENT_BASE)
+    && KEPT_CONTENT.some((pattern) => pattern.test(href.slice(CONTENT_BASE.length)));
+}
+
 self.addEventListener("fetch", (event) => {
   const { request } = event;
   const url = new URL(request.url);
-  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (request.method !== "GET") return;
+  if (keptContent(url)) {
+    event.respondWith(networkFirst(request));
+    return;
+  }
+  if (url.origin !== self.location.origin) return;
   if (request.mode === "navigate" && url.pathname === "/") {
     event.respondWith(fromShell(request, url));
   } else if (SHELL_URLS.has(url.pathname) && url.pathname !== "/") {

@@ -73,7 +73,7 @@ def test_a_build_uploads_the_public_tree_with_its_cache_policy_and_nothing_priva
     for (name, content_type), suffixes in copies.items():
         for suffix in suffixes:
             assert stored[f"objects/{name[:2]}/{name}{suffix}"]["ContentType"] == content_type
-    assert stored["bundles/demo/current.json"]["CacheControl"] == "public, max-age=60"
+    assert stored["bundles/demo/current.json"]["CacheControl"] == "public, no-cache"
 
 
 @pytest.mark.parametrize("damage", ["flip", "delete"])

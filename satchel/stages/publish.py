@@ -13,12 +13,15 @@ Order matters and is the whole guarantee:
 2. Write every new object (compressed siblings first, the plain file last, each
    through a temporary file and a rename), the new manifest files, signed with the
    publisher's key (``sign``), and the search index of each new version
-   (``publish_index``).
+   (``publish_index``), and the update from every kept version to the new one
+   (``write_changes``).
 3. ``os.sync()``, then replace ``current.json`` by an atomic rename and sync its
    folder. Until this rename nothing a reader follows has changed; after it,
    everything the new manifests name is on disk.
-4. Forget versions past ``retain_versions``, delete objects no retained
-   manifest names and the indexes of versions gone (``prune_indexes``).
+   Once every bundle is switched, ``bundles.json``, the bundle list, is replaced too.
+4. Forget versions past ``retain_versions`` (with the updates from and to them),
+   delete objects no retained manifest names and the indexes of versions gone
+   (``prune_indexes``).
 5. Sign the TUF metadata for what is now published (``repository``), its
    ``timestamp.json`` last: a TUF client sees the new version from that rename on.
 
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import fcntl
 import gzip
+import hashlib
 import json
 import os
 import shutil
@@ -46,6 +50,7 @@ from ..errors import PublishFailed, SatchelError
 from ..manifest import (
     body_of,
     canonical_bytes,
+    canonical_json,
     changes_between,
     manifest_body,
     object_names,
@@ -56,10 +61,12 @@ from ..store import (
     Published,
     Store,
     atomic_file,
+    bundle_listing,
     encoded,
     link_or_copy,
     object_problems,
     sync_folder,
+    update_changes,
     write_atomically,
 )
 from .cache import NO_CACHE
@@ -176,6 +183,8 @@ def remove_leftovers(store: Store) -> None:
     for folder in (store.objects_dir, store.bundles_dir):
         for temp in folder.rglob(f"{TEMP_PREFIX}*"):
             temp.unlink(missing_ok=True)
+    for temp in store.root.glob(f"{TEMP_PREFIX}*"):  # the bundle list's
+        temp.unlink(missing_ok=True)
     for bundle in store.bundles():
         for locale, version in store.current(bundle).items():
             for unpublished in (v for v in store.versions(bundle, locale) if v > version):
@@ -236,6 +245,34 @@ def previous_manifest(
     return store.manifest(bundle, locale, version)
 
 
+def brotli_size(store: Store, name: str) -> int:
+    """The bytes an object's brotli copy takes (what a browser fetching it receives)."""
+    return store.object_path(name, "br").stat().st_size
+
+
+def write_changes(store: Store, bundle: str, locale: str, version: int) -> None:
+    """Write the update from each kept version before ``version`` to it, unless written
+    already (a data folder from before precomputed updates gets them on its next build).
+    ``transfer_bytes`` counts the objects' brotli copies: what every browser that
+    accepts brotli downloads, from the repository or the API."""
+    sha256 = hashlib.sha256(store.manifest_bytes(bundle, locale, version)).hexdigest()
+    for since in store.versions(bundle, locale):
+        path = store.changes_path(bundle, locale, since, version)
+        if since >= version or path.is_file():
+            continue
+        changes = update_changes(
+            store, bundle, locale, since, version, lambda name: brotli_size(store, name), sha256
+        )
+        write_with_siblings(path, canonical_json(changes), MANIFEST_BROTLI_QUALITY)
+
+
+def write_bundle_list(store: Store) -> None:
+    """``bundles.json``: every published bundle, as GET /api/v1/bundles lists them."""
+    pointers = {bundle: store.current(bundle) for bundle in store.bundles()}
+    listing = bundle_listing(store, {bundle: v for bundle, v in pointers.items() if v})
+    write_atomically(store.bundle_list_path, canonical_json(listing))
+
+
 def publish_bundle(
     store: Store,
     releases: list[Release],
@@ -266,6 +303,7 @@ def publish_bundle(
             )
         new = version != previous
         publish_index(store, bundle, release.locale, release.index, version, new)
+        write_changes(store, bundle, release.locale, version)
         changes = changes_between(before, manifest) if previous and version != previous else {}
         pointer[release.locale] = version
         reports.append(
@@ -319,6 +357,7 @@ def publish_releases(
                 for releases in releases_by_bundle.values()
                 for report in publish_bundle(store, releases, now, signer, published, cache)
             ]
+            write_bundle_list(store)
             prune(store, retain, now, prune_grace)
             return reports, signer, ensure_repository(store, now, signer.private)
     except OSError as exc:

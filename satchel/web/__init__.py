@@ -4,7 +4,18 @@ and never imports ``satchel.stages``."""
 
 from __future__ import annotations
 
-from . import api, caching, errors, pages, reports, search, security, shell, v1  # noqa: F401 (views register)
+from . import (  # noqa: F401 (views register)
+    api,
+    caching,
+    errors,
+    pages,
+    reports,
+    repository,
+    search,
+    security,
+    shell,
+    v1,
+)
 
 
 def init_app(app) -> None:
@@ -13,4 +24,5 @@ def init_app(app) -> None:
     caching.init_app(app)
     reports.init_app(app)
     v1.init_app(app)
+    repository.init_app(app)
     shell.init_app(app)

@@ -260,14 +260,27 @@ class Changes(MethodView):
         with its manifest's ETag and gets a 304 when nothing changed."""
         current = content.current_version(bundle, locale)
         store = content.store()
+        path = store.changes_path(bundle, locale, since, current)
+        precomputed, encoding = precomputed_changes(path)
 
         def send():
+            if precomputed:
+                return Response(precomputed.read_bytes(), mimetype="application/json")
             changes = content.changes_since(
                 bundle, locale, since, current, lambda name: sent_size(store.object_path(name))
             )
             return jsonify(ChangesSchema().dump(changes))
 
-        return version_response(content.manifest_etag(bundle, locale, current), None, send)
+        return version_response(content.manifest_etag(bundle, locale, current), encoding, send)
+
+
+def precomputed_changes(path: Path) -> tuple[Path | None, str | None]:
+    """The copy of the update publish wrote (``path``) this request accepts, and its
+    encoding; (None, None) when there is none or the request does not accept brotli: the
+    file counts ``transfer_bytes`` as brotli copies, so another client's is computed."""
+    if not request.accept_encodings["br"] or not path.is_file():
+        return None, None
+    return accepted_copy(path)
 
 
 @blp.route("/bundles/<bundle>/<locale>/download", parameters=[BUNDLE_PARAMETER, LOCALE_PARAMETER])

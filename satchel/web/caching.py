@@ -6,6 +6,9 @@ every backend call goes through ``FailSafeBackend``, which turns a backend error
 (Redis stopped, unreachable, slow) into a miss and skips the backend for
 ``RETRY_AFTER`` seconds, so a dead Redis costs one short timeout, not one per
 request. Redis sockets get short timeouts (``CACHE_REDIS_TIMEOUT_MS``).
+
+HTTP caches are told too: every response states its own cache life (``state_cache_policy``),
+so no CDN or browser picks one by heuristics.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 
+from flask import request
 from flask_caching import Cache
 
 cache = Cache()
@@ -74,7 +78,30 @@ class FailSafeBackend:
         return _MISS_RESULTS[name]
 
 
+def state_cache_policy(response):
+    """Give a response that states no cache life its default: an answer to a GET or HEAD
+    (the bundle list, a search, …) may be kept but is revalidated on every use
+    (``no-cache``), as it changes with each publish; an error or the answer to a post is
+    never stored. Views that know better (objects, manifests, the repository) set their
+    own. A kept answer without a validator gets the ETag of its bytes, so revalidating
+    it is a 304.
+
+    And drop the app's own ``Date``: werkzeug's conditional responses (``send_file``,
+    ``make_conditional``) add one, and the HTTP server (werkzeug's, gunicorn) always adds
+    its own, so file responses carried two."""
+    if "Cache-Control" not in response.headers:
+        stored = response.status_code < 400 and request.method in ("GET", "HEAD")
+        response.headers["Cache-Control"] = "no-cache" if stored else "no-store"
+    revalidated = response.cache_control.no_cache and response.status_code == 200
+    if revalidated and not response.is_streamed and "ETag" not in response.headers:
+        response.add_etag()
+        response.make_conditional(request)
+    response.headers.remove("Date")
+    return response
+
+
 def init_app(app) -> None:
+    app.after_request(state_cache_policy)
     config = app.config
     if str(config.get("CACHE_TYPE", "")).endswith("RedisCache") and not config.get("CACHE_OPTIONS"):
         seconds = config["CACHE_REDIS_TIMEOUT_MS"] / 1000

@@ -17,8 +17,7 @@ from pathlib import Path
 from flask import current_app
 
 from ..i18n.catalogs import parse_locale
-from ..manifest import changes_between, new_objects
-from ..store import SLUG_MAX, SLUG_PATTERN, Store
+from ..store import SLUG_MAX, SLUG_PATTERN, Store, bundle_listing, update_changes
 from . import language
 from .caching import cache
 from .errors import ApiError
@@ -124,26 +123,7 @@ def cached_by_publication(name: str, compute):
 
 def bundle_list() -> list[dict]:
     """Every published bundle with its locales and current versions."""
-
-    def compute(pointers):
-        listing = []
-        for bundle, versions in pointers.items():
-            first = manifest(bundle, *next(iter(sorted(versions.items()))))
-            source = versions.get(first["source_locale"])
-            head = manifest(bundle, first["source_locale"], source) if source else first
-            listing.append(
-                {
-                    "id": bundle,
-                    "title": head["title"],
-                    "description": head["description"],
-                    "source_locale": head["source_locale"],
-                    "locales": sorted(versions),
-                    "versions": versions,
-                }
-            )
-        return listing
-
-    return cached_by_publication("bundles", compute)
+    return cached_by_publication("bundles", lambda pointers: bundle_listing(store(), pointers))
 
 
 def locale_list() -> list[dict]:
@@ -198,12 +178,5 @@ def changes_since(
                 current=current,
             ),
         )
-    old, new = manifest(bundle, locale, since), manifest(bundle, locale, current)
-    needed = new_objects(old, new)
-    changes = changes_between(old, new, needed)
-    changes["transfer_bytes"] = sum(sent_size(name) for name in needed)
-    changes["manifest"] |= {
-        "sha256": manifest_etag(bundle, locale, current),
-        "bytes": store().manifest_path(bundle, locale, current).stat().st_size,
-    }
-    return changes
+    etag = manifest_etag(bundle, locale, current)
+    return update_changes(store(), bundle, locale, since, current, sent_size, etag)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -15,8 +17,24 @@ SECURITY_HEADERS = {
 }
 
 
+def content_origin(content_url: str) -> str | None:
+    """The origin of CONTENT_URL when it is another site's; None for a path of this one."""
+    parts = urlsplit(content_url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else None
+
+
+def security_headers(content_url: str) -> dict[str, str]:
+    """The headers every response gets: a page may connect to this site and to the
+    content source (CONTENT_URL), nowhere else."""
+    origin = content_origin(content_url)
+    if origin is None:
+        return SECURITY_HEADERS
+    policy = SECURITY_HEADERS["Content-Security-Policy"] + f"; connect-src 'self' {origin}"
+    return SECURITY_HEADERS | {"Content-Security-Policy": policy}
+
+
 def add_security_headers(response):
-    for name, value in SECURITY_HEADERS.items():
+    for name, value in security_headers(current_app.config["CONTENT_URL"]).items():
         response.headers.setdefault(name, value)
     return response
 

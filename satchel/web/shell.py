@@ -17,11 +17,17 @@ browsers install the new shell and the worker deletes the old one. The build wri
 same list into its ``sw.js``. Files under ``vendor/`` are listed apart (``later``): only
 some browsers need them, so the worker caches each the first time it is asked for, but for
 those any device may need offline (``NEEDED_OFFLINE``), which it caches with the shell.
+
+The page names the content source (CONTENT_URL) in ``<meta name="satchel-content">``, and
+the worker gets it as ``CONTENT``: both read bundles from there. The page and worker as
+written (and as built) name the default, this site's ``/repo/``; for another source both
+are rewritten as they are sent, the worker's precache list hashing the page as sent.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import mimetypes
 import os
@@ -97,45 +103,71 @@ def shell_url(name: str) -> str:
     return "/" if name == "index.html" else f"/static/{name}"
 
 
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+# The content source static/index.html names: CONTENT_URL's default.
+DEFAULT_CONTENT_URL = "/repo/"
+CONTENT_META = f'<meta name="satchel-content" content="{DEFAULT_CONTENT_URL}">'.encode()
 
 
-def hashed(folder: Path, names) -> list[dict]:
-    return [{"url": shell_url(name), "sha256": sha256_of(folder / name)} for name in names]
+def page_bytes(folder: Path, name: str, content_url: str) -> bytes:
+    """A file of the app as sent: ``index.html`` naming ``content_url``."""
+    data = (folder / name).read_bytes()
+    if name != "index.html" or content_url == DEFAULT_CONTENT_URL:
+        return data
+    named = f'<meta name="satchel-content" content="{html.escape(content_url)}">'
+    return data.replace(CONTENT_META, named.encode())
 
 
-def precache_of(folder: Path, names: list[str]) -> dict:
+def hashed(folder: Path, names, content_url: str) -> list[dict]:
+    return [
+        {
+            "url": shell_url(name),
+            "sha256": hashlib.sha256(page_bytes(folder, name, content_url)).hexdigest(),
+        }
+        for name in names
+    ]
+
+
+def precache_of(
+    folder: Path, names: list[str], content_url: str = DEFAULT_CONTENT_URL
+) -> dict:
     """``{"version", "files": [{"url", "sha256"}], "later": [{"url", "sha256", "offline"}]}``
-    for ``names`` in ``folder``: the shell, then the files cached on demand (``offline``:
-    with the shell)."""
-    files = hashed(folder, (name for name in names if not on_demand(name)))
+    for ``names`` in ``folder``, the page naming ``content_url``: the shell, then the files
+    cached on demand (``offline``: with the shell)."""
+    files = hashed(folder, (name for name in names if not on_demand(name)), content_url)
     kept = [name for name in names if on_demand(name)]
     later = [
         {**entry, "offline": name in NEEDED_OFFLINE}
-        for name, entry in zip(kept, hashed(folder, kept), strict=True)
+        for name, entry in zip(kept, hashed(folder, kept, content_url), strict=True)
     ]
     listed = json.dumps([files, later], sort_keys=True).encode()
     return {"version": hashlib.sha256(listed).hexdigest()[:16], "files": files, "later": later}
 
 
-def worker_head(precache: dict) -> str:
-    """The line that gives the service worker its precache list (``SHELL`` in static/sw.js)."""
-    return f"const SHELL = {json.dumps(precache, sort_keys=True)};\n"
+def worker_head(precache: dict, content_url: str = DEFAULT_CONTENT_URL) -> str:
+    """The lines that give the service worker its precache list and content source
+    (``SHELL`` and ``CONTENT`` in static/sw.js): always ``WORKER_HEAD_LINES`` lines."""
+    return (
+        f"const SHELL = {json.dumps(precache, sort_keys=True)};\n"
+        f"const CONTENT = {json.dumps(content_url)};\n"
+    )
+
+
+WORKER_HEAD_LINES = 2
 
 
 @lru_cache(maxsize=8)
-def _precache(signature: tuple) -> dict:
-    return precache_of(STATIC_DIR, [name for name, _mtime, _size in signature])
+def _precache(folder: Path, signature: tuple, content_url: str) -> dict:
+    return precache_of(folder, [name for name, _mtime, _size in signature], content_url)
 
 
-def precache() -> dict:
-    """The sources' precache list, recomputed when one of their files changes."""
+def precache(folder: Path, content_url: str) -> dict:
+    """The precache list of the app in ``folder`` whose page names ``content_url``,
+    recomputed when one of its files changes."""
     signature = []
-    for name in page_files():
-        stat = (STATIC_DIR / name).stat()
+    for name in page_files(folder):
+        stat = (folder / name).stat()
         signature.append((name, stat.st_mtime_ns, stat.st_size))
-    return _precache(tuple(signature))
+    return _precache(folder, tuple(signature), content_url)
 
 
 def sent_file(folder: Path, filename: str, mimetype: str, max_age: int = 0) -> Response:
@@ -164,7 +196,12 @@ def sent_file(folder: Path, filename: str, mimetype: str, max_age: int = 0) -> R
 def index():
     # The page itself is the same for everyone (the service worker checks its
     # hash); the app asks /api/v1/messages for the negotiated language.
-    response = sent_file(served_dir(), "index.html", "text/html")
+    content_url = current_app.config["CONTENT_URL"]
+    if content_url == DEFAULT_CONTENT_URL:
+        response = sent_file(served_dir(), "index.html", "text/html")
+    else:
+        page = page_bytes(served_dir(), "index.html", content_url)
+        response = revalidated(Response(page, mimetype="text/html"))
     response.headers["Content-Language"] = request_locale()
     response.vary.add("Accept-Language")
     return response
@@ -172,13 +209,20 @@ def index():
 
 @web.get("/sw.js")
 def service_worker():
-    folder = served_dir()
-    if folder != STATIC_DIR:
+    folder, content_url = served_dir(), current_app.config["CONTENT_URL"]
+    if folder != STATIC_DIR and content_url == DEFAULT_CONTENT_URL:
         return sent_file(folder, "sw.js", "text/javascript")
-    response = Response(worker_head(precache()) + (folder / "sw.js").read_text(),
-                        mimetype="text/javascript")
-    response.cache_control.no_cache = True
+    body = (folder / "sw.js").read_text()
+    if folder != STATIC_DIR:  # the build wrote a head for the default source
+        body = body.split("\n", WORKER_HEAD_LINES)[WORKER_HEAD_LINES]
+    head = worker_head(precache(folder, content_url), content_url)
     # Browsers check for a new worker often: unchanged, the answer is a 304.
+    return revalidated(Response(head + body, mimetype="text/javascript"))
+
+
+def revalidated(response: Response) -> Response:
+    """``response`` sent ``no-cache`` with an ETag of its bytes, as a 304 when unchanged."""
+    response.cache_control.no_cache = True
     response.add_etag()
     return response.make_conditional(request)
 

@@ -1,5 +1,6 @@
-// The server's API: the one place that knows its prefix, and where an answer that failed becomes
-// an AppError carrying the server's {status, code, message}.
+// The server's API and the content source: the one place that knows the API's prefix and where
+// the static repository (docs/repository.md) is, and where an answer that failed becomes an
+// AppError carrying the server's {status, code, message}.
 
 import { AppError } from "./errors.js";
 
@@ -9,6 +10,14 @@ const PREFIX = "/api/v1";
 // with fetch's own TypeError, so every caller falls back to the device as it does offline. Only
 // the wait for the answer to begin is bounded: a large body takes as long as it takes.
 const ANSWER_TIMEOUT_MS = 10000;
+// Where bundles are read from: this site's /repo/, or the CDN or mirror the page names
+// (CONTENT_URL, in <meta name="satchel-content">; app.js passes it to useContentSource).
+let contentSource = "/repo/";
+
+/** Read bundles, keys, manifests, packs, updates and objects from `url` from now on. */
+export function useContentSource(url) {
+  contentSource = url;
+}
 
 async function failureOf(response) {
   try {
@@ -19,16 +28,15 @@ async function failureOf(response) {
   }
 }
 
-/** The response to `path`; one with an error status throws, unless `expected` lists it. */
-export async function request(path, options = {}, expected = []) {
+async function answer(url, options, expected) {
   const silence = new AbortController();
   const timer = setTimeout(() => silence.abort(), ANSWER_TIMEOUT_MS);
   let response;
   try {
-    response = await fetch(PREFIX + path, { ...options, signal: silence.signal });
+    response = await fetch(url, { ...options, signal: silence.signal });
   } catch (error) {
     if (!silence.signal.aborted) throw error;
-    throw new TypeError(`No answer to ${path} in ${ANSWER_TIMEOUT_MS / 1000} s`, { cause: error });
+    throw new TypeError(`No answer to ${url} in ${ANSWER_TIMEOUT_MS / 1000} s`, { cause: error });
   } finally {
     clearTimeout(timer);
   }
@@ -36,6 +44,20 @@ export async function request(path, options = {}, expected = []) {
   return response;
 }
 
+/** The API's response to `path`; one with an error status throws, unless `expected` lists it. */
+export function request(path, options = {}, expected = []) {
+  return answer(PREFIX + path, options, expected);
+}
+
 export async function getJSON(path, options = {}) {
   return (await request(path, options)).json();
+}
+
+/** The file at `path` in the static repository, as `request` answers. */
+export function requestFile(path, options = {}, expected = []) {
+  return answer(new URL(path, new URL(contentSource, location.href)).href, options, expected);
+}
+
+export async function getFileJSON(path, options = {}) {
+  return (await requestFile(path, options)).json();
 }

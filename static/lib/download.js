@@ -1,14 +1,15 @@
 // Getting bundles onto the device: a first install, the resumption of one, and the switch.
 //
-// First install streams /pack (NDJSON): line 1 is the manifest, each further line one object whose
+// First install streams the version's pack from the repository (NDJSON, brotli-encoded; the API's
+// /pack until it is compressed): line 1 is the manifest, each further line one object whose
 // sha256 must be a name in that manifest; the binary search segments follow one by one. Updates
-// (update.js) fetch only the objects in /changes. Everything lands in staging first (db.js) and is
-// verified with SubtleCrypto before it is stored; the switch to the new version happens in one
-// IndexedDB transaction, only once every object is present. No manifest is staged, installed or
-// read before its publisher's signature is verified (trust.js).
+// (update.js) fetch only the objects their changes name. Everything lands in staging first
+// (db.js) and is verified with SubtleCrypto before it is stored; the switch to the new version
+// happens in one IndexedDB transaction, only once every object is present. No manifest is
+// staged, installed or read before its publisher's signature is verified (trust.js).
 // An interrupted download resumes from the staging record: objects already stored are skipped.
 
-import { getJSON, request } from "./api.js";
+import { getJSON, request, requestFile } from "./api.js";
 import * as db from "./db.js";
 import { AppError } from "./errors.js";
 import { objectsOf, packedOf, segmentsOf, sha256Hex, withdrawnFrom } from "./manifest.js";
@@ -171,11 +172,19 @@ function objectBatches(onStored) {
   };
 }
 
+/** The pack of `version` from the repository; the API streams it while it is not compressed. */
+async function fetchPack(bundle, locale, version) {
+  const stored = await requestFile(`bundles/${bundle}/${locale}/${version}.pack.ndjson.br`, {},
+    [404]);
+  if (stored.ok) return stored;
+  return request(`/bundles/${bundle}/${locale}/pack`, { cache: "no-store" });
+}
+
 async function installFromPack(bundle, locale, progress) {
   const key = db.installKey(bundle, locale);
   const size = sizes.get(key) || await downloadSize(bundle, locale);
   sizes.delete(key); // the next install asks again
-  const response = await request(`/bundles/${bundle}/${locale}/pack`, { cache: "no-store" });
+  const response = await fetchPack(bundle, locale, size.version);
   // One bar over what crosses the network: the pack (its decoded bytes scaled to its compressed
   // size), then the segments.
   const total = size.bytes;
@@ -186,7 +195,7 @@ async function installFromPack(bundle, locale, progress) {
   await forEachLine(response.body, (length) => { decoded += length; }, async (bytes) => {
     if (pack) await batches.add(bytes, pack.expected);
     else {
-      const etag = response.headers.get("ETag");
+      const etag = `"${await sha256Hex(bytes)}"`; // the manifest's, as the API's ETag names it
       pack = await stagePackManifest(bytes, { key, bundle, locale, size, etag });
     }
   });

@@ -1,8 +1,8 @@
 // Reading: the published bundles; a bundle's manifest and objects from the device when it is
-// downloaded, else from the network, verified (the manifest by its signature, each object by its
-// sha256 name).
+// downloaded, else from the content source's static repository, verified (the manifest by its
+// signature, each object by its sha256 name): a mirror that changed a byte is refused.
 
-import { getJSON, request } from "./api.js";
+import { getFileJSON, requestFile } from "./api.js";
 import * as db from "./db.js";
 import { AppError } from "./errors.js";
 import { sha256Hex } from "./manifest.js";
@@ -15,7 +15,10 @@ const decoder = new TextDecoder();
  * what crossed the network for its body (Content-Length: the compressed size when encoded).
  */
 export async function fetchVerified(name) {
-  const response = await request(`/objects/${name}`);
+  const response = await requestFile(`objects/${name.slice(0, 2)}/${name}`, {}, [404]);
+  if (response.status === 404) {
+    throw new AppError("object_not_found", { status: 404, message: `no object ${name}` });
+  }
   const buffer = await response.arrayBuffer();
   if ((await sha256Hex(buffer)) !== name) {
     throw new AppError("integrity", { message: `object ${name} does not match its name` });
@@ -27,10 +30,25 @@ export async function fetchVerified(name) {
 // verified copy is the one used.
 const verified = new Map(); // bundle/locale/version → promise of a verified manifest
 
+/** The version of `bundle` published in `locale` now: AppError "not_published" when none is. */
+export async function currentVersion(bundle, locale) {
+  const { locales } = await getFileJSON(`bundles/${bundle}/current.json`, { cache: "no-cache" });
+  if (!locales[locale]) throw new AppError("not_published", { status: 404 });
+  return locales[locale];
+}
+
+/** The manifest of version `version` as stored: {bytes, manifest}. */
+export async function fetchManifest(bundle, locale, version) {
+  const response = await requestFile(`bundles/${bundle}/${locale}/${version}.json`);
+  const bytes = await response.arrayBuffer();
+  return { bytes, manifest: JSON.parse(decoder.decode(bytes)) };
+}
+
 export async function readManifest(bundle, locale) {
   const install = await db.getInstall(db.installKey(bundle, locale));
   if (install) return { manifest: install.manifest, install };
-  const fetched = await getJSON(`/bundles/${bundle}/${locale}`);
+  const fetched = (await fetchManifest(bundle, locale, await currentVersion(bundle, locale)))
+    .manifest;
   const key = `${db.installKey(bundle, locale)}/${fetched.version}`;
   if (!verified.has(key)) {
     verified.set(key, verifyManifest(fetched).then(() => fetched));
@@ -56,7 +74,7 @@ export async function loadBundles() {
     return bundleList;
   }
   try {
-    bundleList = await getJSON("/bundles");
+    bundleList = await getFileJSON("bundles.json", { cache: "no-cache" });
     bundleListAt = performance.now();
   } catch {
     // Offline and never fetched: the library lists what is installed.

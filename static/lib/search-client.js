@@ -8,8 +8,8 @@
 // (search-worker.js) so typing never waits for it, with the server's ranking; otherwise (or for
 // a bundle installed before devices had a search index) the server's GET /api/v1/search answers.
 // A search of every bundle (`bundle` empty) is answered on the device when it holds every bundle
-// published in the locale, or when offline (then over the installed ones), merged as the server
-// merges them.
+// published in the locale, or when the server can't be reached, whatever navigator.onLine says
+// (then over the installed ones), merged as the server merges them.
 
 import { getJSON } from "./api.js";
 import * as db from "./db.js";
@@ -53,11 +53,11 @@ const searchable = (install) => install && install.manifest.search
   && install.manifest.search.segments;
 
 /**
- * The installs that answer `params` on the device as the server would, or null: the bundle's
- * install; for every bundle, the installs in the locale when they are all of `params.published`
- * (the ids published in the locale, null when unknown), or any when offline.
+ * The installs that answer `params` on the device, or null: the bundle's install; for every
+ * bundle, the installs in the locale when they are all of `params.published` (the ids published
+ * in the locale, null when unknown), or any when `partly` (the server can't be reached).
  */
-async function deviceInstalls({ bundle, locale, published }) {
+async function deviceInstalls({ bundle, locale, published }, partly) {
   if (bundle) {
     const install = await db.getInstall(db.installKey(bundle, locale));
     return searchable(install) ? [install] : null;
@@ -66,19 +66,26 @@ async function deviceInstalls({ bundle, locale, published }) {
     .filter((install) => install.locale === locale && searchable(install));
   if (!installs.length) return null;
   const held = (id) => installs.some((install) => install.bundle === id);
-  if (navigator.onLine && (!published || !published.every(held))) return null;
+  if (!partly && (!published || !published.every(held))) return null;
   return installs;
 }
 
-/** The search answered on the device or by the server; AppError "offline" when neither can. */
+/**
+ * The search answered on the device or by the server; when the server can't be reached (offline,
+ * or a network that says online and carries nothing), by the device over what it holds; AppError
+ * "offline" when nothing can answer.
+ */
 export async function search(params) {
-  const installs = await deviceInstalls(params);
-  if (installs) return { engine: "device", ...(await deviceSearch(installs, params)) };
-  if (!navigator.onLine) throw new AppError("offline");
-  try {
-    return { engine: "server", ...(await serverSearch(params)) };
-  } catch (error) {
-    if (error instanceof TypeError) throw new AppError("offline");
-    throw error;
+  const whole = await deviceInstalls(params, false);
+  if (whole) return { engine: "device", ...(await deviceSearch(whole, params)) };
+  if (navigator.onLine) {
+    try {
+      return { engine: "server", ...(await serverSearch(params)) };
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error;
+    }
   }
+  const held = await deviceInstalls(params, true);
+  if (held) return { engine: "device", ...(await deviceSearch(held, params)) };
+  throw new AppError("offline");
 }

@@ -7,14 +7,13 @@
 // "Open a bundle file" also recognises a summary page (lib/summary-page.js) and checks it against
 // the publisher's signed manifest of its version.
 
-import { getJSON } from "./api.js";
 import * as db from "./db.js";
 import { finalize } from "./download.js";
 import { AppError } from "./errors.js";
 import { canonicalBytes, objectsOf, segmentsOf, sha256Hex } from "./manifest.js";
 import { catalogOf } from "./i18n.js";
 import { runJob, runningJob } from "./progress.js";
-import { readObject } from "./read.js";
+import { fetchManifest, readObject } from "./read.js";
 import { pageHtml, pageOrigin } from "./summary-page.js";
 import { verifyManifest } from "./trust.js";
 
@@ -296,17 +295,18 @@ export function installBundleFile(file) {
 }
 
 /** The signed manifest of `origin`'s version: the device's when it holds that version, else the
- * server's, verified. */
+ * repository's, verified. */
 async function manifestOf(origin) {
   const install = await db.getInstall(db.installKey(origin.bundle, origin.locale));
   if (install && install.version === origin.version) return { manifest: install.manifest, install };
   if (!navigator.onLine) throw new AppError("page_needs_connection");
-  const path = `/bundles/${encodeURIComponent(origin.bundle)}/` +
-    `${encodeURIComponent(origin.locale)}/versions/${origin.version}`;
-  const manifest = await getJSON(path).catch((error) => {
+  const { bytes, manifest } = await fetchManifest(
+    encodeURIComponent(origin.bundle), encodeURIComponent(origin.locale), origin.version,
+  ).catch((error) => {
+    if (error instanceof TypeError) throw new AppError("page_needs_connection");
     throw error.status === 404 ? new AppError("page_unknown") : error;
   });
-  await verifyManifest(manifest);
+  await verifyManifest(manifest, new Uint8Array(bytes));
   return { manifest, install };
 }
 

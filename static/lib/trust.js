@@ -1,9 +1,10 @@
 // Which manifests the device believes: those a trusted publisher key signed (Ed25519, WebCrypto)
 // over their canonical bytes without `signature`; they name every object by its hash. Keys
-// (db.js) are trusted on first contact (GET /api/v1/keys), later only when a trusted key endorsed
-// them: `endorsement` signs the canonical {alg, id, public_key}; lists are walked oldest first.
+// (db.js) are trusted on first contact (the repository's keys/keyring.json), later only when a
+// trusted key endorsed them: `endorsement` signs the canonical {alg, id, public_key}; lists are
+// walked oldest first.
 
-import { getJSON } from "./api.js";
+import { getFileJSON } from "./api.js";
 import * as db from "./db.js";
 import { fromBase64url, verifyEd25519 } from "./ed25519.js";
 import { AppError } from "./errors.js";
@@ -48,7 +49,7 @@ export async function learnKeys() {
   const keys = new Map((await db.trustedKeys()).map((key) => [key.id, key]));
   if (keys.size || !navigator.onLine) return keys;
   try {
-    const [first, ...later] = (await getJSON("/keys", { cache: "no-store" })).keys;
+    const [first, ...later] = (await getFileJSON("keys/keyring.json", { cache: "no-store" })).keys;
     if (!first) return keys;
     await db.putKey(first);
     return await learnEndorsed(later, keys.set(first.id, first));

@@ -1,19 +1,20 @@
-// Keeping a downloaded bundle current: one conditional request says whether there is a newer
-// version; the update downloads only the objects it adds (download.js stages and switches).
+// Keeping a downloaded bundle current: the repository's pointer (current.json, revalidated) says
+// whether there is a newer version, and the update written for the installed one (changes/<from>-
+// <to>.json) what it adds; the update downloads only those objects (download.js stages and
+// switches).
 
-import { request } from "./api.js";
+import { requestFile } from "./api.js";
 import { downloadAgain, downloadSize, downloadStaged } from "./download.js";
 import { AppError } from "./errors.js";
 import { applyChanges, articleChanges, canonicalBytes, sha256Hex } from "./manifest.js";
+import { currentVersion, fetchManifest } from "./read.js";
 import { verifyManifest } from "./trust.js";
-
-const decoder = new TextDecoder();
 
 /**
  * The manifest `changes` leads to, rebuilt from the installed one: {manifest, changes, bytes},
  * `bytes` its canonical bytes. If they do not hash to `changes.manifest.sha256`, the full
  * manifest instead, if its bytes do, with the article changes read from it rather than from
- * `changes`. Null when neither matches (a version was published in between).
+ * `changes`. Null when neither matches (a copy was changed on its way).
  */
 async function nextManifest(install, changes) {
   const rebuilt = applyChanges(install.manifest, changes);
@@ -21,42 +22,35 @@ async function nextManifest(install, changes) {
   if ((await sha256Hex(written)) === changes.manifest.sha256) {
     return { manifest: rebuilt, changes, bytes: written };
   }
-  const response = await request(`/bundles/${install.bundle}/${install.locale}`, {
-    cache: "no-store",
-  });
-  const bytes = await response.arrayBuffer();
+  const { bytes, manifest } = await fetchManifest(install.bundle, install.locale, changes.to);
   if ((await sha256Hex(bytes)) !== changes.manifest.sha256) return null;
-  const manifest = JSON.parse(decoder.decode(bytes));
   return {
     manifest, bytes, changes: { ...changes, ...articleChanges(install.manifest, manifest) },
   };
 }
 
 /**
- * Is there a newer version than `install`? One request: /changes, conditional on the installed
- * manifest's ETag, so nothing changed is a 304. Returns null, or
- * {version, manifest, etag, changes, bytes, expired}; `bytes` is what the update will download.
+ * Is there a newer version than `install`? The pointer, revalidated (a 304 when nothing was
+ * published), then the update from the installed version; none kept means a full download.
+ * Returns null, or {version, manifest, etag, changes, bytes, expired}; `bytes` is what the update
+ * will download.
  */
-export async function checkForUpdate(install, attempts = 2) {
-  const path = `/bundles/${install.bundle}/${install.locale}`;
-  const response = await request(`${path}/changes?since=${install.version}`, {
-    cache: "no-store", headers: install.etag ? { "If-None-Match": install.etag } : {},
-  }, [304, 410]);
-  if (response.status === 304) return null;
-  if (response.status === 410) {
-    const size = await downloadSize(install.bundle, install.locale);
+export async function checkForUpdate(install) {
+  const { bundle, locale } = install;
+  const current = await currentVersion(bundle, locale);
+  if (current === install.version) return null;
+  const response = await requestFile(
+    `bundles/${bundle}/${locale}/changes/${install.version}-${current}.json`, {}, [404]);
+  if (response.status === 404) {
+    const size = await downloadSize(bundle, locale);
     return { version: size.version, changes: null, bytes: size.bytes, expired: true };
   }
   const changes = await response.json();
-  if (changes.from !== install.version) {
-    throw new AppError("integrity", { message: "changes from another version" });
+  if (changes.from !== install.version || changes.to !== current) {
+    throw new AppError("integrity", { message: "changes between other versions" });
   }
-  if (changes.to === install.version) return null;
   const next = await nextManifest(install, changes);
-  if (!next) {
-    if (attempts > 1) return checkForUpdate(install, attempts - 1); // published in between
-    throw new AppError("integrity", { message: "the manifest and its changes disagree" });
-  }
+  if (!next) throw new AppError("integrity", { message: "the manifest and its changes disagree" });
   return {
     version: changes.to, manifest: next.manifest,
     keyId: await verifyManifest(next.manifest, next.bytes),
@@ -65,7 +59,7 @@ export async function checkForUpdate(install, attempts = 2) {
   };
 }
 
-/** Stage and apply an update found by checkForUpdate; 410 means a full download. */
+/** Stage and apply an update found by checkForUpdate; an expired one is a full download. */
 export function applyUpdate(install, plan) {
   if (plan.expired) return downloadAgain(install);
   return downloadStaged({

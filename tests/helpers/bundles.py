@@ -111,3 +111,9 @@ def write_bundle(root: Path, bundle_id: str = "demo", summaries=None, retain: in
 
 # The manifest of the bundle ``write_bundle`` writes by default.
 MANIFEST = "/api/v1/bundles/demo/en"
+
+
+def edit_summary(bundles_dir: Path, summary_id: str, old: str, new: str) -> None:
+    """Replace ``old`` by ``new`` in a summary of the ``demo`` bundle."""
+    path = bundles_dir / "demo" / "summaries" / f"{summary_id}.md"
+    path.write_text(path.read_text().replace(old, new))

@@ -4,16 +4,23 @@ one article."""
 
 from __future__ import annotations
 
+import re
+
 from .conftest import controlled, install, ready
 
 CAREGIVING = "Caring for someone: what research says"
 STRAIN = "Older carers who felt strained had a higher risk of dying"
 RENAMED = "Older carers under strain had a higher risk of dying"
 MANIFEST = "/api/v1/bundles/caregiving/en"
+# In the static repository the app reads from: the pointer, the update from the installed
+# version (any), and each version's manifest.
+POINTER = "/repo/bundles/caregiving/current.json"
+CHANGES = "**/repo/bundles/caregiving/en/changes/*.json"
+STORED_MANIFEST = re.compile(r"/repo/bundles/caregiving/en/[0-9]+\.json$")
 
 
 def objects_in(url: str) -> str | None:
-    return url.rsplit("/", 1)[1] if "/api/v1/objects/" in url else None
+    return url.rsplit("/", 1)[1] if "/repo/objects/" in url else None
 
 
 def installed_page(new_page, site):

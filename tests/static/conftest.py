@@ -81,13 +81,15 @@ def serve(app):
 class Site:
     """A server over a private copy of the sample bundles that a test may edit and republish."""
 
-    def __init__(self, root: Path, translated: bool = False):
+    def __init__(self, root: Path, translated: bool = False, config: dict | None = None):
         self.bundles = root / "bundles"
         self.data = root / "data"
         self.translations = PROJECT / "translations" if translated else None
         shutil.copytree(PROJECT / "bundles", self.bundles)
         build(self.bundles, self.data, translations_dir=self.translations)
-        self.app = create_app({"DATA_DIR": str(self.data), "BUNDLES_DIR": str(self.bundles)})
+        self.app = create_app(
+            {"DATA_DIR": str(self.data), "BUNDLES_DIR": str(self.bundles), **(config or {})}
+        )
         self.url, self.stop = serve(self.app)
 
     def summary(self, bundle: str, summary_id: str) -> Path:
@@ -181,11 +183,12 @@ def installed_version(page, key: str):
 
 
 def signed_by_stub_publisher(context, manifest: dict) -> dict:
-    """``manifest`` signed by a key made for the test, which ``/api/v1/keys`` offers to every
-    page of ``context``: a device meeting it first trusts it, as it would a real publisher."""
+    """``manifest`` signed by a key made for the test, which the repository's key ring
+    offers to every page of ``context``: a device meeting it first trusts it, as it would a
+    real publisher."""
     private = Ed25519PrivateKey.generate()
     key = describe_key(private.public_key())
-    context.route("**/api/v1/keys", lambda route: route.fulfill(json={"keys": [key]}))
+    context.route("**/repo/keys/keyring.json", lambda route: route.fulfill(json={"keys": [key]}))
     return Signer([key], private).sign({**manifest, "keys": [key]})
 
 

@@ -10,7 +10,15 @@ import re
 
 from playwright.sync_api import expect
 
-from .caregiving import CAREGIVING, STRAIN, card, installed_page, objects_in, rename_strain
+from .caregiving import (
+    CAREGIVING,
+    CHANGES,
+    STRAIN,
+    card,
+    installed_page,
+    objects_in,
+    rename_strain,
+)
 from .conftest import controlled, install, installed_version, ready, stored_objects
 
 # Every value the progress bar and its label take, recorded as the page sets them.
@@ -66,10 +74,7 @@ def test_size_shown_before_download_is_what_crosses_the_network(new_page, site):
 def test_interrupted_full_download_resumes_and_old_version_stays_readable(new_page, site):
     page = installed_page(new_page, site)
     rename_strain(site)
-    expired = {"status": 410, "code": "version_expired", "message": "Download the bundle again."}
-    page.route(
-        "**/changes?since=*", lambda route: route.fulfill(status=410, json={"error": expired})
-    )
+    page.route(CHANGES, lambda route: route.fulfill(status=404))  # version 1 no longer kept
     ready(page)
 
     kept = []
@@ -82,7 +87,7 @@ def test_interrupted_full_download_resumes_and_old_version_stays_readable(new_pa
         route.fulfill(status=200, body=body, headers={"content-type": "application/x-ndjson"})
 
     page.route("**/pack", half_a_pack)
-    page.route("**/api/v1/objects/*", lambda route: route.abort("internetdisconnected"))
+    page.route("**/repo/objects/**", lambda route: route.abort("internetdisconnected"))
     card(page).get_by_role("button", name="Update now").click()
     expect(page.locator("#notices")).to_contain_text("will continue where it left off")
     assert installed_version(page, "caregiving/en") == 1
@@ -92,7 +97,7 @@ def test_interrupted_full_download_resumes_and_old_version_stays_readable(new_pa
     assert len(kept) >= 2
 
     page.unroute("**/pack")
-    page.unroute("**/api/v1/objects/*")
+    page.unroute("**/repo/objects/**")
     fetched = []
     page.on("request", lambda r: (objects_in(r.url) or "/pack" in r.url) and fetched.append(r.url))
     ready(page, site.url + "/")  # start-up resumes the staged download

@@ -95,9 +95,19 @@ def stub_spanish(context):
         "total_bytes": sum(len(body) for body in objects.values()),
     }
     signed = signed_by_stub_publisher(context, manifest)
-    context.route("**/api/v1/bundles/ms-research/es", lambda route: route.fulfill(json=signed))
+
+    def pointer(route):  # the published locales, and the stub's Spanish
+        published = route.fetch().json()
+        published["locales"]["es"] = signed["version"]
+        route.fulfill(json=published)
+
+    context.route("**/repo/bundles/ms-research/current.json", pointer)
+    context.route(
+        f"**/repo/bundles/ms-research/es/{signed['version']}.json",
+        lambda route: route.fulfill(json=signed),
+    )
     for name, body in objects.items():
-        context.route(f"**/api/v1/objects/{name}", serve_bytes(body))
+        context.route(f"**/repo/objects/{name[:2]}/{name}", serve_bytes(body))
 
 
 def serve_bytes(body: bytes):

@@ -59,7 +59,7 @@ def fresh_device(new_page, url: str):
     """A browser profile that opened the app once online (its shell cached, the publisher's
     keys learned) and holds no bundle, now offline."""
     page = new_page(accept_downloads=True)
-    with page.expect_response("**/api/v1/keys"):
+    with page.expect_response("**/repo/keys/keyring.json"):
         ready(page, url + "/")
     controlled(page)
     page.context.set_offline(True)

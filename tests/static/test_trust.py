@@ -17,8 +17,10 @@ from satchel.stages.sign import Signer, b64url, describe_key
 
 from .caregiving import (
     CAREGIVING,
+    CHANGES,
     MANIFEST,
     RENAMED,
+    STORED_MANIFEST,
     STRAIN,
     card,
     installed_page,
@@ -146,7 +148,7 @@ def forge_rebuilt(page, site):
         changes["manifest"]["sha256"] = hashlib.sha256(data).hexdigest()
         route.fulfill(response=response, json=changes)
 
-    page.route("**/changes?since=*", tamper)
+    page.route(CHANGES, tamper)
 
 
 def forge_full_manifest(page, site):
@@ -159,9 +161,9 @@ def forge_full_manifest(page, site):
         changes["manifest"]["sha256"] = hashlib.sha256(data).hexdigest()
         route.fulfill(response=response, json=changes)
 
-    page.route("**/changes?since=*", tamper)
+    page.route(CHANGES, tamper)
     page.route(
-        f"**{MANIFEST}",
+        STORED_MANIFEST,
         lambda route: route.fulfill(body=data, headers={"content-type": "application/json"}),
     )
 
@@ -185,7 +187,7 @@ def test_a_changed_manifest_is_not_read_from_the_network(new_page, site):
     page = fresh_page(new_page, site)
     _manifest, data = forged_v2(site)
     page.route(
-        f"**{MANIFEST}",
+        STORED_MANIFEST,
         lambda route: route.fulfill(body=data, headers={"content-type": "application/json"}),
     )
     ready(page, site.url + "/#/read/caregiving/en")
@@ -204,7 +206,7 @@ def test_after_a_key_rotation_the_device_updates_and_reads(new_page, site):
     assert signature["key_id"] == new[-1]
 
     asked = []
-    page.on("request", lambda r: "/api/v1/keys" in r.url and asked.append(r.url))
+    page.on("request", lambda r: "/keys/keyring.json" in r.url and asked.append(r.url))
     ready(page)
     card(page).get_by_role("button", name="Update now").click()
     expect(card(page)).to_contain_text("Downloaded: version 2")
@@ -338,11 +340,11 @@ def test_an_unsigned_download_staged_before_the_upgrade_starts_over(new_page, si
     page = installed_page(new_page, site)
     rename_strain(site)
     ready(page)
-    page.route("**/api/v1/objects/*", lambda route: route.abort("internetdisconnected"))
+    page.route("**/repo/objects/**", lambda route: route.abort("internetdisconnected"))
     card(page).get_by_role("button", name="Update now").click()
     expect(page.locator("#notices")).to_contain_text("will continue where it left off")
     strip_signature_from_staging(page, "caregiving/en")
-    page.unroute("**/api/v1/objects/*")
+    page.unroute("**/repo/objects/**")
 
     packs = []
     page.on("request", lambda r: r.url.endswith("/pack") and packs.append(r.url))

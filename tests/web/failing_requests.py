@@ -31,4 +31,10 @@ ERRORS = [
     ("GET", "/api/v1/search?q=tired&locale=xx", 404, "locale_not_found"),
     ("GET", "/api/v1/search?q=tired&bundle=..%2Fx", 404, "bundle_not_found"),
     ("POST", "/api/v1/search?q=tired&bundle=demo", 405, "method_not_allowed"),
+    ("GET", "/repo/.build.lock", 404, "not_in_repository"),
+    ("GET", "/repo/bundles/demo/en/index", 404, "not_in_repository"),
+    ("GET", "/repo/bundles/demo/en/9.json", 404, "not_in_repository"),
+    ("GET", "/repo/bundles/demo/en/../en/1.json", 404, "not_in_repository"),
+    ("GET", "/repo/bundles/demo/..%2F..%2Fbundles.json", 404, "not_in_repository"),
+    ("POST", "/repo/bundles.json", 405, "method_not_allowed"),
 ]

@@ -11,13 +11,8 @@ import pytest
 
 from satchel.manifest import apply_changes
 
-from ..helpers.bundles import summary_text
+from ..helpers.bundles import edit_summary, summary_text
 from .failing_requests import ERRORS
-
-
-def edit_summary(bundles_dir, summary_id, old, new):
-    path = bundles_dir / "demo" / "summaries" / f"{summary_id}.md"
-    path.write_text(path.read_text().replace(old, new))
 
 
 def test_health(client):
@@ -100,7 +95,10 @@ def test_changes_lists_what_a_device_must_fetch(client, bundles_dir, build):
         s["object"] for s in changes["search"]
     ]
     as_brotli = {"Accept-Encoding": "br"}
-    sent = client.get("/api/v1/bundles/demo/en/changes?since=1", headers=as_brotli).json
+    answer = client.get("/api/v1/bundles/demo/en/changes?since=1", headers=as_brotli)
+    assert answer.content_encoding == "br"  # the update publish wrote, as stored
+    sent = json.loads(brotli.decompress(answer.data))
+    assert sent == changes | {"transfer_bytes": sent["transfer_bytes"]}
     assert sent["transfer_bytes"] == sum(
         len(client.get(f"/api/v1/objects/{name}", headers=as_brotli).data) for name in fetched
     )

@@ -74,11 +74,12 @@ export default [
   },
   {
     // A classic worker: the page registers it without `type: "module"`. The server prepends
-    // `const SHELL = {version, files}` when it serves it (satchel/web/shell.py).
+    // `const SHELL = {version, files}` and `const CONTENT` when it serves it
+    // (satchel/web/shell.py).
     files: [SERVICE_WORKER],
     languageOptions: {
       sourceType: "script",
-      globals: { ...globals.serviceworker, SHELL: "readonly" },
+      globals: { ...globals.serviceworker, SHELL: "readonly", CONTENT: "readonly" },
     },
   },
   {

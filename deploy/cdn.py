@@ -1,0 +1,75 @@
+"""A CDN stand-in: nginx with ``proxy_cache`` in front of a content source (deploy/cdn.conf),
+on a loopback port, started and stopped by its PID. The tests read the app's bundles through
+it, the bench measures it against nginx serving the files itself."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from .topology import (
+    PROJECT_ROOT,
+    Service,
+    TopologyError,
+    executable,
+    free_port,
+    nginx_user,
+    render,
+)
+
+TEMPLATE = Path(__file__).with_name("cdn.conf")
+START_SECONDS = 10.0
+
+
+@contextlib.contextmanager
+def cdn_stand_in(origin: str, run_dir: Path, port: int = 0):
+    """nginx caching ``origin`` (a URL ending in ``/``) on ``port`` (0: a free one); yields
+    its URL, ``http://127.0.0.1:<port>/``. Its access log is ``run_dir/access.log``: method,
+    path, status, bytes and the cache's verdict (HIT, MISS, REVALIDATED…) a line."""
+    port = port or free_port()
+    for folder in ("tmp", "cache"):
+        (run_dir / folder).mkdir(parents=True, exist_ok=True)
+    config = run_dir / "nginx.conf"
+    values = {"USER": nginx_user(run_dir), "RUN_DIR": run_dir, "PORT": port, "ORIGIN": origin}
+    config.write_text(render(TEMPLATE, values))
+    nginx = Service("nginx", run_dir / "nginx.pid", "nginx", signal.SIGQUIT)
+    with (run_dir / "console.log").open("ab") as console:
+        nginx.process = subprocess.Popen(
+            [executable("nginx"), "-c", str(config), "-p", str(run_dir)],
+            stdin=subprocess.DEVNULL,
+            stdout=console,
+            stderr=subprocess.STDOUT,
+            cwd=PROJECT_ROOT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until_listening(nginx, url, run_dir)
+        yield url
+    finally:
+        nginx.stop()
+
+
+def wait_until_listening(nginx: Service, url: str, run_dir: Path) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline and nginx.process.poll() is None:
+        try:
+            urllib.request.urlopen(url + "bundles.json", timeout=1).close()
+            return
+        except urllib.error.HTTPError as answered:  # listening: the origin's answer
+            answered.close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    log = (
+        (run_dir / "error.log").read_text(errors="replace")
+        if (run_dir / "error.log").exists()
+        else ""
+    )
+    nginx.stop()
+    raise TopologyError(f"the CDN stand-in did not start on {url}:\n{log[-2000:]}")

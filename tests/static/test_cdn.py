@@ -1,0 +1,77 @@
+"""The app behind a CDN stand-in (deploy/cdn.py: nginx with proxy_cache in front of the
+server's /repo/, named in CONTENT_URL): it installs, reads, searches offline and updates after
+an edit with every reading and update request going to the CDN, none to the server's /repo/ or
+its API's reading routes, and the update costs the bytes its changes promise."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from deploy.cdn import cdn_stand_in
+from deploy.topology import free_port
+from satchel.stages.publish import compress_packs
+from satchel.store import Store
+
+from .caregiving import CAREGIVING, RENAMED, card, rename_strain
+from .conftest import Site, ready
+
+# The API routes the app read bundles from before it had a content source; /download (what
+# a first install costs this browser) is still asked of the server.
+READING_API = re.compile(r"/api/v1/(bundles|keys|objects)(/|$)(?!.*/download$)")
+
+
+@pytest.fixture
+def behind_a_cdn(tmp_path):
+    port = free_port()
+    site = Site(tmp_path / "site", config={"CONTENT_URL": f"http://127.0.0.1:{port}/"})
+    compress_packs(Store(site.data))  # as `satchel bundles build` does
+    try:
+        with cdn_stand_in(f"{site.url}/repo/", tmp_path / "cdn", port) as cdn:
+            yield site, cdn, tmp_path / "cdn" / "access.log"
+    finally:
+        site.stop()
+
+
+def test_every_reading_and_update_request_goes_to_the_cdn(new_page, behind_a_cdn):
+    site, cdn, access_log = behind_a_cdn
+    page = new_page(service_workers="block")  # so that every request is seen here
+    asked = []
+    page.on("requestfinished", lambda request: asked.append(request))
+    ready(page, site.url + "/")
+    card(page).get_by_role("button", name="Download for offline").click()
+    expect(card(page)).to_contain_text("Downloaded: version 1")
+
+    page.goto(site.url + "/#/search?bundle=caregiving&locale=en")
+    hit = page.locator("#results a[href^='#/read/caregiving/en/']").first
+    for query, offline in (("carers", False), ("strain", True)):  # the page's worker is loaded
+        page.context.set_offline(offline)
+        page.get_by_label("Search for a word or a symptom").fill(query)
+        expect(page.locator("#status")).to_contain_text(f"for “{query}”")
+        expect(hit).to_be_visible()
+    page.context.set_offline(False)
+
+    rename_strain(site)
+    stored = site.data / "bundles" / "caregiving" / "en" / "changes" / "1-2.json"
+    promised = json.loads(stored.read_bytes())["transfer_bytes"]  # the objects, as brotli
+    before_update = len(asked)
+    ready(page, site.url + "/")
+    card(page).get_by_role("button", name="Update now").click()
+    expect(card(page)).to_contain_text("Downloaded: version 2")
+    page.get_by_role("link", name=CAREGIVING).click()
+    page.get_by_role("link", name=RENAMED).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(RENAMED)
+
+    urls = [request.url for request in asked]
+    assert not [url for url in urls if "/repo/" in url or READING_API.search(url)]
+    from_cdn = [url[len(cdn) :] for url in urls if url.startswith(cdn)]
+    assert {"bundles.json", "keys/keyring.json", "bundles/caregiving/current.json"} <= set(from_cdn)
+    assert "bundles/caregiving/en/changes/1-2.json" in from_cdn
+    logged = access_log.read_text()
+    for path in from_cdn:
+        assert f"GET /{path.split('?')[0]} " in logged, path
+    update = [r for r in asked[before_update:] if r.url.startswith(cdn + "objects/")]
+    assert update and sum(r.sizes()["responseBodySize"] for r in update) <= promised

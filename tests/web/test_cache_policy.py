@@ -1,0 +1,119 @@
+"""Every response of a served app states its cache life and carries one Date, so a CDN,
+mirror or browser never picks a freshness of its own: checked route by route, and by
+REDbot on every endpoint family."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from ..conftest import app_for
+from ..helpers.bundles import write_bundle
+from ..helpers.redbot import redbot_problems
+from ..helpers.web_clients import fetch_all_headers
+from ..static.conftest import serve
+from .failing_requests import ERRORS
+
+# The layout (docs/repository.md) sends immutable files as `public`; REDbot calls that
+# "probably not necessary", which it is only for requests without credentials.
+ALLOWED = frozenset({"STORE_PUBLIC_UNNECESSARY"})
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """The test bundle built, edited and built again (so that an update exists), served by
+    werkzeug's HTTP server on a free port: ``(url, manifest)``."""
+    root = tmp_path_factory.mktemp("served")
+    bundles = write_bundle(root / "bundles", "demo").parent
+    app = app_for(root, bundles)
+    runner = app.test_cli_runner()
+    for weeks in ("12 weeks", "16 weeks"):
+        summary = bundles / "demo" / "summaries" / "alpha.md"
+        summary.write_text(summary.read_text().replace("12 weeks", weeks))
+        assert runner.invoke(args=["bundles", "build"]).exit_code == 0
+    manifest = app.test_client().get("/api/v1/bundles/demo/en").json
+    url, stop = serve(app)
+    yield url, manifest, app
+    stop()
+
+
+def example_paths(name: str, version: int) -> dict[str, str]:
+    """A request for each endpoint family (``name``: an object, ``version``: the current
+    one): each answers 200 but the last."""
+    return {
+        "the page": "/",
+        "the worker": "/sw.js",
+        "a shell file": "/static/app.js",
+        "the API's schemas": "/api/openapi.json",
+        "health": "/api/v1/health",
+        "the bundle list": "/api/v1/bundles",
+        "locales": "/api/v1/locales",
+        "keys": "/api/v1/keys",
+        "the negotiated catalog": "/api/v1/messages",
+        "a catalog": "/api/v1/locales/en/messages",
+        "a manifest": "/api/v1/bundles/demo/en",
+        "a kept manifest": "/api/v1/bundles/demo/en/versions/1",
+        "changes": "/api/v1/bundles/demo/en/changes?since=1",
+        "a download size": "/api/v1/bundles/demo/en/download",
+        "a pack": "/api/v1/bundles/demo/en/pack",
+        "an object": f"/api/v1/objects/{name}",
+        "a summary page": "/api/v1/bundles/demo/en/articles/alpha/page",
+        "a search": "/api/v1/search?q=tired&bundle=demo",
+        "a search of all bundles": "/api/v1/search?q=tired&locale=en",
+        "the repository's bundle list": "/repo/bundles.json",
+        "a repository pointer": "/repo/bundles/demo/current.json",
+        "a repository manifest": f"/repo/bundles/demo/en/{version}.json",
+        "a repository update": f"/repo/bundles/demo/en/changes/1-{version}.json",
+        "a repository pack": f"/repo/bundles/demo/en/{version}.pack.ndjson.br",
+        "a repository object": f"/repo/objects/{name[:2]}/{name}",
+        "an error": "/api/v1/objects/" + "0" * 64,
+    }
+
+
+FAMILIES = list(example_paths("ab" * 32, 2))
+
+
+def served_paths(manifest: dict) -> dict[str, str]:
+    return example_paths(manifest["articles"][0]["object"], manifest["version"])
+
+
+def test_every_route_is_covered_by_an_example(served):
+    _url, manifest, app = served
+    asked = {urlsplit(path).path for path in served_paths(manifest).values()}
+    adapter = app.url_map.bind("localhost")
+    matched = {adapter.match(path)[0] for path in asked}
+    routes = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
+    assert routes - matched <= {"static"}  # Flask's own, unused: static/ is the shell's
+
+
+def one_date_and_a_policy(port: int, method: str, path: str) -> tuple[int, str]:
+    """The status and Cache-Control of an answer, asserting it has one Date and one policy."""
+    status, headers, _body = fetch_all_headers(port, path, method=method)
+    names = [name.lower() for name, _value in headers]
+    assert names.count("date") == 1, f"{method} {path}: {names.count('date')} Date fields"
+    assert names.count("cache-control") == 1, f"{method} {path}: no Cache-Control"
+    return status, dict(headers)["Cache-Control"]
+
+
+def test_every_answer_has_one_date_and_a_cache_policy(served):
+    url, manifest, _app = served
+    for family, path in served_paths(manifest).items():
+        status, _policy = one_date_and_a_policy(urlsplit(url).port, "GET", path)
+        assert status == (404 if family == "an error" else 200), family
+
+
+@pytest.mark.parametrize(
+    "method, path, status",
+    [(m, p, s) for m, p, s, _ in ERRORS],
+    ids=[f"{m} {p[:50]}" for m, p, _, _ in ERRORS],
+)
+def test_an_error_is_never_stored(served, method, path, status):
+    url, _manifest, _app = served
+    assert one_date_and_a_policy(urlsplit(url).port, method, path) == (status, "no-store")
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_redbot_finds_no_date_or_caching_problem(served, family):
+    url, manifest, _app = served
+    assert redbot_problems(url + served_paths(manifest)[family], ALLOWED) == []

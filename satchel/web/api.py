@@ -58,6 +58,12 @@ BUNDLE_PARAMETER = path_parameter("bundle", "A bundle id", pattern=SLUG_PATTERN,
 LOCALE_PARAMETER = path_parameter(
     "locale", "A BCP 47 locale such as en or pt-BR", pattern=f"^{LOCALE_PATTERN}$"
 )
+METADATA_NAME = re.compile(r"timestamp\.json|[1-9][0-9]{0,9}\.(?:root|snapshot|targets)\.json")
+METADATA_PARAMETER = path_parameter(
+    "name",
+    "A TUF metadata file: timestamp.json or <version>.<role>.json",
+    pattern=f"^(?:{METADATA_NAME.pattern})$",
+)
 OBJECT_PARAMETER = path_parameter(
     "name", "The sha256 of the object's bytes", pattern="^[0-9a-f]{64}$"
 )
@@ -368,4 +374,28 @@ class ContentObject(MethodView):
             response.content_encoding = encoding
         response.cache_control.immutable = True
         response.vary.add("Accept-Encoding")
+        return response
+
+
+@blp.route("/tuf/<name>", parameters=[METADATA_PARAMETER])
+class TufMetadata(MethodView):
+    @blp.response(
+        200, description="The signed metadata as published.", content_type="application/json"
+    )
+    @blp.alt_response(404, schema=ErrorSchema, description="No such metadata file")
+    def get(self, name):
+        """The repository's TUF metadata (satchel/stages/repository.py), which a device checks
+        every manifest against. Only ``timestamp.json`` changes, so only it is revalidated
+        every time; every versioned file is immutable."""
+        path = content.store().root / "tuf" / name
+        if not METADATA_NAME.fullmatch(name) or not path.is_file():
+            raise ApiError(
+                404, "metadata_not_found", _("There is no TUF metadata file {name}.", name=name)
+            )
+        response = Response(path.read_bytes(), mimetype="application/json")  # a few KB
+        if name == "timestamp.json":
+            response.cache_control.no_cache = True
+        else:
+            response.cache_control.max_age = current_app.config["OBJECT_MAX_AGE"]
+            response.cache_control.immutable = True
         return response

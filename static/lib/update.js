@@ -4,6 +4,7 @@
 import { request } from "./api.js";
 import { downloadAgain, downloadSize, downloadStaged } from "./download.js";
 import { AppError } from "./errors.js";
+import { checkManifest, verifiedTargets } from "./freshness.js";
 import { applyChanges, articleChanges, canonicalBytes, sha256Hex } from "./manifest.js";
 import { verifyManifest } from "./trust.js";
 
@@ -33,11 +34,14 @@ async function nextManifest(install, changes) {
 }
 
 /**
- * Is there a newer version than `install`? One request: /changes, conditional on the installed
- * manifest's ETag, so nothing changed is a 304. Returns null, or
+ * Is there a newer version than `install`? The publisher's metadata first (freshness.js), so
+ * that a source frozen in the past is refused even when it says nothing changed; then one
+ * request: /changes, conditional on the installed manifest's ETag, so nothing changed is a 304.
+ * A new manifest is used only if the verified targets list its bytes. Returns null, or
  * {version, manifest, etag, changes, bytes, expired}; `bytes` is what the update will download.
  */
 export async function checkForUpdate(install, attempts = 2) {
+  const targets = await verifiedTargets();
   const path = `/bundles/${install.bundle}/${install.locale}`;
   const response = await request(`${path}/changes?since=${install.version}`, {
     cache: "no-store", headers: install.etag ? { "If-None-Match": install.etag } : {},
@@ -57,9 +61,10 @@ export async function checkForUpdate(install, attempts = 2) {
     if (attempts > 1) return checkForUpdate(install, attempts - 1); // published in between
     throw new AppError("integrity", { message: "the manifest and its changes disagree" });
   }
+  const keyId = await verifyManifest(next.manifest, next.bytes);
+  await checkManifest(targets, install, next.bytes, next.manifest.version);
   return {
-    version: changes.to, manifest: next.manifest,
-    keyId: await verifyManifest(next.manifest, next.bytes),
+    version: changes.to, manifest: next.manifest, keyId,
     etag: `"${changes.manifest.sha256}"`,
     changes: next.changes, bytes: changes.transfer_bytes, expired: false,
   };

@@ -396,6 +396,7 @@ class TufMetadata(MethodView):
         if name == "timestamp.json":
             response.cache_control.no_cache = True
         else:
+            response.cache_control.public = True
             response.cache_control.max_age = current_app.config["OBJECT_MAX_AGE"]
             response.cache_control.immutable = True
         return response

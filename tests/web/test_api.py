@@ -296,6 +296,19 @@ def test_object_etag_revalidates(client, built):
     assert plain.headers["ETag"] != etag  # each encoding is its own representation
 
 
+def test_tuf_metadata_is_served_the_timestamp_revalidated_every_version_immutable(client, built):
+    """What a device (static/lib/freshness.js) checks every manifest against: only the
+    timestamp ever changes, so only it may not be kept."""
+    timestamp = client.get("/api/v1/tuf/timestamp.json")
+    assert timestamp.status_code == 200 and timestamp.headers["Cache-Control"] == "no-cache"
+    snapshot = timestamp.json["signed"]["meta"]["snapshot.json"]["version"]
+    for name in ("1.root.json", f"{snapshot}.snapshot.json"):
+        response = client.get(f"/api/v1/tuf/{name}")
+        assert response.json["signed"]["_type"] == name.split(".")[1]
+        cache_control = response.headers["Cache-Control"]
+        assert {"public", "max-age=31536000", "immutable"} == set(cache_control.split(", "))
+
+
 def test_openapi_describes_every_endpoint(client):
     spec = client.get("/api/openapi.json").json
     assert spec["openapi"].startswith("3.")

@@ -18,7 +18,7 @@ from satchel.store import Store
 
 from ..helpers.tuf_forgery import forge_targets_signed_by
 from .caregiving import RENAMED, STRAIN, card, installed_page, rename_strain
-from .conftest import installed_version, ready
+from .conftest import installed_version, ready, stored_keys
 
 KEY = "caregiving/en"
 ARTICLE = "/#/read/caregiving/en/caregiver-strain-and-health"
@@ -59,6 +59,10 @@ def frozen_timestamp(site) -> tuple[bytes, datetime]:
     return timestamp.to_bytes(), timestamp.signed.expires
 
 
+def staged(page) -> list:
+    return stored_keys(page, "staging")
+
+
 def notices(page):
     return page.locator("#notices")
 
@@ -97,6 +101,19 @@ def test_a_frozen_source_is_refused_and_offline_reading_says_since_when(new_page
     ready(page, site.url + "/")
     expect(card(page)).to_contain_text(not_checked_line(installed_at))
     expect(card(page)).to_contain_text("Downloaded: version 1")
+
+
+def test_a_first_install_from_a_frozen_source_is_refused(new_page, site):
+    page = new_page()
+    frozen, expired = frozen_timestamp(site)
+    mirror_serves(page, "timestamp.json", frozen)
+    ready(page, site.url + "/")
+    card(page).get_by_role("button", name="Download for offline").click()
+    expect(notices(page)).to_contain_text(
+        f"has not been confirmed as current by its publisher since {long_date(expired)}"
+    )
+    assert installed_version(page, KEY) is None
+    assert staged(page) == []
 
 
 TRUST_RECORD = """() => new Promise((resolve) => {

@@ -68,6 +68,7 @@ MODULES = (
     "lib/segment.js",
     "lib/summary-page.js",
     "lib/trust.js",
+    "lib/tuf.js",
 )
 STYLES = "app.css"
 COPIED = ("manifest.webmanifest", "icons", shell.ON_DEMAND_DIR)

@@ -55,7 +55,14 @@ export async function getJSON(path, options = {}) {
 
 /** The file at `path` in the static repository, as `request` answers. */
 export function requestFile(path, options = {}, expected = []) {
-  return answer(new URL(path, new URL(contentSource, location.href)).href, options, expected);
+  return answer(new URL(path, contentBase()).href, options, expected);
+}
+
+const contentBase = () => new URL(contentSource, location.href);
+
+/** The content source as messages name it to the reader: its host. */
+export function contentHost() {
+  return contentBase().host;
 }
 
 export async function getFileJSON(path, options = {}) {

@@ -7,6 +7,8 @@
 //   staging  {key, bundle, locale, manifest, etag, keyId, from, changes, startedAt}  a download in
 //            progress
 //   keys     the publisher keys the device trusts (trust.js)
+//   trust    {id: "repository", root, timestamp, snapshot, targets, checkedAt}  the TUF metadata
+//            last verified (freshness.js): no later answer may go below its versions
 //   outbox   {id, kind, body, queuedAt}  what the reader chose to send (outbox.js): feedback and,
 //            when turned on, searches that found nothing, kept until the server has them
 // Objects are content-addressed, so objects downloaded for a staged version cannot change what
@@ -82,7 +84,7 @@ function readOne(open, store, read) {
 }
 
 // Each version adds stores and keeps what the earlier ones hold.
-const db = database("satchel", 3, (created, oldVersion) => {
+const db = database("satchel", 4, (created, oldVersion) => {
   if (oldVersion < 1) {
     created.createObjectStore("objects", { keyPath: "name" });
     created.createObjectStore("installs", { keyPath: "key" });
@@ -90,6 +92,7 @@ const db = database("satchel", 3, (created, oldVersion) => {
   }
   if (oldVersion < 2) created.createObjectStore("keys", { keyPath: "id" });
   if (oldVersion < 3) created.createObjectStore("outbox", { keyPath: "id" });
+  if (oldVersion < 4) created.createObjectStore("trust", { keyPath: "id" });
 });
 const { transaction, get, getAll } = db;
 
@@ -105,6 +108,11 @@ export function putKey(key) {
   return transaction(["keys"], "readwrite", (s) => s.keys.put(key));
 }
 export const getStaging = (key) => get("staging", key);
+const TRUST_RECORD = "repository";
+export const getTrust = () => get("trust", TRUST_RECORD);
+export function putTrust(record) {
+  return transaction(["trust"], "readwrite", (s) => s.trust.put({ ...record, id: TRUST_RECORD }));
+}
 
 export const outbox = () => getAll("outbox");
 export function putOutbox(record) {

@@ -6,12 +6,14 @@
 // (update.js) fetch only the objects their changes name. Everything lands in staging first
 // (db.js) and is verified with SubtleCrypto before it is stored; the switch to the new version
 // happens in one IndexedDB transaction, only once every object is present. No manifest is
-// staged, installed or read before its publisher's signature is verified (trust.js).
+// staged, installed or read before its publisher's signature is verified (trust.js) and, taken
+// from the network, before the publisher's fresh TUF metadata lists it (freshness.js).
 // An interrupted download resumes from the staging record: objects already stored are skipped.
 
 import { getJSON, request, requestFile } from "./api.js";
 import * as db from "./db.js";
 import { AppError } from "./errors.js";
+import { checkManifest, verifiedTargets } from "./freshness.js";
 import { objectsOf, packedOf, segmentsOf, sha256Hex, withdrawnFrom } from "./manifest.js";
 import { runJob } from "./progress.js";
 import { fetchVerified } from "./read.js";
@@ -129,6 +131,7 @@ function joined(first, second) {
 async function stagePackManifest(bytes, { key, bundle, locale, size, etag }) {
   const manifest = JSON.parse(decoder.decode(bytes));
   const keyId = await verifyManifest(manifest, bytes);
+  await checkManifest(await verifiedTargets(), { bundle, locale }, bytes, manifest.version);
   const packed = packedOf(manifest);
   const segments = segmentsOf(manifest).reduce((sum, entry) => sum + entry.bytes, 0);
   const staging = {

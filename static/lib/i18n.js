@@ -64,6 +64,13 @@ export function locale() {
   return state.locale;
 }
 
+/** A date (ISO text or Date) in the interface language, as the screens show dates. */
+export function formatDate(date) {
+  if (!date) return "";
+  return new Intl.DateTimeFormat(state.locale, { dateStyle: "long", timeZone: "UTC" })
+    .format(new Date(date));
+}
+
 export function direction() {
   return state.direction;
 }

@@ -2,7 +2,11 @@
 // "download", "file", "search"), then by the error's code (errors.js). Each task has "offline"
 // (a fetch that failed: no connection) and "other" (anything else).
 
-import { _ } from "./i18n.js";
+import { _, formatDate } from "./i18n.js";
+
+// The publisher's TUF metadata (freshness.js) refused what a source offered.
+const REFUSED_BY_METADATA = ["stale_source", "rollback", "mixed_metadata", "untrusted_metadata",
+  "bad_metadata", "not_in_targets"];
 
 /** What a reader should do about an article its authors withdrew. */
 export function withdrawnAdvice() {
@@ -19,6 +23,12 @@ function readMessages() {
       "was not used."),
     bad_signature: () => changed,
     unsigned: () => changed,
+    ...Object.fromEntries(REFUSED_BY_METADATA.map((code) => [code, () => changed])),
+    stale_source: (error) => _("{source} has not been confirmed as current by its publisher " +
+      "since {date}: it may be holding back changes, so nothing new was taken from it.",
+    { source: error.source, date: formatDate(error.date) }),
+    rollback: () => _("This source offered an older version than this device has already " +
+      "seen, so it was not used."),
     withdrawn: () => withdrawn,
     withdrawn_saved: () => `${withdrawn} ${withdrawnAdvice()}`,
     not_available: () => _("This article is not available."),
@@ -31,13 +41,14 @@ function readMessages() {
 
 function downloadMessages(read) {
   const untrusted = (error) => _("{problem} What you had downloaded before is unchanged.",
-    { problem: read[error.code]() });
+    { problem: read[error.code](error) });
   return {
     storage_full: () => _("There is not enough space on this device to finish the download. " +
       "What you had downloaded before is unchanged. Free some space and try again."),
     unknown_key: untrusted,
     bad_signature: untrusted,
     unsigned: untrusted,
+    ...Object.fromEntries(REFUSED_BY_METADATA.map((code) => [code, untrusted])),
     integrity: () => _("A downloaded file was damaged and was not used. " +
       "What you had downloaded before is unchanged. Please try again."),
     offline: () => _("The download stopped because the connection was lost. " +

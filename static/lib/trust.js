@@ -10,9 +10,11 @@ import { fromBase64url, verifyEd25519 } from "./ed25519.js";
 import { AppError } from "./errors.js";
 import { endorsedBytes, signedBytes } from "./manifest.js";
 
-const UNTRUSTED = new Set(["unknown_key", "bad_signature", "unsigned"]);
+// The first three are about the publisher's signature; the rest are tuf.js's refusals.
+const UNTRUSTED = new Set(["unknown_key", "bad_signature", "unsigned", "stale_source", "rollback",
+  "mixed_metadata", "untrusted_metadata", "bad_metadata", "not_in_targets"]);
 
-/** Is `error` a manifest the device refused: "unknown_key", "bad_signature" or "unsigned"? */
+/** Is `error` a manifest the device refused, by its signature or the publisher's metadata? */
 export const isUntrusted = (error) => UNTRUSTED.has(error?.code);
 
 /** Does `value` (base64url) verify as `key`'s signature over `bytes`? Malformed means no. */

@@ -6,6 +6,7 @@
 import { requestFile } from "./api.js";
 import { downloadAgain, downloadSize, downloadStaged } from "./download.js";
 import { AppError } from "./errors.js";
+import { checkManifest, verifiedTargets } from "./freshness.js";
 import { applyChanges, articleChanges, canonicalBytes, sha256Hex } from "./manifest.js";
 import { currentVersion, fetchManifest } from "./read.js";
 import { verifyManifest } from "./trust.js";
@@ -30,12 +31,15 @@ async function nextManifest(install, changes) {
 }
 
 /**
- * Is there a newer version than `install`? The pointer, revalidated (a 304 when nothing was
- * published), then the update from the installed version; none kept means a full download.
- * Returns null, or {version, manifest, etag, changes, bytes, expired}; `bytes` is what the update
- * will download.
+ * Is there a newer version than `install`? The publisher's metadata first (freshness.js), so
+ * that a source frozen in the past is refused even when it says nothing changed; then the
+ * pointer, revalidated (a 304 when nothing was published), then the update from the installed
+ * version; none kept means a full download. A new manifest is used only if the verified targets
+ * list its bytes. Returns null, or {version, manifest, etag, changes, bytes, expired}; `bytes` is
+ * what the update will download.
  */
 export async function checkForUpdate(install) {
+  const targets = await verifiedTargets();
   const { bundle, locale } = install;
   const current = await currentVersion(bundle, locale);
   if (current === install.version) return null;
@@ -51,9 +55,10 @@ export async function checkForUpdate(install) {
   }
   const next = await nextManifest(install, changes);
   if (!next) throw new AppError("integrity", { message: "the manifest and its changes disagree" });
+  const keyId = await verifyManifest(next.manifest, next.bytes);
+  await checkManifest(targets, install, next.bytes, next.manifest.version);
   return {
-    version: changes.to, manifest: next.manifest,
-    keyId: await verifyManifest(next.manifest, next.bytes),
+    version: changes.to, manifest: next.manifest, keyId,
     etag: `"${changes.manifest.sha256}"`,
     changes: next.changes, bytes: changes.transfer_bytes, expired: false,
   };

@@ -5,6 +5,7 @@
 import { syncNow, updatePlans } from "../lib/background.js";
 import * as db from "../lib/db.js";
 import { download, downloadSize, remove } from "../lib/download.js";
+import { freshnessLine } from "../lib/freshness.js";
 import { _, fill, ngettext, languageName } from "../lib/i18n.js";
 import { messageOf } from "../lib/messages.js";
 import { onProgress, runningJob } from "../lib/progress.js";
@@ -207,7 +208,8 @@ function downloadAction(bundle, locale, staging, size, headingId) {
   }, _("Download for offline"));
 }
 
-function bundleCard(bundle, locale, install, staging, size) {
+/** `checked`: the trust and age line (freshnessLine) an installed bundle shows. */
+function bundleCard(bundle, locale, install, staging, size, checked) {
   const key = db.installKey(bundle.id, locale);
   const plan = updatePlans.get(key);
   const running = Boolean(runningJob(key));
@@ -220,6 +222,7 @@ function bundleCard(bundle, locale, install, staging, size) {
   return el("li", { class: "card" },
     ...cardHeading(bundle, locale, headingId),
     installedLine(install, size),
+    install && checked ? el("p", { class: "meta freshness" }, checked) : null,
     plan && install && !running ? updateBlock(bundle, install, plan) : null,
     progressBlock(key),
     actions);
@@ -310,11 +313,12 @@ async function libraryContent() {
       source_locale: install.manifest.source_locale, locales: [install.locale],
     }, install.locale]);
   }
+  const checked = await freshnessLine();
   const cards = await Promise.all(shown.map(async ([bundle, locale]) => {
     const key = db.installKey(bundle.id, locale);
     const install = byKey.get(key);
     const size = install ? null : await downloadSize(bundle.id, locale).catch(() => null);
-    return bundleCard(bundle, locale, install, stagingKeys.has(key), size);
+    return bundleCard(bundle, locale, install, stagingKeys.has(key), size, checked);
   }));
   return [
     el("h1", {}, _("Library")),

@@ -2,6 +2,7 @@
 // from the device when the bundle is downloaded, from the network otherwise (lib/read.js).
 
 import { AppError } from "../lib/errors.js";
+import { freshnessLine } from "../lib/freshness.js";
 import { _, catalogOf, fill, languageName, locale, locale as uiLocale } from "../lib/i18n.js";
 import { readManifest, readObject } from "../lib/read.js";
 import { queueFeedback } from "../lib/outbox.js";
@@ -404,7 +405,9 @@ export async function showArticle(bundle, locale, id) {
   const view = article.kind === "reference"
     ? referenceView(article, manifest)
     : summaryView(article, manifest, bundle, locale);
-  const notices = [savedNotice(loaded), fallbackNotice(article, view)].filter(Boolean);
+  const checked = loaded.install ? await freshnessLine() : null;
+  const notices = [checked ? el("p", { class: "meta freshness" }, checked) : null,
+    savedNotice(loaded), fallbackNotice(article, view)].filter(Boolean);
   view.querySelector("h1").after(...notices, articleActions(bundle, locale, loaded, view));
   if (manifest.version && article.kind === "summary") {
     view.append(feedbackBlock(bundle, locale, manifest, article));

@@ -1,7 +1,7 @@
 // Small DOM helpers. Text always goes in as text; the one way HTML enters the page is
 // sanitisedHtml(), for article and about HTML that the server cleaned with nh3 at build time.
 
-import { directionOf, locale } from "../lib/i18n.js";
+import { directionOf, formatDate, locale } from "../lib/i18n.js";
 
 /** el("p", {class: "meta"}, "text", child): attributes via setAttribute, children as nodes/text. */
 export function el(tag, attributes = {}, ...children) {
@@ -56,11 +56,7 @@ export function dateLine(iso, attributes = {}) {
   return el("p", { class: "meta", ...attributes, ...langOf(locale()) }, formatDate(iso));
 }
 
-export function formatDate(iso) {
-  if (!iso) return "";
-  return new Intl.DateTimeFormat(locale(), { dateStyle: "long", timeZone: "UTC" })
-    .format(new Date(iso));
-}
+export { formatDate } from "../lib/i18n.js";
 
 export function formatBytes(bytes) {
   const [value, unit] = bytes >= 1e9 ? [bytes / 1e9, "gigabyte"]

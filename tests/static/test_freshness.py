@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
@@ -157,17 +158,25 @@ def test_a_rollback_is_refused_in_a_later_session(new_page, site):
     assert installed_version(later, KEY) == 2
 
 
+def answer_with(body: bytes):
+    """A route handler answering with ``body`` (Playwright passes the request to a handler
+    that takes a second parameter)."""
+    return lambda route: route.fulfill(status=200, body=body, content_type="application/json")
+
+
 def test_an_old_manifest_beside_new_metadata_is_refused(new_page, site):
     page = installed_page(new_page, site)
     rename_strain(site)
-    # Version 2's changes: its manifest is validly signed, and still listed among the targets.
-    old_changes = site.get("/api/v1/bundles/caregiving/en/changes?since=1").get_data()
+    # Version 2's pointer and changes: its manifest is validly signed, and still listed among
+    # the targets, which now name version 3 as current.
+    old = {
+        name: (Path(site.data) / "bundles" / "caregiving" / name).read_bytes()
+        for name in ("current.json", "en/changes/1-2.json")
+    }
     site.edit("caregiving", "caregiver-strain-and-health", f"title: {RENAMED}", "title: Strain")
     site.publish("caregiving")
-    page.context.route(
-        "**/api/v1/bundles/caregiving/en/changes?since=1",
-        lambda route: route.fulfill(status=200, body=old_changes, content_type="application/json"),
-    )
+    for name, body in old.items():
+        page.context.route(f"**/repo/bundles/caregiving/{name}", answer_with(body))
     ready(page)
     expect(notices(page)).to_contain_text(f"{CHANGED} {UNCHANGED}")
     expect(card(page)).not_to_contain_text("Update available")

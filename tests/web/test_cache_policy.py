@@ -44,7 +44,7 @@ def example_paths(name: str, version: int) -> dict[str, str]:
     return {
         "the page": "/",
         "the worker": "/sw.js",
-        "a shell file": "/static/app.js",
+        "a shell file": "/static/lib/search-worker.js",
         "the API's schemas": "/api/openapi.json",
         "health": "/api/v1/health",
         "the bundle list": "/api/v1/bundles",

@@ -61,7 +61,7 @@ from tuf.api.serialization import DeserializationError
 from tuf.api.serialization.json import JSONSerializer
 
 from ..errors import SatchelError
-from ..store import Store, link_or_copy, write_atomically
+from ..store import Store, link_or_copy, public_kind, write_atomically
 from .sign import write_private_key
 
 ROOT, TARGETS, SNAPSHOT, TIMESTAMP = "root", "targets", "snapshot", "timestamp"
@@ -244,9 +244,15 @@ def target_paths(store: Store) -> list[str]:
     return sorted(p for p in paths if not HASHED.match(p.rpartition("/")[2]))
 
 
-def target_files(store: Store) -> dict[str, TargetFile]:
+def target_files(store: Store, listed: dict[str, TargetFile]) -> dict[str, TargetFile]:
+    """Every target with its length and sha256. A file already ``listed`` under an
+    immutable name (a manifest, an update) keeps its entry: its bytes never change, and
+    re-reading every kept manifest on each publish and hourly refresh would cost
+    megabytes for a large bundle. ``verify_repository`` re-hashes them all."""
     return {
-        path: TargetFile.from_data(path, (store.root / path).read_bytes(), ["sha256"])
+        path: listed[path]
+        if path in listed and public_kind(path) == "immutable"
+        else TargetFile.from_data(path, (store.root / path).read_bytes(), ["sha256"])
         for path in target_paths(store)
     }
 
@@ -287,7 +293,7 @@ def update_metadata(
             f"no TUF root in {metadata_dir(store)}: the first 'satchel build' makes one"
         )
     targets = current_metadata(store, TARGETS)
-    files = target_files(store)
+    files = target_files(store, targets.signed.targets if targets else {})
     if needs_signing(targets, root, now) or targets.signed.targets != files:
         link_hashed_copies(store, files)
         targets = Metadata(

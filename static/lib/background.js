@@ -5,6 +5,7 @@
 
 import * as db from "./db.js";
 import { repair, resumeAll } from "./download.js";
+import { verifiedTargets } from "./freshness.js";
 import { sendOutbox } from "./outbox.js";
 import { isUntrusted } from "./trust.js";
 import { checkForUpdate } from "./update.js";
@@ -34,9 +35,14 @@ export async function syncNow(report) {
     if (result.error) report.failed(result.key, result.error);
     else report.finished(result);
   }
-  for (const install of await db.allInstalls()) {
+  // The publisher's metadata is refreshed once for every bundle, not once each: on a network
+  // that carries nothing, one wait for an answer rather than one per bundle.
+  const installs = await db.allInstalls();
+  const targets = installs.length ? verifiedTargets() : null;
+  targets?.catch(() => {}); // its failure is each check's, below
+  for (const install of installs) {
     try {
-      const plan = await checkForUpdate(install);
+      const plan = await checkForUpdate(install, await targets);
       if (plan) updatePlans.set(install.key, plan);
       else updatePlans.delete(install.key);
     } catch (error) {

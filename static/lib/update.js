@@ -6,7 +6,7 @@
 import { requestFile } from "./api.js";
 import { downloadAgain, downloadSize, downloadStaged } from "./download.js";
 import { AppError } from "./errors.js";
-import { checkManifest, verifiedTargets } from "./freshness.js";
+import { checkManifest } from "./freshness.js";
 import { applyChanges, articleChanges, canonicalBytes, sha256Hex } from "./manifest.js";
 import { currentVersion, fetchManifest } from "./read.js";
 import { verifyManifest } from "./trust.js";
@@ -31,15 +31,15 @@ async function nextManifest(install, changes) {
 }
 
 /**
- * Is there a newer version than `install`? The publisher's metadata first (freshness.js), so
- * that a source frozen in the past is refused even when it says nothing changed; then the
- * pointer, revalidated (a 304 when nothing was published), then the update from the installed
- * version; none kept means a full download. A new manifest is used only if the verified targets
- * list its bytes. Returns null, or {version, manifest, etag, changes, bytes, expired}; `bytes` is
- * what the update will download.
+ * Is there a newer version than `install`? `targets`: the publisher's metadata verified fresh
+ * just before (freshness.js `verifiedTargets`, once for every bundle checked), so that a source
+ * frozen in the past is refused even when it says nothing changed. Then the pointer, revalidated
+ * (a 304 when nothing was published), then the update from the installed version; none kept
+ * means a full download. A new manifest is used only if the verified targets list its bytes.
+ * Returns null, or {version, manifest, etag, changes, bytes, expired}; `bytes` is what the update
+ * will download.
  */
-export async function checkForUpdate(install) {
-  const targets = await verifiedTargets();
+export async function checkForUpdate(install, targets) {
   const { bundle, locale } = install;
   const current = await currentVersion(bundle, locale);
   if (current === install.version) return null;

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import subprocess
-import time
 from pathlib import Path
 
 import brotli
@@ -12,6 +11,7 @@ import brotli
 from deploy.topology import (
     Service,
     TopologyError,
+    came_up,
     executable,
     free_port,
     nginx_modules,
@@ -56,11 +56,11 @@ class StaticNginx:
             self.service.process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.service.running() and self.etag("/") is not None:
-                return
-            time.sleep(0.05)
+        def ready() -> bool:
+            return self.service.running() and self.etag("/") is not None
+
+        if came_up(ready, [self.service.process], timeout):
+            return
         self.stop()
         raise TopologyError(f"static nginx did not start; see {self.run_dir}")
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import signal
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -16,6 +15,7 @@ from .topology import (
     PROJECT_ROOT,
     Service,
     TopologyError,
+    came_up,
     executable,
     free_port,
     nginx_user,
@@ -55,17 +55,20 @@ def cdn_stand_in(origin: str, run_dir: Path, port: int = 0):
         nginx.stop()
 
 
+def answers(url: str) -> bool:
+    """Whether nginx answers at ``url``, whatever the origin says."""
+    try:
+        urllib.request.urlopen(url + "bundles.json", timeout=1).close()
+    except urllib.error.HTTPError as answered:  # listening: the origin's answer
+        answered.close()
+    except OSError:
+        return False
+    return True
+
+
 def wait_until_listening(nginx: Service, url: str, run_dir: Path) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline and nginx.process.poll() is None:
-        try:
-            urllib.request.urlopen(url + "bundles.json", timeout=1).close()
-            return
-        except urllib.error.HTTPError as answered:  # listening: the origin's answer
-            answered.close()
-            return
-        except OSError:
-            time.sleep(0.05)
+    if came_up(lambda: answers(url), [nginx.process], START_SECONDS):
+        return
     log = (
         (run_dir / "error.log").read_text(errors="replace")
         if (run_dir / "error.log").exists()

@@ -15,7 +15,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from .topology import (
     DEPLOY_DIR,
     Service,
     TopologyError,
+    came_up,
     executable,
     free_port,
     gunicorn_command,
@@ -75,16 +75,16 @@ class WorkerGroup:
         self._spawn("pull", self.pull_command())
         self.services["pull"].pid_file.write_text(f"{self.services['pull'].process.pid}\n")
         self._spawn("gunicorn", self.gunicorn_command())
-        deadline = time.monotonic() + timeout
-        while not (healthy(self.port) and any(self.data_dir.glob("bundles/*/current.json"))):
-            if time.monotonic() > deadline or any(
-                s.process.poll() is not None for s in self.services.values()
-            ):
-                self.stop()
-                log = (self.run_dir / "group.log").read_text(errors="replace")[-2000:]
-                raise TopologyError(f"the worker group did not start; its log ends with:\n{log}")
-            time.sleep(0.1)
+        processes = [service.process for service in self.services.values()]
+        if not came_up(self.serving, processes, timeout, pause=0.1):
+            self.stop()
+            log = (self.run_dir / "group.log").read_text(errors="replace")[-2000:]
+            raise TopologyError(f"the worker group did not start; its log ends with:\n{log}")
         return self
+
+    def serving(self) -> bool:
+        """Whether the group answers with a published bundle in its folder."""
+        return healthy(self.port) and any(self.data_dir.glob("bundles/*/current.json"))
 
     def _spawn(self, name: str, command: list[str]) -> None:
         log = self.run_dir / "group.log"
@@ -136,12 +136,12 @@ class GroupsBalancer:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-        deadline = time.monotonic() + timeout
-        while not (self.service.running() and healthy(self.port)):
-            if time.monotonic() > deadline or self.service.process.poll() is not None:
-                self.stop()
-                raise TopologyError(f"nginx did not start: see {self.run_dir}/nginx-error.log")
-            time.sleep(0.05)
+        def ready() -> bool:
+            return self.service.running() and healthy(self.port)
+
+        if not came_up(ready, [self.service.process], timeout):
+            self.stop()
+            raise TopologyError(f"nginx did not start: see {self.run_dir}/nginx-error.log")
         return self
 
     def stop(self) -> None:

@@ -15,14 +15,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from satchel.bucket import s3_client
 
-from .topology import free_port
+from .topology import came_up, free_port
 
 WEED = Path(sys.executable).parent / "weed"
 PORT_FLAGS = (
@@ -113,15 +112,18 @@ def seaweedfs_server(seconds: float = 60):
 def wait_until_ready(weed: SeaweedFS, server: subprocess.Popen, seconds: float) -> None:
     """Until a bucket can be made and written: the S3 port opens before the volume
     server has registered with the master."""
-    deadline = time.monotonic() + seconds
     client = weed.client()
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"weed mini exited with {server.returncode}")
+
+    def accepts_a_write() -> bool:
         try:
             client.create_bucket(Bucket="ready")
             client.put_object(Bucket="ready", Key="probe", Body=b"ok")
-            return
         except Exception:  # noqa: BLE001 - not up yet: connection refused or 5xx
-            time.sleep(0.3)
+            return False
+        return True
+
+    if came_up(accepts_a_write, [server], seconds, pause=0.3):
+        return
+    if server.poll() is not None:
+        raise RuntimeError(f"weed mini exited with {server.returncode}")
     raise RuntimeError("SeaweedFS did not accept a write in time")

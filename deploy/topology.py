@@ -65,6 +65,20 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def came_up(ready, processes, seconds: float, pause: float = 0.05) -> bool:
+    """Poll ``ready()`` until it holds (True), or one of ``processes`` (Popen objects, None
+    for one not started) exits or ``seconds`` pass (False): how every starter here waits for
+    what it started, each raising its own error, with its own log, on False."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if any(process is not None and process.poll() is not None for process in processes):
+            return False
+        if ready():
+            return True
+        time.sleep(pause)
+    return False
+
+
 def healthy(port: int) -> bool:
     """Whether Satchel on a loopback ``port`` answers its health check."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -587,12 +601,9 @@ class Topology:
 
     def _wait(self, name: str, deadline: float, ready) -> None:
         service = self.services[name]
-        while time.monotonic() < deadline:
-            if service.process is not None and service.process.poll() is not None:
-                break
-            if service.running() and ready():
-                return
-            time.sleep(0.05)
+        seconds = deadline - time.monotonic()
+        if came_up(lambda: service.running() and ready(), [service.process], seconds):
+            return
         tail = "".join(
             path.read_text(errors="replace")[-2000:]
             for path in sorted(self.run_dir.glob(f"{name}*.log"))

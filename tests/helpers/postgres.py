@@ -8,14 +8,13 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
 from deploy import postgres
-from deploy.topology import Service, free_port
+from deploy.topology import Service, came_up, free_port
 
 # A small cluster: the tests hold a handful of connections and a few rows.
 SETTINGS = ("shared_buffers=16MB", "max_connections=20", "fsync=off", "full_page_writes=off")
@@ -46,13 +45,10 @@ def postgres_server():
 
 
 def wait_until_ready(port: int, server: subprocess.Popen, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"PostgreSQL exited with {server.returncode}")
-        if postgres.accepts_connections(port):
-            return
-        time.sleep(0.1)
+    if came_up(lambda: postgres.accepts_connections(port), [server], seconds, pause=0.1):
+        return
+    if server.poll() is not None:
+        raise RuntimeError(f"PostgreSQL exited with {server.returncode}")
     raise RuntimeError("PostgreSQL did not accept connections in time")
 
 

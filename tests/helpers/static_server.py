@@ -6,24 +6,18 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from deploy.topology import free_port
+from deploy.topology import came_up, free_port
 
 
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the static server exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"the static server did not listen on port {port}")
+def listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
 
 
 @contextmanager
@@ -45,7 +39,8 @@ def static_server(folder: Path):
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_for_port(port, process)
+        if not came_up(lambda: listening(port), [process], 10):
+            raise RuntimeError(f"the static server did not listen on port {port}")
         yield f"http://127.0.0.1:{port}/"
     finally:
         process.terminate()

@@ -95,7 +95,9 @@ def option_rows(command: click.Command, ctx: click.Context) -> list[tuple[str, s
         help_text = inline(param.help or "")
         if param.required:
             help_text += " Required."
-        if param.show_default:
+        if isinstance(param.show_default, str):
+            help_text += f" Default: {param.show_default}."
+        elif param.show_default:
             help_text += f" Default: {shown(param.default)}."
         rows.append((names, help_text.strip()))
     return rows

@@ -252,7 +252,8 @@ def edit_summaries(folder: Path, count: int, seed: int = 0) -> list[str]:
     "--corpus",
     type=click.Path(dir_okay=False, path_type=Path),
     default=DEFAULT_CORPUS,
-    show_default=True,
+    # The path itself differs per checkout; the docs and --help name it relative.
+    show_default="../shared/corpus/medquad/docs.jsonl beside the project",
     help="MedQuAD docs.jsonl to draw sentences from (a built-in vocabulary if missing).",
 )
 def synth_command(count, seed, out, bundle_id, corpus):

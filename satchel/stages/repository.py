@@ -39,6 +39,7 @@ to the TUF root without trusting anything new on first sight.
 from __future__ import annotations
 
 import copy
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -466,6 +467,26 @@ def ceremony(
             root.add_key(new_key(folders.online).public_key, role)
 
     return change_root(store, folders, replace_all, now)
+
+
+def carried_metadata(store: Store) -> bytes:
+    """What a ``.satchel`` file carries (``commands/bundle_file.py``): a JSON object of
+    every root, the timestamp and the snapshot and targets it names, by file name."""
+    timestamp = current_metadata(store, TIMESTAMP)
+    if timestamp is None:
+        raise RepositoryDamaged(
+            f"no TUF timestamp in {metadata_dir(store)}: run 'satchel build' or 'satchel refresh'"
+        )
+    snapshot_version = timestamp.signed.snapshot_meta.version
+    snapshot = read_metadata(metadata_dir(store) / f"{snapshot_version}.{SNAPSHOT}.json")
+    names = [f"{v}.{ROOT}.json" for v in range(1, (newest_version(store, ROOT) or 0) + 1)]
+    names += [
+        TIMESTAMP_FILE,
+        f"{snapshot_version}.{SNAPSHOT}.json",
+        f"{snapshot.signed.meta['targets.json'].version}.{TARGETS}.json",
+    ]
+    files = {name: json.loads((metadata_dir(store) / name).read_bytes()) for name in names}
+    return json.dumps(files, separators=(",", ":")).encode()
 
 
 def verify_repository(store: Store, now: datetime | None = None) -> list[str]:

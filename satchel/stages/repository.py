@@ -33,7 +33,8 @@ timer, renews the timestamp and whatever else nears its expiry, without a build.
 The first build makes every key in the data folder (``keys/root/`` for the root key,
 ``keys/tuf/`` for the others) so a fresh install needs no ceremony, and signs the first
 root with the publisher's manifest key too: a device that already trusts that key moves
-to the TUF root without trusting anything new on first sight.
+to the TUF root without trusting anything new on first sight (every manifest key the
+data folder still holds signs it, so a device that trusts only an older one moves too).
 """
 
 from __future__ import annotations
@@ -215,16 +216,17 @@ def write_signed(store: Store, md: Metadata, signers: list[CryptoSigner]) -> Non
     write_atomically(metadata_path(store, md), md.to_bytes(SERIALIZER), durable=True)
 
 
-def create_first_root(store: Store, now: datetime, publisher_key: Ed25519PrivateKey) -> Path:
+def create_first_root(store: Store, now: datetime, publisher_keys: list[Ed25519PrivateKey]) -> Path:
     """Make a key for every role in the data folder and publish root version 1, signed by
-    the root key and by the publisher's manifest key (for devices that trust it)."""
+    the root key and by every manifest key the publisher holds: a device that trusts only
+    an older one, not having seen the newer one's endorsement, moves over too."""
     folders = KeyFolders.of(store)
     root_key = new_key(folders.local_root)
     root = Root(version=1, expires=now + LIFETIME[ROOT], consistent_snapshot=True)
     root.add_key(root_key.public_key, ROOT)
     for role in ONLINE_ROLES:
         root.add_key(new_key(folders.online).public_key, role)
-    write_signed(store, Metadata(root), [root_key, CryptoSigner(publisher_key)])
+    write_signed(store, Metadata(root), [root_key, *map(CryptoSigner, publisher_keys)])
     return store.keys_dir
 
 
@@ -349,13 +351,13 @@ def prune_metadata(store: Store) -> None:
 
 
 def ensure_repository(
-    store: Store, now: datetime, publisher_key: Ed25519PrivateKey
+    store: Store, now: datetime, publisher_keys: list[Ed25519PrivateKey]
 ) -> MetadataReport:
     """What a build does after publishing: make the first root if there is none, then
     sign the metadata for what was published. Call under the build lock."""
     created = None
     if current_metadata(store, ROOT) is None:
-        created = create_first_root(store, now_utc(now), publisher_key)
+        created = create_first_root(store, now_utc(now), publisher_keys)
     report = update_metadata(store, KeyFolders.of(store), now, refresh=False)
     report.created_keys = created
     return report

@@ -42,6 +42,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -63,7 +64,7 @@ from tuf.api.serialization import DeserializationError
 from tuf.api.serialization.json import JSONSerializer
 
 from ..errors import SatchelError
-from ..store import Store, link_or_copy, public_kind, write_atomically
+from ..store import Store, link_or_copy, public_kind, read_or_none, write_atomically
 from .sign import write_private_key
 
 ROOT, TARGETS, SNAPSHOT, TIMESTAMP = "root", "targets", "snapshot", "timestamp"
@@ -297,8 +298,8 @@ def update_metadata(
         )
     targets = current_metadata(store, TARGETS)
     files = target_files(store, targets.signed.targets if targets else {})
+    link_hashed_copies(store, files)  # also again any 'satchel verify' found missing
     if needs_signing(targets, root, now) or targets.signed.targets != files:
-        link_hashed_copies(store, files)
         targets = Metadata(
             Targets(next_version(targets), expires=now + LIFETIME[TARGETS], targets=files)
         )
@@ -491,10 +492,54 @@ def carried_metadata(store: Store) -> bytes:
     return json.dumps(files, separators=(",", ":")).encode()
 
 
+@dataclass(frozen=True)
+class TargetProblem:
+    """A file of a folder or a bucket that a TUF client would refuse."""
+
+    path: str
+    kind: str  # "missing", "changed" or "unlisted"
+    detail: str = ""
+
+
+# What the publisher does about each kind of TargetProblem in the data folder.
+FOLDER_ADVICE = {
+    "missing": "the signed TUF targets list it, but it is missing: 'satchel refresh' links a "
+    "hashed copy (<sha256>.<name>) again; restore any other file from your backup or the "
+    "bucket, or run 'satchel build'",
+    "changed": "its bytes are not the ones the signed TUF targets list ({detail}), so devices "
+    "refuse it: restore it from your backup or the bucket, or run 'satchel build'",
+    "unlisted": "the signed TUF targets do not list it, so devices refuse it: 'satchel "
+    "refresh' lists it if you published it; else delete it",
+}
+
+
+def targets_problems(
+    targets: Targets, read: Callable[[str], bytes | None], published: Iterable[str]
+) -> list[TargetProblem]:
+    """What a TUF client would refuse among the files of a folder or a bucket, which
+    ``read(path)`` returns (None when missing): every target and its hashed copy must be
+    the bytes ``targets`` list; every ``published`` file a phone fetches (pointers,
+    manifests, ``changes``, ``bundles.json``) must be listed."""
+    problems = []
+    for name, target in targets.targets.items():
+        for path in (name, hashed_name(name, target.hashes["sha256"])):
+            data = read(path)
+            if data is None:
+                problems.append(TargetProblem(path, "missing"))
+                continue
+            try:
+                target.verify_length_and_hashes(data)
+            except RepositoryError as exc:
+                problems.append(TargetProblem(path, "changed", str(exc)))
+    unlisted = sorted(set(published) - set(targets.targets))
+    return problems + [TargetProblem(path, "unlisted") for path in unlisted]
+
+
 def verify_repository(store: Store, now: datetime | None = None) -> list[str]:
     """What is wrong with the repository's metadata, as a client would find it: each
     root signed by its predecessor's threshold and its own, targets, snapshot and
-    timestamp by theirs, versions agreeing, nothing expired, every target's bytes."""
+    timestamp by theirs, versions agreeing, nothing expired; every target's bytes and
+    its hashed copy; every file a phone fetches listed."""
     problems = []
     now = now_utc(now)
     trusted = None
@@ -524,9 +569,11 @@ def verify_repository(store: Store, now: datetime | None = None) -> list[str]:
                 f"{path}: expired at {md.signed.expires:%Y-%m-%d %H:%M} UTC; run 'satchel refresh'"
             )
     targets = current_metadata(store, TARGETS)
-    for name, target in targets.signed.targets.items() if targets else ():
-        try:
-            target.verify_length_and_hashes((store.root / name).read_bytes())
-        except (OSError, RepositoryError) as exc:
-            problems.append(f"{store.root / name}: does not match the signed targets ({exc})")
-    return problems
+    if targets is None:
+        return problems
+    found = targets_problems(
+        targets.signed, lambda path: read_or_none(store.root / path), target_paths(store)
+    )
+    return problems + [
+        f"{store.root / p.path}: {FOLDER_ADVICE[p.kind].format(detail=p.detail)}" for p in found
+    ]

@@ -268,3 +268,26 @@ def axe_violations(page):
     return [
         (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
     ]
+
+
+def long_date(moment: datetime) -> str:
+    """A date as the app writes it in English (Intl, dateStyle long, UTC)."""
+    return f"{moment:%B} {moment.day}, {moment.year}"
+
+
+def checked_line(moment: datetime) -> str:
+    return f"Checked with the publisher on {long_date(moment)}."
+
+
+def not_checked_line(moment: datetime) -> str:
+    return f"Not checked since {long_date(moment)}: connect to the internet to check for changes."
+
+
+# The device's kept TUF metadata (freshness.js), as JSON.
+TRUST_RECORD = """() => new Promise((resolve) => {
+  const open = indexedDB.open("satchel");
+  open.onsuccess = () => {
+    const get = open.result.transaction("trust").objectStore("trust").get("repository");
+    get.onsuccess = () => { resolve(JSON.stringify(get.result || null)); open.result.close(); };
+  };
+})"""

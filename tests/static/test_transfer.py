@@ -37,16 +37,18 @@ from ..helpers.bundle_files import (
 from ..helpers.tuf_forgery import forge_targets_signed_by
 from .caregiving import CAREGIVING, RENAMED, STRAIN, card, rename_strain
 from .conftest import (
+    TRUST_RECORD,
     Site,
+    checked_line,
     controlled,
     install,
     installed_record,
     installed_version,
+    not_checked_line,
     ready,
     stored_keys,
     stored_objects,
 )
-from .test_freshness import TRUST_RECORD, checked_line, not_checked_line
 
 KEY = "caregiving/en"
 WELL = "Staying well at home"

@@ -1,10 +1,12 @@
 // What the device takes from the network on the word of the publisher's TUF repository
 // (satchel/stages/repository.py), and since when it has not been able to check: the app's use of
 // its TUF client (tuf.js). Every manifest the network gives (a first install, an update, one
-// rebuilt from `changes`) must be listed, with its length and sha256, by targets verified fresh
-// from the source just before; the metadata verified is kept (db.js) so that no source can later
-// roll the device back below it, whatever the session. Offline nothing is checked and nothing
-// stops: the library and articles only say since when content has not been checked.
+// rebuilt from `changes`, one read without downloading) must be listed, with its length and
+// sha256, by targets verified fresh from the source just before; one in a `.satchel` file, by
+// the targets the file carries, verified without expiry. The metadata verified is kept (db.js)
+// so that no source or file can later roll the device back below it, whatever the session.
+// Offline nothing is checked and nothing stops: the library and articles only say since when
+// content has not been checked.
 
 import { contentHost, requestFile } from "./api.js";
 import * as db from "./db.js";

@@ -440,3 +440,16 @@ def test_an_expired_file_installs_and_says_since_when_it_was_not_checked(new_pag
     expect(page.locator("#notices")).to_contain_text(f"{CAREGIVING}, version 1, was installed")
     expect(card(page)).to_contain_text(not_checked_line(datetime.fromisoformat(expires)))
     read_and_search_offline(page)
+
+
+def test_a_file_of_a_version_the_device_knows_was_replaced_is_refused(new_page, site, tmp_path):
+    replaced = satchel_export(site, tmp_path / "caregiving-v1.satchel")
+    rename_strain(site)  # version 2 replaces the file's version 1
+    page = new_page(accept_downloads=True)
+    ready(page, site.url + "/")
+    controlled(page)
+    install(page, WELL)  # the device's metadata now lists caregiving version 2
+    page.context.set_offline(True)
+    open_file(page, replaced)
+    expect(page.locator("#notices .notice-error")).to_contain_text(UNCONFIRMED)
+    assert installed_version(page, KEY) is None and staged(page) == []

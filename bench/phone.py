@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from .chromium import chromium
 from .commands import flask_command, timed_build, translate_one_article
+from .trust import metadata_in_files_row
 
 if TYPE_CHECKING:
     from .run import Bench
@@ -423,6 +424,7 @@ def file_row(bench: Bench, store, version: int, size: int, before: int) -> None:
     names = [s["object"] for s in search_segments(manifest)]
     download = pack + sum(store.object_path(name, "br").stat().st_size for name in names)
     bundle_file_row(bench, "MedQuAD bundle file (.satchel format 2)", size, download, before)
+    metadata_in_files_row(bench, "TUF metadata a .satchel file carries, MedQuAD", store, [size])
 
 
 def bundle_file_row(bench: Bench, measure: str, size: int, download: int, before: int, note=""):

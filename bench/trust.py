@@ -6,10 +6,14 @@ them all from the first root, and the app's own check before it takes a manifest
 (static/lib/freshness.js: the refresh from the metadata it keeps, then the largest manifest's
 bytes against the targets), with the CPU slowed 4× (``Emulation.setCPUThrottlingRate``),
 median of several runs. The repository is the sample bundles' in every translated locale;
-the page and the metadata are served by ``page.route``, so no server's time is counted."""
+the page and the metadata are served by ``page.route``, so no server's time is counted. And
+the bytes the metadata adds to a ``.satchel`` file (the envelope of format 3,
+satchel/commands/bundle_file.py), against the whole files of the sample bundles (and
+MedQuAD's, in the phone section)."""
 
 from __future__ import annotations
 
+import io
 import mimetypes
 import statistics
 from pathlib import Path
@@ -106,6 +110,39 @@ def largest_manifest(store: Store) -> list:
     return list(max(current, key=lambda key: len(store.manifest_bytes(*key))))
 
 
+def metadata_in_files_row(bench: Bench, measure: str, store: Store, files: list[int]) -> None:
+    """The bytes the TUF envelope adds to a ``.satchel`` file, against the whole files of
+    ``store`` whose sizes are ``files``."""
+    from satchel.commands.bundle_file import write_envelope
+    from satchel.stages.repository import carried_metadata, current_metadata
+
+    envelope = io.BytesIO()
+    write_envelope(carried_metadata(store), envelope)
+    added = len(envelope.getvalue())
+    shares = [added / size for size in files]
+    roots = current_metadata(store, "root").signed.version
+    targets = len(current_metadata(store, "targets").signed.targets)
+    bench.row(
+        measure,
+        added,
+        "B",
+        note=f"{min(shares):.1%}–{max(shares):.1%} of the file ({len(files)} files, "
+        f"{min(files):,}–{max(files):,} B with it); plain JSON: {roots} root(s), timestamp, "
+        f"snapshot, {targets} targets",
+    )
+
+
+def exported_sizes(store: Store) -> list[int]:
+    """The size of each current bundle × locale's file as ``satchel export`` writes it."""
+    from satchel.commands.bundle_file import write_bundle_file
+
+    return [
+        write_bundle_file(store, bundle, locale, version, io.BytesIO())
+        for bundle in store.bundles()
+        for locale, version in store.current(bundle).items()
+    ]
+
+
 def trust_section(bench: Bench) -> None:
     """The TUF metadata's bytes for an update check and an install; its verify time at 4× CPU."""
     from satchel.stages.pipeline import build
@@ -135,6 +172,9 @@ def trust_section(bench: Bench) -> None:
         bench.row(
             measure, compressed, "B", note=f"brotli; {plain:,} B as stored; {targets} targets"
         )
+    metadata_in_files_row(
+        bench, "TUF metadata a .satchel file carries, sample bundles", store, exported_sizes(store)
+    )
     times = verify_times(data, VERIFY)
     bench.row(
         f"verifying every role from the first root, CPU {SLOWDOWN}× slower",

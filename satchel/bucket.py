@@ -50,10 +50,13 @@ import boto3
 import brotli
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from tuf.api.metadata import Metadata
+from tuf.api.serialization import DeserializationError
 
 from .errors import SatchelError
 from .manifest import object_names
 from .stages.publish import build_lock
+from .stages.repository import TIMESTAMP_FILE, targets_problems
 from .stages.sign import SignatureInvalid, verify_manifest
 from .store import (
     CACHE_CONTROL,
@@ -81,6 +84,19 @@ S3_CONFIG = Config(
 STORE_URL = re.compile(r"s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(.*))?")
 SERVER_ONLY = "server/"
 MANIFEST_NAME = re.compile(r"[1-9][0-9]*\.json")
+# The files a phone fetches that TUF targets list (``repository.target_paths``), not their
+# hashed copies nor compressed ones.
+TARGET = re.compile(
+    r"bundles\.json|bundles/[^/]+/(current|[^/]+/([1-9][0-9]*|changes/[0-9]+-[0-9]+))\.json"
+)
+# What the publisher does about each kind of ``TargetProblem`` in the bucket.
+BUCKET_ADVICE = {
+    "missing": "the signed TUF targets list it, but it is missing: run 'satchel push'",
+    "changed": "its bytes are not the ones the signed TUF targets list ({detail}), so devices "
+    "refuse it: run 'satchel push'",
+    "unlisted": "the signed TUF targets do not list it, so devices refuse it: run 'satchel "
+    "push', and delete it from the bucket if DATA_DIR has no such file",
+}
 # Upload order (see the module docstring): lower first.
 IMMUTABLE, MUTABLE, POINTERS = 0, 1, 2
 CONTENT_TYPES = {".json": "application/json", ".ndjson": "application/x-ndjson"}
@@ -402,10 +418,42 @@ def verify_bucket(bucket: Bucket) -> BucketCheck:
             stored = f"objects/{name[:2]}/{name}"
             read = functools.partial(read_listed, bucket, listed, stored)
             check.problems += [(f"{bucket}{stored}", p) for p in copies_problems(read, name)]
+        verify_targets(bucket, listed, check)
     except (BotoCoreError, ClientError) as exc:
         raise bucket_failed(bucket, "read", exc) from exc
     check.objects = len(names)
     return check
+
+
+def tuf_file(bucket: Bucket, listed: dict, name: str) -> Metadata:
+    data = read_listed(bucket, listed, f"tuf/{name}", None)
+    if data is None:
+        raise LookupError(f"tuf/{name} is missing")
+    return Metadata.from_bytes(data)
+
+
+def verify_targets(bucket: Bucket, listed: dict, check: BucketCheck) -> None:
+    """Check the bucket's files against the targets its TUF timestamp names, as verify
+    checks the folder's: each target and its hashed copy intact, every file a phone
+    fetches listed."""
+    try:
+        timestamp = tuf_file(bucket, listed, TIMESTAMP_FILE)
+        snapshot = tuf_file(
+            bucket, listed, f"{timestamp.signed.snapshot_meta.version}.snapshot.json"
+        )
+        targets = tuf_file(
+            bucket, listed, f"{snapshot.signed.meta['targets.json'].version}.targets.json"
+        )
+    except (DeserializationError, LookupError) as exc:
+        check.problems.append(
+            (f"{bucket}tuf/", f"no TUF metadata to check ({exc}): run 'satchel push'")
+        )
+        return
+    published = [stored for stored in listed if TARGET.fullmatch(stored)]
+    read = functools.partial(read_listed, bucket, listed, encoding=None)
+    for problem in targets_problems(targets.signed, read, published):
+        advice = BUCKET_ADVICE[problem.kind].format(detail=problem.detail)
+        check.problems.append((f"{bucket}{problem.path}", advice))
 
 
 def verify_pointer(bucket: Bucket, listed: dict, stored: str, keyring, check: BucketCheck):

@@ -17,6 +17,7 @@ from deploy.seaweedfs import CREDENTIALS
 from deploy.topology import free_port
 from satchel import create_app
 from satchel.stages.publish import build_lock
+from satchel.stages.repository import current_metadata
 from satchel.store import CACHE_CONTROL, INDEX_FILE, Store, public_kind
 
 from .helpers.bundles import summary_text
@@ -99,6 +100,29 @@ def test_verify_names_a_damaged_object_in_the_bucket_and_push_repairs_it(
     assert "'satchel push' uploads again" in output
     assert "Uploaded 1 files" in satchel(runner, "push")
     assert "are intact" in satchel(runner, "verify")
+
+
+def test_verify_checks_the_bucket_against_its_tuf_targets_and_push_repairs_it(
+    tmp_path, bundles_dir, bucket_config, seaweedfs
+):
+    runner = publisher(tmp_path / "data", bundles_dir, bucket_config)
+    satchel(runner, "build")
+    listed = current_metadata(Store(tmp_path / "data"), "targets").signed.targets["bundles.json"]
+    hashed = f"{listed.hashes['sha256']}.bundles.json"
+    bucket = bucket_config["STORE"].removeprefix("s3://").split("/")[0]
+    stray = "bundles/demo/en/changes/0-1.json"
+    client = seaweedfs.client()
+    client.delete_object(Bucket=bucket, Key=f"site/{hashed}")
+    client.put_object(Bucket=bucket, Key=f"site/{stray}", Body=b"{}")
+    output = satchel(runner, "verify", ok=False)
+    assert (
+        f"s3://{bucket}/site/{hashed}: the signed TUF targets list it, but it is missing: run "
+        "'satchel push'" in output
+    )
+    assert f"s3://{bucket}/site/{stray}: the signed TUF targets do not list it" in output
+    client.delete_object(Bucket=bucket, Key=f"site/{stray}")
+    satchel(runner, "push")
+    assert "and every manifest in s3://" in satchel(runner, "verify")
 
 
 def get(port: int, path: str) -> tuple[int, bytes]:

@@ -12,7 +12,8 @@ Format 2, what ``satchel export`` writes: the bytes a first install downloads, f
       every search segment          its brotli copy as stored, in manifest order
     end                           a record of length 0
 
-so a file is as small as the download (``make bench``: ``bundle file to pass on``).
+so a file is as small as the download (``make bench``: ``bundle file to pass on``), and
+``satchel export`` writes it inside the envelope below.
 Chromium's ``DecompressionStream`` has no brotli, so the app decodes it with a vendored
 decoder (``static/vendor/README.md``).
 
@@ -26,8 +27,27 @@ stream of::
                                   then the search segments; framed as above
     end                           a record of length 0
 
-The app reads both: a file written by a device, or by ``satchel export`` before format 2,
-is as signed and checked as a new one.
+Format 3, the envelope both write around a file of format 1 or 2: the publisher's TUF
+metadata (``stages/repository.py``), so that a device that has never been online, or not
+for months, checks the manifest as it checks one from the network::
+
+    SATCHEL3                      8 ASCII bytes
+    one record                    a JSON object {name: metadata} of the files of tuf/:
+                                  every root from 1.root.json, timestamp.json and the
+                                  snapshot and targets versions it names
+    a file of format 1 or 2       whole, from its magic
+
+A device writes the metadata it verified last (``carriedMetadata`` in
+``static/lib/freshness.js``). The device checks the manifest against these targets
+(listed, exact length and sha256, the newest version listed) after the root chain,
+signatures, thresholds and versions, but not expiry: a file passed from hand to hand
+for months still installs, and the app then says since when its content was not
+checked. Metadata older than the device's is checked under the device's root, so a
+file whose targets a revoked key signed is refused, and never replaces the device's.
+
+The app reads all three: a file without the envelope, written by a device or by
+``satchel export`` before format 3, is as signed and checked as a new one, its manifest
+against the targets the device verified itself (refused by a device that has none).
 
 A reader names each object by the sha256 of its bytes and must refuse one the
 manifest does not name, a missing one, a file that ends before the end record and
@@ -46,10 +66,12 @@ import brotli
 
 from ..manifest import object_names, search_segments
 from ..stages.publish import PACK_BROTLI, compress
+from ..stages.repository import carried_metadata
 from ..store import Store, encoded
 
 MAGIC = b"SATCHEL2"
 DEVICE_MAGIC = b"SATCHEL1"
+ENVELOPE_MAGIC = b"SATCHEL3"
 LENGTH = struct.Struct(">I")
 
 
@@ -114,6 +136,13 @@ def device_records(store: Store, bundle: str, locale: str, version: int) -> Iter
         yield store.object_path(name).read_bytes()
 
 
+def write_envelope(metadata: bytes, out) -> None:
+    """Begin a format 3 file: the magic and the TUF metadata record; the inner file follows."""
+    out.write(ENVELOPE_MAGIC + LENGTH.pack(len(metadata)) + metadata)
+
+
 def write_bundle_file(store: Store, bundle: str, locale: str, version: int, out) -> int:
-    """Write a published version's file to the binary handle ``out``; returns its size."""
+    """Write a published version's file, with the repository's TUF metadata, to the binary
+    handle ``out``; returns its size."""
+    write_envelope(carried_metadata(store), out)
     return write_records(records(store, bundle, locale, version), out)

@@ -213,7 +213,8 @@ def report_compressed(packs: list[CompressedPack]) -> None:
 @bundles_cli.command("verify")
 def verify_command():
     """Re-hash every object the published manifests name, check every precompressed
-    copy, every manifest's signature and the TUF metadata; report any damage. With STORE
+    copy, every manifest's signature and the TUF metadata, every target and its hashed
+    copy, and that every file a phone fetches is a target; report any damage. With STORE
     set, check the bucket's copy too."""
     store = Store(current_app.config["DATA_DIR"])
     names = store.kept_objects()

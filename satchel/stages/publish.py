@@ -72,7 +72,7 @@ from ..store import (
 from .cache import NO_CACHE
 from .pack import HashedObject
 from .repository import MetadataReport, ensure_repository
-from .sign import Signer, open_signer
+from .sign import Signer, held_keys, open_signer
 
 
 @dataclass(frozen=True)
@@ -359,7 +359,7 @@ def publish_releases(
             ]
             write_bundle_list(store)
             prune(store, retain, now, prune_grace)
-            return reports, signer, ensure_repository(store, now, signer.private)
+            return reports, signer, ensure_repository(store, now, held_keys(store))
     except OSError as exc:
         raise PublishFailed(
             f"could not write to {exc.filename or store.root}: {exc.strerror}; the published "

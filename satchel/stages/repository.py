@@ -33,13 +33,16 @@ timer, renews the timestamp and whatever else nears its expiry, without a build.
 The first build makes every key in the data folder (``keys/root/`` for the root key,
 ``keys/tuf/`` for the others) so a fresh install needs no ceremony, and signs the first
 root with the publisher's manifest key too: a device that already trusts that key moves
-to the TUF root without trusting anything new on first sight.
+to the TUF root without trusting anything new on first sight (every manifest key the
+data folder still holds signs it, so a device that trusts only an older one moves too).
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -61,7 +64,7 @@ from tuf.api.serialization import DeserializationError
 from tuf.api.serialization.json import JSONSerializer
 
 from ..errors import SatchelError
-from ..store import Store, link_or_copy, public_kind, write_atomically
+from ..store import Store, link_or_copy, public_kind, read_or_none, write_atomically
 from .sign import write_private_key
 
 ROOT, TARGETS, SNAPSHOT, TIMESTAMP = "root", "targets", "snapshot", "timestamp"
@@ -214,16 +217,17 @@ def write_signed(store: Store, md: Metadata, signers: list[CryptoSigner]) -> Non
     write_atomically(metadata_path(store, md), md.to_bytes(SERIALIZER), durable=True)
 
 
-def create_first_root(store: Store, now: datetime, publisher_key: Ed25519PrivateKey) -> Path:
+def create_first_root(store: Store, now: datetime, publisher_keys: list[Ed25519PrivateKey]) -> Path:
     """Make a key for every role in the data folder and publish root version 1, signed by
-    the root key and by the publisher's manifest key (for devices that trust it)."""
+    the root key and by every manifest key the publisher holds: a device that trusts only
+    an older one, not having seen the newer one's endorsement, moves over too."""
     folders = KeyFolders.of(store)
     root_key = new_key(folders.local_root)
     root = Root(version=1, expires=now + LIFETIME[ROOT], consistent_snapshot=True)
     root.add_key(root_key.public_key, ROOT)
     for role in ONLINE_ROLES:
         root.add_key(new_key(folders.online).public_key, role)
-    write_signed(store, Metadata(root), [root_key, CryptoSigner(publisher_key)])
+    write_signed(store, Metadata(root), [root_key, *map(CryptoSigner, publisher_keys)])
     return store.keys_dir
 
 
@@ -294,8 +298,8 @@ def update_metadata(
         )
     targets = current_metadata(store, TARGETS)
     files = target_files(store, targets.signed.targets if targets else {})
+    link_hashed_copies(store, files)  # also again any 'satchel verify' found missing
     if needs_signing(targets, root, now) or targets.signed.targets != files:
-        link_hashed_copies(store, files)
         targets = Metadata(
             Targets(next_version(targets), expires=now + LIFETIME[TARGETS], targets=files)
         )
@@ -348,13 +352,13 @@ def prune_metadata(store: Store) -> None:
 
 
 def ensure_repository(
-    store: Store, now: datetime, publisher_key: Ed25519PrivateKey
+    store: Store, now: datetime, publisher_keys: list[Ed25519PrivateKey]
 ) -> MetadataReport:
     """What a build does after publishing: make the first root if there is none, then
     sign the metadata for what was published. Call under the build lock."""
     created = None
     if current_metadata(store, ROOT) is None:
-        created = create_first_root(store, now_utc(now), publisher_key)
+        created = create_first_root(store, now_utc(now), publisher_keys)
     report = update_metadata(store, KeyFolders.of(store), now, refresh=False)
     report.created_keys = created
     return report
@@ -468,10 +472,74 @@ def ceremony(
     return change_root(store, folders, replace_all, now)
 
 
+def carried_metadata(store: Store) -> bytes:
+    """What a ``.satchel`` file carries (``commands/bundle_file.py``): a JSON object of
+    every root, the timestamp and the snapshot and targets it names, by file name."""
+    timestamp = current_metadata(store, TIMESTAMP)
+    if timestamp is None:
+        raise RepositoryDamaged(
+            f"no TUF timestamp in {metadata_dir(store)}: run 'satchel build' or 'satchel refresh'"
+        )
+    snapshot_version = timestamp.signed.snapshot_meta.version
+    snapshot = read_metadata(metadata_dir(store) / f"{snapshot_version}.{SNAPSHOT}.json")
+    names = [f"{v}.{ROOT}.json" for v in range(1, (newest_version(store, ROOT) or 0) + 1)]
+    names += [
+        TIMESTAMP_FILE,
+        f"{snapshot_version}.{SNAPSHOT}.json",
+        f"{snapshot.signed.meta['targets.json'].version}.{TARGETS}.json",
+    ]
+    files = {name: json.loads((metadata_dir(store) / name).read_bytes()) for name in names}
+    return json.dumps(files, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True)
+class TargetProblem:
+    """A file of a folder or a bucket that a TUF client would refuse."""
+
+    path: str
+    kind: str  # "missing", "changed" or "unlisted"
+    detail: str = ""
+
+
+# What the publisher does about each kind of TargetProblem in the data folder.
+FOLDER_ADVICE = {
+    "missing": "the signed TUF targets list it, but it is missing: 'satchel refresh' links a "
+    "hashed copy (<sha256>.<name>) again; restore any other file from your backup or the "
+    "bucket, or run 'satchel build'",
+    "changed": "its bytes are not the ones the signed TUF targets list ({detail}), so devices "
+    "refuse it: restore it from your backup or the bucket, or run 'satchel build'",
+    "unlisted": "the signed TUF targets do not list it, so devices refuse it: 'satchel "
+    "refresh' lists it if you published it; else delete it",
+}
+
+
+def targets_problems(
+    targets: Targets, read: Callable[[str], bytes | None], published: Iterable[str]
+) -> list[TargetProblem]:
+    """What a TUF client would refuse among the files of a folder or a bucket, which
+    ``read(path)`` returns (None when missing): every target and its hashed copy must be
+    the bytes ``targets`` list; every ``published`` file a phone fetches (pointers,
+    manifests, ``changes``, ``bundles.json``) must be listed."""
+    problems = []
+    for name, target in targets.targets.items():
+        for path in (name, hashed_name(name, target.hashes["sha256"])):
+            data = read(path)
+            if data is None:
+                problems.append(TargetProblem(path, "missing"))
+                continue
+            try:
+                target.verify_length_and_hashes(data)
+            except RepositoryError as exc:
+                problems.append(TargetProblem(path, "changed", str(exc)))
+    unlisted = sorted(set(published) - set(targets.targets))
+    return problems + [TargetProblem(path, "unlisted") for path in unlisted]
+
+
 def verify_repository(store: Store, now: datetime | None = None) -> list[str]:
     """What is wrong with the repository's metadata, as a client would find it: each
     root signed by its predecessor's threshold and its own, targets, snapshot and
-    timestamp by theirs, versions agreeing, nothing expired, every target's bytes."""
+    timestamp by theirs, versions agreeing, nothing expired; every target's bytes and
+    its hashed copy; every file a phone fetches listed."""
     problems = []
     now = now_utc(now)
     trusted = None
@@ -501,9 +569,11 @@ def verify_repository(store: Store, now: datetime | None = None) -> list[str]:
                 f"{path}: expired at {md.signed.expires:%Y-%m-%d %H:%M} UTC; run 'satchel refresh'"
             )
     targets = current_metadata(store, TARGETS)
-    for name, target in targets.signed.targets.items() if targets else ():
-        try:
-            target.verify_length_and_hashes((store.root / name).read_bytes())
-        except (OSError, RepositoryError) as exc:
-            problems.append(f"{store.root / name}: does not match the signed targets ({exc})")
-    return problems
+    if targets is None:
+        return problems
+    found = targets_problems(
+        targets.signed, lambda path: read_or_none(store.root / path), target_paths(store)
+    )
+    return problems + [
+        f"{store.root / p.path}: {FOLDER_ADVICE[p.kind].format(detail=p.detail)}" for p in found
+    ]

@@ -144,9 +144,30 @@ def open_signer(store: Store) -> Signer:
             "backup. Devices only accept manifests signed by a key they trust, so a new key "
             "can't simply replace a lost one."
         ) from exc
-    if describe_key(private.public_key())["public_key"] != keys[-1]["public_key"]:
+    return Signer(keys, checked_key(private, keys[-1], path))
+
+
+def checked_key(private, key: dict, path: Path) -> Ed25519PrivateKey:
+    """``private``, read from ``path``, if it is the private half of ``key``."""
+    if describe_key(private.public_key())["public_key"] != key["public_key"]:
         raise KeyringDamaged(f"{path} is not the key {KEYRING} names; restore the keys folder")
-    return Signer(keys, private)
+    return private
+
+
+def held_keys(store: Store) -> list[Ed25519PrivateKey]:
+    """The private keys of every key in the key ring whose file the keys folder still
+    holds, oldest first: a publisher may have moved old ones offline or deleted them."""
+    held = []
+    for key in read_keyring(store):
+        path = store.keys_dir / f"{key['id']}.pem"
+        try:
+            private = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError) as exc:
+            raise KeyringDamaged(f"can't read the key {path} ({exc}); restore it") from exc
+        held.append(checked_key(private, key, path))
+    return held
 
 
 def rotate(store: Store) -> dict:

@@ -62,6 +62,9 @@ function downloadMessages(read) {
 function fileMessages(download) {
   const untrusted = () => _("This file was not signed by a publisher this app knows, so it " +
     "cannot be trusted. Nothing on this device was changed.");
+  const unconfirmed = () => _("Its publisher's signed list of current content does not " +
+    "confirm this file: it may hold a version since replaced, or have been signed by a key its " +
+    "publisher has withdrawn. Nothing on this device was changed.");
   return {
     ...download,
     not_newer: (error) => _("This file holds version {version} of the bundle, and this device " +
@@ -71,6 +74,7 @@ function fileMessages(download) {
       "was copied. Nothing on this device was changed. Copy the file again and retry."),
     unknown_key: untrusted,
     unsigned: untrusted,
+    ...Object.fromEntries(REFUSED_BY_METADATA.map((code) => [code, unconfirmed])),
     bad_signature: () => _("The list of contents in this file was changed after it was " +
       "published, so it cannot be trusted. Nothing on this device was changed."),
     changed_object: () => _("An article or search index in this file was changed after it " +

@@ -1,10 +1,13 @@
 // Reading: the published bundles; a bundle's manifest and objects from the device when it is
 // downloaded, else from the content source's static repository, verified (the manifest by its
-// signature, each object by its sha256 name): a mirror that changed a byte is refused.
+// signature and, as for a download, the publisher's fresh TUF metadata (freshness.js); each
+// object by its sha256 name): a mirror that changed a byte, or serves a stale version, is
+// refused.
 
 import { getFileJSON, requestFile } from "./api.js";
 import * as db from "./db.js";
 import { AppError } from "./errors.js";
+import { checkManifest, verifiedTargets } from "./freshness.js";
 import { sha256Hex } from "./manifest.js";
 import { verifyManifest } from "./trust.js";
 
@@ -44,14 +47,25 @@ export async function fetchManifest(bundle, locale, version) {
   return { bytes, manifest: JSON.parse(decoder.decode(bytes)) };
 }
 
+/** The manifest of `version` from the network, taken as a download takes it: signed by the
+ * publisher, listed with its length and sha256 by fresh TUF targets, and the newest listed. */
+async function verifiedManifest(bundle, locale, version) {
+  const { bytes, manifest } = await fetchManifest(bundle, locale, version);
+  const stored = new Uint8Array(bytes);
+  await verifyManifest(manifest, stored);
+  await checkManifest(await verifiedTargets(), { bundle, locale }, stored, manifest.version);
+  return manifest;
+}
+
+/** The manifest of `bundle` in `locale`: the device's when downloaded ({manifest, install}),
+ * else the published one, verified ({manifest, install: null}). */
 export async function readManifest(bundle, locale) {
   const install = await db.getInstall(db.installKey(bundle, locale));
   if (install) return { manifest: install.manifest, install };
-  const fetched = (await fetchManifest(bundle, locale, await currentVersion(bundle, locale)))
-    .manifest;
-  const key = `${db.installKey(bundle, locale)}/${fetched.version}`;
+  const version = await currentVersion(bundle, locale);
+  const key = `${db.installKey(bundle, locale)}/${version}`;
   if (!verified.has(key)) {
-    verified.set(key, verifyManifest(fetched).then(() => fetched));
+    verified.set(key, verifiedManifest(bundle, locale, version));
     verified.get(key).catch(() => verified.delete(key));
   }
   return { manifest: await verified.get(key), install: null };

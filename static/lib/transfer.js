@@ -1,6 +1,7 @@
 // A bundle as one `.satchel` file (formats: satchel/commands/bundle_file.py): written from the
-// device's copy (format 1, gzip: a device has no brotli encoder), or read in either format,
-// verified (signature, then every object's hash) and installed like a download. Format 2 (what
+// device's copy (format 1, gzip: a device has no brotli encoder) in the envelope of the TUF
+// metadata the device verified, or read in any format, verified (signature, the metadata the
+// file carries (freshness.js), every object's hash) and installed like a download. Format 2 (what
 // `satchel export` writes) carries the brotli bytes the network sends; Chromium's
 // DecompressionStream has no brotli, so it is decoded by the vendored decoder
 // (static/vendor/README.md), loaded only for such a file.
@@ -10,6 +11,7 @@
 import * as db from "./db.js";
 import { finalize } from "./download.js";
 import { AppError } from "./errors.js";
+import { carriedMetadata, checkFileManifest } from "./freshness.js";
 import { canonicalBytes, objectsOf, segmentsOf, sha256Hex } from "./manifest.js";
 import { catalogOf } from "./i18n.js";
 import { runJob, runningJob } from "./progress.js";
@@ -19,6 +21,7 @@ import { verifyManifest } from "./trust.js";
 
 const MAGIC = "SATCHEL1";
 const EXPORT_MAGIC = "SATCHEL2";
+const ENVELOPE_MAGIC = "SATCHEL3";
 const DECODER = "../vendor/brotli-decode.js";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -56,7 +59,10 @@ export async function bundleFile(install) {
   });
   const name = `${install.bundle}-${install.locale}-v${install.version}.satchel`;
   const gzipped = new Response(records.pipeThrough(new CompressionStream("gzip")));
-  return new File([await gzipped.blob()], name);
+  const carried = await carriedMetadata();
+  const envelope = carried
+    ? [encoder.encode(ENVELOPE_MAGIC), record(encoder.encode(JSON.stringify(carried)))] : [];
+  return new File([...envelope, await gzipped.blob()], name);
 }
 
 /** `read(n)`: the next n bytes of `stream`. One that ends or fails early was cut off. */
@@ -118,7 +124,7 @@ async function storeObjects(read, manifest) {
   if (wanted.size) throw new AppError("missing_object");
 }
 
-async function install(read) {
+async function install(read, carried) {
   if (decoder.decode(await read(MAGIC.length)) !== MAGIC) throw new AppError("not_satchel");
   const bytes = await read(await read.header());
   let manifest;
@@ -135,21 +141,25 @@ async function install(read) {
     throw new AppError("not_newer",
       { version: manifest.version, installed: installed.version });
   }
+  const metadata = await checkFileManifest(carried, manifest, bytes, manifest.version);
   const previous = await db.getStaging(key);
   const staging = {
     key, bundle: manifest.bundle, locale: manifest.locale, manifest, keyId,
     etag: `"${await sha256Hex(bytes)}"`, startedAt: new Date().toISOString(),
   };
   await db.putStaging(staging); // first, so that garbage collection keeps the objects
+  let installedNow;
   try {
     await storeObjects(read, manifest);
-    return await finalize(staging);
+    installedNow = await finalize(staging);
   } catch (error) {
     // Nothing lost: a download staged before keeps its place and its objects.
     await (previous ? db.putStaging(previous) : db.deleteStaging(key));
     await db.collectGarbage();
     throw error;
   }
+  await metadata.keep();
+  return installedNow;
 }
 
 async function sliceOf(file, start, length) {
@@ -272,9 +282,29 @@ function deviceRecords(file, progress) {
   return file.stream().pipeThrough(counted).pipeThrough(new DecompressionStream("gzip"));
 }
 
+/**
+ * The TUF metadata the envelope of `file` carries (null in a file from before files carried
+ * it), and the file inside.
+ */
+async function opened(file) {
+  const head = decoder.decode(await sliceOf(file, 0, Math.min(file.size, ENVELOPE_MAGIC.length)));
+  if (head !== ENVELOPE_MAGIC) return { carried: null, inner: file };
+  const length = new DataView((await sliceOf(file, head.length, 4)).buffer).getUint32(0);
+  const bytes = await sliceOf(file, head.length + 4, length);
+  let carried;
+  try {
+    carried = JSON.parse(decoder.decode(bytes));
+  } catch {
+    throw new AppError("bad_metadata", { message: "not JSON" });
+  }
+  if (carried?.constructor !== Object) throw new AppError("bad_metadata", { message: "no names" });
+  return { carried, inner: file.slice(head.length + 4 + length) };
+}
+
 /** "Open a bundle file": resolves like a download ({install, withdrawn}). */
-export function installBundleFile(file) {
+export function installBundleFile(bundle) {
   return runJob(IMPORT_JOB, async (progress) => {
+    const { carried, inner: file } = await opened(bundle);
     const head = new Uint8Array(await file.slice(0, EXPORT_MAGIC.length).arrayBuffer());
     let records;
     if (head[0] === 0x1f && head[1] === 0x8b) {
@@ -287,7 +317,7 @@ export function installBundleFile(file) {
     }
     const read = reader(records);
     try {
-      return await install(read);
+      return await install(read, carried);
     } finally {
       read.cancel();
     }

@@ -64,6 +64,7 @@ async function checkSigned(root, role, metadata) {
 }
 
 function checkFresh(metadata, now, source) {
+  if (!now) return;
   const expires = new Date(metadata.signed.expires);
   if (!(expires > now)) {
     throw new AppError("stale_source", { role: metadata.signed._type, source, date: expires });
@@ -88,7 +89,9 @@ const parse = (bytes) => {
   }
 };
 
-async function updateRoot(trusted, fetchMetadata) {
+/** The roots after `trusted`, each signed by the threshold of the one before and its own. */
+async function newerRoots(trusted, fetchMetadata) {
+  const roots = [];
   let root = trusted;
   for (let i = 0; i < MAX_ROOT_ROTATIONS; i += 1) {
     const version = root.signed.version + 1;
@@ -98,9 +101,9 @@ async function updateRoot(trusted, fetchMetadata) {
     await checkSigned(root, "root", next);
     await checkSigned(next, "root", next);
     checkVersion("root", next.signed.version, version);
-    root = next;
+    roots.push((root = next));
   }
-  return root;
+  return roots;
 }
 
 const sameKeys = (a, b, role) =>
@@ -116,14 +119,19 @@ async function fetchSigned(root, role, name, fetchMetadata) {
 }
 
 /**
- * The verified metadata `{root, timestamp, snapshot, targets}` after `trusted` (the same shape,
- * as a previous refresh returned it; at least `root`). `fetchMetadata(name)` returns the bytes of
- * `tuf/<name>` from the source, null when it has none. `source` names it in errors. Throws
- * AppError: "untrusted_metadata" (threshold not met), "rollback", "mixed_metadata" (a version
- * other than the one named above), "stale_source" (expired: `date`, `source`), "bad_metadata".
+ * The verified metadata `{root, roots, timestamp, snapshot, targets}` after `trusted` (the same
+ * shape, as a previous refresh returned it; at least `root`). `roots`: every root verified so
+ * far, oldest first, which a `.satchel` file carries for a device that trusts an older one.
+ * `fetchMetadata(name)` returns the bytes of `tuf/<name>` from the source, null when it has
+ * none. `source` names it in errors. `now` null checks no expiry: a `.satchel` file's metadata,
+ * which only dates what it holds. Throws AppError: "untrusted_metadata" (threshold not met),
+ * "rollback", "mixed_metadata" (a version other than the one named above), "stale_source"
+ * (expired: `date`, `source`), "bad_metadata".
  */
 export async function refresh(trusted, fetchMetadata, { now = new Date(), source = "" } = {}) {
-  const root = await updateRoot(trusted.root, fetchMetadata);
+  const newer = await newerRoots(trusted.root, fetchMetadata);
+  const root = newer.at(-1) ?? trusted.root;
+  const roots = [...(trusted.roots ?? [trusted.root]), ...newer];
   checkFresh(root, now, source);
   // New timestamp or snapshot keys: what the old ones signed is no measure of rollback (5.3.11).
   const keep = (role) => trusted.root.signed.version === root.signed.version ||
@@ -147,7 +155,7 @@ export async function refresh(trusted, fetchMetadata, { now = new Date(), source
   const targetsVersion = snapshot.signed.meta["targets.json"].version;
   checkNotOlder("targets", targetsVersion, seenSnapshot?.signed.meta["targets.json"].version);
   const targets = await fetchVersion("targets", targetsVersion);
-  return { root, timestamp, snapshot, targets };
+  return { root, roots, timestamp, snapshot, targets };
 }
 
 /**

@@ -1,6 +1,6 @@
-"""A reader and writer of both ``.satchel`` formats (``satchel/commands/bundle_file.py``) for
-the tests: the server writes format 2 only, and the app reads both in
-``static/lib/transfer.js``."""
+"""A reader and writer of the ``.satchel`` formats (``satchel/commands/bundle_file.py``) for
+the tests: the server writes format 2 in the envelope of format 3, the app format 1 in it,
+and the app reads them all in ``static/lib/transfer.js``."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ import brotli
 
 from satchel.commands.bundle_file import (
     DEVICE_MAGIC,
+    ENVELOPE_MAGIC,
     LENGTH,
     MAGIC,
     write_device_records,
+    write_envelope,
     write_records,
 )
 from satchel.manifest import search_segments
@@ -31,6 +33,19 @@ class BundleFileInvalid(Exception):
 class BundleFile:
     manifest: bytes
     objects: dict[str, bytes]  # by sha256, in file order
+    metadata: dict | None = None  # the TUF metadata of its envelope, by file name
+
+
+def unwrapped(data: bytes, path: Path) -> tuple[dict | None, bytes]:
+    """The TUF metadata a format 3 envelope carries (None without one), and the file inside."""
+    if not data.startswith(ENVELOPE_MAGIC):
+        return None, data
+    offset = len(ENVELOPE_MAGIC)
+    (length,) = LENGTH.unpack_from(data, offset)
+    offset += LENGTH.size
+    if offset + length > len(data):
+        raise BundleFileInvalid(f"{path} ends inside its TUF metadata: it was cut off")
+    return json.loads(data[offset : offset + length]), data[offset + length :]
 
 
 def framed_records(data: bytes, offset: int, path: Path) -> list[bytes]:
@@ -51,9 +66,8 @@ def framed_records(data: bytes, offset: int, path: Path) -> list[bytes]:
     return found
 
 
-def plain_records(path: Path) -> list[bytes]:
-    """The manifest then every object, as stored, of a file of either format."""
-    data = path.read_bytes()
+def plain_records(data: bytes, path: Path) -> list[bytes]:
+    """The manifest then every object, as stored, of a file of format 1 or 2."""
     if data.startswith(MAGIC):
         pack, *segments = framed_records(data, len(MAGIC), path)
         lines = brotli.decompress(pack).split(b"\n")
@@ -70,27 +84,41 @@ def plain_records(path: Path) -> list[bytes]:
 
 def read_bundle_file(path: Path) -> BundleFile:
     """Read a file's records (hashes named, nothing else checked: see ``sign``)."""
-    found = plain_records(path)
+    metadata, data = unwrapped(path.read_bytes(), path)
+    found = plain_records(data, path)
     if not found:
         raise BundleFileInvalid(f"{path} holds no manifest")
     objects = {hashlib.sha256(record).hexdigest(): record for record in found[1:]}
-    return BundleFile(found[0], objects)
+    return BundleFile(found[0], objects, metadata)
 
 
-def write_device_file(path: Path, manifest: bytes, objects: list[bytes]) -> None:
-    """A format 1 file (as a device writes) of exactly these records."""
+def enveloped(out, metadata: dict | None) -> None:
+    if metadata is not None:
+        write_envelope(json.dumps(metadata).encode(), out)
+
+
+def write_device_file(
+    path: Path, manifest: bytes, objects: list[bytes], metadata: dict | None = None
+) -> None:
+    """A format 1 file (as a device writes) of exactly these records, in the envelope of
+    ``metadata`` unless None."""
     with open(path, "wb") as out:
+        enveloped(out, metadata)
         write_device_records([manifest, *objects], out)
 
 
-def write_export_file(path: Path, manifest: bytes, objects: list[bytes]) -> None:
-    """A format 2 file (as ``satchel export`` writes) of exactly these records: the objects
-    ``manifest`` lists as search segments in their own records, the others in the pack."""
+def write_export_file(
+    path: Path, manifest: bytes, objects: list[bytes], metadata: dict | None = None
+) -> None:
+    """A format 2 file (as ``satchel export`` writes) of exactly these records, in the
+    envelope of ``metadata`` unless None: the objects ``manifest`` lists as search segments
+    in their own records, the others in the pack."""
     segments = {s["object"] for s in search_segments(json.loads(manifest))}
     is_segment = [hashlib.sha256(o).hexdigest() in segments for o in objects]
     lines = [manifest, *(o for o, seg in zip(objects, is_segment, strict=True) if not seg)]
     pack = brotli.compress(b"".join(line + b"\n" for line in lines))
     kept = [brotli.compress(o) for o, seg in zip(objects, is_segment, strict=True) if seg]
     out = io.BytesIO()
+    enveloped(out, metadata)
     write_records([pack, *kept], out)
     path.write_bytes(out.getvalue())

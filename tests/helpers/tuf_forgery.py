@@ -20,13 +20,15 @@ def write_signed(store: Store, signed, signer) -> None:
     (store.root / "tuf" / name).write_bytes(md.to_bytes())
 
 
-def forge_targets_signed_by(store: Store, stolen, path: str) -> None:
+def forge_targets_signed_by(
+    store: Store, stolen, path: str, data: bytes = b'{"forged": true}'
+) -> None:
     """What a thief with the revoked targets key and the online snapshot and timestamp
-    keys publishes: a new targets version listing their own file at ``path``."""
+    keys publishes: a new targets version listing ``data`` (their own file) at ``path``."""
     folders = KeyFolders.of(store)
     root = current_metadata(store, "root").signed
     targets = current_metadata(store, "targets").signed
-    forged = TargetFile.from_data(path, b'{"forged": true}', ["sha256"])
+    forged = TargetFile.from_data(path, data, ["sha256"])
     new_targets = Targets(
         targets.version + 1, expires=targets.expires, targets={forged.path: forged}
     )

@@ -236,4 +236,32 @@ def test_verify_names_expired_metadata_and_a_target_changed_on_disk(store, app, 
     pointer = store.pointer_path("demo")
     pointer.write_text('{"locales": {"en": 7}}')
     result = runner.invoke(args=["bundles", "verify"])
-    assert f"{pointer}: does not match the signed targets" in result.output
+    assert f"{pointer}: its bytes are not the ones the signed TUF targets list" in result.output
+
+
+def test_verify_names_a_missing_hashed_copy_and_an_unlisted_update_and_refresh_repairs_them(
+    store, app, bundles_dir
+):
+    runner = app.test_cli_runner()
+    build(bundles_dir, store.root)
+    (bundles_dir / "demo" / "summaries" / "delta.md").write_text(summary_text("delta"))
+    build(bundles_dir, store.root)  # version 2, and the update from version 1
+    listed = current_metadata(store, "targets").signed.targets
+    changes = store.bundles_dir / "demo" / "en" / "changes"
+    hashed = changes / f"{listed['bundles/demo/en/changes/1-2.json'].hashes['sha256']}.1-2.json"
+    hashed.unlink()
+    stray = changes / "0-2.json"
+    shutil.copy(changes / "1-2.json", stray)
+    result = runner.invoke(args=["bundles", "verify"])
+    assert result.exit_code != 0
+    assert (
+        f"{hashed}: the signed TUF targets list it, but it is missing: 'satchel refresh' links "
+        "a hashed copy (<sha256>.<name>) again" in result.output
+    )
+    assert (
+        f"{stray}: the signed TUF targets do not list it, so devices refuse it: 'satchel "
+        "refresh' lists it if you published it; else delete it" in result.output
+    )
+    stray.unlink()
+    cli(runner, "refresh")
+    assert "the TUF metadata are intact" in cli(runner, "verify")

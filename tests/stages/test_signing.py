@@ -16,10 +16,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from satchel.manifest import canonical_bytes, object_names
+from satchel.stages.repository import carried_metadata
 from satchel.stages.sign import SignatureInvalid, Signer, describe_key, verify_manifest
 from satchel.store import Store
 
-from ..helpers.bundle_files import BundleFileInvalid, read_bundle_file
+from ..helpers.bundle_files import BundleFileInvalid, read_bundle_file, unwrapped
 
 
 def unpadded(text: str) -> bytes:
@@ -180,7 +181,12 @@ def test_export_writes_the_published_version_as_one_file(built, app, client, run
     assert list(bundle_file.objects) == list(dict.fromkeys(object_names(manifest)))
     for name, data in bundle_file.objects.items():
         assert client.get(f"/api/v1/objects/{name}").data == data
-    assert path.read_bytes().startswith(b"SATCHEL2")
+    metadata, inner = unwrapped(path.read_bytes(), path)
+    assert inner.startswith(b"SATCHEL2")
+    assert metadata == json.loads(carried_metadata(Store(app.config["DATA_DIR"])))
+    assert metadata["timestamp.json"] == json.loads(
+        (Store(app.config["DATA_DIR"]).root / "tuf" / "timestamp.json").read_bytes()
+    )
 
 
 @pytest.mark.parametrize(

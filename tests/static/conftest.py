@@ -6,14 +6,18 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import axe_playwright_python
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from securesystemslib.signer import CryptoSigner
+from tuf.api.metadata import Metadata, Root, Snapshot, TargetFile, Targets, Timestamp
 from werkzeug.serving import make_server
 
 from satchel import create_app
+from satchel.manifest import canonical_bytes
 from satchel.stages.pipeline import build
 from satchel.stages.sign import Signer, describe_key
 
@@ -184,12 +188,43 @@ def installed_version(page, key: str):
 
 def signed_by_stub_publisher(context, manifest: dict) -> dict:
     """``manifest`` signed by a key made for the test, which the repository's key ring
-    offers to every page of ``context``: a device meeting it first trusts it, as it would a
-    real publisher."""
+    offers to every page of ``context``, served where the repository keeps it, with TUF
+    metadata whose first root that key signed and whose targets list it: a device meeting
+    it first trusts it, as it would a real publisher."""
     private = Ed25519PrivateKey.generate()
     key = describe_key(private.public_key())
     context.route("**/repo/keys/keyring.json", lambda route: route.fulfill(json={"keys": [key]}))
-    return Signer([key], private).sign({**manifest, "keys": [key]})
+    signed = Signer([key], private).sign({**manifest, "keys": [key]})
+    path = f"bundles/{signed['bundle']}/{signed['locale']}/{signed['version']}.json"
+    body = canonical_bytes(signed)
+    context.route(f"**/repo/{path}", lambda route: route.fulfill(body=body))
+    serve_stub_repository(context, CryptoSigner(private), {path: body})
+    return signed
+
+
+def serve_stub_repository(context, signer: CryptoSigner, files: dict[str, bytes]) -> None:
+    """A TUF repository of one key for every role, listing ``files``, at ``/repo/tuf/``."""
+    expires = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    root = Root(expires=expires, consistent_snapshot=True)
+    for role in ("root", "targets", "snapshot", "timestamp"):
+        root.add_key(signer.public_key, role)
+    listed = {path: TargetFile.from_data(path, data, ["sha256"]) for path, data in files.items()}
+    served = {}
+    for role in (root, Targets(expires=expires, targets=listed), Snapshot(expires=expires)):
+        served[f"1.{role.type}.json"] = signed_bytes(role, signer)
+    served["timestamp.json"] = signed_bytes(Timestamp(expires=expires), signer)
+
+    def answer(route):
+        body = served.get(route.request.url.rsplit("/", 1)[1])
+        route.fulfill(status=200 if body else 404, body=body or b"")
+
+    context.route("**/repo/tuf/*", answer)
+
+
+def signed_bytes(signed, signer: CryptoSigner) -> bytes:
+    metadata = Metadata(signed)
+    metadata.sign(signer)
+    return metadata.to_bytes()
 
 
 def stored_keys(page, store: str) -> list:
@@ -233,3 +268,26 @@ def axe_violations(page):
     return [
         (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
     ]
+
+
+def long_date(moment: datetime) -> str:
+    """A date as the app writes it in English (Intl, dateStyle long, UTC)."""
+    return f"{moment:%B} {moment.day}, {moment.year}"
+
+
+def checked_line(moment: datetime) -> str:
+    return f"Checked with the publisher on {long_date(moment)}."
+
+
+def not_checked_line(moment: datetime) -> str:
+    return f"Not checked since {long_date(moment)}: connect to the internet to check for changes."
+
+
+# The device's kept TUF metadata (freshness.js), as JSON.
+TRUST_RECORD = """() => new Promise((resolve) => {
+  const open = indexedDB.open("satchel");
+  open.onsuccess = () => {
+    const get = open.result.transaction("trust").objectStore("trust").get("repository");
+    get.onsuccess = () => { resolve(JSON.stringify(get.result || null)); open.result.close(); };
+  };
+})"""

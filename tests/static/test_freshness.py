@@ -19,25 +19,20 @@ from satchel.store import Store
 
 from ..helpers.tuf_forgery import forge_targets_signed_by
 from .caregiving import RENAMED, STRAIN, card, installed_page, rename_strain
-from .conftest import installed_version, ready, stored_keys
+from .conftest import (
+    TRUST_RECORD,
+    checked_line,
+    installed_version,
+    long_date,
+    not_checked_line,
+    ready,
+    stored_keys,
+)
 
 KEY = "caregiving/en"
 ARTICLE = "/#/read/caregiving/en/caregiver-strain-and-health"
 CHANGED = "This content was changed or not signed by its publisher, so it was not used."
 UNCHANGED = "What you had downloaded before is unchanged."
-
-
-def long_date(moment: datetime) -> str:
-    """A date as the app writes it in English (Intl, dateStyle long, UTC)."""
-    return f"{moment:%B} {moment.day}, {moment.year}"
-
-
-def checked_line(moment: datetime) -> str:
-    return f"Checked with the publisher on {long_date(moment)}."
-
-
-def not_checked_line(moment: datetime) -> str:
-    return f"Not checked since {long_date(moment)}: connect to the internet to check for changes."
 
 
 def mirror_serves(page, name: str, body: bytes) -> None:
@@ -116,14 +111,6 @@ def test_a_first_install_from_a_frozen_source_is_refused(new_page, site):
     assert installed_version(page, KEY) is None
     assert staged(page) == []
 
-
-TRUST_RECORD = """() => new Promise((resolve) => {
-  const open = indexedDB.open("satchel");
-  open.onsuccess = () => {
-    const get = open.result.transaction("trust").objectStore("trust").get("repository");
-    get.onsuccess = () => { resolve(JSON.stringify(get.result || null)); open.result.close(); };
-  };
-})"""
 
 FORGET_TRUST = """() => new Promise((resolve) => {
   const open = indexedDB.open("satchel");

@@ -150,3 +150,18 @@ def test_an_update_the_mirror_changed_is_refused(new_page, mirrored):
     expect(card(page)).not_to_contain_text("Update available")
     assert installed_version(page, "caregiving/en") == 1
     assert set(stored_objects(page)) == before
+
+
+def test_reading_online_refuses_a_stale_version_the_mirror_still_points_to(new_page, mirrored):
+    pointer = "bundles/caregiving/current.json"
+    stale = (mirrored.data / pointer).read_bytes()
+    rename_strain(mirrored)  # version 2; the mirror keeps pointing to version 1, validly signed
+    page = new_page(service_workers="block")
+    mirror(page.context, mirrored, lambda path, body: stale if path == pointer else body)
+    ready(page, mirrored.url + "/#/read/caregiving/en/caregiver-strain-and-health")
+    expect(page.locator("main")).to_contain_text(CHANGED)
+    expect(page.locator("main")).not_to_contain_text(STRAIN)
+    page.context.unroute(f"{MIRROR}**")
+    mirror(page.context, mirrored)
+    ready(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text(RENAMED)

@@ -9,37 +9,57 @@ from __future__ import annotations
 
 import gzip
 import json
+from datetime import UTC, datetime, timedelta
 from urllib.request import urlopen
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from playwright.sync_api import expect
 
-from satchel.commands.bundle_file import MAGIC
+from satchel.commands.bundle_file import ENVELOPE_MAGIC, MAGIC
 from satchel.manifest import canonical_bytes
+from satchel.stages.repository import (
+    KeyFolders,
+    carried_metadata,
+    current_metadata,
+    find_signer,
+    rotate_role_key,
+)
 from satchel.stages.sign import Signer, describe_key
+from satchel.store import Store
 
-from ..helpers.bundle_files import read_bundle_file, write_device_file, write_export_file
+from ..helpers.bundle_files import (
+    read_bundle_file,
+    unwrapped,
+    write_device_file,
+    write_export_file,
+)
+from ..helpers.tuf_forgery import forge_targets_signed_by
 from .caregiving import CAREGIVING, RENAMED, STRAIN, card, rename_strain
 from .conftest import (
+    TRUST_RECORD,
     Site,
+    checked_line,
     controlled,
     install,
     installed_record,
     installed_version,
+    not_checked_line,
     ready,
     stored_keys,
     stored_objects,
 )
 
 KEY = "caregiving/en"
+WELL = "Staying well at home"
 
 
 def write_like(source, path, manifest: bytes, objects: list[bytes]) -> None:
-    """A `.satchel` file of exactly these records in the format of ``source``, as anyone
-    could write one."""
-    exported = source.read_bytes().startswith(MAGIC)
-    (write_export_file if exported else write_device_file)(path, manifest, objects)
+    """A `.satchel` file of exactly these records in the format of ``source``, with its TUF
+    metadata, as anyone could write one."""
+    metadata, inner = unwrapped(source.read_bytes(), source)
+    exported = inner.startswith(MAGIC)
+    (write_export_file if exported else write_device_file)(path, manifest, objects, metadata)
 
 
 def share(page, folder):
@@ -102,7 +122,7 @@ def exported(shared, tmp_path_factory):
     """The same bundle as `satchel export` writes it (format 2)."""
     contents = read_bundle_file(shared)
     path = tmp_path_factory.mktemp("exported") / shared.name
-    write_export_file(path, contents.manifest, list(contents.objects.values()))
+    write_export_file(path, contents.manifest, list(contents.objects.values()), contents.metadata)
     return path
 
 
@@ -249,9 +269,9 @@ def test_updates_from_a_file_never_go_back_and_a_bad_one_loses_nothing(new_page,
     assert installed_version(page, KEY) == 2
 
 
-def satchel_export(site, path, locale="en"):
-    """`satchel export` of the caregiving bundle's current version, to ``path``."""
-    args = ["bundles", "export", "--bundle", "caregiving", "--locale", locale, "--out", str(path)]
+def satchel_export(site, path, locale="en", bundle="caregiving"):
+    """`satchel export` of ``bundle``'s current version, to ``path``."""
+    args = ["bundles", "export", "--bundle", bundle, "--locale", locale, "--out", str(path)]
     result = site.app.test_cli_runner().invoke(args=args)
     assert result.exit_code == 0, result.output
     return path
@@ -285,7 +305,9 @@ def test_a_file_from_satchel_export_carries_the_bytes_a_first_install_downloads(
         sent_with_brotli(f"/api/v1/objects/{s['object']}") for s in manifest["search"]["segments"]
     ]
     framed = [len(record).to_bytes(4, "big") + record for record in [pack, *segments]]
-    assert exported == MAGIC + b"".join(framed) + bytes(4)
+    metadata = carried_metadata(Store(site.data))
+    envelope = ENVELOPE_MAGIC + len(metadata).to_bytes(4, "big") + metadata
+    assert exported == envelope + MAGIC + b"".join(framed) + bytes(4)
 
 
 def test_after_a_key_rotation_a_file_signed_by_the_next_key_installs(new_page, site, tmp_path):
@@ -326,3 +348,108 @@ def check_spanish_card(new_page, site, tmp_path):
             expect(card(page)).to_have_count(2)
         spanish.get_by_role("link", name="Read").click()
         expect(page).to_have_url(f"{site.url}/#/read/caregiving/es")
+
+
+UNCONFIRMED = (
+    "Its publisher's signed list of current content does not confirm this file: it may hold "
+    "a version since replaced, or have been signed by a key its publisher has withdrawn. "
+    "Nothing on this device was changed."
+)
+
+
+def trusted_timestamp(page) -> int | None:
+    """The version of the TUF timestamp the device keeps, None when it keeps none."""
+    record = json.loads(page.evaluate(TRUST_RECORD))
+    return record and record["timestamp"]["signed"]["version"]
+
+
+def test_a_file_installs_offline_on_its_own_metadata_and_never_rolls_the_device_back(
+    new_page, site, tmp_path
+):
+    exported = satchel_export(site, tmp_path / "staying-well.satchel", bundle="staying-well")
+    carried = read_bundle_file(exported).metadata
+    assert {"1.root.json", "timestamp.json"} <= set(carried)
+    first = fresh_device(new_page, site.url)  # never checked the publisher's metadata
+    assert trusted_timestamp(first) is None
+    open_file(first, exported)
+    expect(first.locator("#notices")).to_contain_text("version 1, was installed from the file")
+    assert trusted_timestamp(first) == carried["timestamp.json"]["signed"]["version"]
+    expires = datetime.fromisoformat(carried["timestamp.json"]["signed"]["expires"])
+    assert expires > datetime.now(UTC)
+    expect(first.locator("li.card", has_text=WELL)).to_contain_text(checked_line(datetime.now(UTC)))
+
+    refreshed = site.app.test_cli_runner().invoke(args=["bundles", "refresh"])
+    assert refreshed.exit_code == 0, refreshed.output
+    second = new_page(accept_downloads=True)
+    ready(second, site.url + "/")
+    controlled(second)
+    install(second, CAREGIVING)  # the device now holds newer metadata than the file's
+    newer = trusted_timestamp(second)
+    assert newer > carried["timestamp.json"]["signed"]["version"]
+    second.context.set_offline(True)
+    open_file(second, exported)
+    expect(second.locator("#notices")).to_contain_text("version 1, was installed from the file")
+    assert trusted_timestamp(second) == newer
+
+
+def test_a_file_whose_manifest_its_targets_do_not_list_is_refused(new_page, site, tmp_path):
+    old_metadata = read_bundle_file(satchel_export(site, tmp_path / "v1.satchel")).metadata
+    rename_strain(site)
+    contents = read_bundle_file(satchel_export(site, tmp_path / "v2.satchel"))
+    path = tmp_path / "v2-with-v1-metadata.satchel"
+    write_export_file(path, contents.manifest, list(contents.objects.values()), old_metadata)
+    page = fresh_device(new_page, site.url)
+    open_file(page, path)
+    expect(page.locator("#notices .notice-error")).to_contain_text(UNCONFIRMED)
+    assert installed_version(page, KEY) is None
+    assert stored_objects(page) == [] and staged(page) == []
+    assert trusted_timestamp(page) is None
+
+
+def test_a_file_whose_targets_a_revoked_key_signed_is_refused(new_page, site, tmp_path):
+    page = new_page(accept_downloads=True)
+    ready(page, site.url + "/")
+    controlled(page)
+    install(page, CAREGIVING)
+    store = Store(site.data)
+    (targets_key,) = current_metadata(store, "root").signed.roles["targets"].keyids
+    stolen = find_signer(targets_key, KeyFolders.of(store))
+    rotate_role_key(store, KeyFolders.of(store), "targets", None)
+    ready(page)  # the device follows the new root, which revokes the stolen key
+    expect(card(page)).to_contain_text("Downloaded: version 1")
+    rename_strain(site)
+    version_2 = store.manifest_bytes("caregiving", "en", 2)
+    forge_targets_signed_by(store, stolen, "bundles/caregiving/en/2.json", version_2)
+    forged = satchel_export(site, tmp_path / "signed-by-a-revoked-key.satchel")
+    page.context.set_offline(True)
+    ready(page)
+    before = trusted_timestamp(page)
+    open_file(page, forged)
+    expect(page.locator("#notices .notice-error")).to_contain_text(UNCONFIRMED)
+    assert installed_version(page, KEY) == 1 and staged(page) == []
+    assert trusted_timestamp(page) == before
+
+
+def test_an_expired_file_installs_and_says_since_when_it_was_not_checked(new_page, site, tmp_path):
+    exported = satchel_export(site, tmp_path / "old.satchel")
+    expires = read_bundle_file(exported).metadata["timestamp.json"]["signed"]["expires"]
+    page = fresh_device(new_page, site.url)
+    page.clock.set_fixed_time(datetime.fromisoformat(expires) + timedelta(days=40))
+    ready(page)
+    open_file(page, exported)
+    expect(page.locator("#notices")).to_contain_text(f"{CAREGIVING}, version 1, was installed")
+    expect(card(page)).to_contain_text(not_checked_line(datetime.fromisoformat(expires)))
+    read_and_search_offline(page)
+
+
+def test_a_file_of_a_version_the_device_knows_was_replaced_is_refused(new_page, site, tmp_path):
+    replaced = satchel_export(site, tmp_path / "caregiving-v1.satchel")
+    rename_strain(site)  # version 2 replaces the file's version 1
+    page = new_page(accept_downloads=True)
+    ready(page, site.url + "/")
+    controlled(page)
+    install(page, WELL)  # the device's metadata now lists caregiving version 2
+    page.context.set_offline(True)
+    open_file(page, replaced)
+    expect(page.locator("#notices .notice-error")).to_contain_text(UNCONFIRMED)
+    assert installed_version(page, KEY) is None and staged(page) == []

@@ -17,7 +17,7 @@ from securesystemslib.formats import encode_canonical
 
 from satchel.stages.pipeline import build
 from satchel.stages.repository import KeyFolders, current_metadata, find_signer
-from satchel.stages.sign import describe_key
+from satchel.stages.sign import describe_key, open_signer, rotate
 from satchel.store import Store
 
 from ..helpers.bundles import summary_text
@@ -204,3 +204,16 @@ def test_a_device_trusting_the_publisher_key_trusts_the_first_root_and_no_other(
     assert device.page.evaluate(MIGRATE, [unendorsed, publisher]) is False
     changed = {**root, "signed": {**root["signed"], "expires": "2099-01-01T00:00:00Z"}}
     assert device.page.evaluate(MIGRATE, [changed, publisher]) is False
+
+
+def test_a_device_trusting_only_an_older_publisher_key_trusts_the_first_root(
+    page, live_server, bundles_dir, tmp_path
+):
+    store = Store(tmp_path / "data")
+    (older,) = open_signer(store).keys
+    rotate(store)  # before the first TUF root: devices that never updated trust only `older`
+    build(bundles_dir, store.root)
+    root = json.loads((store.root / "tuf" / "1.root.json").read_bytes())
+    ready(page, live_server + "/")
+    assert page.evaluate(MIGRATE, [root, [older]]) is True
+    assert page.evaluate(MIGRATE, [root, store.publisher_keys()[1:]]) is True

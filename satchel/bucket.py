@@ -83,6 +83,18 @@ S3_CONFIG = Config(
 )
 STORE_URL = re.compile(r"s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(.*))?")
 SERVER_ONLY = "server/"
+# What a reader of the bucket may get without credentials: the start of every path
+# ``store.public_kind`` allows (as S3 policy wildcards), and nothing under SERVER_ONLY. Not
+# "everything but server/": an explicit Deny would shut out the worker groups too.
+READER_PATHS = (
+    "bundles.json",
+    "*.bundles.json",
+    "keys/keyring.json",
+    "ui/*",
+    "bundles/*",
+    "objects/*",
+    "tuf/*",
+)
 MANIFEST_NAME = re.compile(r"[1-9][0-9]*\.json")
 # The files a phone fetches that TUF targets list (``repository.target_paths``), not their
 # hashed copies nor compressed ones.
@@ -140,6 +152,13 @@ class Bucket:
 
     def __str__(self) -> str:
         return f"s3://{self.name}/{self.prefix}"
+
+    def reader_policy(self) -> dict:
+        """The bucket policy that lets anyone (a CDN, a mirror, a phone) read the public
+        tree under the prefix, and no one without credentials the search indexes."""
+        resources = [f"arn:aws:s3:::{self.name}/{self.prefix}{path}" for path in READER_PATHS]
+        allow = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"}
+        return {"Version": "2012-10-17", "Statement": [{**allow, "Resource": resources}]}
 
     def listing(self) -> dict[str, Listed]:
         """Every file under the prefix: relative path → size and ETag."""

@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import urllib.request
+from fnmatch import fnmatchcase as fnmatch
 from pathlib import Path
 
 import pytest
 from tuf.ngclient import Updater
 
+from deploy.cdn import cdn_stand_in
 from deploy.groups import WorkerGroup
 from deploy.seaweedfs import CREDENTIALS
 from deploy.topology import free_port
 from satchel import create_app
+from satchel.bucket import READER_PATHS
 from satchel.stages.publish import build_lock
 from satchel.stages.repository import current_metadata
 from satchel.store import CACHE_CONTROL, INDEX_FILE, Store, public_kind
@@ -57,6 +61,8 @@ def test_a_build_uploads_the_public_tree_with_its_cache_policy_and_nothing_priva
     public = {path for path in store.files() if public_kind(path)}
     indexes = {f"server/{path}" for path in store.files() if INDEX_FILE.fullmatch(path)}
     assert indexes and set(stored) == public | indexes
+    readable = {path for path in stored if any(fnmatch(path, rule) for rule in READER_PATHS)}
+    assert readable == public, "satchel reader-policy opens the public tree, not the indexes"
     assert {"bundles/demo/current.json", "keys/keyring.json"} <= public
     assert any(path.endswith(".pack.ndjson.br") for path in public)
     assert not [path for path in stored if path.endswith(".pem") or "lock" in path]
@@ -240,6 +246,40 @@ def test_a_store_that_is_not_an_s3_url_is_refused_by_name(tmp_path, bundles_dir)
     assert not (tmp_path / "data").exists()
 
 
+def tuf_download(device: Path, url: str, published: Store, target: str) -> Path:
+    """``target`` downloaded by python-tuf's reference client from the repository at ``url``,
+    trusting the publisher's first root."""
+    (device / "downloads").mkdir(parents=True)
+    client = Updater(
+        str(device),
+        f"{url}tuf/",
+        str(device / "downloads"),
+        url,
+        bootstrap=(published.root / "tuf" / "1.root.json").read_bytes(),
+    )
+    client.refresh()
+    return Path(client.download_target(client.get_targetinfo(target)))
+
+
+def test_ngclient_updates_from_the_bucket_behind_a_cdn(
+    tmp_path, bundles_dir, bucket_config, seaweedfs
+):
+    runner = publisher(tmp_path / "data", bundles_dir, bucket_config)
+    satchel(runner, "build")
+    name = bucket_config["STORE"].removeprefix("s3://").split("/")[0]
+    seaweedfs.client().put_bucket_policy(Bucket=name, Policy=satchel(runner, "reader-policy"))
+    published = Store(tmp_path / "data")
+    bucket_url = f"{bucket_config['S3_ENDPOINT']}/{bucket_config['STORE'].removeprefix('s3://')}/"
+    with cdn_stand_in(bucket_url, tmp_path / "cdn") as cdn:
+        manifest = tuf_download(tmp_path / "device", cdn, published, "bundles/demo/en/1.json")
+    assert manifest.read_bytes() == published.manifest_bytes("demo", "en", 1)
+    served = (tmp_path / "cdn" / "access.log").read_text()
+    assert "/tuf/timestamp.json" in served and "/bundles/demo/en/" in served
+    index = next(path for path in bucket_files(seaweedfs, bucket_config) if "server/" in path)
+    with pytest.raises(urllib.error.HTTPError, match="403"):
+        urllib.request.urlopen(bucket_url + index)  # the search indexes stay private
+
+
 def test_a_hotspot_synced_from_the_bucket_is_a_tuf_repository_refresh_keeps_fresh(
     tmp_path, bundles_dir, bucket_config
 ):
@@ -253,15 +293,5 @@ def test_a_hotspot_synced_from_the_bucket_is_a_tuf_repository_refresh_keeps_fres
         published.root / "tuf" / "timestamp.json"
     ).read_bytes(), "the refreshed timestamp reached the bucket"
     with static_server(tmp_path / "hotspot") as url:
-        device = tmp_path / "device"
-        (device / "downloads").mkdir(parents=True)
-        client = Updater(
-            str(device),
-            f"{url}tuf/",
-            str(device / "downloads"),
-            url,
-            bootstrap=(published.root / "tuf" / "1.root.json").read_bytes(),
-        )
-        client.refresh()
-        manifest = client.download_target(client.get_targetinfo("bundles/demo/en/1.json"))
-    assert Path(manifest).read_bytes() == published.manifest_bytes("demo", "en", 1)
+        manifest = tuf_download(tmp_path / "device", url, published, "bundles/demo/en/1.json")
+    assert manifest.read_bytes() == published.manifest_bytes("demo", "en", 1)

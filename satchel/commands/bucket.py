@@ -1,9 +1,11 @@
 """``satchel push`` and ``satchel pull``: the data folder's public tree to and from the
-bucket of STORE (``satchel.bucket``), and what ``satchel build`` and ``satchel verify``
-add when STORE is set."""
+bucket of STORE (``satchel.bucket``); ``satchel reader-policy``, the bucket policy that
+opens that tree to readers; and what ``satchel build`` and ``satchel verify`` add when
+STORE is set."""
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 
@@ -54,6 +56,16 @@ def push_command():
     except SatchelError as exc:
         raise click.ClickException(str(exc)) from exc
     report_upload(done, bucket)
+
+
+@click.command("reader-policy")
+@with_appcontext
+def reader_policy_command():
+    """Print the bucket policy that lets CDNs, mirrors and phones read STORE's public files
+    without credentials (the search indexes stay private), for the bucket's owner to apply:
+    'aws s3api put-bucket-policy --bucket NAME --policy file://policy.json', or your
+    provider's equivalent. A TUF client trusts the content by its signatures, not the host."""
+    click.echo(json.dumps(configured_bucket(required=True).reader_policy(), indent=2))
 
 
 @click.command("pull")

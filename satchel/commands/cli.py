@@ -35,6 +35,7 @@ from .bucket import (
     configured_bucket,
     pull_command,
     push_command,
+    reader_policy_command,
     report_upload,
     verify_configured_bucket,
 )
@@ -67,6 +68,7 @@ bundles_cli.add_command(gaps_command)
 bundles_cli.add_command(build_app_command)
 bundles_cli.add_command(push_command)
 bundles_cli.add_command(pull_command)
+bundles_cli.add_command(reader_policy_command)
 
 
 def describe(report) -> str:

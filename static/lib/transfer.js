@@ -11,13 +11,14 @@
 import * as db from "./db.js";
 import { finalize } from "./download.js";
 import { AppError } from "./errors.js";
-import { carriedMetadata, checkFileManifest } from "./freshness.js";
+import { carriedMetadata, checkFileManifest, verifiedTargets } from "./freshness.js";
 import { canonicalBytes, objectsOf, segmentsOf, sha256Hex } from "./manifest.js";
 import { catalogOf } from "./i18n.js";
 import { runJob, runningJob } from "./progress.js";
 import { fetchManifest, readObject } from "./read.js";
 import { pageHtml, pageOrigin } from "./summary-page.js";
 import { verifyManifest } from "./trust.js";
+import { checkTarget } from "./tuf.js";
 
 const MAGIC = "SATCHEL1";
 const EXPORT_MAGIC = "SATCHEL2";
@@ -325,7 +326,8 @@ export function installBundleFile(bundle) {
 }
 
 /** The signed manifest of `origin`'s version: the device's when it holds that version, else the
- * repository's, verified. */
+ * repository's, verified: signed by the publisher and listed with its bytes by fresh TUF targets
+ * (an older version is listed while the repository keeps it). */
 async function manifestOf(origin) {
   const install = await db.getInstall(db.installKey(origin.bundle, origin.locale));
   if (install && install.version === origin.version) return { manifest: install.manifest, install };
@@ -336,7 +338,10 @@ async function manifestOf(origin) {
     if (error instanceof TypeError) throw new AppError("page_needs_connection");
     throw error.status === 404 ? new AppError("page_unknown") : error;
   });
-  await verifyManifest(manifest, new Uint8Array(bytes));
+  const stored = new Uint8Array(bytes);
+  await verifyManifest(manifest, stored);
+  const path = `bundles/${origin.bundle}/${origin.locale}/${origin.version}.json`;
+  await checkTarget(await verifiedTargets(), path, stored);
   return { manifest, install };
 }
 

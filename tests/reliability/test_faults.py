@@ -4,13 +4,15 @@ folder or of the bucket it is uploaded to."""
 from __future__ import annotations
 
 import errno
+import functools
 import gzip
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
-import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -27,53 +29,29 @@ from ..helpers.translating import SPANISH, translate
 
 PROJECT = Path(__file__).resolve().parents[2]
 
-# Run a build in a child process that SIGKILLs itself on the n-th call of a function
-# (a target of "" runs the build to its end), uploading to the bucket of a STORE URL and
-# endpoint when given.
-KILLER = textwrap.dedent("""
-    import os, signal, sys
-    from pathlib import Path
-    bundles, data, translations, target, nth, *store = sys.argv[1:]
-    calls = 0
-
-    def hook(frame, event, arg):
-        global calls
-        if event == "call" and frame.f_code.co_name == target \\
-                and frame.f_globals.get("__name__", "").startswith("satchel."):
-            calls += 1
-            if calls == int(nth):
-                os.kill(os.getpid(), signal.SIGKILL)
-
-    sys.setprofile(hook)
-    from satchel.bucket import Bucket
-    from satchel.stages.pipeline import build
-    bucket = Bucket.from_url(*store) if store else None
-    build(Path(bundles), Path(data), translations_dir=Path(translations), bucket=bucket)
-    print(f"finished after {calls} calls of {target}")
-""")
-
-# (function, n-th call): spread over load, validate, render, translate, pack, publish.
+# (module:function, n-th call): spread over load, validate, render, translate, pack,
+# publish.
 KILL_POINTS = [
-    ("load_bundle", 1),
-    ("load_summary", 2),
-    ("parse_yaml", 4),
-    ("split_sections", 3),
-    ("validate_bundle", 2),
-    ("schema_problems", 5),
-    ("render_bundle", 1),
-    ("render_text", 6),
-    ("render_summary", 4),
-    ("localise", 2),
-    ("pick", 20),
-    ("pack_bundle", 1),
-    ("pack_bundle", 3),
-    ("write_object", 1),
-    ("write_object", 6),
-    ("write_atomically", 4),
-    ("write_atomically", 14),
-    ("publish_bundle", 2),
-    ("next_manifest", 3),
-    ("prune", 1),
+    ("satchel.stages.source:load_bundle", 1),
+    ("satchel.stages.source:load_summary", 2),
+    ("satchel.stages.source:parse_yaml", 4),
+    ("satchel.stages.source:split_sections", 3),
+    ("satchel.stages.validate:validate_bundle", 2),
+    ("satchel.stages.validate:schema_problems", 5),
+    ("satchel.stages.render:render_bundle", 1),
+    ("satchel.stages.render:render_text", 6),
+    ("satchel.stages.render:render_summary", 4),
+    ("satchel.stages.translate:localise", 2),
+    ("satchel.stages.translate:Chain.pick", 20),
+    ("satchel.stages.pack:pack_bundle", 1),
+    ("satchel.stages.pack:pack_bundle", 3),
+    ("satchel.stages.publish:write_object", 1),
+    ("satchel.stages.publish:write_object", 6),
+    ("satchel.store:write_atomically", 4),
+    ("satchel.store:write_atomically", 14),
+    ("satchel.stages.publish:publish_bundle", 2),
+    ("satchel.stages.publish:next_manifest", 3),
+    ("satchel.stages.publish:prune", 1),
 ]
 # Against a bucket: the upload's own kill points: before it, after a few files, between
 # the last file and the first pointer, and at its deletions. The bucket is written by
@@ -81,18 +59,24 @@ KILL_POINTS = [
 # untouched as one killed at ``push#1``, and the data folder's kill tests above cover
 # the rest of that build.
 BUCKET_KILL_POINTS = [
-    ("push", 1),
-    ("put_file", 3),
-    ("put_file", 30),
-    ("upload_pointers", 1),
-    ("delete_files", 1),
+    ("satchel.bucket:push", 1),
+    ("satchel.bucket:Bucket.put_file", 3),
+    ("satchel.bucket:Bucket.put_file", 30),
+    ("satchel.bucket:upload_pointers", 1),
+    ("satchel.bucket:Bucket.delete_files", 1),
 ]
 
 
-@pytest.fixture
-def sources(tmp_path):
-    """Two bundles with a Spanish catalog, published once, then edited."""
-    bundles, translations, data = tmp_path / "bundles", tmp_path / "translations", tmp_path / "d"
+def kill_id(target: str, nth: int) -> str:
+    return f"{target.partition(':')[2]}#{nth}"
+
+
+@pytest.fixture(scope="module")
+def published_once(tmp_path_factory):
+    """Two bundles with a Spanish catalog, published once, then edited: made once for
+    the module, each test takes its own copy (``sources``)."""
+    root = tmp_path_factory.mktemp("published")
+    bundles, translations, data = root / "bundles", root / "translations", root / "d"
     write_bundle(bundles, "demo")
     write_bundle(bundles, "other")
     app = create_app(
@@ -106,36 +90,71 @@ def sources(tmp_path):
         for sid in ("alpha", "beta"):
             path = bundles / bundle / "summaries" / f"{sid}.md"
             path.write_text(path.read_text().replace("120 people", "130 people"))
-    return bundles, translations, data
+    return root
+
+
+@pytest.fixture
+def sources(published_once, tmp_path):
+    """This test's copy of the bundles, their catalogs and the folder they were
+    published to (version 1): ``(bundles, translations, data)``."""
+    shutil.copytree(published_once, tmp_path, dirs_exist_ok=True)
+    return tmp_path / "bundles", tmp_path / "translations", tmp_path / "d"
 
 
 @pytest.fixture(scope="module")
-def frozen_code(tmp_path_factory):
-    """A copy of the package and the catalogs it ships, for the killed build and the one
-    after it to run the very same code. The rules version in every manifest is a digest
-    of the source (``satchel.code``): had the second build run other code than the
-    first (the checkout edited while the suite runs), it would rightly publish a
-    version 3, as any rule change does."""
-    folder = tmp_path_factory.mktemp("code")
+def builds(published_once, tmp_path_factory):
+    """Builds in child processes forked from ``build_server.py``, each killed at the
+    ``nth`` call of ``target`` or run to its end, all running a copy of the package and
+    the catalogs it ships made for the module. The rules version in every manifest is a
+    digest of the source (``satchel.code``): had the build after a killed one run other
+    code (the checkout edited while the suite runs), it would rightly publish a version
+    3, as any rule change does."""
+    code = tmp_path_factory.mktemp("code")
     ignore = shutil.ignore_patterns("__pycache__")
-    shutil.copytree(PROJECT / "satchel", folder / "satchel", ignore=ignore)
-    shutil.copytree(PROJECT / "translations", folder / "translations", ignore=ignore)
-    return folder
+    shutil.copytree(PROJECT / "satchel", code / "satchel", ignore=ignore)
+    shutil.copytree(PROJECT / "translations", code / "translations", ignore=ignore)
+    shutil.copy(Path(__file__).with_name("build_server.py"), code)
+    bundles, translations = published_once / "bundles", published_once / "translations"
+    log = code / "server.log"
+    with (
+        log.open("w") as errors,
+        subprocess.Popen(
+            [sys.executable, "build_server.py", bundles, translations, code / "warm-up"],
+            cwd=code,  # the script's folder comes first on sys.path: the copy is imported
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        ) as server,
+    ):
+        yield functools.partial(run_build, server, log)  # closing stdin stops the server
 
 
-def run_build(
-    code: Path, bundles: Path, data: Path, translations: Path, target="", nth=0, store=()
-):
-    """Build in a child process running ``code``, killed at the ``nth`` call of ``target``;
-    ``store``: the STORE URL and endpoint of a bucket to upload to."""
-    arguments = [str(bundles), str(data), str(translations), target, str(nth), *store]
-    return subprocess.run(
-        [sys.executable, "-c", KILLER, *arguments],
-        cwd=code,  # with -c the current folder comes first on sys.path: ``code`` is imported
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+@dataclass
+class Built:
+    returncode: int  # -9 when killed
+    output: str
+
+
+def run_build(server, server_log: Path, bundles, data, translations, target="", nth=0, store=()):
+    """Build in a child of the build server, killed at the ``nth`` call of ``target``
+    (``module:qualname``); ``store``: the STORE URL and endpoint of a bucket to upload to."""
+    log = data.with_name(f"{data.name}.log")
+    request = {
+        "bundles": str(bundles),
+        "data": str(data),
+        "translations": str(translations),
+        "target": target,
+        "nth": nth,
+        "store": list(store),
+        "log": str(log),
+        "environment": dict(os.environ),
+    }
+    server.stdin.write(json.dumps(request) + "\n")
+    server.stdin.flush()
+    answer = server.stdout.readline()
+    assert answer, f"the build server stopped: {server_log.read_text()}"
+    return Built(json.loads(answer), log.read_text())
 
 
 def assert_consistent(data: Path) -> dict:
@@ -155,17 +174,17 @@ def assert_consistent(data: Path) -> dict:
     return seen
 
 
-@pytest.mark.parametrize("target, nth", KILL_POINTS, ids=[f"{t}#{n}" for t, n in KILL_POINTS])
-def test_sigkill_anywhere_leaves_a_whole_version(sources, frozen_code, tmp_path, target, nth):
+@pytest.mark.parametrize("target, nth", KILL_POINTS, ids=[kill_id(*point) for point in KILL_POINTS])
+def test_sigkill_anywhere_leaves_a_whole_version(sources, builds, tmp_path, target, nth):
     bundles, translations, baseline = sources
-    data = tmp_path / f"killed-{target}-{nth}"
+    data = tmp_path / "killed"
     shutil.copytree(baseline, data)
-    result = run_build(frozen_code, bundles, data, translations, target, nth)
-    assert result.returncode == -9, f"never reached {target}#{nth}: {result.stdout}"
+    result = builds(bundles, data, translations, target, nth)
+    assert result.returncode == -9, f"never reached {target}#{nth}: {result.output}"
     before = assert_consistent(data)
     assert set(before.values()) <= {1, 2}
-    result = run_build(frozen_code, bundles, data, translations)
-    assert result.returncode == 0, result.stderr
+    result = builds(bundles, data, translations)
+    assert result.returncode == 0, result.output
     after = assert_consistent(data)
     assert set(after.values()) == {2}
     store = Store(data)
@@ -194,10 +213,10 @@ def assert_bucket_consistent(bucket: Bucket) -> dict:
 
 
 @pytest.mark.parametrize(
-    "target, nth", BUCKET_KILL_POINTS, ids=[f"{t}#{n}" for t, n in BUCKET_KILL_POINTS]
+    "target, nth", BUCKET_KILL_POINTS, ids=[kill_id(*point) for point in BUCKET_KILL_POINTS]
 )
 def test_sigkill_anywhere_leaves_the_bucket_serving_a_whole_version(
-    sources, frozen_code, tmp_path, bucket_config, target, nth
+    sources, builds, tmp_path, bucket_config, target, nth
 ):
     bundles, translations, baseline = sources
     data = tmp_path / "data"
@@ -205,11 +224,11 @@ def test_sigkill_anywhere_leaves_the_bucket_serving_a_whole_version(
     store = (bucket_config["STORE"], bucket_config["S3_ENDPOINT"])
     bucket = Bucket.from_url(*store)
     push(Store(data), bucket)  # the bucket serves version 1, as the folder does
-    result = run_build(frozen_code, bundles, data, translations, target, nth, store)
-    assert result.returncode == -9, f"never reached {target}#{nth}: {result.stdout}"
+    result = builds(bundles, data, translations, target, nth, store)
+    assert result.returncode == -9, f"never reached {target}#{nth}: {result.output}"
     assert set(assert_bucket_consistent(bucket).values()) <= {1, 2}
-    result = run_build(frozen_code, bundles, data, translations, store=store)
-    assert result.returncode == 0, result.stderr
+    result = builds(bundles, data, translations, store=store)
+    assert result.returncode == 0, result.output
     assert set(assert_bucket_consistent(bucket).values()) == {2}
     listed = {stored.rpartition("/")[2] for stored in bucket.listing() if "objects/" in stored}
     assert {name for name in listed if "." not in name} == Store(data).kept_objects()

@@ -190,28 +190,45 @@ def translate_one(folder: Path, translations: Path) -> str:
 CHANGES = [edit, add, remove, withdraw, translate_one]
 
 
-@pytest.fixture
-def sources(tmp_path):
-    bundles, translations = tmp_path / "bundles", tmp_path / "translations"
-    folder = synthesize(bundles, COUNT, seed=3)
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory):
+    """The synthetic bundle with a Spanish catalog, built once: ``(where, a copy)``. Each
+    test starts from the copy, in the same folder: the build cache knows files by their
+    path."""
+    root = tmp_path_factory.mktemp("built-once")
+    work = root / "work"
+    bundles, translations = work / "bundles", work / "translations"
+    synthesize(bundles, COUNT, seed=3)
     app = create_app(
         {
             "TESTING": True,
             "BUNDLES_DIR": str(bundles),
-            "DATA_DIR": str(tmp_path / "unused"),
+            "DATA_DIR": str(root / "unused"),
             "TRANSLATIONS_DIR": str(translations),
         }
     )
     result = app.test_cli_runner().invoke(args=["i18n", "add-language", "es", "--bundle", BUNDLE])
     assert result.exit_code == 0, result.output
-    return bundles, folder, translations
+    run_build(bundles, work / "data", translations)
+    shutil.copytree(work, root / "copy")
+    return work, root / "copy"
+
+
+@pytest.fixture
+def sources(built_once):
+    """The bundles, the catalogs and the data folder they were built into once, as they
+    were then: ``(bundles, the bundle's folder, translations, data)``."""
+    work, copy = built_once
+    shutil.rmtree(work)
+    shutil.copytree(copy, work)
+    bundles = work / "bundles"
+    return bundles, bundles / BUNDLE, work / "translations", work / "data"
 
 
 def test_incremental_builds_publish_what_builds_from_scratch_would(sources, tmp_path):
-    bundles, folder, translations = sources
-    incremental, without_cache = tmp_path / "incremental", tmp_path / "without-cache"
-    run_build(bundles, incremental, translations)
-    run_build(bundles, without_cache, translations)
+    bundles, folder, translations, incremental = sources
+    without_cache = tmp_path / "without-cache"
+    shutil.copytree(incremental, without_cache)  # the same first build
     for step, change in enumerate(CHANGES):
         what = change(folder, translations)
         output = run_build(bundles, incremental, translations)
@@ -228,10 +245,8 @@ def test_incremental_builds_publish_what_builds_from_scratch_would(sources, tmp_
         assert snapshot(incremental) == snapshot(scratch), what
 
 
-def test_unchanged_articles_are_not_indexed_again(sources, tmp_path):
-    bundles, folder, translations = sources
-    data = tmp_path / "data"
-    run_build(bundles, data, translations)
+def test_unchanged_articles_are_not_indexed_again(sources):
+    bundles, folder, translations, data = sources
     edit_summaries(folder, 1, seed=2)
     assert "Rendered 1 of" in run_build(bundles, data, translations)
     store = Store(data)
@@ -282,9 +297,7 @@ def test_small_updates_merge_small_segments_and_search_as_a_fresh_build(tmp_path
 
 @pytest.mark.parametrize("damage", ["state", "whoosh", "manifest-object"])
 def test_a_damaged_published_index_is_built_whole_with_the_same_result(sources, tmp_path, damage):
-    bundles, folder, translations = sources
-    data = tmp_path / "data"
-    run_build(bundles, data, translations)
+    bundles, folder, translations, data = sources
     store = Store(data)
     index = store.index_dir(BUNDLE, "en", 1)
     if damage == "state":

@@ -95,6 +95,9 @@ _SLUG = SLUG_PATTERN.strip("^$")
 _COMPRESSED = r"(?:\.br|\.gz)?"
 # A TUF target's copy under its hashed name (``satchel.stages.repository.hashed_name``).
 _HASHED = r"(?:[0-9a-f]{64}\.)?"
+# A first-install pack, stored as brotli only: sent with Content-Encoding br whatever the
+# request accepts (browsers decode it as they receive it).
+PACK_PATH = rf"bundles/{_SLUG}/{_LOCALE}/[1-9][0-9]*\.pack\.ndjson\.br"
 # Each public path of the static repository, by whether its bytes may ever change. The TUF
 # metadata (``satchel.stages.repository``) is public too: every file but the timestamp has a
 # versioned name, and the targets' hashed copies never change.
@@ -106,8 +109,9 @@ PUBLIC_PATHS = {
     "immutable": re.compile(
         rf"objects/([0-9a-f]{{2}})/\1[0-9a-f]{{62}}{_COMPRESSED}"
         rf"|bundles/{_SLUG}/{_LOCALE}/(?:{_HASHED}[1-9][0-9]*\.json{_COMPRESSED}"
-        rf"|[1-9][0-9]*\.pack\.ndjson\.br|[1-9][0-9]*\.download\.json"
+        rf"|[1-9][0-9]*\.download\.json"
         rf"|changes/{_HASHED}[1-9][0-9]*-[1-9][0-9]*\.json{_COMPRESSED})"
+        rf"|{PACK_PATH}"
         r"|tuf/[1-9][0-9]*\.(?:root|targets|snapshot)\.json"
         r"|[0-9a-f]{64}\.bundles\.json"
         rf"|bundles/{_SLUG}/[0-9a-f]{{64}}\.current\.json"

@@ -34,7 +34,9 @@ from satchel.web.shell import HASHED_NAME
 
 from ..helpers.bundles import MANIFEST, write_bundle
 from ..helpers.postgres import new_database
+from ..helpers.redbot import redbot_problems_apart
 from ..helpers.web_clients import BufferedClient, fetch, fetch_all_headers
+from ..web.test_cache_policy import ALLOWED, FAMILIES, served_paths
 
 LOG_LINE = re.compile(r'pid=<(\d+)> rid=(\S+) "(\w+) (\S+)')
 _ids = count()
@@ -441,15 +443,15 @@ def repository_files(data: Path) -> list[str]:
     """A file of each kind in the static repository (docs/repository.md), the pack included."""
     store = Store(data)
     compress_packs(store)  # as `satchel bundles build` does
-    manifest = store.manifest("demo", "en", 1)
-    article = manifest["articles"][0]["object"]
+    version = store.current("demo")["en"]  # the tests before may have published again
+    article = store.manifest("demo", "en", version)["articles"][0]["object"]
     return [
         "bundles.json",
         "keys/keyring.json",
         "bundles/demo/current.json",
-        "bundles/demo/en/1.json",
-        "bundles/demo/en/1.pack.ndjson.br",
-        "bundles/demo/en/1.download.json",
+        f"bundles/demo/en/{version}.json",
+        f"bundles/demo/en/{version}.pack.ndjson.br",
+        f"bundles/demo/en/{version}.download.json",
         f"objects/{article[:2]}/{article}",
         "tuf/timestamp.json",
     ]
@@ -485,6 +487,18 @@ def test_private_or_missing_repository_files_get_the_apps_json_errors(site):
         status, headers, body = fetch(topology.port, "/repo/" + path)
         assert (status, json.loads(body)["error"]["code"]) == (404, "not_in_repository"), path
         assert b"PRIVATE" not in body
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_redbot_finds_no_date_or_caching_problem_through_nginx(site, family):
+    topology, bundles, data = site
+    store = Store(data)
+    if store.current("demo")["en"] == 1:  # an update exists, from version 1
+        edit_and_publish(bundles, data, "12 weeks", "14 weeks")
+    compress_packs(store)
+    manifest = json.loads(fetch(topology.port, MANIFEST)[2])
+    path = served_paths(manifest)[family]
+    assert redbot_problems_apart(topology.url + path, ALLOWED) == []
 
 
 def test_without_redis_readers_are_served_uncached_and_stop_ends_everything(tmp_path):

@@ -17,7 +17,7 @@ from deploy.topology import free_port
 from satchel.stages.publish import compress_packs
 from satchel.store import Store
 
-from .caregiving import CAREGIVING, RENAMED, card, rename_strain
+from .caregiving import CAREGIVING, RENAMED, card, install_then_update, rename_strain
 from .conftest import Site, ready
 
 # The API routes the app read bundles, download sizes and interface catalogs from before it had a
@@ -102,12 +102,7 @@ def test_a_source_that_is_down_hands_over_to_the_next(new_page, tmp_path):
         assert f"connect-src 'self' {closed.rstrip('/')} {cdn.rstrip('/')}" in policy
         ready(page)
         expect(card(page)).to_contain_text("Download size:")  # read from the CDN
-        card(page).get_by_role("button", name="Download for offline").click()
-        expect(card(page)).to_contain_text("Downloaded: version 1")
-        rename_strain(site)
-        ready(page)
-        card(page).get_by_role("button", name="Update now").click()
-        expect(card(page)).to_contain_text("Downloaded: version 2")
+        install_then_update(page, site)
         logged = access_log.read_text()
         assert "GET /bundles/caregiving/en/1.pack.ndjson.br " in logged
         assert "GET /bundles/caregiving/en/changes/1-2.json " in logged

@@ -126,7 +126,8 @@ def test_on_mobile_data_a_large_download_waits_for_a_yes(new_page, site):
         if not answered.ok:  # no size beside the pack yet: the app asks the API
             return route.fulfill(response=answered)
         size = answered.json()
-        return route.fulfill(json={**size, "pack_bytes": 6_000_000, "bytes": 6_000_000 + size["bytes"]})
+        stated = {"pack_bytes": 6_000_000, "bytes": 6_000_000 + size["bytes"]}
+        return route.fulfill(json={**size, **stated})
 
     # The size the content source states beside the pack, or the API's while there is none.
     page.route(re.compile(r"/caregiving/en/([0-9]+\.)?download(\.json)?$"), large)

@@ -99,6 +99,7 @@ class Phone:
         self.context = browser.new_context(service_workers="block", locale=locale)
         self.page = self.context.new_page()
         self.responses: list[tuple[str, int]] = []
+        self.worked_seconds = 0.0
         self.context.on("requestfinished", self._count)
         self.page.goto(url + "/")
         self.page.wait_for_selector("html[data-ready]")
@@ -113,8 +114,12 @@ class Phone:
         self.page.locator(f'[data-focus-key="{focus_key}"]').click()
 
     def received_during(self, work) -> list[tuple[str, int]]:
+        """What the page received while ``work`` ran and until the network fell quiet; how
+        long ``work`` took is ``worked_seconds``."""
         start = len(self.responses)
+        started = time.perf_counter()
         work()
+        self.worked_seconds = time.perf_counter() - started
         self.page.wait_for_load_state("networkidle")
         self.page.wait_for_timeout(500)
         return self.responses[start:]
@@ -539,3 +544,76 @@ def install_section(bench: Bench) -> None:
         "import": imported,
         "import_device_format": imported_before,
     }
+
+
+# -- the same from a CDN ----------------------------------------------------------------------
+
+@dataclass
+class Visit:
+    """A first install then a one-edit update, as one phone on one content source saw them."""
+
+    install_ms: float = 0
+    install_bytes: int = 0
+    update_ms: float = 0
+    update_bytes: int = 0
+
+
+def install_and_update_from_two_sources(bench: Bench, bundles: Path, data: Path, sources: dict):
+    """The app installing the synthetic bundle at 4× CPU, then updating after one edit, from
+    each of ``sources`` (label → the app's URL, whose page names its content source), the
+    phones side by side: both install the same version and update to the same one. Returns
+    label → ``Visit``."""
+    from satchel.store import Store
+
+    key = "synthetic/en"
+    visits = {label: Visit() for label in sources}
+    with chromium() as browser:
+        phones = {label: Phone(browser, url) for label, url in sources.items()}
+        try:
+            for label, phone in phones.items():
+                phone.context.new_cdp_session(phone.page).send(
+                    "Emulation.setCPUThrottlingRate", {"rate": SLOWDOWN}
+                )
+                received = phone.received_during(
+                    lambda phone=phone: installed_from_the_library(phone, key)
+                )
+                visits[label].install_ms = phone.worked_seconds * 1000
+                visits[label].install_bytes = sum(size for _url, size in received)
+            edit_articles(bundles / "synthetic", 1, seed=7)
+            timed_build(bundles, data, bench.workdir / "build.log")
+            version = Store(data).current("synthetic")["en"]
+            for label, phone in phones.items():
+                received = phone.update(key, version)
+                visits[label].update_ms = phone.worked_seconds * 1000
+                visits[label].update_bytes = sum(size for _url, size in received)
+        finally:
+            for phone in phones.values():
+                phone.close()
+    return visits
+
+
+def installed_from_the_library(phone: Phone, key: str) -> None:
+    phone.click(f"download-{key}")
+    wait_installed(phone.page, key)
+
+
+def cdn_phone_rows(bench: Bench, label: str, cdn: Visit, flask: Visit) -> None:
+    """A first install and a one-edit update from the CDN against the same from Flask."""
+    for measure, through, direct, unit, scale in (
+        ("first install", cdn.install_ms, flask.install_ms, "s", 1000),
+        ("first install", cdn.install_bytes, flask.install_bytes, "bytes", 1),
+        ("update after editing 1 article", cdn.update_ms, flask.update_ms, "s", 1000),
+        ("update after editing 1 article", cdn.update_bytes, flask.update_bytes, "bytes", 1),
+    ):
+        slowed = f", CPU {SLOWDOWN}× slower" if unit == "s" else ""
+        bench.row(
+            f"{measure} of {label} from the CDN stand-in{slowed}",
+            through / scale,
+            unit,
+            peer=direct / scale,
+            ratio=through / direct,
+            note="peer: the same from Flask's /repo/ in the same run; every response the page "
+            "received, headers included" if unit == "bytes" else "peer: the same from "
+            "Flask's /repo/ in the same run; timed from the click (an update: from the app's "
+            "check) to the version installed, polled every 200 ms",
+        )

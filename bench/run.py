@@ -3,7 +3,8 @@
 Each *section* is a function ``section(bench)`` that measures something and adds
 rows with ``bench.row(...)``; ``SECTIONS`` lists them in the order they run: build,
 bytes, translation, server (files and search, against nginx), cdn (manifests and objects
-through the CDN stand-in, against nginx), shell (the app shell's size), device (search in
+through the CDN stand-in, against nginx; the app's first install and one-edit update from it,
+against from Flask), shell (the app shell's size), device (search in
 Chromium, ``bench/device.py``), and updates and install (the app in Chromium behind
 production nginx, ``bench/phone.py``). Another is a function appended there. Sections
 share what they built through ``bench.state`` (e.g. the larger bundle's data folder).
@@ -17,6 +18,7 @@ machine's description, to ``bench/results/latest.json``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import io
 import json
@@ -40,7 +42,14 @@ import brotli
 
 from .commands import flask_command, timed_build, translate_one_article
 from .device import device_section, medquad_questions, synthetic_data
-from .phone import bundle_file_row, install_section, updates_section
+from .phone import (
+    bundle_file_row,
+    cdn_phone_rows,
+    fresh_copy,
+    install_and_update_from_two_sources,
+    install_section,
+    updates_section,
+)
 from .servers import as_nginx_sends
 from .trust import trust_section
 
@@ -767,41 +776,74 @@ def page_section(bench: Bench) -> None:
     )
 
 
-def cdn_section(bench: Bench) -> None:
-    """Manifest and object GETs through the CDN stand-in (deploy/cdn.py, nginx proxy_cache)
-    in front of the app's /repo/, against nginx serving the files itself, in the same run."""
+@contextlib.contextmanager
+def served(config: dict):
+    """The app with ``config``, served by werkzeug on a free loopback port: its URL."""
     from werkzeug.serving import make_server
 
+    from satchel import create_app
+
+    server = make_server("127.0.0.1", 0, create_app(config), threaded=True)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        serving.join()
+
+
+def cdn_section(bench: Bench) -> None:
+    """Manifest and object GETs through the CDN stand-in (deploy/cdn.py, nginx proxy_cache)
+    in front of the app's /repo/, against nginx serving the files itself, in the same run;
+    then the app's first install and one-edit update from the CDN against from Flask."""
     from bench.servers import StaticNginx
     from deploy.cdn import cdn_stand_in
-    from satchel import create_app
 
     data = synthetic_data(bench)
     manifest = json.loads(get(app_client(data), "/api/v1/bundles/synthetic/en"))
     name = manifest["articles"][len(manifest["articles"]) // 2]["object"]
     manifest_path = f"bundles/synthetic/en/{manifest['version']}.json"
-    origin = make_server("127.0.0.1", 0, create_app({"DATA_DIR": str(data)}), threaded=True)
-    serving = threading.Thread(target=origin.serve_forever, daemon=True)
-    serving.start()
     static = StaticNginx(data, bench.workdir / "static-cdn")
     try:
         static.start()
-        repo = f"http://127.0.0.1:{origin.server_port}/repo/"
-        with cdn_stand_in(repo, bench.workdir / "cdn") as cdn:
-            for label, path, headers in (
-                ("manifest", manifest_path, {}),
-                ("object (br)", f"objects/{name[:2]}/{name}", {"Accept-Encoding": "br"}),
-            ):
-                wrk(cdn + path, 1, 1, headers)  # the first is a miss: the CDN keeps it
-                through = wrk(cdn + path, 16, bench.duration, headers)
-                direct = wrk(f"{static.url}/{path}", 16, bench.duration, headers)
-                row_against_nginx(
-                    bench, f"{label}, 16 conn, through the CDN stand-in", through, direct
-                )
+        with served({"DATA_DIR": str(data)}) as origin:
+            with cdn_stand_in(f"{origin}/repo/", bench.workdir / "cdn") as cdn:
+                for label, path, headers in (
+                    ("manifest", manifest_path, {}),
+                    ("object (br)", f"objects/{name[:2]}/{name}", {"Accept-Encoding": "br"}),
+                ):
+                    wrk(cdn + path, 1, 1, headers)  # the first is a miss: the CDN keeps it
+                    through = wrk(cdn + path, 16, bench.duration, headers)
+                    direct = wrk(f"{static.url}/{path}", 16, bench.duration, headers)
+                    row_against_nginx(
+                        bench, f"{label}, 16 conn, through the CDN stand-in", through, direct
+                    )
     finally:
         static.stop()
-        origin.shutdown()
-        serving.join()
+    phone_through_a_cdn(bench, data)
+
+
+def phone_through_a_cdn(bench: Bench, data: Path) -> None:
+    """The app in Chromium installing and updating the synthetic bundle from the CDN stand-in
+    (its page naming the CDN in CONTENT_URL) and from Flask's /repo/, on a copy of the data."""
+    from deploy.cdn import cdn_stand_in
+    from deploy.topology import free_port
+
+    size = bench.sizes[-1]
+    bundles, data = fresh_copy(bench, "cdn", data, bench.workdir / f"bundles-{size}")
+    flask_command(["bundles", "compress-packs"], bundles, data, bench.workdir / "build.log")
+    port = free_port()
+    cdn_url = f"http://127.0.0.1:{port}/"
+    with (
+        served({"DATA_DIR": str(data)}) as flask,
+        served({"DATA_DIR": str(data), "CONTENT_URL": cdn_url}) as behind_cdn,
+        cdn_stand_in(f"{flask}/repo/", bench.workdir / "cdn-phone", port),
+    ):
+        visits = install_and_update_from_two_sources(
+            bench, bundles, data, {"cdn": behind_cdn, "flask": flask}
+        )
+    cdn_phone_rows(bench, f"{size:,} summaries", visits["cdn"], visits["flask"])
 
 
 SECTIONS: list[Callable[[Bench], None]] = [

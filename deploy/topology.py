@@ -1,7 +1,8 @@
 """Satchel's production topology on one machine: PostgreSQL, Redis, gunicorn and nginx.
 
-nginx (public port) serves content objects from DATA_DIR and the PWA's files
-from the app's static folder itself, and proxies everything else to gunicorn
+nginx (public port) serves content objects and the static repository (/repo/) from
+DATA_DIR and the PWA's files from the app's static folder itself, and proxies
+everything else to gunicorn
 (several workers running ``satchel:create_app()``), whose workers share Redis
 as their flask-caching backend and keep what readers send (feedback, searches
 that found nothing) in a PostgreSQL cluster of the topology's own, migrated
@@ -35,6 +36,7 @@ from pathlib import Path
 
 from werkzeug.utils import get_content_type
 
+from satchel import store
 from satchel.web import security, shell
 
 from . import postgres
@@ -495,6 +497,10 @@ class Topology:
             "NGINX_WORKERS": self.nginx_workers,
             "OBJECT_MAX_AGE": self.object_max_age,
             "ACCEL_PREFIX": ACCEL_PREFIX,
+            "REPO_ROOT": self.repo_root(),
+            "REPO_MUTABLE": store.PUBLIC_PATHS["mutable"].pattern,
+            "REPO_IMMUTABLE": store.PUBLIC_PATHS["immutable"].pattern,
+            "REPO_MUTABLE_CACHE": store.CACHE_CONTROL["mutable"],
             "LOAD_MODULES": nginx_modules(),
             "USER": nginx_user(self.data_dir, master_is_root),
             "ACCESS_LOG": f"{self.run_dir}/nginx-access.log satchel" if self.access_log else "off",
@@ -502,6 +508,17 @@ class Topology:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         for name in ("nginx.conf", "redis.conf"):
             (self.run_dir / name).write_text(render(DEPLOY_DIR / name, values))
+
+    def repo_root(self) -> Path:
+        """The folder nginx serves /repo/ from: its ``repo`` is a link to the data folder,
+        so that a regex location sends ``/repo/<path>`` as ``<data folder>/<path>``."""
+        root = self.run_dir / "repo-root"
+        root.mkdir(parents=True, exist_ok=True)
+        link = root / "repo"
+        if not link.is_symlink() or link.readlink() != self.data_dir.resolve():
+            link.unlink(missing_ok=True)
+            link.symlink_to(self.data_dir.resolve(), target_is_directory=True)
+        return root
 
     def app_environment(self) -> dict[str, str]:
         return {**os.environ, **self.satchel_environment()}

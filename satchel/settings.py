@@ -41,6 +41,11 @@ class Setting:
         return raw
 
 
+def content_sources(content_url: str) -> list[str]:
+    """The content sources CONTENT_URL names, in order of preference (space-separated)."""
+    return content_url.split() or ["/repo/"]
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "BUNDLES_DIR",
@@ -141,11 +146,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CONTENT_URL",
         "/repo/",
-        "Where the app reads bundles, keys, manifests, packs, updates and objects: the "
-        "static repository (docs/repository.md) served by this app (/repo/), or a CDN, "
-        "mirror or hotspot holding a copy, e.g. https://cdn.example.org/satchel/. The "
-        "page's Content-Security-Policy lets the app connect there; searches of the "
-        "server, reports and catalogs still go to /api/v1.",
+        "Where the app reads bundles, keys, manifests, packs, updates, objects and "
+        "interface catalogs: the static repository (docs/repository.md) served by this "
+        "app (/repo/), or CDNs, mirrors or hotspots holding a copy, space-separated in "
+        "order of preference, e.g. 'https://cdn.example.org/satchel/ /repo/'. The app "
+        "moves to the next when one cannot be reached, is silent for 10 s or fails with a "
+        "5xx, never when one sends altered files. The page's Content-Security-Policy and "
+        "service worker allow exactly these; searches of the server and reports still go "
+        "to /api/v1.",
     ),
     Setting(
         "DATABASE_URL",

@@ -9,6 +9,7 @@ Layout under the data folder (``instance/`` by default)::
     bundles/<bundle>/<locale>/<n>.json  the manifest of version n (immutable)
     bundles/<bundle>/<locale>/<n>.json.br, .json.gz    its precompressed siblings
     bundles/<bundle>/<locale>/<n>.pack.ndjson.br       its first-install pack, compressed
+    bundles/<bundle>/<locale>/<n>.download.json        what a first install downloads (brotli)
     bundles/<bundle>/<locale>/changes/<from>-<n>.json   the update from each kept version to n
                                         (+ .br, .gz), written before the pointer names n
     bundles/<bundle>/<locale>/index/<n>/               its Whoosh search index
@@ -50,7 +51,7 @@ from pathlib import Path
 import brotli
 
 from .kept import Kept
-from .manifest import changes_between, new_objects, object_names
+from .manifest import changes_between, new_objects, object_names, search_segments
 
 # Files being written are named so, until renamed into place (see ``atomic_file``).
 TEMP_PREFIX = ".tmp-"
@@ -94,6 +95,9 @@ _SLUG = SLUG_PATTERN.strip("^$")
 _COMPRESSED = r"(?:\.br|\.gz)?"
 # A TUF target's copy under its hashed name (``satchel.stages.repository.hashed_name``).
 _HASHED = r"(?:[0-9a-f]{64}\.)?"
+# A first-install pack, stored as brotli only: sent with Content-Encoding br whatever the
+# request accepts (browsers decode it as they receive it).
+PACK_PATH = rf"bundles/{_SLUG}/{_LOCALE}/[1-9][0-9]*\.pack\.ndjson\.br"
 # Each public path of the static repository, by whether its bytes may ever change. The TUF
 # metadata (``satchel.stages.repository``) is public too: every file but the timestamp has a
 # versioned name, and the targets' hashed copies never change.
@@ -105,8 +109,9 @@ PUBLIC_PATHS = {
     "immutable": re.compile(
         rf"objects/([0-9a-f]{{2}})/\1[0-9a-f]{{62}}{_COMPRESSED}"
         rf"|bundles/{_SLUG}/{_LOCALE}/(?:{_HASHED}[1-9][0-9]*\.json{_COMPRESSED}"
-        rf"|[1-9][0-9]*\.pack\.ndjson\.br"
+        rf"|[1-9][0-9]*\.download\.json"
         rf"|changes/{_HASHED}[1-9][0-9]*-[1-9][0-9]*\.json{_COMPRESSED})"
+        rf"|{PACK_PATH}"
         r"|tuf/[1-9][0-9]*\.(?:root|targets|snapshot)\.json"
         r"|[0-9a-f]{64}\.bundles\.json"
         rf"|bundles/{_SLUG}/[0-9a-f]{{64}}\.current\.json"
@@ -161,6 +166,28 @@ class Store:
         reads the plain pack from the manifest and the objects."""
         return self.bundles_dir / bundle / locale / f"{version}.pack.ndjson"
 
+    def download_path(self, bundle: str, locale: str, version: int) -> Path:
+        """What a first install of a version downloads as brotli (``first_install``),
+        written beside its compressed pack: the size the app shows before a download."""
+        return self.bundles_dir / bundle / locale / f"{version}.download.json"
+
+    def first_install(
+        self, bundle: str, locale: str, version: int, pack_bytes: int, sent_size: Callable
+    ) -> dict:
+        """What a first install of ``version`` downloads: the pack (``pack_bytes``, as
+        sent) and the search segments (``sent_size(path)``: the bytes of the copy sent)."""
+        segments = search_segments(self.manifest(bundle, locale, version))
+        segment_bytes = sum(sent_size(self.object_path(s["object"])) for s in segments)
+        return {
+            "bundle": bundle,
+            "locale": locale,
+            "version": version,
+            "pack_bytes": pack_bytes,
+            "segment_bytes": segment_bytes,
+            "bytes": pack_bytes + segment_bytes,
+            "requests": 1 + len(segments),
+        }
+
     def changes_path(self, bundle: str, locale: str, since: int, version: int) -> Path:
         """The precomputed update from kept version ``since`` to ``version``."""
         return self.bundles_dir / bundle / locale / "changes" / f"{since}-{version}.json"
@@ -188,7 +215,8 @@ class Store:
         manifest = self.manifest_path(bundle, locale, version)
         pack = self.pack_path(bundle, locale, version)
         copies = [encoded(path, e) for path in (pack, manifest) for e in ENCODINGS]
-        return self.changes_files(bundle, locale, version) + copies + [manifest]
+        download = self.download_path(bundle, locale, version)
+        return self.changes_files(bundle, locale, version) + [download, *copies, manifest]
 
     def pack_lines(self, bundle: str, locale: str, version: int) -> Iterator[bytes]:
         """The plain first-install pack, a line at a time: the manifest as stored, then

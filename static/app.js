@@ -4,7 +4,7 @@
 //   #/  library · #/read/<bundle>/<locale>[/<article> | /about/<page>] · #/search?q=
 //   · #/saved · #/settings · #/about
 
-import { useContentSource } from "./lib/api.js";
+import { useContentSources } from "./lib/api.js";
 import { AppError } from "./lib/errors.js";
 import { _ } from "./lib/i18n.js";
 import { messageOf } from "./lib/messages.js";
@@ -89,9 +89,9 @@ function registerWorker() {
 }
 
 async function start() {
-  // Where bundles are read from: this site's /repo/ unless the publisher named a CDN or mirror.
+  // Where bundles are read from: this site's /repo/ unless the publisher named CDNs or mirrors.
   const source = document.querySelector('meta[name="satchel-content"]');
-  if (source) useContentSource(source.content);
+  if (source) useContentSources(source.content);
   applyTextSize();
   await useLocale(prefs.chosenUiLocale);
   translateShell();

@@ -1,7 +1,7 @@
 // Satchel's service worker. The server prepends `const SHELL = {version, files: [{url, sha256}],
 // later: [{url, sha256, offline}]}` (satchel/web/shell.py), computed from the files in static/,
-// so a changed shell file gives a new worker, and `const CONTENT`, where the app reads bundles
-// from (CONTENT_URL: this site's /repo/, or a CDN or mirror).
+// so a changed shell file gives a new worker, and `const CONTENT`, the sources the app reads
+// bundles from (CONTENT_URL: this site's /repo/, or CDNs and mirrors, in order).
 //
 // - The app shell is precached in `satchel-shell-<version>`; every file is checked against its
 //   sha256 before it is cached, and older shell caches are deleted once this worker activates.
@@ -20,11 +20,10 @@ const LATER = new Map(SHELL.later.map((file) => [file.url, file]));
 const KEPT_API = [
   /^\/api\/v1\/locales$/,
   /^\/api\/v1\/messages$/,
-  /^\/api\/v1\/locales\/[^/]+\/messages$/,
 ];
-const CONTENT_BASE = new URL(CONTENT, self.location.href).href;
+const CONTENT_BASES = CONTENT.map((source) => new URL(source, self.location.href).href);
 // The repository's files that change with a publish and are worth keeping for offline use.
-const KEPT_CONTENT = [/^bundles\.json$/, /^keys\/keyring\.json$/];
+const KEPT_CONTENT = [/^bundles\.json$/, /^keys\/keyring\.json$/, /^ui\/[^/]+\.json$/];
 
 async function sha256Hex(buffer) {
   const digest = await crypto.subtle.digest("SHA-256", buffer);
@@ -102,8 +101,8 @@ async function networkFirst(request) {
 /** Whether `url` is a file of the content source the worker keeps. */
 function keptContent(url) {
   const href = url.origin + url.pathname;
-  return href.startsWith(CONTENT_BASE)
-    && KEPT_CONTENT.some((pattern) => pattern.test(href.slice(CONTENT_BASE.length)));
+  return CONTENT_BASES.some((base) => href.startsWith(base)
+    && KEPT_CONTENT.some((pattern) => pattern.test(href.slice(base.length))));
 }
 
 self.addEventListener("fetch", (event) => {

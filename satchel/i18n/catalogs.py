@@ -512,3 +512,9 @@ def compile_ui(catalog: polib.POFile, code: str) -> dict:
         "plural_categories": sorted(plural_samples(locale)),
         "messages": messages,
     }
+
+
+@functools.cache
+def source_ui_catalog() -> dict:
+    """The interface in its source language: the msgids themselves, compiled once."""
+    return compile_ui(polib.POFile(), UI_SOURCE_LOCALE)

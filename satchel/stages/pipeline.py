@@ -24,11 +24,13 @@ from ..bucket import Bucket, Transfer, push
 from ..errors import Problem, SatchelError, SourceInvalid
 from ..i18n.catalogs import (
     UI_DOMAIN,
+    UI_SOURCE_LOCALE,
     ContentCatalog,
     catalog_locales,
     catalog_path,
     compile_ui,
     read_catalog,
+    source_ui_catalog,
 )
 from ..settings import SHIPPED_TRANSLATIONS_DIR
 from ..store import Published, Store
@@ -316,17 +318,20 @@ def index_scratch(data_dir: Path) -> TemporaryDirectory:
 
 
 def compile_ui_catalogs(translations: Path) -> dict[str, bytes]:
-    """Every interface catalog as the JSON the app and the API read. A translations
-    folder with none of them (a content team's own) gets those shipped with Satchel."""
+    """Every interface catalog as the JSON the app and the API read, the source
+    language's too (its msgids), so that the app reads each from its content source. A
+    translations folder with none of them (a content team's own) gets those shipped with
+    Satchel."""
     if not catalog_locales(translations, UI_DOMAIN):
         translations = SHIPPED_TRANSLATIONS_DIR
-    return {
-        locale: json.dumps(
-            compile_ui(read_catalog(catalog_path(translations, locale, UI_DOMAIN)), locale),
-            ensure_ascii=False,
-            sort_keys=True,
-        ).encode()
+    catalogs = {
+        locale: compile_ui(read_catalog(catalog_path(translations, locale, UI_DOMAIN)), locale)
         for locale in catalog_locales(translations, UI_DOMAIN)
+    }
+    catalogs.setdefault(UI_SOURCE_LOCALE, source_ui_catalog())
+    return {
+        locale: json.dumps(catalog, ensure_ascii=False, sort_keys=True).encode()
+        for locale, catalog in catalogs.items()
     }
 
 

@@ -413,6 +413,8 @@ def compress_bundle_packs(store: Store, bundle: str, progress) -> list[Compresse
     done = []
     for locale, version in sorted(store.current(bundle).items()):
         if encoded(store.pack_path(bundle, locale, version), "br").is_file():
+            if not store.download_path(bundle, locale, version).is_file():  # an older build's
+                write_download_size(store, bundle, locale, version)
             continue
         lines = 1 + len(object_names(store.manifest(bundle, locale, version), search=False))
         tick = progress(f"Compressing the {bundle}/{locale} v{version} pack", lines)
@@ -436,7 +438,20 @@ def compress_pack(store: Store, bundle: str, locale: str, version: int, tick) ->
     if not store.manifest_path(bundle, locale, version).is_file():
         path.unlink(missing_ok=True)  # pruned while compressing
         raise FileNotFoundError(path)
+    write_download_size(store, bundle, locale, version)
     return CompressedPack(bundle, locale, version, plain, path.stat().st_size)
+
+
+def write_download_size(store: Store, bundle: str, locale: str, version: int) -> None:
+    """What a first install of ``version`` downloads as a browser receives it (brotli),
+    beside its pack, so that the app shows it from any content source."""
+    pack = encoded(store.pack_path(bundle, locale, version), "br").stat().st_size
+    size = store.first_install(
+        bundle, locale, version, pack, lambda path: encoded(path, "br").stat().st_size
+    )
+    write_atomically(
+        store.download_path(bundle, locale, version), json.dumps(size, sort_keys=True).encode()
+    )
 
 
 # An index folder being put in place is named so until renamed (see ``publish_index``).

@@ -16,7 +16,6 @@ from pathlib import Path
 from flask import Response, current_app, jsonify, request, send_file, stream_with_context
 from flask.views import MethodView
 
-from ..manifest import search_segments
 from ..store import (
     ENCODINGS,
     OBJECT_NAME,
@@ -293,22 +292,9 @@ class Download(MethodView):
         version = content.current_version(bundle, locale)
         store = content.store()
         pack, encoding = accepted_copy(store.pack_path(bundle, locale, version))
-        segments = search_segments(content.manifest(bundle, locale, version))
         pack_bytes = pack.stat().st_size if encoding else store.pack_bytes(bundle, locale, version)
-        segment_bytes = sum(sent_size(store.object_path(s["object"])) for s in segments)
-        response = jsonify(
-            DownloadSchema().dump(
-                {
-                    "bundle": bundle,
-                    "locale": locale,
-                    "version": version,
-                    "pack_bytes": pack_bytes,
-                    "segment_bytes": segment_bytes,
-                    "bytes": pack_bytes + segment_bytes,
-                    "requests": 1 + len(segments),
-                }
-            )
-        )
+        size = store.first_install(bundle, locale, version, pack_bytes, sent_size)
+        response = jsonify(DownloadSchema().dump(size))
         response.vary.add("Accept-Encoding")
         response.cache_control.no_cache = True
         return response

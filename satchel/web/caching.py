@@ -88,7 +88,13 @@ def state_cache_policy(response):
 
     And drop the app's own ``Date``: werkzeug's conditional responses (``send_file``,
     ``make_conditional``) add one, and the HTTP server (werkzeug's, gunicorn) always adds
-    its own, so file responses carried two."""
+    its own, so file responses carried two.
+
+    Every answer varies by ``Accept-Encoding``: nginx compresses the app's answers on the
+    way out, so a cache must keep each encoding apart, and a 304 must name the Vary of
+    the 200 it stands for (nginx adds none of its own: ``gzip_vary off``, so it is never
+    sent twice)."""
+    response.vary.add("Accept-Encoding")
     if "Cache-Control" not in response.headers:
         stored = response.status_code < 400 and request.method in ("GET", "HEAD")
         response.headers["Cache-Control"] = "no-cache" if stored else "no-store"

@@ -10,13 +10,11 @@ would get English.)
 
 from __future__ import annotations
 
-import functools
 import json
 
-import polib
 from flask import current_app, g, has_request_context, request
 
-from ..i18n.catalogs import UI_SOURCE_LOCALE, compile_ui, try_locale
+from ..i18n.catalogs import UI_SOURCE_LOCALE, source_ui_catalog, try_locale
 from ..store import Store
 from .caching import cache
 
@@ -37,13 +35,7 @@ def ui_catalog(locale: str) -> dict | None:
     try:
         return _ui_catalog(str(path), path.stat().st_mtime_ns)
     except FileNotFoundError:
-        return source_catalog() if locale == UI_SOURCE_LOCALE else None
-
-
-@functools.cache
-def source_catalog() -> dict:
-    """The interface in its source language: the msgids themselves, compiled once."""
-    return compile_ui(polib.POFile(), UI_SOURCE_LOCALE)
+        return source_ui_catalog() if locale == UI_SOURCE_LOCALE else None
 
 
 def ui_locales() -> list[str]:

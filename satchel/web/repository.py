@@ -53,8 +53,6 @@ def repository_file(relative):
         encoding = "br"  # stored compressed only: browsers decode it as they receive it
     if encoding:
         response.content_encoding = encoding
-    if not relative.endswith(PACK_SUFFIX):
-        response.vary.add("Accept-Encoding")  # a copy may be sent, whichever this one is
     response.headers["Cache-Control"] = cache_policy(kind)
     return response
 

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 from flask import current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..settings import content_sources
+
 # No inline script or style anywhere in static/, so the policy can be strict.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; base-uri 'none'; object-src 'none'; "
@@ -17,19 +19,21 @@ SECURITY_HEADERS = {
 }
 
 
-def content_origin(content_url: str) -> str | None:
-    """The origin of CONTENT_URL when it is another site's; None for a path of this one."""
-    parts = urlsplit(content_url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else None
+def content_origins(content_url: str) -> list[str]:
+    """The origins of the content sources (CONTENT_URL) that are other sites than this one."""
+    parts = [urlsplit(source) for source in content_sources(content_url)]
+    return list(dict.fromkeys(f"{p.scheme}://{p.netloc}" for p in parts if p.netloc))
 
 
 def security_headers(content_url: str) -> dict[str, str]:
     """The headers every response gets: a page may connect to this site and to the
-    content source (CONTENT_URL), nowhere else."""
-    origin = content_origin(content_url)
-    if origin is None:
+    content sources (CONTENT_URL), nowhere else."""
+    origins = content_origins(content_url)
+    if not origins:
         return SECURITY_HEADERS
-    policy = SECURITY_HEADERS["Content-Security-Policy"] + f"; connect-src 'self' {origin}"
+    policy = SECURITY_HEADERS["Content-Security-Policy"] + "; connect-src 'self' " + " ".join(
+        origins
+    )
     return SECURITY_HEADERS | {"Content-Security-Policy": policy}
 
 

@@ -39,7 +39,7 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 
-from ..settings import BUILT_APP_DIR, STATIC_DIR
+from ..settings import BUILT_APP_DIR, STATIC_DIR, content_sources
 from .api import accepted_copy
 from .errors import ApiError
 from .language import request_locale
@@ -148,7 +148,7 @@ def worker_head(precache: dict, content_url: str = DEFAULT_CONTENT_URL) -> str:
     (``SHELL`` and ``CONTENT`` in static/sw.js): always ``WORKER_HEAD_LINES`` lines."""
     return (
         f"const SHELL = {json.dumps(precache, sort_keys=True)};\n"
-        f"const CONTENT = {json.dumps(content_url)};\n"
+        f"const CONTENT = {json.dumps(content_sources(content_url))};\n"
     )
 
 

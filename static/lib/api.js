@@ -10,13 +10,19 @@ const PREFIX = "/api/v1";
 // with fetch's own TypeError, so every caller falls back to the device as it does offline. Only
 // the wait for the answer to begin is bounded: a large body takes as long as it takes.
 const ANSWER_TIMEOUT_MS = 10000;
-// Where bundles are read from: this site's /repo/, or the CDN or mirror the page names
-// (CONTENT_URL, in <meta name="satchel-content">; app.js passes it to useContentSource).
-let contentSource = "/repo/";
+// Where bundles are read from, in order of preference: this site's /repo/, or the CDNs and mirrors
+// the page names (CONTENT_URL, space-separated, in <meta name="satchel-content">; app.js passes it
+// to useContentSources).
+let contentSources = ["/repo/"];
+// The source that answered last: the next request starts there, so that a source found down
+// costs one failed request, not one per file.
+let inUse = 0;
 
-/** Read bundles, keys, manifests, packs, updates and objects from `url` from now on. */
-export function useContentSource(url) {
-  contentSource = url;
+/** Read bundles, keys, manifests, packs, updates and objects from `urls` (space-separated). */
+export function useContentSources(urls) {
+  const named = urls.split(/\s+/).filter(Boolean);
+  contentSources = named.length ? named : ["/repo/"];
+  inUse = 0;
 }
 
 async function failureOf(response) {
@@ -53,14 +59,28 @@ export async function getJSON(path, options = {}) {
   return (await request(path, options)).json();
 }
 
-/** The file at `path` in the static repository, as `request` answers. */
-export function requestFile(path, options = {}, expected = []) {
-  return answer(new URL(path, contentBase()).href, options, expected);
+/**
+ * The file at `path` in the static repository, as `request` answers, from the first content source
+ * that answers: one that cannot be reached, is silent (see ANSWER_TIMEOUT_MS) or fails (5xx) hands
+ * over to the next. Any other answer is the answer: a source that sends altered bytes is refused
+ * where they are verified, never retried elsewhere.
+ */
+export async function requestFile(path, options = {}, expected = []) {
+  for (let tried = 1; ; tried += 1) {
+    try {
+      return await answer(new URL(path, contentBase()).href, options, expected);
+    } catch (error) {
+      if (tried >= contentSources.length || !sourceFailed(error)) throw error;
+      inUse = (inUse + 1) % contentSources.length;
+    }
+  }
 }
 
-const contentBase = () => new URL(contentSource, location.href);
+const sourceFailed = (error) => error instanceof TypeError || error.status >= 500;
 
-/** The content source as messages name it to the reader: its host. */
+const contentBase = () => new URL(contentSources[inUse], location.href);
+
+/** The content source in use, as messages name it to the reader: its host. */
 export function contentHost() {
   return contentBase().host;
 }

@@ -16,7 +16,7 @@ import { AppError } from "./errors.js";
 import { checkManifest, verifiedTargets } from "./freshness.js";
 import { objectsOf, packedOf, segmentsOf, sha256Hex, withdrawnFrom } from "./manifest.js";
 import { runJob } from "./progress.js";
-import { fetchVerified } from "./read.js";
+import { currentVersion, fetchVerified } from "./read.js";
 import { isUntrusted, verifyManifest } from "./trust.js";
 
 const decoder = new TextDecoder();
@@ -68,11 +68,19 @@ async function downloadMissing(staging, progress, offset = 0) {
   progress(total, total);
 }
 
-const sizes = new Map(); // install key → /download answer: what a first install receives
+const sizes = new Map(); // install key → what a first install receives
 
-/** What downloading a bundle costs, as this browser receives it (compressed). */
+/**
+ * What downloading a bundle costs, as this browser receives it (brotli): the content source's
+ * `<version>.download.json`, written with the compressed pack; until the pack is compressed, the
+ * API's answer (it streams the pack meanwhile, see fetchPack).
+ */
 export async function downloadSize(bundle, locale) {
-  const size = await getJSON(`/bundles/${bundle}/${locale}/download`, { cache: "no-store" });
+  const version = await currentVersion(bundle, locale);
+  const stored = await requestFile(`bundles/${bundle}/${locale}/${version}.download.json`, {},
+    [404]);
+  const size = stored.ok ? await stored.json()
+    : await getJSON(`/bundles/${bundle}/${locale}/download`, { cache: "no-store" });
   sizes.set(db.installKey(bundle, locale), size);
   return size;
 }

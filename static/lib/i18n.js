@@ -2,13 +2,14 @@
 // ngettext("{count} article", "{count} articles", count, {count}) with literal msgids, so
 // Babel's JavaScript extractor finds them.
 //
-// Catalogs come from GET /api/v1/locales/<locale>/messages:
+// Catalogs come from the content source's ui/<locale>.json (the same as GET
+// /api/v1/locales/<locale>/messages; the first start's, the server's choice, from /messages):
 //   {"locale", "direction": "ltr"|"rtl", "messages": {msgid: "text" | {one, other, ...}}}
 // Plural entries are keyed by the singular msgid and hold one string per CLDR category,
 // chosen with Intl.PluralRules. Without a catalog (404, offline and never cached) the
 // English msgids are used and the page says so with lang="en" (ui/page.js sets it).
 
-import { getJSON } from "./api.js";
+import { getFileJSON, getJSON } from "./api.js";
 
 const RTL = new Set(["ar", "arc", "ckb", "dv", "fa", "he", "ps", "sd", "ug", "ur", "yi"]);
 
@@ -97,13 +98,13 @@ export async function loadLocale(code, asked = null) {
 const catalogs = new Map(); // code → the catalog's promise, once one was had
 
 /**
- * The interface catalog of `code` as the server publishes it (the service worker keeps a copy for
+ * The interface catalog of `code` as the content source has it (the service worker keeps a copy for
  * offline use), fetched once per page; null when there is none or it cannot be had (asked again
  * next time).
  */
 export function catalogOf(code) {
   if (!catalogs.has(code)) {
-    const asked = getJSON(`/locales/${encodeURIComponent(code)}/messages`);
+    const asked = getFileJSON(`ui/${encodeURIComponent(code)}.json`, { cache: "no-cache" });
     catalogs.set(code, asked);
     asked.catch(() => catalogs.delete(code));
   }

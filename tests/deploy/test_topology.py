@@ -34,7 +34,9 @@ from satchel.web.shell import HASHED_NAME
 
 from ..helpers.bundles import MANIFEST, write_bundle
 from ..helpers.postgres import new_database
+from ..helpers.redbot import redbot_problems_apart
 from ..helpers.web_clients import BufferedClient, fetch, fetch_all_headers
+from ..web.test_cache_policy import ALLOWED, FAMILIES, served_paths
 
 LOG_LINE = re.compile(r'pid=<(\d+)> rid=(\S+) "(\w+) (\S+)')
 _ids = count()
@@ -435,6 +437,68 @@ def test_first_install_pack_comes_brotli_compressed_and_whole(site):
     for header in SENT_AS_THE_APP_SENDS:
         assert headers.get(header) == direct.headers.get(header), header
     assert fetch(topology.port, path)[2] == plain
+
+
+def repository_files(data: Path) -> list[str]:
+    """A file of each kind in the static repository (docs/repository.md), the pack included."""
+    store = Store(data)
+    compress_packs(store)  # as `satchel bundles build` does
+    version = store.current("demo")["en"]  # the tests before may have published again
+    article = store.manifest("demo", "en", version)["articles"][0]["object"]
+    return [
+        "bundles.json",
+        "keys/keyring.json",
+        "bundles/demo/current.json",
+        f"bundles/demo/en/{version}.json",
+        f"bundles/demo/en/{version}.pack.ndjson.br",
+        f"bundles/demo/en/{version}.download.json",
+        f"objects/{article[:2]}/{article}",
+        "tuf/timestamp.json",
+    ]
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip", "gzip, deflate, br"])
+def test_nginx_serves_the_repository_from_the_data_folder_as_the_app_does(site, encoding):
+    topology, _bundles, data = site
+    tag = f"repo-{next(_ids)}"
+    for path in repository_files(data):
+        asked = {"Accept-Encoding": encoding}
+        status, headers, body = fetch(
+            topology.port, "/repo/" + path, {**asked, "X-Request-ID": f"{tag}-{path}"}
+        )
+        direct = without_nginx(data).get("/repo/" + path, headers=asked)
+        assert (status, direct.status_code) == (200, 200), path
+        assert decoded(headers, body) == decoded(direct.headers, direct.data), path
+        for header in ("content-type", "cache-control", "vary"):
+            assert headers.get(header) == direct.headers.get(header), (path, header)
+        if direct.content_encoding:  # a stored copy: nginx sends the same one
+            assert headers["content-encoding"] == direct.content_encoding, path
+        again = {**asked, "If-None-Match": headers["etag"]}
+        assert fetch(topology.port, "/repo/" + path, again)[0] == 304, path
+    control = f"{tag}-list"
+    fetch(topology.port, "/api/v1/bundles", {"X-Request-ID": control})
+    assert only_the_control_reached_gunicorn(topology, tag, control)
+
+
+def test_private_or_missing_repository_files_get_the_apps_json_errors(site):
+    topology, _bundles, _data = site
+    key_id = json.loads(fetch(topology.port, "/repo/keys/keyring.json")[2])["keys"][0]["id"]
+    for path in (f"keys/{key_id}.pem", "bundles/demo/en/9.json", "objects/ab/ab" + "0" * 62):
+        status, headers, body = fetch(topology.port, "/repo/" + path)
+        assert (status, json.loads(body)["error"]["code"]) == (404, "not_in_repository"), path
+        assert b"PRIVATE" not in body
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_redbot_finds_no_date_or_caching_problem_through_nginx(site, family):
+    topology, bundles, data = site
+    store = Store(data)
+    if store.current("demo")["en"] == 1:  # an update exists, from version 1
+        edit_and_publish(bundles, data, "12 weeks", "14 weeks")
+    compress_packs(store)
+    manifest = json.loads(fetch(topology.port, MANIFEST)[2])
+    path = served_paths(manifest)[family]
+    assert redbot_problems_apart(topology.url + path, ALLOWED) == []
 
 
 def test_without_redis_readers_are_served_uncached_and_stop_ends_everything(tmp_path):

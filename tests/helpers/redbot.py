@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from configparser import ConfigParser
+from pathlib import Path
 
 import thor
 from httplint.note import categories, levels
@@ -31,3 +35,26 @@ def redbot_problems(url: str, allowed: frozenset[str] = frozenset()) -> list[str
         and note.level in (levels.BAD, levels.WARN)
         and type(note).__name__ not in allowed
     ]
+
+
+CHECK_SECONDS = 60
+
+
+def redbot_problems_apart(url: str, allowed: frozenset[str] = frozenset()) -> list[str]:
+    """``redbot_problems`` in a process of its own. Against nginx (keep-alive), REDbot's
+    event loop (thor), run check after check in one process, now and then never returns;
+    in a fresh process each check ends in a second."""
+    code = (
+        "import json, sys\n"
+        "from tests.helpers.redbot import redbot_problems\n"
+        "print(json.dumps(redbot_problems(sys.argv[1], frozenset(sys.argv[2:]))))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, url, *sorted(allowed)],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=CHECK_SECONDS,
+        check=True,
+    )
+    return json.loads(result.stdout)

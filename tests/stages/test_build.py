@@ -144,10 +144,10 @@ def test_old_versions_are_pruned_past_retention(tmp_path):
         run_build(bundles, data)
         compress_packs(store)
     assert store.versions("demo", "en") == [3, 4]
-    # A version goes with its compressed copies, its pack and its name for TUF clients.
-    kept = [
-        f"{v}.{name}" for v in (3, 4) for name in ("json", "json.br", "json.gz", "pack.ndjson.br")
-    ] + [
+    # A version goes with its compressed copies, its pack, its download size and its name for
+    # TUF clients.
+    names = ("json", "json.br", "json.gz", "pack.ndjson.br", "download.json")
+    kept = [f"{v}.{name}" for v in (3, 4) for name in names] + [
         f"{hashlib.sha256(store.manifest_bytes('demo', 'en', v)).hexdigest()}.{v}.json"
         for v in (3, 4)
     ]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from .conftest import controlled, install, ready
 
 CAREGIVING = "Caring for someone: what research says"
@@ -38,3 +40,14 @@ def card(page):
 def rename_strain(site):
     site.edit("caregiving", "caregiver-strain-and-health", f"title: {STRAIN}", f"title: {RENAMED}")
     site.publish("caregiving")
+
+
+def install_then_update(page, site):
+    """Download the bundle from the library shown, republish it with one article renamed,
+    and update to version 2."""
+    card(page).get_by_role("button", name="Download for offline").click()
+    expect(card(page)).to_contain_text("Downloaded: version 1")
+    rename_strain(site)
+    ready(page)
+    card(page).get_by_role("button", name="Update now").click()
+    expect(card(page)).to_contain_text("Downloaded: version 2")

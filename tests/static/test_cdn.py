@@ -5,6 +5,7 @@ its API's reading routes, and the update costs the bytes its changes promise."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 
@@ -16,24 +17,33 @@ from deploy.topology import free_port
 from satchel.stages.publish import compress_packs
 from satchel.store import Store
 
-from .caregiving import CAREGIVING, RENAMED, card, rename_strain
+from .caregiving import CAREGIVING, RENAMED, card, install_then_update, rename_strain
 from .conftest import Site, ready
 
-# The API routes the app read bundles from before it had a content source; /download (what
-# a first install costs this browser) is still asked of the server.
-READING_API = re.compile(r"/api/v1/(bundles|keys|objects)(/|$)(?!.*/download$)")
+# The API routes the app read bundles, download sizes and interface catalogs from before it had a
+# content source.
+READING_API = re.compile(r"/api/v1/(bundles|keys|objects|locales/[^/]+/messages)(/|$)")
 
 
-@pytest.fixture
-def behind_a_cdn(tmp_path):
+@contextlib.contextmanager
+def site_behind_a_cdn(tmp_path, sources_before: tuple[str, ...] = ()):
+    """A site whose content sources are ``sources_before``, then a CDN stand-in in front of
+    its /repo/; yields the site, the CDN's URL and its access log."""
     port = free_port()
-    site = Site(tmp_path / "site", config={"CONTENT_URL": f"http://127.0.0.1:{port}/"})
+    sources = " ".join([*sources_before, f"http://127.0.0.1:{port}/"])
+    site = Site(tmp_path / "site", translated=True, config={"CONTENT_URL": sources})
     compress_packs(Store(site.data))  # as `satchel bundles build` does
     try:
         with cdn_stand_in(f"{site.url}/repo/", tmp_path / "cdn", port) as cdn:
             yield site, cdn, tmp_path / "cdn" / "access.log"
     finally:
         site.stop()
+
+
+@pytest.fixture
+def behind_a_cdn(tmp_path):
+    with site_behind_a_cdn(tmp_path) as served:
+        yield served
 
 
 def test_every_reading_and_update_request_goes_to_the_cdn(new_page, behind_a_cdn):
@@ -68,10 +78,31 @@ def test_every_reading_and_update_request_goes_to_the_cdn(new_page, behind_a_cdn
     urls = [request.url for request in asked]
     assert not [url for url in urls if "/repo/" in url or READING_API.search(url)]
     from_cdn = [url[len(cdn) :] for url in urls if url.startswith(cdn)]
-    assert {"bundles.json", "keys/keyring.json", "bundles/caregiving/current.json"} <= set(from_cdn)
-    assert "bundles/caregiving/en/changes/1-2.json" in from_cdn
+    assert {
+        "bundles.json",
+        "keys/keyring.json",
+        "bundles/caregiving/current.json",
+        "bundles/caregiving/en/1.download.json",
+        "ui/en.json",
+        "bundles/caregiving/en/changes/1-2.json",
+    } <= set(from_cdn)
     logged = access_log.read_text()
     for path in from_cdn:
         assert f"GET /{path.split('?')[0]} " in logged, path
     update = [r for r in asked[before_update:] if r.url.startswith(cdn + "objects/")]
     assert update and sum(r.sizes()["responseBodySize"] for r in update) <= promised
+
+
+def test_a_source_that_is_down_hands_over_to_the_next(new_page, tmp_path):
+    closed = f"http://127.0.0.1:{free_port()}/"  # nothing listens there
+    with site_behind_a_cdn(tmp_path, sources_before=(closed,)) as (site, cdn, access_log):
+        page = new_page(service_workers="block")
+        response = page.goto(site.url + "/")
+        policy = response.headers["content-security-policy"]
+        assert f"connect-src 'self' {closed.rstrip('/')} {cdn.rstrip('/')}" in policy
+        ready(page)
+        expect(card(page)).to_contain_text("Download size:")  # read from the CDN
+        install_then_update(page, site)
+        logged = access_log.read_text()
+        assert "GET /bundles/caregiving/en/1.pack.ndjson.br " in logged
+        assert "GET /bundles/caregiving/en/changes/1-2.json " in logged

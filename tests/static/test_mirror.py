@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from satchel.stages.publish import compress_packs
 from satchel.store import Store
 
-from .caregiving import CAREGIVING, RENAMED, STRAIN, card, rename_strain
+from .caregiving import CAREGIVING, RENAMED, STRAIN, card, install_then_update, rename_strain
 from .conftest import Site, installed_version, ready, stored_objects
 
 MIRROR = "http://mirror.test/satchel/"
@@ -67,12 +67,7 @@ def test_the_app_reads_and_updates_from_the_mirror(new_page, mirrored):
     response = page.goto(mirrored.url + "/")
     assert "connect-src 'self' http://mirror.test" in response.headers["content-security-policy"]
     ready(page)
-    card(page).get_by_role("button", name="Download for offline").click()
-    expect(card(page)).to_contain_text("Downloaded: version 1")
-    rename_strain(mirrored)
-    ready(page)
-    card(page).get_by_role("button", name="Update now").click()
-    expect(card(page)).to_contain_text("Downloaded: version 2")
+    install_then_update(page, mirrored)
     page.get_by_role("link", name=CAREGIVING).click()
     expect(page.get_by_role("link", name=RENAMED)).to_be_visible()
 

@@ -135,7 +135,7 @@ LOCALES = [
 def test_language_switcher_sets_lang_dir_strings_and_plurals(new_page, live_server):
     page = new_page(service_workers="block")
     page.context.route("**/api/v1/locales", lambda route: route.fulfill(json=LOCALES))
-    page.context.route("**/api/v1/locales/ar/messages", lambda route: route.fulfill(json=CATALOG))
+    page.context.route("**/repo/ui/ar.json", lambda route: route.fulfill(json=CATALOG))
     ready(page, live_server + "/#/settings")
     page.get_by_label("Language of the app").select_option("ar")
     expect(page.locator("html")).to_have_attribute("lang", "ar")

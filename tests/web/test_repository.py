@@ -101,6 +101,21 @@ def test_manifests_packs_objects_and_keys_are_served_as_stored(two_versions):
     assert keys.headers["Cache-Control"] == "public, no-cache"
 
 
+def test_what_a_first_install_downloads_is_a_file_beside_the_pack(two_versions):
+    client = two_versions
+    stored = client.get("/repo/bundles/demo/en/2.download.json")
+    assert stored.headers["Cache-Control"] == YEAR
+    assert stored.json == client.get("/api/v1/bundles/demo/en/download", headers=AS_BROTLI).json
+
+
+def test_every_interface_catalog_is_a_file_the_source_language_too(two_versions):
+    client = two_versions
+    for locale in ("en", "es", "ar"):
+        stored = client.get(f"/repo/ui/{locale}.json")
+        assert stored.headers["Cache-Control"] == "public, no-cache"
+        assert stored.json == client.get(f"/api/v1/locales/{locale}/messages").json
+
+
 def test_private_files_are_not_served(two_versions):
     client = two_versions
     key_id = client.get("/api/v1/keys").json["keys"][0]["id"]
@@ -119,6 +134,7 @@ def test_private_files_are_not_served(two_versions):
         ("bundles/demo/current.json", "mutable"),
         ("bundles/demo/pt-BR/12.json.br", "immutable"),
         ("bundles/demo/en/12.pack.ndjson.br", "immutable"),
+        ("bundles/demo/en/12.download.json", "immutable"),
         ("bundles/demo/en/changes/3-12.json.gz", "immutable"),
         ("objects/ab/ab" + "0" * 62, "immutable"),
         ("objects/ab/ab" + "0" * 62 + ".gz", "immutable"),

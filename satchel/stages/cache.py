@@ -34,6 +34,7 @@ CODE_DIGEST = code.digest(
 )
 FORGET_AFTER = 7 * 24 * 3600  # seconds an entry no build used is kept
 TOUCH_AFTER = 24 * 3600  # an entry's last use is rewritten only when older than this
+PREFETCH_CHUNK = 900  # keys per query: under SQLite's limit of bound parameters
 
 
 def digest(*parts: str | bytes) -> str:
@@ -58,6 +59,9 @@ class NoCache:
         """The value last remembered for ``key``; None when there is none."""
         return None
 
+    def prefetch(self, kind: str, keys) -> None:
+        """Read the entries of ``keys`` at once, for the ``memo``/``recall`` calls to come."""
+
     def remember(self, kind: str, key: str, value) -> None:
         pass
 
@@ -79,9 +83,28 @@ class BuildCache(NoCache):
         )
         self.used: list[str] = []  # keys whose last use must be brought up to date
         self.started = time.time()
+        self.ahead: dict[str, tuple[bytes, float] | None] = {}  # prefetched, not yet asked for
+
+    def prefetch(self, kind: str, keys) -> None:
+        """One query per thousand keys instead of one per key: a rebuild looks up every
+        file's entries in several stages, 50,000 queries at 10,000 summaries."""
+        wanted = [digest(kind, key) for key in keys]
+        self.ahead.update(dict.fromkeys(wanted))
+        for start in range(0, len(wanted), PREFETCH_CHUNK):
+            chunk = wanted[start : start + PREFETCH_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT key, value, used FROM entries WHERE key IN ({marks})", chunk
+            )
+            self.ahead.update((key, (value, used)) for key, value, used in rows)
 
     def _stored(self, full: str) -> bytes | None:
-        row = self.db.execute("SELECT value, used FROM entries WHERE key = ?", (full,)).fetchone()
+        if full in self.ahead:
+            row = self.ahead.pop(full)
+        else:
+            row = self.db.execute(
+                "SELECT value, used FROM entries WHERE key = ?", (full,)
+            ).fetchone()
         if row is None:
             return None
         if row[1] < self.started - TOUCH_AFTER:
@@ -103,10 +126,12 @@ class BuildCache(NoCache):
         return None if stored is None else pickle.loads(stored)
 
     def remember(self, kind: str, key: str, value) -> None:
+        full = digest(kind, key)
+        self.ahead.pop(full, None)
         self.db.execute(
             "INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
             (
-                digest(kind, key),
+                full,
                 pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL),
                 self.started,
             ),

@@ -158,23 +158,22 @@ def measure_locale(
         return result
     result.measure = measure_of(locale)[0]
     chain = chain_for(locale, config["source_locale"], catalogs).catalogs
+    measured = []  # (key, article, path, text shown)
     for summary in rendered.summaries:
         if not summary.sections:
             continue  # withdrawn
         teaser = [s for s in summary.fields if s.context.endswith("/teaser")]
         body = teaser + [s for text in summary.sections.values() for s in text.segments]
         shown = list(localised_segments(body, locale, config["source_locale"], chain))
-        if not shown:
-            continue
-        article, path = summary.data["id"], summary.source.display
-        key = json.dumps([TEXTSTAT, locale, article, path, shown], ensure_ascii=False)
-        result.articles.append(
-            cache.memo(
-                "readability",
-                key,
-                lambda a=article, p=path, s=shown: grade_article(a, p, s, locale),
-            )
-        )
+        if shown:
+            article, path = summary.data["id"], summary.source.display
+            key = json.dumps([TEXTSTAT, locale, article, path, shown], ensure_ascii=False)
+            measured.append((key, article, path, shown))
+    cache.prefetch("readability", [key for key, *_rest in measured])
+    result.articles = [
+        cache.memo("readability", key, lambda a=a, p=p, s=s: grade_article(a, p, s, locale))
+        for key, a, p, s in measured
+    ]
     return result
 
 

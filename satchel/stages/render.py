@@ -210,6 +210,7 @@ def render_bundle(bundle: ValidBundle, progress=lambda: None, cache=NO_CACHE) ->
     unchanged summaries come from ``cache`` (see buildcache).
     """
     summaries = []
+    cache.prefetch("render", [summary.source.cache_key for summary in bundle.summaries])
     for summary in bundle.summaries:
         sections, fields = cache.memo(
             "render",

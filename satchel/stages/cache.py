@@ -55,6 +55,13 @@ class NoCache:
         self.computed[kind] += 1
         return compute()
 
+    def memo_all(self, kind: str, keys: list[str], compute_all):
+        """The value of each of ``keys``, from an earlier build when there is one; the
+        others computed together by ``compute_all(positions)`` (a list of their values,
+        in the order of ``positions``), so a stage can spread them over processes."""
+        self.computed[kind] += len(keys)
+        return compute_all(list(range(len(keys))))
+
     def recall(self, kind: str, key: str):
         """The value last remembered for ``key``; None when there is none."""
         return None
@@ -120,6 +127,17 @@ class BuildCache(NoCache):
         value = compute()
         self.remember(kind, key, value)
         return value
+
+    def memo_all(self, kind: str, keys: list[str], compute_all):
+        self.prefetch(kind, keys)
+        stored = [self._stored(digest(kind, key)) for key in keys]
+        missing = [position for position, value in enumerate(stored) if value is None]
+        values = [None if value is None else pickle.loads(value) for value in stored]
+        self.computed[kind] += len(missing)
+        for position, value in zip(missing, compute_all(missing), strict=True):
+            self.remember(kind, keys[position], value)
+            values[position] = value
+        return values
 
     def recall(self, kind: str, key: str):
         stored = self._stored(digest(kind, key))

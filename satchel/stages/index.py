@@ -54,6 +54,7 @@ from .. import code
 from ..search import analysis, engine
 from ..store import Published, Store, link_or_copy
 from .bidi import scrub_controls
+from .parallel import SERIAL, Workers
 
 if TYPE_CHECKING:  # for annotations only: the index's code key leaves the pack out
     from .pack import PackedLocale
@@ -169,6 +170,14 @@ class Contribution:
             lengths[name] = len(found)
             forms.update(found)
         return cls(lengths, forms)
+
+
+def analysed_document(job: tuple[bytes, str]) -> tuple[dict, Contribution]:
+    """The index document of an article object's bytes in language ``lang``, and what it
+    adds to the statistics: ``(data, lang)``, for ``Workers.map``."""
+    data, lang = job
+    doc = document_fields(json.loads(data))
+    return doc, Contribution.of(doc, lang)
 
 
 @dataclass
@@ -314,8 +323,10 @@ def index_pack(
     scratch: Path,
     store: Store,
     published: Published,
+    workers: Workers = SERIAL,
 ) -> BuiltIndex:
-    """Build the pack's index under ``scratch``, from the published one when it can."""
+    """Build the pack's index under ``scratch``, from the published one when it can;
+    ``workers`` read the articles into their documents."""
     lang = analysis.language(pack.locale)
     folder = Path(tempfile.mkdtemp(prefix=f"{pack.bundle}-{pack.locale}-", dir=scratch))
     live = live_objects(pack.listing)
@@ -326,12 +337,13 @@ def index_pack(
             statistics.add(Contribution.of(doc, lang), -1)
     else:
         statistics, known_forms = Statistics.empty(), {}
-    documents = [
-        document_fields(article_of(pack, live[i]))
-        for i in (update.changed if update else sorted(live))
-    ]
-    for doc in documents:
-        statistics.add(Contribution.of(doc, lang))
+    analysed = workers.map(
+        analysed_document,
+        [(pack.objects[live[i]].data, lang) for i in (update.changed if update else sorted(live))],
+    )
+    documents = [doc for doc, _contribution in analysed]
+    for _doc, contribution in analysed:
+        statistics.add(contribution)
     delta = None
     if update:
         delta = Path(tempfile.mkdtemp(prefix=f"{pack.bundle}-{pack.locale}-delta-", dir=scratch))

@@ -28,6 +28,7 @@ import textstat
 from ..errors import Problem
 from ..i18n.catalogs import ContentCatalog, parse_locale
 from .cache import NO_CACHE
+from .parallel import SERIAL, Workers
 from .render import RenderedBundle, Segment
 from .translate import chain_for
 
@@ -148,7 +149,11 @@ def grade_article(article: str, path: str, shown: list, locale: str) -> ArticleG
 
 
 def measure_locale(
-    rendered: RenderedBundle, locale: str, catalogs: dict[str, ContentCatalog], cache=NO_CACHE
+    rendered: RenderedBundle,
+    locale: str,
+    catalogs: dict[str, ContentCatalog],
+    cache=NO_CACHE,
+    workers: Workers = SERIAL,
 ) -> LocaleReadability:
     """Every published article's grade in ``locale``; an unchanged article's text is not
     measured again (``cache``), so a rebuild after one edit grades one article."""
@@ -169,12 +174,19 @@ def measure_locale(
             article, path = summary.data["id"], summary.source.display
             key = json.dumps([TEXTSTAT, locale, article, path, shown], ensure_ascii=False)
             measured.append((key, article, path, shown))
-    cache.prefetch("readability", [key for key, *_rest in measured])
-    result.articles = [
-        cache.memo("readability", key, lambda a=a, p=p, s=s: grade_article(a, p, s, locale))
-        for key, a, p, s in measured
-    ]
+    result.articles = cache.memo_all(
+        "readability",
+        [key for key, *_rest in measured],
+        lambda positions: workers.map(
+            graded, [(*measured[position][1:], locale) for position in positions]
+        ),
+    )
     return result
+
+
+def graded(job: tuple[str, str, list, str]) -> ArticleGrade:
+    """``grade_article`` of one ``(article, path, shown, locale)``, for ``Workers.map``."""
+    return grade_article(*job)
 
 
 def over_the_limit(reading: LocaleReadability, limit: float | None) -> list[Problem]:
@@ -224,12 +236,15 @@ def grade_rows(readings: list[LocaleReadability]) -> list[tuple[str, ...]]:
 
 
 def measure_bundle(
-    rendered: RenderedBundle, catalogs: dict[str, ContentCatalog], cache=NO_CACHE
+    rendered: RenderedBundle,
+    catalogs: dict[str, ContentCatalog],
+    cache=NO_CACHE,
+    workers: Workers = SERIAL,
 ) -> tuple[list[LocaleReadability], list[Problem]]:
     """The grades of the source locale and every locale with a catalog, and the
     warnings of articles above the bundle's ``reading_grade_max``."""
     config = rendered.valid.config
     locales = [config["source_locale"], *sorted(set(catalogs) - {config["source_locale"]})]
-    readings = [measure_locale(rendered, locale, catalogs, cache) for locale in locales]
+    readings = [measure_locale(rendered, locale, catalogs, cache, workers) for locale in locales]
     limit = config.get("reading_grade_max")
     return readings, [p for r in readings for p in over_the_limit(r, limit)]

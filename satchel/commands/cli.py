@@ -15,6 +15,7 @@ from flask.cli import AppGroup
 from ..bucket import push
 from ..cli import echo_table
 from ..errors import SatchelError
+from ..stages.parallel import default_jobs
 from ..stages.pipeline import build
 from ..stages.publish import CompressedPack, build_lock, compress_packs
 from ..stages.readability import grade_rows, legend
@@ -123,7 +124,16 @@ def progress_bars(stack: ExitStack):
     "70 s for 10,000 summaries; the new version is served meanwhile). "
     "With --no-compress-packs, run 'satchel compress-packs' later.",
 )
-def build_command(bundle_ids, strict, grades, compress):
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    metavar="N",
+    default=default_jobs,
+    show_default="the cores this machine lets the build use",
+    help="Processes to render, grade and index summaries on; 1 builds in one process. "
+    "The output is the same for any number.",
+)
+def build_command(bundle_ids, strict, grades, compress, jobs):
     """Validate, render, pack and publish bundles from BUNDLES_DIR into DATA_DIR (and
     upload them to the bucket of STORE, when set)."""
     config = current_app.config
@@ -142,6 +152,7 @@ def build_command(bundle_ids, strict, grades, compress):
                 prune_grace=config["PRUNE_GRACE_SECONDS"],
                 compress=compress,
                 bucket=bucket,
+                jobs=jobs,
             )
         except SatchelError as exc:
             raise click.ClickException(str(exc)) from exc

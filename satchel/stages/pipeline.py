@@ -39,6 +39,7 @@ from .cache import NO_CACHE, BuildCache, NoCache
 from .device_export import DeviceIndex, export_device_index
 from .index import BuiltIndex, index_pack
 from .pack import PackedLocale, pack_bundle
+from .parallel import SERIAL, Workers
 from .publish import (
     CompressedPack,
     CompressFailed,
@@ -83,6 +84,7 @@ class Run:
     compress: bool = False
     progress: Progress = no_progress
     bucket: Bucket | None = None  # where the public tree is uploaded after publishing
+    workers: Workers = SERIAL  # the processes render, readability and index spread over
     # load
     sources: list[tuple[BundleSource, tuple[Thesaurus, list[Problem]]]] = field(
         default_factory=list
@@ -154,7 +156,8 @@ def render(run: Run) -> Run:
     """Turn each summary's Markdown and the about pages into safe HTML."""
     total = sum(len(bundle.summaries) for bundle in run.bundles)
     tick = run.progress("Rendering summaries", total) or (lambda: None)
-    return replace(run, rendered=[render_bundle(b, tick, run.cache) for b in run.bundles])
+    rendered = [render_bundle(b, tick, run.cache, run.workers) for b in run.bundles]
+    return replace(run, rendered=rendered)
 
 
 def translate(run: Run) -> Run:
@@ -175,7 +178,7 @@ def measure_readability(run: Run) -> Run:
     """Grade the reading level of every article in every locale; warn above the limit."""
     readings, too_hard = [], []
     for rendered, catalogs in zip(run.rendered, run.catalogs, strict=True):
-        found, problems = measure_bundle(rendered, catalogs, run.cache)
+        found, problems = measure_bundle(rendered, catalogs, run.cache, run.workers)
         readings += found
         too_hard += problems
     if run.strict and too_hard:
@@ -185,7 +188,11 @@ def measure_readability(run: Run) -> Run:
 
 def pack(run: Run) -> Run:
     """Make each article and about page a content object, and list them."""
-    return replace(run, packs=[pack_bundle(locale) for locale in run.localised])
+    packs = [pack_bundle(locale) for locale in run.localised]
+    # The objects now carry every article: the rendered and translated copies, which
+    # no later stage reads, are let go (50 MiB of the peak at 3,000 summaries).
+    packed = [replace(locale, summaries=[], about=[]) for locale in run.localised]
+    return replace(run, packs=packs, rendered=[], localised=packed)
 
 
 def abbreviations(run: Run) -> Run:
@@ -197,7 +204,9 @@ def index(run: Run) -> Run:
     """Build a search index of each bundle in each locale, from the published one."""
     published = run.store.published(run.bundle_ids)
     indexes = [
-        index_pack(p, locale.thesaurus, found.pairs, run.scratch, run.store, published)
+        index_pack(
+            p, locale.thesaurus, found.pairs, run.scratch, run.store, published, run.workers
+        )
         for p, locale, found in zip(run.packs, run.localised, run.abbreviations, strict=True)
     ]
     return replace(run, published=published, indexes=indexes)
@@ -375,6 +384,7 @@ def build(
     compress: bool = False,
     on_stage: Callable[[str], None] | None = None,
     bucket: Bucket | None = None,
+    jobs: int = 1,
 ) -> BuildResult:
     """Build and publish ``bundle_ids`` (default: every bundle in ``bundles_dir``).
 
@@ -384,7 +394,8 @@ def build(
     retention. ``compress``: compress the new first-install packs too.
     ``on_stage(name)`` is called as each stage of ``STAGES`` begins. ``bucket``: where
     to upload the public tree after publishing (``satchel.bucket``); raises BucketFailed
-    when that fails, with the data folder published.
+    when that fails, with the data folder published. ``jobs``: processes to render,
+    grade and index on (``satchel.stages.parallel``); the output is the same for any.
     """
     chosen = chosen_bundles(bundles_dir, bundle_ids)
     with ExitStack() as resources:
@@ -392,6 +403,7 @@ def build(
         resources.callback(gc.unfreeze)
         resources.callback(cache.close)
         scratch = resources.enter_context(index_scratch(Path(data_dir)))
+        workers = resources.enter_context(Workers(jobs))
         run = Run(
             bundles_dir,
             chosen,
@@ -408,6 +420,7 @@ def build(
             compress=compress,
             progress=progress or no_progress,
             bucket=bucket,
+            workers=workers,
         )
         freeze_long_lived()  # the modules and the app: hundreds of thousands of objects
         for name, stage in STAGES:

@@ -28,6 +28,7 @@ import textstat
 from ..errors import Problem
 from ..i18n.catalogs import ContentCatalog, parse_locale
 from .cache import NO_CACHE
+from .parallel import SERIAL, Workers
 from .render import RenderedBundle, Segment
 from .translate import chain_for
 
@@ -148,7 +149,11 @@ def grade_article(article: str, path: str, shown: list, locale: str) -> ArticleG
 
 
 def measure_locale(
-    rendered: RenderedBundle, locale: str, catalogs: dict[str, ContentCatalog], cache=NO_CACHE
+    rendered: RenderedBundle,
+    locale: str,
+    catalogs: dict[str, ContentCatalog],
+    cache=NO_CACHE,
+    workers: Workers = SERIAL,
 ) -> LocaleReadability:
     """Every published article's grade in ``locale``; an unchanged article's text is not
     measured again (``cache``), so a rebuild after one edit grades one article."""
@@ -158,24 +163,30 @@ def measure_locale(
         return result
     result.measure = measure_of(locale)[0]
     chain = chain_for(locale, config["source_locale"], catalogs).catalogs
+    measured = []  # (key, article, path, text shown)
     for summary in rendered.summaries:
         if not summary.sections:
             continue  # withdrawn
         teaser = [s for s in summary.fields if s.context.endswith("/teaser")]
         body = teaser + [s for text in summary.sections.values() for s in text.segments]
         shown = list(localised_segments(body, locale, config["source_locale"], chain))
-        if not shown:
-            continue
-        article, path = summary.data["id"], summary.source.display
-        key = json.dumps([TEXTSTAT, locale, article, path, shown], ensure_ascii=False)
-        result.articles.append(
-            cache.memo(
-                "readability",
-                key,
-                lambda a=article, p=path, s=shown: grade_article(a, p, s, locale),
-            )
-        )
+        if shown:
+            article, path = summary.data["id"], summary.source.display
+            key = json.dumps([TEXTSTAT, locale, article, path, shown], ensure_ascii=False)
+            measured.append((key, article, path, shown))
+    result.articles = cache.memo_all(
+        "readability",
+        [key for key, *_rest in measured],
+        lambda positions: workers.map(
+            graded, [(*measured[position][1:], locale) for position in positions]
+        ),
+    )
     return result
+
+
+def graded(job: tuple[str, str, list, str]) -> ArticleGrade:
+    """``grade_article`` of one ``(article, path, shown, locale)``, for ``Workers.map``."""
+    return grade_article(*job)
 
 
 def over_the_limit(reading: LocaleReadability, limit: float | None) -> list[Problem]:
@@ -225,12 +236,15 @@ def grade_rows(readings: list[LocaleReadability]) -> list[tuple[str, ...]]:
 
 
 def measure_bundle(
-    rendered: RenderedBundle, catalogs: dict[str, ContentCatalog], cache=NO_CACHE
+    rendered: RenderedBundle,
+    catalogs: dict[str, ContentCatalog],
+    cache=NO_CACHE,
+    workers: Workers = SERIAL,
 ) -> tuple[list[LocaleReadability], list[Problem]]:
     """The grades of the source locale and every locale with a catalog, and the
     warnings of articles above the bundle's ``reading_grade_max``."""
     config = rendered.valid.config
     locales = [config["source_locale"], *sorted(set(catalogs) - {config["source_locale"]})]
-    readings = [measure_locale(rendered, locale, catalogs, cache) for locale in locales]
+    readings = [measure_locale(rendered, locale, catalogs, cache, workers) for locale in locales]
     limit = config.get("reading_grade_max")
     return readings, [p for r in readings for p in over_the_limit(r, limit)]

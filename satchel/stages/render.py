@@ -23,6 +23,7 @@ import nh3
 from markdown_it import MarkdownIt
 
 from .cache import NO_CACHE
+from .parallel import SERIAL, Workers
 from .source import AboutPage, SourceFile
 from .validate import Summary, ValidBundle
 
@@ -203,21 +204,35 @@ def render_summary(summary: Summary) -> Summary:
     return replace(summary, sections=sections, fields=fields)
 
 
-def render_bundle(bundle: ValidBundle, progress=lambda: None, cache=NO_CACHE) -> RenderedBundle:
+def rendered_parts(summary: Summary) -> tuple:
+    """What the build cache keeps of a rendered summary: its sections and fields."""
+    rendered = render_summary(summary)
+    return rendered.sections, rendered.fields
+
+
+def render_bundle(
+    bundle: ValidBundle, progress=lambda: None, cache=NO_CACHE, workers: Workers = SERIAL
+) -> RenderedBundle:
     """Render every published summary's sections and every about page.
 
     ``progress`` is called once per summary so the CLI can draw its bar;
-    unchanged summaries come from ``cache`` (see buildcache).
+    unchanged summaries come from ``cache`` (see buildcache), the others are rendered
+    by ``workers``.
     """
-    summaries = []
-    for summary in bundle.summaries:
-        sections, fields = cache.memo(
-            "render",
-            summary.source.cache_key,
-            lambda s=summary: ((rendered := render_summary(s)).sections, rendered.fields),
+    keys = [summary.source.cache_key for summary in bundle.summaries]
+
+    def render_changed(positions: list[int]) -> list:
+        for _unchanged in range(len(keys) - len(positions)):
+            progress()
+        changed = [bundle.summaries[position] for position in positions]
+        return workers.map(rendered_parts, changed, progress)
+
+    summaries = [
+        replace(summary, sections=sections, fields=fields)
+        for summary, (sections, fields) in zip(
+            bundle.summaries, cache.memo_all("render", keys, render_changed), strict=True
         )
-        summaries.append(replace(summary, sections=sections, fields=fields))
-        progress()
+    ]
     config = bundle.source.config
     about = []
     for index, page in enumerate(bundle.source.about):

@@ -115,12 +115,21 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+LOAD_CHUNK = 1000  # summaries whose cache entries are read in one go
 
 
-def read_bytes(path: Path, problems: list[Problem], max_bytes: int = Limits.max_file_bytes):
-    display = display_path(path)
+def read_bytes(
+    path: Path,
+    problems: list[Problem],
+    max_bytes: int = Limits.max_file_bytes,
+    display: str | None = None,
+    size: int | None = None,
+):
+    """``path``'s bytes, or None with a problem reported (too large, unreadable).
+    ``display`` and ``size``, when the caller knows them, save working them out again."""
+    display = display or display_path(path)
     try:
-        size = path.stat().st_size
+        size = path.stat().st_size if size is None else size
         if size > max_bytes:
             problems.append(
                 Problem(
@@ -202,20 +211,66 @@ def parse_yaml(text: str, source: SourceFile, offset: int, problems: list[Proble
     source.data = data
 
 
-def load_summary(
-    path: Path, problems: list[Problem], limits: Limits = DEFAULT_LIMITS, cache=NO_CACHE
-) -> SourceFile | None:
-    """Read and parse one summary; unchanged files come from ``cache`` (see buildcache)."""
-    raw = read_bytes(path, problems, limits.max_file_bytes)
+def summary_key(path: Path, display: str, problems: list[Problem], limits: Limits, cache):
+    """``(key, bytes or None)`` naming a summary's parsed record in ``cache``: its path and
+    the sha256 of its bytes. A file whose size, inode, modification and change times are
+    those a build saw is not read (None): that build's sha256 names it. None when the
+    file can't be read (reported)."""
+    try:
+        found = path.stat()
+    except OSError as exc:
+        problems.append(Problem(display, 0, "file", f"cannot be read ({exc.strerror})"))
+        return None
+    stamp = (found.st_size, found.st_ino, found.st_mtime_ns, found.st_ctime_ns)
+    seen = cache.recall("source stamp", display)
+    if seen is not None and seen[0] == stamp:
+        return f"{display}\0{seen[1]}", None
+    raw = read_bytes(path, problems, limits.max_file_bytes, display, found.st_size)
     if raw is None:
         return None
-    display = display_path(path)
-    key = f"{display}\0{hashlib.sha256(raw).hexdigest()}"
-    source, found = cache.memo("load", key, lambda: parse_summary(path, display, raw))
+    sha = hashlib.sha256(raw).hexdigest()
+    cache.remember("source stamp", display, (stamp, sha))
+    return f"{display}\0{sha}", raw
+
+
+def load_summary(
+    path: Path, display: str, key: str, raw: bytes | None, problems: list[Problem], limits, cache
+) -> SourceFile | None:
+    """Parse one summary; unchanged files come from ``cache`` (see buildcache)."""
+
+    def parse():
+        found: list[Problem] = []
+        data = read_bytes(path, found, limits.max_file_bytes, display) if raw is None else raw
+        return (None, found) if data is None else parse_summary(path, display, data)
+
+    source, found = cache.memo("load", key, parse)
     problems.extend(found)
     if source is not None:
         source.cache_key = key
     return source
+
+
+def load_summaries(paths: list[Path], problems: list[Problem], limits: Limits, cache):
+    """Every summary of ``paths`` (one bundle's), the cached records of each thousand
+    read at once (and the bytes of at most a thousand changed files held at once)."""
+    folder = display_path(paths[0])[: -len(paths[0].name)] if paths else ""
+    summaries = []
+    for start in range(0, len(paths), LOAD_CHUNK):
+        chunk = paths[start : start + LOAD_CHUNK]
+        cache.prefetch("source stamp", [folder + path.name for path in chunk])
+        keyed = [
+            (path, folder + path.name, *found)
+            for path in chunk
+            if (found := summary_key(path, folder + path.name, problems, limits, cache))
+        ]
+        cache.prefetch("load", [key for _path, _display, key, _raw in keyed])
+        summaries += [
+            summary
+            for path, display, key, raw in keyed
+            if (summary := load_summary(path, display, key, raw, problems, limits, cache))
+            is not None
+        ]
+    return summaries
 
 
 def parse_summary(path: Path, display: str, raw: bytes) -> tuple[SourceFile | None, list]:
@@ -325,17 +380,14 @@ def load_bundle(root: Path, limits: Limits = DEFAULT_LIMITS, cache=NO_CACHE) -> 
             )
         )
         paths = []
-    summaries = [
-        summary
-        for path in paths
-        if (summary := load_summary(path, problems, limits, cache)) is not None
-    ]
+    summaries = load_summaries(paths, problems, limits, cache)
     return BundleSource(root.name, root, config, summaries, about, problems)
 
 
 def discover_bundles(bundles_dir: Path) -> list[str]:
     """Ids of the bundles under ``bundles_dir``: every folder holding a bundle.yaml."""
     return sorted(p.parent.name for p in bundles_dir.glob("*/bundle.yaml"))
+
 
 def slugify(heading: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", heading).encode("ascii", "ignore").decode()

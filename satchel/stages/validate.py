@@ -268,6 +268,7 @@ def validate_bundle(
             )
         )
     summaries = []
+    cache.prefetch("schema", [summary.cache_key for summary in source.summaries])
     for summary in source.summaries:
         reference = is_reference(summary.data)
         schema = REFERENCE_SCHEMA if reference else SUMMARY_SCHEMA

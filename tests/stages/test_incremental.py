@@ -160,6 +160,17 @@ def edit(folder: Path, translations: Path) -> str:
     return f"edited {edit_summaries(folder, 3, seed=1)}"
 
 
+def edit_in_place(folder: Path, translations: Path) -> str:
+    """An edit that keeps the file's size and modification time, as some tools do: the
+    build must not take the file for one it has parsed already."""
+    path = sorted((folder / "summaries").glob("*.md"))[5]
+    before = path.stat()
+    path.write_text(path.read_text().replace(" the ", " THE ", 1))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    return f"edited {path.stem} in place"
+
+
 def add(folder: Path, translations: Path) -> str:
     source = sorted((folder / "summaries").glob("*.md"))[0]
     text = source.read_text().replace(f"id: {source.stem}", "id: added-summary-00001", 1)
@@ -187,7 +198,7 @@ def translate_one(folder: Path, translations: Path) -> str:
     return f"translated the title of {sid}"
 
 
-CHANGES = [edit, add, remove, withdraw, translate_one]
+CHANGES = [edit, edit_in_place, add, remove, withdraw, translate_one]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,67 @@
+"""The build's work spread over processes: ``Workers.map`` runs a function over items
+on ``jobs`` processes, in order, so the output is the serial build's byte for byte.
+
+Render, readability and index give it their per-article work (rendering a summary,
+grading an article, reading an article object into its search document and
+statistics); writing the Whoosh index, packing and publishing stay in the build's
+process. The pool starts with the first batch worth it (``PARALLEL_FROM`` items: a
+rebuild after a few edits stays in one process, where starting workers would cost
+more than the work) and uses the ``spawn`` start method, which needs every function it
+runs importable by name, so none of them depends on what the parent held when forked.
+``concurrent.futures`` does the rest; this module only decides when and how to chunk.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+
+PARALLEL_FROM = 64  # items below which a batch runs in the build's own process
+CHUNKS_PER_WORKER = 8  # chunks each worker gets: small enough to keep every worker busy
+
+
+def default_jobs() -> int:
+    """The processes a build uses unless told: the cores this process may run on."""
+    return len(os.sched_getaffinity(0))
+
+
+class Workers:
+    """Processes for the build's per-article work; ``jobs`` 1 runs everything in-process."""
+
+    def __init__(self, jobs: int = 1):
+        self.jobs = max(1, jobs)
+        self.pool: ProcessPoolExecutor | None = None
+
+    def map(self, function: Callable, items: Sequence, tick: Callable[[], None] = lambda: None):
+        """``[function(item) for item in items]``, ``tick()`` called once per item done."""
+        if self.jobs == 1 or len(items) < PARALLEL_FROM:
+            results = []
+            for item in items:
+                results.append(function(item))
+                tick()
+            return results
+        if self.pool is None:
+            context = multiprocessing.get_context("spawn")
+            self.pool = ProcessPoolExecutor(self.jobs, mp_context=context)
+        chunk = max(1, len(items) // (self.jobs * CHUNKS_PER_WORKER))
+        results = []
+        for result in self.pool.map(function, items, chunksize=chunk):
+            results.append(result)
+            tick()
+        return results
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+
+SERIAL = Workers(1)  # the default of every stage that takes workers

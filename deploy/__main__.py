@@ -5,7 +5,10 @@ folder the first time), Redis, gunicorn and nginx, prints where they listen and
 stops all four on Ctrl-C; ``start`` leaves them running and ``stop``
 (``make stop-prod``) stops them by their PID files. ``units`` writes the configs
 and systemd units running the same four commands into the run folder, for
-systemd to start at boot instead.
+systemd to start at boot instead. With ``--pull-every SECONDS`` the machine is one of a
+publisher's worker machines: ``satchel pull --every`` keeps its DATA_DIR a copy of the
+bucket (SATCHEL_STORE) beside the four, and its units start that instead of the
+hourly ``satchel refresh``.
 DATA_DIR is the app's (``SATCHEL_DATA_DIR``, else ``instance/``).
 """
 
@@ -49,6 +52,13 @@ def main(argv: list[str] | None = None) -> int:
         help="the server's own PostgreSQL (SATCHEL_DATABASE_URL); else a cluster in the run folder",
     )
     parser.add_argument(
+        "--pull-every",
+        type=float,
+        metavar="SECONDS",
+        help="a worker machine: keep DATA_DIR a copy of SATCHEL_STORE's bucket by "
+        "'satchel pull --every SECONDS' (the publisher builds elsewhere)",
+    )
+    parser.add_argument(
         "--user",
         help="units: the account the services run as (you; for root, DATA_DIR's owner)",
     )
@@ -62,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         redis_port=args.redis_port,
         postgres_port=args.postgres_port,
         server_database_url=args.database_url,
+        pull_every=args.pull_every,
     )
     if args.action == "units":
         return units(topology, args.user)

@@ -28,6 +28,7 @@ from .topology import (
     gunicorn_command,
     healthy,
     nginx_user,
+    pull_arguments,
     render,
     spawn,
 )
@@ -62,7 +63,7 @@ class WorkerGroup:
 
     def pull_command(self) -> list[str]:
         satchel = Path(sys.executable).with_name("satchel")
-        return [str(satchel), "pull", "--every", f"{self.pull_every:g}"]
+        return [str(satchel), *pull_arguments(self.pull_every)]
 
     def gunicorn_command(self) -> list[str]:
         return gunicorn_command(self.port, self.workers, self.services["gunicorn"].pid_file)
@@ -136,6 +137,7 @@ class GroupsBalancer:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
+
         def ready() -> bool:
             return self.service.running() and healthy(self.port)
 

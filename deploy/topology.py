@@ -127,6 +127,11 @@ def gunicorn_command(port: int, workers: int, pid_file: Path, *extra: str) -> li
     ]
 
 
+def pull_arguments(every: float) -> list[str]:
+    """The arguments of ``satchel`` that keep DATA_DIR a copy of the bucket."""
+    return ["pull", "--every", f"{every:g}"]
+
+
 def render(template: Path, values: dict[str, object]) -> str:
     """Fill every ``@NAME@`` of ``template``; a name without a value is an error.
 
@@ -333,6 +338,10 @@ class Topology:
     postgres_settings: tuple[str, ...] = ("shared_buffers=16MB", "max_connections=50")
     # The account systemd runs the four as (deploy/units.py); None: whoever starts them.
     run_as: str | None = None
+    # A worker machine of a publisher who builds elsewhere: DATA_DIR is kept a copy of the
+    # bucket of SATCHEL_STORE by ``satchel pull --every`` this many seconds. None: the
+    # machine builds (or is given) DATA_DIR itself.
+    pull_every: float | None = None
     services: dict[str, Service] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -348,6 +357,11 @@ class Topology:
         )
         self.services = {
             **({} if self.server_database_url else {"postgres": cluster}),
+            **(
+                {"pull": Service("pull", self.run_dir / "pull.pid", "pull")}
+                if self.pull_every
+                else {}
+            ),
             "redis": Service("redis", self.run_dir / "redis.pid", "redis-server"),
             "gunicorn": Service("gunicorn", self.run_dir / "gunicorn.pid", "gunicorn"),
             # SIGQUIT: finish the requests in flight, then exit.
@@ -449,6 +463,9 @@ class Topology:
                     "postgres", deadline, lambda: postgres.accepts_connections(self.postgres_port)
                 )
             self._migrate()
+            if self.pull_every:
+                self._spawn("pull", self.pull_command(), env=self.app_environment())
+                self.services["pull"].pid_file.write_text(f"{self.services['pull'].process.pid}\n")
             self._spawn("redis", self.redis_command())
             self._wait("redis", deadline, self._redis_answers)
             self._spawn("gunicorn", self.gunicorn_command(), env=self.app_environment())
@@ -560,6 +577,10 @@ class Topology:
         """``satchel db upgrade``, run with the app's environment before gunicorn starts."""
         return self.satchel_command("db", "upgrade")
 
+    def pull_command(self) -> list[str]:
+        """``satchel pull --every``, keeping a worker machine's DATA_DIR the bucket's copy."""
+        return self.satchel_command(*pull_arguments(self.pull_every))
+
     def refresh_command(self) -> list[str]:
         """``satchel refresh``, which the units' timer runs hourly (systemd only: the
         runner's processes live for a test or a bench run, far less than a day)."""
@@ -652,6 +673,8 @@ class Topology:
         """Stop nginx, gunicorn, Redis, then PostgreSQL, each by its PID file; return those
         stopped."""
         order = [
-            name for name in ("nginx", "gunicorn", "redis", "postgres") if name in self.services
+            name
+            for name in ("nginx", "gunicorn", "pull", "redis", "postgres")
+            if name in self.services
         ]
         return [name for name in order if self.services[name].stop()]

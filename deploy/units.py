@@ -7,7 +7,9 @@ the order ``start`` does: PostgreSQL and Redis, gunicorn once both are ready (it
 migrates the database first; it *requires* PostgreSQL, where what readers send is
 kept, and only *wants* Redis: without it readers are served uncached), nginx once
 gunicorn is ready. A timer runs ``satchel refresh`` hourly, so the repository's TUF
-timestamp (valid a day) never lapses while the publisher does not build.
+timestamp (valid a day) never lapses while the publisher does not build. A worker
+machine (``--pull-every``) instead runs ``satchel pull --every`` beside them, keeping its
+DATA_DIR a copy of the bucket, and no timer: it holds no keys.
 """
 
 from __future__ import annotations
@@ -174,7 +176,7 @@ def unit_files(topology: Topology, user: str) -> dict[str, str]:
                 hangup,  # new workers with the new code, the old ones finish first
                 *_supervision(services["gunicorn"]),
             ],
-            wants=[unit_name("redis")],
+            wants=[unit_name("redis"), *([unit_name("pull")] if "pull" in services else [])],
             requires=[unit_name("postgres")] if own_cluster else [],
         ),
         "nginx": _unit(
@@ -192,10 +194,20 @@ def unit_files(topology: Topology, user: str) -> dict[str, str]:
             wants=[unit_name("gunicorn")],
         ),
     }
-    return {
-        **{unit_name(name): text for name, text in units.items()},
-        **_refresh_units(topology, common, environment),
-    }
+    if "pull" in services:
+        units["pull"] = _unit(
+            "Satchel's copy of the bucket (satchel pull)",
+            [
+                "Type=exec",
+                *common,
+                *environment,
+                f"ExecStart={command_line(topology.pull_command())}",
+                *_supervision(services["pull"]),
+            ],
+        )
+    # The publisher's machine re-signs the timestamp; a worker machine holds no keys.
+    refresh = {} if "pull" in services else _refresh_units(topology, common, environment)
+    return {**{unit_name(name): text for name, text in units.items()}, **refresh}
 
 
 def write_units(topology: Topology, user: str) -> list[Path]:

@@ -16,8 +16,11 @@ from pathlib import Path
 import pytest
 
 from deploy import postgres
+from deploy.seaweedfs import CREDENTIALS
 from deploy.topology import PROJECT_ROOT, Topology, free_port
+from satchel.bucket import Bucket
 from satchel.stages.pipeline import build
+from satchel.store import Store
 
 from ..helpers.bundles import MANIFEST, write_bundle
 from ..helpers.web_clients import fetch
@@ -52,12 +55,13 @@ def environment_of(unit: dict[str, list[str]]) -> dict[str, str]:
     return dict(word.split("=", 1) for word in words)
 
 
-def write_units(data: Path, run: Path, *options: str) -> str:
-    """``python -m deploy units`` for DATA_DIR ``data``, as this account; what it prints."""
+def write_units(data: Path, run: Path, *options: str, settings: dict | None = None) -> str:
+    """``python -m deploy units`` for DATA_DIR ``data`` (and the app's other ``settings``),
+    as this account; what it prints."""
     user = pwd.getpwuid(os.geteuid()).pw_name
     result = subprocess.run(
         [sys.executable, "-m", "deploy", "units", "--run-dir", str(run), "--user", user, *options],
-        env={**os.environ, "SATCHEL_DATA_DIR": str(data)},
+        env={**os.environ, "SATCHEL_DATA_DIR": str(data), **(settings or {})},
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
@@ -155,6 +159,43 @@ def test_with_the_servers_own_postgresql_no_cluster_unit_is_written(tmp_path):
     assert "Requires" not in gunicorn  # and it migrates that database before it starts:
     assert command(gunicorn["ExecStartPre"][0])[-2:] == ["db", "upgrade"]
     assert not (run / "postgres").exists()
+
+
+def test_a_worker_machine_keeps_its_data_folder_a_copy_of_the_bucket(
+    tmp_path, bucket_config, monkeypatch
+):
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    write_bundle(tmp_path / "bundles", "demo")
+    build(
+        tmp_path / "bundles",
+        tmp_path / "publisher",
+        bucket=Bucket.from_url(bucket_config["STORE"], bucket_config["S3_ENDPOINT"]),
+    )
+    settings = {f"SATCHEL_{name}": value for name, value in bucket_config.items()}
+    run, data = tmp_path / "run", tmp_path / "worker"
+    printed = write_units(data, run, "--pull-every=5", settings=settings)
+    pull = "satchel-pull.service"
+    assert f"systemctl enable --now {' '.join([*UNITS, pull])}\n" in printed
+    assert not list(run.glob("satchel-refresh.*")), "a worker machine holds no keys to re-sign"
+    gunicorn, unit = read_unit(run / UNITS[2]), read_unit(run / pull)
+    assert pull in gunicorn["Wants"]
+    assert command(unit["ExecStart"][0])[-3:] == ["pull", "--every", "5"]
+    assert environment_of(unit) == environment_of(gunicorn)
+    puller = subprocess.Popen(
+        command(unit["ExecStart"][0]),
+        env={**environment_of(unit), **CREDENTIALS, "PATH": SYSTEMD_PATH},
+        cwd=unit["WorkingDirectory"][0],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: (data / "bundles" / "demo" / "current.json").is_file())
+    finally:
+        puller.terminate()
+        puller.wait(timeout=10)
+    assert Store(data).manifest_bytes("demo", "en", 1) == Store(
+        tmp_path / "publisher"
+    ).manifest_bytes("demo", "en", 1)
 
 
 def wait_for(ready, seconds: float = 30) -> None:

@@ -27,7 +27,8 @@ let worker = null;
 let asked = 0;
 const waiting = new Map();
 
-function deviceSearch(installs, params) {
+/** The search worker's answer to `message`. */
+function ask(message) {
   if (!worker) {
     worker = new Worker(new URL("./search-worker.js", import.meta.url), { type: "module" });
     worker.onmessage = ({ data }) => {
@@ -40,17 +41,30 @@ function deviceSearch(installs, params) {
   const id = ++asked;
   return new Promise((resolve, reject) => {
     waiting.set(id, { resolve, reject });
-    worker.postMessage({
-      id,
-      keys: installs.map((install) => install.key),
-      versions: installs.map((install) => install.version),
-      params: { ...params, limit: params.limit || 20 },
-    });
+    worker.postMessage({ id, ...message });
+  });
+}
+
+function deviceSearch(installs, params) {
+  return ask({
+    keys: installs.map((install) => install.key),
+    versions: installs.map((install) => install.version),
+    params: { ...params, limit: params.limit || 20 },
   });
 }
 
 const searchable = (install) => install && install.manifest.search
   && install.manifest.search.segments;
+
+/**
+ * Load the search code `install`'s language needs (a stemmer, the Han table), which the service
+ * worker then keeps: the app precaches no language's, so a device searches offline in the
+ * languages of its bundles. It is the index's language that decides, not the query's script:
+ * a query is always analysed as the index it searches.
+ */
+export async function prepareDeviceSearch(install) {
+  if (searchable(install)) await ask({ prepare: install.key });
+}
 
 /**
  * The installs that answer `params` on the device, or null: the bundle's install; for every

@@ -7,14 +7,14 @@ precompressed copy nginx sends (brotli to a browser that accepts it, else gzip):
 
 - the first load: what a browser fetches before the app can start (the page, its style
   sheet, its script and every chunk that imports at once, and the service worker);
-- all it precaches: that, plus the chunks loaded later (the search worker and engine), which
-  the service worker fetches once so that every feature works offline.
+- all it precaches: that, plus the chunks loaded later (the search worker and engine, each
+  stemmer), which the service worker fetches once so that every feature works offline.
 
 Source maps, icons and the code cached on demand are not counted: the vendored code, and
-each language's chunk (the Han table, each stemmer), which the app has the worker cache
-as it installs a bundle in that language. The brotli decoder the worker caches with the
-shell for opening a ``.satchel`` file offline (``NEEDED_OFFLINE``) is printed apart. The sources in
-static/, gzipped file by file as before the build existed, are printed for comparison.
+the Han table, which the app has the worker cache as it installs a Chinese bundle. The
+brotli decoder the worker caches with the shell for opening a ``.satchel`` file offline
+(``NEEDED_OFFLINE``) is printed apart. The sources in static/, gzipped file by file as
+before the build existed, are printed for comparison.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@
 //
 // - The app shell is precached in `satchel-shell-<version>`; every file is checked against its
 //   sha256 before it is cached, and older shell caches are deleted once this worker activates.
-// - `later` files (static/vendor/: code only some browsers need; a language's search code: only
-//   devices with a bundle in it need it, and the app asks for it as it installs one) are cached
+// - `later` files (static/vendor/: code only some browsers need; the Han table: only devices with
+//   a Chinese bundle need it, and the app asks for it as it installs one) are cached
 //   in the same way the first time they are asked for, labelled with the source `module` they
 //   are, and a new worker caches again the modules its predecessor held, under their new names;
 //   those marked `offline` (code any device may need offline, not to start) with the shell.

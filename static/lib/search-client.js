@@ -57,8 +57,8 @@ const searchable = (install) => install && install.manifest.search
   && install.manifest.search.segments;
 
 /**
- * Load the search code `install`'s language needs (a stemmer, the Han table), which the service
- * worker then keeps: the app precaches no language's, so a device searches offline in the
+ * Load the search code `install`'s language needs (the Han table for Chinese), which the service
+ * worker then keeps: the app does not precache it, so a device searches offline in the
  * languages of its bundles. It is the index's language that decides, not the query's script:
  * a query is always analysed as the index it searches.
  */

@@ -37,6 +37,14 @@ function ask(message) {
       if (data.error) reject(new AppError(data.error.code, { status: 400, ...data.error }));
       else resolve(data.result);
     };
+    // A worker that failed to start (its code could not be loaded) answers nothing: every
+    // question waiting fails, and the next one starts a worker again.
+    worker.onerror = (event) => {
+      const failed = new AppError("device_search_failed", { status: 400, message: event.message });
+      waiting.forEach(({ reject }) => reject(failed));
+      waiting.clear();
+      worker = null;
+    };
   }
   const id = ++asked;
   return new Promise((resolve, reject) => {

@@ -7,12 +7,14 @@ precompressed copy nginx sends (brotli to a browser that accepts it, else gzip):
 
 - the first load: what a browser fetches before the app can start (the page, its style
   sheet, its script and every chunk that imports at once, and the service worker);
-- all it precaches: that, plus the chunks loaded on demand (the search worker and engine,
-  each stemmer, the Han table), which the service worker fetches once so that every
-  feature works offline.
+- all it precaches: that, plus the chunks loaded later (the search worker and engine, each
+  stemmer), which the service worker fetches once so that every feature works offline.
 
-Source maps, icons and the vendored code fetched on demand are not counted. The sources in
-static/, gzipped file by file as before the build existed, are printed for comparison.
+Source maps, icons and the code cached on demand are not counted: the vendored code, and
+the Han table, which the app has the worker cache as it installs a Chinese bundle. The
+brotli decoder the worker caches with the shell for opening a ``.satchel`` file offline
+(``NEEDED_OFFLINE``) is printed apart. The sources in static/, gzipped file by file as
+before the build existed, are printed for comparison.
 """
 
 from __future__ import annotations
@@ -33,11 +35,23 @@ def built_record() -> dict:
     return json.loads((BUILT_APP_DIR / "build.json").read_text())
 
 
+def built_name(url: str) -> str:
+    return "index.html" if url == "/" else url.removeprefix("/static/")
+
+
 def precached() -> list[str]:
     """The HTML, CSS and JS the service worker precaches, and the worker itself."""
-    names = ["index.html" if f["url"] == "/" else f["url"].removeprefix("/static/")
-             for f in built_record()["precache"]["files"]]
+    names = [built_name(f["url"]) for f in built_record()["precache"]["files"]]
     return sorted(name for name in [*names, "sw.js"] if Path(name).suffix in COUNTED)
+
+
+def cached_later() -> dict[str, str]:
+    """The files the worker caches on demand, each with how: "on demand", or "with the shell"
+    for the vendored code it keeps for offline use."""
+    return {
+        built_name(f["url"]): "with the shell, apart" if f["offline"] else "on demand"
+        for f in built_record()["precache"]["later"]
+    }
 
 
 def shell_size() -> dict[str, dict[str, int]]:
@@ -61,9 +75,10 @@ def totals(sizes: dict, first_load_only: bool = False) -> dict[str, int]:
 
 def sources_gzipped() -> int:
     """The shell before the build: each file of static/ gzipped on its own at level 9."""
-    from satchel.web.shell import shell_files
+    from satchel.web.shell import ON_DEMAND_DIR, page_files
 
-    names = [n for n in [*shell_files(), "sw.js"] if Path(n).suffix in COUNTED]
+    shell = [n for n in page_files() if Path(n).parts[0] != ON_DEMAND_DIR]
+    names = [n for n in [*shell, "sw.js"] if Path(n).suffix in COUNTED]
     return sum(len(gzip.compress((STATIC_DIR / name).read_bytes(), 9)) for name in names)
 
 
@@ -73,6 +88,8 @@ def main() -> int:
         mark = "first load" if size["first_load"] else "precached after"
         print(f"{name:28} {size['plain']:7,d} B, {size['gzip']:7,d} gzip, {size['br']:7,d} br"
               f"  {mark}")
+    for name, how in cached_later().items():
+        print(f"{name:28} {encoded(BUILT_APP_DIR / name, 'br').stat().st_size:7,d} br  {how}")
     for label, total in (("first load", totals(sizes, True)), ("all precached", totals(sizes))):
         print(f"{label:28} {total['plain']:7,d} B, {total['gzip']:7,d} gzip, "
               f"{total['br']:7,d} br ({total['br'] / 1024:.1f} KB)")

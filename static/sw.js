@@ -1,12 +1,14 @@
 // Satchel's service worker. The server prepends `const SHELL = {version, files: [{url, sha256}],
-// later: [{url, sha256, offline}]}` (satchel/web/shell.py), computed from the files in static/,
-// so a changed shell file gives a new worker, and `const CONTENT`, the sources the app reads
-// bundles from (CONTENT_URL: this site's /repo/, or CDNs and mirrors, in order).
+// later: [{url, sha256, offline, module}]}` (satchel/web/shell.py), computed from the files in
+// static/, so a changed shell file gives a new worker, and `const CONTENT`, the sources the app
+// reads bundles from (CONTENT_URL: this site's /repo/, or CDNs and mirrors, in order).
 //
 // - The app shell is precached in `satchel-shell-<version>`; every file is checked against its
 //   sha256 before it is cached, and older shell caches are deleted once this worker activates.
-// - `later` files (static/vendor/: code only some browsers need) are cached in the same way the
-//   first time they are asked for, and a new worker caches again those its predecessor held;
+// - `later` files (static/vendor/: code only some browsers need; the Han table: only devices with
+//   a Chinese bundle need it, and the app asks for it as it installs one) are cached
+//   in the same way the first time they are asked for, labelled with the source `module` they
+//   are, and a new worker caches again the modules its predecessor held, under their new names;
 //   those marked `offline` (code any device may need offline, not to start) with the shell.
 // - The bundle list, the publisher's keys and the locale catalogs are fetched network-first and
 //   kept for offline use, from the content source as from this site.
@@ -25,6 +27,9 @@ const CONTENT_BASES = CONTENT.map((source) => new URL(source, self.location.href
 // The repository's files that change with a publish and are worth keeping for offline use.
 const KEPT_CONTENT = [/^bundles\.json$/, /^keys\/keyring\.json$/, /^ui\/[^/]+\.json$/];
 
+// The header a file cached on demand carries: the source module it is (its `module`).
+const MODULE_HEADER = "Satchel-Module";
+
 async function sha256Hex(buffer) {
   const digest = await crypto.subtle.digest("SHA-256", buffer);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -34,18 +39,47 @@ async function sha256Hex(buffer) {
 async function cacheVerified(cache, file) {
   const response = await fetch(file.url, { cache: "no-store" });
   if (!response.ok) throw new Error(`${file.url}: HTTP ${response.status}`);
-  const hash = await sha256Hex(await response.clone().arrayBuffer());
+  const bytes = await response.clone().arrayBuffer();
   // A file that changed while we installed: fail now, the browser retries with a new list.
-  if (hash !== file.sha256) throw new Error(`${file.url}: content does not match its hash`);
-  await cache.put(file.url, response.clone());
+  if (await sha256Hex(bytes) !== file.sha256) {
+    throw new Error(`${file.url}: content does not match its hash`);
+  }
+  const kept = file.module ? labelled(response, bytes, file.module) : response.clone();
+  await cache.put(file.url, kept);
   return response;
+}
+
+/** `response` (whose body is `bytes`, decoded) with the MODULE_HEADER naming `module`. */
+function labelled(response, bytes, module) {
+  const headers = new Headers(response.headers);
+  headers.delete("Content-Encoding");
+  headers.delete("Content-Length");
+  headers.set(MODULE_HEADER, module);
+  return new Response(bytes, { status: response.status, headers });
+}
+
+/**
+ * The source modules of the files the shell caches hold: a file's label, or, for one an older
+ * worker cached unlabelled, its path under /static/ (a file of static/ is its own module).
+ */
+async function heldModules() {
+  const held = new Set();
+  const names = (await caches.keys()).filter((name) => name.startsWith("satchel-shell-"));
+  for (const name of names) {
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) {
+      const label = (await cache.match(request)).headers.get(MODULE_HEADER);
+      held.add(label || new URL(request.url).pathname.replace(/^\/static\//, ""));
+    }
+  }
+  return held;
 }
 
 async function precache() {
   const cache = await caches.open(SHELL_CACHE);
-  const used = await Promise.all(SHELL.later.map((file) => caches.match(file.url)));
-  const wanted = [...SHELL.files, ...SHELL.later.filter((file, i) => used[i] || file.offline)];
-  await Promise.all(wanted.map((file) => cacheVerified(cache, file)));
+  const held = await heldModules();
+  const later = SHELL.later.filter((file) => held.has(file.module) || file.offline);
+  await Promise.all([...SHELL.files, ...later].map((file) => cacheVerified(cache, file)));
 }
 
 async function onDemand(request, file) {

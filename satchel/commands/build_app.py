@@ -3,7 +3,9 @@
 
 esbuild (pinned in tools/build/package-lock.json) bundles and minifies the JavaScript:
 the page's ``app.js`` and the search worker are entry points, the stemmers and the Han
-table stay chunks loaded on demand, and code they share is split into chunks of its own.
+table stay chunks loaded on demand (the Han table also cached on demand:
+``shell.LANGUAGE_MODULE``), and
+code they share is split into chunks of its own.
 Every chunk's name carries the hash of its bytes, so a server sends them as immutable.
 Three kinds of file keep their source URL, so they are sent ``no-cache``:
 
@@ -19,9 +21,10 @@ The vendored Ed25519 library (``static/vendor/``) is left as published and outsi
 bundle: only browsers without WebCrypto's Ed25519 load it (static/vendor/README.md).
 
 The service worker's precache list (``SHELL``, as ``satchel.web.shell`` makes it for the
-sources) lists every built file but the source maps, the vendored code apart as on-demand,
-and is written at the head of ``built/sw.js``. Every text file gets ``.br``
-and ``.gz`` siblings for nginx's brotli_static/gzip_static and for the app's own serving.
+sources) lists every built file but the source maps, the vendored code and each language's
+chunk apart as on-demand, and is written at the head of ``built/sw.js``. Every text file
+gets ``.br`` and ``.gz`` siblings for nginx's brotli_static/gzip_static and for the app's own
+serving.
 Source maps are written beside the chunks and are neither precached nor compressed.
 
 esbuild's command line does the bundling, minifying and hashing; the rest (the page naming
@@ -125,7 +128,7 @@ def build_app(out: Path = BUILT_APP_DIR) -> dict:
             copy(STATIC_DIR / name, work / name)
         entry = rename_fixed_entries(work, entries)
         write_index(work, entry, styles, imported)
-        precache = precache_list(work)
+        precache = precache_list(work, entries)
         write_worker(work, precache)
         compress_text_files(work)
         first_load = ["index.html", styles, entry, *imported, "sw.js"]
@@ -209,10 +212,12 @@ def write_index(work: Path, entry: str, styles: str, imported: list[str]) -> Non
     (work / "index.html").write_text(page)
 
 
-def precache_list(work: Path) -> dict:
+def precache_list(work: Path, entries: dict[str, str]) -> dict:
     """``SHELL`` for the built files: every one but the source maps (and the worker itself),
-    the vendored code to be cached on demand, as for the sources."""
-    return shell.precache_of(work, shell.page_files(work))
+    the vendored code and each language's chunk to be cached on demand, as for the sources."""
+    languages = {built: source for source, built in entries.items()
+                 if shell.LANGUAGE_MODULE.match(source)}
+    return shell.precache_of(work, shell.page_files(work), built_modules=languages)
 
 
 def write_worker(work: Path, precache: dict) -> None:

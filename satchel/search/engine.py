@@ -262,25 +262,30 @@ class Doc:
     symptoms: list[str]
 
 
-# Read postings are kept per open index, within these budgets (12 bytes a posting,
+# Read postings are kept per open index, within these budgets (6 bytes a posting,
 # 8 more for its BM25 in a collection, about 30 a document number in a set): at most
-# some 27 MiB, which hold the common words of any query. Kept as lists of tuples
+# some 21 MiB, which hold the common words of any query. Kept as lists of tuples
 # without a bound, 3,000 different questions on 10,000 articles took a process from 72
 # to 206 MiB.
 POSTINGS_KEPT = 1_000_000
+COUNT_MAX = 65535  # the largest weight a posting keeps in two bytes
 DOCSETS_KEPT = 250_000
 
 
 class Postings:
     """One term's postings in one field, as (document, weight) pairs, in arrays: a
-    tuple per posting would take ten times the memory."""
+    tuple per posting would take ten times the memory. A weight is a count of the term in
+    the field: two bytes hold it (a float, eight), and it is read back as the same number,
+    so scores are the same; a weight that is no count of that size is kept as a float."""
 
     __slots__ = ("docs", "weights")
 
     def __init__(self, pairs):
         pairs = list(pairs)
         self.docs = array("i", (doc for doc, _ in pairs))
-        self.weights = array("d", (weight for _, weight in pairs))
+        weights = [weight for _, weight in pairs]
+        counts = all(float(w).is_integer() and 0 <= w <= COUNT_MAX for w in weights)
+        self.weights = array("H", map(int, weights)) if counts else array("d", weights)
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -345,7 +350,8 @@ class SearchIndex(TermCounts):
         self.totals = {f: totals[f] for f in FIELDS}
         # None for a field a document has no text in (reference articles have no takeaway).
         self.lengths = {
-            f: [reader.doc_field_length(d, f, 0) or 0 for d in numbers] for f in FIELDS
+            f: array("i", (reader.doc_field_length(d, f, 0) or 0 for d in numbers))
+            for f in FIELDS
         }
         self.docs: list[Doc | None] = [None] * len(numbers)
         self.title_terms: list[frozenset[str]] = [frozenset()] * len(numbers)
@@ -471,7 +477,9 @@ class Collection(TermCounts):
         self.n = sum(ix.n for ix in self.indexes)
         totals = {f: sum(ix.totals[f] for ix in self.indexes) for f in FIELDS}
         self.avgfl = {f: (totals[f] / (self.n or 1)) or 1 for f in FIELDS}
-        self.lengths = {f: [n for ix in self.indexes for n in ix.lengths[f]] for f in FIELDS}
+        self.lengths = {
+            f: array("i", (n for ix in self.indexes for n in ix.lengths[f])) for f in FIELDS
+        }
         self.docs = [doc for ix in self.indexes for doc in ix.docs]
         self.title_terms = [terms for ix in self.indexes for terms in ix.title_terms]
         self.part_of = [k for k, ix in enumerate(self.indexes) for _ in ix.docs]
@@ -487,7 +495,7 @@ class Collection(TermCounts):
                 term = ix.forms[form]
                 commonness[term] = max(commonness.get(term, 0), value)
         self.rarities = {term: rarity(value) for term, value in commonness.items()}
-        self._length_norms: dict[str, list[float]] = {}
+        self._length_norms: dict[str, array] = {}
         self.thesaurus = self._union([ix.thesaurus for ix in self.indexes])
         # An abbreviation is a concept of its short form and long forms.
         self.abbreviations = self._union(
@@ -512,12 +520,12 @@ class Collection(TermCounts):
                 known += [entry for entry in entries if entry not in known]
         return found
 
-    def length_norms(self, fieldname: str) -> list[float]:
+    def length_norms(self, fieldname: str) -> array:
         """BM25's ``K1 * (1 - B + B * dl / avgdl)`` of every document in the field, made once."""
         found = self._length_norms.get(fieldname)
         if found is None:
             avgdl = self.avgfl[fieldname]
-            found = [K1 * ((1 - B) + B * dl / avgdl) for dl in self.lengths[fieldname]]
+            found = array("d", (K1 * ((1 - B) + B * dl / avgdl) for dl in self.lengths[fieldname]))
             self._length_norms[fieldname] = found
         return found
 

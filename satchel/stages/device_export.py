@@ -25,8 +25,9 @@ merged-away segments and their tombstones leave the manifest. Small segments so
 merge into larger ones (a size-tiered policy whose tiers the budget sets) and
 an update never costs a device more than twice its own segment, while the base
 is never rewritten for a few edits. A merge reads the small segments back, not
-the whole index (``Documents``). When the documents in later segments plus the
-tombstones would exceed ``MERGE_RATIO`` (10 %) of the live documents, when
+the whole index (``Documents``). When the documents with a copy in a later
+segment or a dead copy (each counted once: an edit leaves both, a live copy and
+a dead one) would exceed ``MERGE_RATIO`` (10 %) of the live documents, when
 there would be more than ``MAX_SEGMENTS`` segments, or when the rules or the
 format changed, it writes a new base instead: one segment of every live
 document and no tombstones. Nothing changed: the previous entry is kept as it
@@ -579,15 +580,16 @@ def _brotli_bytes(data: bytes) -> int:
     return len(compress(data, "br"))
 
 
-def _new_segment(index: BuiltIndex, published: _Published, changed, dead) -> tuple[int, bytes, int]:
-    """The first published segment the update's segment replaces, its bytes and its document
-    count: the changed
-    documents, plus the live ones of the newest small segments while that keeps it within
-    ``MERGE_BUDGET`` times the changed documents' segment (compressed as published)."""
+def _new_segment(
+    index: BuiltIndex, published: _Published, changed, dead
+) -> tuple[int, bytes, list[str]]:
+    """The first published segment the update's segment replaces, its bytes and its documents:
+    the changed documents, plus the live ones of the newest small segments while that keeps it
+    within ``MERGE_BUDGET`` times the changed documents' segment (compressed as published)."""
     forms, count = index.meta["forms"], len(published.objects)
     source = _source_of(index, changed)
     own = encode_segment(source, changed, *_form_changes(published.forms_before[-1], forms))
-    limit, best = MERGE_BUDGET * _brotli_bytes(own), (count, own, len(changed))
+    limit, best = MERGE_BUDGET * _brotli_bytes(own), (count, own, list(changed))
     parts = [source.documents(set(changed))]
     for k in range(count - 1, 0, -1):  # the base (segment 0) is never merged
         decoded = decode_segment(published.objects[k].data)
@@ -596,7 +598,7 @@ def _new_segment(index: BuiltIndex, published: _Published, changed, dead) -> tup
         data = encode_segment(merged, merged.ids, *_form_changes(published.forms_before[k], forms))
         if _brotli_bytes(data) > limit:
             break
-        best = (k, data, len(merged.ids))
+        best = (k, data, merged.ids)
     return best
 
 
@@ -622,12 +624,15 @@ def _incremental(index: BuiltIndex, store, live, previous) -> DeviceIndex | None
     if not (changed or gone) and concepts_same and forms_same:
         return DeviceIndex(reused, {k: old[k] for k in ("format", "segments", "tombstones")})
     dead = published.tombstones(changed + gone)
-    first, data, docs = _new_segment(index, published, changed, dead)
+    first, data, ids = _new_segment(index, published, changed, dead)
     obj = _segment_object(data)
-    segments = [*old["segments"][:first], {"object": obj.name, "bytes": len(data), "docs": docs}]
-    dead = {k: ids for k, ids in dead.items() if k < first}
-    later = sum(s["docs"] for s in segments[1:]) + sum(len(ids) for ids in dead.values())
-    if len(segments) > MAX_SEGMENTS or later > MERGE_RATIO * max(len(live), 1):
+    segments = [
+        *old["segments"][:first], {"object": obj.name, "bytes": len(data), "docs": len(ids)}
+    ]
+    dead = {k: copies for k, copies in dead.items() if k < first}
+    # Each document once, though an edit leaves two copies apart from the base's live ones.
+    later = set(ids).union(*(published.decoded[k]["ids"] for k in range(1, first)), *dead.values())
+    if len(segments) > MAX_SEGMENTS or len(later) > MERGE_RATIO * max(len(live), 1):
         return None
     entry = {
         "format": SEGMENT_FORMAT,

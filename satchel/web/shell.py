@@ -14,9 +14,13 @@ worker's precache list, each file with the sha256 of its bytes, is computed here
 what is in ``static/`` and prepended to ``static/sw.js`` when ``/sw.js`` is served, with a
 version derived from those hashes: any change to a shell file changes ``/sw.js``, so
 browsers install the new shell and the worker deletes the old one. The build writes the
-same list into its ``sw.js``. Files under ``vendor/`` are listed apart (``later``): only
-some browsers need them, so the worker caches each the first time it is asked for, but for
-those any device may need offline (``NEEDED_OFFLINE``), which it caches with the shell.
+same list into its ``sw.js``. Two kinds of file are listed apart (``later``), each with the
+source ``module`` it is: the code of ``vendor/``, which only some browsers need, and the code
+of one language's search index (``LANGUAGE_MODULE``: the Han table), which only a device
+holding a bundle in that language needs. The worker caches each the first time it is
+asked for (the app asks for a language's as it installs a bundle in it), and a new worker
+caches again the modules its predecessor held; but for the vendored code any device may need
+offline (``NEEDED_OFFLINE``), which it caches with the shell.
 
 The page names the content source (CONTENT_URL) in ``<meta name="satchel-content">``, and
 the worker gets it as ``CONTENT``: both read bundles from there. The page and worker as
@@ -53,6 +57,10 @@ ON_DEMAND_DIR = "vendor"
 # changes, so browsers may keep it for good. deploy/nginx.conf matches the same names.
 HASHED_NAME = re.compile(r"-[A-Z2-7]{8}\.(?:js|css)$")
 HASHED_MAX_AGE = 31536000
+# The code of one language's search index that is cached on demand, as static/lib/search-engine.js
+# loads it: the Han table, Chinese only and a fifth of the app's code. The stemmers, about 1 kB
+# each, stay in the shell: a bundle handed over to a device offline needs its stemmer.
+LANGUAGE_MODULE = re.compile(r"^lib/han\.js$")
 # Vendored code any device may need offline, though not to start: the worker caches it with the
 # shell (``offline`` in its entry), but it is no part of the shell the page loads. The brotli
 # decoder opens a ``.satchel`` file written by ``satchel export``, often handed over offline.
@@ -84,7 +92,8 @@ def page_files(folder: Path = STATIC_DIR) -> list[str]:
 
 
 def on_demand(name: str) -> bool:
-    return Path(name).parts[0] == ON_DEMAND_DIR
+    """Whether a file of ``static/`` is cached on demand rather than precached."""
+    return Path(name).parts[0] == ON_DEMAND_DIR or bool(LANGUAGE_MODULE.match(name))
 
 
 def shell_files() -> list[str]:
@@ -128,15 +137,21 @@ def hashed(folder: Path, names, content_url: str) -> list[dict]:
 
 
 def precache_of(
-    folder: Path, names: list[str], content_url: str = DEFAULT_CONTENT_URL
+    folder: Path,
+    names: list[str],
+    content_url: str = DEFAULT_CONTENT_URL,
+    built_modules: dict[str, str] | None = None,
 ) -> dict:
-    """``{"version", "files": [{"url", "sha256"}], "later": [{"url", "sha256", "offline"}]}``
-    for ``names`` in ``folder``, the page naming ``content_url``: the shell, then the files
-    cached on demand (``offline``: with the shell)."""
-    files = hashed(folder, (name for name in names if not on_demand(name)), content_url)
-    kept = [name for name in names if on_demand(name)]
+    """``{"version", "files": [{"url", "sha256"}],
+    "later": [{"url", "sha256", "offline", "module"}]}`` for ``names`` in ``folder``, the page
+    naming ``content_url``: the shell, then the files cached on demand (``offline``: with the
+    shell), each with the source module it is: itself in ``static/``; in a build, the source of
+    each hashed chunk cached on demand is given (``built_modules``, chunk → source)."""
+    modules = {name: name for name in names if on_demand(name)} | (built_modules or {})
+    files = hashed(folder, (name for name in names if name not in modules), content_url)
+    kept = [name for name in names if name in modules]
     later = [
-        {**entry, "offline": name in NEEDED_OFFLINE}
+        {**entry, "offline": name in NEEDED_OFFLINE, "module": modules[name]}
         for name, entry in zip(kept, hashed(folder, kept, content_url), strict=True)
     ]
     listed = json.dumps([files, later], sort_keys=True).encode()

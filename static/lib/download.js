@@ -17,6 +17,7 @@ import { checkManifest, verifiedTargets } from "./freshness.js";
 import { objectsOf, packedOf, segmentsOf, sha256Hex, withdrawnFrom } from "./manifest.js";
 import { runJob } from "./progress.js";
 import { currentVersion, fetchVerified } from "./read.js";
+import { prepareDeviceSearch } from "./search-client.js";
 import { isUntrusted, verifyManifest } from "./trust.js";
 
 const decoder = new TextDecoder();
@@ -233,6 +234,11 @@ export async function finalize(staging) {
   await db.switchTo(install);
   await db.collectGarbage();
   db.rememberInstalls(await db.installKeys());
+  try {
+    await prepareDeviceSearch(install);
+  } catch {
+    // Cut off now: the device loads that code as it next searches the bundle online.
+  }
   const withdrawn = previous ? withdrawnFrom(previous.manifest, install.manifest) : [];
   return { install, withdrawn };
 }

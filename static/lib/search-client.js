@@ -27,7 +27,8 @@ let worker = null;
 let asked = 0;
 const waiting = new Map();
 
-function deviceSearch(installs, params) {
+/** The search worker's answer to `message`. */
+function ask(message) {
   if (!worker) {
     worker = new Worker(new URL("./search-worker.js", import.meta.url), { type: "module" });
     worker.onmessage = ({ data }) => {
@@ -36,21 +37,42 @@ function deviceSearch(installs, params) {
       if (data.error) reject(new AppError(data.error.code, { status: 400, ...data.error }));
       else resolve(data.result);
     };
+    // A worker that failed to start (its code could not be loaded) answers nothing: every
+    // question waiting fails, and the next one starts a worker again.
+    worker.onerror = (event) => {
+      const failed = new AppError("device_search_failed", { status: 400, message: event.message });
+      waiting.forEach(({ reject }) => reject(failed));
+      waiting.clear();
+      worker = null;
+    };
   }
   const id = ++asked;
   return new Promise((resolve, reject) => {
     waiting.set(id, { resolve, reject });
-    worker.postMessage({
-      id,
-      keys: installs.map((install) => install.key),
-      versions: installs.map((install) => install.version),
-      params: { ...params, limit: params.limit || 20 },
-    });
+    worker.postMessage({ id, ...message });
+  });
+}
+
+function deviceSearch(installs, params) {
+  return ask({
+    keys: installs.map((install) => install.key),
+    versions: installs.map((install) => install.version),
+    params: { ...params, limit: params.limit || 20 },
   });
 }
 
 const searchable = (install) => install && install.manifest.search
   && install.manifest.search.segments;
+
+/**
+ * Load the search code `install`'s language needs (the Han table for Chinese), which the service
+ * worker then keeps: the app does not precache it, so a device searches offline in the
+ * languages of its bundles. It is the index's language that decides, not the query's script:
+ * a query is always analysed as the index it searches.
+ */
+export async function prepareDeviceSearch(install) {
+  if (searchable(install)) await ask({ prepare: install.key });
+}
 
 /**
  * The installs that answer `params` on the device, or null: the bundle's install; for every

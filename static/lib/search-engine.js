@@ -52,19 +52,24 @@ const SECTIONS = [
   "ids", "norms", "docs", "terms", "lengths", "postings", "forms", "formterms", "commonness",
 ];
 
-function segment(buffer) {
-  const bytes = new Uint8Array(buffer);
+/** A search segment's header, and where its sections start. */
+function headerOf(bytes) {
   if (utf8.decode(bytes.subarray(0, 4)) !== "SXI1") {
     throw failure("bad_index", "not a search segment");
   }
   const r = reader(bytes, 4);
   const length = r.next();
-  let pos = r.pos;
-  const header = JSON.parse(utf8.decode(bytes.subarray(pos, pos + length)));
+  const header = JSON.parse(utf8.decode(bytes.subarray(r.pos, r.pos + length)));
   if (header.format !== 3) {
     throw failure("bad_index", `unknown index format ${header.format}`);
   }
-  pos += length;
+  return { header, end: r.pos + length };
+}
+
+function segment(buffer) {
+  const bytes = new Uint8Array(buffer);
+  const { header, end } = headerOf(bytes);
+  let pos = end;
   const part = {};
   SECTIONS.forEach((name, i) => {
     part[name] = bytes.subarray(pos, pos + header.sections[i]);
@@ -116,6 +121,16 @@ export async function folder(lang) {
   if (lang !== "zh") return fold;
   const { simplify } = await import("./han.js");
   return (text) => simplify(fold(text));
+}
+
+/**
+ * Load the code the index of segment `buffer` needs for its language (its stemmer, the Han table
+ * for Chinese), and nothing else of it: done as a bundle is installed, so that the service
+ * worker keeps that code for offline search.
+ */
+export async function loadLanguage(buffer) {
+  const { header } = headerOf(new Uint8Array(buffer));
+  await Promise.all([stemmer(header.stemmer), folder(header.lang)]);
 }
 
 // A term weighs for how rare it is in everyday language (search.rarity).

@@ -2,10 +2,12 @@
 // asked for from IndexedDB as one index (once per set of installed versions: the page says which
 // versions it holds, so a keystroke reads nothing but the articles it shows) and answers
 // {keys, versions, params} with the server's shape, highlights built from the article objects on
-// the device.
+// the device. Asked {prepare: install key}, it loads the code that install's language needs.
 
 import { getBytes, getInstall, getObject } from "./db.js";
-import { highlights, openIndex, phraseCandidates, search } from "./search-engine.js";
+import {
+  highlights, loadLanguage, openIndex, phraseCandidates, search,
+} from "./search-engine.js";
 
 let opened = { id: null };
 
@@ -59,9 +61,16 @@ async function answer({ keys, versions, params }) {
   };
 }
 
+async function prepare(key) {
+  const { segments } = (await getInstall(key)).manifest.search;
+  await loadLanguage(await getBytes(segments[segments.length - 1].object));
+  return null;
+}
+
 self.onmessage = async ({ data }) => {
   try {
-    postMessage({ id: data.id, result: await answer(data) });
+    const result = await (data.prepare ? prepare(data.prepare) : answer(data));
+    postMessage({ id: data.id, result });
   } catch (error) {
     const code = error.code || "device_search_failed";
     postMessage({ id: data.id, error: { code, message: error.message } });

@@ -284,7 +284,7 @@ def test_small_updates_merge_small_segments_and_search_as_a_fresh_build(tmp_path
     """A phone updating after every edit never downloads the base again, nor more than
     twice a segment of the edited articles; small segments merge; results stay exact."""
     bundles, translations, data = tmp_path / "bundles", tmp_path / "translations", tmp_path / "data"
-    folder = synthesize(bundles, 200, seed=5)  # 6 edits and their 6 dead copies: under 10 %
+    folder = synthesize(bundles, 200, seed=5)  # 6 edits: under 10 %
     run_build(bundles, data, translations)
     store = Store(data)
     base = store.manifest(BUNDLE, "en", 1)["search"]["segments"][0]
@@ -304,6 +304,24 @@ def test_small_updates_merge_small_segments_and_search_as_a_fresh_build(tmp_path
     scratch = tmp_path / "scratch"
     run_build(bundles, scratch, translations)
     assert snapshot(data) == snapshot(scratch)
+
+
+def test_the_base_is_rewritten_once_a_tenth_of_the_documents_changed_not_before(tmp_path):
+    """An edit leaves a live copy in a later segment and a dead one in the base: one
+    document, counted once against the merge ratio (10 % of 200: 20 documents)."""
+    bundles, translations, data = tmp_path / "bundles", tmp_path / "translations", tmp_path / "data"
+    folder = synthesize(bundles, 200, seed=5)
+    run_build(bundles, data, translations)
+    store = Store(data)
+    base = store.manifest(BUNDLE, "en", 1)["search"]["segments"][0]
+    edited = set(edit_summaries(folder, 12, seed=21))  # 24 copies, 12 documents
+    run_build(bundles, data, translations)
+    assert store.manifest(BUNDLE, "en", 2)["search"]["segments"][0] == base
+    edited |= set(edit_summaries(folder, 12, seed=22))
+    assert len(edited) > 20
+    run_build(bundles, data, translations)
+    search = store.manifest(BUNDLE, "en", 3)["search"]
+    assert search["segments"][0] != base and len(search["segments"]) == 1
 
 
 @pytest.mark.parametrize("damage", ["state", "whoosh", "manifest-object"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 import sys
 import unicodedata
 from urllib.parse import quote
@@ -139,20 +140,71 @@ def test_every_character_folds_and_cuts_alike(page, scripts_site, lang):
     assert not differ, differ[:10]
 
 
+def installed_in(new_page, server: str, locale: str):
+    """A page of ``server`` that installed the sample bundle in ``locale``."""
+    page = new_page()
+    page.context.add_init_script(f"localStorage.setItem('satchel.contentLocale', '{locale}')")
+    ready(page, server + "/")
+    controlled(page)
+    install(page, "Staying well at home")
+    assert installed_version(page, f"staying-well/{locale}") == 1
+    return page
+
+
 @pytest.mark.parametrize(
     ("locale", "query"), [("hi", "साबुन से हाथ"), ("zh", "肥皂洗手"), ("zh", "疟")]
 )
 def test_the_app_searches_a_hindi_or_chinese_download_offline(
     new_page, live_server, locale, query
 ):
-    page = new_page()
-    page.context.add_init_script(f"localStorage.setItem('satchel.contentLocale', '{locale}')")
-    ready(page, live_server + "/")
-    controlled(page)
-    install(page, "Staying well at home")
-    assert installed_version(page, f"staying-well/{locale}") == 1
+    page = installed_in(new_page, live_server, locale)
+    searches_offline_as_the_server(page, live_server, locale, query)
+
+
+def test_a_new_shell_keeps_the_han_table_of_a_chinese_download(
+    new_page, live_server, tmp_path, monkeypatch
+):
+    """The Han table is no part of the shell: cached as a Chinese bundle installs, and again
+    under its new name by the worker of a new shell, so Chinese is still searched offline."""
+    from satchel.commands import build_app
+    from satchel.web import shell as web
+
+    static, built = tmp_path / "static", tmp_path / "built"
+    shutil.copytree(web.STATIC_DIR, static)
+    monkeypatch.setattr(build_app, "STATIC_DIR", static)
+    monkeypatch.setattr(web, "BUILT_APP_DIR", built)
+    first = han_table_url(build_app.build_app(built))
+    page = installed_in(new_page, live_server, "zh")
+    (static / "lib" / "han.js").write_text(
+        (static / "lib" / "han.js").read_text() + "\nexport const EDITION = 2;\n"
+    )
+    second = han_table_url(build_app.build_app(built))
+    assert second != first
+    page.evaluate("() => navigator.serviceWorker.getRegistration().then((r) => r.update())")
+    for _ in range(75):  # the new worker installs, activates and deletes the old cache
+        if page.evaluate(HOLDS, second):
+            break
+        page.wait_for_timeout(200)
+    assert page.evaluate(HOLDS, second)
+    searches_offline_as_the_server(page, live_server, "zh", "肥皂洗手")
+
+
+# Whether the one shell cache left holds `url`.
+HOLDS = """async (url) => {
+    const shells = (await caches.keys()).filter((name) => name.startsWith("satchel-shell-"));
+    return shells.length === 1 && Boolean(await caches.match(url, {cacheName: shells[0]}));
+}"""
+
+
+def han_table_url(precache: dict) -> str:
+    (url,) = [entry["url"] for entry in precache["later"] if entry["module"] == "lib/han.js"]
+    return url
+
+
+def searches_offline_as_the_server(page, server: str, locale: str, query: str) -> None:
+    """Offline, the app answers ``query`` in the installed bundle as ``server`` did."""
     asked = f"/api/v1/search?bundle=staying-well&locale={locale}&q={quote(query)}"
-    online = json.loads(urlopen(live_server + asked).read())
+    online = json.loads(urlopen(server + asked).read())
     assert online["hits"]
 
     page.context.set_offline(True)

@@ -45,17 +45,23 @@ def test_worker_of_the_sources_lists_every_shell_file_with_its_hash(sources_clie
     urls = {entry["url"]: entry["sha256"] for entry in shell["files"]}
     assert {"/", "/static/app.js", "/static/app.css", "/static/lib/i18n.js"} <= set(urls)
     assert "/static/manifest.webmanifest" in urls and "/static/icons/icon-192.png" in urls
-    # The device search's stemmers, imported only when needed, must work offline too.
-    stemmers = {"/static/lib/stem/en.js", "/static/lib/stem/ar.js", "/static/lib/stem/regions.js"}
-    assert stemmers <= set(urls)
     assert "/static/sw.js" not in urls
-    # Only browsers without WebCrypto's Ed25519 need it: listed apart, cached when first used.
+    # Only browsers without WebCrypto's Ed25519 need it, and only devices with a Chinese bundle
+    # the Han table: listed apart, cached when first used. The stemmers are in the shell: a
+    # bundle handed over offline needs its own.
     # The brotli decoder opens files from `satchel export`, often offline: cached with the shell.
     later = {entry["url"]: entry["sha256"] for entry in shell["later"]}
     offline = {entry["url"]: entry["offline"] for entry in shell["later"]}
     assert offline == {
         "/static/vendor/noble-ed25519.js": False,
         "/static/vendor/brotli-decode.js": True,
+        "/static/lib/han.js": False,
+    }
+    stemmers = {"/static/lib/stem/en.js", "/static/lib/stem/ar.js", "/static/lib/stem/regions.js"}
+    assert stemmers <= set(urls)
+    # In static/ each file is the module it names.
+    assert {entry["module"] for entry in shell["later"]} == {
+        url.removeprefix("/static/") for url in later
     }
     assert not set(later) & set(urls)
     for url, digest in {**urls, **later}.items():
@@ -108,14 +114,23 @@ def test_built_worker_precaches_every_built_file_but_source_maps(client):
     assert not {url for url in urls if url.endswith(".map")}
     # Minified, and no longer the source files: the page's script is one hashed bundle.
     assert "/static/app.js" not in urls and "/static/lib/stem/en.js" not in urls
-    # The stemmers and the Han table stay chunks of their own, loaded on demand and
-    # precached so that search works offline in every language.
-    chunks = {re.sub(r"-[A-Z2-7]{8}\.js$", "", url) for url in urls}
-    assert {"/static/lib/en", "/static/lib/ar", "/static/lib/regions", "/static/lib/han"} <= chunks
     # Modules tests import by URL keep it, and are there offline too.
     assert "/static/lib/search-engine.js" in urls
+    # The stemmers and the Han table stay chunks of their own, loaded on demand; the stemmers
+    # are precached, the Han table cached on demand, named with the source module it is, which
+    # a new worker caches again under its new name.
+    chunks = {re.sub(r"-[A-Z2-7]{8}\.js$", "", url) for url in urls}
+    assert {"/static/lib/en", "/static/lib/ar", "/static/lib/regions"} <= chunks
     later = {entry["url"]: entry["sha256"] for entry in shell["later"]}
-    assert set(later) == {"/static/vendor/noble-ed25519.js", "/static/vendor/brotli-decode.js"}
+    modules = {
+        re.sub(r"-[A-Z2-7]{8}\.js$", "", entry["url"]): entry["module"]
+        for entry in shell["later"]
+    }
+    assert modules == {
+        "/static/vendor/noble-ed25519.js": "vendor/noble-ed25519.js",
+        "/static/vendor/brotli-decode.js": "vendor/brotli-decode.js",
+        "/static/lib/han": "lib/han.js",
+    }
     # A .satchel file is often handed over offline: its decoder is cached with the shell.
     offline = {entry["url"] for entry in shell["later"] if entry["offline"]}
     assert offline == {"/static/vendor/brotli-decode.js"}

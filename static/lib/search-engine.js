@@ -608,7 +608,7 @@ function lengthNorms(ix, f) {
 // Scores accumulate in a typed array by document number: in a Map they cost more than the BM25
 // itself.
 function score(ix, p, docs) {
-  const { K1, TITLE_BONUS } = ix.C;
+  const { K1, TITLE_BONUS, COORDINATION } = ix.C;
   const scores = new Float64Array(ix.docs.length);
   const matched = new Uint8Array(ix.docs.length);
   for (const d of docs) matched[d] = 1;
@@ -638,7 +638,20 @@ function score(ix, p, docs) {
       scores[d] += TITLE_BONUS * title.length * share * scores[d];
     }
   }
+  if (COORDINATION && groups.length > 1 && total) coordinate(ix, groups, total, docs, scores);
   return scores;
+}
+
+// Coordination: each score times the share of the query's weight the document holds, to the
+// power COORDINATION / (n - 1)^2 for n groups (search._coordinate).
+function coordinate(ix, groups, total, docs, scores) {
+  const held = new Float64Array(ix.docs.length);
+  for (const [terms, weight] of groups) {
+    const holding = union(ix, terms.keys());
+    for (const d of docs) if (holding[d]) held[d] += weight;
+  }
+  const power = ix.C.COORDINATION / (groups.length - 1) ** 2;
+  for (const d of docs) scores[d] *= (held[d] / total) ** power;
 }
 
 // The first `count` documents by score, then id, then bundle: only the page shown is ordered, not

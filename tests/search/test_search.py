@@ -557,3 +557,34 @@ def test_a_two_word_question_finds_the_article_both_words_name_first(tmp_path, r
     client = create_app({"DATA_DIR": str(data), "BUNDLES_DIR": str(root)}).test_client()
     assert ids(find(client, "heat stroke", bundle="heat"))[:2] == ["heat-stroke", "stroke"]
     assert ids(find(client, "stroke", bundle="heat"))[0] == "stroke"
+
+
+CRAMPS = {
+    "leg-cramps": dict(
+        title="Stretching before bed",
+        teaser="Calf stretches eased leg cramps.",
+        takeaway="People who stretched before bed woke less often with cramps in a leg.",
+        findings="Sleep improved over six weeks.",
+    ),
+    "athletes": dict(
+        title="Salt drinks for runners",
+        teaser="Cramps in runners, and salt drinks did not prevent cramps.",
+        takeaway="Cramps were as common with salt drinks as without.",
+        findings="Runners with cramps had run further.",
+    ),
+}
+
+
+def test_a_two_word_question_prefers_the_article_holding_both_over_the_rarer_word_alone(
+    tmp_path,
+):
+    """ "leg cramps": "cramps" is the rarer word, and the runners' article holds it four
+    times, but the article holding both words comes first (coordination); neither title is
+    named, so the title bonus decides nothing."""
+    root = tmp_path / "bundles"
+    write(root, "cramps", "en", CRAMPS | EN)
+    data = tmp_path / "data"
+    build(root, data)
+    client = create_app({"DATA_DIR": str(data), "BUNDLES_DIR": str(root)}).test_client()
+    assert ids(find(client, "leg cramps", bundle="cramps"))[:2] == ["leg-cramps", "athletes"]
+    assert ids(find(client, "cramps", bundle="cramps"))[0] == "athletes"

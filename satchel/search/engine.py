@@ -69,7 +69,9 @@ Query
      the short form and its long forms, at ``ABBREVIATION_WEIGHT``: "COPD"
      adds the terms of "chronic obstructive pulmonary disease", and back. A
      typed short form adds them at ``ABBREVIATION_WEIGHT`` × its own rarity
-     (below; the least of its terms'): "go" is rarely "GO".
+     (below; the least of its terms'): "go" is rarely "GO". A short form
+     written in capitals (two or more, no lower case: "GO", "MS") is the
+     abbreviation, so its rarity is 1 for this query, as its own term's.
    Then every alternative's weight is multiplied by the *rarity* of its term
    in everyday language: ``min(1, max(RARITY_FLOOR, (ZIPF_COMMON − c) /
    (ZIPF_COMMON − ZIPF_RARE)))``, where ``c`` is the commonness of the term's
@@ -561,6 +563,12 @@ class Collection(TermCounts):
     def abbreviation_concepts(self) -> Concepts:
         return Concepts(self.lang, self.abbreviations)
 
+    @cached_property
+    def short_forms(self) -> frozenset[str]:
+        """The terms of the abbreviations' short forms (one term each)."""
+        entries = self.abbreviation_concepts.entries.values()
+        return frozenset(found[0][0] for found in entries if len(found[0]) == 1)
+
     def rarity(self, term: str) -> float:
         return self.rarities.get(term, 1.0)
 
@@ -789,8 +797,10 @@ def plan_query(ix: Collection, q: str, rules: Rules = RULES) -> Plan:
         for term in _take(completions, ix, MAX_PREFIX, skip):
             group.add(term, PREFIX_WEIGHT)
 
+    capitals = written_in_capitals(ix, plain)
+
     def rarity_of(term: str) -> float:
-        return ix.rarity(term) if rules.commonness else 1.0
+        return ix.rarity(term) if rules.commonness and term not in capitals else 1.0
 
     groups = _expand(words, groups, ix.thesaurus_concepts, rules.thesaurus_weight)
     groups = _expand(
@@ -802,6 +812,21 @@ def plan_query(ix: Collection, q: str, rules: Rules = RULES) -> Plan:
             group.alternatives[term] = group.alternatives[term] * rarity_of(term)
     typed = title_words(plain, lang) + [stem(lang, f) for f in corrections.values()]
     return Plan(groups, phrases, excluded, corrections, frozenset(typed))
+
+
+CAPITAL = regex.compile(r"\p{Lu}")
+LOWER_CASE = regex.compile(r"\p{Ll}")
+
+
+def written_in_capitals(ix: Collection, plain: str) -> frozenset[str]:
+    """The short forms of the collection that ``plain`` writes in capitals ("MS", "GO"):
+    those are the abbreviation, not the everyday word their letters also spell ("ms",
+    "go"), so they weigh fully whatever their commonness."""
+    found = set()
+    for token in tokens(plain):
+        if len(CAPITAL.findall(token)) >= 2 and not LOWER_CASE.search(token):
+            found.add(stem(ix.lang, fold(token, ix.lang)))
+    return frozenset(found & ix.short_forms)
 
 
 class Concepts:

@@ -193,6 +193,8 @@ export async function openIndex(parts) {
   commonness.forEach((common, term) => ix.rarities.set(term, rarity(ix.C, common)));
   ix.thesaurus = [...ix.thesaurus].sort((a, b) => cmp(a[0], b[0]));
   ix.abbreviations = [...ix.abbreviations].sort((a, b) => cmp(a[0], b[0]));
+  ix.shortForms = new Set(ix.abbreviations.filter(([, [short]]) => short.length === 1)
+    .map(([, [short]]) => short[0]));
   ix.formList = segs.length > 1
     ? [...ix.forms.keys()].sort(cmp)
     : segs[0].forms.map(([form]) => form);
@@ -457,22 +459,36 @@ export function plan(ix, q) {
     const typed = new Set(stop ? [] : [termOf(ix, lastRaw)]);
     take(ix, completions, C.MAX_PREFIX, typed).forEach((t) => g.add(t, C.PREFIX_WEIGHT));
   }
+  const capitals = writtenInCapitals(ix, plain);
+  const rarityOf = (term) => (capitals.has(term) ? 1 : ix.rarities.get(term) ?? 1);
   groups = expand(ix, qwords, groups, ix.thesaurus, C.THESAURUS_WEIGHT);
-  groups = expand(ix, qwords, groups, ix.abbreviations, C.ABBREVIATION_WEIGHT, true)
+  groups = expand(ix, qwords, groups, ix.abbreviations, C.ABBREVIATION_WEIGHT, rarityOf)
     .filter((g) => g.alternatives.size);
   for (const g of groups) {
-    g.alternatives.forEach((weight, term) => {
-      g.alternatives.set(term, weight * (ix.rarities.get(term) ?? 1));
-    });
+    g.alternatives.forEach((weight, term) => g.alternatives.set(term, weight * rarityOf(term)));
   }
   const titleWords = new Set(tokens(ix.fold(plain)).map((form) => termOf(ix, form))
     .concat([...corrections.values()].map((form) => termOf(ix, form))));
   return { groups, phrases, excluded, corrections, titleWords };
 }
 
+// The short forms of the collection that `plain` writes in capitals ("MS", "GO"): the
+// abbreviation, not the everyday word, so they weigh fully (search.written_in_capitals).
+function writtenInCapitals(ix, plain) {
+  const found = new Set();
+  for (const token of tokens(plain)) {
+    if ((token.match(/\p{Lu}/gu) || []).length >= 2 && !/\p{Ll}/u.test(token)) {
+      const term = termOf(ix, ix.fold(token));
+      if (ix.shortForms.has(term)) found.add(term);
+    }
+  }
+  return found;
+}
+
 // The groups with the concepts (thesaurus or abbreviations) the words name merged; with
-// `shortForm`, a typed first entry scales the added terms by its least rarity (search._expand).
-function expand(ix, qwords, groups, concepts, weight, shortForm = false) {
+// `shortForm` (a term's rarity), a typed first entry scales the added terms by its least rarity
+// (search._expand).
+function expand(ix, qwords, groups, concepts, weight, shortForm = null) {
   if (!concepts.length || !qwords.length || !weight) return groups;
   const sequence = qwords.map((w) => w.term);
   for (const [, entries] of concepts) {
@@ -484,7 +500,7 @@ function expand(ix, qwords, groups, concepts, weight, shortForm = false) {
         if (entry.every((t, k) => sequence[start + k] === t)) {
           entry.forEach((_, k) => matched.push(start + k));
           if (e === 0 && shortForm) {
-            scale = Math.min(...entry.map((t) => ix.rarities.get(t) ?? 1));
+            scale = Math.min(...entry.map(shortForm));
           }
         }
       }

@@ -132,7 +132,8 @@ def test_a_chinese_abbreviation_and_its_long_form_find_each_other(client, built)
 
 def test_a_short_form_that_is_an_everyday_word_adds_its_long_form_faintly(app, built):
     """ "go" is rarely "GO": a typed short form adds its long form's terms weighed by how
-    rare the short form is in everyday language; a rare one ("COPD") adds them fully."""
+    rare the short form is in everyday language; a rare one ("COPD") adds them fully, and
+    so does one written in capitals ("GO")."""
     store = Store(Path(app.config["DATA_DIR"]))
     version = store.current("lungs")["en"]
     ix = engine.open_collection([("lungs", store.index_dir("lungs", "en", version))])
@@ -145,6 +146,11 @@ def test_a_short_form_that_is_an_everyday_word_adds_its_long_form_faintly(app, b
     assert ix.rarity("go") < 0.2
     faint = engine.ABBREVIATION_WEIGHT * ix.rarity("go") * ix.rarity("ophthalmopathi")
     assert weight("go", "ophthalmopathi") == pytest.approx(faint)
+    # Written in capitals, "GO" is the abbreviation: it and its long form weigh fully.
+    full = engine.ABBREVIATION_WEIGHT * ix.rarity("ophthalmopathi")
+    assert weight("what helps GO", "ophthalmopathi") == pytest.approx(full)
+    assert weight("what helps GO", "go") == 1.0
+    assert weight("what helps Go", "go") == pytest.approx(ix.rarity("go"))
 
 
 @pytest.mark.parametrize(

@@ -69,7 +69,9 @@ Query
      the short form and its long forms, at ``ABBREVIATION_WEIGHT``: "COPD"
      adds the terms of "chronic obstructive pulmonary disease", and back. A
      typed short form adds them at ``ABBREVIATION_WEIGHT`` × its own rarity
-     (below; the least of its terms'): "go" is rarely "GO".
+     (below; the least of its terms'): "go" is rarely "GO". A short form
+     written in capitals (two or more, no lower case: "GO", "MS") is the
+     abbreviation, so its rarity is 1 for this query, as its own term's.
    Then every alternative's weight is multiplied by the *rarity* of its term
    in everyday language: ``min(1, max(RARITY_FLOOR, (ZIPF_COMMON − c) /
    (ZIPF_COMMON − ZIPF_RARE)))``, where ``c`` is the commonness of the term's
@@ -108,6 +110,15 @@ all groups (a group weighs as its heaviest alternative, groups in plan order;
 1 without groups). A question that is the title gets the whole bonus; a long
 message that happens to hold a one-word title ("pain") gets a sliver of it,
 and "heat stroke" gives an article titled "Stroke" only the share of "stroke".
+
+Then *coordination*, with ``n`` ≥ 2 groups: ``score = score * (held / total) **
+(COORDINATION / (n - 1) ** 2)``, where ``held`` is the summed weight of the groups
+(weighed as above, added in plan order) with an alternative the document holds in
+any field, and ``total`` that of all groups. An article holding both words of
+"kidney stones" comes before one holding only the rarer of them, however often; the
+power falls fast with the number of groups, so a long message, whose many words no
+article holds together, is ranked by BM25 and the title bonus as before (a tenth of
+the power at four groups, a thousandth at 32).
 Ties: score descending, then id ascending, then bundle ascending.
 
 The weights above are ``RULES``; ``search`` takes another ``Rules`` (one rule
@@ -182,6 +193,7 @@ MAX_TYPO = 3
 MAX_PREFIX = 5
 MAX_THESAURUS = 12
 TITLE_BONUS = 1.0
+COORDINATION = 1.0
 # Commonness in everyday language, in tenths of a Zipf step (log10 of a word's
 # frequency per billion words): "how" is 62, "treatment" 50, "diabetes" 42.
 ZIPF_COMMON = 65
@@ -208,6 +220,7 @@ class Rules:
     thesaurus_weight: float = THESAURUS_WEIGHT
     abbreviation_weight: float = ABBREVIATION_WEIGHT
     title_bonus: float = TITLE_BONUS
+    coordination: float = COORDINATION
     commonness: bool = True  # weigh terms by how rare they are in everyday language
 
     def boost(self, fieldname: str) -> float:
@@ -221,6 +234,7 @@ class Rules:
             **{
                 "commonness weighting": {"commonness": False},
                 "title bonus": {"title_bonus": 0.0},
+                "coordination": {"coordination": 0.0},
                 "thesaurus": {"thesaurus_weight": 0.0},
                 "typos": {"typo_weight": 0.0},
                 "abbreviations": {"abbreviation_weight": 0.0},
@@ -232,6 +246,7 @@ class Rules:
 ABLATIONS = (
     "commonness weighting",
     "title bonus",
+    "coordination",
     "thesaurus",
     "typos",
     "abbreviations",
@@ -556,6 +571,12 @@ class Collection(TermCounts):
     def abbreviation_concepts(self) -> Concepts:
         return Concepts(self.lang, self.abbreviations)
 
+    @cached_property
+    def short_forms(self) -> frozenset[str]:
+        """The terms of the abbreviations' short forms (one term each)."""
+        entries = self.abbreviation_concepts.entries.values()
+        return frozenset(found[0][0] for found in entries if len(found[0]) == 1)
+
     def rarity(self, term: str) -> float:
         return self.rarities.get(term, 1.0)
 
@@ -784,8 +805,10 @@ def plan_query(ix: Collection, q: str, rules: Rules = RULES) -> Plan:
         for term in _take(completions, ix, MAX_PREFIX, skip):
             group.add(term, PREFIX_WEIGHT)
 
+    capitals = written_in_capitals(ix, plain)
+
     def rarity_of(term: str) -> float:
-        return ix.rarity(term) if rules.commonness else 1.0
+        return ix.rarity(term) if rules.commonness and term not in capitals else 1.0
 
     groups = _expand(words, groups, ix.thesaurus_concepts, rules.thesaurus_weight)
     groups = _expand(
@@ -797,6 +820,21 @@ def plan_query(ix: Collection, q: str, rules: Rules = RULES) -> Plan:
             group.alternatives[term] = group.alternatives[term] * rarity_of(term)
     typed = title_words(plain, lang) + [stem(lang, f) for f in corrections.values()]
     return Plan(groups, phrases, excluded, corrections, frozenset(typed))
+
+
+CAPITAL = regex.compile(r"\p{Lu}")
+LOWER_CASE = regex.compile(r"\p{Ll}")
+
+
+def written_in_capitals(ix: Collection, plain: str) -> frozenset[str]:
+    """The short forms of the collection that ``plain`` writes in capitals ("MS", "GO"):
+    those are the abbreviation, not the everyday word their letters also spell ("ms",
+    "go"), so they weigh fully whatever their commonness."""
+    found = set()
+    for token in tokens(plain):
+        if len(CAPITAL.findall(token)) >= 2 and not LOWER_CASE.search(token):
+            found.add(stem(ix.lang, fold(token, ix.lang)))
+    return frozenset(found & ix.short_forms)
 
 
 class Concepts:
@@ -937,7 +975,21 @@ def score(ix: Collection, plan: Plan, docs: set[int], rules: Rules = RULES) -> d
             covered = sum(weight for terms, weight in groups if not title.isdisjoint(terms))
             share = covered / total if total else 1.0
             scores[doc] = scores[doc] + rules.title_bonus * len(title) * share * scores[doc]
+    if rules.coordination and len(groups) > 1 and total:
+        _coordinate(ix, groups, total, scores, rules.coordination)
     return scores
+
+
+def _coordinate(ix: Collection, groups, total: float, scores: dict, strength: float) -> None:
+    """Coordination: each score times the share of the query's weight the document holds,
+    to the power ``strength / (n - 1) ** 2`` for ``n`` groups (steps in the docstring)."""
+    held = [0.0] * len(ix.docs)  # by document number, as in ``score``
+    for terms, weight in groups:
+        for doc in set().union(*(ix.docset(term) for term in terms)):
+            held[doc] += weight
+    power = strength / (len(groups) - 1) ** 2
+    for doc in scores:
+        scores[doc] = scores[doc] * (held[doc] / total) ** power
 
 
 def rank(ix: Collection, q: str, filters: dict | None, count: int, rules: Rules = RULES):

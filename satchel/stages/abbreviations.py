@@ -8,8 +8,8 @@ defines is kept in the build cache under its object's name, so a rebuild reads o
 the articles that changed. A pair is found
 with the method of Schwartz & Hearst (2003), in both of its patterns:
 
-- ``long form (SF)``: parentheses holding one or two words of at most ten characters
-  with a letter, the first character a letter or digit;
+- ``long form (SF)``: parentheses (ASCII or full-width) holding one or two words of at
+  most ten characters with a letter, the first character a letter or digit;
 - ``SF (long form)``: any other parentheses, after a word that can be a short form.
 
 The long form is the shortest run of words just before the parentheses (at most
@@ -20,6 +20,23 @@ múltiple"), so any language that writes the pattern is covered. Two checks of o
 keep ordinary parenthesised words out: the short form has two capitals, or is of at
 most three characters and starts with one ("MS", "EM", "HbA1c", "Ca"); and the long
 form has more words than one.
+
+Scripts without capitals (Han, Thai, Devanagari, Arabic…) need two changes of ours, as
+the method was made for English (``caseless_long_form``); the long form never reaches
+back over punctuation there:
+
+- a short form of the script itself is one word of at most ten characters, and is one
+  only if its characters are found in order in the text before it, the same way: "世界
+  卫生组织（世卫组织）", "慢性阻塞性肺病（慢阻肺）". Without spaces, its first character
+  need not start a word, and the long form spans at most ``MAX_UNSPACED_SPREAD`` times
+  its characters;
+- a short form of another script ("慢性阻塞性肺病（COPD）", "مرض الانسداد الرئوي المزمن
+  (COPD)") shares no character with its long form, so the long form is the clause
+  before it: at most one word per letter of the short form where words are spaced, the
+  whole clause where they are not (a clause that starts before the name, "患有慢性阻塞性
+  肺病（COPD）", keeps its first words too: that is the limit of the rule). ``SF (long
+  form)`` works the same way ("COPD（慢性阻塞性肺病）"); a short form without spaces before
+  a parenthesised long form is not looked for (where it starts is not known).
 
 A short form keeps its ``MAX_LONG_FORMS`` commonest long forms (ties: the first
 found), spelt as first found. The pairs of a locale are part of its manifest
@@ -36,17 +53,25 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+import regex
+
 from .. import code
-from ..search.analysis import fold
+from ..search.analysis import PIECE, fold, paired
 from .cache import NO_CACHE
 from .index import article_of, document_fields, live_objects
 from .pack import PackedLocale
 
 MAX_SHORT_CHARS = 10
 MAX_LONG_FORMS = 3
-# Sentences end at a stop followed by a space, or at a line break.
-SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
-PARENTHESES = re.compile(r"\s\(([^()]*)\)")
+# In a script without spaces, a long form found by its characters spans at most this many
+# times the short form's characters ("慢性阻塞性肺病" for "慢阻肺": 7 for 3).
+MAX_UNSPACED_SPREAD = 4
+# Sentences end at a stop followed by a space, at a full-width stop, or at a line break.
+SENTENCE = re.compile(r"(?<=[.!?])\s+|(?<=[。！？।])|\n+")
+# Parentheses, ASCII or full-width, after a space or (in text without spaces) none.
+PARENTHESES = re.compile(r"\s?[(（]([^()（）]*)[)）]")
+# A long form never reaches back over punctuation (a comma, "、", "，") or a symbol.
+CLAUSE_MARK = regex.compile(r"[\p{P}\p{S}]")
 WORD = re.compile(r"[^\W_]", re.UNICODE)
 
 
@@ -59,21 +84,45 @@ class Abbreviations:
     pairs: dict[str, list[str]] = field(default_factory=dict)
 
 
+def caseless(text: str) -> bool:
+    """Whether ``text`` has letters and all of them are of scripts without capitals (Han,
+    Thai, Devanagari, Arabic…), where a short form cannot be told by its capitals."""
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and not any(c.isupper() or c.islower() for c in letters)
+
+
 def looks_short(text: str) -> bool:
     """Whether parenthesised ``text`` can be a short form."""
     if not 2 <= len(text) <= MAX_SHORT_CHARS or len(text.split()) > 2:
         return False
     if not text[0].isalnum() or not any(c.isalpha() for c in text):
         return False
+    if caseless(text):  # one word, which ``long_form`` then finds letter by letter
+        return len(text.split()) == 1
     capitals = sum(c.isupper() for c in text)
     return capitals >= 2 or (len(text) <= 3 and text[0].isupper())
 
 
 def long_form(short: str, before: str) -> str | None:
     """The long form of ``short`` at the end of ``before``, or None (Schwartz & Hearst)."""
+    if caseless(before.split()[-1] if before.split() else ""):
+        return caseless_long_form(short, before)
     words = before.split()
     limit = min(len(short) + 5, 2 * len(short))
     candidate = " ".join(words[-limit:]).strip(" ,;:")
+    start = matched_from(short, candidate, at_word_start=True)
+    if start is None:
+        return None
+    found = candidate[start:]
+    if len(found.split()) < 2 or len(found) <= len(short) or short in found.split():
+        return None
+    return found
+
+
+def matched_from(short: str, candidate: str, at_word_start: bool) -> int | None:
+    """Where the shortest end of ``candidate`` holding every letter and digit of ``short``
+    in order (compared folded) starts, or None; ``at_word_start``: the short form's first
+    character starts a word and the long form starts at that word."""
     # Folded a character at a time, so that positions in ``text`` are those of ``candidate``.
     text = "".join(fold(c)[:1] or c for c in candidate)
     wanted = fold(short)
@@ -84,15 +133,40 @@ def long_form(short: str, before: str) -> str | None:
             s -= 1
             continue
         while k >= 0 and (
-            text[k] != c or (s == 0 and k > 0 and WORD.match(text[k - 1]) is not None)
+            text[k] != c
+            or (at_word_start and s == 0 and k > 0 and WORD.match(text[k - 1]) is not None)
         ):
             k -= 1
         if k < 0:
             return None
         s, k = s - 1, k - 1
-    start = candidate.rfind(" ", 0, k + 1) + 1
-    found = candidate[start:]
-    if len(found.split()) < 2 or len(found) <= len(short) or short in found.split():
+    return candidate.rfind(" ", 0, k + 1) + 1 if at_word_start else k + 1
+
+
+def caseless_long_form(short: str, before: str) -> str | None:
+    """The long form of ``short`` at the end of ``before``, text of a script without case,
+    within its last clause. A short form of that script is found by its characters, in
+    order, as Schwartz & Hearst do, and in a script without spaces (Chinese "慢性阻塞性肺病
+    （慢阻肺）") its first character need not start a word. A short form of another script
+    ("慢性阻塞性肺病（COPD）", "مرض الانسداد الرئوي المزمن (COPD)") shares no character with
+    it: its long form is the clause, at most a word per letter of the short form where
+    words are spaced."""
+    clause = CLAUSE_MARK.split(before)[-1].strip()
+    if not clause:
+        return None
+    spaced = not paired(clause[-1])
+    if caseless(short):
+        start = matched_from(short, clause, at_word_start=spaced)
+        if start is None:
+            return None
+        found = clause[start:]
+        if not spaced and len(found) > MAX_UNSPACED_SPREAD * len(short):
+            return None
+    elif spaced:
+        found = " ".join(clause.split()[-sum(c.isalnum() for c in short) :])
+    else:
+        found = clause
+    if len(found) <= len(short) or (spaced and len(found.split()) < 2):
         return None
     return found
 
@@ -103,16 +177,15 @@ def pairs_in(sentence: str) -> list[tuple[str, str]]:
     for match in PARENTHESES.finditer(sentence):
         inside = match.group(1).strip()
         before = sentence[: match.start()]
-        if looks_short(inside):
-            long = long_form(inside, before)
-            if long:
-                found.append((inside, long))
+        long = long_form(inside, before) if looks_short(inside) else None
+        if long:
+            found.append((inside, long))
         elif before.split():
-            short = before.split()[-1].strip(",;:")
-            if looks_short(short):
-                long = long_form(short, inside)
-                if long:
-                    found.append((short, long))
+            # In text without spaces, the word before is the run of its last script.
+            short = PIECE.findall(before.split()[-1].strip(",;:"))[-1]
+            long = long_form(short, inside) if looks_short(short) and not paired(short) else None
+            if long:
+                found.append((short, long))
     return found
 
 
@@ -122,7 +195,7 @@ def defined_in(texts) -> list[tuple[str, str]]:
         pair
         for text in texts
         for sentence in SENTENCE.split(text)
-        if "(" in sentence
+        if "(" in sentence or "（" in sentence
         for pair in pairs_in(sentence)
     ]
 

@@ -208,6 +208,8 @@ export async function openIndex(parts) {
   commonness.forEach((common, term) => ix.rarities.set(term, rarity(ix.C, common)));
   ix.thesaurus = [...ix.thesaurus].sort((a, b) => cmp(a[0], b[0]));
   ix.abbreviations = [...ix.abbreviations].sort((a, b) => cmp(a[0], b[0]));
+  ix.shortForms = new Set(ix.abbreviations.filter(([, [short]]) => short.length === 1)
+    .map(([, [short]]) => short[0]));
   ix.formList = segs.length > 1
     ? [...ix.forms.keys()].sort(cmp)
     : segs[0].forms.map(([form]) => form);
@@ -472,22 +474,36 @@ export function plan(ix, q) {
     const typed = new Set(stop ? [] : [termOf(ix, lastRaw)]);
     take(ix, completions, C.MAX_PREFIX, typed).forEach((t) => g.add(t, C.PREFIX_WEIGHT));
   }
+  const capitals = writtenInCapitals(ix, plain);
+  const rarityOf = (term) => (capitals.has(term) ? 1 : ix.rarities.get(term) ?? 1);
   groups = expand(ix, qwords, groups, ix.thesaurus, C.THESAURUS_WEIGHT);
-  groups = expand(ix, qwords, groups, ix.abbreviations, C.ABBREVIATION_WEIGHT, true)
+  groups = expand(ix, qwords, groups, ix.abbreviations, C.ABBREVIATION_WEIGHT, rarityOf)
     .filter((g) => g.alternatives.size);
   for (const g of groups) {
-    g.alternatives.forEach((weight, term) => {
-      g.alternatives.set(term, weight * (ix.rarities.get(term) ?? 1));
-    });
+    g.alternatives.forEach((weight, term) => g.alternatives.set(term, weight * rarityOf(term)));
   }
   const titleWords = new Set(tokens(ix.fold(plain)).map((form) => termOf(ix, form))
     .concat([...corrections.values()].map((form) => termOf(ix, form))));
   return { groups, phrases, excluded, corrections, titleWords };
 }
 
+// The short forms of the collection that `plain` writes in capitals ("MS", "GO"): the
+// abbreviation, not the everyday word, so they weigh fully (search.written_in_capitals).
+function writtenInCapitals(ix, plain) {
+  const found = new Set();
+  for (const token of tokens(plain)) {
+    if ((token.match(/\p{Lu}/gu) || []).length >= 2 && !/\p{Ll}/u.test(token)) {
+      const term = termOf(ix, ix.fold(token));
+      if (ix.shortForms.has(term)) found.add(term);
+    }
+  }
+  return found;
+}
+
 // The groups with the concepts (thesaurus or abbreviations) the words name merged; with
-// `shortForm`, a typed first entry scales the added terms by its least rarity (search._expand).
-function expand(ix, qwords, groups, concepts, weight, shortForm = false) {
+// `shortForm` (a term's rarity), a typed first entry scales the added terms by its least rarity
+// (search._expand).
+function expand(ix, qwords, groups, concepts, weight, shortForm = null) {
   if (!concepts.length || !qwords.length || !weight) return groups;
   const sequence = qwords.map((w) => w.term);
   for (const [, entries] of concepts) {
@@ -499,7 +515,7 @@ function expand(ix, qwords, groups, concepts, weight, shortForm = false) {
         if (entry.every((t, k) => sequence[start + k] === t)) {
           entry.forEach((_, k) => matched.push(start + k));
           if (e === 0 && shortForm) {
-            scale = Math.min(...entry.map((t) => ix.rarities.get(t) ?? 1));
+            scale = Math.min(...entry.map(shortForm));
           }
         }
       }
@@ -623,7 +639,7 @@ function lengthNorms(ix, f) {
 // Scores accumulate in a typed array by document number: in a Map they cost more than the BM25
 // itself.
 function score(ix, p, docs) {
-  const { K1, TITLE_BONUS } = ix.C;
+  const { K1, TITLE_BONUS, COORDINATION } = ix.C;
   const scores = new Float64Array(ix.docs.length);
   const matched = new Uint8Array(ix.docs.length);
   for (const d of docs) matched[d] = 1;
@@ -653,7 +669,20 @@ function score(ix, p, docs) {
       scores[d] += TITLE_BONUS * title.length * share * scores[d];
     }
   }
+  if (COORDINATION && groups.length > 1 && total) coordinate(ix, groups, total, docs, scores);
   return scores;
+}
+
+// Coordination: each score times the share of the query's weight the document holds, to the
+// power COORDINATION / (n - 1)^2 for n groups (search._coordinate).
+function coordinate(ix, groups, total, docs, scores) {
+  const held = new Float64Array(ix.docs.length);
+  for (const [terms, weight] of groups) {
+    const holding = union(ix, terms.keys());
+    for (const d of docs) if (holding[d]) held[d] += weight;
+  }
+  const power = ix.C.COORDINATION / (groups.length - 1) ** 2;
+  for (const d of docs) scores[d] *= (held[d] / total) ** power;
 }
 
 // The first `count` documents by score, then id, then bundle: only the page shown is ordered, not

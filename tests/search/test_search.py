@@ -530,6 +530,14 @@ def test_always_tired_finds_the_ms_fatigue_article_from_every_bundle(samples):
     assert {hit["bundle"] for hit in result["hits"]} == {"caregiving", "ms-research"}
 
 
+def client_of(tmp_path, bundle_id: str, articles: dict):
+    """A client of one English bundle of ``articles``, built."""
+    root = tmp_path / "bundles"
+    write(root, bundle_id, "en", articles)
+    build(root, tmp_path / "data")
+    return create_app({"DATA_DIR": str(tmp_path / "data"), "BUNDLES_DIR": str(root)}).test_client()
+
+
 HEAT = {
     "stroke": dict(
         title="Stroke",
@@ -550,10 +558,33 @@ def test_a_two_word_question_finds_the_article_both_words_name_first(tmp_path, r
     """ "heat stroke": the article about heat stroke comes before the one titled with the
     rarer word alone, whose title covers only part of the question and so gets only that
     part of the title bonus; "stroke" alone still finds that one first."""
-    root = tmp_path / "bundles"
-    write(root, "heat", "en", HEAT | EN)
-    data = tmp_path / "data"
-    build(root, data)
-    client = create_app({"DATA_DIR": str(data), "BUNDLES_DIR": str(root)}).test_client()
+    client = client_of(tmp_path, "heat", HEAT | EN)
     assert ids(find(client, "heat stroke", bundle="heat"))[:2] == ["heat-stroke", "stroke"]
     assert ids(find(client, "stroke", bundle="heat"))[0] == "stroke"
+
+
+CRAMPS = {
+    "leg-cramps": dict(
+        title="Stretching before bed",
+        teaser="Calf stretches eased leg cramps.",
+        takeaway="People who stretched before bed woke less often with cramps in a leg.",
+        findings="Sleep improved over six weeks.",
+    ),
+    "athletes": dict(
+        title="Salt drinks for runners",
+        teaser="Cramps in runners, and salt drinks did not prevent cramps.",
+        takeaway="Cramps were as common with salt drinks as without.",
+        findings="Runners with cramps had run further.",
+    ),
+}
+
+
+def test_a_two_word_question_prefers_the_article_holding_both_over_the_rarer_word_alone(
+    tmp_path,
+):
+    """ "leg cramps": "cramps" is the rarer word, and the runners' article holds it four
+    times, but the article holding both words comes first (coordination); neither title is
+    named, so the title bonus decides nothing."""
+    client = client_of(tmp_path, "cramps", CRAMPS | EN)
+    assert ids(find(client, "leg cramps", bundle="cramps"))[:2] == ["leg-cramps", "athletes"]
+    assert ids(find(client, "cramps", bundle="cramps"))[0] == "athletes"

@@ -184,24 +184,25 @@ def test_device_ranks_like_the_server_before_and_after_updates(page, corpus_site
 
 
 @pytest.mark.parametrize(
-    "locale, abbreviation, long_form",
+    "bundle, locale, abbreviation, long_form, article",
     [
-        ("en", "COPD", "chronic obstructive pulmonary disease"),
-        ("es", "EPOC", "enfermedad pulmonar obstructiva"),
+        ("caregiving", "en", "COPD", "chronic obstructive pulmonary disease", "lung-rehab-at-home"),
+        ("caregiving", "es", "EPOC", "enfermedad pulmonar obstructiva", "lung-rehab-at-home"),
+        ("staying-well", "zh", "ITN", "用杀虫剂处理过的蚊帐", "bed-nets-and-malaria"),
     ],
 )
 def test_an_abbreviation_finds_its_article_first_on_the_device(
-    page, corpus_site, locale, abbreviation, long_form
+    page, corpus_site, bundle, locale, abbreviation, long_form, article
 ):
-    """The sample summary that defines an abbreviation, in English and in Spanish: the
-    abbreviation alone finds it first, and the device ranks it and the long form like the
-    server."""
+    """The sample summaries that define an abbreviation, in English, Spanish and Chinese
+    (a Latin short form in text without capitals): the abbreviation alone finds it first,
+    and the device ranks it and the long form like the server."""
     page.goto(corpus_site["url"] + "/")
     queries = [[abbreviation, {}], [abbreviation.lower(), {}], [long_form, {}]]
-    n, bad, _, ix = run_parity(page, corpus_site["data"], "caregiving", locale, queries)
-    check(bad, n, f"caregiving/{locale}: ")
+    n, bad, _, ix = run_parity(page, corpus_site["data"], bundle, locale, queries)
+    check(bad, n, f"{bundle}/{locale}: ")
     assert abbreviation in ix.abbreviations
-    assert expected(ix, abbreviation, {})["ids"][0] == ["caregiving", "lung-rehab-at-home"]
+    assert expected(ix, abbreviation, {})["ids"][0] == [bundle, article]
 
 
 def test_every_bundle_at_once_ranks_like_the_server(page, corpus_site):

@@ -27,15 +27,24 @@ START_SECONDS = 10.0
 
 
 @contextlib.contextmanager
-def cdn_stand_in(origin: str, run_dir: Path, port: int = 0):
+def cdn_stand_in(origin: str, run_dir: Path, port: int = 0, bucket: bool = False):
     """nginx caching ``origin`` (a URL ending in ``/``) on ``port`` (0: a free one); yields
     its URL, ``http://127.0.0.1:<port>/``. Its access log is ``run_dir/access.log``: method,
-    path, status, bytes and the cache's verdict (HIT, MISS, REVALIDATED…) a line."""
+    path, status, bytes and the cache's verdict (HIT, MISS, REVALIDATED…) a line.
+    ``bucket``: the origin is a bucket, which sends what is asked whatever the client
+    accepts, so a client accepting br is sent an object's brotli copy (Satchel's server
+    chooses the copy itself)."""
     port = port or free_port()
     for folder in ("tmp", "cache"):
         (run_dir / folder).mkdir(parents=True, exist_ok=True)
     config = run_dir / "nginx.conf"
-    values = {"USER": nginx_user(run_dir), "RUN_DIR": run_dir, "PORT": port, "ORIGIN": origin}
+    values = {
+        "USER": nginx_user(run_dir),
+        "RUN_DIR": run_dir,
+        "PORT": port,
+        "ORIGIN": origin,
+        "OBJECT_COPY": "$brotli_copy" if bucket else "",
+    }
     config.write_text(render(TEMPLATE, values))
     nginx = Service("nginx", run_dir / "nginx.pid", "nginx", signal.SIGQUIT)
     with (run_dir / "console.log").open("ab") as console:

@@ -17,6 +17,7 @@ from tuf.api.metadata import Metadata, Root, Snapshot, TargetFile, Targets, Time
 from werkzeug.serving import make_server
 
 from satchel import create_app
+from satchel.bucket import Bucket
 from satchel.manifest import canonical_bytes
 from satchel.stages.pipeline import build
 from satchel.stages.sign import Signer, describe_key
@@ -85,12 +86,19 @@ def serve(app):
 class Site:
     """A server over a private copy of the sample bundles that a test may edit and republish."""
 
-    def __init__(self, root: Path, translated: bool = False, config: dict | None = None):
+    def __init__(
+        self,
+        root: Path,
+        translated: bool = False,
+        config: dict | None = None,
+        bucket: Bucket | None = None,
+    ):
         self.bundles = root / "bundles"
         self.data = root / "data"
         self.translations = PROJECT / "translations" if translated else None
+        self.bucket = bucket  # where each build also publishes, its packs compressed
         shutil.copytree(PROJECT / "bundles", self.bundles)
-        build(self.bundles, self.data, translations_dir=self.translations)
+        self.publish()
         self.app = create_app(
             {"DATA_DIR": str(self.data), "BUNDLES_DIR": str(self.bundles), **(config or {})}
         )
@@ -105,8 +113,16 @@ class Site:
         assert old in text, f"{old!r} not in {path}"
         path.write_text(text.replace(old, new, 1))
 
-    def publish(self, bundle: str) -> None:
-        build(self.bundles, self.data, [bundle], translations_dir=self.translations)
+    def publish(self, bundle: str | None = None) -> None:
+        """Build ``bundle`` (None: every one), as ``satchel bundles build`` would."""
+        build(
+            self.bundles,
+            self.data,
+            [bundle] if bundle else None,
+            translations_dir=self.translations,
+            compress=self.bucket is not None,
+            bucket=self.bucket,
+        )
 
     def get(self, path: str):
         with self.app.test_client() as client:

@@ -1,7 +1,8 @@
 """The app behind a CDN stand-in (deploy/cdn.py: nginx with proxy_cache in front of the
-server's /repo/, named in CONTENT_URL): it installs, reads, searches offline and updates after
-an edit with every reading and update request going to the CDN, none to the server's /repo/ or
-its API's reading routes, and the update costs the bytes its changes promise."""
+server's /repo/ or of the bucket the build publishes to, named in CONTENT_URL): it installs,
+reads, searches offline and updates after an edit with every reading and update request going
+to the CDN, none to the server's /repo/ or its API's reading routes, and the update costs the
+bytes its changes promise."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ import pytest
 from playwright.sync_api import expect
 
 from deploy.cdn import cdn_stand_in
+from deploy.seaweedfs import CREDENTIALS
 from deploy.topology import free_port
+from satchel.bucket import Bucket
 from satchel.stages.publish import compress_packs
 from satchel.store import Store
 
@@ -26,23 +29,39 @@ READING_API = re.compile(r"/api/v1/(bundles|keys|objects|locales/[^/]+/messages)
 
 
 @contextlib.contextmanager
-def site_behind_a_cdn(tmp_path, sources_before: tuple[str, ...] = ()):
+def site_behind_a_cdn(tmp_path, sources_before: tuple[str, ...] = (), bucket: Bucket | None = None):
     """A site whose content sources are ``sources_before``, then a CDN stand-in in front of
-    its /repo/; yields the site, the CDN's URL and its access log."""
+    its /repo/, or of ``bucket`` when given (each build uploads there, and anyone may read
+    it, as ``satchel reader-policy`` allows); yields the site, the CDN's URL and its access
+    log."""
     port = free_port()
     sources = " ".join([*sources_before, f"http://127.0.0.1:{port}/"])
-    site = Site(tmp_path / "site", translated=True, config={"CONTENT_URL": sources})
-    compress_packs(Store(site.data))  # as `satchel bundles build` does
+    site = Site(tmp_path / "site", translated=True, config={"CONTENT_URL": sources}, bucket=bucket)
+    if bucket:
+        bucket.client.put_bucket_policy(
+            Bucket=bucket.name, Policy=json.dumps(bucket.reader_policy())
+        )
+        origin = f"{bucket.client.meta.endpoint_url}/{bucket.name}/{bucket.prefix}"
+    else:
+        compress_packs(Store(site.data))  # as `satchel bundles build` does
+        origin = f"{site.url}/repo/"
     try:
-        with cdn_stand_in(f"{site.url}/repo/", tmp_path / "cdn", port) as cdn:
+        with cdn_stand_in(origin, tmp_path / "cdn", port, bucket=bucket is not None) as cdn:
             yield site, cdn, tmp_path / "cdn" / "access.log"
     finally:
         site.stop()
 
 
-@pytest.fixture
-def behind_a_cdn(tmp_path):
-    with site_behind_a_cdn(tmp_path) as served:
+@pytest.fixture(params=["server", "bucket"])
+def behind_a_cdn(request, tmp_path, monkeypatch):
+    """The CDN stand-in in front of the server's /repo/, or of the bucket it publishes to."""
+    bucket = None
+    if request.param == "bucket":
+        for name, value in CREDENTIALS.items():
+            monkeypatch.setenv(name, value)
+        config = request.getfixturevalue("bucket_config")
+        bucket = Bucket.from_url(config["STORE"], config["S3_ENDPOINT"])
+    with site_behind_a_cdn(tmp_path, bucket=bucket) as served:
         yield served
 
 

@@ -34,9 +34,8 @@ from satchel.web.shell import HASHED_NAME
 
 from ..helpers.bundles import MANIFEST, write_bundle
 from ..helpers.postgres import new_database
-from ..helpers.redbot import redbot_problems_apart
+from ..helpers.redbot import ALLOWED, FAMILIES, redbot_problems_apart, served_paths
 from ..helpers.web_clients import BufferedClient, fetch, fetch_all_headers
-from ..web.test_cache_policy import ALLOWED, FAMILIES, served_paths
 
 LOG_LINE = re.compile(r'pid=<(\d+)> rid=(\S+) "(\w+) (\S+)')
 _ids = count()
@@ -298,7 +297,8 @@ def test_nginx_serves_the_shell_files_itself_as_the_worker_lists_them(site, enco
         assert hashlib.sha256(app_body).hexdigest() == entry["sha256"], url
         assert headers["content-type"] == app_headers["content-type"], url
         assert headers["cache-control"] == app_headers["cache-control"].replace(
-            "no-cache, max-age=0", "no-cache"), url
+            "no-cache, max-age=0", "no-cache"
+        ), url
         immutable = "public, max-age=31536000, immutable"
         assert (headers["cache-control"] == immutable) == bool(HASHED_NAME.search(url)), url
         compressed += headers.get("content-encoding") == "br"
@@ -349,7 +349,8 @@ SENT_BY = {
         {"If-None-Match": fetch(port, first_object(port))[1]["etag"]},
     ),
     "a static file (nginx)": lambda port: (
-        "/static/manifest.webmanifest", {"Accept-Encoding": "br"}
+        "/static/manifest.webmanifest",
+        {"Accept-Encoding": "br"},
     ),
     "a manifest (the app's answer, nginx's bytes)": lambda port: (MANIFEST, {}),
     "the page (the app)": lambda port: ("/", {}),

@@ -93,6 +93,11 @@ def test_every_reading_and_update_request_goes_to_the_cdn(new_page, behind_a_cdn
     page.get_by_role("link", name=CAREGIVING).click()
     page.get_by_role("link", name=RENAMED).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(RENAMED)
+    # The article asks for its labels' catalog without waiting for it (reader.js).
+    for _ in range(50):
+        if any(request.url == cdn + "ui/en.json" for request in asked):
+            break
+        page.wait_for_timeout(100)
 
     urls = [request.url for request in asked]
     assert not [url for url in urls if "/repo/" in url or READING_API.search(url)]

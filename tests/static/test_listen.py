@@ -183,6 +183,8 @@ def test_offline_only_the_devices_own_voices_are_used(new_page, live_server):
     for locale in ("en", "es"):  # saved, so they can be read offline
         ready(page, f"{live_server}/#/read/ms-research/{locale}/ebv-and-ms-risk")
         expect(listen_button(page)).to_be_visible()
+        # Not yet saved: the article in this locale is shown, not the one saved before it.
+        expect(page.locator("button.save")).to_have_text("Save")
         page.locator("button.save").click()
         expect(page.locator("button.save")).to_have_text(re.compile("Remove"))
     page.context.set_offline(True)

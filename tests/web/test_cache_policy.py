@@ -10,14 +10,10 @@ import pytest
 
 from ..conftest import app_for
 from ..helpers.bundles import write_bundle
-from ..helpers.redbot import redbot_problems
+from ..helpers.redbot import ALLOWED, FAMILIES, redbot_problems, served_paths
 from ..helpers.web_clients import fetch_all_headers
 from ..static.conftest import serve
 from .failing_requests import ERRORS
-
-# The layout (docs/repository.md) sends immutable files as `public`; REDbot calls that
-# "probably not necessary", which it is only for requests without credentials.
-ALLOWED = frozenset({"STORE_PUBLIC_UNNECESSARY"})
 
 
 @pytest.fixture(scope="module")
@@ -36,46 +32,6 @@ def served(tmp_path_factory):
     url, stop = serve(app)
     yield url, manifest, app
     stop()
-
-
-def example_paths(name: str, version: int) -> dict[str, str]:
-    """A request for each endpoint family (``name``: an object, ``version``: the current
-    one): each answers 200 but the last."""
-    return {
-        "the page": "/",
-        "the worker": "/sw.js",
-        "a shell file": "/static/lib/search-worker.js",
-        "the API's schemas": "/api/openapi.json",
-        "health": "/api/v1/health",
-        "the bundle list": "/api/v1/bundles",
-        "locales": "/api/v1/locales",
-        "keys": "/api/v1/keys",
-        "the negotiated catalog": "/api/v1/messages",
-        "a catalog": "/api/v1/locales/en/messages",
-        "a manifest": "/api/v1/bundles/demo/en",
-        "a kept manifest": "/api/v1/bundles/demo/en/versions/1",
-        "changes": "/api/v1/bundles/demo/en/changes?since=1",
-        "a download size": "/api/v1/bundles/demo/en/download",
-        "a pack": "/api/v1/bundles/demo/en/pack",
-        "an object": f"/api/v1/objects/{name}",
-        "a summary page": "/api/v1/bundles/demo/en/articles/alpha/page",
-        "a search": "/api/v1/search?q=tired&bundle=demo",
-        "a search of all bundles": "/api/v1/search?q=tired&locale=en",
-        "the repository's bundle list": "/repo/bundles.json",
-        "a repository pointer": "/repo/bundles/demo/current.json",
-        "a repository manifest": f"/repo/bundles/demo/en/{version}.json",
-        "a repository update": f"/repo/bundles/demo/en/changes/1-{version}.json",
-        "a repository pack": f"/repo/bundles/demo/en/{version}.pack.ndjson.br",
-        "a repository object": f"/repo/objects/{name[:2]}/{name}",
-        "an error": "/api/v1/objects/" + "0" * 64,
-    }
-
-
-FAMILIES = list(example_paths("ab" * 32, 2))
-
-
-def served_paths(manifest: dict) -> dict[str, str]:
-    return example_paths(manifest["articles"][0]["object"], manifest["version"])
 
 
 def test_every_route_is_covered_by_an_example(served):

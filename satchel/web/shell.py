@@ -75,7 +75,8 @@ def served_dir() -> Path:
         return STATIC_DIR
     if not (BUILT_APP_DIR / "index.html").is_file():
         raise ApiError(
-            503, "app_not_built",
+            503,
+            "app_not_built",
             f"The web app is not built in {BUILT_APP_DIR}: run `make build-app` "
             "(or set SATCHEL_APP_SOURCES=1 to serve static/ as written).",
         )
@@ -154,8 +155,23 @@ def precache_of(
         {**entry, "offline": name in NEEDED_OFFLINE, "module": modules[name]}
         for name, entry in zip(kept, hashed(folder, kept, content_url), strict=True)
     ]
+    return versioned(files, later)
+
+
+def versioned(files: list[dict], later: list[dict]) -> dict:
+    """The precache list of ``files`` and ``later``, with a version derived from them."""
     listed = json.dumps([files, later], sort_keys=True).encode()
     return {"version": hashlib.sha256(listed).hexdigest()[:16], "files": files, "later": later}
+
+
+def naming_page(built: dict, page: bytes) -> dict:
+    """The build's precache list ``built`` for a page sent as ``page`` (naming another
+    content source): every other entry stays the build's, its chunks cached on demand too."""
+    page_hash = hashlib.sha256(page).hexdigest()
+    files = [
+        {**entry, "sha256": page_hash} if entry["url"] == "/" else entry for entry in built["files"]
+    ]
+    return versioned(files, built["later"])
 
 
 def worker_head(precache: dict, content_url: str = DEFAULT_CONTENT_URL) -> str:
@@ -225,12 +241,15 @@ def index():
 @web.get("/sw.js")
 def service_worker():
     folder, content_url = served_dir(), current_app.config["CONTENT_URL"]
-    if folder != STATIC_DIR and content_url == DEFAULT_CONTENT_URL:
+    if folder == STATIC_DIR:
+        body, listed = (folder / "sw.js").read_text(), precache(folder, content_url)
+    elif content_url == DEFAULT_CONTENT_URL:
         return sent_file(folder, "sw.js", "text/javascript")
-    body = (folder / "sw.js").read_text()
-    if folder != STATIC_DIR:  # the build wrote a head for the default source
-        body = body.split("\n", WORKER_HEAD_LINES)[WORKER_HEAD_LINES]
-    head = worker_head(precache(folder, content_url), content_url)
+    else:  # the build wrote a head for the default source: its list, the page as sent
+        *head, body = (folder / "sw.js").read_text().split("\n", WORKER_HEAD_LINES)
+        built = json.loads(head[0].removeprefix("const SHELL = ").removesuffix(";"))
+        listed = naming_page(built, page_bytes(folder, "index.html", content_url))
+    head = worker_head(listed, content_url)
     # Browsers check for a new worker often: unchanged, the answer is a 304.
     return revalidated(Response(head + body, mimetype="text/javascript"))
 

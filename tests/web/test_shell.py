@@ -123,8 +123,7 @@ def test_built_worker_precaches_every_built_file_but_source_maps(client):
     assert {"/static/lib/en", "/static/lib/ar", "/static/lib/regions"} <= chunks
     later = {entry["url"]: entry["sha256"] for entry in shell["later"]}
     modules = {
-        re.sub(r"-[A-Z2-7]{8}\.js$", "", entry["url"]): entry["module"]
-        for entry in shell["later"]
+        re.sub(r"-[A-Z2-7]{8}\.js$", "", entry["url"]): entry["module"] for entry in shell["later"]
     }
     assert modules == {
         "/static/vendor/noble-ed25519.js": "vendor/noble-ed25519.js",
@@ -145,8 +144,27 @@ def decoded(response) -> bytes:
     return {"br": brotli.decompress, "gzip": gzip.decompress}.get(encoding, bytes)(data)
 
 
-@pytest.mark.parametrize("accept, encoding", [("gzip, deflate, br", "br"), ("gzip", "gzip"),
-                                              ("identity", None)])
+def test_for_another_content_source_the_built_worker_lists_the_page_as_sent(
+    client, tmp_path, bundles_dir
+):
+    app = app_for(tmp_path, bundles_dir)
+    app.config["CONTENT_URL"] = "https://cdn.example/satchel/"
+    other = app.test_client()
+    page = other.get("/").get_data()
+    assert b'<meta name="satchel-content" content="https://cdn.example/satchel/">' in page
+    built, sent = precache_of(client), precache_of(other)
+    # The same files, chunks cached on demand (the Han table) among them, but the page's hash.
+    assert sent["later"] == built["later"]
+    assert [e["url"] for e in sent["files"]] == [e["url"] for e in built["files"]]
+    assert {e["url"]: e["sha256"] for e in sent["files"]}["/"] == hashlib.sha256(page).hexdigest()
+    assert sent["version"] != built["version"]
+    worker = other.get("/sw.js").get_data(as_text=True)
+    assert worker.split("\n")[1] == 'const CONTENT = ["https://cdn.example/satchel/"];'
+
+
+@pytest.mark.parametrize(
+    "accept, encoding", [("gzip, deflate, br", "br"), ("gzip", "gzip"), ("identity", None)]
+)
 def test_built_files_are_sent_precompressed_as_the_browser_accepts(client, accept, encoding):
     text = [url for url in built_page_urls(client) if url.endswith((".js", ".css", "manifest"))]
     for url in ["/", "/sw.js", *text]:
@@ -169,8 +187,7 @@ def test_hashed_chunks_are_immutable_and_fixed_names_revalidate(client):
         assert again.status_code == 304, url
 
 
-def test_a_checkout_that_was_not_built_says_which_command_builds_it(client, tmp_path,
-                                                                     monkeypatch):
+def test_a_checkout_that_was_not_built_says_which_command_builds_it(client, tmp_path, monkeypatch):
     monkeypatch.setattr(web, "BUILT_APP_DIR", tmp_path / "built")
     for url in ("/", "/sw.js", "/static/lib/search-worker.js"):
         response = client.get(url)

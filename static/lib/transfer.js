@@ -325,6 +325,12 @@ export function installBundleFile(bundle) {
   });
 }
 
+/** What a reader is told when what checks a page could not be fetched. */
+function pageFetchFailed(error) {
+  if (error instanceof TypeError) throw new AppError("page_needs_connection");
+  throw error.status === 404 ? new AppError("page_unknown") : error;
+}
+
 /** The signed manifest of `origin`'s version: the device's when it holds that version, else the
  * repository's, verified: signed by the publisher and listed with its bytes by fresh TUF targets
  * (an older version is listed while the repository keeps it). */
@@ -334,14 +340,11 @@ async function manifestOf(origin) {
   if (!navigator.onLine) throw new AppError("page_needs_connection");
   const { bytes, manifest } = await fetchManifest(
     encodeURIComponent(origin.bundle), encodeURIComponent(origin.locale), origin.version,
-  ).catch((error) => {
-    if (error instanceof TypeError) throw new AppError("page_needs_connection");
-    throw error.status === 404 ? new AppError("page_unknown") : error;
-  });
+  ).catch(pageFetchFailed);
   const stored = new Uint8Array(bytes);
   await verifyManifest(manifest, stored);
   const path = `bundles/${origin.bundle}/${origin.locale}/${origin.version}.json`;
-  await checkTarget(await verifiedTargets(), path, stored);
+  await checkTarget(await verifiedTargets().catch(pageFetchFailed), path, stored);
   return { manifest, install };
 }
 

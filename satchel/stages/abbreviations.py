@@ -180,13 +180,20 @@ def pairs_in(sentence: str) -> list[tuple[str, str]]:
         long = long_form(inside, before) if looks_short(inside) else None
         if long:
             found.append((inside, long))
-        elif before.split():
-            # In text without spaces, the word before is the run of its last script.
-            short = PIECE.findall(before.split()[-1].strip(",;:"))[-1]
+        else:
+            short = word_before(before)
             long = long_form(short, inside) if looks_short(short) and not paired(short) else None
             if long:
                 found.append((short, long))
     return found
+
+
+def word_before(before: str) -> str:
+    """The word that ends ``before`` (in text without spaces, the run of its last script),
+    or "" when it ends in none ("Take it ; (twice)")."""
+    words = before.split()
+    pieces = PIECE.findall(words[-1].strip(",;:")) if words else []
+    return pieces[-1] if pieces else ""
 
 
 def defined_in(texts) -> list[tuple[str, str]]:

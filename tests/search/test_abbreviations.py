@@ -26,6 +26,7 @@ from ..helpers.searching import find, ids, write
             [("T2D", "type 2 diabetes"), ("COPD", "chronic obstructive pulmonary disease")],
         ),
         ("Take it twice (see below) daily.", []),
+        ("Take it ; (twice) daily.", []),  # no word before the parentheses
         ("some treatment (PT) helped", []),  # no word starts with P
         ("the flu (Influenza) spread", []),  # one capital: an ordinary word
         # Scripts without capitals: a short form of the script by its characters, in order;

@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    print("Ctrl-C stops all four.")
+    print(f"Ctrl-C stops all {len(topology.services)}: {', '.join(topology.services)}.")
     try:
         while not stop.wait(1):
             down = [name for name, pid in topology.status().items() if pid is None]

@@ -23,8 +23,10 @@ import brotli
 import pytest
 from sqlalchemy import create_engine, select
 
+from deploy.seaweedfs import CREDENTIALS
 from deploy.topology import Topology, _alive
 from satchel import create_app
+from satchel.bucket import Bucket
 from satchel.reports.tables import feedback
 from satchel.stages.pipeline import build
 from satchel.stages.publish import compress_packs
@@ -185,6 +187,27 @@ def started_demo(tmp_path: Path, **settings) -> tuple[Topology, Path, Path]:
     write_bundle(bundles, "demo")
     build(bundles, data)
     return Topology(data, tmp_path / "run", **{"workers": 2, **settings}).start(), bundles, data
+
+
+def test_a_worker_machine_serves_what_it_pulls_from_the_bucket(
+    tmp_path, bucket_config, monkeypatch
+):
+    settings = {f"SATCHEL_{name}": value for name, value in bucket_config.items()}
+    for name, value in {**CREDENTIALS, **settings}.items():
+        monkeypatch.setenv(name, value)
+    write_bundle(tmp_path / "bundles", "demo")
+    bucket = Bucket.from_url(bucket_config["STORE"], bucket_config["S3_ENDPOINT"])
+    build(tmp_path / "bundles", tmp_path / "publisher", bucket=bucket)
+    topology = Topology(tmp_path / "worker", tmp_path / "run", workers=1, pull_every=1).start()
+    try:
+        deadline = time.monotonic() + 30
+        while fetch(topology.port, MANIFEST)[0] != 200:
+            assert time.monotonic() < deadline, "the worker machine never served the bundle"
+            time.sleep(0.2)
+        assert json.loads(fetch(topology.port, MANIFEST)[2])["version"] == 1
+        assert topology.status()["pull"]
+    finally:
+        assert "pull" in topology.stop()
 
 
 def test_feedback_sent_through_nginx_is_kept_in_the_topologys_postgresql(site):

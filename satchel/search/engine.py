@@ -80,6 +80,13 @@ Query
    Words people ask *with* ("how", "know", "help", "people") weigh a tenth of
    the words they ask *about*, in any language wordfreq covers, and no list
    of question words is needed.
+   Last, *repetition*: a group whose word the question says ``t`` times (the
+   most of any of its words) has every weight multiplied by ``(REPETITION + 1)
+   * t / (REPETITION + t)``, BM25's saturating query-term frequency (Robertson's
+   ``k3``): 1 for a word said once, 4/3 twice, 3/2 three times, never twice as
+   much. A long message names its subject again and again ("leigh" three times
+   among "son", "hope" and an "MRI"), while a short question, which says each
+   word once, is ranked as before.
 6. Phrases must occur in one field at consecutive positions; their terms also
    score with weight 1. Exclusions remove every document holding the term in
    any field.
@@ -141,7 +148,7 @@ import re
 import threading
 import unicodedata
 from array import array
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -194,6 +201,7 @@ MAX_PREFIX = 5
 MAX_THESAURUS = 12
 TITLE_BONUS = 1.0
 COORDINATION = 1.0
+REPETITION = 1.0
 # Commonness in everyday language, in tenths of a Zipf step (log10 of a word's
 # frequency per billion words): "how" is 62, "treatment" 50, "diabetes" 42.
 ZIPF_COMMON = 65
@@ -221,6 +229,7 @@ class Rules:
     abbreviation_weight: float = ABBREVIATION_WEIGHT
     title_bonus: float = TITLE_BONUS
     coordination: float = COORDINATION
+    repetition: float = REPETITION
     commonness: bool = True  # weigh terms by how rare they are in everyday language
 
     def boost(self, fieldname: str) -> float:
@@ -235,6 +244,7 @@ class Rules:
                 "commonness weighting": {"commonness": False},
                 "title bonus": {"title_bonus": 0.0},
                 "coordination": {"coordination": 0.0},
+                "repetition": {"repetition": 0.0},
                 "thesaurus": {"thesaurus_weight": 0.0},
                 "typos": {"typo_weight": 0.0},
                 "abbreviations": {"abbreviation_weight": 0.0},
@@ -247,6 +257,7 @@ ABLATIONS = (
     "commonness weighting",
     "title bonus",
     "coordination",
+    "repetition",
     "thesaurus",
     "typos",
     "abbreviations",
@@ -815,11 +826,20 @@ def plan_query(ix: Collection, q: str, rules: Rules = RULES) -> Plan:
         words, groups, ix.abbreviation_concepts, rules.abbreviation_weight, short_form=rarity_of
     )
     groups = [g for g in groups if g.alternatives]
+    said = Counter(w.term for w in words)
     for group in groups:
+        repeated = repetition(max((said[w.term] for w in group.words), default=1), rules)
         for term in group.alternatives:
-            group.alternatives[term] = group.alternatives[term] * rarity_of(term)
+            group.alternatives[term] = group.alternatives[term] * rarity_of(term) * repeated
     typed = title_words(plain, lang) + [stem(lang, f) for f in corrections.values()]
     return Plan(groups, phrases, excluded, corrections, frozenset(typed))
+
+
+def repetition(times: int, rules: Rules) -> float:
+    """How much more a word said ``times`` in the question weighs than one said once
+    (step 5 of the docstring)."""
+    k = rules.repetition
+    return (k + 1) * times / (k + times) if k else 1.0
 
 
 CAPITAL = regex.compile(r"\p{Lu}")

@@ -479,13 +479,22 @@ export function plan(ix, q) {
   groups = expand(ix, qwords, groups, ix.thesaurus, C.THESAURUS_WEIGHT);
   groups = expand(ix, qwords, groups, ix.abbreviations, C.ABBREVIATION_WEIGHT, rarityOf)
     .filter((g) => g.alternatives.size);
+  const said = new Map();
+  qwords.forEach((w) => said.set(w.term, (said.get(w.term) ?? 0) + 1));
   for (const g of groups) {
-    g.alternatives.forEach((weight, term) => g.alternatives.set(term, weight * rarityOf(term)));
+    const repeated = repetition(C, Math.max(1, ...g.words.map((w) => said.get(w.term))));
+    g.alternatives.forEach((weight, term) => g.alternatives
+      .set(term, weight * rarityOf(term) * repeated));
   }
   const titleWords = new Set(tokens(ix.fold(plain)).map((form) => termOf(ix, form))
     .concat([...corrections.values()].map((form) => termOf(ix, form))));
   return { groups, phrases, excluded, corrections, titleWords };
 }
+
+// How much more a word said `times` in the question weighs than one said once: BM25's
+// saturating query-term frequency (search.repetition).
+const repetition = (C, times) => (C.REPETITION
+  ? ((C.REPETITION + 1) * times) / (C.REPETITION + times) : 1);
 
 // The short forms of the collection that `plain` writes in capitals ("MS", "GO"): the
 // abbreviation, not the everyday word, so they weigh fully (search.written_in_capitals).

@@ -588,3 +588,34 @@ def test_a_two_word_question_prefers_the_article_holding_both_over_the_rarer_wor
     client = client_of(tmp_path, "cramps", CRAMPS | EN)
     assert ids(find(client, "leg cramps", bundle="cramps"))[:2] == ["leg-cramps", "athletes"]
     assert ids(find(client, "cramps", bundle="cramps"))[0] == "athletes"
+
+
+ASTHMA = {
+    "asthma-nights": dict(
+        title="Inhalers at bedtime",
+        teaser="Children with asthma slept better with an inhaler at bedtime.",
+        takeaway="Night-time asthma eased when the inhaler came before bed.",
+        findings="Asthma woke fewer children.",
+    ),
+    "eczema": dict(
+        title="A moisturiser every day",
+        teaser="A daily moisturiser kept eczema away in babies.",
+        takeaway="Fewer babies had eczema at one year.",
+        findings="Eczema was milder too.",
+    ),
+}
+
+
+def test_a_long_message_finds_the_subject_it_keeps_naming_before_a_rarer_word_said_once(
+    tmp_path,
+):
+    """The parent names asthma three times and eczema once, in passing: the asthma article
+    comes first (repetition), though "eczema" is the rarer word in everyday English; said
+    once each, the rarer word wins."""
+    client = client_of(tmp_path, "asthma", ASTHMA | EN)
+    message = (
+        "My son has asthma and his asthma is worse in winter. What can we do about the "
+        "asthma? He had eczema once."
+    )
+    assert ids(find(client, message, bundle="asthma"))[:2] == ["asthma-nights", "eczema"]
+    assert ids(find(client, "asthma or eczema", bundle="asthma"))[0] == "eczema"

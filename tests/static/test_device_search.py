@@ -67,6 +67,7 @@ def queries_for(ix: search.SearchIndex, rng: random.Random, questions=()) -> lis
         queries.append([f[:i] + f[i + 1] + f[i] + f[i + 2 :], {}])
         queries.append([f[:i] + f[i + 1 :], {}])
     queries += [[" ".join(rng.sample(forms, 3)), {}] for _ in range(30)]
+    queries += [[f"{a} {b} {a} {a}", {}] for a, b in zip(forms[:5], forms[-5:], strict=True)]
     queries += [
         [f"{a} {b[:4]}", {}]
         for a, b in zip(rng.sample(forms, 20), rng.sample(long, 20), strict=True)

@@ -66,6 +66,7 @@ ENTRY = "app.js"
 WORKER = "lib/search-worker.js"
 MODULES = (
     "lib/i18n.js",
+    "lib/locale-choice.js",
     "lib/manifest.js",
     "lib/search-engine.js",
     "lib/segment.js",

@@ -154,7 +154,8 @@ class Bundles(MethodView):
 class Locales(MethodView):
     @blp.response(200, LocaleSchema(many=True))
     def get(self):
-        """Every locale: names, direction, and each bundle's version and coverage in it."""
+        """Every locale: names, direction, whether the interface speaks it, and each
+        bundle's version and coverage in it (the static repository's locales.json)."""
         return content.locale_list()
 
 
@@ -163,7 +164,7 @@ class NegotiatedCatalog(MethodView):
     @blp.response(200, UiCatalogSchema)
     def get(self):
         """The interface strings in the language this request prefers (``?lang=``,
-        then Accept-Language); the app starts with this until the user chooses."""
+        then Accept-Language), for a client that does not choose for itself."""
         chosen = language.request_locale()
         response = jsonify(language.ui_catalog(chosen))
         response.headers["Content-Language"] = chosen

@@ -113,7 +113,6 @@ def version_response(etag: str, encoding: str | None, send: Callable[[], Respons
         if encoding:
             response.content_encoding = encoding
     response.set_etag(etag, weak=encoding is not None)
-    response.vary.add("Accept-Encoding")
     response.cache_control.no_cache = True
     if current_app.config["X_ACCEL_PREFIX"]:
         # nginx may keep manifests and changes until the end of this second, no longer,
@@ -296,7 +295,6 @@ class Download(MethodView):
         pack_bytes = pack.stat().st_size if encoding else store.pack_bytes(bundle, locale, version)
         size = store.first_install(bundle, locale, version, pack_bytes, sent_size)
         response = jsonify(DownloadSchema().dump(size))
-        response.vary.add("Accept-Encoding")
         response.cache_control.no_cache = True
         return response
 
@@ -367,5 +365,4 @@ class ContentObject(MethodView):
         if encoding:
             response.content_encoding = encoding
         response.cache_control.immutable = True
-        response.vary.add("Accept-Encoding")
         return response

@@ -212,7 +212,6 @@ def sent_file(folder: Path, filename: str, mimetype: str, max_age: int = 0) -> R
     response = Response(copy.read_bytes(), mimetype=mimetype)
     if encoding:
         response.content_encoding = encoding
-    response.vary.add("Accept-Encoding")
     if max_age:
         response.cache_control.public = True
         response.cache_control.max_age = max_age

@@ -89,6 +89,7 @@ SERVER_ONLY = "server/"
 READER_PATHS = (
     "bundles.json",
     "*.bundles.json",
+    "locales.json",
     "keys/keyring.json",
     "ui/*",
     "bundles/*",

@@ -66,6 +66,7 @@ SEGMENT_FORMAT = 3
 SEGMENT_MAGIC = b"SXI1"
 KEYRING = "keyring.json"
 BUNDLE_LIST = "bundles.json"
+LOCALE_LIST = "locales.json"
 ENCODINGS = {"br": ".br", "gzip": ".gz"}
 DECOMPRESS = {"br": brotli.decompress, "gzip": gzip.decompress}
 # Parsed manifests kept per process, for builds and requests alike: one of 10,000
@@ -103,7 +104,8 @@ PACK_PATH = rf"bundles/{_SLUG}/{_LOCALE}/[1-9][0-9]*\.pack\.ndjson\.br"
 # versioned name, and the targets' hashed copies never change.
 PUBLIC_PATHS = {
     "mutable": re.compile(
-        rf"bundles\.json|keys/keyring\.json|ui/{_LOCALE}\.json|bundles/{_SLUG}/current\.json"
+        rf"bundles\.json|locales\.json|keys/keyring\.json|ui/{_LOCALE}\.json"
+        rf"|bundles/{_SLUG}/current\.json"
         r"|tuf/timestamp\.json"
     ),
     "immutable": re.compile(
@@ -203,6 +205,10 @@ class Store:
     @property
     def bundle_list_path(self) -> Path:
         return self.root / BUNDLE_LIST
+
+    @property
+    def locale_list_path(self) -> Path:
+        return self.root / LOCALE_LIST
 
     def index_dir(self, bundle: str, locale: str, version: int | None = None) -> Path:
         """The Whoosh search index of a version (every version's, without one)."""

@@ -10,8 +10,8 @@
 //   in the same way the first time they are asked for, labelled with the source `module` they
 //   are, and a new worker caches again the modules its predecessor held, under their new names;
 //   those marked `offline` (code any device may need offline, not to start) with the shell.
-// - The bundle list, the publisher's keys and the locale catalogs are fetched network-first and
-//   kept for offline use, from the content source as from this site.
+// - The bundle list, the language list, the publisher's keys and the interface catalogs are
+//   fetched network-first and kept for offline use, from the content source as from this site.
 // - Bundle content never goes through a cache here: the page stores it in IndexedDB itself,
 //   verified object by object (static/lib/download.js).
 
@@ -19,13 +19,11 @@ const SHELL_CACHE = `satchel-shell-${SHELL.version}`;
 const DATA_CACHE = "satchel-data-v1";
 const SHELL_URLS = new Set(SHELL.files.map((file) => file.url));
 const LATER = new Map(SHELL.later.map((file) => [file.url, file]));
-const KEPT_API = [
-  /^\/api\/v1\/locales$/,
-  /^\/api\/v1\/messages$/,
-];
 const CONTENT_BASES = CONTENT.map((source) => new URL(source, self.location.href).href);
 // The repository's files that change with a publish and are worth keeping for offline use.
-const KEPT_CONTENT = [/^bundles\.json$/, /^keys\/keyring\.json$/, /^ui\/[^/]+\.json$/];
+const KEPT_CONTENT = [
+  /^bundles\.json$/, /^locales\.json$/, /^keys\/keyring\.json$/, /^ui\/[^/]+\.json$/,
+];
 
 // The header a file cached on demand carries: the source module it is (its `module`).
 const MODULE_HEADER = "Satchel-Module";
@@ -154,7 +152,5 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(fromShell(request, url));
   } else if (LATER.has(url.pathname)) {
     event.respondWith(onDemand(request, LATER.get(url.pathname)));
-  } else if (KEPT_API.some((pattern) => pattern.test(url.pathname))) {
-    event.respondWith(networkFirst(request));
   }
 });

@@ -3,7 +3,7 @@
 
 esbuild (pinned in tools/build/package-lock.json) bundles and minifies the JavaScript:
 the page's ``app.js`` and the search worker are entry points, the stemmers and the Han
-table stay chunks loaded on demand (the Han table also cached on demand:
+table stay chunks loaded on demand (the Han table and the Russian stemmer also cached on demand:
 ``shell.LANGUAGE_MODULE``), and
 code they share is split into chunks of its own.
 Every chunk's name carries the hash of its bytes, so a server sends them as immutable.
@@ -66,6 +66,7 @@ ENTRY = "app.js"
 WORKER = "lib/search-worker.js"
 MODULES = (
     "lib/i18n.js",
+    "lib/locale-choice.js",
     "lib/manifest.js",
     "lib/search-engine.js",
     "lib/segment.js",

@@ -86,6 +86,37 @@ def _locale_index() -> tuple[dict[str, str], dict[str, str]]:
     return known, names
 
 
+def interface_locales(store) -> list[str]:
+    """The locales the app's interface speaks in ``store``: English, and each catalog's."""
+    return sorted({UI_SOURCE_LOCALE, *store.ui_locales()})
+
+
+def locale_listing(store, pointers: dict[str, dict[str, int]], interface: list[str]) -> list[dict]:
+    """Every locale of ``interface`` (those with an interface catalog) or with a bundle of
+    ``pointers`` (bundle → locale → version) published in ``store``: its names,
+    direction, whether the interface speaks it, and each bundle's version and coverage in
+    it. The list of languages, ``locales.json``, as GET /api/v1/locales answers it."""
+    by_locale: dict[str, dict] = {code: {} for code in interface}
+    for bundle, versions in pointers.items():
+        for code, version in versions.items():
+            coverage = store.manifest(bundle, code, version).get("coverage", 1.0)
+            by_locale.setdefault(code, {})[bundle] = {"version": version, "coverage": coverage}
+    listing = []
+    for code, bundles in sorted(by_locale.items()):
+        locale = parse_locale(code)
+        listing.append(
+            {
+                "code": code,
+                "name": locale.english_name,
+                "native_name": locale.display_name,
+                "direction": locale.text_direction,
+                "interface": code in interface,
+                "bundles": bundles,
+            }
+        )
+    return listing
+
+
 def parse_locale(code: str) -> Locale:
     """Like ``try_locale``, but an unknown code is an error that lists close matches."""
     locale = try_locale(code)

@@ -63,8 +63,8 @@ Thai, Lao, Khmer, Myanmar     pairs of        tone marks, vowel      none       
                               clusters        signs kept                          cluster
 ============================  ==============  =====================  ===========  ==============
 
-Stemming is Whoosh's where it has the language (Snowball; Russian among them,
-without a device port yet, see ``stages.device_export.DEVICE_STEMMERS``).
+Stemming is Whoosh's where it has the language (Snowball), on the device with a
+port of each stemmer it has (``stages.device_export.DEVICE_STEMMERS``).
 Typo expansion is off for pairs (a pair is no word to misspell); search as you
 type completes a last word of three characters or more, or a lone character of
 a paired script, whose pairs complete it. Highlights mark whole tokens, the

@@ -106,7 +106,7 @@ MAX_SEGMENTS = 32
 MERGE_BUDGET = 2
 # The languages whose stemmer has a JavaScript port in static/lib/stem/: the engine imports
 # ``stem/<name>.js`` for the header's stemmer, so naming any other would break the search.
-DEVICE_STEMMERS = frozenset({"en", "es", "pt", "ar"})
+DEVICE_STEMMERS = frozenset({"en", "es", "pt", "ar", "ru"})
 SECTIONS = tuple("ids norms docs terms lengths postings forms formterms commonness".split())
 CONSTANTS = (
     "B K1 MAX_QUERY_CHARS MAX_TERMS TYPO_WEIGHT PREFIX_WEIGHT THESAURUS_WEIGHT ABBREVIATION_WEIGHT "

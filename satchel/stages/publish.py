@@ -47,6 +47,7 @@ from pathlib import Path
 import brotli
 
 from ..errors import PublishFailed, SatchelError
+from ..i18n.catalogs import interface_locales, locale_listing
 from ..manifest import (
     body_of,
     canonical_bytes,
@@ -266,11 +267,14 @@ def write_changes(store: Store, bundle: str, locale: str, version: int) -> None:
         write_with_siblings(path, canonical_json(changes), MANIFEST_BROTLI_QUALITY)
 
 
-def write_bundle_list(store: Store) -> None:
-    """``bundles.json``: every published bundle, as GET /api/v1/bundles lists them."""
+def write_lists(store: Store) -> None:
+    """``bundles.json`` and ``locales.json``: every published bundle and every language, as
+    GET /api/v1/bundles and /api/v1/locales list them."""
     pointers = {bundle: store.current(bundle) for bundle in store.bundles()}
-    listing = bundle_listing(store, {bundle: v for bundle, v in pointers.items() if v})
-    write_atomically(store.bundle_list_path, canonical_json(listing))
+    published = {bundle: versions for bundle, versions in pointers.items() if versions}
+    write_atomically(store.bundle_list_path, canonical_json(bundle_listing(store, published)))
+    languages = locale_listing(store, published, interface_locales(store))
+    write_atomically(store.locale_list_path, canonical_json(languages))
 
 
 def publish_bundle(
@@ -357,7 +361,7 @@ def publish_releases(
                 for releases in releases_by_bundle.values()
                 for report in publish_bundle(store, releases, now, signer, published, cache)
             ]
-            write_bundle_list(store)
+            write_lists(store)
             prune(store, retain, now, prune_grace)
             return reports, signer, ensure_repository(store, now, held_keys(store))
     except OSError as exc:

@@ -113,7 +113,6 @@ def version_response(etag: str, encoding: str | None, send: Callable[[], Respons
         if encoding:
             response.content_encoding = encoding
     response.set_etag(etag, weak=encoding is not None)
-    response.vary.add("Accept-Encoding")
     response.cache_control.no_cache = True
     if current_app.config["X_ACCEL_PREFIX"]:
         # nginx may keep manifests and changes until the end of this second, no longer,
@@ -154,7 +153,8 @@ class Bundles(MethodView):
 class Locales(MethodView):
     @blp.response(200, LocaleSchema(many=True))
     def get(self):
-        """Every locale: names, direction, and each bundle's version and coverage in it."""
+        """Every locale: names, direction, whether the interface speaks it, and each
+        bundle's version and coverage in it (the static repository's locales.json)."""
         return content.locale_list()
 
 
@@ -163,7 +163,7 @@ class NegotiatedCatalog(MethodView):
     @blp.response(200, UiCatalogSchema)
     def get(self):
         """The interface strings in the language this request prefers (``?lang=``,
-        then Accept-Language); the app starts with this until the user chooses."""
+        then Accept-Language), for a client that does not choose for itself."""
         chosen = language.request_locale()
         response = jsonify(language.ui_catalog(chosen))
         response.headers["Content-Language"] = chosen
@@ -295,7 +295,6 @@ class Download(MethodView):
         pack_bytes = pack.stat().st_size if encoding else store.pack_bytes(bundle, locale, version)
         size = store.first_install(bundle, locale, version, pack_bytes, sent_size)
         response = jsonify(DownloadSchema().dump(size))
-        response.vary.add("Accept-Encoding")
         response.cache_control.no_cache = True
         return response
 
@@ -366,5 +365,4 @@ class ContentObject(MethodView):
         if encoding:
             response.content_encoding = encoding
         response.cache_control.immutable = True
-        response.vary.add("Accept-Encoding")
         return response

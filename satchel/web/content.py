@@ -16,7 +16,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from ..i18n.catalogs import parse_locale
+from ..i18n.catalogs import locale_listing
 from ..store import SLUG_MAX, SLUG_PATTERN, Store, bundle_listing, update_changes
 from . import language
 from .caching import cache
@@ -128,31 +128,9 @@ def bundle_list() -> list[dict]:
 
 def locale_list() -> list[dict]:
     """Every locale with an interface catalog or a published bundle."""
-
-    def compute(pointers):
-        by_locale: dict[str, dict] = {code: {} for code in language.ui_locales()}
-        for bundle, versions in pointers.items():
-            for locale, version in versions.items():
-                coverage = manifest(bundle, locale, version).get("coverage", 1.0)
-                by_locale.setdefault(locale, {})[bundle] = {
-                    "version": version,
-                    "coverage": coverage,
-                }
-        listing = []
-        for code, bundles in sorted(by_locale.items()):
-            locale = parse_locale(code)
-            listing.append(
-                {
-                    "code": code,
-                    "name": locale.english_name,
-                    "native_name": locale.display_name,
-                    "direction": locale.text_direction,
-                    "bundles": bundles,
-                }
-            )
-        return listing
-
-    return cached_by_publication("locales", compute)
+    return cached_by_publication(
+        "locales", lambda pointers: locale_listing(store(), pointers, language.ui_locales())
+    )
 
 
 def changes_since(

@@ -2,10 +2,10 @@
 catalogs, and translated API messages.
 
 Negotiation: ``?lang=`` wins over ``Accept-Language``; Werkzeug parses the
-header and orders it by q-value; each tag is matched exactly, else by its
-language (``pt-PT`` → ``pt`` or ``pt-BR``); nothing usable gets the default.
-(Werkzeug's own ``best_match`` prefers any exact match, so ``es-ES,en;q=0.5``
-would get English.)
+header and orders it by q-value; each tag is matched by ``i18n.negotiation``'s rule,
+which the device shares (exactly, else by its language: ``pt-PT`` → ``pt`` or
+``pt-BR``); nothing usable gets the default. (Werkzeug's own ``best_match`` prefers
+any exact match, so ``es-ES,en;q=0.5`` would get English.)
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import json
 
 from flask import current_app, g, has_request_context, request
 
-from ..i18n.catalogs import UI_SOURCE_LOCALE, source_ui_catalog, try_locale
+from ..i18n.catalogs import UI_SOURCE_LOCALE, interface_locales, source_ui_catalog
+from ..i18n.negotiation import choose_locale
 from ..store import Store
 from .caching import cache
 
@@ -39,34 +40,16 @@ def ui_catalog(locale: str) -> dict | None:
 
 
 def ui_locales() -> list[str]:
-    return sorted({UI_SOURCE_LOCALE, *store().ui_locales()})
-
-
-def match_locale(wanted: str, choices: list[str]) -> str | None:
-    """The choice for one requested tag: exact, else the same language (shortest tag)."""
-    if wanted == "*":
-        return choices[0]
-    locale = try_locale(wanted)
-    if locale is None:
-        return None
-    by_tag = {str(try_locale(choice)): choice for choice in choices}
-    if str(locale) in by_tag:
-        return by_tag[str(locale)]
-    same = [choice for tag, choice in by_tag.items() if tag.split("_")[0] == locale.language]
-    return min(same, key=len) if same else None
+    return interface_locales(store())
 
 
 def negotiate(available: list[str], default: str = UI_SOURCE_LOCALE) -> str:
     """The best of ``available`` for this request: ``?lang=``, then Accept-Language
-    in quality order (Werkzeug parses it), each matched exactly or by language."""
-    choices = [default] + [code for code in available if code != default]
+    in quality order (Werkzeug parses it), by the rule the device shares
+    (``i18n.negotiation``)."""
     requested = [request.args["lang"]] if request.args.get("lang") else []
     requested += [value for value, quality in request.accept_languages if quality > 0]
-    for wanted in requested:
-        match = match_locale(wanted, choices)
-        if match:
-            return match
-    return default
+    return choose_locale(requested, available, default)
 
 
 def request_locale() -> str:

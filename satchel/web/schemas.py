@@ -164,6 +164,9 @@ class LocaleSchema(Schema):
     name = fields.String(required=True, metadata={"description": "English name"})
     native_name = fields.String(required=True)
     direction = fields.String(required=True, metadata={"enum": ["ltr", "rtl"]})
+    interface = fields.Boolean(
+        required=True, metadata={"description": "Whether the app's interface is translated"}
+    )
     bundles = fields.Dict(
         keys=fields.String(), values=fields.Nested(LocaleBundleSchema), required=True
     )

@@ -3,13 +3,15 @@
 // Babel's JavaScript extractor finds them.
 //
 // Catalogs come from the content source's ui/<locale>.json (the same as GET
-// /api/v1/locales/<locale>/messages; the first start's, the server's choice, from /messages):
+// /api/v1/locales/<locale>/messages); the first start chooses among the languages of its
+// locales.json (as GET /api/v1/locales lists them) by the server's rule (locale-choice.js):
 //   {"locale", "direction": "ltr"|"rtl", "messages": {msgid: "text" | {one, other, ...}}}
 // Plural entries are keyed by the singular msgid and hold one string per CLDR category,
 // chosen with Intl.PluralRules. Without a catalog (404, offline and never cached) the
 // English msgids are used and the page says so with lang="en" (ui/page.js sets it).
 
-import { getFileJSON, getJSON } from "./api.js";
+import { getFileJSON } from "./api.js";
+import { chooseLocale } from "./locale-choice.js";
 
 const RTL = new Set(["ar", "arc", "ckb", "dv", "fa", "he", "ps", "sd", "ug", "ur", "yi"]);
 
@@ -76,17 +78,12 @@ export function direction() {
   return state.direction;
 }
 
-/** Load the catalog of `code`; English when there is none. Without a code the server picks
- * (`asked`: the page's ?lang=, then Accept-Language). */
+/** Load the catalog of `code`; English when there is none. Without a code, the best language
+ * the interface speaks for `asked` (the page's ?lang=), then the browser's languages. */
 export async function loadLocale(code, asked = null) {
-  let catalog = null;
-  if (code && code !== "en") {
-    catalog = await catalogOf(code);
-  } else if (!code) {
-    const path = `/messages${asked ? `?lang=${encodeURIComponent(asked)}` : ""}`;
-    catalog = await getJSON(path).catch(() => null); // offline and never cached: English below
-  }
-  const chosen = catalog ? catalog.locale || code : "en";
+  const wanted = code || await firstChoice(asked);
+  const catalog = wanted === "en" ? null : await catalogOf(wanted);
+  const chosen = catalog ? catalog.locale || wanted : "en";
   state.locale = chosen;
   state.direction = catalog ? catalog.direction || directionOf(chosen) : "ltr";
   state.messages = catalog ? catalog.messages || {} : {};
@@ -111,13 +108,21 @@ export function catalogOf(code) {
   return catalogs.get(code).catch(() => null);
 }
 
-/** The interface languages: GET /locales, or null while that endpoint does not exist. */
+/** The languages, as the content source's locales.json lists them; null when it cannot be had. */
 export async function listLocales() {
   try {
-    return await getJSON("/locales");
+    return await getFileJSON("locales.json", { cache: "no-cache" });
   } catch {
     return null;
   }
+}
+
+/** The language the interface starts in: English when the list cannot be had (offline and never
+ * cached). */
+async function firstChoice(asked) {
+  const spoken = ((await listLocales()) || []).filter((entry) => entry.interface);
+  const requested = [asked, ...navigator.languages].filter(Boolean);
+  return chooseLocale(requested, spoken.map((entry) => entry.code), "en");
 }
 
 /** The name of language `code` in `inLocale` (the interface language by default). */

@@ -1,12 +1,18 @@
 """The app speaks the reader's language from the first visit, with the real
-catalogs: negotiated from the browser's languages, or forced with ?lang=."""
+catalogs: chosen from the browser's languages by the server's rule (its JavaScript twin,
+static/lib/locale-choice.js), or forced with ?lang=; without the server's API too, from the
+content source's list of languages."""
 
 from __future__ import annotations
+
+import json
+import urllib.request
 
 import pytest
 from playwright.sync_api import expect
 
 from satchel.i18n.catalogs import compile_ui, read_catalog
+from satchel.i18n.negotiation import choose_locale, match_locale
 
 from .conftest import PROJECT, ready
 
@@ -45,3 +51,68 @@ def test_spanish_reader_gets_the_spanish_bundle(new_page, live_server):
     expect(
         page.get_by_text(translated("es", "Credibility: {value} out of 5").replace("{value}", "4"))
     ).to_be_visible()
+
+
+CHOICES = ["en", "ar", "es", "pt-BR", "zh-Hant-TW", "sr-Latn"]
+REQUESTS = [
+    ["pt-BR"],
+    ["pt_br"],
+    ["PT-pt"],
+    ["pt"],
+    ["en-GB", "es"],
+    ["en-XY"],
+    ["fr-CA", "fr", "es"],
+    ["*"],
+    [],
+    ["!!garbage"],
+    ["xx", "ar"],
+    ["zh-TW"],
+    ["zh-hant-tw"],
+    ["sr"],
+    ["sr-Cyrl"],
+    ["es-419"],
+    ["e"],
+    ["toolongsubtag-x"],
+    ["ar-EG", "es"],
+    [""],
+    ["es-"],
+    ["-es"],
+]
+DEVICE_CHOICE = """async ([requests, choices]) => {
+  const rule = await import("/static/lib/locale-choice.js");
+  return requests.map((requested) => ({
+    chosen: rule.chooseLocale(requested, choices, "en"),
+    matched: requested.map((wanted) => rule.matchLocale(wanted, choices)),
+  }));
+}"""
+
+
+def test_the_device_chooses_a_language_as_the_server_does(page, live_server):
+    page.goto(live_server + "/")
+    found = page.evaluate(DEVICE_CHOICE, [REQUESTS, CHOICES])
+    assert found == [
+        {
+            "chosen": choose_locale(requested, CHOICES, "en"),
+            "matched": [match_locale(wanted, CHOICES) for wanted in requested],
+        }
+        for requested in REQUESTS
+    ]
+    assert [entry["chosen"] for entry in found[:8]] == [*["pt-BR"] * 4, *["en"] * 2, "es", "en"]
+
+
+def test_without_the_server_s_api_the_app_starts_in_the_reader_s_language(new_page, live_server):
+    page = new_page(locale="es-ES", service_workers="block")
+    api = []
+    page.route("**/api/**", lambda route: (api.append(route.request.url), route.abort()))
+    ready(page, live_server + "/")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.locator("main h1")).to_have_text(translated("es", "Library"))
+
+    page.goto(live_server + "/#/settings")
+    options = page.locator("#ui-locale option")
+    expect(options.first).to_be_attached()
+    listed = json.loads(urllib.request.urlopen(live_server + "/repo/locales.json").read())
+    assert options.evaluate_all("all => all.map((o) => o.value)") == [e["code"] for e in listed]
+    expect(page.locator("#ui-locale option[value='ar']")).to_have_text("العربية")
+    expect(page.locator("#ui-locale")).to_have_value("es")
+    assert not [url for url in api if "/locales" in url or "/messages" in url]

@@ -49,6 +49,12 @@ HAND_PICKED = {
         "bebêssemos criança maçã biologia logías ución frequência ativamente estrangeira "
         "brincadeiras ira iras índio conhecê persegue felicíssimo fadigas cuidadoras"
     ),
+    "ru": (
+        "усталость усталости уменьшают уменьшилась рассеянным склерозом помогают упражнения "
+        "читавшись сделав играя красивейший длиннее ёжик объявление подъезд бессонница "
+        "работающими сделанного лучшими пишущий пишущая знаменитость знаменитостью "
+        "mixedлатиница xyzя"
+    ),
     "ar": (
         "والكتاب بالمدرسة المعلمون مستشفيات استخدام وولد أحمد إسلام آمال كَتَبَ يكون المرض "
         "الأمراض مكتب كاتب كتابة افتعال تفاعيل متفعلل"
@@ -67,6 +73,8 @@ def shipped_languages() -> set[str]:
 
 
 STEMMED = sorted(lang for lang in shipped_languages() if analysis.stemmer(lang))
+# Every port, shipped language or not (Russian is only in the scripts' corpus).
+PORTED = sorted(set(STEMMED) | DEVICE_STEMMERS)
 
 
 def words_of(text: str, lang: str) -> set[str]:
@@ -156,11 +164,11 @@ def test_the_device_index_names_exactly_the_ported_stemmers():
     assert ported == DEVICE_STEMMERS
 
 
-@pytest.mark.parametrize("lang", STEMMED)
+@pytest.mark.parametrize("lang", PORTED)
 def test_the_port_stems_like_whoosh(page, live_server, lang):
     page.goto(live_server + "/")
     own = repository_words(lang)
-    assert own, f"no {lang} words in the repository"
+    assert own or lang not in STEMMED, f"no {lang} words in the repository"
     words = own | built_words(lang, analysis.stemmer(lang)) | set(ASTRAL)
     words |= set(HAND_PICKED.get(lang, "").split())
     count = compare(page, lang, words)

@@ -73,9 +73,7 @@ def test_updates_are_pruned_with_their_versions(client, bundles_dir, build):
         "2-3.json.br",
         "2-3.json.gz",
     ]
-    assert [name.split(".", 1)[1] for name in names if not name.startswith("2-3.")] == [
-        "2-3.json"
-    ]
+    assert [name.split(".", 1)[1] for name in names if not name.startswith("2-3.")] == ["2-3.json"]
 
 
 def test_manifests_packs_objects_and_keys_are_served_as_stored(two_versions):
@@ -114,6 +112,16 @@ def test_every_interface_catalog_is_a_file_the_source_language_too(two_versions)
         stored = client.get(f"/repo/ui/{locale}.json")
         assert stored.headers["Cache-Control"] == "public, no-cache"
         assert stored.json == client.get(f"/api/v1/locales/{locale}/messages").json
+
+
+def test_the_list_of_languages_is_a_file_saying_which_the_interface_speaks(two_versions):
+    client = two_versions
+    stored = client.get("/repo/locales.json")
+    assert stored.headers["Cache-Control"] == "public, no-cache"
+    assert stored.json == client.get("/api/v1/locales").json
+    listed = {entry["code"]: entry for entry in stored.json}
+    assert {code for code, entry in listed.items() if entry["interface"]} >= {"en", "es", "ar"}
+    assert listed["en"]["bundles"]["demo"]["version"] == 2
 
 
 def test_private_files_are_not_served(two_versions):

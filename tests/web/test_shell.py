@@ -46,9 +46,9 @@ def test_worker_of_the_sources_lists_every_shell_file_with_its_hash(sources_clie
     assert {"/", "/static/app.js", "/static/app.css", "/static/lib/i18n.js"} <= set(urls)
     assert "/static/manifest.webmanifest" in urls and "/static/icons/icon-192.png" in urls
     assert "/static/sw.js" not in urls
-    # Only browsers without WebCrypto's Ed25519 need it, and only devices with a Chinese bundle
-    # the Han table: listed apart, cached when first used. The stemmers are in the shell: a
-    # bundle handed over offline needs its own.
+    # Only browsers without WebCrypto's Ed25519 need it, only devices with a Chinese bundle the
+    # Han table and only those with a Russian one its stemmer: listed apart, cached when first
+    # used. The other stemmers are in the shell: a bundle handed over offline needs its own.
     # The brotli decoder opens files from `satchel export`, often offline: cached with the shell.
     later = {entry["url"]: entry["sha256"] for entry in shell["later"]}
     offline = {entry["url"]: entry["offline"] for entry in shell["later"]}
@@ -56,6 +56,7 @@ def test_worker_of_the_sources_lists_every_shell_file_with_its_hash(sources_clie
         "/static/vendor/noble-ed25519.js": False,
         "/static/vendor/brotli-decode.js": True,
         "/static/lib/han.js": False,
+        "/static/lib/stem/ru.js": False,
     }
     stemmers = {"/static/lib/stem/en.js", "/static/lib/stem/ar.js", "/static/lib/stem/regions.js"}
     assert stemmers <= set(urls)
@@ -117,8 +118,8 @@ def test_built_worker_precaches_every_built_file_but_source_maps(client):
     # Modules tests import by URL keep it, and are there offline too.
     assert "/static/lib/search-engine.js" in urls
     # The stemmers and the Han table stay chunks of their own, loaded on demand; the stemmers
-    # are precached, the Han table cached on demand, named with the source module it is, which
-    # a new worker caches again under its new name.
+    # are precached, the Han table and the Russian stemmer cached on demand, named with the
+    # source module each is, which a new worker caches again under its new name.
     chunks = {re.sub(r"-[A-Z2-7]{8}\.js$", "", url) for url in urls}
     assert {"/static/lib/en", "/static/lib/ar", "/static/lib/regions"} <= chunks
     later = {entry["url"]: entry["sha256"] for entry in shell["later"]}
@@ -129,6 +130,7 @@ def test_built_worker_precaches_every_built_file_but_source_maps(client):
         "/static/vendor/noble-ed25519.js": "vendor/noble-ed25519.js",
         "/static/vendor/brotli-decode.js": "vendor/brotli-decode.js",
         "/static/lib/han": "lib/han.js",
+        "/static/lib/ru": "lib/stem/ru.js",
     }
     # A .satchel file is often handed over offline: its decoder is cached with the shell.
     offline = {entry["url"] for entry in shell["later"] if entry["offline"]}

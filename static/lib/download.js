@@ -29,14 +29,16 @@ const BATCH_BYTES = 1 << 20;
 const PARALLEL_FETCHES = 4;
 
 /**
- * Fetch and store the objects of the staged manifest that the device does not hold. Progress is
- * in bytes received: `offset` before them, `staging.expected` ({raw, sent}) says what they cost
- * when nothing of them was stored yet, else their plain size is the estimate.
+ * Fetch and store the objects of the staged manifest (or those of its `entries`) that the device
+ * does not hold. Progress is in bytes received: `offset` before them, `staging.expected` ({raw,
+ * sent}) says what they cost when nothing of them was stored yet, else their plain size is the
+ * estimate.
  */
-async function downloadMissing(staging, progress, offset = 0) {
+async function downloadMissing(staging, progress, offset = 0,
+  entries = objectsOf(staging.manifest)) {
   const present = await db.objectNames();
   const seen = new Set();
-  const missing = objectsOf(staging.manifest).filter((entry) => {
+  const missing = entries.filter((entry) => {
     const needed = !present.has(entry.object) && !seen.has(entry.object);
     seen.add(entry.object);
     return needed;
@@ -212,24 +214,32 @@ async function installFromPack(bundle, locale, progress) {
   sizes.delete(key); // the next install asks again
   const response = await fetchPack(bundle, locale, size.version);
   // One bar over what crosses the network: the pack (its decoded bytes scaled to its compressed
-  // size), then the segments.
+  // size) and the segments.
   const total = size.bytes;
   let pack = null; // what stagePackManifest gives
   let decoded = 0;
+  let segmentBytes = 0;
+  const report = () => progress(Math.min(
+    Math.round((decoded / pack.plain) * size.pack_bytes) + segmentBytes, total), total);
   const objects = verifiedWriter((name) => {
     if (!pack.expected.has(name)) throw damaged(`pack line ${name} is not in the manifest`);
-  }, () => progress(Math.min(Math.round((decoded / pack.plain) * size.pack_bytes), total), total));
+  }, report);
+  let segments = null; // the search segments are not in the pack: fetched beside it
   await forEachLine(response.body, (length) => { decoded += length; }, async (bytes) => {
     if (pack) await objects.add(bytes);
     else {
       const etag = `"${await sha256Hex(bytes)}"`; // the manifest's, as the API's ETag names it
       pack = await stagePackManifest(bytes, { key, bundle, locale, size, etag });
+      segments = downloadMissing(pack.staging, (done) => {
+        segmentBytes = done;
+        report();
+      }, 0, segmentsOf(pack.staging.manifest));
+      segments.catch(() => {}); // awaited once the pack is stored
     }
   });
   if (!pack) throw damaged("the pack was empty");
   await objects.end();
-  // The search segments are not in the pack.
-  await downloadMissing(pack.staging, progress, Math.min(size.pack_bytes, total));
+  await segments;
   return finalize(pack.staging);
 }
 
@@ -247,13 +257,12 @@ export async function finalize(staging) {
     installedAt: new Date().toISOString(),
   };
   await db.switchTo(install);
+  const prepared = prepareDeviceSearch(install).catch(() => {
+    // Cut off now: the device loads that code as it next searches the bundle online.
+  });
   await db.collectGarbage();
   db.rememberInstalls(await db.installKeys());
-  try {
-    await prepareDeviceSearch(install);
-  } catch {
-    // Cut off now: the device loads that code as it next searches the bundle online.
-  }
+  await prepared;
   const withdrawn = previous ? withdrawnFrom(previous.manifest, install.manifest) : [];
   return { install, withdrawn };
 }

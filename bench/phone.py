@@ -404,7 +404,7 @@ FLOOR = """async ([bundle, locale]) => {
 
 # One part of an install at a time, to tell where its time goes: the pack fetched and cut into
 # lines (step "fetch"), then each line also parsed, hashed as download.js hashes it (the digests
-# of a 64 kB chunk awaited together), or stored as db.js stores it (copied into 64 kB chunk
+# of a 60 kB chunk awaited together), or stored as db.js stores it (copied into 60 kB chunk
 # records listing their lines, 1 MB of them a transaction, in a scratch database).
 STEP = """async ([bundle, locale, step]) => {
   const started = performance.now();
@@ -421,7 +421,7 @@ STEP = """async ([bundle, locale, step]) => {
     open.onsuccess = () => resolve(open.result);
     open.onerror = () => reject(open.error);
   });
-  let chunk = new Uint8Array(1 << 16);
+  let chunk = new Uint8Array(60 << 10);
   let ends = [];
   let hashes = [];
   let chunks = [];
@@ -449,7 +449,7 @@ STEP = """async ([bundle, locale, step]) => {
     if (step === "parse") JSON.parse(decoder.decode(bytes));
     if (step !== "hash" && step !== "put") return;
     const used = ends.at(-1) ?? 0;
-    if (ends.length && used + bytes.length > 1 << 16) {
+    if (ends.length && used + bytes.length > 60 << 10) {
       await seal();
       if (chunks.length >= 16) await flush();
     }
@@ -488,7 +488,7 @@ BREAKDOWN_STEPS = ("fetch", "parse", "hash", "put")
 STEP_NAMES = {
     "parse": "parse each line",
     "hash": "hash each line",
-    "put": "store the lines in 64 kB chunk records",
+    "put": "store the lines in 60 kB chunk records",
 }
 
 # The app's own buttons, as a reader uses them: the production build keeps no module of the

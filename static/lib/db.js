@@ -151,8 +151,12 @@ export function deleteStaging(key) {
   return transaction(["staging"], "readwrite", (s) => s.staging.delete(key));
 }
 
-/** The chunk a record of objects is stored in (putChunks), about this many bytes. */
-export const CHUNK_BYTES = 1 << 16;
+/**
+ * The bytes of a chunk (putChunks), about. Under 64 KiB: Chromium writes a larger value to a blob
+ * of its own, and 320 puts of 64 kB values took 1.4 times as long as of 60 kB (4× CPU, reading
+ * one 1.6 times), measured apart.
+ */
+export const CHUNK_BYTES = 60 << 10;
 
 /**
  * Objects copied one after another into a chunk of about CHUNK_BYTES: `add(bytes)` returns the

@@ -23,22 +23,22 @@ import { isUntrusted, verifyManifest } from "./trust.js";
 const decoder = new TextDecoder();
 const damaged = (message) => new AppError("integrity", { message });
 
-// Pack lines are hashed, then stored this many (or this many bytes) at a time in one IndexedDB
-// transaction: one commit per object would cost more than the hashing. Nothing else is awaited
-// inside a transaction, or it would commit early.
-const BATCH_OBJECTS = 500;
+// Verified objects are stored in chunk records (db.js), this many bytes of them in one IndexedDB
+// transaction. Nothing else is awaited inside a transaction, or it would commit early.
 const BATCH_BYTES = 1 << 20;
 const PARALLEL_FETCHES = 4;
 
 /**
- * Fetch and store the objects of the staged manifest that the device does not hold. Progress is
- * in bytes received: `offset` before them, `staging.expected` ({raw, sent}) says what they cost
- * when nothing of them was stored yet, else their plain size is the estimate.
+ * Fetch and store the objects of the staged manifest (or those of its `entries`) that the device
+ * does not hold. Progress is in bytes received: `offset` before them, `staging.expected` ({raw,
+ * sent}) says what they cost when nothing of them was stored yet, else their plain size is the
+ * estimate.
  */
-async function downloadMissing(staging, progress, offset = 0) {
+async function downloadMissing(staging, progress, offset = 0,
+  entries = objectsOf(staging.manifest)) {
   const present = await db.objectNames();
   const seen = new Set();
-  const missing = objectsOf(staging.manifest).filter((entry) => {
+  const missing = entries.filter((entry) => {
     const needed = !present.has(entry.object) && !seen.has(entry.object);
     seen.add(entry.object);
     return needed;
@@ -48,15 +48,13 @@ async function downloadMissing(staging, progress, offset = 0) {
   const total = offset + expected;
   let done = offset;
   progress(done, total);
-  const segments = new Set(segmentsOf(staging.manifest).map((entry) => entry.object));
   const queue = missing.values();
   let failed = false;
   async function fetcher() {
     for (const entry of queue) {
       if (failed) return;
       const { buffer, sent } = await fetchVerified(entry.object);
-      if (segments.has(entry.object)) await db.putBytes(entry.object, buffer);
-      else await db.putObject(entry.object, decoder.decode(buffer));
+      await db.putChunks([db.chunkOf(entry.object, buffer)]);
       done = Math.min(done + sent, total);
       progress(done, total);
     }
@@ -156,30 +154,48 @@ async function stagePackManifest(bytes, { key, bundle, locale, size, etag }) {
   };
 }
 
-/** Stores the pack's object lines a batch at a time, each only if the manifest names it. */
-function objectBatches(onStored) {
-  let batch = [];
-  let batchBytes = 0;
-  const store = async (expected) => {
-    const names = await Promise.all(batch.map((entry) => entry.name));
-    const records = names.map((name, i) => {
-      if (!expected.has(name)) throw damaged(`pack line ${name} is not in the manifest`);
-      return { name, text: batch[i].text };
-    });
-    batch = [];
-    batchBytes = 0;
-    await db.putObjects(records);
-    onStored();
+/**
+ * Stores objects as they come, `add(bytes)` each, in chunks (db.js): a chunk is stored only once
+ * every object in it hashed to a name that `check(name)` accepted (it throws to refuse), never
+ * before. A transaction of chunks is not awaited before the next objects are read, only before
+ * the next transaction; `end()` waits for the last. `onStored()` after each.
+ */
+export function verifiedWriter(check, onStored = () => {}) {
+  const chunk = db.chunker();
+  let hashes = []; // of the objects in `chunk`, as they were added
+  let ready = []; // chunks checked, not yet put
+  let readyBytes = 0;
+  let writing = Promise.resolve();
+  const seal = async () => {
+    const pending = hashes;
+    hashes = [];
+    const { ends, bytes } = chunk.take(null);
+    const names = await Promise.all(pending);
+    names.forEach(check);
+    ready.push({ names, ends, bytes });
+    readyBytes += bytes.byteLength;
+  };
+  const write = async () => {
+    const chunks = ready;
+    ready = [];
+    readyBytes = 0;
+    await writing;
+    writing = db.putChunks(chunks).then(onStored);
+    writing.catch(() => {}); // the next write or end() throws it
   };
   return {
-    async add(bytes, expected) {
-      // Both copy the bytes now (digest takes its copy when called), as forEachLine asks.
-      batch.push({ name: sha256Hex(bytes), text: decoder.decode(bytes) });
-      batchBytes += bytes.length;
-      if (batch.length >= BATCH_OBJECTS || batchBytes >= BATCH_BYTES) await store(expected);
+    async add(bytes) {
+      if (chunk.full(bytes.length)) {
+        await seal();
+        if (readyBytes >= BATCH_BYTES) await write();
+      }
+      // The chunk's copy is hashed: `bytes` may be reused once this returns (forEachLine).
+      hashes.push(sha256Hex(chunk.add(bytes)));
     },
-    async end(expected) {
-      if (batch.length) await store(expected);
+    async end() {
+      if (hashes.length) await seal();
+      if (ready.length) await write();
+      await writing;
     },
   };
 }
@@ -198,23 +214,32 @@ async function installFromPack(bundle, locale, progress) {
   sizes.delete(key); // the next install asks again
   const response = await fetchPack(bundle, locale, size.version);
   // One bar over what crosses the network: the pack (its decoded bytes scaled to its compressed
-  // size), then the segments.
+  // size) and the segments.
   const total = size.bytes;
   let pack = null; // what stagePackManifest gives
   let decoded = 0;
-  const batches = objectBatches(() => progress(
-    Math.min(Math.round((decoded / pack.plain) * size.pack_bytes), total), total));
+  let segmentBytes = 0;
+  const report = () => progress(Math.min(
+    Math.round((decoded / pack.plain) * size.pack_bytes) + segmentBytes, total), total);
+  const objects = verifiedWriter((name) => {
+    if (!pack.expected.has(name)) throw damaged(`pack line ${name} is not in the manifest`);
+  }, report);
+  let segments = null; // the search segments are not in the pack: fetched beside it
   await forEachLine(response.body, (length) => { decoded += length; }, async (bytes) => {
-    if (pack) await batches.add(bytes, pack.expected);
+    if (pack) await objects.add(bytes);
     else {
       const etag = `"${await sha256Hex(bytes)}"`; // the manifest's, as the API's ETag names it
       pack = await stagePackManifest(bytes, { key, bundle, locale, size, etag });
+      segments = downloadMissing(pack.staging, (done) => {
+        segmentBytes = done;
+        report();
+      }, 0, segmentsOf(pack.staging.manifest));
+      segments.catch(() => {}); // awaited once the pack is stored
     }
   });
   if (!pack) throw damaged("the pack was empty");
-  await batches.end(pack.expected);
-  // The search segments are not in the pack.
-  await downloadMissing(pack.staging, progress, Math.min(size.pack_bytes, total));
+  await objects.end();
+  await segments;
   return finalize(pack.staging);
 }
 
@@ -232,13 +257,12 @@ export async function finalize(staging) {
     installedAt: new Date().toISOString(),
   };
   await db.switchTo(install);
+  const prepared = prepareDeviceSearch(install).catch(() => {
+    // Cut off now: the device loads that code as it next searches the bundle online.
+  });
   await db.collectGarbage();
   db.rememberInstalls(await db.installKeys());
-  try {
-    await prepareDeviceSearch(install);
-  } catch {
-    // Cut off now: the device loads that code as it next searches the bundle online.
-  }
+  await prepared;
   const withdrawn = previous ? withdrawnFrom(previous.manifest, install.manifest) : [];
   return { install, withdrawn };
 }

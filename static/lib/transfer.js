@@ -9,10 +9,10 @@
 // the publisher's signed manifest of its version.
 
 import * as db from "./db.js";
-import { finalize } from "./download.js";
+import { finalize, verifiedWriter } from "./download.js";
 import { AppError } from "./errors.js";
 import { carriedMetadata, checkFileManifest, verifiedTargets } from "./freshness.js";
-import { canonicalBytes, objectsOf, segmentsOf, sha256Hex } from "./manifest.js";
+import { canonicalBytes, objectsOf, sha256Hex } from "./manifest.js";
 import { catalogOf } from "./i18n.js";
 import { runJob, runningJob } from "./progress.js";
 import { fetchManifest, readObject } from "./read.js";
@@ -27,8 +27,6 @@ const DECODER = "../vendor/brotli-decode.js";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 export const IMPORT_JOB = "import";
-// Objects are stored a megabyte or so per transaction: one each would cost more than hashing.
-const BATCH_BYTES = 1 << 20;
 // A summary page is tens of kilobytes: a larger HTML file is not one, and is not read whole.
 const PAGE_MAX_BYTES = 1 << 20;
 
@@ -54,8 +52,7 @@ export async function bundleFile(install) {
         controller.enqueue(record([]));
         return controller.close();
       }
-      const { bytes, text } = await db.getRecord(queue.shift());
-      controller.enqueue(record(bytes ? new Uint8Array(bytes) : encoder.encode(text)));
+      controller.enqueue(record(await db.getObjectBytes(queue.shift())));
     },
   });
   const name = `${install.bundle}-${install.locale}-v${install.version}.satchel`;
@@ -101,26 +98,16 @@ function reader(stream) {
 /** Store the object records up to the end record, each only if the manifest names it. */
 async function storeObjects(read, manifest) {
   const wanted = names(manifest);
-  const segments = new Set(segmentsOf(manifest).map((entry) => entry.object));
   const largest = objectsOf(manifest).reduce((most, entry) => Math.max(most, entry.bytes), 0);
-  let batch = [];
-  let batchBytes = 0;
+  const objects = verifiedWriter((name) => {
+    if (!wanted.delete(name)) throw new AppError("changed_object");
+  });
   for (let length; (length = await read.header());) {
     // Longer than any object named: not one of them, and not read into memory.
     if (length > largest) throw new AppError("changed_object");
-    const bytes = await read(length);
-    const name = await sha256Hex(bytes);
-    if (!wanted.delete(name)) throw new AppError("changed_object");
-    batch.push(segments.has(name)
-      ? { name, bytes: bytes.buffer } : { name, text: decoder.decode(bytes) });
-    batchBytes += length;
-    if (batchBytes > BATCH_BYTES) {
-      await db.putObjects(batch);
-      batch = [];
-      batchBytes = 0;
-    }
+    await objects.add(await read(length));
   }
-  await db.putObjects(batch);
+  await objects.end();
   if (!(await read.atEnd())) throw new AppError("cut_off"); // bytes after the end record
   if (wanted.size) throw new AppError("missing_object");
 }

@@ -257,8 +257,52 @@ def stored_keys(page, store: str) -> list:
     )
 
 
+# Each object the device stores, chunk after chunk (static/lib/db.js): its name and the sha256 of
+# the bytes its chunk holds for it.
+STORED_OBJECTS = """() => new Promise((resolve) => {
+    const open = indexedDB.open("satchel");
+    open.onsuccess = () => {
+        const tx = open.result.transaction(["chunks", "chunkData"]);
+        const chunks = tx.objectStore("chunks").getAll();
+        const data = tx.objectStore("chunkData").getAll();
+        tx.oncomplete = async () => {
+            open.result.close();
+            const bytesOf = new Map(data.result.map((record) => [record.id, record.bytes]));
+            const hex = (digest) => Array.from(new Uint8Array(digest),
+                (b) => b.toString(16).padStart(2, "0")).join("");
+            const stored = [];
+            for (const chunk of chunks.result) {
+                const bytes = bytesOf.get(chunk.id);
+                for (const [i, name] of chunk.names.entries()) {
+                    const start = i ? chunk.ends[i - 1] : 0;
+                    const digest = await crypto.subtle.digest("SHA-256",
+                        bytes.slice(start, chunk.ends[i]));
+                    stored.push({ name, sha256: hex(digest), last: i === chunk.names.length - 1,
+                        whole: chunk.ends[i] === bytes.byteLength });
+                }
+            }
+            resolve(stored);
+        };
+    };
+})"""
+
+
 def stored_objects(page) -> list[str]:
-    return stored_keys(page, "objects")
+    """The names of the objects the device stores; each one's bytes must hash to its name, and
+    each chunk's bytes end with its last object."""
+    stored = page.evaluate(STORED_OBJECTS)
+    assert [o["name"] for o in stored if o["sha256"] != o["name"]] == []
+    assert all(o["whole"] for o in stored if o["last"])
+    return [o["name"] for o in stored]
+
+
+OLDER_DATABASE = (Path(__file__).parent / "js" / "older-database.js").read_text()
+
+
+def as_older_database(page, version: int) -> dict:
+    """Make the device's database what the app of IndexedDB ``version`` left, with the same
+    records (tests/static/js/older-database.js); returns its {version, stores}."""
+    return page.evaluate(f"({OLDER_DATABASE})({version})")
 
 
 FAKE_SPEECH = (Path(__file__).parent / "js" / "fake-speech.js").read_text()

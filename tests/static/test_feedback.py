@@ -3,13 +3,15 @@ failed send, and received by the server exactly once when the device is back onl
 
 from __future__ import annotations
 
+import hashlib
+
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from satchel.reports import database
 from satchel.reports.tables import feedback
 
-from .conftest import controlled, install, ready, stored_keys
+from .conftest import controlled, install, ready, stored_keys, stored_objects
 
 ARTICLE = "#/read/caregiving/en/caregiver-strain-and-health"
 
@@ -75,11 +77,14 @@ def test_a_failed_send_keeps_the_report_for_the_next_one(new_page, site):
     assert set(row) >= {"id", "received_on"} and "ip" not in row
 
 
+KEPT_OBJECT = hashlib.sha256(b"{}").hexdigest()  # an object "{}", named as objects are
+
+
 def test_a_device_database_of_version_2_keeps_its_data_when_upgraded(new_page, site):
     page = new_page(service_workers="block")
     page.goto(f"{site.url}/static/icons/icon-192.png")  # the origin, before the app ever ran
     page.evaluate(
-        """() => new Promise((resolve, reject) => {
+        """kept => new Promise((resolve, reject) => {
             const open = indexedDB.open("satchel", 2);
             open.onupgradeneeded = () => {
                 for (const [name, key] of [["objects", "name"], ["installs", "key"],
@@ -89,16 +94,17 @@ def test_a_device_database_of_version_2_keeps_its_data_when_upgraded(new_page, s
             };
             open.onsuccess = () => {
                 const tx = open.result.transaction("objects", "readwrite");
-                tx.objectStore("objects").put({ name: "kept-object", text: "{}" });
+                tx.objectStore("objects").put({ name: kept, text: "{}" });
                 tx.oncomplete = () => { open.result.close(); resolve(); };
                 tx.onerror = () => reject(tx.error);
             };
             open.onerror = () => reject(open.error);
-        })"""
+        })""",
+        KEPT_OBJECT,
     )
     ready(page, f"{site.url}/{ARTICLE}")
     page.get_by_role("button", name="Yes").click()
     expect(page.locator(".feedback-status")).to_contain_text("sent when you are online")
-    assert "kept-object" in stored_keys(page, "objects")
+    assert KEPT_OBJECT in stored_objects(page)  # moved into a chunk (version 5)
     [row] = wait_for_rows(page, site, 1)
     assert row["answer"] == "clear"

@@ -11,7 +11,14 @@ from urllib.request import urlopen
 
 from playwright.sync_api import expect
 
-from .conftest import controlled, install, installed_version, ready
+from .conftest import (
+    as_older_database,
+    controlled,
+    install,
+    installed_version,
+    ready,
+    stored_objects,
+)
 
 
 def test_installable_by_chromium(new_page, live_server):
@@ -25,7 +32,8 @@ def test_installable_by_chromium(new_page, live_server):
     assert not manifest.get("errors"), manifest.get("errors")
 
 
-def test_read_and_search_an_installed_bundle_offline(new_page, live_server):
+def installed_with_online_answer(new_page, live_server):
+    """A page that installed the caregiving bundle, and the server's answer to "stressed"."""
     page = new_page()
     ready(page, live_server + "/")
     controlled(page)
@@ -34,7 +42,12 @@ def test_read_and_search_an_installed_bundle_offline(new_page, live_server):
     online = json.loads(
         urlopen(live_server + "/api/v1/search?bundle=caregiving&locale=en&q=stressed").read()
     )
+    return page, online
 
+
+def read_and_search_offline(page, online: dict) -> None:
+    """Offline, the installed bundle is listed, an article reads whole and the device's search
+    answers as the server did (``online``)."""
     page.context.set_offline(True)
     ready(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Library")
@@ -61,6 +74,35 @@ def test_read_and_search_an_installed_bundle_offline(new_page, live_server):
     expect(page.locator(".highlight mark").first).to_have_text("strain")
     page.locator(".results .card a").first.click()
     expect(page.locator("article h1")).to_be_visible()
+
+
+def test_read_and_search_an_installed_bundle_offline(new_page, live_server):
+    read_and_search_offline(*installed_with_online_answer(new_page, live_server))
+
+
+def test_a_bundle_stored_before_chunks_is_read_and_searched_offline_after_the_app_updates(
+    new_page, live_server
+):
+    """A phone that installed a bundle with the app of IndexedDB version 4 (an object a record)
+    starts the new app offline: the upgrade moves every object into chunks, on the device."""
+    page, online = installed_with_online_answer(new_page, live_server)
+    objects = sorted(stored_objects(page))
+    assert as_older_database(page, 4)["stores"] == sorted(
+        ["installs", "keys", "objects", "outbox", "staging", "trust"]
+    )
+    read_and_search_offline(page, online)
+    assert sorted(stored_objects(page)) == objects
+    assert "objects" not in page.evaluate(STORES)
+
+
+# The device database's stores, as the app left them.
+STORES = """() => new Promise((resolve) => {
+    const open = indexedDB.open("satchel");
+    open.onsuccess = () => {
+        resolve([...open.result.objectStoreNames]);
+        open.result.close();
+    };
+})"""
 
 
 def test_a_bundle_not_downloaded_says_so_offline(new_page, live_server):

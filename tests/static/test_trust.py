@@ -28,6 +28,7 @@ from .caregiving import (
 )
 from .conftest import (
     Site,
+    as_older_database,
     controlled,
     install,
     installed_record,
@@ -251,43 +252,15 @@ def test_verify_manifest_rejects_a_one_character_change(page, live_server, as_st
     assert verify(copied) == "bad_signature"
 
 
-# The device's storage as the app before signed manifests left it: IndexedDB version 1, the same
-# records, no keys store. The app's open connection lets go when asked (versionchange).
-AS_VERSION_1 = """async () => {
-  const done = (request) => new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-  const STORES = { objects: "name", installs: "key", staging: "key" };
-  const current = await done(indexedDB.open("satchel"));
-  const records = {};
-  for (const store of Object.keys(STORES)) {
-    records[store] = await done(current.transaction(store).objectStore(store).getAll());
-  }
-  current.close();
-  await done(indexedDB.deleteDatabase("satchel"));
-  const request = indexedDB.open("satchel", 1);
-  request.onupgradeneeded = () => {
-    for (const [store, keyPath] of Object.entries(STORES)) {
-      const created = request.result.createObjectStore(store, { keyPath });
-      records[store].forEach((record) => created.put(record));
-    }
-  };
-  const old = await done(request);
-  const shape = { version: old.version, stores: [...old.objectStoreNames] };
-  old.close();
-  return shape;
-}"""
-
-
 def test_downloads_made_before_signed_manifests_are_kept(new_page, site):
     page = installed_page(new_page, site)
     objects = set(stored_objects(page))
-    assert page.evaluate(AS_VERSION_1) == {
+    # The app before signed manifests: the same records, no keys store.
+    assert as_older_database(page, 1) == {
         "version": 1,
         "stores": ["installs", "objects", "staging"],
     }
-    ready(page)  # the app upgrades its storage to version 2
+    ready(page)  # the app upgrades its storage to version 2, and on to chunks
     assert installed_version(page, "caregiving/en") == 1
     assert set(stored_objects(page)) == objects
     assert trusted_key_ids(page) == server_key_ids(site)

@@ -165,7 +165,7 @@ def test_expired_version_falls_back_to_a_full_download(new_page, site):
 FILL_STORAGE = """
 const realPut = IDBObjectStore.prototype.put;
 IDBObjectStore.prototype.put = function (...args) {
-  if (this.name === "objects") {
+  if (this.name === "chunkData") {
     throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
   }
   return realPut.apply(this, args);

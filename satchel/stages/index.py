@@ -43,8 +43,10 @@ from __future__ import annotations
 import json
 import tempfile
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -64,8 +66,17 @@ STATE_FILE = "state.json"
 # Files of ours in an index folder: written anew for every version, never linked.
 OWN_FILES = {META_FILE, STATE_FILE, "MAIN_WRITELOCK"}
 MERGE_RATIO = 0.10
-# The code that decides what an index holds: an update never mixes two versions of it.
-INDEX_CODE = code.digest(__name__).hexdigest()
+
+
+def _index_code() -> str:
+    """A digest of the code that decides what an index holds and of the word list its
+    commonness comes from: an update never mixes two versions of them."""
+    hasher = code.digest(__name__)
+    hasher.update(f"wordfreq {version('wordfreq')}".encode())
+    return hasher.hexdigest()
+
+
+INDEX_CODE = _index_code()
 # Whoosh's posting pool before it spills a sorted run to disk: 128 MB held a quarter of
 # a 3,000-summary build's peak memory; 32 gives the same index, 53 MiB lower at its peak.
 WRITER_MB = 32
@@ -251,7 +262,29 @@ def _old_document(store: Store, name: str) -> dict | None:
     return None if data is None else document_fields(json.loads(data))
 
 
-def _write_documents(folder: Path, lang: str, documents: list[dict]) -> None:
+def counted(analysed: Iterable[tuple[dict, Contribution]], statistics: Statistics) -> Iterator:
+    """The documents of ``analysed``, each one's contribution added to ``statistics`` as
+    it goes by: the writer takes each document as it comes, and the build never holds
+    every article's analysis at once."""
+    for doc, contribution in analysed:
+        statistics.add(contribution)
+        yield doc
+
+
+def commonness_of(forms: dict[str, str], lang: str, previous: dict | None) -> dict[str, int]:
+    """How common each of ``forms`` is in everyday language, for those above 0
+    (``analysis.commonness_table``); a form the ``previous`` index held keeps its figure
+    from that index's ``search.json``, so an update that brings no new form never loads
+    the word list (a second and 60 MiB)."""
+    if previous is None or "commonness" not in previous:
+        previous = {"forms": {}, "commonness": {}}
+    known, figures = previous["forms"], previous["commonness"]
+    everyday = analysis.commonness_table(lang) if any(f not in known for f in forms) else {}
+    found = {f: figures.get(f, 0) if f in known else everyday.get(f, 0) for f in forms}
+    return {form: figure for form, figure in found.items() if figure > 0}
+
+
+def _write_documents(folder: Path, lang: str, documents: Iterable[dict]) -> None:
     ix = index.create_in(str(folder), schema(lang))
     writer = ix.writer(limitmb=WRITER_MB)
     for doc in documents:
@@ -287,14 +320,14 @@ def plan_update(
     return Update(previous, changed, stale, old_documents)
 
 
-def _update(folder: Path, update: Update, documents: list[dict], delta: Path) -> None:
+def _update(folder: Path, update: Update, documents: Iterable[dict], delta: Path) -> None:
     """Make ``folder`` the previous index without the stale copies, plus ``documents``,
     which are also written on their own as the index ``delta``."""
     _write_documents(delta, update.previous.meta["lang"], documents)
     for path in update.previous.folder.iterdir():
         if path.name not in OWN_FILES:
             link_or_copy(path, folder / path.name)
-    if not update.stale and not documents:
+    if not update.stale and not update.changed:
         return
     ix = index.open_dir(str(folder))
     writer = ix.writer(limitmb=WRITER_MB)
@@ -340,20 +373,15 @@ def index_pack(
             statistics.add(Contribution.of(doc, lang), -1)
     else:
         statistics, known_forms = Statistics.empty(), {}
-    analysed = workers.map(
-        analysed_document,
-        [(pack.objects[live[i]].data, lang) for i in (update.changed if update else sorted(live))],
-    )
-    documents = [doc for doc, _contribution in analysed]
-    for _doc, contribution in analysed:
-        statistics.add(contribution)
+    indexed = update.changed if update else sorted(live)
+    jobs = [(pack.objects[live[i]].data, lang) for i in indexed]
+    documents = counted(workers.imap(analysed_document, jobs), statistics)
     delta = None
     if update:
         delta = Path(tempfile.mkdtemp(prefix=f"{pack.bundle}-{pack.locale}-delta-", dir=scratch))
         _update(folder, update, documents, delta)
     else:
         _write_documents(folder, lang, documents)
-    everyday = analysis.commonness_table(lang)
     forms = {
         form: known_forms.get(form) or analysis.stem(lang, form)
         for form in sorted(statistics.form_docs)
@@ -365,7 +393,7 @@ def index_pack(
         "thesaurus": thesaurus,
         "abbreviations": abbreviations,
         "forms": forms,
-        "commonness": {f: c for f in forms if (c := everyday.get(f, 0)) > 0},
+        "commonness": commonness_of(forms, lang, update.previous.meta if update else None),
         "live": {
             "documents": statistics.documents,
             "field_totals": dict(sorted(statistics.field_totals.items())),

@@ -127,8 +127,13 @@ def snapshot(data: Path) -> dict:
             },
             "search": search_results(data, locale, titles),
             "device": device_view(store, manifest),
+            "commonness": index_meta(store, locale, version)["commonness"],
         }
     return view
+
+
+def index_meta(store: Store, locale: str, version: int) -> dict:
+    return json.loads((store.index_dir(BUNDLE, locale, version) / "search.json").read_text())
 
 
 # Each data folder has its own publisher key, and a signature covers the publication time.
@@ -352,3 +357,4 @@ def test_a_damaged_published_index_is_built_whole_with_the_same_result(sources, 
     scratch = tmp_path / "scratch"
     run_build(bundles, scratch, translations)
     assert snapshot(data) == snapshot(scratch)
+

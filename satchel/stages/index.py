@@ -31,9 +31,13 @@ count and field totals come from ``search.json`` and document frequencies
 from postings (which skip deleted documents). ``state.json`` holds what the
 next update needs: how many live documents hold each word form (a form leaves
 the table with its last document) and a digest of the code that decides the
-index's content. The index is built whole when there is no usable previous
-index, when that code changed, or when deleted copies would exceed
-``MERGE_RATIO`` of the live documents. The documents added or changed are
+index's content (that of the build that wrote its documents). The index is built whole
+when there is no usable previous index, when deleted copies would exceed
+``MERGE_RATIO`` of the live documents, or when that code changed and the new version
+holds other articles or search rules. When only the code changed, the published index
+is kept as it is, its code with it: the version stays the same, and publish never
+replaces a published version's index, so a whole index built then would be thrown away
+by every build until the content changes. The documents added or changed are
 also written as an index of their own (``BuiltIndex.delta``), from which the
 device export encodes its new segment.
 """
@@ -225,6 +229,7 @@ class PreviousIndex:
     meta: dict
     statistics: Statistics
     deleted: int  # copies Whoosh still keeps of deleted documents
+    code: str | None  # the ``INDEX_CODE`` of the build that wrote its documents
 
 
 def previous_index(
@@ -247,13 +252,13 @@ def previous_index(
             ix.close()
     except Exception:  # whatever is damaged or missing, building whole repairs it
         return None
-    if state.get("code") != INDEX_CODE or meta.get("lang") != lang or "live" not in meta:
+    if meta.get("lang") != lang or "live" not in meta:
         return None
     live = meta["live"]
     statistics = Statistics(
         live["documents"], Counter(live["field_totals"]), Counter(state["form_docs"])
     )
-    return PreviousIndex(folder, objects, meta, statistics, deleted)
+    return PreviousIndex(folder, objects, meta, statistics, deleted, state.get("code"))
 
 
 def _old_document(store: Store, name: str) -> dict | None:
@@ -311,12 +316,16 @@ def plan_update(
     if previous is None:
         return None
     stale = sorted(i for i, name in previous.objects.items() if live.get(i) != name)
+    changed = sorted(i for i, name in live.items() if previous.objects.get(i) != name)
+    if previous.code != INDEX_CODE and (
+        stale or changed or previous.meta.get("rules") != engine.RULES_VERSION
+    ):
+        return None  # other code wrote it, and a new version will publish what this builds
     if previous.deleted + len(stale) > MERGE_RATIO * max(len(live), 1):
         return None  # building whole is how deleted copies are merged away
     old_documents = [_old_document(store, previous.objects[i]) for i in stale]
     if None in old_documents:
         return None
-    changed = sorted(i for i, name in live.items() if previous.objects.get(i) != name)
     return Update(previous, changed, stale, old_documents)
 
 
@@ -400,7 +409,8 @@ def index_pack(
         },
     }
     (folder / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True))
-    state = {"code": INDEX_CODE, "form_docs": dict(sorted(statistics.form_docs.items()))}
+    code = update.previous.code if update else INDEX_CODE
+    state = {"code": code, "form_docs": dict(sorted(statistics.form_docs.items()))}
     (folder / STATE_FILE).write_text(json.dumps(state, ensure_ascii=False, sort_keys=True))
     entry = scrub_controls(
         {"rules": engine.RULES_VERSION, "thesaurus": thesaurus, "abbreviations": abbreviations}

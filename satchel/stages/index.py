@@ -31,9 +31,13 @@ count and field totals come from ``search.json`` and document frequencies
 from postings (which skip deleted documents). ``state.json`` holds what the
 next update needs: how many live documents hold each word form (a form leaves
 the table with its last document) and a digest of the code that decides the
-index's content. The index is built whole when there is no usable previous
-index, when that code changed, or when deleted copies would exceed
-``MERGE_RATIO`` of the live documents. The documents added or changed are
+index's content (that of the build that wrote its documents). The index is built whole
+when there is no usable previous index, when deleted copies would exceed
+``MERGE_RATIO`` of the live documents, or when that code changed and the new version
+holds other articles or search rules. When only the code changed, the published index
+is kept as it is, its code with it: the version stays the same, and publish never
+replaces a published version's index, so a whole index built then would be thrown away
+by every build until the content changes. The documents added or changed are
 also written as an index of their own (``BuiltIndex.delta``), from which the
 device export encodes its new segment.
 """
@@ -43,8 +47,10 @@ from __future__ import annotations
 import json
 import tempfile
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -64,8 +70,17 @@ STATE_FILE = "state.json"
 # Files of ours in an index folder: written anew for every version, never linked.
 OWN_FILES = {META_FILE, STATE_FILE, "MAIN_WRITELOCK"}
 MERGE_RATIO = 0.10
-# The code that decides what an index holds: an update never mixes two versions of it.
-INDEX_CODE = code.digest(__name__).hexdigest()
+
+
+def _index_code() -> str:
+    """A digest of the code that decides what an index holds and of the word list its
+    commonness comes from: an update never mixes two versions of them."""
+    hasher = code.digest(__name__)
+    hasher.update(f"wordfreq {version('wordfreq')}".encode())
+    return hasher.hexdigest()
+
+
+INDEX_CODE = _index_code()
 # Whoosh's posting pool before it spills a sorted run to disk: 128 MB held a quarter of
 # a 3,000-summary build's peak memory; 32 gives the same index, 53 MiB lower at its peak.
 WRITER_MB = 32
@@ -214,6 +229,7 @@ class PreviousIndex:
     meta: dict
     statistics: Statistics
     deleted: int  # copies Whoosh still keeps of deleted documents
+    code: str | None  # the ``INDEX_CODE`` of the build that wrote its documents
 
 
 def previous_index(
@@ -236,13 +252,13 @@ def previous_index(
             ix.close()
     except Exception:  # whatever is damaged or missing, building whole repairs it
         return None
-    if state.get("code") != INDEX_CODE or meta.get("lang") != lang or "live" not in meta:
+    if meta.get("lang") != lang or "live" not in meta:
         return None
     live = meta["live"]
     statistics = Statistics(
         live["documents"], Counter(live["field_totals"]), Counter(state["form_docs"])
     )
-    return PreviousIndex(folder, objects, meta, statistics, deleted)
+    return PreviousIndex(folder, objects, meta, statistics, deleted, state.get("code"))
 
 
 def _old_document(store: Store, name: str) -> dict | None:
@@ -251,7 +267,29 @@ def _old_document(store: Store, name: str) -> dict | None:
     return None if data is None else document_fields(json.loads(data))
 
 
-def _write_documents(folder: Path, lang: str, documents: list[dict]) -> None:
+def counted(analysed: Iterable[tuple[dict, Contribution]], statistics: Statistics) -> Iterator:
+    """The documents of ``analysed``, each one's contribution added to ``statistics`` as
+    it goes by: the writer takes each document as it comes, and the build never holds
+    every article's analysis at once."""
+    for doc, contribution in analysed:
+        statistics.add(contribution)
+        yield doc
+
+
+def commonness_of(forms: dict[str, str], lang: str, previous: dict | None) -> dict[str, int]:
+    """How common each of ``forms`` is in everyday language, for those above 0
+    (``analysis.commonness_table``); a form the ``previous`` index held keeps its figure
+    from that index's ``search.json``, so an update that brings no new form never loads
+    the word list (a second and 60 MiB)."""
+    if previous is None or "commonness" not in previous:
+        previous = {"forms": {}, "commonness": {}}
+    known, figures = previous["forms"], previous["commonness"]
+    everyday = analysis.commonness_table(lang) if any(f not in known for f in forms) else {}
+    found = {f: figures.get(f, 0) if f in known else everyday.get(f, 0) for f in forms}
+    return {form: figure for form, figure in found.items() if figure > 0}
+
+
+def _write_documents(folder: Path, lang: str, documents: Iterable[dict]) -> None:
     ix = index.create_in(str(folder), schema(lang))
     writer = ix.writer(limitmb=WRITER_MB)
     for doc in documents:
@@ -278,23 +316,27 @@ def plan_update(
     if previous is None:
         return None
     stale = sorted(i for i, name in previous.objects.items() if live.get(i) != name)
+    changed = sorted(i for i, name in live.items() if previous.objects.get(i) != name)
+    if previous.code != INDEX_CODE and (
+        stale or changed or previous.meta.get("rules") != engine.RULES_VERSION
+    ):
+        return None  # other code wrote it, and a new version will publish what this builds
     if previous.deleted + len(stale) > MERGE_RATIO * max(len(live), 1):
         return None  # building whole is how deleted copies are merged away
     old_documents = [_old_document(store, previous.objects[i]) for i in stale]
     if None in old_documents:
         return None
-    changed = sorted(i for i, name in live.items() if previous.objects.get(i) != name)
     return Update(previous, changed, stale, old_documents)
 
 
-def _update(folder: Path, update: Update, documents: list[dict], delta: Path) -> None:
+def _update(folder: Path, update: Update, documents: Iterable[dict], delta: Path) -> None:
     """Make ``folder`` the previous index without the stale copies, plus ``documents``,
     which are also written on their own as the index ``delta``."""
     _write_documents(delta, update.previous.meta["lang"], documents)
     for path in update.previous.folder.iterdir():
         if path.name not in OWN_FILES:
             link_or_copy(path, folder / path.name)
-    if not update.stale and not documents:
+    if not update.stale and not update.changed:
         return
     ix = index.open_dir(str(folder))
     writer = ix.writer(limitmb=WRITER_MB)
@@ -340,20 +382,15 @@ def index_pack(
             statistics.add(Contribution.of(doc, lang), -1)
     else:
         statistics, known_forms = Statistics.empty(), {}
-    analysed = workers.map(
-        analysed_document,
-        [(pack.objects[live[i]].data, lang) for i in (update.changed if update else sorted(live))],
-    )
-    documents = [doc for doc, _contribution in analysed]
-    for _doc, contribution in analysed:
-        statistics.add(contribution)
+    indexed = update.changed if update else sorted(live)
+    jobs = [(pack.objects[live[i]].data, lang) for i in indexed]
+    documents = counted(workers.imap(analysed_document, jobs), statistics)
     delta = None
     if update:
         delta = Path(tempfile.mkdtemp(prefix=f"{pack.bundle}-{pack.locale}-delta-", dir=scratch))
         _update(folder, update, documents, delta)
     else:
         _write_documents(folder, lang, documents)
-    everyday = analysis.commonness_table(lang)
     forms = {
         form: known_forms.get(form) or analysis.stem(lang, form)
         for form in sorted(statistics.form_docs)
@@ -365,14 +402,15 @@ def index_pack(
         "thesaurus": thesaurus,
         "abbreviations": abbreviations,
         "forms": forms,
-        "commonness": {f: c for f in forms if (c := everyday.get(f, 0)) > 0},
+        "commonness": commonness_of(forms, lang, update.previous.meta if update else None),
         "live": {
             "documents": statistics.documents,
             "field_totals": dict(sorted(statistics.field_totals.items())),
         },
     }
     (folder / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True))
-    state = {"code": INDEX_CODE, "form_docs": dict(sorted(statistics.form_docs.items()))}
+    code = update.previous.code if update else INDEX_CODE
+    state = {"code": code, "form_docs": dict(sorted(statistics.form_docs.items()))}
     (folder / STATE_FILE).write_text(json.dumps(state, ensure_ascii=False, sort_keys=True))
     entry = scrub_controls(
         {"rules": engine.RULES_VERSION, "thesaurus": thesaurus, "abbreviations": abbreviations}

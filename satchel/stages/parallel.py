@@ -36,21 +36,23 @@ class Workers:
 
     def map(self, function: Callable, items: Sequence, tick: Callable[[], None] = lambda: None):
         """``[function(item) for item in items]``, ``tick()`` called once per item done."""
+        return list(self.imap(function, items, tick))
+
+    def imap(self, function: Callable, items: Sequence, tick: Callable[[], None] = lambda: None):
+        """``function(item)`` of each of ``items``, in order, each as soon as it is done:
+        a caller that lets each result go holds one at a time, not all of them."""
         if self.jobs == 1 or len(items) < PARALLEL_FROM:
-            results = []
             for item in items:
-                results.append(function(item))
+                yield function(item)
                 tick()
-            return results
+            return
         if self.pool is None:
             context = multiprocessing.get_context("spawn")
             self.pool = ProcessPoolExecutor(self.jobs, mp_context=context)
         chunk = max(1, len(items) // (self.jobs * CHUNKS_PER_WORKER))
-        results = []
         for result in self.pool.map(function, items, chunksize=chunk):
-            results.append(result)
+            yield result
             tick()
-        return results
 
     def close(self) -> None:
         if self.pool is not None:

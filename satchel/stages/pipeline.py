@@ -92,6 +92,7 @@ class Run:
     # validate
     bundles: list[ValidBundle] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    summaries: int = 0  # in every bundle built
     # render
     rendered: list[RenderedBundle] = field(default_factory=list)
     # translate: each rendered bundle's catalogs, and the bundle in each of its locales
@@ -149,7 +150,8 @@ def load(run: Run) -> Run:
 def validate(run: Run) -> Run:
     """Check every file against the schemas and the rules across files; stop on errors."""
     bundles, warnings = validate_sources(run.sources, run.strict, run.today, run.cache)
-    return replace(run, bundles=bundles, warnings=warnings)
+    summaries = sum(len(bundle.summaries) for bundle in bundles)
+    return replace(run, bundles=bundles, warnings=warnings, summaries=summaries)
 
 
 def render(run: Run) -> Run:
@@ -189,10 +191,14 @@ def measure_readability(run: Run) -> Run:
 def pack(run: Run) -> Run:
     """Make each article and about page a content object, and list them."""
     packs = [pack_bundle(locale) for locale in run.localised]
-    # The objects now carry every article: the rendered and translated copies, which
-    # no later stage reads, are let go (50 MiB of the peak at 3,000 summaries).
+    # The objects now carry every article: the files as read, rendered and translated,
+    # which no later stage reads, are let go (50 MiB of the peak at 3,000 summaries).
     packed = [replace(locale, summaries=[], about=[]) for locale in run.localised]
-    return replace(run, packs=packs, rendered=[], localised=packed)
+    bundles = [
+        replace(b, summaries=[], source=replace(b.source, summaries=[], about=[]))
+        for b in run.bundles
+    ]
+    return replace(run, packs=packs, sources=[], bundles=bundles, rendered=[], localised=packed)
 
 
 def abbreviations(run: Run) -> Run:
@@ -428,11 +434,10 @@ def build(
                 on_stage(name)
             run = stage(run)
             freeze_long_lived()
-    summaries = sum(len(bundle.summaries) for bundle in run.bundles)
     return BuildResult(
         run.reports,
         run.warnings,
-        summaries,
+        run.summaries,
         cache.computed["render"],
         run.readability,
         run.signer.created,

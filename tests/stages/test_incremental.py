@@ -21,6 +21,7 @@ import pytest
 from satchel import create_app
 from satchel.commands.synth import edit_summaries, synthesize
 from satchel.manifest import PUBLISHED_MEMBERS, object_names
+from satchel.stages import index as index_stage
 from satchel.stages.device_export import Source, decode_segment, encode_segment
 from satchel.stages.index import INDEX_CODE, STATE_FILE
 from satchel.stages.publish import compress
@@ -127,8 +128,13 @@ def snapshot(data: Path) -> dict:
             },
             "search": search_results(data, locale, titles),
             "device": device_view(store, manifest),
+            "commonness": index_meta(store, locale, version)["commonness"],
         }
     return view
+
+
+def index_meta(store: Store, locale: str, version: int) -> dict:
+    return json.loads((store.index_dir(BUNDLE, locale, version) / "search.json").read_text())
 
 
 # Each data folder has its own publisher key, and a signature covers the publication time.
@@ -352,3 +358,31 @@ def test_a_damaged_published_index_is_built_whole_with_the_same_result(sources, 
     scratch = tmp_path / "scratch"
     run_build(bundles, scratch, translations)
     assert snapshot(data) == snapshot(scratch)
+
+
+def test_a_code_change_alone_keeps_the_published_index_until_an_article_changes(
+    sources, monkeypatch
+):
+    """A new release whose index code differs, and no article changed: the version stays,
+    so nothing is indexed (a whole index would be thrown away by every such build). The
+    first edit builds it whole with the new code; the next one updates that."""
+    bundles, folder, translations, data = sources
+    store = Store(data)
+    monkeypatch.setattr(index_stage, "INDEX_CODE", "the next release's")
+    written, write_documents = [], index_stage._write_documents
+
+    def counting(where, lang, documents):
+        documents = list(documents)
+        written.append(len(documents))
+        write_documents(where, lang, documents)
+
+    monkeypatch.setattr(index_stage, "_write_documents", counting)
+    run_build(bundles, data, translations)
+    assert store.current(BUNDLE) == {"en": 1, "es": 1} and sum(written) == 0
+    for version in (2, 3):
+        edit_summaries(folder, 1, seed=30 + version)
+        run_build(bundles, data, translations)
+        before, after = (store.index_dir(BUNDLE, "en", v) for v in (version - 1, version))
+        assert json.loads((after / STATE_FILE).read_text())["code"] == "the next release's"
+        linked = [p for p in after.glob("*.seg") if (before / p.name).exists()]
+        assert bool(linked) == (version == 3)

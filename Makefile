@@ -115,11 +115,12 @@ lint: install $(ESLINT_INSTALLED)
 
 # Tests run on both cores: each worker takes whole test files, so a module's shared
 # fixtures (a built corpus, a wheel, a topology) are made once; every test keeps to its
-# own temporary folders and free loopback ports. `make test TEST_WORKERS=0` runs them in
-# one process.
+# own temporary folders and free loopback ports. The files are handed out in collection
+# order, the longest first (tests/conftest.py), so both workers finish together.
+# `make test TEST_WORKERS=0` runs them in one process.
 TEST_WORKERS ?= 2
 test: install system-packages lint build-app
-	$(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # Search quality on the real MedQuAD corpus (../shared/corpus); not a test.
 eval: install

@@ -138,6 +138,7 @@ import html
 import json
 import math
 import re
+import sys
 import threading
 import unicodedata
 from array import array
@@ -273,8 +274,8 @@ class Doc:
     teaser: str
     published: str | None
     credibility: int | None
-    topics: list[str]
-    symptoms: list[str]
+    topics: tuple[str, ...]
+    symptoms: tuple[str, ...]
 
 
 # Read postings are kept per open index, within these budgets (6 bytes a posting,
@@ -335,6 +336,13 @@ class TermCounts:
         return found
 
 
+def shared_words(words) -> tuple[str, ...]:
+    """``words`` (a string's, split at spaces, or those given), each the one string of its
+    text held by the process: the same slugs and title words recur across thousands of
+    documents."""
+    return tuple(map(sys.intern, words.split() if isinstance(words, str) else sorted(words)))
+
+
 class SearchIndex(TermCounts):
     """An opened index of one bundle × locale × version, with cached postings."""
 
@@ -372,7 +380,9 @@ class SearchIndex(TermCounts):
             for f in FIELDS
         }
         self.docs: list[Doc | None] = [None] * len(numbers)
-        self.title_terms: list[frozenset[str]] = [frozenset()] * len(numbers)
+        # Distinct title terms as a tuple of strings shared between documents (interned): a
+        # frozenset and a string per word and document took 6.7 MiB at 10,000 articles.
+        self.title_terms: list[tuple[str, ...]] = [()] * len(numbers)
         for d in sorted(self.live):
             s = reader.stored_fields(d)
             self.docs[d] = Doc(
@@ -381,10 +391,10 @@ class SearchIndex(TermCounts):
                 s.get("teaser", ""),
                 s.get("published") or None,
                 s.get("credibility"),
-                (s.get("topic_ids") or "").split(),
-                (s.get("symptom_ids") or "").split(),
+                shared_words(s.get("topic_ids") or ""),
+                shared_words(s.get("symptom_ids") or ""),
             )
-            self.title_terms[d] = frozenset(title_words(self.docs[d].title, self.lang))
+            self.title_terms[d] = shared_words(set(title_words(self.docs[d].title, self.lang)))
         self._postings = Kept(POSTINGS_KEPT)
         self._docsets = Kept(DOCSETS_KEPT)
         self._df = Kept(DOCSETS_KEPT, size=lambda _count: 1)
@@ -974,8 +984,8 @@ def score(ix: Collection, plan: Plan, docs: set[int], rules: Rules = RULES) -> d
     total = sum(weight for _, weight in groups)
     for doc in scores:
         title = ix.title_terms[doc]
-        if title and title <= plan.title_words:
-            covered = sum(weight for terms, weight in groups if not title.isdisjoint(terms))
+        if title and plan.title_words.issuperset(title):
+            covered = sum(weight for terms, weight in groups if not terms.keys().isdisjoint(title))
             share = covered / total if total else 1.0
             scores[doc] = scores[doc] + rules.title_bonus * len(title) * share * scores[doc]
     if rules.coordination and len(groups) > 1 and total:
@@ -1049,7 +1059,9 @@ def marked_spans(ix: Collection, sentence: str, terms: set[str]) -> tuple[list, 
     return spans, hits
 
 
-@lru_cache(maxsize=200_000)
+# About 200 bytes an entry: 200,000 would let a long-running worker hold some 40 MiB; 2,000
+# MedQuAD questions on 10,000 articles ask for 22,000 different tokens of their highlights.
+@lru_cache(maxsize=50_000)
 def term_of(lang: str, token: str) -> str | None:
     """The term a folded token of a text is indexed as, or None when it is not indexed."""
     return stem(lang, token) if indexed(token, stop_words(lang)) else None

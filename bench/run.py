@@ -135,12 +135,13 @@ def source_text(folder: Path) -> bytes:
     return b"".join(path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file())
 
 
-def questions_script(workdir: Path, bundle: str) -> tuple[Path, int]:
+def questions_script(workdir: Path, bundle: str, name: str = "questions") -> tuple[Path, int]:
     """A wrk script asking MedQuAD's questions in turn, none twice within a run.
     Its arguments (``wrk ... <url> -- <start> <threads>``) say where in the list the run
     starts and how many wrk threads share it (each takes every ``threads``-th question);
     its ``done`` prints ``resume: <n>``, where the next run starts so as to ask none of
-    the same questions. Returns (script, number of distinct questions)."""
+    the same questions. Written to ``<name>.lua`` in ``workdir``. Returns (script, number
+    of distinct questions)."""
     from satchel.search.engine import normalise
 
     # Responses are cached by normalised query: a question asked again (MedQuAD repeats
@@ -149,7 +150,7 @@ def questions_script(workdir: Path, bundle: str) -> tuple[Path, int]:
     paths = [
         "/api/v1/search?" + urllib.parse.urlencode({"bundle": bundle, "q": q}) for q in distinct
     ]
-    script = workdir / "questions.lua"
+    script = workdir / f"{name}.lua"
     script.write_text("paths = {" + ",".join(json.dumps(p) for p in paths) + "}\n" + QUESTIONS_LUA)
     return script, len(paths)
 

@@ -12,8 +12,8 @@ precompressed copy nginx sends (brotli to a browser that accepts it, else gzip):
 
 Source maps, icons and the code cached on demand are not counted: the vendored code, and
 the Han table, which the app has the worker cache as it installs a Chinese bundle. The
-brotli decoder the worker caches with the shell for opening a ``.satchel`` file offline
-(``NEEDED_OFFLINE``) is printed apart. The sources in static/, gzipped file by file as
+brotli decoder the worker caches once the started app is idle, for opening a ``.satchel``
+file offline (``NEEDED_OFFLINE``), is printed apart. The sources in static/, gzipped file by file as
 before the build existed, are printed for comparison.
 """
 
@@ -46,10 +46,10 @@ def precached() -> list[str]:
 
 
 def cached_later() -> dict[str, str]:
-    """The files the worker caches on demand, each with how: "on demand", or "with the shell"
-    for the vendored code it keeps for offline use."""
+    """The files the worker caches on demand, each with how: "on demand", or "when the started
+    app is idle" for the vendored code it keeps for offline use."""
     return {
-        built_name(f["url"]): "with the shell, apart" if f["offline"] else "on demand"
+        built_name(f["url"]): "when the started app is idle" if f["offline"] else "on demand"
         for f in built_record()["precache"]["later"]
     }
 

@@ -88,6 +88,25 @@ function registerWorker() {
   });
 }
 
+/**
+ * Once the app has started and the browser is idle, the worker controlling the page caches the
+ * code a device may need offline though not to start (sw.js: the `.satchel` decoder): after the
+ * shell, never in its way, and on the device before any file is likely to be handed over.
+ */
+function cacheOfflineCodeWhenIdle() {
+  if (!("serviceWorker" in navigator)) return;
+  const ask = () => whenIdle(() => {
+    navigator.serviceWorker.controller?.postMessage("cache-offline-code");
+  });
+  if (navigator.serviceWorker.controller) ask();
+  else navigator.serviceWorker.addEventListener("controllerchange", ask, { once: true });
+}
+
+function whenIdle(work) {
+  if ("requestIdleCallback" in window) requestIdleCallback(work, { timeout: 5000 });
+  else setTimeout(work, 1000);
+}
+
 async function start() {
   // Where bundles are read from: this site's /repo/ unless the publisher named CDNs or mirrors.
   const source = document.querySelector('meta[name="satchel-content"]');
@@ -102,6 +121,7 @@ async function start() {
   // Learn the publisher's keys while online, so that a bundle file can be verified offline later.
   await learnKeys().then(syncInBackground).catch(() => {});
   document.documentElement.dataset.ready = "true";
+  cacheOfflineCodeWhenIdle();
 }
 
 start();

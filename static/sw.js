@@ -9,7 +9,9 @@
 //   a Chinese bundle need it, and the app asks for it as it installs one) are cached
 //   in the same way the first time they are asked for, labelled with the source `module` they
 //   are, and a new worker caches again the modules its predecessor held, under their new names;
-//   those marked `offline` (code any device may need offline, not to start) with the shell.
+//   those marked `offline` (code any device may need offline, not to start: the `.satchel`
+//   decoder) once the page, started and idle, asks (app.js), so that they never weigh on the
+//   shell's install, yet are on the device before a file is likely to be handed over offline.
 // - The bundle list, the language list, the publisher's keys and the interface catalogs are
 //   fetched network-first and kept for offline use, from the content source as from this site.
 // - Bundle content never goes through a cache here: the page stores it in IndexedDB itself,
@@ -25,6 +27,8 @@ const KEPT_CONTENT = [
   /^bundles\.json$/, /^locales\.json$/, /^keys\/keyring\.json$/, /^ui\/[^/]+\.json$/,
 ];
 
+// What the page sends once it has started and is idle: cache the `offline` files now.
+const OFFLINE_CODE_MESSAGE = "cache-offline-code";
 // The header a file cached on demand carries: the source module it is (its `module`).
 const MODULE_HEADER = "Satchel-Module";
 
@@ -76,7 +80,7 @@ async function heldModules() {
 async function precache() {
   const cache = await caches.open(SHELL_CACHE);
   const held = await heldModules();
-  const later = SHELL.later.filter((file) => held.has(file.module) || file.offline);
+  const later = SHELL.later.filter((file) => held.has(file.module));
   await Promise.all([...SHELL.files, ...later].map((file) => cacheVerified(cache, file)));
 }
 
@@ -86,6 +90,20 @@ async function onDemand(request, file) {
   const cached = await caches.match(file.url, { cacheName: SHELL_CACHE });
   return cached || cacheVerified(await caches.open(SHELL_CACHE), file);
 }
+
+/** The `offline` files (see the top of this file) not cached yet. */
+async function cacheOfflineCode() {
+  if (!(await caches.has(SHELL_CACHE))) return; // replaced: the new worker caches them
+  const cache = await caches.open(SHELL_CACHE);
+  const offline = SHELL.later.filter((file) => file.offline);
+  await Promise.all(offline.map(async (file) => {
+    if (!(await cache.match(file.url))) await (await cacheVerified(cache, file)).arrayBuffer();
+  }));
+}
+
+self.addEventListener("message", (event) => {
+  if (event.data === OFFLINE_CODE_MESSAGE) event.waitUntil(cacheOfflineCode());
+});
 
 self.addEventListener("install", (event) => {
   event.waitUntil(precache().then(() => self.skipWaiting()));

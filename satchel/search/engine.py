@@ -145,6 +145,7 @@ import html
 import json
 import math
 import re
+import sys
 import threading
 import unicodedata
 from array import array
@@ -284,13 +285,13 @@ class Doc:
     teaser: str
     published: str | None
     credibility: int | None
-    topics: list[str]
-    symptoms: list[str]
+    topics: tuple[str, ...]
+    symptoms: tuple[str, ...]
 
 
 # Read postings are kept per open index, within these budgets (6 bytes a posting,
-# 8 more for its BM25 in a collection, about 30 a document number in a set): at most
-# some 21 MiB, which hold the common words of any query. Kept as lists of tuples
+# 8 more for its BM25 in a collection, 4 a document number of a term's documents): at
+# most some 15 MiB, which hold the common words of any query. Kept as lists of tuples
 # without a bound, 3,000 different questions on 10,000 articles took a process from 72
 # to 206 MiB.
 POSTINGS_KEPT = 1_000_000
@@ -334,13 +335,23 @@ class TermCounts:
             self._df.put(term, found)
         return found
 
-    def docset(self, term: str) -> frozenset[int]:
-        """The documents holding ``term`` in any field."""
+    def docset(self, term: str) -> array:
+        """The documents holding ``term`` in any field, in order, in an array: four bytes a
+        document, where a frozenset took about 87 (its table and an int for each), so that
+        these were a worker's largest cache (some 20 MiB after 2,000 questions)."""
         found = self._docsets.get(term)
         if found is None:
-            found = frozenset(d for f in FIELDS for d in self.postings(f, term).docs)
+            held = set().union(*(self.postings(f, term).docs for f in FIELDS))
+            found = array("i", sorted(held))
             self._docsets.put(term, found)
         return found
+
+
+def shared_words(words) -> tuple[str, ...]:
+    """``words`` (a string's, split at spaces, or those given), each the one string of its
+    text held by the process: the same slugs and title words recur across thousands of
+    documents."""
+    return tuple(map(sys.intern, words.split() if isinstance(words, str) else sorted(words)))
 
 
 class SearchIndex(TermCounts):
@@ -380,7 +391,9 @@ class SearchIndex(TermCounts):
             for f in FIELDS
         }
         self.docs: list[Doc | None] = [None] * len(numbers)
-        self.title_terms: list[frozenset[str]] = [frozenset()] * len(numbers)
+        # Distinct title terms as a tuple of strings shared between documents (interned): a
+        # frozenset and a string per word and document took 6.7 MiB at 10,000 articles.
+        self.title_terms: list[tuple[str, ...]] = [()] * len(numbers)
         for d in sorted(self.live):
             s = reader.stored_fields(d)
             self.docs[d] = Doc(
@@ -389,10 +402,10 @@ class SearchIndex(TermCounts):
                 s.get("teaser", ""),
                 s.get("published") or None,
                 s.get("credibility"),
-                (s.get("topic_ids") or "").split(),
-                (s.get("symptom_ids") or "").split(),
+                shared_words(s.get("topic_ids") or ""),
+                shared_words(s.get("symptom_ids") or ""),
             )
-            self.title_terms[d] = frozenset(title_words(self.docs[d].title, self.lang))
+            self.title_terms[d] = shared_words(set(title_words(self.docs[d].title, self.lang)))
         self._postings = Kept(POSTINGS_KEPT)
         self._docsets = Kept(DOCSETS_KEPT)
         self._df = Kept(DOCSETS_KEPT, size=lambda _count: 1)
@@ -958,7 +971,7 @@ def _allowed(ix: Collection, plan: Plan, filters: dict) -> set[int]:
             and (not min_cred or (ix.docs[d].credibility or 0) >= min_cred)
         }
     for term in plan.excluded:
-        docs -= ix.docset(term)
+        docs.difference_update(ix.docset(term))
     for phrase in plan.phrases:
         docs &= _phrase_docs(ix, phrase)
     return docs
@@ -991,8 +1004,8 @@ def score(ix: Collection, plan: Plan, docs: set[int], rules: Rules = RULES) -> d
     total = sum(weight for _, weight in groups)
     for doc in scores:
         title = ix.title_terms[doc]
-        if title and title <= plan.title_words:
-            covered = sum(weight for terms, weight in groups if not title.isdisjoint(terms))
+        if title and plan.title_words.issuperset(title):
+            covered = sum(weight for terms, weight in groups if not terms.keys().isdisjoint(title))
             share = covered / total if total else 1.0
             scores[doc] = scores[doc] + rules.title_bonus * len(title) * share * scores[doc]
     if rules.coordination and len(groups) > 1 and total:
@@ -1066,7 +1079,9 @@ def marked_spans(ix: Collection, sentence: str, terms: set[str]) -> tuple[list, 
     return spans, hits
 
 
-@lru_cache(maxsize=200_000)
+# About 200 bytes an entry: 200,000 would let a long-running worker hold some 40 MiB; 2,000
+# MedQuAD questions on 10,000 articles ask for 22,000 different tokens of their highlights.
+@lru_cache(maxsize=50_000)
 def term_of(lang: str, token: str) -> str | None:
     """The term a folded token of a text is indexed as, or None when it is not indexed."""
     return stem(lang, token) if indexed(token, stop_words(lang)) else None

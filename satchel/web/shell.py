@@ -19,8 +19,9 @@ source ``module`` it is: the code of ``vendor/``, which only some browsers need,
 of one language's search index (``LANGUAGE_MODULE``: the Han table, the Russian stemmer),
 which only a device holding a bundle in that language needs. The worker caches each the
 first time it is asked for (the app asks for a language's as it installs a bundle in it),
-and a new worker caches again the modules its predecessor held; but for the vendored code
-any device may need offline (``NEEDED_OFFLINE``), which it caches with the shell.
+and a new worker caches again the modules its predecessor held. The vendored code any
+device may need offline (``NEEDED_OFFLINE``) it caches unasked, once the page has started
+and is idle: after the shell, never part of its install.
 
 The page names the content source (CONTENT_URL) in ``<meta name="satchel-content">``, and
 the worker gets it as ``CONTENT``: both read bundles from there. The page and worker as
@@ -63,9 +64,10 @@ HASHED_MAX_AGE = 31536000
 # the shell: a bundle handed over to a device offline needs its stemmer (a Chinese or Russian one
 # is searched on the device only once the device has loaded that code online).
 LANGUAGE_MODULE = re.compile(r"^lib/(?:han|stem/ru)\.js$")
-# Vendored code any device may need offline, though not to start: the worker caches it with the
-# shell (``offline`` in its entry), but it is no part of the shell the page loads. The brotli
-# decoder opens a ``.satchel`` file written by ``satchel export``, often handed over offline.
+# Vendored code any device may need offline, though not to start (``offline`` in its entry): the
+# worker caches it once the started page is idle (static/sw.js), after the shell and outside its
+# install. The brotli decoder opens a ``.satchel`` file written by ``satchel export``, often
+# handed over offline.
 NEEDED_OFFLINE = {"vendor/brotli-decode.js"}
 
 web = Blueprint("web", __name__)

@@ -172,6 +172,29 @@ def controlled(page) -> None:
     )
 
 
+def shell_cache_urls(page) -> list[str]:
+    """The URLs the worker's shell cache holds."""
+    return page.evaluate(
+        """async () => {
+            const shell = (await caches.keys()).find((name) => name.startsWith("satchel-shell-"));
+            return (await (await caches.open(shell)).keys()).map((request) => request.url);
+        }"""
+    )
+
+
+DECODER = "/vendor/brotli-decode"
+
+
+def offline_code_cached(page) -> None:
+    """Wait until the worker has cached the code it keeps for offline use once the started app
+    is idle (the `.satchel` decoder, static/sw.js)."""
+    for _ in range(300):
+        if any(DECODER in url for url in shell_cache_urls(page)):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the worker did not cache the .satchel decoder in 30 s")
+
+
 def install(page, title: str) -> None:
     """Download the bundle whose card is titled ``title`` and wait until it is installed."""
     card = page.locator("li.card", has=page.get_by_role("heading", name=title))

@@ -37,6 +37,7 @@ from ..helpers.bundle_files import (
 from ..helpers.tuf_forgery import forge_targets_signed_by
 from .caregiving import CAREGIVING, RENAMED, STRAIN, card, rename_strain
 from .conftest import (
+    DECODER,
     TRUST_RECORD,
     Site,
     checked_line,
@@ -45,7 +46,9 @@ from .conftest import (
     installed_record,
     installed_version,
     not_checked_line,
+    offline_code_cached,
     ready,
+    shell_cache_urls,
     stored_keys,
     stored_objects,
 )
@@ -76,12 +79,14 @@ def open_file(page, path) -> None:
 
 
 def fresh_device(new_page, url: str):
-    """A browser profile that opened the app once online (its shell cached, the publisher's
-    keys learned) and holds no bundle, now offline."""
+    """A browser profile that opened the app once online (its shell cached, then, idle, the
+    code it keeps for offline use; the publisher's keys learned) and holds no bundle, now
+    offline."""
     page = new_page(accept_downloads=True)
     with page.expect_response("**/repo/keys/keyring.json"):
         ready(page, url + "/")
     controlled(page)
+    offline_code_cached(page)
     page.context.set_offline(True)
     ready(page)
     return page
@@ -286,6 +291,18 @@ def test_a_file_from_satchel_export_is_the_one_the_app_makes(new_page, site, tmp
     ready(page, site.url + "/")
     shared_again = share(page, tmp_path)
     assert read_bundle_file(shared_again) == read_bundle_file(exported)
+
+
+def test_the_decoder_is_cached_after_the_shell_not_with_it(new_page, site):
+    """The worker's install caches the shell alone; the decoder follows once the started page,
+    idle, asks for it (here it never does)."""
+    page = new_page()
+    page.add_init_script("ServiceWorker.prototype.postMessage = () => {};")
+    ready(page, site.url + "/")
+    controlled(page)  # activated: the shell is cached
+    held = shell_cache_urls(page)
+    assert any(url.endswith("/") for url in held)
+    assert not any(DECODER in url for url in held)
 
 
 def test_a_file_from_satchel_export_carries_the_bytes_a_first_install_downloads(site, tmp_path):

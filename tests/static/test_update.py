@@ -18,6 +18,7 @@ from .caregiving import (
     STORED_MANIFEST,
     STRAIN,
     card,
+    install_then_update,
     installed_page,
     objects_in,
     rename_strain,
@@ -78,6 +79,24 @@ def test_update_downloads_exactly_the_changes_and_removes_withdrawn(new_page, si
     expect(page.get_by_role("link", name=RENAMED)).to_be_visible()
     ready(page, site.url + "/#/read/caregiving/en/caregiving-and-longer-life")
     expect(page.locator("main")).to_contain_text("This article was withdrawn by its authors.")
+
+
+def test_update_leaves_no_request_open(new_page, site):
+    """Every request of an install and an update ends, the absent files the app asks for (the
+    next root of the chain, a pack not yet compressed) included: a request left open kept a
+    page from ever going quiet (the bench's update rows waited for it forever)."""
+    page = new_page()
+    open_requests = {}
+    page.on("request", lambda r: open_requests.__setitem__(id(r), r.url))
+    page.on("requestfinished", lambda r: open_requests.pop(id(r), None))
+    page.on("requestfailed", lambda r: open_requests.pop(id(r), None))
+    absent = []
+    page.on("response", lambda r: r.status == 404 and absent.append(r.url))
+    ready(page, site.url + "/")
+    install_then_update(page, site)
+    page.wait_for_load_state("networkidle", timeout=15_000)
+    assert any(url.endswith("/tuf/2.root.json") for url in absent)
+    assert list(open_requests.values()) == []
 
 
 def test_interrupted_update_resumes_and_old_version_stays_readable(new_page, site):

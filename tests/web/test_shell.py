@@ -49,7 +49,8 @@ def test_worker_of_the_sources_lists_every_shell_file_with_its_hash(sources_clie
     # Only browsers without WebCrypto's Ed25519 need it, only devices with a Chinese bundle the
     # Han table and only those with a Russian one its stemmer: listed apart, cached when first
     # used. The other stemmers are in the shell: a bundle handed over offline needs its own.
-    # The brotli decoder opens files from `satchel export`, often offline: cached with the shell.
+    # The brotli decoder opens files from `satchel export`, often offline: cached once the app
+    # has started and is idle.
     later = {entry["url"]: entry["sha256"] for entry in shell["later"]}
     offline = {entry["url"]: entry["offline"] for entry in shell["later"]}
     assert offline == {
@@ -132,7 +133,7 @@ def test_built_worker_precaches_every_built_file_but_source_maps(client):
         "/static/lib/han": "lib/han.js",
         "/static/lib/ru": "lib/stem/ru.js",
     }
-    # A .satchel file is often handed over offline: its decoder is cached with the shell.
+    # A .satchel file is often handed over offline: its decoder is cached unasked, after the shell.
     offline = {entry["url"] for entry in shell["later"] if entry["offline"]}
     assert offline == {"/static/vendor/brotli-decode.js"}
     for url, digest in {**urls, **later}.items():

@@ -5,13 +5,14 @@
 //
 // - The app shell is precached in `satchel-shell-<version>`; every file is checked against its
 //   sha256 before it is cached, and older shell caches are deleted once this worker activates.
-// - `later` files (static/vendor/: code only some browsers need; the Han table: only devices with
-//   a Chinese bundle need it, and the app asks for it as it installs one) are cached
-//   in the same way the first time they are asked for, labelled with the source `module` they
-//   are, and a new worker caches again the modules its predecessor held, under their new names;
-//   those marked `offline` (code any device may need offline, not to start: the `.satchel`
-//   decoder) once the page, started and idle, asks (app.js), so that they never weigh on the
-//   shell's install, yet are on the device before a file is likely to be handed over offline.
+// - `later` files (static/vendor/: code only some browsers need; each language's stemmer and the
+//   Han table: a device needs them for bundles in that language, and the app asks for one as it
+//   installs such a bundle) are cached in the same way the first time they are asked for,
+//   labelled with the source `module` they are, and a new worker caches again the modules its
+//   predecessor held, under their new names; those marked `offline` (code any device may need
+//   offline, not to start: the `.satchel` decoder, every language's code) also once the page,
+//   started and idle, asks (app.js), so that they never weigh on the shell's install, yet are on
+//   the device before a bundle or a file is likely to be handed over offline.
 // - The bundle list, the language list, the publisher's keys and the interface catalogs are
 //   fetched network-first and kept for offline use, from the content source as from this site.
 // - Bundle content never goes through a cache here: the page stores it in IndexedDB itself,

@@ -32,11 +32,11 @@ hashed files, the precache list, the compressed copies) is written here rather t
 esbuild plugins in JavaScript: it is the same list ``satchel.web.shell`` computes for the
 sources, and the same compressor the build uses for content (``stages.publish.compress``).
 
-``built/build.json`` records the digest of the sources built (static/, the esbuild lock
-and this module), the precache list, and the files of the first load (the page, its style
-sheet, its script and every chunk that imports at once, the worker: bench/shell_size.py's
-budget). The build is skipped when the sources still match; a lock file keeps two test
-processes from building at once.
+``built/build.json`` records the digest of the sources built (static/, the esbuild lock,
+this module and ``satchel.web.shell``, which says what is precached), the precache list,
+and the files of the first load (the page, its style sheet, its script and every chunk
+that imports at once, the worker: bench/shell_size.py's budget). The build is skipped when
+the sources still match; a lock file keeps two test processes from building at once.
 """
 
 from __future__ import annotations
@@ -87,13 +87,16 @@ class AppBuildError(SatchelError):
 
 
 def source_digest() -> str:
-    """The sha256 of everything the build reads: static/, the esbuild lock and this module."""
+    """The sha256 of everything the build reads: static/, the esbuild lock, this module and
+    the shell's rules (which files are precached, which cached on demand)."""
     digest = hashlib.sha256()
     inputs = {
         f"static/{path.relative_to(STATIC_DIR).as_posix()}": path
         for path in sorted(STATIC_DIR.rglob("*")) if path.is_file()
     }
-    inputs.update({"esbuild lock": ESBUILD_LOCK, "builder": Path(__file__)})
+    inputs.update({
+        "esbuild lock": ESBUILD_LOCK, "builder": Path(__file__), "shell": Path(shell.__file__),
+    })
     for label, path in inputs.items():
         digest.update(label.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()

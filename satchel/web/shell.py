@@ -16,12 +16,13 @@ version derived from those hashes: any change to a shell file changes ``/sw.js``
 browsers install the new shell and the worker deletes the old one. The build writes the
 same list into its ``sw.js``. Two kinds of file are listed apart (``later``), each with the
 source ``module`` it is: the code of ``vendor/``, which only some browsers need, and the code
-of one language's search index (``LANGUAGE_MODULE``: the Han table, the Russian stemmer),
-which only a device holding a bundle in that language needs. The worker caches each the
-first time it is asked for (the app asks for a language's as it installs a bundle in it),
-and a new worker caches again the modules its predecessor held. The vendored code any
-device may need offline (``NEEDED_OFFLINE``) it caches unasked, once the page has started
-and is idle: after the shell, never part of its install.
+of one language's search index (``LANGUAGE_MODULE``: a stemmer, the Han table), which a
+device needs only to search a bundle in that language. The worker caches each the first
+time it is asked for (the app asks for a language's as it installs a bundle in it), and a
+new worker caches again the modules its predecessor held. The code any device may need
+offline (``offline``: the ``.satchel`` decoder and every language's code) it also caches
+unasked once the page has started and is idle: after the shell, never part of its install,
+yet on the device before a bundle is likely to be handed over offline.
 
 The page names the content source (CONTENT_URL) in ``<meta name="satchel-content">``, and
 the worker gets it as ``CONTENT``: both read bundles from there. The page and worker as
@@ -59,16 +60,19 @@ ON_DEMAND_DIR = "vendor"
 HASHED_NAME = re.compile(r"-[A-Z2-7]{8}\.(?:js|css)$")
 HASHED_MAX_AGE = 31536000
 # The code of one language's search index that is cached on demand, as static/lib/search-engine.js
-# loads it: the Han table, Chinese only and a fifth of the app's code, and the Russian stemmer,
-# whose 1.5 kB would take the shell over its 48 kB. The other stemmers, about 1 kB each, stay in
-# the shell: a bundle handed over to a device offline needs its stemmer (a Chinese or Russian one
-# is searched on the device only once the device has loaded that code online).
-LANGUAGE_MODULE = re.compile(r"^lib/(?:han|stem/ru)\.js$")
-# Vendored code any device may need offline, though not to start (``offline`` in its entry): the
-# worker caches it once the started page is idle (static/sw.js), after the shell and outside its
-# install. The brotli decoder opens a ``.satchel`` file written by ``satchel export``, often
-# handed over offline.
+# loads it: the stemmers (1–1.6 kB each) and the Han table (a fifth of the app's code); with
+# them the shell holds none of one language's code and stays under its 48 kB.
+LANGUAGE_MODULE = re.compile(r"^lib/(?:han|stem/(?!regions\.)[a-z]+)\.js$")
+# Code cached on demand that any device may need offline, though not to start (``offline`` in
+# its entry): the worker also caches it unasked once the started page is idle (static/sw.js),
+# after the shell and outside its install. The brotli decoder opens a ``.satchel`` file written
+# by ``satchel export``; a bundle handed over offline needs its language's code to be searched.
 NEEDED_OFFLINE = {"vendor/brotli-decode.js"}
+
+
+def needed_offline(name: str) -> bool:
+    """Whether a file cached on demand is also cached unasked once the page is idle."""
+    return name in NEEDED_OFFLINE or bool(LANGUAGE_MODULE.match(name))
 
 web = Blueprint("web", __name__)
 
@@ -149,14 +153,15 @@ def precache_of(
 ) -> dict:
     """``{"version", "files": [{"url", "sha256"}],
     "later": [{"url", "sha256", "offline", "module"}]}`` for ``names`` in ``folder``, the page
-    naming ``content_url``: the shell, then the files cached on demand (``offline``: with the
-    shell), each with the source module it is: itself in ``static/``; in a build, the source of
-    each hashed chunk cached on demand is given (``built_modules``, chunk → source)."""
+    naming ``content_url``: the shell, then the files cached on demand (``offline``: also
+    unasked, once the page is idle), each with the source module it is: itself in
+    ``static/``; in a build, the source of each hashed chunk cached on demand is given
+    (``built_modules``, chunk → source)."""
     modules = {name: name for name in names if on_demand(name)} | (built_modules or {})
     files = hashed(folder, (name for name in names if name not in modules), content_url)
     kept = [name for name in names if name in modules]
     later = [
-        {**entry, "offline": name in NEEDED_OFFLINE, "module": modules[name]}
+        {**entry, "offline": needed_offline(modules[name]), "module": modules[name]}
         for name, entry in zip(kept, hashed(folder, kept, content_url), strict=True)
     ]
     return versioned(files, later)

@@ -187,12 +187,22 @@ DECODER = "/vendor/brotli-decode"
 
 def offline_code_cached(page) -> None:
     """Wait until the worker has cached the code it keeps for offline use once the started app
-    is idle (the `.satchel` decoder, static/sw.js)."""
+    is idle (the `.satchel` decoder and every language's search code, static/sw.js)."""
+    wanted = set(page.evaluate(
+        """async () => {
+            const head = (await (await fetch("/sw.js")).text()).split("\\n")[0];
+            const shell = JSON.parse(head.replace(/^const SHELL = /, "").replace(/;$/, ""));
+            return shell.later.filter((file) => file.offline)
+                .map((file) => new URL(file.url, location.href).href);
+        }"""
+    ))
+    assert wanted, "the worker lists no code to keep for offline use"
     for _ in range(300):
-        if any(DECODER in url for url in shell_cache_urls(page)):
+        if wanted <= set(shell_cache_urls(page)):
             return
         page.wait_for_timeout(100)
-    raise AssertionError("the worker did not cache the .satchel decoder in 30 s")
+    missing = wanted - set(shell_cache_urls(page))
+    raise AssertionError(f"the worker did not cache {sorted(missing)} in 30 s")
 
 
 def install(page, title: str) -> None:

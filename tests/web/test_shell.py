@@ -47,20 +47,20 @@ def test_worker_of_the_sources_lists_every_shell_file_with_its_hash(sources_clie
     assert "/static/manifest.webmanifest" in urls and "/static/icons/icon-192.png" in urls
     assert "/static/sw.js" not in urls
     # Only browsers without WebCrypto's Ed25519 need it, only devices with a Chinese bundle the
-    # Han table and only those with a Russian one its stemmer: listed apart, cached when first
-    # used. The other stemmers are in the shell: a bundle handed over offline needs its own.
-    # The brotli decoder opens files from `satchel export`, often offline: cached once the app
-    # has started and is idle.
+    # Han table and only those with a bundle in a language its stemmer: listed apart, cached
+    # when first used. The brotli decoder opens files from `satchel export`, often offline, and
+    # a bundle handed over offline needs its language's code: those are also cached once the
+    # app has started and is idle.
     later = {entry["url"]: entry["sha256"] for entry in shell["later"]}
     offline = {entry["url"]: entry["offline"] for entry in shell["later"]}
     assert offline == {
         "/static/vendor/noble-ed25519.js": False,
         "/static/vendor/brotli-decode.js": True,
-        "/static/lib/han.js": False,
-        "/static/lib/stem/ru.js": False,
+        "/static/lib/han.js": True,
+        **{f"/static/lib/stem/{lang}.js": True for lang in ("ar", "en", "es", "pt", "ru")},
     }
-    stemmers = {"/static/lib/stem/en.js", "/static/lib/stem/ar.js", "/static/lib/stem/regions.js"}
-    assert stemmers <= set(urls)
+    # What every stemmer uses is part of the shell.
+    assert "/static/lib/stem/regions.js" in urls
     # In static/ each file is the module it names.
     assert {entry["module"] for entry in shell["later"]} == {
         url.removeprefix("/static/") for url in later
@@ -118,11 +118,10 @@ def test_built_worker_precaches_every_built_file_but_source_maps(client):
     assert "/static/app.js" not in urls and "/static/lib/stem/en.js" not in urls
     # Modules tests import by URL keep it, and are there offline too.
     assert "/static/lib/search-engine.js" in urls
-    # The stemmers and the Han table stay chunks of their own, loaded on demand; the stemmers
-    # are precached, the Han table and the Russian stemmer cached on demand, named with the
-    # source module each is, which a new worker caches again under its new name.
+    # The stemmers and the Han table stay chunks of their own, loaded and cached on demand,
+    # named with the source module each is, which a new worker caches again under its new name.
     chunks = {re.sub(r"-[A-Z2-7]{8}\.js$", "", url) for url in urls}
-    assert {"/static/lib/en", "/static/lib/ar", "/static/lib/regions"} <= chunks
+    assert "/static/lib/regions" in chunks
     later = {entry["url"]: entry["sha256"] for entry in shell["later"]}
     modules = {
         re.sub(r"-[A-Z2-7]{8}\.js$", "", entry["url"]): entry["module"] for entry in shell["later"]
@@ -131,11 +130,12 @@ def test_built_worker_precaches_every_built_file_but_source_maps(client):
         "/static/vendor/noble-ed25519.js": "vendor/noble-ed25519.js",
         "/static/vendor/brotli-decode.js": "vendor/brotli-decode.js",
         "/static/lib/han": "lib/han.js",
-        "/static/lib/ru": "lib/stem/ru.js",
+        **{f"/static/lib/{lang}": f"lib/stem/{lang}.js" for lang in ("ar", "en", "es", "pt", "ru")},
     }
-    # A .satchel file is often handed over offline: its decoder is cached unasked, after the shell.
-    offline = {entry["url"] for entry in shell["later"] if entry["offline"]}
-    assert offline == {"/static/vendor/brotli-decode.js"}
+    # A .satchel file or a bundle is often handed over offline: the decoder and every language's
+    # code are cached unasked, after the shell; Ed25519's fallback only when a browser needs it.
+    offline = {entry["module"] for entry in shell["later"] if entry["offline"]}
+    assert offline == set(modules.values()) - {"vendor/noble-ed25519.js"}
     for url, digest in {**urls, **later}.items():
         body = client.get(url, headers={"Accept-Encoding": "br"})
         assert hashlib.sha256(decoded(body)).hexdigest() == digest, url

@@ -18,7 +18,6 @@ import pytest
 from playwright.sync_api import expect
 
 from deploy.cdn import cdn_stand_in, hotspot
-from deploy.seaweedfs import CREDENTIALS
 from deploy.topology import free_port
 from satchel import create_app
 from satchel.bucket import Bucket
@@ -103,13 +102,12 @@ def open_to_readers(bucket: Bucket) -> None:
 
 
 @pytest.fixture(params=["server", "bucket", "hotspot"])
-def content_source(request, tmp_path, monkeypatch):
+def content_source(request, tmp_path):
     """The CDN stand-in in front of the server's /repo/ or of the bucket it publishes to, or
-    a hotspot holding a copy of that bucket."""
+    a hotspot holding a copy of that bucket. The session's SeaweedFS puts its credentials in
+    the environment for good: setting them here too would unset them after the first test."""
     bucket = None
     if request.param != "server":
-        for name, value in CREDENTIALS.items():
-            monkeypatch.setenv(name, value)
         config = request.getfixturevalue("bucket_config")
         bucket = Bucket.from_url(config["STORE"], config["S3_ENDPOINT"])
     serving = site_with_a_hotspot if request.param == "hotspot" else site_behind_a_cdn

@@ -147,7 +147,8 @@ def database_url(request, tmp_path):
 
 @pytest.fixture(scope="session")
 def seaweedfs():
-    """SeaweedFS for the test process, with test credentials in the environment."""
+    """SeaweedFS for the test process, with test credentials in the environment for the whole
+    session: a test that sets them as well unsets them when it ends, if it started this."""
     with aws_credentials(), seaweedfs_server() as weed:
         yield weed
 

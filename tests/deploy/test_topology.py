@@ -23,7 +23,6 @@ import brotli
 import pytest
 from sqlalchemy import create_engine, select
 
-from deploy.seaweedfs import CREDENTIALS
 from deploy.topology import Topology, _alive
 from satchel import create_app
 from satchel.bucket import Bucket
@@ -193,7 +192,7 @@ def test_a_worker_machine_serves_what_it_pulls_from_the_bucket(
     tmp_path, bucket_config, monkeypatch
 ):
     settings = {f"SATCHEL_{name}": value for name, value in bucket_config.items()}
-    for name, value in {**CREDENTIALS, **settings}.items():
+    for name, value in settings.items():
         monkeypatch.setenv(name, value)
     write_bundle(tmp_path / "bundles", "demo")
     bucket = Bucket.from_url(bucket_config["STORE"], bucket_config["S3_ENDPOINT"])

@@ -161,11 +161,7 @@ def test_with_the_servers_own_postgresql_no_cluster_unit_is_written(tmp_path):
     assert not (run / "postgres").exists()
 
 
-def test_a_worker_machine_keeps_its_data_folder_a_copy_of_the_bucket(
-    tmp_path, bucket_config, monkeypatch
-):
-    for name, value in CREDENTIALS.items():
-        monkeypatch.setenv(name, value)
+def test_a_worker_machine_keeps_its_data_folder_a_copy_of_the_bucket(tmp_path, bucket_config):
     write_bundle(tmp_path / "bundles", "demo")
     build(
         tmp_path / "bundles",

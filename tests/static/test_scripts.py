@@ -70,6 +70,7 @@ def queries(lang: str) -> list:
     found = [*QUERIES[lang]] + [q for lang_, q, _ in DISTINCT + VARIANTS if lang_ == lang]
     word = QUERIES[lang][0]
     found += [word[:1], word[:2], word[:-1], f"{word} {word[:1]}", f"-{word}", f'"{word}"']
+    found += [f"{word} {QUERIES[lang][1]} {word}"]  # a word said twice (search.repetition)
     for _title, text in TEXTS[lang].values():
         found += [text[:12], text[-9:]]
     return [[q, {}] for q in found]

@@ -8,18 +8,25 @@ process. The pool starts with the first batch worth it (``PARALLEL_FROM`` items:
 rebuild after a few edits stays in one process, where starting workers would cost
 more than the work) and uses the ``spawn`` start method, which needs every function it
 runs importable by name, so none of them depends on what the parent held when forked.
-``concurrent.futures`` does the rest; this module only decides when and how to chunk.
+``concurrent.futures`` does the rest; this module only decides when and how to chunk,
+and hands out only a few chunks ahead of the one the build takes next (``AHEAD``).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 
 PARALLEL_FROM = 64  # items below which a batch runs in the build's own process
 CHUNKS_PER_WORKER = 8  # chunks each worker gets: small enough to keep every worker busy
+MAX_CHUNK = 32  # items a worker takes at once, at most
+# Chunks handed out per worker before the build takes the first result: enough to keep
+# each busy, and few, so that results a slower consumer has not taken yet (the Whoosh
+# writer, publish's writes) do not pile up in the build's memory.
+AHEAD = 3
 
 
 def default_jobs() -> int:
@@ -49,10 +56,14 @@ class Workers:
         if self.pool is None:
             context = multiprocessing.get_context("spawn")
             self.pool = ProcessPoolExecutor(self.jobs, mp_context=context)
-        chunk = max(1, len(items) // (self.jobs * CHUNKS_PER_WORKER))
-        for result in self.pool.map(function, items, chunksize=chunk):
-            yield result
-            tick()
+        size = max(1, min(MAX_CHUNK, len(items) // (self.jobs * CHUNKS_PER_WORKER)))
+        pending: deque[Future] = deque()
+        for start in range(0, len(items), size):
+            pending.append(self.pool.submit(_each, function, items[start : start + size]))
+            if len(pending) > self.jobs * AHEAD:
+                yield from _results(pending.popleft(), tick)
+        while pending:
+            yield from _results(pending.popleft(), tick)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -64,6 +75,17 @@ class Workers:
 
     def __exit__(self, *_exc) -> None:
         self.close()
+
+
+def _each(function: Callable, chunk: Sequence) -> list:
+    """``function`` of each item of a chunk, in a worker."""
+    return [function(item) for item in chunk]
+
+
+def _results(future: Future, tick: Callable[[], None]):
+    for result in future.result():
+        yield result
+        tick()
 
 
 SERIAL = Workers(1)  # the default of every stage that takes workers

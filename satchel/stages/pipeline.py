@@ -235,7 +235,15 @@ def publish(run: Run) -> Run:
     retain = {b.config["id"]: b.config["retain_versions"] for b in run.bundles}
     ui = compile_ui_catalogs(run.translations_dir) if run.translations_dir else {}
     reports, signer, metadata = publish_releases(
-        run.store, releases, retain, run.published, run.now, ui, run.prune_grace, run.cache
+        run.store,
+        releases,
+        retain,
+        run.published,
+        run.now,
+        ui,
+        run.prune_grace,
+        run.cache,
+        run.workers,
     )
     return replace(run, reports=reports, signer=signer, metadata=metadata)
 

@@ -72,6 +72,7 @@ from ..store import (
 )
 from .cache import NO_CACHE
 from .pack import HashedObject
+from .parallel import SERIAL, Workers
 from .repository import MetadataReport, ensure_repository
 from .sign import Signer, held_keys, open_signer
 
@@ -121,11 +122,24 @@ def compress(data: bytes, encoding: str, brotli_quality: int = 11) -> bytes:
     return brotli.compress(data, quality=brotli_quality)
 
 
-def write_with_siblings(path: Path, data: bytes, brotli_quality: int = 11) -> None:
-    """Write ``data`` and its precompressed siblings, the siblings first: whoever finds
-    the plain file finds them too."""
-    for encoding in ENCODINGS:
-        write_atomically(encoded(path, encoding), compress(data, encoding, brotli_quality))
+def siblings(data: bytes, brotli_quality: int = 11) -> dict[str, bytes]:
+    """``data`` precompressed in each of ``ENCODINGS``: encoding → bytes."""
+    return {encoding: compress(data, encoding, brotli_quality) for encoding in ENCODINGS}
+
+
+def object_siblings(obj: HashedObject) -> dict[str, bytes]:
+    """An object's precompressed copies, for ``Workers.imap``: most of a first build's
+    publish is compressing every article at brotli's highest quality."""
+    return siblings(obj.data)
+
+
+def write_with_siblings(
+    path: Path, data: bytes, brotli_quality: int = 11, made: dict[str, bytes] | None = None
+) -> None:
+    """Write ``data`` and its precompressed siblings (``made``: those already compressed),
+    the siblings first: whoever finds the plain file finds them too."""
+    for encoding, copy in (made or siblings(data, brotli_quality)).items():
+        write_atomically(encoded(path, encoding), copy)
     write_atomically(path, data)
 
 
@@ -143,8 +157,8 @@ def file_stamps(store: Store, name: str) -> tuple[tuple[int, ...], ...] | None:
     return tuple(stamps)
 
 
-def write_object(store: Store, obj: HashedObject, checked: dict) -> None:
-    """Store ``obj`` unless an intact copy exists.
+def write_objects(store: Store, objects, checked: dict, workers: Workers = SERIAL) -> None:
+    """Store each of ``objects`` unless an intact copy exists, compressed by ``workers``.
 
     An existing copy is re-hashed and its compressed copies decompressed, so a
     build repairs whatever was damaged on disk since, unless its files are just
@@ -153,13 +167,18 @@ def write_object(store: Store, obj: HashedObject, checked: dict) -> None:
     rebuild more than everything else it does. ``satchel verify``
     re-hashes them all.
     """
-    stamps = file_stamps(store, obj.name)
-    if stamps is not None and checked.get(obj.name) == stamps:
-        return
-    if object_problems(store, obj.name):
-        write_with_siblings(store.object_path(obj.name), obj.data)
+    missing = []
+    for obj in objects:
         stamps = file_stamps(store, obj.name)
-    checked[obj.name] = stamps
+        if stamps is not None and checked.get(obj.name) == stamps:
+            continue
+        if object_problems(store, obj.name):
+            missing.append(obj)
+        else:
+            checked[obj.name] = stamps
+    for obj, made in zip(missing, workers.imap(object_siblings, missing), strict=True):
+        write_with_siblings(store.object_path(obj.name), obj.data, made=made)
+        checked[obj.name] = file_stamps(store, obj.name)
 
 
 @contextmanager
@@ -284,8 +303,10 @@ def publish_bundle(
     signer: Signer,
     published: Published,
     cache=NO_CACHE,
+    workers: Workers = SERIAL,
 ) -> list[PublishReport]:
-    """Write one bundle's releases (one per locale) and switch to them in one step."""
+    """Write one bundle's releases (one per locale) and switch to them in one step; the
+    new objects are compressed by ``workers``."""
     bundle = releases[0].bundle
     pointer = store.current(bundle)
     reports = []
@@ -296,9 +317,9 @@ def publish_bundle(
         before = previous_manifest(store, bundle, release.locale, previous, published)
         version, manifest = next_manifest(release, previous, before, now, signer)
         # Also when unchanged: this repairs objects lost or truncated since.
-        for obj in release.objects.values():
-            checked.setdefault(obj.name, known.get(obj.name))
-            write_object(store, obj, checked)
+        for name in release.objects:
+            checked.setdefault(name, known.get(name))
+        write_objects(store, release.objects.values(), checked, workers)
         if version != previous:
             write_with_siblings(
                 store.manifest_path(bundle, release.locale, version),
@@ -342,13 +363,14 @@ def publish_releases(
     ui: dict[str, bytes] | None = None,
     prune_grace: float = 0,
     cache=NO_CACHE,
+    workers: Workers = SERIAL,
 ) -> tuple[list[PublishReport], Signer, MetadataReport]:
     """Publish bundles, and the interface catalogs (``ui``: locale → JSON) beside them,
     then sign the TUF metadata for them (``repository``). Returns the reports, the signer
     whose key signed the new manifests and the metadata's versions.
 
     ``published``: what the stages before built on; ``cache`` remembers which objects
-    a build found intact (see ``write_object``)."""
+    a build found intact (see ``write_objects``); ``workers`` compress the new ones."""
     now = now or datetime.now(UTC)
     try:
         with build_lock(store):
@@ -359,7 +381,9 @@ def publish_releases(
             reports = [
                 report
                 for releases in releases_by_bundle.values()
-                for report in publish_bundle(store, releases, now, signer, published, cache)
+                for report in publish_bundle(
+                    store, releases, now, signer, published, cache, workers
+                )
             ]
             write_lists(store)
             prune(store, retain, now, prune_grace)

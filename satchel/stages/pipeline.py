@@ -203,7 +203,8 @@ def pack(run: Run) -> Run:
 
 def abbreviations(run: Run) -> Run:
     """Find the abbreviations each bundle's text defines, in each locale."""
-    return replace(run, abbreviations=[find_abbreviations(p, run.cache) for p in run.packs])
+    found = [find_abbreviations(p, run.cache, run.workers) for p in run.packs]
+    return replace(run, abbreviations=found)
 
 
 def index(run: Run) -> Run:

@@ -1,13 +1,15 @@
 """The build's work spread over processes: ``Workers.map`` runs a function over items
 on ``jobs`` processes, in order, so the output is the serial build's byte for byte.
 
-Render, readability and index give it their per-article work (rendering a summary,
-grading an article, reading an article object into its search document and
-statistics); writing the Whoosh index, packing and publishing stay in the build's
-process. The pool starts with the first batch worth it (``PARALLEL_FROM`` items: a
-rebuild after a few edits stays in one process, where starting workers would cost
-more than the work) and uses the ``spawn`` start method, which needs every function it
-runs importable by name, so none of them depends on what the parent held when forked.
+Render, readability, abbreviations and index give it their per-article work
+(rendering a summary, grading an article, reading an article object into its
+abbreviations, its analysed search document and statistics); ``start`` compresses the
+new objects for publish on processes of its own meanwhile, while the build's process
+writes the Whoosh index, which stays there with packing and writing the files. The
+pool starts with the first batch worth it (``PARALLEL_FROM`` items: a rebuild after a
+few edits stays in one process, where starting workers would cost more than the work)
+and uses the ``spawn`` start method, which needs every function it runs importable by
+name, so none of them depends on what the parent held when forked.
 ``concurrent.futures`` does the rest; this module only decides when and how to chunk,
 and hands out only a few chunks ahead of the one the build takes next (``AHEAD``).
 """
@@ -40,6 +42,7 @@ class Workers:
     def __init__(self, jobs: int = 1):
         self.jobs = max(1, jobs)
         self.pool: ProcessPoolExecutor | None = None
+        self.background: ProcessPoolExecutor | None = None  # ``start``'s own processes
 
     def map(self, function: Callable, items: Sequence, tick: Callable[[], None] = lambda: None):
         """``[function(item) for item in items]``, ``tick()`` called once per item done."""
@@ -65,10 +68,27 @@ class Workers:
         while pending:
             yield from _results(pending.popleft(), tick)
 
+    def start(self, function: Callable, items: Sequence) -> Callable[[int], object] | None:
+        """Start ``function`` over ``items`` on processes of their own while the build goes
+        on with other work (``map`` and ``imap`` keep theirs): a function giving the result
+        of the item at a position, waiting for it if need be. None when the items are too
+        few to be worth it or ``jobs`` is 1: the caller computes them when it needs them."""
+        if self.jobs == 1 or len(items) < PARALLEL_FROM:
+            return None
+        if self.background is None:
+            context = multiprocessing.get_context("spawn")
+            self.background = ProcessPoolExecutor(self.jobs, mp_context=context)
+        chunks = [
+            self.background.submit(_each, function, items[start : start + MAX_CHUNK])
+            for start in range(0, len(items), MAX_CHUNK)
+        ]
+        return lambda position: chunks[position // MAX_CHUNK].result()[position % MAX_CHUNK]
+
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown()
-            self.pool = None
+        for pool in (self.pool, self.background):
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+        self.pool = self.background = None
 
     def __enter__(self) -> Workers:
         return self

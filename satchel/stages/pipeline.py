@@ -45,6 +45,7 @@ from .publish import (
     CompressFailed,
     PublishReport,
     Release,
+    compress_ahead,
     compress_packs,
     publish_releases,
 )
@@ -102,6 +103,7 @@ class Run:
     readability: list[LocaleReadability] = field(default_factory=list)
     # pack, abbreviations, index, device export: one per localised bundle, in its order
     packs: list[PackedLocale] = field(default_factory=list)
+    compressing: dict = field(default_factory=dict)  # what pack started (``compress_ahead``)
     abbreviations: list[Abbreviations] = field(default_factory=list)
     published: Published | None = None  # what the index and the device export build on
     indexes: list[BuiltIndex] = field(default_factory=list)
@@ -189,7 +191,8 @@ def measure_readability(run: Run) -> Run:
 
 
 def pack(run: Run) -> Run:
-    """Make each article and about page a content object, and list them."""
+    """Make each article and about page a content object, and list them; start
+    compressing the new ones for publish on workers of their own."""
     packs = [pack_bundle(locale) for locale in run.localised]
     # The objects now carry every article: the files as read, rendered and translated,
     # which no later stage reads, are let go (50 MiB of the peak at 3,000 summaries).
@@ -198,7 +201,17 @@ def pack(run: Run) -> Run:
         replace(b, summaries=[], source=replace(b.source, summaries=[], about=[]))
         for b in run.bundles
     ]
-    return replace(run, packs=packs, sources=[], bundles=bundles, rendered=[], localised=packed)
+    objects = (obj for p in packs for obj in p.objects.values())
+    compressing = compress_ahead(run.store, objects, run.workers)
+    return replace(
+        run,
+        packs=packs,
+        compressing=compressing,
+        sources=[],
+        bundles=bundles,
+        rendered=[],
+        localised=packed,
+    )
 
 
 def abbreviations(run: Run) -> Run:
@@ -245,8 +258,9 @@ def publish(run: Run) -> Run:
         run.prune_grace,
         run.cache,
         run.workers,
+        run.compressing,
     )
-    return replace(run, reports=reports, signer=signer, metadata=metadata)
+    return replace(run, reports=reports, signer=signer, metadata=metadata, compressing={})
 
 
 def compress_new_packs(run: Run) -> Run:

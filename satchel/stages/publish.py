@@ -42,6 +42,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import brotli
@@ -157,8 +158,20 @@ def file_stamps(store: Store, name: str) -> tuple[tuple[int, ...], ...] | None:
     return tuple(stamps)
 
 
-def write_objects(store: Store, objects, checked: dict, workers: Workers = SERIAL) -> None:
-    """Store each of ``objects`` unless an intact copy exists, compressed by ``workers``.
+def compress_ahead(store: Store, objects, workers: Workers) -> dict[str, Callable[[], dict]]:
+    """Start compressing the ``objects`` the store does not hold yet on ``workers`` of their
+    own, while the build goes on (the Whoosh writer, which stays in the build's process):
+    name → a function giving its precompressed copies (``object_siblings``)."""
+    new = {obj.name: obj for obj in objects if not store.object_path(obj.name).exists()}
+    started = workers.start(object_siblings, list(new.values()))
+    return {} if started is None else {name: partial(started, k) for k, name in enumerate(new)}
+
+
+def write_objects(
+    store: Store, objects, checked: dict, workers: Workers = SERIAL, ahead: dict | None = None
+) -> None:
+    """Store each of ``objects`` unless an intact copy exists, compressed by ``workers``
+    unless ``compress_ahead`` started it (``ahead``).
 
     An existing copy is re-hashed and its compressed copies decompressed, so a
     build repairs whatever was damaged on disk since, unless its files are just
@@ -176,7 +189,10 @@ def write_objects(store: Store, objects, checked: dict, workers: Workers = SERIA
             missing.append(obj)
         else:
             checked[obj.name] = stamps
-    for obj, made in zip(missing, workers.imap(object_siblings, missing), strict=True):
+    ahead = ahead or {}
+    rest = iter(workers.imap(object_siblings, [o for o in missing if o.name not in ahead]))
+    for obj in missing:
+        made = ahead[obj.name]() if obj.name in ahead else next(rest)
         write_with_siblings(store.object_path(obj.name), obj.data, made=made)
         checked[obj.name] = file_stamps(store, obj.name)
 
@@ -304,9 +320,10 @@ def publish_bundle(
     published: Published,
     cache=NO_CACHE,
     workers: Workers = SERIAL,
+    ahead: dict | None = None,
 ) -> list[PublishReport]:
     """Write one bundle's releases (one per locale) and switch to them in one step; the
-    new objects are compressed by ``workers``."""
+    new objects are compressed by ``workers``, or were already (``compress_ahead``)."""
     bundle = releases[0].bundle
     pointer = store.current(bundle)
     reports = []
@@ -319,7 +336,7 @@ def publish_bundle(
         # Also when unchanged: this repairs objects lost or truncated since.
         for name in release.objects:
             checked.setdefault(name, known.get(name))
-        write_objects(store, release.objects.values(), checked, workers)
+        write_objects(store, release.objects.values(), checked, workers, ahead)
         if version != previous:
             write_with_siblings(
                 store.manifest_path(bundle, release.locale, version),
@@ -364,13 +381,15 @@ def publish_releases(
     prune_grace: float = 0,
     cache=NO_CACHE,
     workers: Workers = SERIAL,
+    ahead: dict | None = None,
 ) -> tuple[list[PublishReport], Signer, MetadataReport]:
     """Publish bundles, and the interface catalogs (``ui``: locale → JSON) beside them,
     then sign the TUF metadata for them (``repository``). Returns the reports, the signer
     whose key signed the new manifests and the metadata's versions.
 
     ``published``: what the stages before built on; ``cache`` remembers which objects
-    a build found intact (see ``write_objects``); ``workers`` compress the new ones."""
+    a build found intact (see ``write_objects``); ``workers`` compress the new ones, unless
+    ``compress_ahead`` started them (``ahead``)."""
     now = now or datetime.now(UTC)
     try:
         with build_lock(store):
@@ -382,7 +401,7 @@ def publish_releases(
                 report
                 for releases in releases_by_bundle.values()
                 for report in publish_bundle(
-                    store, releases, now, signer, published, cache, workers
+                    store, releases, now, signer, published, cache, workers, ahead
                 )
             ]
             write_lists(store)

@@ -71,9 +71,10 @@ class Workers:
     def start(self, function: Callable, items: Sequence) -> Callable[[int], object] | None:
         """Start ``function`` over ``items`` on processes of their own while the build goes
         on with other work (``map`` and ``imap`` keep theirs): a function giving the result
-        of the item at a position, waiting for it if need be. None when the items are too
-        few to be worth it or ``jobs`` is 1: the caller computes them when it needs them."""
-        if self.jobs == 1 or len(items) < PARALLEL_FROM:
+        of the item at a position, waiting for it if need be. None when ``jobs`` is 1, or
+        when the items are too few to be worth starting processes for (none started yet):
+        the caller computes them when it needs them."""
+        if self.jobs == 1 or not items or (len(items) < PARALLEL_FROM and not self.background):
             return None
         if self.background is None:
             context = multiprocessing.get_context("spawn")

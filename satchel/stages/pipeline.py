@@ -191,8 +191,7 @@ def measure_readability(run: Run) -> Run:
 
 
 def pack(run: Run) -> Run:
-    """Make each article and about page a content object, and list them; start
-    compressing the new ones for publish on workers of their own."""
+    """Make each article and about page a content object, list them, start compressing them."""
     packs = [pack_bundle(locale) for locale in run.localised]
     # The objects now carry every article: the files as read, rendered and translated,
     # which no later stage reads, are let go (50 MiB of the peak at 3,000 summaries).
@@ -202,7 +201,7 @@ def pack(run: Run) -> Run:
         for b in run.bundles
     ]
     objects = (obj for p in packs for obj in p.objects.values())
-    compressing = compress_ahead(run.store, objects, run.workers)
+    compressing = compress_ahead(run.store, objects, run.workers, compressed_folder(run))
     return replace(
         run,
         packs=packs,
@@ -238,7 +237,13 @@ def export_for_devices(run: Run) -> Run:
         export_device_index(p, built, run.store, run.published)
         for p, built in zip(run.packs, run.indexes, strict=True)
     ]
-    return replace(run, device_indexes=device_indexes)
+    # A base segment takes seconds to compress: started now, it is ready by the time
+    # publish has written the articles.
+    segments = (obj for device in device_indexes for obj in device.objects.values())
+    started = compress_ahead(run.store, segments, run.workers, compressed_folder(run))
+    return replace(
+        run, device_indexes=device_indexes, compressing={**run.compressing, **started}
+    )
 
 
 def publish(run: Run) -> Run:
@@ -271,6 +276,13 @@ def compress_new_packs(run: Run) -> Run:
         return replace(run, compressed=compress_packs(run.store, run.requested, run.progress))
     except CompressFailed as exc:
         return replace(run, compress_failed=str(exc))
+
+
+def compressed_folder(run: Run) -> Path:
+    """Where the objects compressed ahead of publish wait for it (``compress_ahead``)."""
+    folder = run.scratch / "compressed"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 def upload(run: Run) -> Run:

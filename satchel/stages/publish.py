@@ -158,13 +158,30 @@ def file_stamps(store: Store, name: str) -> tuple[tuple[int, ...], ...] | None:
     return tuple(stamps)
 
 
-def compress_ahead(store: Store, objects, workers: Workers) -> dict[str, Callable[[], dict]]:
-    """Start compressing the ``objects`` the store does not hold yet on ``workers`` of their
-    own, while the build goes on (the Whoosh writer, which stays in the build's process):
-    name → a function giving its precompressed copies (``object_siblings``)."""
+def siblings_into(job: tuple[HashedObject, Path]) -> None:
+    """Write an object's precompressed copies into a folder, named as in the store, for
+    ``Workers.start``: in files until publish, so that the build never holds them all."""
+    obj, folder = job
+    for encoding, copy in siblings(obj.data).items():
+        (folder / (obj.name + ENCODINGS[encoding])).write_bytes(copy)
+
+
+def compress_ahead(
+    store: Store, objects, workers: Workers, folder: Path
+) -> dict[str, Callable[[], dict]]:
+    """Start compressing the ``objects`` the store does not hold yet into ``folder``, on
+    ``workers`` of their own, while the build goes on (the Whoosh writer, which stays in
+    the build's process): name → a function giving its precompressed copies, once made."""
     new = {obj.name: obj for obj in objects if not store.object_path(obj.name).exists()}
-    started = workers.start(object_siblings, list(new.values()))
-    return {} if started is None else {name: partial(started, k) for k, name in enumerate(new)}
+    started = workers.start(siblings_into, [(obj, folder) for obj in new.values()])
+    if started is None:
+        return {}
+
+    def made(position: int, name: str) -> dict[str, bytes]:
+        started(position)  # written, once this returns
+        return {e: (folder / (name + suffix)).read_bytes() for e, suffix in ENCODINGS.items()}
+
+    return {name: partial(made, k, name) for k, name in enumerate(new)}
 
 
 def write_objects(

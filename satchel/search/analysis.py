@@ -232,7 +232,12 @@ def title_words(text: str, lang: str) -> list[str]:
 
 def analyze(text: str, lang: str) -> list[str]:
     """The terms of ``text``, position = list index."""
-    return [stem(lang, f) for f in forms(text, lang)]
+    return terms_of(forms(text, lang), lang)
+
+
+def terms_of(found: list[str], lang: str) -> list[str]:
+    """The terms of a text whose word forms (``forms``) are ``found``."""
+    return [stem(lang, f) for f in found]
 
 
 class Analysed(str):

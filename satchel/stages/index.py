@@ -206,7 +206,7 @@ def analysed_document(job: tuple[bytes, str]) -> tuple[dict, Contribution]:
     forms = field_forms(doc, lang)
     for name, found in forms.items():
         doc[f"_stored_{name}"] = doc[name]
-        doc[name] = analysis.Analysed.of(doc[name], [analysis.stem(lang, f) for f in found])
+        doc[name] = analysis.Analysed.of(doc[name], analysis.terms_of(found, lang))
     return doc, Contribution.of_forms(forms)
 
 

@@ -78,7 +78,10 @@ export function signedBytes(manifest, bytes = null) {
 
 const COMMA = 0x2c;
 
-/** Where `needle` last starts in `haystack`, or -1; the signature member ends a manifest. */
+/**
+ * Where `needle` last starts in `haystack`, or -1. Searched from the end because, in canonical
+ * key order, the signature member follows "articles", which is most of a manifest's bytes.
+ */
 function lastIndexOfBytes(haystack, needle) {
   const matchesAt = (at) => needle.every((byte, i) => haystack[at + i] === byte);
   for (let at = haystack.length - needle.length; at >= 0; at -= 1) {

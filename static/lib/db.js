@@ -159,8 +159,9 @@ export function deleteStaging(key) {
 export const CHUNK_BYTES = 60 << 10;
 
 /**
- * Objects copied one after another into a chunk of about CHUNK_BYTES: `add(bytes)` returns the
- * copy, `take(names)` the chunk ({names, ends, bytes}) and starts the next.
+ * Objects copied one after another into a chunk of about CHUNK_BYTES: `add(parts, length)` copies
+ * an object given as its pieces (Uint8Arrays of `length` bytes in all) and returns the copy,
+ * `take(names)` the chunk ({names, ends, bytes}) and starts the next.
  */
 export function chunker() {
   let buffer = new Uint8Array(CHUNK_BYTES);
@@ -169,16 +170,20 @@ export function chunker() {
   return {
     /** Whether `length` more bytes would not fit in the chunk begun. */
     full: (length) => ends.length > 0 && used() + length > CHUNK_BYTES,
-    add(bytes) {
+    add(parts, length) {
       const start = used();
-      if (start + bytes.length > buffer.length) { // one object larger than a chunk
-        const larger = new Uint8Array(start + bytes.length);
+      if (start + length > buffer.length) { // one object larger than a chunk
+        const larger = new Uint8Array(start + length);
         larger.set(buffer.subarray(0, start));
         buffer = larger;
       }
-      buffer.set(bytes, start);
-      ends.push(start + bytes.length);
-      return buffer.subarray(start, start + bytes.length);
+      let at = start;
+      for (const part of parts) {
+        buffer.set(part, at);
+        at += part.length;
+      }
+      ends.push(at);
+      return buffer.subarray(start, at);
     },
     take(names) {
       const chunk = { names, ends, bytes: buffer.slice(0, used()).buffer };
@@ -229,7 +234,7 @@ function moveObjectsIntoChunks(created, upgrading) {
     const { name, text, bytes } = cursor.value;
     const data = bytes ? new Uint8Array(bytes) : encoder.encode(text);
     if (chunk.full(data.length)) flush();
-    chunk.add(data);
+    chunk.add([data], data.length);
     names.push(name);
     cursor.continue();
   };
@@ -323,7 +328,8 @@ function compacted(chunk, bytes, keep) {
   const names = [];
   chunk.names.forEach((name, i) => {
     if (!keep[i]) return;
-    kept.add(objectAt(chunk, bytes, i));
+    const object = objectAt(chunk, bytes, i);
+    kept.add([object], object.length);
     names.push(name);
   });
   return { id: chunk.id, ...kept.take(names) };

@@ -144,7 +144,7 @@ async function stagePackManifest(bytes, { key, bundle, locale, size, etag }) {
   const packed = packedOf(manifest);
   const segments = segmentsOf(manifest).reduce((sum, entry) => sum + entry.bytes, 0);
   const staging = {
-    key, bundle, locale, manifest, keyId, etag,
+    key, bundle, locale, manifest, manifestBytes: bytes, keyId, etag,
     from: null, changes: null, startedAt: new Date().toISOString(),
     expected: size.version === manifest.version
       ? { raw: segments, sent: size.segment_bytes } : null,
@@ -261,7 +261,7 @@ export async function finalize(staging) {
   const install = {
     key: staging.key, bundle: staging.bundle, locale: staging.locale,
     version: staging.manifest.version, etag: staging.etag, manifest: staging.manifest,
-    keyId: staging.keyId,
+    manifestBytes: staging.manifestBytes, keyId: staging.keyId,
     installedAt: new Date().toISOString(),
   };
   await db.switchTo(install);

@@ -87,7 +87,8 @@ export async function downloadSize(bundle, locale) {
 const READ_BYTES = 1 << 16;
 
 /**
- * Calls `line(parts)` with each line of a streamed body (without its newline), one at a time:
+ * Calls `line(parts)` with each line of a streamed body (without its newline), one at a time, and
+ * waits for what it returns when that is a promise:
  * the line's bytes as the Uint8Arrays it arrived in, never joined here. Where the browser has a
  * BYOB reader the stream is read into one buffer, used again for every read, so that a large pack
  * leaves no trail of buffers for the garbage collector: `line` must copy what it keeps before its
@@ -112,7 +113,8 @@ async function forEachLine(body, received, line) {
     let start = 0;
     let newline;
     while ((newline = value.indexOf(10, start)) >= 0) {
-      await line([...rest, value.subarray(start, newline)]);
+      const waiting = line([...rest, value.subarray(start, newline)]);
+      if (waiting) await waiting; // most lines are taken at once: no turn of the event loop each
       rest = [];
       start = newline + 1;
     }
@@ -190,14 +192,17 @@ export function verifiedWriter(check, onStored = () => {}) {
     writing.catch(() => {}); // the next write or end() throws it
   };
   return {
-    async add(...parts) {
+    /** Returns a promise to await before the next object when a transaction was begun. */
+    add(...parts) {
       const length = parts.reduce((sum, part) => sum + part.length, 0);
+      let writes;
       if (chunk.full(length)) {
         seal();
-        if (readyBytes >= BATCH_BYTES) await write();
+        if (readyBytes >= BATCH_BYTES) writes = write();
       }
       // The chunk's copy is hashed: `parts` may be reused once this returns (forEachLine).
       hashes.push(sha256Hex(chunk.add(parts, length)));
+      return writes;
     },
     async end() {
       if (hashes.length) seal();
@@ -232,19 +237,18 @@ async function installFromPack(bundle, locale, progress) {
     if (!pack.expected.has(name)) throw damaged(`pack line ${name} is not in the manifest`);
   }, report);
   let segments = null; // the search segments are not in the pack: fetched beside it
-  await forEachLine(response.body, (length) => { decoded += length; }, async (parts) => {
-    if (pack) await objects.add(...parts);
-    else {
-      const bytes = joined(parts);
-      const etag = `"${await sha256Hex(bytes)}"`; // the manifest's, as the API's ETag names it
-      pack = await stagePackManifest(bytes, { key, bundle, locale, size, etag });
-      segments = downloadMissing(pack.staging, (done) => {
-        segmentBytes = done;
-        report();
-      }, 0, segmentsOf(pack.staging.manifest));
-      segments.catch(() => {}); // awaited once the pack is stored
-    }
-  });
+  const stageFirst = async (parts) => {
+    const bytes = joined(parts);
+    const etag = `"${await sha256Hex(bytes)}"`; // the manifest's, as the API's ETag names it
+    pack = await stagePackManifest(bytes, { key, bundle, locale, size, etag });
+    segments = downloadMissing(pack.staging, (done) => {
+      segmentBytes = done;
+      report();
+    }, 0, segmentsOf(pack.staging.manifest));
+    segments.catch(() => {}); // awaited once the pack is stored
+  };
+  await forEachLine(response.body, (length) => { decoded += length; },
+    (parts) => (pack ? objects.add(...parts) : stageFirst(parts)));
   if (!pack) throw damaged("the pack was empty");
   await objects.end();
   await segments;

@@ -11,7 +11,7 @@
 //   staging   {key, bundle, locale, manifestBytes, etag, keyId, from, changes, startedAt}  a
 //             download in progress
 //             manifestBytes: the manifest as its publisher's bytes, verified (an ArrayBuffer; etag
-//             is their sha256), read back with `manifest` parsed from them (storedManifests).
+//             is their sha256), read back with `manifest` parsed from them (withManifest).
 //             Records of updates, and those stored before, hold the parsed `manifest` instead
 //   keys      the publisher keys the device trusts (trust.js)
 //   trust     {id: "repository", root, timestamp, snapshot, targets, checkedAt}  the TUF metadata

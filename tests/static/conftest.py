@@ -213,14 +213,19 @@ def install(page, title: str) -> None:
 
 
 def installed_record(page, key: str) -> dict | None:
-    """The device's install record of ``key`` (``bundle/locale``): version, manifest, keyId…"""
+    """The device's install record of ``key`` (``bundle/locale``): version, manifest, keyId…,
+    the manifest parsed from the bytes the record keeps, as the app reads it."""
     return page.evaluate(
         """key => new Promise((resolve, reject) => {
             const open = indexedDB.open("satchel");
             open.onsuccess = () => {
                 const get = open.result.transaction("installs").objectStore("installs").get(key);
                 get.onsuccess = () => {
-                    resolve(get.result || null);
+                    const { manifestBytes, ...record } = get.result || {};
+                    if (manifestBytes) {
+                        record.manifest = JSON.parse(new TextDecoder().decode(manifestBytes));
+                    }
+                    resolve(get.result ? record : null);
                     open.result.close();
                 };
                 get.onerror = () => reject(get.error);

@@ -80,6 +80,14 @@ Query
    Words people ask *with* ("how", "know", "help", "people") weigh a tenth of
    the words they ask *about*, in any language wordfreq covers, and no list
    of question words is needed.
+   *Derived forms*: every known term of the same root as a word of the query
+   (``analysis.root``: "treated" and "treatment", "diagnose" and "diagnosis")
+   that is no alternative of any group scores in the ``headings`` field only,
+   with weight ``DERIVED_WEIGHT`` × its rarity × the word's repetition (below;
+   the heaviest when two words give it). It matches nothing by itself: "how is
+   asthma treated" finds the asthma articles, and of them those with a
+   "Treatment" section first, where the body's "treatment" would have been a
+   second, everyday word.
    Last, *repetition*: a group whose word the question says ``t`` times (the
    most of any of its words) has every weight multiplied by ``(REPETITION + 1)
    * t / (REPETITION + t)``, BM25's saturating query-term frequency (Robertson's
@@ -105,6 +113,8 @@ in ``FIELDS`` order where the document holds the term::
     bm25  = idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / avgdl))
     score = score + w * FIELD_BOOSTS[field] * bm25
 
+then each derived form (step 5) in code-point order, the same sum in the
+``headings`` field only, with its weight;
 then the title bonus: ``+ TITLE_BONUS * n * share * score`` when every one of
 the ``n`` distinct title words of the document (``analysis.title_words``: all
 tokens, stop words and single letters included, stemmed) is among the query's
@@ -169,6 +179,7 @@ from .analysis import (
     forms,
     indexed,
     paired,
+    root,
     stem,
     stop_words,
     title_words,
@@ -197,6 +208,7 @@ TYPO_WEIGHT = 0.8
 PREFIX_WEIGHT = 0.5
 THESAURUS_WEIGHT = 0.5
 ABBREVIATION_WEIGHT = 0.5
+DERIVED_WEIGHT = 0.5
 MAX_TYPO = 3
 MAX_PREFIX = 5
 MAX_THESAURUS = 12
@@ -228,6 +240,7 @@ class Rules:
     typo_weight: float = TYPO_WEIGHT
     thesaurus_weight: float = THESAURUS_WEIGHT
     abbreviation_weight: float = ABBREVIATION_WEIGHT
+    derived_weight: float = DERIVED_WEIGHT
     title_bonus: float = TITLE_BONUS
     coordination: float = COORDINATION
     repetition: float = REPETITION
@@ -250,6 +263,7 @@ class Rules:
                 "typos": {"typo_weight": 0.0},
                 "abbreviations": {"abbreviation_weight": 0.0},
                 "heading weights": {"field_boosts": tuple(plain_headings.items())},
+                "derived forms": {"derived_weight": 0.0},
             }[rule],
         )
 
@@ -263,6 +277,7 @@ ABLATIONS = (
     "typos",
     "abbreviations",
     "heading weights",
+    "derived forms",
 )
 RULES = Rules()
 
@@ -601,6 +616,15 @@ class Collection(TermCounts):
         entries = self.abbreviation_concepts.entries.values()
         return frozenset(found[0][0] for found in entries if len(found[0]) == 1)
 
+    @cached_property
+    def derived(self) -> dict[str, list[str]]:
+        """Root (``analysis.root``) → the known terms of that root, for the roots of two or
+        more: the derived forms of a query's words are looked up here."""
+        found: dict[str, list[str]] = {}
+        for term in sorted(set(self.forms.values())):
+            found.setdefault(root(self.lang, term), []).append(term)
+        return {r: terms for r, terms in found.items() if len(terms) > 1}
+
     def rarity(self, term: str) -> float:
         return self.rarities.get(term, 1.0)
 
@@ -698,6 +722,7 @@ class Plan:
     excluded: set[str]
     corrections: dict[str, str]  # typed form → suggested form
     title_words: frozenset[str] = frozenset()
+    headings: dict[str, float] = field(default_factory=dict)  # term → weight in headings only
 
     def weights(self) -> dict[str, float]:
         weights: dict[str, float] = {}
@@ -845,7 +870,27 @@ def plan_query(ix: Collection, q: str, rules: Rules = RULES) -> Plan:
         for term in group.alternatives:
             group.alternatives[term] = group.alternatives[term] * rarity_of(term) * repeated
     typed = title_words(plain, lang) + [stem(lang, f) for f in corrections.values()]
-    return Plan(groups, phrases, excluded, corrections, frozenset(typed))
+    plan = Plan(groups, phrases, excluded, corrections, frozenset(typed))
+    plan.headings = derived_headings(ix, plan, rules, rarity_of, said)
+    return plan
+
+
+def derived_headings(ix: Collection, plan: Plan, rules: Rules, rarity_of, said: Counter):
+    """Step 5's *derived forms*: the known terms of the same root as a word of the question
+    (``analysis.root``) that are no alternative of the plan, each with the weight it scores
+    with in the headings field only (its heaviest, when two words share it)."""
+    found: dict[str, float] = {}
+    if not rules.derived_weight:
+        return found
+    alternatives = plan.weights()
+    for group in plan.groups:
+        for word in group.words:
+            repeated = repetition(said[word.term], rules)
+            for term in ix.derived.get(root(ix.lang, word.term), ()):
+                if term not in alternatives:
+                    derived = rules.derived_weight * rarity_of(term) * repeated
+                    found[term] = max(found.get(term, 0.0), derived)
+    return found
 
 
 def repetition(times: int, rules: Rules) -> float:
@@ -999,6 +1044,11 @@ def score(ix: Collection, plan: Plan, docs: set[int], rules: Rules = RULES) -> d
             for doc, bm25 in zip(*ix.impacts(fieldname, term), strict=True):
                 if scored[doc]:
                     sums[doc] += factor * bm25
+    for term in sorted(plan.headings):
+        factor = plan.headings[term] * rules.boost("headings")
+        for doc, bm25 in zip(*ix.impacts("headings", term), strict=True):
+            if scored[doc]:
+                sums[doc] += factor * bm25
     scores = {doc: sums[doc] for doc in docs}
     groups = [(g.alternatives, max(g.alternatives.values())) for g in plan.groups]
     total = sum(weight for _, weight in groups)

@@ -73,8 +73,10 @@ the rest is the suffix::
 Header: ``format, rules, lang, locale, stemmer`` (the language whose stemmer
 the server uses, ``static/lib/stem/<stemmer>.js`` on the device, or null: no
 stemming, also when ``DEVICE_STEMMERS`` has no port of it), ``fields, boosts,
-constants`` (every search constant the engine uses), ``stop_words,
-thesaurus`` (``[[concept, [[terms of an entry], …]], …]``
+constants`` (every search constant the engine uses), ``stop_words``,
+``elided`` (``analysis.ELIDED``'s words of the language), ``derivation``
+(``{endings, min_root}``: ``analysis.root``'s rule for the language),
+``thesaurus`` (``[[concept, [[terms of an entry], …]], …]``
 sorted, analysed), ``abbreviations`` (the same, a concept per short form: its
 terms, then each long form's), ``length_table`` (Whoosh's byte → length), ``slugs``,
 ``docs, terms, forms`` (counts), ``extra_terms``, ``forms_removed`` (forms no
@@ -110,8 +112,9 @@ DEVICE_STEMMERS = frozenset({"en", "es", "pt", "ar", "ru"})
 SECTIONS = tuple("ids norms docs terms lengths postings forms formterms commonness".split())
 CONSTANTS = (
     "B K1 MAX_QUERY_CHARS MAX_TERMS TYPO_WEIGHT PREFIX_WEIGHT THESAURUS_WEIGHT ABBREVIATION_WEIGHT "
-    "MAX_TYPO MAX_PREFIX MAX_THESAURUS TITLE_BONUS COORDINATION REPETITION ZIPF_COMMON ZIPF_RARE "
-    "RARITY_FLOOR MIN_TYPO_LENGTH LONG_TYPO_LENGTH MIN_PREFIX_LENGTH HIGHLIGHTS HIGHLIGHT_CHARS"
+    "DERIVED_WEIGHT MAX_TYPO MAX_PREFIX MAX_THESAURUS TITLE_BONUS COORDINATION REPETITION "
+    "ZIPF_COMMON ZIPF_RARE RARITY_FLOOR MIN_TYPO_LENGTH LONG_TYPO_LENGTH MIN_PREFIX_LENGTH "
+    "HIGHLIGHTS HIGHLIGHT_CHARS"
 ).split()
 
 
@@ -303,6 +306,11 @@ def _header(source: Source, docs: list[int], terms, forms, removed, extra, slugs
         "boosts": [engine.FIELD_BOOSTS[f] for f in engine.FIELDS],
         "constants": {name: getattr(engine, name) for name in CONSTANTS},
         "stop_words": sorted(analysis.stop_words(lang)),
+        "elided": sorted(analysis.ELIDED.get(lang, ())),
+        "derivation": {
+            "endings": list(analysis.DERIVATIONAL_ENDINGS.get(lang, ())),
+            "min_root": analysis.MIN_ROOT,
+        },
         "thesaurus": thesaurus,
         "abbreviations": _abbreviations(source.meta),
         "length_table": [byte_to_length(i) for i in range(256)],

@@ -41,6 +41,7 @@ from .index import BuiltIndex, index_pack
 from .pack import PackedLocale, pack_bundle
 from .parallel import SERIAL, Workers
 from .publish import (
+    PREVIEW_BROTLI_QUALITY,
     CompressedPack,
     CompressFailed,
     PublishReport,
@@ -82,6 +83,7 @@ class Run:
     limits: Limits = DEFAULT_LIMITS
     prune_grace: float = 0
     compress: bool = False
+    preview: bool = False  # objects' brotli copies at PREVIEW_BROTLI_QUALITY
     progress: Progress = no_progress
     bucket: Bucket | None = None  # where the public tree is uploaded after publishing
     workers: Workers = SERIAL  # the processes render, readability and index spread over
@@ -234,8 +236,10 @@ def publish(run: Run) -> Run:
         releases.setdefault(p.bundle, []).append(release(p, built, device))
     retain = {b.config["id"]: b.config["retain_versions"] for b in run.bundles}
     ui = compile_ui_catalogs(run.translations_dir) if run.translations_dir else {}
+    quality = PREVIEW_BROTLI_QUALITY if run.preview else 11
     reports, signer, metadata = publish_releases(
-        run.store, releases, retain, run.published, run.now, ui, run.prune_grace, run.cache
+        run.store, releases, retain, run.published, run.now, ui, run.prune_grace, run.cache,
+        quality,
     )
     return replace(run, reports=reports, signer=signer, metadata=metadata)
 
@@ -388,6 +392,7 @@ def build(
     limits: Limits = DEFAULT_LIMITS,
     prune_grace: float = 0,
     compress: bool = False,
+    preview: bool = False,
     on_stage: Callable[[str], None] | None = None,
     bucket: Bucket | None = None,
     jobs: int = 1,
@@ -397,7 +402,8 @@ def build(
     ``progress(label, total)`` may return a callback called once per summary rendered
     and per line of a pack compressed. Catalogs come from ``translations_dir`` (none:
     the source locale only). ``prune_grace``: seconds a replaced version outlives its
-    retention. ``compress``: compress the new first-install packs too.
+    retention. ``compress``: compress the new first-install packs too. ``preview``: write
+    the objects' brotli copies fast rather than small (``PREVIEW_BROTLI_QUALITY``).
     ``on_stage(name)`` is called as each stage of ``STAGES`` begins. ``bucket``: where
     to upload the public tree after publishing (``satchel.bucket``); raises BucketFailed
     when that fails, with the data folder published. ``jobs``: processes to render,
@@ -424,6 +430,7 @@ def build(
             limits=limits,
             prune_grace=prune_grace,
             compress=compress,
+            preview=preview,
             progress=progress or no_progress,
             bucket=bucket,
             workers=workers,

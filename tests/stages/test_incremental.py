@@ -306,6 +306,10 @@ def test_unchanged_articles_are_not_indexed_again(sources):
         assert [s["docs"] for s in segments] == [COUNT, 1]
 
 
+def brotli_bytes(store: Store, name: str) -> int:
+    return store.object_path(name, "br").stat().st_size
+
+
 def own_segment_bytes(store: Store, version: int, changed: list[str], forms_before: dict) -> int:
     """Brotli bytes of a segment of only the ``changed`` articles of ``version`` (en)."""
     folder = store.index_dir(BUNDLE, "en", version)
@@ -316,8 +320,9 @@ def own_segment_bytes(store: Store, version: int, changed: list[str], forms_befo
 
 
 def test_small_updates_merge_small_segments_and_search_as_a_fresh_build(sources_200, tmp_path):
-    """A phone updating after every edit never downloads the base again, nor more than
-    twice a segment of the edited articles; small segments merge; results stay exact."""
+    """A phone updating after every edit never downloads the base again, nor more than a
+    segment of the edited articles plus the smaller of that segment and the articles
+    themselves; small segments merge; results stay exact."""
     bundles, folder, translations, data = sources_200
     store = Store(data)
     base = store.manifest(BUNDLE, "en", 1)["search"]["segments"][0]
@@ -331,9 +336,11 @@ def test_small_updates_merge_small_segments_and_search_as_a_fresh_build(sources_
         fetched = {s["object"] for s in segments} - {s["object"] for s in old["search"]["segments"]}
         (name,) = fetched
         own = own_segment_bytes(store, version, changed, forms_before)
-        assert store.object_path(name, "br").stat().st_size <= 2 * own
+        edited = [e["object"] for e in new["articles"] if e["id"] in changed]
+        articles = sum(brotli_bytes(store, obj) for obj in edited)
+        assert brotli_bytes(store, name) <= own + min(own, articles)
     # Six updates of one article each, merged into fewer segments after the base.
-    assert 2 <= len(segments) < 7 and segments[-1]["docs"] > 1
+    assert 2 <= len(segments) < 7 and max(s["docs"] for s in segments[1:]) > 1
     scratch = tmp_path / "scratch"
     run_build(bundles, scratch, translations)
     assert snapshot(data) == snapshot(scratch)

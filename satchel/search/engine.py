@@ -297,6 +297,7 @@ class Doc:
 POSTINGS_KEPT = 1_000_000
 COUNT_MAX = 65535  # the largest weight a posting keeps in two bytes
 DOCSETS_KEPT = 250_000
+DF_RANGES_KEPT = 50_000  # about 120 bytes a term
 
 
 class Postings:
@@ -390,6 +391,11 @@ class SearchIndex(TermCounts):
             f: array("i", (reader.doc_field_length(d, f, 0) or 0 for d in numbers))
             for f in FIELDS
         }
+        # Each Whoosh segment with its deleted documents' numbers in it, sorted (see df_range).
+        self._segments = [
+            (leaf, [d for d in range(leaf.doc_count_all()) if leaf.is_deleted(d)])
+            for leaf, _base in reader.leaf_readers()
+        ]
         self.docs: list[Doc | None] = [None] * len(numbers)
         # Distinct title terms as a tuple of strings shared between documents (interned): a
         # frozenset and a string per word and document took 6.7 MiB at 10,000 articles.
@@ -409,6 +415,7 @@ class SearchIndex(TermCounts):
         self._postings = Kept(POSTINGS_KEPT)
         self._docsets = Kept(DOCSETS_KEPT)
         self._df = Kept(DOCSETS_KEPT, size=lambda _count: 1)
+        self._df_ranges = Kept(DF_RANGES_KEPT, size=lambda _range: 1)
         self._lock = threading.Lock()
 
     def texts(self, doc: int) -> list[str]:
@@ -433,6 +440,42 @@ class SearchIndex(TermCounts):
                 found = sum(self.reader.doc_frequency(f, term) for f in FIELDS)
             self._df.put(term, found)
         return found
+
+    def df_range(self, term: str) -> tuple[int, int]:
+        """The least and the most ``df(term)`` can be, from the term dictionary alone: exact
+        without deletions. Whoosh's counts still hold deleted copies, and a term's deleted
+        copies can only be those between the first and the last of its documents, which
+        the dictionary also holds: a rare term's range often has none, and a common
+        term's is never read, where its exact count took decoding every posting it has
+        (a thousand postings lists for one long message, 250 ms)."""
+        from whoosh.reading import TermNotFound
+
+        exact = self._df.get(term)
+        if exact is None and self.n == len(self.docs):
+            exact = self.df(term)
+        if exact is not None:
+            return exact, exact
+        found = self._df_ranges.get(term)
+        if found is not None:
+            return found
+        least = most = 0
+        with self._lock:  # a Whoosh reader is not safe for concurrent reads
+            for segment, deleted in self._segments:
+                for fieldname in FIELDS:
+                    try:
+                        info = segment.term_info(fieldname, term)
+                    except TermNotFound:
+                        continue
+                    within = bisect.bisect_right(deleted, info.max_id()) - bisect.bisect_left(
+                        deleted, info.min_id()
+                    )
+                    most += info.doc_frequency()
+                    least += max(0, info.doc_frequency() - within)
+        if least == most:
+            self._df.put(term, most)
+        else:
+            self._df_ranges.put(term, (least, most))
+        return least, most
 
     def postings(self, fieldname: str, term: str) -> Postings:
         key = (fieldname, term)
@@ -607,6 +650,11 @@ class Collection(TermCounts):
     def df(self, term: str) -> int:
         return sum(ix.df(term) for ix in self.indexes)
 
+    def df_range(self, term: str) -> tuple[int, int]:
+        """The least and the most ``df(term)`` can be (``SearchIndex.df_range``)."""
+        ranges = [ix.df_range(term) for ix in self.indexes]
+        return sum(least for least, _ in ranges), sum(most for _, most in ranges)
+
     def impacts(self, fieldname: str, term: str) -> tuple[array, array]:
         """``(documents, BM25 of the term in the field of each)``: the same for every query,
         so worked out once for the commonest terms rather than per query."""
@@ -727,7 +775,38 @@ def split_query(q: str) -> tuple[str, list[str], list[str]]:
     return " ".join(plain), phrases, excluded
 
 
-def typo_candidates(ix: Collection, form: str) -> list[tuple[int, str]]:
+def by_frequency(ix: Collection, ties: dict[str, str], count: int, commonest=False) -> list[str]:
+    """The first ``count`` of the terms ``ties`` names (term → what breaks a tie of two
+    terms), by document frequency, lowest first, or highest (``commonest``). A term
+    surely past ``count`` others (the least its frequency can be is above the most
+    theirs can, or the other way round) is left out without its exact figure, which in an
+    index with deleted documents can cost decoding every posting (``SearchIndex.df_range``)."""
+    if len(ties) > count:
+        ranges = {term: ix.df_range(term) for term in ties}
+        if commonest:
+            floor = sorted((least for least, _ in ranges.values()), reverse=True)[count - 1]
+            ties = {term: tie for term, tie in ties.items() if ranges[term][1] >= floor}
+        else:
+            ceiling = sorted(most for _, most in ranges.values())[count - 1]
+            ties = {term: tie for term, tie in ties.items() if ranges[term][0] <= ceiling}
+    sign = -1 if commonest else 1
+    return sorted(ties, key=lambda term: (sign * ix.df(term), ties[term]))[:count]
+
+
+def first_forms(ix: Collection, forms_, skip: frozenset[str] = frozenset()) -> dict[str, str]:
+    """Term → its first form among ``forms_`` (in their order), of the terms not in
+    ``skip``: the forms ordered by (document frequency, form) give their terms in the order
+    of (frequency, first form)."""
+    terms: dict[str, str] = {}
+    for form in forms_:
+        if ix.forms[form] not in skip:
+            terms.setdefault(ix.forms[form], form)
+    return terms
+
+
+def typo_candidates(ix: Collection, form: str) -> list[str]:
+    """The forms nearest ``form`` in typing mistakes, of the ``MAX_TYPO`` terms of them the
+    most documents hold (step 5): each term's first form, best first."""
     if len(form) < MIN_TYPO_LENGTH or paired(form):  # a pair is no word to misspell
         return []
     limit = 1 if len(form) < LONG_TYPO_LENGTH else 2
@@ -738,10 +817,8 @@ def typo_candidates(ix: Collection, form: str) -> list[tuple[int, str]]:
     if not found:
         return []
     best = min(distance for _, distance, _ in found)
-    ranked = sorted(
-        ((distance, -ix.df(ix.forms[f]), f) for f, distance, _ in found if distance == best)
-    )
-    return [(d, f) for d, _, f in ranked]
+    terms = first_forms(ix, sorted(f for f, distance, _ in found if distance == best))
+    return [terms[term] for term in by_frequency(ix, terms, MAX_TYPO, commonest=True)]
 
 
 def completes(token: str) -> bool:
@@ -753,24 +830,14 @@ def completes(token: str) -> bool:
 
 
 def prefix_candidates(ix: Collection, prefix: str) -> list[str]:
+    """The known forms longer than ``prefix`` that start with it, in order."""
     start = bisect.bisect_right(ix.form_list, prefix)
     found = []
     for f in ix.form_list[start:]:
         if not f.startswith(prefix):
             break
         found.append(f)
-    return sorted(found, key=lambda f: (-ix.df(ix.forms[f]), f))
-
-
-def _take(forms_: list[str], ix: Collection, limit: int, skip: set[str]) -> list[str]:
-    terms: list[str] = []
-    for f in forms_:
-        term = ix.forms[f]
-        if term not in terms and term not in skip:
-            terms.append(term)
-            if len(terms) == limit:
-                break
-    return terms
+    return found
 
 
 def plan_query(ix: Collection, q: str, rules: Rules = RULES) -> Plan:
@@ -792,8 +859,7 @@ def plan_query(ix: Collection, q: str, rules: Rules = RULES) -> Plan:
         raise SearchError("query_empty", "The query has no words to search for.")
 
     # Term cap: keep the MAX_TERMS rarest distinct terms.
-    distinct = sorted({w.term for w in words}, key=lambda t: (ix.df(t), t))
-    kept = set(distinct[:MAX_TERMS])
+    kept = set(by_frequency(ix, {w.term: w.term for w in words}, MAX_TERMS))
     words = [w for w in words if w.term in kept]
 
     completions = prefix_candidates(ix, last_raw) if last_raw is not None else []
@@ -812,10 +878,10 @@ def plan_query(ix: Collection, q: str, rules: Rules = RULES) -> Plan:
                 pass  # being typed: its completions below stand in for it
             elif rules.typo_weight:
                 candidates = typo_candidates(ix, word.form)
-                for term in _take([f for _, f in candidates], ix, MAX_TYPO, set()):
-                    group.add(term, rules.typo_weight)
+                for form in candidates:
+                    group.add(ix.forms[form], rules.typo_weight)
                 if candidates:
-                    corrections[word.form] = candidates[0][1]
+                    corrections[word.form] = candidates[0]
         group.words.append(word)
 
     if last_raw is not None:
@@ -825,8 +891,9 @@ def plan_query(ix: Collection, q: str, rules: Rules = RULES) -> Plan:
         else:
             group = Group()
             groups.append(group)
-        skip = {stem(lang, last_raw)} if last_raw not in stops else set()
-        for term in _take(completions, ix, MAX_PREFIX, skip):
+        skip = frozenset({stem(lang, last_raw)} if last_raw not in stops else ())
+        terms = first_forms(ix, completions, skip)
+        for term in by_frequency(ix, terms, MAX_PREFIX, commonest=True):
             group.add(term, PREFIX_WEIGHT)
 
     capitals = written_in_capitals(ix, plain)

@@ -631,6 +631,24 @@ class Collection(TermCounts):
         return ordered, [bisect.bisect_left(ordered, size, key=len) for size in range(longest + 4)]
 
     @cached_property
+    def title_keys(self) -> dict[str, list[int]]:
+        """Each titled document under the title word fewest titles hold: a query names a
+        whole title only if it holds that word, so the title bonus looks at the few
+        documents filed under the query's words rather than at every document matched."""
+        titles = Counter(term for doc in self.live for term in self.title_terms[doc])
+        keys: dict[str, list[int]] = {}
+        for doc in sorted(self.live):
+            if self.title_terms[doc]:
+                key = min(self.title_terms[doc], key=lambda term: (titles[term], term))
+                keys.setdefault(key, []).append(doc)
+        return keys
+
+    def titled(self, words: frozenset[str]) -> set[int]:
+        """The documents whose title may be named by a query of title words ``words``."""
+        keys = self.title_keys
+        return {doc for word in words if word in keys for doc in keys[word]}
+
+    @cached_property
     def thesaurus_concepts(self) -> Concepts:
         return Concepts(self.lang, self.thesaurus)
 
@@ -1059,19 +1077,20 @@ def score(ix: Collection, plan: Plan, docs: set[int], rules: Rules = RULES) -> d
     for doc in docs:
         scored[doc] = 1
     weights = plan.weights()
+    boosts = dict(rules.field_boosts)
     for term in sorted(weights):
         weight = weights[term]
         for fieldname in FIELDS:
-            factor = weight * rules.boost(fieldname)
+            factor = weight * boosts[fieldname]
             for doc, bm25 in zip(*ix.impacts(fieldname, term), strict=True):
                 if scored[doc]:
                     sums[doc] += factor * bm25
     scores = {doc: sums[doc] for doc in docs}
     groups = [(g.alternatives, max(g.alternatives.values())) for g in plan.groups]
     total = sum(weight for _, weight in groups)
-    for doc in scores:
+    for doc in ix.titled(plan.title_words) & scores.keys():
         title = ix.title_terms[doc]
-        if title and plan.title_words.issuperset(title):
+        if plan.title_words.issuperset(title):
             covered = sum(weight for terms, weight in groups if not terms.keys().isdisjoint(title))
             share = covered / total if total else 1.0
             scores[doc] = scores[doc] + rules.title_bonus * len(title) * share * scores[doc]
@@ -1085,11 +1104,20 @@ def _coordinate(ix: Collection, groups, total: float, scores: dict, strength: fl
     to the power ``strength / (n - 1) ** 2`` for ``n`` groups (steps in the docstring)."""
     held = [0.0] * len(ix.docs)  # by document number, as in ``score``
     for terms, weight in groups:
-        for doc in set().union(*(ix.docset(term) for term in terms)):
+        holding = ix.docset(next(iter(terms)))  # a document once, as a set of several has it
+        if len(terms) > 1:
+            holding = set().union(*(ix.docset(term) for term in terms))
+        for doc in holding:
             held[doc] += weight
     power = strength / (len(groups) - 1) ** 2
+    # Documents hold a few combinations of the groups: each share's power is worked out once.
+    factors: dict[float, float] = {}
     for doc in scores:
-        scores[doc] = scores[doc] * (held[doc] / total) ** power
+        share = held[doc]
+        factor = factors.get(share)
+        if factor is None:
+            factor = factors[share] = (share / total) ** power
+        scores[doc] = scores[doc] * factor
 
 
 def rank(ix: Collection, q: str, filters: dict | None, count: int, rules: Rules = RULES):

@@ -619,3 +619,23 @@ def test_a_long_message_finds_the_subject_it_keeps_naming_before_a_rarer_word_sa
     )
     assert ids(find(client, message, bundle="asthma"))[:2] == ["asthma-nights", "eczema"]
     assert ids(find(client, "asthma or eczema", bundle="asthma"))[0] == "eczema"
+
+
+def test_a_question_naming_a_whole_title_doubles_that_articles_score_and_no_other(tmp_path):
+    """The title bonus of a one-word title the question is wholly about: twice the score the
+    article has without it (``1 + TITLE_BONUS * 1 word * all the question``), and an article
+    whose title the question doesn't name scores the same with the bonus or without."""
+    from satchel.search import engine
+
+    client_of(tmp_path, "heat", HEAT | EN)
+    index = Store(tmp_path / "data").index_dir("heat", "en", 1)
+    ix = engine.open_collection([("heat", index)])
+    try:
+        with_bonus, without = (
+            {hit["id"]: hit["score"] for hit in engine.search(ix, "stroke", rules=rules)["hits"]}
+            for rules in (engine.RULES, engine.RULES.without("title bonus"))
+        )
+    finally:
+        engine.close_indexes()
+    assert with_bonus["stroke"] == 2 * without["stroke"]
+    assert with_bonus["heat-stroke"] == without["heat-stroke"]

@@ -297,7 +297,7 @@ class Doc:
 POSTINGS_KEPT = 1_000_000
 COUNT_MAX = 65535  # the largest weight a posting keeps in two bytes
 DOCSETS_KEPT = 250_000
-DF_RANGES_KEPT = 50_000  # about 120 bytes a term
+DF_RANGES_KEPT = 10_000  # about 250 bytes a term; a long message bounds some 150
 
 
 class Postings:

@@ -639,7 +639,6 @@ def test_how_a_condition_is_treated_finds_the_article_with_a_treatment_section_f
     assert found == ["asthma-care", "asthma-school"]
 
 
-
 def test_a_french_title_with_an_elided_article_is_named_by_its_noun(tmp_path):
     """ "asthme" names the article "L'asthme": the elided "l'" is no title word, so that
     article gets the title bonus and comes before the one that says "asthme" four times.
@@ -648,3 +647,23 @@ def test_a_french_title_with_an_elided_article_is_named_by_its_noun(tmp_path):
     assert ids(find(client, "asthme", bundle="fr")) == ["asthme", "saisons"]
     assert title_words("L’asthme de l'enfant", "fr") == ["asthme", "de", "enfant"]
     assert title_words("Parkinson's disease", "en") == ["parkinson", "s", "diseas"]
+
+
+def test_a_question_naming_a_whole_title_doubles_that_articles_score_and_no_other(tmp_path):
+    """The title bonus of a one-word title the question is wholly about: twice the score the
+    article has without it (``1 + TITLE_BONUS * 1 word * all the question``), and an article
+    whose title the question doesn't name scores the same with the bonus or without."""
+    from satchel.search import engine
+
+    client_of(tmp_path, "heat", HEAT | EN)
+    index = Store(tmp_path / "data").index_dir("heat", "en", 1)
+    ix = engine.open_collection([("heat", index)])
+    try:
+        with_bonus, without = (
+            {hit["id"]: hit["score"] for hit in engine.search(ix, "stroke", rules=rules)["hits"]}
+            for rules in (engine.RULES, engine.RULES.without("title bonus"))
+        )
+    finally:
+        engine.close_indexes()
+    assert with_bonus["stroke"] == 2 * without["stroke"]
+    assert with_bonus["heat-stroke"] == without["heat-stroke"]

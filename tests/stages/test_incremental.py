@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import shutil
 from pathlib import Path
@@ -19,8 +20,9 @@ from pathlib import Path
 import pytest
 
 from satchel import create_app
-from satchel.commands.synth import edit_summaries, synthesize
+from satchel.commands.synth import FALLBACK_WORDS, edit_summaries, synthesize
 from satchel.manifest import PUBLISHED_MEMBERS, object_names
+from satchel.search import engine
 from satchel.stages import index as index_stage
 from satchel.stages.device_export import Source, decode_segment, encode_segment
 from satchel.stages.index import INDEX_CODE, STATE_FILE
@@ -45,6 +47,8 @@ QUERIES = [
     "syndorme",
     "inherit",
     "brain damage risk",
+    # A long message: more distinct words than the term cap keeps.
+    " ".join(FALLBACK_WORDS),
 ]
 
 
@@ -418,3 +422,29 @@ def test_a_code_change_alone_keeps_the_published_index_until_an_article_changes(
         assert json.loads((after / STATE_FILE).read_text())["code"] == "the next release's"
         linked = [p for p in after.glob("*.seg") if (before / p.name).exists()]
         assert bool(linked) == (version == 3)
+
+
+def test_an_index_with_deleted_copies_ranks_terms_by_frequency_as_exact_counts_would(sources_200):
+    """Whoosh counts the deleted copies an update leaves in a term's document frequency:
+    the planner bounds each frequency from the term dictionary, and the terms the cap, the
+    typo and the prefix rules choose from those bounds are those the exact counts give."""
+    bundles, folder, translations, data = sources_200
+    edit_summaries(folder, 8, seed=40)
+    run_build(bundles, data, translations)
+    index = Store(data).index_dir(BUNDLE, "en", 2)
+    counted = engine.SearchIndex(index)
+    terms = sorted(set(counted.forms.values()))
+    exact = {term: counted.df(term) for term in terms}
+    counted.close()
+    bounded = engine.open_collection([(BUNDLE, index)])
+    ranges = {term: bounded.df_range(term) for term in terms}
+    assert all(least <= exact[term] <= most for term, (least, most) in ranges.items())
+    assert any(least < most for least, most in ranges.values())
+    rng = random.Random(3)
+    for _ in range(100):
+        ties = {term: rng.choice(terms) for term in rng.sample(terms, 60)}
+        for commonest in (False, True):
+            order = sorted(ties, key=lambda t: ((-1 if commonest else 1) * exact[t], ties[t]))
+            chosen = engine.by_frequency(bounded, ties, engine.MAX_TERMS, commonest)
+            assert chosen == order[: engine.MAX_TERMS]
+    engine.close_indexes()

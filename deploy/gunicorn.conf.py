@@ -17,3 +17,7 @@ max_requests_jitter = 2000
 forwarded_allow_ips = "127.0.0.1"
 # The worker pid and nginx's request id on every line, to follow one request.
 access_log_format = '%(h)s pid=%(p)s rid=%({x-request-id}i)s "%(r)s" %(s)s %(B)s %(D)sus'
+# No control socket: every gunicorn of a machine would share its one default path
+# (~/.gunicorn/gunicorn.ctl), so a second worker group's took the first's; the
+# topology manages gunicorn by its PID file and signals alone.
+control_socket_disable = True

@@ -99,9 +99,7 @@ READER_PATHS = (
 MANIFEST_NAME = re.compile(r"[1-9][0-9]*\.json")
 # The files a phone fetches that TUF targets list (``repository.target_paths``), not their
 # hashed copies nor compressed ones.
-TARGET = re.compile(
-    r"bundles\.json|bundles/[^/]+/(current|[^/]+/([1-9][0-9]*|changes/[0-9]+-[0-9]+))\.json"
-)
+TARGET = re.compile(r"bundles\.json|bundles/[^/]+/(current|[^/]+/[1-9][0-9]*)\.json")
 # What the publisher does about each kind of ``TargetProblem`` in the bucket.
 BUCKET_ADVICE = {
     "missing": "the signed TUF targets list it, but it is missing: run 'satchel push'",

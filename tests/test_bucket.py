@@ -116,7 +116,7 @@ def test_verify_checks_the_bucket_against_its_tuf_targets_and_push_repairs_it(
     listed = current_metadata(Store(tmp_path / "data"), "targets").signed.targets["bundles.json"]
     hashed = f"{listed.hashes['sha256']}.bundles.json"
     bucket = bucket_config["STORE"].removeprefix("s3://").split("/")[0]
-    stray = "bundles/demo/en/changes/0-1.json"
+    stray = "bundles/demo/fr/1.json"  # a manifest no pointer names
     client = seaweedfs.client()
     client.delete_object(Bucket=bucket, Key=f"site/{hashed}")
     client.put_object(Bucket=bucket, Key=f"site/{stray}", Body=b"{}")

@@ -125,6 +125,13 @@ def progress_bars(stack: ExitStack):
     "With --no-compress-packs, run 'satchel compress-packs' later.",
 )
 @click.option(
+    "--preview",
+    is_flag=True,
+    help="Write the objects' brotli copies fast rather than small, for a build to look at "
+    "rather than publish: many times faster to compress, and a sixth larger for readers "
+    "to download than a real build's.",
+)
+@click.option(
     "--jobs",
     type=click.IntRange(min=1),
     metavar="N",
@@ -133,7 +140,7 @@ def progress_bars(stack: ExitStack):
     help="Processes to render, grade and index summaries on; 1 builds in one process. "
     "The output is the same for any number.",
 )
-def build_command(bundle_ids, strict, grades, compress, jobs):
+def build_command(bundle_ids, strict, grades, compress, preview, jobs):
     """Validate, render, pack and publish bundles from BUNDLES_DIR into DATA_DIR (and
     upload them to the bucket of STORE, when set)."""
     config = current_app.config
@@ -151,6 +158,7 @@ def build_command(bundle_ids, strict, grades, compress, jobs):
                 limits=Limits(config["SOURCE_FILE_MAX_BYTES"], config["BUNDLE_MAX_FILES"]),
                 prune_grace=config["PRUNE_GRACE_SECONDS"],
                 compress=compress,
+                preview=preview,
                 bucket=bucket,
                 jobs=jobs,
             )

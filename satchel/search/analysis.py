@@ -37,13 +37,21 @@ The rules, per locale
    so a word absent from the corpus gets the server's stem there too.
 5. *Title words* (:func:`title_words`) are every token of a title or query,
    stop words and single letters included, stemmed: the title bonus compares
-   them, so "Vitamin A" and "Hepatitis C" are told apart from their kin.
+   them, so "Vitamin A" and "Hepatitis C" are told apart from their kin. Only
+   the words a language writes elided (``ELIDED``: French ``l'``, ``d'``,
+   ``qu'``…) are left out where an apostrophe joins them to the next word, so
+   "L'asthme" has the one title word ``asthme``.
 6. *Commonness* (:func:`commonness_table`): how common each word form is in
    everyday language, from the ``wordfreq`` package's list for the language
    (keys folded as in step 1), in tenths of a Zipf step. The index stage keeps
    the figure of each of its forms (``commonness`` in ``search.json``, one
    byte per form in the device segments); the engine weighs rare words more.
    For a paired script, a pair that is a word of the list has its figure.
+7. *Roots* (:func:`root`): a term without a derivational ending of its language
+   (``DERIVATIONAL_ENDINGS``, as the stemmer leaves them: English ``ment``,
+   ``i``; Spanish ``amient``, ``imient``, ``cion``), so that "treated" (``treat``)
+   and "Treatment" (``treatment``), "diagnose" and "Diagnosis", "tratar" and
+   "Tratamiento" share one. The engine uses it for headings only.
 
 Per script
 ----------
@@ -224,10 +232,49 @@ def commonness_table(lang: str) -> dict[str, int]:
     return table
 
 
+# The endings that make a noun of a verb, as the language's stemmer leaves them on its stems:
+# Snowball strips inflections, not derivations, so "treated" is "treat" but "treatment"
+# stays, "diagnose" is "diagnos" but "diagnosis" "diagnosi", and in Spanish "tratado" is
+# "trat" but "tratamiento" "tratamient", "prevenir" "preven" but "prevención" "prevencion".
+# Longest first where one ends another. Shipped to the device in each segment's header.
+DERIVATIONAL_ENDINGS = {"en": ("ment", "i"), "es": ("amient", "imient", "cion")}
+MIN_ROOT = 4  # characters left: "comment" is no "com"
+
+
+def root(lang: str, term: str) -> str:
+    """Step 7: ``term`` without the first of its language's ``DERIVATIONAL_ENDINGS`` it ends
+    in, when at least ``MIN_ROOT`` characters are left; else ``term``. Written here rather
+    than taken from a library: the endings are what Whoosh's Snowball stemmers leave, and
+    the device needs the same few lines."""
+    for ending in DERIVATIONAL_ENDINGS.get(lang, ()):
+        if term.endswith(ending) and len(term) - len(ending) >= MIN_ROOT:
+            return term[: -len(ending)]
+    return term
+
+
+# The words a language writes elided, joined to the next by an apostrophe ("l'asthme",
+# "d'un", "qu'il", Italian "dell'anca"): in a title they are no word of their own, so
+# "asthme" names the article "L'asthme". English has none: its apostrophe ends a word
+# ("Parkinson's"), and the "s" stays a title word. Shipped to the device in each header.
+ELIDED = {
+    "fr": frozenset("c d j l m n s t qu jusqu lorsqu puisqu quoiqu".split()),
+    "it": frozenset("c d l s all coll dall dell nell quell quest sull un".split()),
+    "ca": frozenset("d l m n s t".split()),
+}
+ELISION = regex.compile("['\u2019]\\p{L}")
+
+
 def title_words(text: str, lang: str) -> list[str]:
     """Every token of ``text`` stemmed, stop words and single letters included: a title
-    such as "Hepatitis C" or "Vitamin A" is told apart from "Hepatitis" by them."""
-    return [stem(lang, t) for t in tokens(fold(text, lang))]
+    such as "Hepatitis C" or "Vitamin A" is told apart from "Hepatitis" by them; but not
+    the language's elided words (``ELIDED``) where an apostrophe joins them to a word."""
+    folded = fold(text, lang)
+    elided = ELIDED.get(lang, frozenset())
+    return [
+        stem(lang, folded[start:end])
+        for start, end in token_spans(folded)
+        if not (folded[start:end] in elided and ELISION.match(folded, end))
+    ]
 
 
 def analyze(text: str, lang: str) -> list[str]:

@@ -80,6 +80,14 @@ Query
    Words people ask *with* ("how", "know", "help", "people") weigh a tenth of
    the words they ask *about*, in any language wordfreq covers, and no list
    of question words is needed.
+   *Derived forms*: every known term of the same root as a word of the query
+   (``analysis.root``: "treated" and "treatment", "diagnose" and "diagnosis")
+   that is no alternative of any group scores in the ``headings`` field only,
+   with weight ``DERIVED_WEIGHT`` × its rarity × the word's repetition (below;
+   the heaviest when two words give it). It matches nothing by itself: "how is
+   asthma treated" finds the asthma articles, and of them those with a
+   "Treatment" section first, where the body's "treatment" would have been a
+   second, everyday word.
    Last, *repetition*: a group whose word the question says ``t`` times (the
    most of any of its words) has every weight multiplied by ``(REPETITION + 1)
    * t / (REPETITION + t)``, BM25's saturating query-term frequency (Robertson's
@@ -105,6 +113,8 @@ in ``FIELDS`` order where the document holds the term::
     bm25  = idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / avgdl))
     score = score + w * FIELD_BOOSTS[field] * bm25
 
+then each derived form (step 5) in code-point order, the same sum in the
+``headings`` field only, with its weight;
 then the title bonus: ``+ TITLE_BONUS * n * share * score`` when every one of
 the ``n`` distinct title words of the document (``analysis.title_words``: all
 tokens, stop words and single letters included, stemmed) is among the query's
@@ -169,6 +179,7 @@ from .analysis import (
     forms,
     indexed,
     paired,
+    root,
     stem,
     stop_words,
     title_words,
@@ -197,6 +208,7 @@ TYPO_WEIGHT = 0.8
 PREFIX_WEIGHT = 0.5
 THESAURUS_WEIGHT = 0.5
 ABBREVIATION_WEIGHT = 0.5
+DERIVED_WEIGHT = 0.5
 MAX_TYPO = 3
 MAX_PREFIX = 5
 MAX_THESAURUS = 12
@@ -228,6 +240,7 @@ class Rules:
     typo_weight: float = TYPO_WEIGHT
     thesaurus_weight: float = THESAURUS_WEIGHT
     abbreviation_weight: float = ABBREVIATION_WEIGHT
+    derived_weight: float = DERIVED_WEIGHT
     title_bonus: float = TITLE_BONUS
     coordination: float = COORDINATION
     repetition: float = REPETITION
@@ -250,6 +263,7 @@ class Rules:
                 "typos": {"typo_weight": 0.0},
                 "abbreviations": {"abbreviation_weight": 0.0},
                 "heading weights": {"field_boosts": tuple(plain_headings.items())},
+                "derived forms": {"derived_weight": 0.0},
             }[rule],
         )
 
@@ -263,6 +277,7 @@ ABLATIONS = (
     "typos",
     "abbreviations",
     "heading weights",
+    "derived forms",
 )
 RULES = Rules()
 
@@ -297,6 +312,7 @@ class Doc:
 POSTINGS_KEPT = 1_000_000
 COUNT_MAX = 65535  # the largest weight a posting keeps in two bytes
 DOCSETS_KEPT = 250_000
+DF_RANGES_KEPT = 10_000  # about 250 bytes a term; a long message bounds some 150
 
 
 class Postings:
@@ -390,6 +406,11 @@ class SearchIndex(TermCounts):
             f: array("i", (reader.doc_field_length(d, f, 0) or 0 for d in numbers))
             for f in FIELDS
         }
+        # Each Whoosh segment with its deleted documents' numbers in it, sorted (see df_range).
+        self._segments = [
+            (leaf, [d for d in range(leaf.doc_count_all()) if leaf.is_deleted(d)])
+            for leaf, _base in reader.leaf_readers()
+        ]
         self.docs: list[Doc | None] = [None] * len(numbers)
         # Distinct title terms as a tuple of strings shared between documents (interned): a
         # frozenset and a string per word and document took 6.7 MiB at 10,000 articles.
@@ -409,6 +430,7 @@ class SearchIndex(TermCounts):
         self._postings = Kept(POSTINGS_KEPT)
         self._docsets = Kept(DOCSETS_KEPT)
         self._df = Kept(DOCSETS_KEPT, size=lambda _count: 1)
+        self._df_ranges = Kept(DF_RANGES_KEPT, size=lambda _range: 1)
         self._lock = threading.Lock()
 
     def texts(self, doc: int) -> list[str]:
@@ -433,6 +455,42 @@ class SearchIndex(TermCounts):
                 found = sum(self.reader.doc_frequency(f, term) for f in FIELDS)
             self._df.put(term, found)
         return found
+
+    def df_range(self, term: str) -> tuple[int, int]:
+        """The least and the most ``df(term)`` can be, from the term dictionary alone: exact
+        without deletions. Whoosh's counts still hold deleted copies, and a term's deleted
+        copies can only be those between the first and the last of its documents, which
+        the dictionary also holds: a rare term's range often has none, and a common
+        term's is never read, where its exact count took decoding every posting it has
+        (a thousand postings lists for one long message, 250 ms)."""
+        from whoosh.reading import TermNotFound
+
+        exact = self._df.get(term)
+        if exact is None and self.n == len(self.docs):
+            exact = self.df(term)
+        if exact is not None:
+            return exact, exact
+        found = self._df_ranges.get(term)
+        if found is not None:
+            return found
+        least = most = 0
+        with self._lock:  # a Whoosh reader is not safe for concurrent reads
+            for segment, deleted in self._segments:
+                for fieldname in FIELDS:
+                    try:
+                        info = segment.term_info(fieldname, term)
+                    except TermNotFound:
+                        continue
+                    within = bisect.bisect_right(deleted, info.max_id()) - bisect.bisect_left(
+                        deleted, info.min_id()
+                    )
+                    most += info.doc_frequency()
+                    least += max(0, info.doc_frequency() - within)
+        if least == most:
+            self._df.put(term, most)
+        else:
+            self._df_ranges.put(term, (least, most))
+        return least, most
 
     def postings(self, fieldname: str, term: str) -> Postings:
         key = (fieldname, term)
@@ -588,6 +646,24 @@ class Collection(TermCounts):
         return ordered, [bisect.bisect_left(ordered, size, key=len) for size in range(longest + 4)]
 
     @cached_property
+    def title_keys(self) -> dict[str, list[int]]:
+        """Each titled document under the title word fewest titles hold: a query names a
+        whole title only if it holds that word, so the title bonus looks at the few
+        documents filed under the query's words rather than at every document matched."""
+        titles = Counter(term for doc in self.live for term in self.title_terms[doc])
+        keys: dict[str, list[int]] = {}
+        for doc in sorted(self.live):
+            if self.title_terms[doc]:
+                key = min(self.title_terms[doc], key=lambda term: (titles[term], term))
+                keys.setdefault(key, []).append(doc)
+        return keys
+
+    def titled(self, words: frozenset[str]) -> set[int]:
+        """The documents whose title may be named by a query of title words ``words``."""
+        keys = self.title_keys
+        return {doc for word in words if word in keys for doc in keys[word]}
+
+    @cached_property
     def thesaurus_concepts(self) -> Concepts:
         return Concepts(self.lang, self.thesaurus)
 
@@ -601,11 +677,25 @@ class Collection(TermCounts):
         entries = self.abbreviation_concepts.entries.values()
         return frozenset(found[0][0] for found in entries if len(found[0]) == 1)
 
+    @cached_property
+    def derived(self) -> dict[str, list[str]]:
+        """Root (``analysis.root``) → the known terms of that root, for the roots of two or
+        more: the derived forms of a query's words are looked up here."""
+        found: dict[str, list[str]] = {}
+        for term in sorted(set(self.forms.values())):
+            found.setdefault(root(self.lang, term), []).append(term)
+        return {r: terms for r, terms in found.items() if len(terms) > 1}
+
     def rarity(self, term: str) -> float:
         return self.rarities.get(term, 1.0)
 
     def df(self, term: str) -> int:
         return sum(ix.df(term) for ix in self.indexes)
+
+    def df_range(self, term: str) -> tuple[int, int]:
+        """The least and the most ``df(term)`` can be (``SearchIndex.df_range``)."""
+        ranges = [ix.df_range(term) for ix in self.indexes]
+        return sum(least for least, _ in ranges), sum(most for _, most in ranges)
 
     def impacts(self, fieldname: str, term: str) -> tuple[array, array]:
         """``(documents, BM25 of the term in the field of each)``: the same for every query,
@@ -698,6 +788,7 @@ class Plan:
     excluded: set[str]
     corrections: dict[str, str]  # typed form → suggested form
     title_words: frozenset[str] = frozenset()
+    headings: dict[str, float] = field(default_factory=dict)  # term → weight in headings only
 
     def weights(self) -> dict[str, float]:
         weights: dict[str, float] = {}
@@ -727,7 +818,38 @@ def split_query(q: str) -> tuple[str, list[str], list[str]]:
     return " ".join(plain), phrases, excluded
 
 
-def typo_candidates(ix: Collection, form: str) -> list[tuple[int, str]]:
+def by_frequency(ix: Collection, ties: dict[str, str], count: int, commonest=False) -> list[str]:
+    """The first ``count`` of the terms ``ties`` names (term → what breaks a tie of two
+    terms), by document frequency, lowest first, or highest (``commonest``). A term
+    surely past ``count`` others (the least its frequency can be is above the most
+    theirs can, or the other way round) is left out without its exact figure, which in an
+    index with deleted documents can cost decoding every posting (``SearchIndex.df_range``)."""
+    if len(ties) > count:
+        ranges = {term: ix.df_range(term) for term in ties}
+        if commonest:
+            floor = sorted((least for least, _ in ranges.values()), reverse=True)[count - 1]
+            ties = {term: tie for term, tie in ties.items() if ranges[term][1] >= floor}
+        else:
+            ceiling = sorted(most for _, most in ranges.values())[count - 1]
+            ties = {term: tie for term, tie in ties.items() if ranges[term][0] <= ceiling}
+    sign = -1 if commonest else 1
+    return sorted(ties, key=lambda term: (sign * ix.df(term), ties[term]))[:count]
+
+
+def first_forms(ix: Collection, forms_, skip: frozenset[str] = frozenset()) -> dict[str, str]:
+    """Term → its first form among ``forms_`` (in their order), of the terms not in
+    ``skip``: the forms ordered by (document frequency, form) give their terms in the order
+    of (frequency, first form)."""
+    terms: dict[str, str] = {}
+    for form in forms_:
+        if ix.forms[form] not in skip:
+            terms.setdefault(ix.forms[form], form)
+    return terms
+
+
+def typo_candidates(ix: Collection, form: str) -> list[str]:
+    """The forms nearest ``form`` in typing mistakes, of the ``MAX_TYPO`` terms of them the
+    most documents hold (step 5): each term's first form, best first."""
     if len(form) < MIN_TYPO_LENGTH or paired(form):  # a pair is no word to misspell
         return []
     limit = 1 if len(form) < LONG_TYPO_LENGTH else 2
@@ -738,10 +860,8 @@ def typo_candidates(ix: Collection, form: str) -> list[tuple[int, str]]:
     if not found:
         return []
     best = min(distance for _, distance, _ in found)
-    ranked = sorted(
-        ((distance, -ix.df(ix.forms[f]), f) for f, distance, _ in found if distance == best)
-    )
-    return [(d, f) for d, _, f in ranked]
+    terms = first_forms(ix, sorted(f for f, distance, _ in found if distance == best))
+    return [terms[term] for term in by_frequency(ix, terms, MAX_TYPO, commonest=True)]
 
 
 def completes(token: str) -> bool:
@@ -753,24 +873,14 @@ def completes(token: str) -> bool:
 
 
 def prefix_candidates(ix: Collection, prefix: str) -> list[str]:
+    """The known forms longer than ``prefix`` that start with it, in order."""
     start = bisect.bisect_right(ix.form_list, prefix)
     found = []
     for f in ix.form_list[start:]:
         if not f.startswith(prefix):
             break
         found.append(f)
-    return sorted(found, key=lambda f: (-ix.df(ix.forms[f]), f))
-
-
-def _take(forms_: list[str], ix: Collection, limit: int, skip: set[str]) -> list[str]:
-    terms: list[str] = []
-    for f in forms_:
-        term = ix.forms[f]
-        if term not in terms and term not in skip:
-            terms.append(term)
-            if len(terms) == limit:
-                break
-    return terms
+    return found
 
 
 def plan_query(ix: Collection, q: str, rules: Rules = RULES) -> Plan:
@@ -792,8 +902,7 @@ def plan_query(ix: Collection, q: str, rules: Rules = RULES) -> Plan:
         raise SearchError("query_empty", "The query has no words to search for.")
 
     # Term cap: keep the MAX_TERMS rarest distinct terms.
-    distinct = sorted({w.term for w in words}, key=lambda t: (ix.df(t), t))
-    kept = set(distinct[:MAX_TERMS])
+    kept = set(by_frequency(ix, {w.term: w.term for w in words}, MAX_TERMS))
     words = [w for w in words if w.term in kept]
 
     completions = prefix_candidates(ix, last_raw) if last_raw is not None else []
@@ -812,10 +921,10 @@ def plan_query(ix: Collection, q: str, rules: Rules = RULES) -> Plan:
                 pass  # being typed: its completions below stand in for it
             elif rules.typo_weight:
                 candidates = typo_candidates(ix, word.form)
-                for term in _take([f for _, f in candidates], ix, MAX_TYPO, set()):
-                    group.add(term, rules.typo_weight)
+                for form in candidates:
+                    group.add(ix.forms[form], rules.typo_weight)
                 if candidates:
-                    corrections[word.form] = candidates[0][1]
+                    corrections[word.form] = candidates[0]
         group.words.append(word)
 
     if last_raw is not None:
@@ -825,8 +934,9 @@ def plan_query(ix: Collection, q: str, rules: Rules = RULES) -> Plan:
         else:
             group = Group()
             groups.append(group)
-        skip = {stem(lang, last_raw)} if last_raw not in stops else set()
-        for term in _take(completions, ix, MAX_PREFIX, skip):
+        skip = frozenset({stem(lang, last_raw)} if last_raw not in stops else ())
+        terms = first_forms(ix, completions, skip)
+        for term in by_frequency(ix, terms, MAX_PREFIX, commonest=True):
             group.add(term, PREFIX_WEIGHT)
 
     capitals = written_in_capitals(ix, plain)
@@ -845,7 +955,27 @@ def plan_query(ix: Collection, q: str, rules: Rules = RULES) -> Plan:
         for term in group.alternatives:
             group.alternatives[term] = group.alternatives[term] * rarity_of(term) * repeated
     typed = title_words(plain, lang) + [stem(lang, f) for f in corrections.values()]
-    return Plan(groups, phrases, excluded, corrections, frozenset(typed))
+    plan = Plan(groups, phrases, excluded, corrections, frozenset(typed))
+    plan.headings = derived_headings(ix, plan, rules, rarity_of, said)
+    return plan
+
+
+def derived_headings(ix: Collection, plan: Plan, rules: Rules, rarity_of, said: Counter):
+    """Step 5's *derived forms*: the known terms of the same root as a word of the question
+    (``analysis.root``) that are no alternative of the plan, each with the weight it scores
+    with in the headings field only (its heaviest, when two words share it)."""
+    found: dict[str, float] = {}
+    if not rules.derived_weight:
+        return found
+    alternatives = plan.weights()
+    for group in plan.groups:
+        for word in group.words:
+            repeated = repetition(said[word.term], rules)
+            for term in ix.derived.get(root(ix.lang, word.term), ()):
+                if term not in alternatives:
+                    derived = rules.derived_weight * rarity_of(term) * repeated
+                    found[term] = max(found.get(term, 0.0), derived)
+    return found
 
 
 def repetition(times: int, rules: Rules) -> float:
@@ -992,19 +1122,25 @@ def score(ix: Collection, plan: Plan, docs: set[int], rules: Rules = RULES) -> d
     for doc in docs:
         scored[doc] = 1
     weights = plan.weights()
+    boosts = dict(rules.field_boosts)
     for term in sorted(weights):
         weight = weights[term]
         for fieldname in FIELDS:
-            factor = weight * rules.boost(fieldname)
+            factor = weight * boosts[fieldname]
             for doc, bm25 in zip(*ix.impacts(fieldname, term), strict=True):
                 if scored[doc]:
                     sums[doc] += factor * bm25
+    for term in sorted(plan.headings):
+        factor = plan.headings[term] * rules.boost("headings")
+        for doc, bm25 in zip(*ix.impacts("headings", term), strict=True):
+            if scored[doc]:
+                sums[doc] += factor * bm25
     scores = {doc: sums[doc] for doc in docs}
     groups = [(g.alternatives, max(g.alternatives.values())) for g in plan.groups]
     total = sum(weight for _, weight in groups)
-    for doc in scores:
+    for doc in ix.titled(plan.title_words) & scores.keys():
         title = ix.title_terms[doc]
-        if title and plan.title_words.issuperset(title):
+        if plan.title_words.issuperset(title):
             covered = sum(weight for terms, weight in groups if not terms.keys().isdisjoint(title))
             share = covered / total if total else 1.0
             scores[doc] = scores[doc] + rules.title_bonus * len(title) * share * scores[doc]
@@ -1018,11 +1154,20 @@ def _coordinate(ix: Collection, groups, total: float, scores: dict, strength: fl
     to the power ``strength / (n - 1) ** 2`` for ``n`` groups (steps in the docstring)."""
     held = [0.0] * len(ix.docs)  # by document number, as in ``score``
     for terms, weight in groups:
-        for doc in set().union(*(ix.docset(term) for term in terms)):
+        holding = ix.docset(next(iter(terms)))  # a document once, as a set of several has it
+        if len(terms) > 1:
+            holding = set().union(*(ix.docset(term) for term in terms))
+        for doc in holding:
             held[doc] += weight
     power = strength / (len(groups) - 1) ** 2
+    # Documents hold a few combinations of the groups: each share's power is worked out once.
+    factors: dict[float, float] = {}
     for doc in scores:
-        scores[doc] = scores[doc] * (held[doc] / total) ** power
+        share = held[doc]
+        factor = factors.get(share)
+        if factor is None:
+            factor = factors[share] = (share / total) ** power
+        scores[doc] = scores[doc] * factor
 
 
 def rank(ix: Collection, q: str, filters: dict | None, count: int, rules: Rules = RULES):

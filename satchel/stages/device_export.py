@@ -19,12 +19,17 @@ A publish compares the live articles with the previous version's. When some
 changed, it adds one segment holding the new and changed documents and
 tombstones the older copies of changed and removed ones. That segment also
 takes in the live documents of the newest segments after the base, newest
-first, while it stays at most ``MERGE_BUDGET`` (2) times the size of a segment
-of the changed documents alone, both compressed as devices download them: the
-merged-away segments and their tombstones leave the manifest. Small segments so
-merge into larger ones (a size-tiered policy whose tiers the budget sets) and
-an update never costs a device more than twice its own segment, while the base
-is never rewritten for a few edits. A merge reads the small segments back, not
+first, while what the merge adds to a segment of the changed documents alone
+stays within the bytes of that segment and within those of the changed
+articles (``MERGE_BUDGET`` times the smaller of the two), all compressed as
+devices download them: the merged-away segments and their tombstones leave the
+manifest. Small segments so merge into larger ones (a size-tiered policy whose
+tiers the budget sets) and an update never costs a device more than its
+articles and twice its own segment, nor more than twice its articles and
+segment, so the update's metadata (a few kB) still fits in twice what changed;
+the base is never rewritten for a few edits. Bounding by the segment alone let
+an update of one article carry twice its segment (2.4× what changed, with the
+metadata). A merge reads the small segments back, not
 the whole index (``Documents``). When the documents with a copy in a later
 segment or a dead copy (each counted once: an edit leaves both, a live copy and
 a dead one) would exceed ``MERGE_RATIO`` (10 %) of the live documents, when
@@ -73,8 +78,10 @@ the rest is the suffix::
 Header: ``format, rules, lang, locale, stemmer`` (the language whose stemmer
 the server uses, ``static/lib/stem/<stemmer>.js`` on the device, or null: no
 stemming, also when ``DEVICE_STEMMERS`` has no port of it), ``fields, boosts,
-constants`` (every search constant the engine uses), ``stop_words,
-thesaurus`` (``[[concept, [[terms of an entry], …]], …]``
+constants`` (every search constant the engine uses), ``stop_words``,
+``elided`` (``analysis.ELIDED``'s words of the language), ``derivation``
+(``{endings, min_root}``: ``analysis.root``'s rule for the language),
+``thesaurus`` (``[[concept, [[terms of an entry], …]], …]``
 sorted, analysed), ``abbreviations`` (the same, a concept per short form: its
 terms, then each long form's), ``length_table`` (Whoosh's byte → length), ``slugs``,
 ``docs, terms, forms`` (counts), ``extra_terms``, ``forms_removed`` (forms no
@@ -105,9 +112,10 @@ from .publish import compress
 
 MERGE_RATIO = 0.10
 MAX_SEGMENTS = 32
-# An update's segment may merge the newest small segments while it stays at most this many
-# times the size of a segment of its own documents only (brotli, as devices download it).
-MERGE_BUDGET = 2
+# An update's segment may merge the newest small segments while the merge adds at most this
+# many times the smaller of its own documents' segment and its changed articles (brotli, as
+# devices download them).
+MERGE_BUDGET = 1
 # The languages whose stemmer has a JavaScript port in static/lib/stem/: the engine imports
 # ``stem/<name>.js`` for the header's stemmer, so naming any other would break the search.
 DEVICE_STEMMERS = frozenset({"en", "es", "pt", "ar", "ru"})
@@ -116,8 +124,9 @@ SEGMENT_FIELDS = ("id", "title", "credibility", "topic_ids", "symptom_ids")
 SECTIONS = tuple("ids norms docs terms lengths postings forms formterms commonness".split())
 CONSTANTS = (
     "B K1 MAX_QUERY_CHARS MAX_TERMS TYPO_WEIGHT PREFIX_WEIGHT THESAURUS_WEIGHT ABBREVIATION_WEIGHT "
-    "MAX_TYPO MAX_PREFIX MAX_THESAURUS TITLE_BONUS COORDINATION REPETITION ZIPF_COMMON ZIPF_RARE "
-    "RARITY_FLOOR MIN_TYPO_LENGTH LONG_TYPO_LENGTH MIN_PREFIX_LENGTH HIGHLIGHTS HIGHLIGHT_CHARS"
+    "DERIVED_WEIGHT MAX_TYPO MAX_PREFIX MAX_THESAURUS TITLE_BONUS COORDINATION REPETITION "
+    "ZIPF_COMMON ZIPF_RARE RARITY_FLOOR MIN_TYPO_LENGTH LONG_TYPO_LENGTH MIN_PREFIX_LENGTH "
+    "HIGHLIGHTS HIGHLIGHT_CHARS"
 ).split()
 
 
@@ -362,6 +371,11 @@ def _header(source: Source, docs: list[int], terms, forms, removed, extra, slugs
         "boosts": [engine.FIELD_BOOSTS[f] for f in engine.FIELDS],
         "constants": {name: getattr(engine, name) for name in CONSTANTS},
         "stop_words": sorted(analysis.stop_words(lang)),
+        "elided": sorted(analysis.ELIDED.get(lang, ())),
+        "derivation": {
+            "endings": list(analysis.DERIVATIONAL_ENDINGS.get(lang, ())),
+            "min_root": analysis.MIN_ROOT,
+        },
         "thesaurus": thesaurus,
         "abbreviations": _abbreviations(source.meta),
         "length_table": [byte_to_length(i) for i in range(256)],
@@ -563,7 +577,7 @@ def export_device_index(
     live = live_objects(pack.listing)
     # Nothing readable published: a base (publish reports an unusable folder).
     previous = published.manifest(pack.bundle, pack.locale)
-    incremental = _incremental(index, store, live, previous)
+    incremental = _incremental(pack, index, store, previous)
     if incremental is not None:
         return incremental
     data = encode_segment(Source(index.folder, index.meta), sorted(live), index.meta["forms"], [])
@@ -634,16 +648,29 @@ def _brotli_bytes(data: bytes) -> int:
     return len(compress(data, "br"))
 
 
+def _articles_bytes(pack: PackedLocale, changed: list[str], enough: int) -> int:
+    """The changed articles as devices download them (brotli), counted up to ``enough``."""
+    live, total = live_objects(pack.listing), 0
+    for doc_id in changed:
+        if total >= enough:
+            break
+        total += _brotli_bytes(pack.objects[live[doc_id]].data)
+    return total
+
+
 def _new_segment(
-    index: BuiltIndex, published: _Published, changed, dead
+    index: BuiltIndex, pack: PackedLocale, published: _Published, changed, dead
 ) -> tuple[int, bytes, list[str]]:
     """The first published segment the update's segment replaces, its bytes and its documents:
-    the changed documents, plus the live ones of the newest small segments while that keeps it
-    within ``MERGE_BUDGET`` times the changed documents' segment (compressed as published)."""
+    the changed documents, plus the live ones of the newest small segments while the merge adds
+    at most ``MERGE_BUDGET`` times the smaller of the changed documents' segment and the changed
+    articles (compressed as published)."""
     forms, count = index.meta["forms"], len(published.objects)
     source = _source_of(index, changed)
     own = encode_segment(source, changed, *_form_changes(published.forms_before[-1], forms))
-    limit, best = MERGE_BUDGET * _brotli_bytes(own), (count, own, list(changed))
+    own_bytes = _brotli_bytes(own)
+    extra = MERGE_BUDGET * min(own_bytes, _articles_bytes(pack, changed, own_bytes))
+    limit, best = own_bytes + extra, (count, own, list(changed))
     parts = [source.documents(set(changed))]
     for k in range(count - 1, 0, -1):  # the base (segment 0) is never merged
         decoded = decode_segment(published.objects[k].data)
@@ -656,9 +683,10 @@ def _new_segment(
     return best
 
 
-def _incremental(index: BuiltIndex, store, live, previous) -> DeviceIndex | None:
+def _incremental(pack: PackedLocale, index: BuiltIndex, store, previous) -> DeviceIndex | None:
     """The previous segments, the newest small ones possibly merged into the update's own,
     or None for a new base."""
+    live = live_objects(pack.listing)
     old = (previous or {}).get("search") or {}
     if old.get("format") != SEGMENT_FORMAT or old.get("rules") != engine.RULES_VERSION:
         return None
@@ -678,7 +706,7 @@ def _incremental(index: BuiltIndex, store, live, previous) -> DeviceIndex | None
     if not (changed or gone) and concepts_same and forms_same:
         return DeviceIndex(reused, {k: old[k] for k in ("format", "segments", "tombstones")})
     dead = published.tombstones(changed + gone)
-    first, data, ids = _new_segment(index, published, changed, dead)
+    first, data, ids = _new_segment(index, pack, published, changed, dead)
     obj = _segment_object(data)
     segments = [
         *old["segments"][:first], {"object": obj.name, "bytes": len(data), "docs": len(ids)}

@@ -41,6 +41,7 @@ from .index import BuiltIndex, index_pack
 from .pack import PackedLocale, pack_bundle
 from .parallel import SERIAL, Workers
 from .publish import (
+    PREVIEW_BROTLI_QUALITY,
     CompressedPack,
     CompressFailed,
     PublishReport,
@@ -83,6 +84,7 @@ class Run:
     limits: Limits = DEFAULT_LIMITS
     prune_grace: float = 0
     compress: bool = False
+    preview: bool = False  # objects' brotli copies at PREVIEW_BROTLI_QUALITY
     progress: Progress = no_progress
     bucket: Bucket | None = None  # where the public tree is uploaded after publishing
     workers: Workers = SERIAL  # the processes render, readability and index spread over
@@ -201,7 +203,8 @@ def pack(run: Run) -> Run:
         for b in run.bundles
     ]
     objects = (obj for p in packs for obj in p.objects.values())
-    compressing = compress_ahead(run.store, objects, run.workers, compressed_folder(run))
+    folder = compressed_folder(run)
+    compressing = compress_ahead(run.store, objects, run.workers, folder, objects_quality(run))
     return replace(
         run,
         packs=packs,
@@ -240,7 +243,8 @@ def export_for_devices(run: Run) -> Run:
     # A base segment takes seconds to compress: started now, it is ready by the time
     # publish has written the articles.
     segments = (obj for device in device_indexes for obj in device.objects.values())
-    started = compress_ahead(run.store, segments, run.workers, compressed_folder(run))
+    folder = compressed_folder(run)
+    started = compress_ahead(run.store, segments, run.workers, folder, objects_quality(run))
     return replace(
         run, device_indexes=device_indexes, compressing={**run.compressing, **started}
     )
@@ -264,6 +268,7 @@ def publish(run: Run) -> Run:
         run.cache,
         run.workers,
         run.compressing,
+        objects_quality(run),
     )
     return replace(run, reports=reports, signer=signer, metadata=metadata, compressing={})
 
@@ -276,6 +281,11 @@ def compress_new_packs(run: Run) -> Run:
         return replace(run, compressed=compress_packs(run.store, run.requested, run.progress))
     except CompressFailed as exc:
         return replace(run, compress_failed=str(exc))
+
+
+def objects_quality(run: Run) -> int:
+    """The brotli quality of the objects' precompressed copies: fast in a preview build."""
+    return PREVIEW_BROTLI_QUALITY if run.preview else 11
 
 
 def compressed_folder(run: Run) -> Path:
@@ -423,6 +433,7 @@ def build(
     limits: Limits = DEFAULT_LIMITS,
     prune_grace: float = 0,
     compress: bool = False,
+    preview: bool = False,
     on_stage: Callable[[str], None] | None = None,
     bucket: Bucket | None = None,
     jobs: int = 1,
@@ -432,7 +443,8 @@ def build(
     ``progress(label, total)`` may return a callback called once per summary rendered
     and per line of a pack compressed. Catalogs come from ``translations_dir`` (none:
     the source locale only). ``prune_grace``: seconds a replaced version outlives its
-    retention. ``compress``: compress the new first-install packs too.
+    retention. ``compress``: compress the new first-install packs too. ``preview``: write
+    the objects' brotli copies fast rather than small (``PREVIEW_BROTLI_QUALITY``).
     ``on_stage(name)`` is called as each stage of ``STAGES`` begins. ``bucket``: where
     to upload the public tree after publishing (``satchel.bucket``); raises BucketFailed
     when that fails, with the data folder published. ``jobs``: processes to render,
@@ -459,6 +471,7 @@ def build(
             limits=limits,
             prune_grace=prune_grace,
             compress=compress,
+            preview=preview,
             progress=progress or no_progress,
             bucket=bucket,
             workers=workers,

@@ -10,9 +10,13 @@ app's ``static/lib/tuf.js``) updates from it. The metadata lives in the public t
     tuf/<n>.snapshot.json   which targets version belongs with which
     tuf/timestamp.json      the one mutable file: which snapshot is current
 
-Targets are every bundle's ``current.json``, every retained manifest, the update
-``changes`` files and ``bundles.json`` where the publish writes them; objects stay
-verified by the hashes in a verified manifest, as before.
+Targets are every bundle's ``current.json``, every retained manifest and ``bundles.json``
+where the publish writes them; objects stay verified by the hashes in a verified manifest, as
+before. The update ``changes`` files are not targets: a phone takes one only if the manifest it
+rebuilds has the sha256 and length targets list for that version (``static/lib/update.js``), so
+the manifest vouches for it. Listing them cost every update the whole list: a publish writes one
+from every kept version, so targets grew with the square of the versions kept (13 kB of brotli
+after 22 quick publishes, more than the objects of a one-article edit).
 
 **Consistent snapshots**, so a dumb static server or a CDN caching each file on its own
 never mixes versions: every file but ``timestamp.json`` has a versioned or hashed name
@@ -237,15 +241,14 @@ def hashed_name(path: str, sha256: str) -> str:
 
 
 def target_paths(store: Store) -> list[str]:
-    """Every file a phone fetches that a verified manifest does not vouch for."""
+    """Every file a phone fetches that a verified manifest does not vouch for (a ``changes``
+    file is vouched for by the manifest it rebuilds)."""
     paths = ["bundles.json"] if (store.root / "bundles.json").is_file() else []
     for bundle in store.bundles():
         paths.append(f"bundles/{bundle}/current.json")
         for locale in store.current(bundle):
             paths += [f"bundles/{bundle}/{locale}/{v}.json" for v in store.versions(bundle, locale)]
-            changes = store.bundles_dir / bundle / locale / "changes"
-            paths += [f"bundles/{bundle}/{locale}/changes/{p.name}" for p in changes.glob("*.json")]
-    return sorted(p for p in paths if not HASHED.match(p.rpartition("/")[2]))
+    return sorted(paths)
 
 
 def target_files(store: Store, listed: dict[str, TargetFile]) -> dict[str, TargetFile]:
@@ -344,7 +347,9 @@ def prune_metadata(store: Store) -> None:
         for name, target in read_metadata(path).signed.targets.items()
         if (store.root / name).is_file()
     }
+    # The changes folders too: a data folder from when updates were targets has their hashed names.
     folders = {store.root} | {(store.root / name).parent for name in target_paths(store)}
+    folders |= {folder / "changes" for folder in folders}
     for folder in folders:
         for path in folder.glob("*.json"):
             if HASHED.match(path.name) and path.relative_to(store.root).as_posix() not in kept:
@@ -519,7 +524,7 @@ def targets_problems(
     """What a TUF client would refuse among the files of a folder or a bucket, which
     ``read(path)`` returns (None when missing): every target and its hashed copy must be
     the bytes ``targets`` list; every ``published`` file a phone fetches (pointers,
-    manifests, ``changes``, ``bundles.json``) must be listed."""
+    manifests, ``bundles.json``) must be listed."""
     problems = []
     for name, target in targets.targets.items():
         for path in (name, hashed_name(name, target.hashes["sha256"])):

@@ -6,10 +6,13 @@
 //             chunk of an object. Search segments (manifest.search.segments) are objects too.
 //   chunkData {id, bytes}  that chunk's bytes (an ArrayBuffer): its objects one after another.
 //             Apart from `chunks`, so that listing what is stored reads no content
-//   installs  {key, bundle, locale, version, etag, manifest, keyId, installedAt}  the version
-//             being read; keyId: the key its manifest verified with
-//   staging   {key, bundle, locale, manifest, etag, keyId, from, changes, startedAt}  a download
-//             in progress
+//   installs  {key, bundle, locale, version, etag, manifestBytes, keyId, installedAt}  the
+//             version being read; keyId: the key its manifest verified with
+//   staging   {key, bundle, locale, manifestBytes, etag, keyId, from, changes, startedAt}  a
+//             download in progress
+//             manifestBytes: the manifest as its publisher's bytes, verified (an ArrayBuffer; etag
+//             is their sha256), read back with `manifest` parsed from them (withManifest).
+//             Records of updates, and those stored before, hold the parsed `manifest` instead
 //   keys      the publisher keys the device trusts (trust.js)
 //   trust     {id: "repository", root, timestamp, snapshot, targets, checkedAt}  the TUF metadata
 //             last verified (freshness.js): no later answer may go below its versions
@@ -118,15 +121,53 @@ const { transaction, get, getAll } = db;
 /** The key of a bundle's download in one language: installs and staging records have it. */
 export const installKey = (bundle, locale) => `${bundle}/${locale}`;
 
-export const getInstall = (key) => get("installs", key);
-export const allInstalls = () => getAll("installs");
+// A manifest kept as its bytes, not as the parsed tree of its entries: IndexedDB copies the
+// bytes in and out at once, where it walked each of MedQuAD's 5,490 entries to store a staging
+// record and again to read and store the install. Each is parsed once a page (keyed by its etag,
+// the sha256 of its bytes) and then shared, never changed, by every record read that holds it.
+const MANIFESTS_KEPT = 4;
+const parsedManifests = new Map(); // etag → manifest, the last used last
+
+function keepParsed(etag, manifest) {
+  parsedManifests.delete(etag);
+  parsedManifests.set(etag, manifest);
+  if (parsedManifests.size > MANIFESTS_KEPT) {
+    parsedManifests.delete(parsedManifests.keys().next().value);
+  }
+  return manifest;
+}
+
+/** An installs or staging record as read, with its `manifest`. */
+function withManifest(record) {
+  if (!record || !record.manifestBytes) return record;
+  const manifest = parsedManifests.get(record.etag)
+    ?? JSON.parse(decoder.decode(record.manifestBytes));
+  return { ...record, manifest: keepParsed(record.etag, manifest) };
+}
+
+/** An installs or staging record as stored: the manifest's bytes alone, when it has them. */
+function storedManifest(record) {
+  if (!record.manifestBytes) return record;
+  const { manifest, manifestBytes, ...rest } = record;
+  keepParsed(record.etag, manifest);
+  return { ...rest, manifestBytes: ownBuffer(manifestBytes) };
+}
+
+/** `bytes` (an ArrayBuffer or a view) as an ArrayBuffer holding them and nothing else. */
+function ownBuffer(bytes) {
+  if (bytes instanceof ArrayBuffer) return bytes;
+  return bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
+}
+
+export const getInstall = async (key) => withManifest(await get("installs", key));
+export const allInstalls = async () => (await getAll("installs")).map(withManifest);
 /** The keys of the installs, without reading their manifests (megabytes for a large bundle). */
 export const installKeys = () => db.getAllKeys("installs");
 export const trustedKeys = () => getAll("keys");
 export function putKey(key) {
   return transaction(["keys"], "readwrite", (s) => s.keys.put(key));
 }
-export const getStaging = (key) => get("staging", key);
+export const getStaging = async (key) => withManifest(await get("staging", key));
 const TRUST_RECORD = "repository";
 export const getTrust = () => get("trust", TRUST_RECORD);
 export function putTrust(record) {
@@ -141,10 +182,10 @@ export function putOutbox(record) {
 export function deleteOutbox(ids) {
   return transaction(["outbox"], "readwrite", (s) => ids.forEach((id) => s.outbox.delete(id)));
 }
-export const allStaging = () => getAll("staging");
+export const allStaging = async () => (await getAll("staging")).map(withManifest);
 
 export function putStaging(record) {
-  return transaction(["staging"], "readwrite", (s) => s.staging.put(record));
+  return transaction(["staging"], "readwrite", (s) => s.staging.put(storedManifest(record)));
 }
 
 export function deleteStaging(key) {
@@ -159,8 +200,9 @@ export function deleteStaging(key) {
 export const CHUNK_BYTES = 60 << 10;
 
 /**
- * Objects copied one after another into a chunk of about CHUNK_BYTES: `add(bytes)` returns the
- * copy, `take(names)` the chunk ({names, ends, bytes}) and starts the next.
+ * Objects copied one after another into a chunk of about CHUNK_BYTES: `add(parts, length)` copies
+ * an object given as its pieces (Uint8Arrays of `length` bytes in all) and returns the copy,
+ * `take(names)` the chunk ({names, ends, bytes}) and starts the next.
  */
 export function chunker() {
   let buffer = new Uint8Array(CHUNK_BYTES);
@@ -169,16 +211,20 @@ export function chunker() {
   return {
     /** Whether `length` more bytes would not fit in the chunk begun. */
     full: (length) => ends.length > 0 && used() + length > CHUNK_BYTES,
-    add(bytes) {
+    add(parts, length) {
       const start = used();
-      if (start + bytes.length > buffer.length) { // one object larger than a chunk
-        const larger = new Uint8Array(start + bytes.length);
+      if (start + length > buffer.length) { // one object larger than a chunk
+        const larger = new Uint8Array(start + length);
         larger.set(buffer.subarray(0, start));
         buffer = larger;
       }
-      buffer.set(bytes, start);
-      ends.push(start + bytes.length);
-      return buffer.subarray(start, start + bytes.length);
+      let at = start;
+      for (const part of parts) {
+        buffer.set(part, at);
+        at += part.length;
+      }
+      ends.push(at);
+      return buffer.subarray(start, at);
     },
     take(names) {
       const chunk = { names, ends, bytes: buffer.slice(0, used()).buffer };
@@ -193,7 +239,12 @@ export function chunker() {
 export const chunkOf = (name, buffer) =>
   ({ names: [name], ends: [buffer.byteLength], bytes: buffer });
 
-function putChunk(s, { id = crypto.randomUUID(), names, ends, bytes }) {
+// A chunk's id: unique across pages and devices' copies without a random UUID per chunk (443 of
+// them in a MedQuAD install).
+const CHUNK_IDS = crypto.randomUUID();
+let chunksMade = 0;
+
+function putChunk(s, { id = `${CHUNK_IDS}-${(chunksMade += 1)}`, names, ends, bytes }) {
   s.chunks.put({ id, names, ends });
   s.chunkData.put({ id, bytes });
 }
@@ -229,7 +280,7 @@ function moveObjectsIntoChunks(created, upgrading) {
     const { name, text, bytes } = cursor.value;
     const data = bytes ? new Uint8Array(bytes) : encoder.encode(text);
     if (chunk.full(data.length)) flush();
-    chunk.add(data);
+    chunk.add([data], data.length);
     names.push(name);
     cursor.continue();
   };
@@ -295,14 +346,13 @@ export async function getObject(name) {
 /** A binary object (a search segment) as an ArrayBuffer of its own; null when not stored. */
 export async function getBytes(name) {
   const bytes = await getObjectBytes(name);
-  if (!bytes) return null;
-  return bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
+  return bytes && ownBuffer(bytes);
 }
 
 /** The atomic switch: the new installs record and the end of staging, in one transaction. */
 export function switchTo(install) {
   return transaction(["installs", "staging"], "readwrite", (s) => {
-    s.installs.put(install);
+    s.installs.put(storedManifest(install));
     s.staging.delete(install.key);
   });
 }
@@ -323,7 +373,8 @@ function compacted(chunk, bytes, keep) {
   const names = [];
   chunk.names.forEach((name, i) => {
     if (!keep[i]) return;
-    kept.add(objectAt(chunk, bytes, i));
+    const object = objectAt(chunk, bytes, i);
+    kept.add([object], object.length);
     names.push(name);
   });
   return { id: chunk.id, ...kept.take(names) };
@@ -340,7 +391,7 @@ export function collectGarbage() {
     s.installs.getAll().onsuccess = (a) => {
       s.staging.getAll().onsuccess = (b) => {
         for (const record of [...a.target.result, ...b.target.result]) {
-          objectsOf(record.manifest).forEach((entry) => named.add(entry.object));
+          objectsOf(withManifest(record).manifest).forEach((entry) => named.add(entry.object));
         }
         s.chunks.getAll().onsuccess = (c) => {
           const kept = new Set(); // in key order, as the index finds an object's first chunk

@@ -87,10 +87,14 @@ export async function downloadSize(bundle, locale) {
 const READ_BYTES = 1 << 16;
 
 /**
- * Calls `line(bytes)` with each line of a streamed body (without its newline), one at a time.
- * Where the browser has a BYOB reader the stream is read into one buffer, used again for every
- * read, so that a large pack leaves no trail of buffers for the garbage collector: `line` must
- * copy what it keeps before its promise settles. Only a line cut by a read is copied here.
+ * Calls `line(parts)` with each line of a streamed body (without its newline), one at a time:
+ * `parts` are the line's bytes as the Uint8Arrays they arrived in, never joined here; when `line`
+ * returns a promise, the next line waits for it. Where the browser has a BYOB reader the stream
+ * is read into one buffer, used again for every read, so that a large pack leaves no trail of
+ * buffers for the garbage collector: `line` must copy what it keeps before it returns (or its
+ * promise settles), and a line cut by a read keeps a copy of its start. Joining a cut line's
+ * pieces at every read had copied a long line again and again (5% of the main thread's time in a
+ * profiled MedQuAD install).
  */
 async function forEachLine(body, received, line) {
   let reader;
@@ -102,7 +106,7 @@ async function forEachLine(body, received, line) {
   const byob = typeof ReadableStreamBYOBReader !== "undefined"
     && reader instanceof ReadableStreamBYOBReader;
   let buffer = new ArrayBuffer(READ_BYTES);
-  let rest = new Uint8Array(0);
+  let rest = []; // the pieces of a line begun by earlier reads, copied
   for (;;) {
     const { done, value } = byob ? await reader.read(new Uint8Array(buffer)) : await reader.read();
     if (done) break;
@@ -110,24 +114,25 @@ async function forEachLine(body, received, line) {
     let start = 0;
     let newline;
     while ((newline = value.indexOf(10, start)) >= 0) {
-      let bytes = value.subarray(start, newline);
-      if (rest.length) {
-        bytes = joined(rest, bytes);
-        rest = new Uint8Array(0);
-      }
-      await line(bytes);
+      const waiting = line([...rest, value.subarray(start, newline)]);
+      if (waiting) await waiting; // most lines are taken at once: no turn of the event loop each
+      rest = [];
       start = newline + 1;
     }
-    rest = rest.length ? joined(rest, value.subarray(start)) : value.slice(start);
+    if (start < value.length) rest.push(value.slice(start));
     if (byob) buffer = value.buffer;
   }
   if (rest.length) await line(rest);
 }
 
-function joined(first, second) {
-  const bytes = new Uint8Array(first.length + second.length);
-  bytes.set(first);
-  bytes.set(second, first.length);
+/** The pieces of a line copied into one Uint8Array of its own (a read's buffer is reused). */
+function joined(parts) {
+  const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
   return bytes;
 }
 
@@ -142,7 +147,7 @@ async function stagePackManifest(bytes, { key, bundle, locale, size, etag }) {
   const packed = packedOf(manifest);
   const segments = segmentsOf(manifest).reduce((sum, entry) => sum + entry.bytes, 0);
   const staging = {
-    key, bundle, locale, manifest, keyId, etag,
+    key, bundle, locale, manifest, manifestBytes: bytes, keyId, etag,
     from: null, changes: null, startedAt: new Date().toISOString(),
     expected: size.version === manifest.version
       ? { raw: segments, sent: size.segment_bytes } : null,
@@ -155,45 +160,53 @@ async function stagePackManifest(bytes, { key, bundle, locale, size, etag }) {
 }
 
 /**
- * Stores objects as they come, `add(bytes)` each, in chunks (db.js): a chunk is stored only once
- * every object in it hashed to a name that `check(name)` accepted (it throws to refuse), never
- * before. A transaction of chunks is not awaited before the next objects are read, only before
- * the next transaction; `end()` waits for the last. `onStored()` after each.
+ * Stores objects as they come, `add(...parts)` each (its bytes, in one or more pieces), in chunks
+ * (db.js): a chunk is stored only once every object in it hashed to a name that `check(name)`
+ * accepted (it throws to refuse), never before. Neither the digests of a chunk nor a transaction
+ * of chunks is awaited before the next objects are read, only before that transaction's puts and
+ * before the next transaction; `end()` waits for the last. `onStored()` after each.
  */
 export function verifiedWriter(check, onStored = () => {}) {
   const chunk = db.chunker();
   let hashes = []; // of the objects in `chunk`, as they were added
-  let ready = []; // chunks checked, not yet put
+  let ready = []; // promises of chunks checked, not yet put
   let readyBytes = 0;
   let writing = Promise.resolve();
-  const seal = async () => {
-    const pending = hashes;
+  const seal = () => {
+    const pending = Promise.all(hashes);
     hashes = [];
     const { ends, bytes } = chunk.take(null);
-    const names = await Promise.all(pending);
-    names.forEach(check);
-    ready.push({ names, ends, bytes });
+    const checked = pending.then((names) => {
+      names.forEach(check);
+      return { names, ends, bytes };
+    });
+    checked.catch(() => {}); // its write throws it
+    ready.push(checked);
     readyBytes += bytes.byteLength;
   };
   const write = async () => {
-    const chunks = ready;
+    const checked = ready;
     ready = [];
     readyBytes = 0;
     await writing;
-    writing = db.putChunks(chunks).then(onStored);
+    writing = Promise.all(checked).then((chunks) => db.putChunks(chunks)).then(onStored);
     writing.catch(() => {}); // the next write or end() throws it
   };
   return {
-    async add(bytes) {
-      if (chunk.full(bytes.length)) {
-        await seal();
-        if (readyBytes >= BATCH_BYTES) await write();
+    /** Returns a promise to await before the next object when a transaction was begun. */
+    add(...parts) {
+      const length = parts.reduce((sum, part) => sum + part.length, 0);
+      let writes;
+      if (chunk.full(length)) {
+        seal();
+        if (readyBytes >= BATCH_BYTES) writes = write();
       }
-      // The chunk's copy is hashed: `bytes` may be reused once this returns (forEachLine).
-      hashes.push(sha256Hex(chunk.add(bytes)));
+      // The chunk's copy is hashed: `parts` may be reused once this returns (forEachLine).
+      hashes.push(sha256Hex(chunk.add(parts, length)));
+      return writes;
     },
     async end() {
-      if (hashes.length) await seal();
+      if (hashes.length) seal();
       if (ready.length) await write();
       await writing;
     },
@@ -225,18 +238,18 @@ async function installFromPack(bundle, locale, progress) {
     if (!pack.expected.has(name)) throw damaged(`pack line ${name} is not in the manifest`);
   }, report);
   let segments = null; // the search segments are not in the pack: fetched beside it
-  await forEachLine(response.body, (length) => { decoded += length; }, async (bytes) => {
-    if (pack) await objects.add(bytes);
-    else {
-      const etag = `"${await sha256Hex(bytes)}"`; // the manifest's, as the API's ETag names it
-      pack = await stagePackManifest(bytes, { key, bundle, locale, size, etag });
-      segments = downloadMissing(pack.staging, (done) => {
-        segmentBytes = done;
-        report();
-      }, 0, segmentsOf(pack.staging.manifest));
-      segments.catch(() => {}); // awaited once the pack is stored
-    }
-  });
+  const stageFirst = async (parts) => {
+    const bytes = joined(parts);
+    const etag = `"${await sha256Hex(bytes)}"`; // the manifest's, as the API's ETag names it
+    pack = await stagePackManifest(bytes, { key, bundle, locale, size, etag });
+    segments = downloadMissing(pack.staging, (done) => {
+      segmentBytes = done;
+      report();
+    }, 0, segmentsOf(pack.staging.manifest));
+    segments.catch(() => {}); // awaited once the pack is stored
+  };
+  await forEachLine(response.body, (length) => { decoded += length; },
+    (parts) => (pack ? objects.add(...parts) : stageFirst(parts)));
   if (!pack) throw damaged("the pack was empty");
   await objects.end();
   await segments;
@@ -253,7 +266,7 @@ export async function finalize(staging) {
   const install = {
     key: staging.key, bundle: staging.bundle, locale: staging.locale,
     version: staging.manifest.version, etag: staging.etag, manifest: staging.manifest,
-    keyId: staging.keyId,
+    manifestBytes: staging.manifestBytes, keyId: staging.keyId,
     installedAt: new Date().toISOString(),
   };
   await db.switchTo(install);

@@ -486,9 +486,69 @@ export function plan(ix, q) {
     g.alternatives.forEach((weight, term) => g.alternatives
       .set(term, weight * rarityOf(term) * repeated));
   }
-  const titleWords = new Set(tokens(ix.fold(plain)).map((form) => termOf(ix, form))
+  const titleWords = new Set(titleTokens(ix, ix.fold(plain)).map((form) => termOf(ix, form))
     .concat([...corrections.values()].map((form) => termOf(ix, form))));
-  return { groups, phrases, excluded, corrections, titleWords };
+  const p = { groups, phrases, excluded, corrections, titleWords };
+  p.headings = derivedHeadings(ix, p, rarityOf, said);
+  return p;
+}
+
+const ELISION = /['\u2019]\p{L}/uy;
+
+// The tokens of a folded title or query but the language's elided words an apostrophe joins to the
+// next word, "l'" of "l'asthme" (search.analysis.title_words).
+function titleTokens(ix, folded) {
+  const elided = new Set(ix.h.elided);
+  const found = [];
+  for (const [start, end] of tokenSpans(folded)) {
+    const token = folded.slice(start, end);
+    ELISION.lastIndex = end;
+    if (!(elided.has(token) && ELISION.test(folded))) found.push(token);
+  }
+  return found;
+}
+
+// A term without its language's derivational ending, when enough of it is left
+// (search.analysis.root). Lengths in code points, as Python counts them.
+function root(ix, term) {
+  const { endings, min_root: minRoot } = ix.h.derivation;
+  const length = [...term].length;
+  const ending = endings.find((e) => term.endsWith(e) && length - [...e].length >= minRoot);
+  return ending ? term.slice(0, term.length - ending.length) : term;
+}
+
+// Root → the known terms of that root, for the roots of two terms or more
+// (search.Collection.derived); made at the first query.
+function derived(ix) {
+  if (!ix.derived) {
+    const found = new Map();
+    for (const term of new Set(ix.forms.values())) {
+      const r = root(ix, term);
+      if (found.has(r)) found.get(r).push(term); else found.set(r, [term]);
+    }
+    ix.derived = new Map([...found].filter(([, terms]) => terms.length > 1));
+  }
+  return ix.derived;
+}
+
+// The known terms of the root of a word of the question that are no alternative of the plan, with
+// the weight each scores with in the headings field only (search.derived_headings).
+function derivedHeadings(ix, p, rarityOf, said) {
+  const found = new Map();
+  const weight = ix.C.DERIVED_WEIGHT;
+  if (!weight) return found;
+  const alternatives = weights(p);
+  for (const g of p.groups) {
+    for (const word of g.words) {
+      const repeated = repetition(ix.C, said.get(word.term));
+      for (const term of derived(ix).get(root(ix, word.term)) || []) {
+        if (!alternatives.has(term)) {
+          found.set(term, Math.max(found.get(term) ?? 0, weight * rarityOf(term) * repeated));
+        }
+      }
+    }
+  }
+  return found;
 }
 
 // How much more a word said `times` in the question weighs than one said once: BM25's
@@ -665,6 +725,21 @@ function score(ix, p, docs) {
         if (matched[doc]) scores[doc] += factor * (idf * ((tf * (K1 + 1)) / (tf + norms[doc])));
       }
     });
+  }
+  // Derived forms score in the headings field only (search.score).
+  const headings = ix.fields.indexOf("headings");
+  const headingNorms = lengthNorms(ix, headings);
+  for (const term of [...p.headings.keys()].sort(cmp)) {
+    const [list, tfs] = postings(ix, term)[headings];
+    const idf = Math.log(ix.n / (list.length + 1)) + 1;
+    const factor = p.headings.get(term) * ix.boosts[headings];
+    for (let k = 0; k < list.length; k++) {
+      const doc = list[k];
+      const tf = tfs[k];
+      if (matched[doc]) {
+        scores[doc] += factor * (idf * ((tf * (K1 + 1)) / (tf + headingNorms[doc])));
+      }
+    }
   }
   // The title bonus, by the share of the query's weight the title covers (search.score).
   const groups = p.groups.map((g) => [g.alternatives, Math.max(...g.alternatives.values())]);

@@ -132,7 +132,7 @@ async function install(read, carried) {
   const metadata = await checkFileManifest(carried, manifest, bytes, manifest.version);
   const previous = await db.getStaging(key);
   const staging = {
-    key, bundle: manifest.bundle, locale: manifest.locale, manifest, keyId,
+    key, bundle: manifest.bundle, locale: manifest.locale, manifest, manifestBytes: bytes, keyId,
     etag: `"${await sha256Hex(bytes)}"`, startedAt: new Date().toISOString(),
   };
   await db.putStaging(staging); // first, so that garbage collection keeps the objects

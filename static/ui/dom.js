@@ -58,14 +58,23 @@ export function dateLine(iso, attributes = {}) {
 
 export { formatDate } from "../lib/i18n.js";
 
+// Making an Intl.NumberFormat costs far more than formatting with one, and a download's progress
+// writes two sizes each time it moves: each format is made once.
+const byteFormats = new Map();
+
 export function formatBytes(bytes) {
   const [value, unit] = bytes >= 1e9 ? [bytes / 1e9, "gigabyte"]
     : bytes >= 1e6 ? [bytes / 1e6, "megabyte"]
     : bytes >= 1e3 ? [bytes / 1e3, "kilobyte"]
     : [bytes, "byte"];
-  return new Intl.NumberFormat(locale(), {
-    style: "unit", unit, unitDisplay: "short", maximumFractionDigits: value < 10 ? 1 : 0,
-  }).format(value);
+  const digits = value < 10 ? 1 : 0;
+  const key = `${locale()} ${unit} ${digits}`;
+  if (!byteFormats.has(key)) {
+    byteFormats.set(key, new Intl.NumberFormat(locale(), {
+      style: "unit", unit, unitDisplay: "short", maximumFractionDigits: digits,
+    }));
+  }
+  return byteFormats.get(key).format(value);
 }
 
 /** lang and dir for content written in `code`, e.g. English articles inside an Arabic interface. */

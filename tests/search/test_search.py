@@ -8,10 +8,11 @@ import textwrap
 import pytest
 
 from satchel import create_app
+from satchel.search.analysis import title_words
 from satchel.stages.pipeline import build
 from satchel.store import Store
 
-from ..helpers.searching import find, ids, write
+from ..helpers.searching import ELISION, TREATED, find, ids, write, write_references
 
 EN = {
     "nerve-symptoms": dict(
@@ -530,10 +531,10 @@ def test_always_tired_finds_the_ms_fatigue_article_from_every_bundle(samples):
     assert {hit["bundle"] for hit in result["hits"]} == {"caregiving", "ms-research"}
 
 
-def client_of(tmp_path, bundle_id: str, articles: dict):
-    """A client of one English bundle of ``articles``, built."""
+def client_of(tmp_path, bundle_id: str, articles: dict, locale: str = "en"):
+    """A client of one bundle of ``articles`` (English unless ``locale``), built."""
     root = tmp_path / "bundles"
-    write(root, bundle_id, "en", articles)
+    write(root, bundle_id, locale, articles)
     build(root, tmp_path / "data")
     return create_app({"DATA_DIR": str(tmp_path / "data"), "BUNDLES_DIR": str(root)}).test_client()
 
@@ -619,3 +620,50 @@ def test_a_long_message_finds_the_subject_it_keeps_naming_before_a_rarer_word_sa
     )
     assert ids(find(client, message, bundle="asthma"))[:2] == ["asthma-nights", "eczema"]
     assert ids(find(client, "asthma or eczema", bundle="asthma"))[0] == "eczema"
+
+
+@pytest.mark.parametrize("locale", sorted(TREATED))
+def test_how_a_condition_is_treated_finds_the_article_with_a_treatment_section_first(
+    tmp_path, locale
+):
+    """ "how is asthma treated": the stemmer makes "treat" of "treated" but leaves
+    "Treatment" whole (Spanish: "trat" and "tratamient"); the article whose section is on
+    treatment comes first all the same (derived forms, in headings only), and the other,
+    which says "treated" twice, second."""
+    question, articles = TREATED[locale]
+    root = tmp_path / "bundles"
+    write_references(root, "refs", locale, articles)
+    build(root, tmp_path / "data")
+    client = create_app({"DATA_DIR": str(tmp_path / "data"), "BUNDLES_DIR": str(root)})
+    found = ids(find(client.test_client(), question, bundle="refs"))
+    assert found == ["asthma-care", "asthma-school"]
+
+
+def test_a_french_title_with_an_elided_article_is_named_by_its_noun(tmp_path):
+    """ "asthme" names the article "L'asthme": the elided "l'" is no title word, so that
+    article gets the title bonus and comes before the one that says "asthme" four times.
+    English keeps its possessive "s" ("Parkinson's"), a word of the title as before."""
+    client = client_of(tmp_path, "fr", ELISION, locale="fr")
+    assert ids(find(client, "asthme", bundle="fr")) == ["asthme", "saisons"]
+    assert title_words("L’asthme de l'enfant", "fr") == ["asthme", "de", "enfant"]
+    assert title_words("Parkinson's disease", "en") == ["parkinson", "s", "diseas"]
+
+
+def test_a_question_naming_a_whole_title_doubles_that_articles_score_and_no_other(tmp_path):
+    """The title bonus of a one-word title the question is wholly about: twice the score the
+    article has without it (``1 + TITLE_BONUS * 1 word * all the question``), and an article
+    whose title the question doesn't name scores the same with the bonus or without."""
+    from satchel.search import engine
+
+    client_of(tmp_path, "heat", HEAT | EN)
+    index = Store(tmp_path / "data").index_dir("heat", "en", 1)
+    ix = engine.open_collection([("heat", index)])
+    try:
+        with_bonus, without = (
+            {hit["id"]: hit["score"] for hit in engine.search(ix, "stroke", rules=rules)["hits"]}
+            for rules in (engine.RULES, engine.RULES.without("title bonus"))
+        )
+    finally:
+        engine.close_indexes()
+    assert with_bonus["stroke"] == 2 * without["stroke"]
+    assert with_bonus["heat-stroke"] == without["heat-stroke"]

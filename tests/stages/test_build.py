@@ -8,12 +8,14 @@ import json
 from contextlib import contextmanager
 from pathlib import Path
 
+import brotli
 import pytest
 
 from satchel.stages.pipeline import build as run_build
 from satchel.stages.publish import compress_packs
 from satchel.store import Store, encoded
 
+from ..conftest import app_for
 from ..helpers.bundles import summary_text, write_bundle
 
 
@@ -76,6 +78,22 @@ def test_two_builds_are_byte_identical(app, bundles_dir, tmp_path, build):
     assert {k: v for k, v in again.items() if k.startswith("objects/")} == {
         k: v for k, v in first.items() if k.startswith("objects/")
     }
+
+
+def test_a_preview_build_publishes_the_same_objects_with_faster_larger_brotli_copies(
+    app, bundles_dir, tmp_path, build
+):
+    build()
+    preview = app_for(tmp_path / "preview", bundles_dir)
+    result = preview.test_cli_runner().invoke(args=["bundles", "build", "--preview"])
+    assert result.exit_code == 0, result.output
+    real = published_files(Path(app.config["DATA_DIR"]))
+    fast = published_files(Path(preview.config["DATA_DIR"]))
+    plain = [k for k in real if k.startswith("objects/") and not k.endswith((".br", ".gz"))]
+    assert plain and {k: fast[k] for k in plain} == {k: real[k] for k in plain}
+    copies = [f"{k}.br" for k in plain]
+    assert all(brotli.decompress(fast[k]) == real[k.removesuffix(".br")] for k in copies)
+    assert sum(len(fast[k]) for k in copies) > sum(len(real[k]) for k in copies)
 
 
 def test_version_bumps_only_on_change(bundles_dir, build, store):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import shutil
 from pathlib import Path
@@ -19,8 +20,9 @@ from pathlib import Path
 import pytest
 
 from satchel import create_app
-from satchel.commands.synth import edit_summaries, synthesize
+from satchel.commands.synth import FALLBACK_WORDS, edit_summaries, synthesize
 from satchel.manifest import PUBLISHED_MEMBERS, object_names
+from satchel.search import engine
 from satchel.stages import index as index_stage
 from satchel.stages.device_export import Source, decode_segment, encode_segment
 from satchel.stages.index import INDEX_CODE, STATE_FILE
@@ -45,12 +47,15 @@ QUERIES = [
     "syndorme",
     "inherit",
     "brain damage risk",
+    # A long message: more distinct words than the term cap keeps.
+    " ".join(FALLBACK_WORDS),
 ]
 
 
-def run_build(bundles: Path, data: Path, translations: Path) -> str:
+def run_build(bundles: Path, data: Path, translations: Path, preview: bool = True) -> str:
     """``satchel bundles build`` without the first-install packs, which no test here compares
-    (brotli at its highest quality took a fifth of the time of these tests)."""
+    (brotli at its highest quality took a fifth of the time of these tests), and, unless a
+    test weighs the objects' brotli copies, as a preview build (brotli at a fast quality)."""
     app = create_app(
         {
             "TESTING": True,
@@ -60,7 +65,10 @@ def run_build(bundles: Path, data: Path, translations: Path) -> str:
             "PRUNE_GRACE_SECONDS": 0,
         }
     )
-    result = app.test_cli_runner().invoke(args=["bundles", "build", "--no-compress-packs"])
+    preview_flag = ["--preview"] if preview else []
+    result = app.test_cli_runner().invoke(
+        args=["bundles", "build", "--no-compress-packs", *preview_flag]
+    )
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -302,6 +310,10 @@ def test_unchanged_articles_are_not_indexed_again(sources):
         assert [s["docs"] for s in segments] == [COUNT, 1]
 
 
+def brotli_bytes(store: Store, name: str) -> int:
+    return store.object_path(name, "br").stat().st_size
+
+
 def own_segment_bytes(store: Store, version: int, changed: list[str], forms_before: dict) -> int:
     """Brotli bytes of a segment of only the ``changed`` articles of ``version`` (en)."""
     folder = store.index_dir(BUNDLE, "en", version)
@@ -312,24 +324,27 @@ def own_segment_bytes(store: Store, version: int, changed: list[str], forms_befo
 
 
 def test_small_updates_merge_small_segments_and_search_as_a_fresh_build(sources_200, tmp_path):
-    """A phone updating after every edit never downloads the base again, nor more than
-    twice a segment of the edited articles; small segments merge; results stay exact."""
+    """A phone updating after every edit never downloads the base again, nor more than a
+    segment of the edited articles plus the smaller of that segment and the articles
+    themselves; small segments merge; results stay exact."""
     bundles, folder, translations, data = sources_200
     store = Store(data)
     base = store.manifest(BUNDLE, "en", 1)["search"]["segments"][0]
     for version in range(2, 8):
         forms_before = device_view(store, store.manifest(BUNDLE, "en", version - 1))["forms"]
         changed = edit_summaries(folder, 1, seed=10 + version)
-        run_build(bundles, data, translations)
+        run_build(bundles, data, translations, preview=False)  # weighs the segment's copy
         old, new = (store.manifest(BUNDLE, "en", v) for v in (version - 1, version))
         segments = new["search"]["segments"]
         assert segments[0] == base
         fetched = {s["object"] for s in segments} - {s["object"] for s in old["search"]["segments"]}
         (name,) = fetched
         own = own_segment_bytes(store, version, changed, forms_before)
-        assert store.object_path(name, "br").stat().st_size <= 2 * own
+        edited = [e["object"] for e in new["articles"] if e["id"] in changed]
+        articles = sum(brotli_bytes(store, obj) for obj in edited)
+        assert brotli_bytes(store, name) <= own + min(own, articles)
     # Six updates of one article each, merged into fewer segments after the base.
-    assert 2 <= len(segments) < 7 and segments[-1]["docs"] > 1
+    assert 2 <= len(segments) < 7 and max(s["docs"] for s in segments[1:]) > 1
     scratch = tmp_path / "scratch"
     run_build(bundles, scratch, translations)
     assert snapshot(data) == snapshot(scratch)
@@ -407,3 +422,29 @@ def test_a_code_change_alone_keeps_the_published_index_until_an_article_changes(
         assert json.loads((after / STATE_FILE).read_text())["code"] == "the next release's"
         linked = [p for p in after.glob("*.seg") if (before / p.name).exists()]
         assert bool(linked) == (version == 3)
+
+
+def test_an_index_with_deleted_copies_ranks_terms_by_frequency_as_exact_counts_would(sources_200):
+    """Whoosh counts the deleted copies an update leaves in a term's document frequency:
+    the planner bounds each frequency from the term dictionary, and the terms the cap, the
+    typo and the prefix rules choose from those bounds are those the exact counts give."""
+    bundles, folder, translations, data = sources_200
+    edit_summaries(folder, 8, seed=40)
+    run_build(bundles, data, translations)
+    index = Store(data).index_dir(BUNDLE, "en", 2)
+    counted = engine.SearchIndex(index)
+    terms = sorted(set(counted.forms.values()))
+    exact = {term: counted.df(term) for term in terms}
+    counted.close()
+    bounded = engine.open_collection([(BUNDLE, index)])
+    ranges = {term: bounded.df_range(term) for term in terms}
+    assert all(least <= exact[term] <= most for term, (least, most) in ranges.items())
+    assert any(least < most for least, most in ranges.values())
+    rng = random.Random(3)
+    for _ in range(100):
+        ties = {term: rng.choice(terms) for term in rng.sample(terms, 60)}
+        for commonest in (False, True):
+            order = sorted(ties, key=lambda t: ((-1 if commonest else 1) * exact[t], ties[t]))
+            chosen = engine.by_frequency(bounded, ties, engine.MAX_TERMS, commonest)
+            assert chosen == order[: engine.MAX_TERMS]
+    engine.close_indexes()

@@ -239,7 +239,7 @@ def test_verify_names_expired_metadata_and_a_target_changed_on_disk(store, app, 
     assert f"{pointer}: its bytes are not the ones the signed TUF targets list" in result.output
 
 
-def test_verify_names_a_missing_hashed_copy_and_an_unlisted_update_and_refresh_repairs_them(
+def test_verify_names_a_missing_hashed_copy_and_an_unlisted_manifest_and_refresh_repairs_them(
     store, app, bundles_dir
 ):
     runner = app.test_cli_runner()
@@ -247,11 +247,11 @@ def test_verify_names_a_missing_hashed_copy_and_an_unlisted_update_and_refresh_r
     (bundles_dir / "demo" / "summaries" / "delta.md").write_text(summary_text("delta"))
     build(bundles_dir, store.root)  # version 2, and the update from version 1
     listed = current_metadata(store, "targets").signed.targets
-    changes = store.bundles_dir / "demo" / "en" / "changes"
-    hashed = changes / f"{listed['bundles/demo/en/changes/1-2.json'].hashes['sha256']}.1-2.json"
+    folder = store.bundles_dir / "demo" / "en"
+    hashed = folder / f"{listed[MANIFEST.format(2)].hashes['sha256']}.2.json"
     hashed.unlink()
-    stray = changes / "0-2.json"
-    shutil.copy(changes / "1-2.json", stray)
+    stray = folder / "3.json"
+    shutil.copy(folder / "2.json", stray)
     result = runner.invoke(args=["bundles", "verify"])
     assert result.exit_code != 0
     assert (

@@ -34,7 +34,7 @@ def _app_is_built(built_app):
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     data = tmp_path_factory.mktemp("data")
-    build(PROJECT / "bundles", data, translations_dir=PROJECT / "translations")
+    build(PROJECT / "bundles", data, translations_dir=PROJECT / "translations", preview=True)
     url, stop = serve(create_app({"DATA_DIR": str(data), "BUNDLES_DIR": str(PROJECT / "bundles")}))
     yield url
     stop()
@@ -84,7 +84,9 @@ def serve(app):
 
 
 class Site:
-    """A server over a private copy of the sample bundles that a test may edit and republish."""
+    """A server over a private copy of the sample bundles that a test may edit and republish.
+    Its builds, like the live server's, are preview builds (``satchel build --preview``):
+    what a download costs is only ever compared with what the same build published."""
 
     def __init__(
         self,
@@ -121,6 +123,7 @@ class Site:
             [bundle] if bundle else None,
             translations_dir=self.translations,
             compress=self.bucket is not None,
+            preview=True,
             bucket=self.bucket,
         )
 
@@ -213,14 +216,19 @@ def install(page, title: str) -> None:
 
 
 def installed_record(page, key: str) -> dict | None:
-    """The device's install record of ``key`` (``bundle/locale``): version, manifest, keyId…"""
+    """The device's install record of ``key`` (``bundle/locale``): version, manifest, keyId…,
+    the manifest parsed from the bytes the record keeps, as the app reads it."""
     return page.evaluate(
         """key => new Promise((resolve, reject) => {
             const open = indexedDB.open("satchel");
             open.onsuccess = () => {
                 const get = open.result.transaction("installs").objectStore("installs").get(key);
                 get.onsuccess = () => {
-                    resolve(get.result || null);
+                    const { manifestBytes, ...record } = get.result || {};
+                    if (manifestBytes) {
+                        record.manifest = JSON.parse(new TextDecoder().decode(manifestBytes));
+                    }
+                    resolve(get.result ? record : null);
                     open.result.close();
                 };
                 get.onerror = () => reject(get.error);

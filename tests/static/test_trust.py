@@ -1,6 +1,7 @@
 """The device believes only manifests its publisher signed: a signed bundle installs, while a
 manifest changed on the way (in the pack, in `changes`, from the network for reading) or signed
-by a key the device never learned is refused with a message and nothing is installed. A key
+by a key the device never learned is refused with a message and nothing is installed, and an
+article changed in the pack is never stored. A key
 rotated on the server is learned through its endorsement, so updates keep coming."""
 
 from __future__ import annotations
@@ -112,6 +113,28 @@ def test_a_pack_whose_manifest_was_changed_is_refused(new_page, site, forge):
     expect(page.locator("#notices")).to_contain_text(CHANGED)
     expect(page.locator("#notices")).to_contain_text("What you had downloaded before is unchanged")
     assert_nothing_installed(page)
+
+
+def test_an_article_changed_in_the_pack_is_never_stored(new_page, site):
+    """The pack's lines are stored in chunks while the next are read: an article whose bytes
+    were changed on the way is stored neither as it came nor as it was, and nothing installs."""
+    page = fresh_page(new_page, site)
+    changed = set()
+
+    def tamper(route):
+        response = route.fetch()
+        first, *lines = response.body().split(b"\n")
+        forged = [line.replace(b"strained", b"fine") for line in lines]
+        for line, kept in zip(lines, forged, strict=True):
+            if line != kept:
+                changed.update(hashlib.sha256(text).hexdigest() for text in (line, kept))
+        route.fulfill(response=response, body=b"\n".join([first, *forged]))
+
+    page.route("**/pack", tamper)
+    card(page).get_by_role("button", name="Download for offline").click()
+    expect(page.locator("#notices")).to_contain_text("A downloaded file was damaged")
+    assert installed_version(page, "caregiving/en") is None
+    assert changed and not changed & set(stored_objects(page))
 
 
 def test_a_manifest_signed_by_an_unknown_key_is_refused(new_page, site, tmp_path):

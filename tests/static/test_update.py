@@ -30,6 +30,10 @@ from .conftest import (
     stored_objects,
 )
 
+# What one more kept version adds to the TUF targets a phone fetches (brotli, generous): the
+# path, length and sha256 of its manifest.
+MANIFEST_LINE = 200
+
 
 def test_update_downloads_exactly_the_changes_and_removes_withdrawn(new_page, site):
     page = installed_page(new_page, site)
@@ -97,6 +101,32 @@ def test_update_leaves_no_request_open(new_page, site):
     page.wait_for_load_state("networkidle", timeout=15_000)
     assert any(url.endswith("/tuf/2.root.json") for url in absent)
     assert list(open_requests.values()) == []
+
+
+def test_what_an_update_fetches_besides_objects_does_not_grow_with_the_versions_kept(
+    new_page, site
+):
+    """A phone that updates after every publish receives as much besides the objects (TUF
+    metadata, the pointer, the update) the sixth time as the first, give or take a manifest's
+    line in the targets for each version kept since: the targets list each kept version once,
+    not the update between every two of them, which grew with the square of the versions kept
+    and cost a one-article edit more than its article."""
+    page = installed_page(new_page, site)
+    metadata = []
+    finished = []
+    page.on("requestfinished", lambda request: finished.append(request))
+    for version, (old, new) in enumerate([(STRAIN, RENAMED), (RENAMED, STRAIN)] * 3, start=2):
+        site.edit("caregiving", "caregiver-strain-and-health", f"title: {old}", f"title: {new}")
+        site.publish("caregiving")
+        finished.clear()
+        ready(page)
+        card(page).get_by_role("button", name="Update now").click()
+        expect(card(page)).to_contain_text(f"Downloaded: version {version}")
+        page.wait_for_load_state("networkidle")
+        received = [r for r in finished if "/repo/" in r.url and not objects_in(r.url)]
+        metadata.append(sum(r.sizes()["responseBodySize"] for r in received))
+    # Versions kept: 1 and 2 at the first update, 3 to 7 at the last (retain_versions: 5).
+    assert len(metadata) == 6 and metadata[-1] <= metadata[0] + (5 - 2) * MANIFEST_LINE, metadata
 
 
 def test_interrupted_update_resumes_and_old_version_stays_readable(new_page, site):

@@ -1,6 +1,7 @@
 // The device's database as an older app left it, with the same records: IndexedDB `version` (1 to
-// 4), only the stores that version had, and each object one record of the `objects` store, as
-// before chunks: {name, text} for an article or about page, {name, bytes} for a search segment.
+// 4), only the stores that version had, each object one record of the `objects` store, as
+// before chunks: {name, text} for an article or about page, {name, bytes} for a search segment,
+// and each installs and staging record with its manifest parsed, not as its bytes.
 // The app's open connection lets go when asked (versionchange). Resolves {version, stores}.
 async (version) => {
     const done = (request) => new Promise((resolve, reject) => {
@@ -16,9 +17,13 @@ async (version) => {
         records[store] = await done(current.transaction(store).objectStore(store).getAll());
     }
     current.close();
+    const decoder = new TextDecoder();
+    for (const store of ["installs", "staging"]) {
+        records[store] = records[store].map(({ manifestBytes, ...record }) => (manifestBytes
+            ? { ...record, manifest: JSON.parse(decoder.decode(manifestBytes)) } : record));
+    }
     const segments = new Set([...records.installs, ...records.staging]
         .flatMap((record) => record.manifest.search.segments.map((entry) => entry.object)));
-    const decoder = new TextDecoder();
     const bytesOf = new Map(records.chunkData.map((data) => [data.id, data.bytes]));
     records.objects = records.chunks.flatMap((chunk) => chunk.names.map((name, i) => {
         const start = i ? chunk.ends[i - 1] : 0;

@@ -279,7 +279,26 @@ def title_words(text: str, lang: str) -> list[str]:
 
 def analyze(text: str, lang: str) -> list[str]:
     """The terms of ``text``, position = list index."""
-    return [stem(lang, f) for f in forms(text, lang)]
+    return terms_of(forms(text, lang), lang)
+
+
+def terms_of(found: list[str], lang: str) -> list[str]:
+    """The terms of a text whose word forms (``forms``) are ``found``."""
+    return [stem(lang, f) for f in found]
+
+
+class Analysed(str):
+    """A text with its terms (``analyze``) worked out already, which the tokenizer
+    takes as they are: the build analyses its documents in worker processes, so the
+    process writing the index does not analyse every text a second time."""
+
+    terms: list[str]
+
+    @classmethod
+    def of(cls, text: str, terms: list[str]) -> Analysed:
+        analysed = cls(text)
+        analysed.terms = terms
+        return analysed
 
 
 class SatchelTokenizer(Tokenizer):
@@ -295,7 +314,8 @@ class SatchelTokenizer(Tokenizer):
                  removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
                  **kwargs):  # fmt: skip
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, term in enumerate(analyze(value, self.lang)):
+        terms = value.terms if isinstance(value, Analysed) else analyze(value, self.lang)
+        for pos, term in enumerate(terms):
             token.text = term
             token.boost = 1.0
             token.stopped = False

@@ -94,8 +94,12 @@ reads the statistics, rules, thesaurus and abbreviations of the newest segment o
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -115,6 +119,8 @@ MERGE_BUDGET = 1
 # The languages whose stemmer has a JavaScript port in static/lib/stem/: the engine imports
 # ``stem/<name>.js`` for the header's stemmer, so naming any other would break the search.
 DEVICE_STEMMERS = frozenset({"en", "es", "pt", "ar", "ru"})
+# The stored fields of a document a segment carries (its text is in the postings).
+SEGMENT_FIELDS = ("id", "title", "credibility", "topic_ids", "symptom_ids")
 SECTIONS = tuple("ids norms docs terms lengths postings forms formterms commonness".split())
 CONSTANTS = (
     "B K1 MAX_QUERY_CHARS MAX_TERMS TYPO_WEIGHT PREFIX_WEIGHT THESAURUS_WEIGHT ABBREVIATION_WEIGHT "
@@ -187,63 +193,104 @@ class Source:
 
     ``meta`` is the full index's ``search.json`` (as ``index_pack`` wrote it): the
     forms, thesaurus and live statistics, which a delta index (``BuiltIndex.delta``) shares.
+    The postings stay in Whoosh's files and are read a term at a time as a segment is
+    encoded (``term_postings``): held all at once, as Python lists, they were the build's
+    peak memory at 10,000 summaries. Of the stored fields only what a segment carries is kept.
     """
 
     def __init__(self, folder: Path, meta: dict):
-        from whoosh import index
-
-        self.meta = meta
-        ix = index.open_dir(str(folder))
+        self.meta, self.folder = meta, folder
+        ix = _read_index(folder)
         with ix.reader() as reader:
             docs = sorted(
-                ((reader.stored_fields(d), d) for d in reader.all_doc_ids()),
+                ((_segment_fields(reader.stored_fields(d)), d) for d in reader.all_doc_ids()),
                 key=lambda pair: pair[0]["id"],
             )
-            position = {d: k for k, (_fields, d) in enumerate(docs)}
             self.ids = [fields["id"] for fields, _d in docs]
             self.stored = [fields for fields, _d in docs]
+            self.whoosh_numbers = [d for _fields, d in docs]
             self.norms = {
                 f: [length_to_byte(reader.doc_field_length(d, f, 0)) for _fields, d in docs]
                 for f in engine.FIELDS
             }
-            # term → field → [(doc, tf)]
-            self.postings: dict[str, dict[str, list[tuple[int, int]]]] = {}
-            for fieldname, raw in reader.all_terms():
-                if fieldname not in engine.FIELDS:
-                    continue
-                term = raw.decode() if isinstance(raw, bytes) else raw
-                items = reader.postings(fieldname, raw).items_as("weight")
-                found = sorted((position[d], int(w)) for d, w in items)
-                if found:  # a term of deleted documents only is no term
-                    self.postings.setdefault(term, {})[fieldname] = found
         ix.close()
         self.lang = self.meta["lang"]
         self.live = self.meta["live"]
         self.doc_of = {doc_id: d for d, doc_id in enumerate(self.ids)}
 
     def title_words(self, d: int) -> list[str]:
-        return analysis.title_words(self.stored[d].get("title", ""), self.lang)
+        return analysis.title_words(self.stored[d]["title"] or "", self.lang)
+
+    def term_postings(self, docs: list[int]) -> Iterator[tuple[str, dict]]:
+        """``(term, {field: [(doc, tf)]})`` for every term of ``docs`` (ascending document
+        numbers), in term order, each document numbered by its place in ``docs``."""
+        local = {self.whoosh_numbers[d]: k for k, d in enumerate(docs)}
+        ix = _read_index(self.folder)
+        try:
+            with ix.reader() as reader:
+                # Whoosh's terms are UTF-8 bytes, whose order is the order of their text.
+                indexed = set(reader.indexed_field_names())
+                lexicons = [_lexicon(reader, f) for f in engine.FIELDS if f in indexed]
+                for raw, pairs in groupby(heapq.merge(*lexicons), key=itemgetter(0)):
+                    by_field = {}
+                    for _raw, fieldname in pairs:
+                        items = reader.postings(fieldname, raw).items_as("weight")
+                        found = sorted((local[d], int(w)) for d, w in items if d in local)
+                        if found:  # a term of deleted or other documents only is no term
+                            by_field[fieldname] = found
+                    if by_field:
+                        yield raw.decode(), by_field
+        finally:
+            ix.close()
 
     def documents(self, wanted: set[str]) -> tuple[dict, dict]:
         """The documents ``wanted`` of this index as ``Documents`` takes them."""
-        docs = {
+        docs = sorted(self.doc_of[i] for i in wanted)
+        found = {
             self.ids[d]: (
                 self.stored[d],
                 [self.norms[f][d] for f in engine.FIELDS],
                 self.title_words(d),
             )
-            for d in (self.doc_of[i] for i in wanted)
+            for d in docs
         }
-        return docs, _postings_of(self.postings, wanted, self.ids.__getitem__)
+        postings = {
+            term: {
+                fieldname: [(self.ids[docs[k]], tf) for k, tf in items]
+                for fieldname, items in by_field.items()
+            }
+            for term, by_field in self.term_postings(docs)
+        }
+        return found, postings
 
 
-def _postings_of(postings: dict, wanted: set[str], name=lambda doc: doc) -> dict:
-    """``postings`` (term → field → [(doc, tf)]) of the documents ``wanted`` only, each
-    document named by its id (``name(doc)``)."""
+def _read_index(folder: Path):
+    """The Whoosh index in ``folder``, read through files rather than memory maps: the
+    pages of a mapped file read count in the build's resident memory until it ends, and
+    reading every document and posting of 10,000 summaries mapped 90 MiB (1.5 s of CPU
+    more this way)."""
+    from whoosh.filedb.filestore import FileStorage
+
+    return FileStorage(str(folder), supports_mmap=False).open_index("MAIN")  # open_dir's name
+
+
+def _lexicon(reader, fieldname: str) -> Iterator[tuple[bytes, str]]:
+    """``(term, fieldname)`` for every term of a field of a Whoosh index, in order."""
+    for raw in reader.lexicon(fieldname):
+        yield raw, fieldname
+
+
+def _segment_fields(stored: dict) -> dict:
+    """Of a document's stored fields, those a segment carries (its body is not one)."""
+    return {key: stored.get(key) for key in SEGMENT_FIELDS}
+
+
+def _postings_of(postings: dict, wanted: set[str]) -> dict:
+    """``postings`` (term → field → [(id, tf)]) of the documents ``wanted`` only."""
     kept: dict[str, dict[str, list[tuple[str, int]]]] = {}
     for term, by_field in postings.items():
         for fieldname, items in by_field.items():
-            found = [(name(d), tf) for d, tf in items if name(d) in wanted]
+            found = [(doc_id, tf) for doc_id, tf in items if doc_id in wanted]
             if found:
                 kept.setdefault(term, {})[fieldname] = found
     return kept
@@ -279,6 +326,18 @@ class Documents:
 
     def title_words(self, d: int) -> list[str]:
         return self.titles[d]
+
+    def term_postings(self, docs: list[int]) -> Iterator[tuple[str, dict]]:
+        """As ``Source.term_postings``."""
+        local = {d: k for k, d in enumerate(docs)}
+        for term in sorted(self.postings):
+            by_field = {}
+            for fieldname, items in self.postings[term].items():
+                found = [(local[d], tf) for d, tf in items if d in local]
+                if found:
+                    by_field[fieldname] = found
+            if by_field:
+                yield term, by_field
 
 
 def _concepts(concepts: dict[str, list[str]], lang: str) -> list:
@@ -331,25 +390,32 @@ def _header(source: Source, docs: list[int], terms, forms, removed, extra, slugs
     }
 
 
-def _renumbered(source: Source, docs: list[int]) -> dict[str, dict[str, list]]:
-    """The postings of ``source`` for ``docs`` only, each document numbered by its place
-    in ``docs``. A segment of every document (a base) takes the source's own instead:
-    a copy of them all held every posting twice (67 MiB of the peak at 10,000 summaries)."""
-    local = {d: k for k, d in enumerate(docs)}
-    kept_postings: dict[str, dict[str, list[tuple[int, int]]]] = {}
-    for term, by_field in source.postings.items():
-        for fieldname, items in by_field.items():
-            kept = [(local[d], tf) for d, tf in items if d in local]
-            if kept:
-                kept_postings.setdefault(term, {})[fieldname] = kept
-    return kept_postings
+def _postings_block(by_field: dict[str, list[tuple[int, int]]]) -> bytearray:
+    """One term's postings as a segment holds them: its field mask, then each field's."""
+    block = bytearray()
+    varint(block, sum(1 << i for i, f in enumerate(engine.FIELDS) if f in by_field))
+    for fieldname in engine.FIELDS:
+        items = by_field.get(fieldname)
+        if not items:
+            continue
+        varint(block, len(items))
+        previous = 0
+        for doc, tf in items:
+            varint(block, doc - previous)
+            varint(block, tf)
+            previous = doc
+    return block
 
 
 def encode_segment(source: Source, doc_ids: list[str], forms: dict[str, str], removed) -> bytes:
     """A segment holding ``doc_ids`` (a subset of the live documents), adding ``forms``."""
     docs = sorted(source.doc_of[i] for i in doc_ids)
-    seg_postings = source.postings if len(docs) == len(source.ids) else _renumbered(source, docs)
-    terms = sorted(seg_postings)
+    terms, lengths, postings = [], bytearray(), bytearray()
+    for term, by_field in source.term_postings(docs):
+        block = _postings_block(by_field)
+        terms.append(term)
+        varint(lengths, len(block))
+        postings += block
     term_no = {t: k for k, t in enumerate(terms)}
     titles = {d: source.title_words(d) for d in docs}
     extra = sorted(
@@ -387,24 +453,6 @@ def encode_segment(source: Source, doc_ids: list[str], forms: dict[str, str], re
             previous = t
     parts["docs"] = bytes(out)
     parts["terms"] = front_coded(terms)
-    lengths, postings = bytearray(), bytearray()
-    for term in terms:
-        block = bytearray()
-        by_field = seg_postings[term]
-        mask = sum(1 << i for i, f in enumerate(engine.FIELDS) if f in by_field)
-        varint(block, mask)
-        for fieldname in engine.FIELDS:
-            items = by_field.get(fieldname)
-            if not items:
-                continue
-            varint(block, len(items))
-            previous = 0
-            for doc, tf in items:
-                varint(block, doc - previous)
-                varint(block, tf)
-                previous = doc
-        varint(lengths, len(block))
-        postings += block
     parts["lengths"], parts["postings"] = bytes(lengths), bytes(postings)
     form_list = sorted(forms)
     parts["forms"] = front_coded(form_list)

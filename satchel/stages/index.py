@@ -182,20 +182,32 @@ class Contribution:
 
     @classmethod
     def of(cls, doc: dict, lang: str) -> Contribution:
-        lengths, forms = {}, set()
-        for name in engine.FIELDS:
-            found = analysis.forms(doc[name], lang)
-            lengths[name] = len(found)
-            forms.update(found)
-        return cls(lengths, forms)
+        return cls.of_forms(field_forms(doc, lang))
+
+    @classmethod
+    def of_forms(cls, forms: dict[str, list[str]]) -> Contribution:
+        """The contribution of a document whose fields have ``forms`` (``field_forms``)."""
+        return cls(
+            {name: len(found) for name, found in forms.items()}, set().union(*forms.values())
+        )
+
+
+def field_forms(doc: dict, lang: str) -> dict[str, list[str]]:
+    """The word forms of each text field of an index document, in order."""
+    return {name: analysis.forms(doc[name], lang) for name in engine.FIELDS}
 
 
 def analysed_document(job: tuple[bytes, str]) -> tuple[dict, Contribution]:
-    """The index document of an article object's bytes in language ``lang``, and what it
-    adds to the statistics: ``(data, lang)``, for ``Workers.map``."""
+    """The index document of an article object's bytes in language ``lang``, its text
+    fields analysed (``analysis.Analysed``, each stored as the plain text), and what it
+    adds to the statistics: ``(data, lang)``, for ``Workers.imap``."""
     data, lang = job
     doc = document_fields(json.loads(data))
-    return doc, Contribution.of(doc, lang)
+    forms = field_forms(doc, lang)
+    for name, found in forms.items():
+        doc[f"_stored_{name}"] = doc[name]
+        doc[name] = analysis.Analysed.of(doc[name], analysis.terms_of(found, lang))
+    return doc, Contribution.of_forms(forms)
 
 
 @dataclass

@@ -1,25 +1,34 @@
 """The build's work spread over processes: ``Workers.map`` runs a function over items
 on ``jobs`` processes, in order, so the output is the serial build's byte for byte.
 
-Render, readability and index give it their per-article work (rendering a summary,
-grading an article, reading an article object into its search document and
-statistics); writing the Whoosh index, packing and publishing stay in the build's
-process. The pool starts with the first batch worth it (``PARALLEL_FROM`` items: a
-rebuild after a few edits stays in one process, where starting workers would cost
-more than the work) and uses the ``spawn`` start method, which needs every function it
-runs importable by name, so none of them depends on what the parent held when forked.
-``concurrent.futures`` does the rest; this module only decides when and how to chunk.
+Render, readability, abbreviations and index give it their per-article work
+(rendering a summary, grading an article, reading an article object into its
+abbreviations, its analysed search document and statistics); ``start`` compresses the
+new objects for publish on processes of its own meanwhile, while the build's process
+writes the Whoosh index, which stays there with packing and writing the files. The
+pool starts with the first batch worth it (``PARALLEL_FROM`` items: a rebuild after a
+few edits stays in one process, where starting workers would cost more than the work)
+and uses the ``spawn`` start method, which needs every function it runs importable by
+name, so none of them depends on what the parent held when forked.
+``concurrent.futures`` does the rest; this module only decides when and how to chunk,
+and hands out only a few chunks ahead of the one the build takes next (``AHEAD``).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 
 PARALLEL_FROM = 64  # items below which a batch runs in the build's own process
 CHUNKS_PER_WORKER = 8  # chunks each worker gets: small enough to keep every worker busy
+MAX_CHUNK = 32  # items a worker takes at once, at most
+# Chunks handed out per worker before the build takes the first result: enough to keep
+# each busy, and few, so that results a slower consumer has not taken yet (the Whoosh
+# writer, publish's writes) do not pile up in the build's memory.
+AHEAD = 3
 
 
 def default_jobs() -> int:
@@ -33,6 +42,7 @@ class Workers:
     def __init__(self, jobs: int = 1):
         self.jobs = max(1, jobs)
         self.pool: ProcessPoolExecutor | None = None
+        self.background: ProcessPoolExecutor | None = None  # ``start``'s own processes
 
     def map(self, function: Callable, items: Sequence, tick: Callable[[], None] = lambda: None):
         """``[function(item) for item in items]``, ``tick()`` called once per item done."""
@@ -49,21 +59,54 @@ class Workers:
         if self.pool is None:
             context = multiprocessing.get_context("spawn")
             self.pool = ProcessPoolExecutor(self.jobs, mp_context=context)
-        chunk = max(1, len(items) // (self.jobs * CHUNKS_PER_WORKER))
-        for result in self.pool.map(function, items, chunksize=chunk):
-            yield result
-            tick()
+        size = max(1, min(MAX_CHUNK, len(items) // (self.jobs * CHUNKS_PER_WORKER)))
+        pending: deque[Future] = deque()
+        for start in range(0, len(items), size):
+            pending.append(self.pool.submit(_each, function, items[start : start + size]))
+            if len(pending) > self.jobs * AHEAD:
+                yield from _results(pending.popleft(), tick)
+        while pending:
+            yield from _results(pending.popleft(), tick)
+
+    def start(self, function: Callable, items: Sequence) -> Callable[[int], object] | None:
+        """Start ``function`` over ``items`` on processes of their own while the build goes
+        on with other work (``map`` and ``imap`` keep theirs): a function giving the result
+        of the item at a position, waiting for it if need be. None when ``jobs`` is 1, or
+        when the items are too few to be worth starting processes for (none started yet):
+        the caller computes them when it needs them."""
+        if self.jobs == 1 or not items or (len(items) < PARALLEL_FROM and not self.background):
+            return None
+        if self.background is None:
+            context = multiprocessing.get_context("spawn")
+            self.background = ProcessPoolExecutor(self.jobs, mp_context=context)
+        chunks = [
+            self.background.submit(_each, function, items[start : start + MAX_CHUNK])
+            for start in range(0, len(items), MAX_CHUNK)
+        ]
+        return lambda position: chunks[position // MAX_CHUNK].result()[position % MAX_CHUNK]
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown()
-            self.pool = None
+        for pool in (self.pool, self.background):
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+        self.pool = self.background = None
 
     def __enter__(self) -> Workers:
         return self
 
     def __exit__(self, *_exc) -> None:
         self.close()
+
+
+def _each(function: Callable, chunk: Sequence) -> list:
+    """``function`` of each item of a chunk, in a worker."""
+    return [function(item) for item in chunk]
+
+
+def _results(future: Future, tick: Callable[[], None]):
+    for result in future.result():
+        yield result
+        tick()
 
 
 SERIAL = Workers(1)  # the default of every stage that takes workers

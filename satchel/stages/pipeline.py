@@ -46,6 +46,7 @@ from .publish import (
     CompressFailed,
     PublishReport,
     Release,
+    compress_ahead,
     compress_packs,
     publish_releases,
 )
@@ -104,6 +105,7 @@ class Run:
     readability: list[LocaleReadability] = field(default_factory=list)
     # pack, abbreviations, index, device export: one per localised bundle, in its order
     packs: list[PackedLocale] = field(default_factory=list)
+    compressing: dict = field(default_factory=dict)  # what pack started (``compress_ahead``)
     abbreviations: list[Abbreviations] = field(default_factory=list)
     published: Published | None = None  # what the index and the device export build on
     indexes: list[BuiltIndex] = field(default_factory=list)
@@ -191,7 +193,7 @@ def measure_readability(run: Run) -> Run:
 
 
 def pack(run: Run) -> Run:
-    """Make each article and about page a content object, and list them."""
+    """Make each article and about page a content object, list them, start compressing them."""
     packs = [pack_bundle(locale) for locale in run.localised]
     # The objects now carry every article: the files as read, rendered and translated,
     # which no later stage reads, are let go (50 MiB of the peak at 3,000 summaries).
@@ -200,12 +202,24 @@ def pack(run: Run) -> Run:
         replace(b, summaries=[], source=replace(b.source, summaries=[], about=[]))
         for b in run.bundles
     ]
-    return replace(run, packs=packs, sources=[], bundles=bundles, rendered=[], localised=packed)
+    objects = (obj for p in packs for obj in p.objects.values())
+    folder = compressed_folder(run)
+    compressing = compress_ahead(run.store, objects, run.workers, folder, objects_quality(run))
+    return replace(
+        run,
+        packs=packs,
+        compressing=compressing,
+        sources=[],
+        bundles=bundles,
+        rendered=[],
+        localised=packed,
+    )
 
 
 def abbreviations(run: Run) -> Run:
     """Find the abbreviations each bundle's text defines, in each locale."""
-    return replace(run, abbreviations=[find_abbreviations(p, run.cache) for p in run.packs])
+    found = [find_abbreviations(p, run.cache, run.workers) for p in run.packs]
+    return replace(run, abbreviations=found)
 
 
 def index(run: Run) -> Run:
@@ -226,7 +240,14 @@ def export_for_devices(run: Run) -> Run:
         export_device_index(p, built, run.store, run.published)
         for p, built in zip(run.packs, run.indexes, strict=True)
     ]
-    return replace(run, device_indexes=device_indexes)
+    # A base segment takes seconds to compress: started now, it is ready by the time
+    # publish has written the articles.
+    segments = (obj for device in device_indexes for obj in device.objects.values())
+    folder = compressed_folder(run)
+    started = compress_ahead(run.store, segments, run.workers, folder, objects_quality(run))
+    return replace(
+        run, device_indexes=device_indexes, compressing={**run.compressing, **started}
+    )
 
 
 def publish(run: Run) -> Run:
@@ -236,12 +257,20 @@ def publish(run: Run) -> Run:
         releases.setdefault(p.bundle, []).append(release(p, built, device))
     retain = {b.config["id"]: b.config["retain_versions"] for b in run.bundles}
     ui = compile_ui_catalogs(run.translations_dir) if run.translations_dir else {}
-    quality = PREVIEW_BROTLI_QUALITY if run.preview else 11
     reports, signer, metadata = publish_releases(
-        run.store, releases, retain, run.published, run.now, ui, run.prune_grace, run.cache,
-        quality,
+        run.store,
+        releases,
+        retain,
+        run.published,
+        run.now,
+        ui,
+        run.prune_grace,
+        run.cache,
+        run.workers,
+        run.compressing,
+        objects_quality(run),
     )
-    return replace(run, reports=reports, signer=signer, metadata=metadata)
+    return replace(run, reports=reports, signer=signer, metadata=metadata, compressing={})
 
 
 def compress_new_packs(run: Run) -> Run:
@@ -252,6 +281,18 @@ def compress_new_packs(run: Run) -> Run:
         return replace(run, compressed=compress_packs(run.store, run.requested, run.progress))
     except CompressFailed as exc:
         return replace(run, compress_failed=str(exc))
+
+
+def objects_quality(run: Run) -> int:
+    """The brotli quality of the objects' precompressed copies: fast in a preview build."""
+    return PREVIEW_BROTLI_QUALITY if run.preview else 11
+
+
+def compressed_folder(run: Run) -> Path:
+    """Where the objects compressed ahead of publish wait for it (``compress_ahead``)."""
+    folder = run.scratch / "compressed"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 def upload(run: Run) -> Run:

@@ -42,6 +42,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import brotli
@@ -72,6 +73,7 @@ from ..store import (
 )
 from .cache import NO_CACHE
 from .pack import HashedObject
+from .parallel import SERIAL, Workers
 from .repository import MetadataReport, ensure_repository
 from .sign import Signer, held_keys, open_signer
 
@@ -126,11 +128,25 @@ def compress(data: bytes, encoding: str, brotli_quality: int = 11) -> bytes:
     return brotli.compress(data, quality=brotli_quality)
 
 
-def write_with_siblings(path: Path, data: bytes, brotli_quality: int = 11) -> None:
-    """Write ``data`` and its precompressed siblings, the siblings first: whoever finds
-    the plain file finds them too."""
-    for encoding in ENCODINGS:
-        write_atomically(encoded(path, encoding), compress(data, encoding, brotli_quality))
+def siblings(data: bytes, brotli_quality: int = 11) -> dict[str, bytes]:
+    """``data`` precompressed in each of ``ENCODINGS``: encoding → bytes."""
+    return {encoding: compress(data, encoding, brotli_quality) for encoding in ENCODINGS}
+
+
+def object_siblings(job: tuple[HashedObject, int]) -> dict[str, bytes]:
+    """An object's precompressed copies at a brotli quality, for ``Workers.imap``: most of
+    a first build's publish is compressing every article at brotli's highest quality."""
+    obj, brotli_quality = job
+    return siblings(obj.data, brotli_quality)
+
+
+def write_with_siblings(
+    path: Path, data: bytes, brotli_quality: int = 11, made: dict[str, bytes] | None = None
+) -> None:
+    """Write ``data`` and its precompressed siblings (``made``: those already compressed),
+    the siblings first: whoever finds the plain file finds them too."""
+    for encoding, copy in (made or siblings(data, brotli_quality)).items():
+        write_atomically(encoded(path, encoding), copy)
     write_atomically(path, data)
 
 
@@ -148,10 +164,44 @@ def file_stamps(store: Store, name: str) -> tuple[tuple[int, ...], ...] | None:
     return tuple(stamps)
 
 
-def write_object(
-    store: Store, obj: HashedObject, checked: dict, brotli_quality: int = 11
+def siblings_into(job: tuple[HashedObject, int, Path]) -> None:
+    """Write an object's precompressed copies (at a brotli quality) into a folder, named as
+    in the store, for ``Workers.start``: in files until publish, so that the build never
+    holds them all."""
+    obj, brotli_quality, folder = job
+    for encoding, copy in siblings(obj.data, brotli_quality).items():
+        (folder / (obj.name + ENCODINGS[encoding])).write_bytes(copy)
+
+
+def compress_ahead(
+    store: Store, objects, workers: Workers, folder: Path, brotli_quality: int = 11
+) -> dict[str, Callable[[], dict]]:
+    """Start compressing the ``objects`` the store does not hold yet into ``folder``, on
+    ``workers`` of their own, while the build goes on (the Whoosh writer, which stays in
+    the build's process): name → a function giving its precompressed copies, once made."""
+    new = {obj.name: obj for obj in objects if not store.object_path(obj.name).exists()}
+    jobs = [(obj, brotli_quality, folder) for obj in new.values()]
+    started = workers.start(siblings_into, jobs)
+    if started is None:
+        return {}
+
+    def made(position: int, name: str) -> dict[str, bytes]:
+        started(position)  # written, once this returns
+        return {e: (folder / (name + suffix)).read_bytes() for e, suffix in ENCODINGS.items()}
+
+    return {name: partial(made, k, name) for k, name in enumerate(new)}
+
+
+def write_objects(
+    store: Store,
+    objects,
+    checked: dict,
+    workers: Workers = SERIAL,
+    ahead: dict | None = None,
+    brotli_quality: int = 11,
 ) -> None:
-    """Store ``obj`` unless an intact copy exists.
+    """Store each of ``objects`` unless an intact copy exists, compressed by ``workers`` at
+    ``brotli_quality`` unless ``compress_ahead`` started it (``ahead``).
 
     An existing copy is re-hashed and its compressed copies decompressed, so a
     build repairs whatever was damaged on disk since, unless its files are just
@@ -160,13 +210,23 @@ def write_object(
     rebuild more than everything else it does. ``satchel verify``
     re-hashes them all.
     """
-    stamps = file_stamps(store, obj.name)
-    if stamps is not None and checked.get(obj.name) == stamps:
-        return
-    if object_problems(store, obj.name):
-        write_with_siblings(store.object_path(obj.name), obj.data, brotli_quality)
+    missing = []
+    for obj in objects:
         stamps = file_stamps(store, obj.name)
-    checked[obj.name] = stamps
+        if stamps is not None and checked.get(obj.name) == stamps:
+            continue
+        if object_problems(store, obj.name):
+            missing.append(obj)
+        else:
+            checked[obj.name] = stamps
+    ahead = ahead or {}
+    rest = iter(
+        workers.imap(object_siblings, [(o, brotli_quality) for o in missing if o.name not in ahead])
+    )
+    for obj in missing:
+        made = ahead[obj.name]() if obj.name in ahead else next(rest)
+        write_with_siblings(store.object_path(obj.name), obj.data, made=made)
+        checked[obj.name] = file_stamps(store, obj.name)
 
 
 @contextmanager
@@ -291,10 +351,13 @@ def publish_bundle(
     signer: Signer,
     published: Published,
     cache=NO_CACHE,
+    workers: Workers = SERIAL,
+    ahead: dict | None = None,
     brotli_quality: int = 11,
 ) -> list[PublishReport]:
-    """Write one bundle's releases (one per locale) and switch to them in one step, the
-    objects' brotli copies at ``brotli_quality``."""
+    """Write one bundle's releases (one per locale) and switch to them in one step; the
+    new objects are compressed by ``workers``, their brotli copies at ``brotli_quality``,
+    or were already (``compress_ahead``)."""
     bundle = releases[0].bundle
     pointer = store.current(bundle)
     reports = []
@@ -305,9 +368,9 @@ def publish_bundle(
         before = previous_manifest(store, bundle, release.locale, previous, published)
         version, manifest = next_manifest(release, previous, before, now, signer)
         # Also when unchanged: this repairs objects lost or truncated since.
-        for obj in release.objects.values():
-            checked.setdefault(obj.name, known.get(obj.name))
-            write_object(store, obj, checked, brotli_quality)
+        for name in release.objects:
+            checked.setdefault(name, known.get(name))
+        write_objects(store, release.objects.values(), checked, workers, ahead, brotli_quality)
         if version != previous:
             write_with_siblings(
                 store.manifest_path(bundle, release.locale, version),
@@ -351,6 +414,8 @@ def publish_releases(
     ui: dict[str, bytes] | None = None,
     prune_grace: float = 0,
     cache=NO_CACHE,
+    workers: Workers = SERIAL,
+    ahead: dict | None = None,
     brotli_quality: int = 11,
 ) -> tuple[list[PublishReport], Signer, MetadataReport]:
     """Publish bundles, and the interface catalogs (``ui``: locale → JSON) beside them,
@@ -358,7 +423,8 @@ def publish_releases(
     whose key signed the new manifests and the metadata's versions.
 
     ``published``: what the stages before built on; ``cache`` remembers which objects
-    a build found intact (see ``write_object``); ``brotli_quality``: of the objects' brotli
+    a build found intact (see ``write_objects``); ``workers`` compress the new ones, unless
+    ``compress_ahead`` started them (``ahead``); ``brotli_quality``: of the objects' brotli
     copies."""
     now = now or datetime.now(UTC)
     try:
@@ -371,7 +437,7 @@ def publish_releases(
                 report
                 for releases in releases_by_bundle.values()
                 for report in publish_bundle(
-                    store, releases, now, signer, published, cache, brotli_quality
+                    store, releases, now, signer, published, cache, workers, ahead, brotli_quality
                 )
             ]
             write_lists(store)

@@ -1,17 +1,26 @@
 """A build on several processes (``satchel build --jobs N``) publishes exactly what a
 build on one does: every object, manifest, pack, index description and device segment,
 byte for byte, for the sample bundles in every language and a synthetic bundle large
-enough that render, readability and index hand their work to worker processes."""
+enough that render, readability, index and publish hand their work to worker processes.
+The search documents analysed in workers make the index Whoosh makes analysing them
+itself, and workers never run far ahead of the build taking their results."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from whoosh import index
+
 from satchel.commands.synth import synthesize
-from satchel.stages.parallel import PARALLEL_FROM
+from satchel.search import analysis, engine
+from satchel.stages.index import _write_documents, analysed_document, document_fields
+from satchel.stages.parallel import AHEAD, MAX_CHUNK, PARALLEL_FROM, Workers
 from satchel.stages.pipeline import build
+from satchel.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 12, 7, 12, tzinfo=UTC)
@@ -42,3 +51,56 @@ def test_a_parallel_build_publishes_the_serial_builds_bytes(tmp_path):
     expected = published_bytes(serial)
     assert any(name.startswith("bundles/synthetic/en/index/") for name in expected)
     assert published_bytes(parallel) == expected
+
+
+def index_contents(folder: Path) -> list:
+    """Every document's stored fields and field lengths, and every term's postings with
+    their positions, of the Whoosh index in ``folder``."""
+    ix = index.open_dir(str(folder))
+    with ix.reader() as reader:
+        contents = [
+            (
+                # The values' types too: a stored ``Analysed`` text would equal its text.
+                sorted((k, type(v), v) for k, v in reader.stored_fields(d).items()),
+                [reader.doc_field_length(d, f, 0) for f in engine.FIELDS],
+            )
+            for d in reader.all_doc_ids()
+        ]
+        for fieldname, term in reader.all_terms():
+            kind = "positions" if fieldname in engine.FIELDS else "weight"
+            postings = reader.postings(fieldname, term).items_as(kind)
+            contents.append((fieldname, term, list(postings)))
+    ix.close()
+    return contents
+
+
+def test_documents_analysed_apart_make_the_index_whoosh_makes_itself(tmp_path):
+    data = tmp_path / "data"
+    build(ROOT / "bundles", data, ["ms-research"], translations_dir=ROOT / "translations", now=NOW)
+    store = Store(data)
+    for locale, version in store.current("ms-research").items():
+        manifest = store.manifest("ms-research", locale, version)
+        objects = [
+            store.object_path(entry["object"]).read_bytes()
+            for entry in manifest["articles"]
+            if entry["object"]
+        ]
+        lang = analysis.language(locale)
+        itself, apart = tmp_path / f"itself-{locale}", tmp_path / f"apart-{locale}"
+        itself.mkdir(), apart.mkdir()
+        _write_documents(itself, lang, (document_fields(json.loads(o)) for o in objects))
+        _write_documents(apart, lang, (analysed_document((o, lang))[0] for o in objects))
+        assert index_contents(apart) == index_contents(itself), locale
+
+
+def test_workers_run_only_a_few_chunks_ahead_of_a_slow_consumer(tmp_path):
+    """A consumer slower than the workers (the Whoosh writer) must not find every result
+    waiting in memory: the workers are handed a few chunks ahead of it, no more."""
+    marks = [tmp_path / f"{k:05}" for k in range(20 * PARALLEL_FROM)]
+    with Workers(2) as workers:
+        results = workers.imap(Path.touch, marks)
+        next(results)
+        time.sleep(1)  # time enough for workers handed every item to do them all
+        assert len(list(tmp_path.iterdir())) <= (2 * AHEAD + 1) * MAX_CHUNK
+        assert len(list(results)) == len(marks) - 1
+    assert len(list(tmp_path.iterdir())) == len(marks)

@@ -1121,20 +1121,20 @@ def score(ix: Collection, plan: Plan, docs: set[int], rules: Rules = RULES) -> d
     scored = bytearray(len(ix.docs))
     for doc in docs:
         scored[doc] = 1
-    weights = plan.weights()
     boosts = dict(rules.field_boosts)
-    for term in sorted(weights):
-        weight = weights[term]
-        for fieldname in FIELDS:
-            factor = weight * boosts[fieldname]
-            for doc, bm25 in zip(*ix.impacts(fieldname, term), strict=True):
-                if scored[doc]:
-                    sums[doc] += factor * bm25
-    for term in sorted(plan.headings):
-        factor = plan.headings[term] * rules.boost("headings")
-        for doc, bm25 in zip(*ix.impacts("headings", term), strict=True):
+
+    def add(fieldname: str, term: str, weight: float) -> None:
+        factor = weight * boosts[fieldname]
+        for doc, bm25 in zip(*ix.impacts(fieldname, term), strict=True):
             if scored[doc]:
                 sums[doc] += factor * bm25
+
+    weights = plan.weights()
+    for term in sorted(weights):
+        for fieldname in FIELDS:
+            add(fieldname, term, weights[term])
+    for term in sorted(plan.headings):
+        add("headings", term, plan.headings[term])
     scores = {doc: sums[doc] for doc in docs}
     groups = [(g.alternatives, max(g.alternatives.values())) for g in plan.groups]
     total = sum(weight for _, weight in groups)

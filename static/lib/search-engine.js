@@ -712,34 +712,26 @@ function score(ix, p, docs) {
   const scores = new Float64Array(ix.docs.length);
   const matched = new Uint8Array(ix.docs.length);
   for (const d of docs) matched[d] = 1;
-  const w = weights(p);
-  for (const term of [...w.keys()].sort(cmp)) {
-    postings(ix, term).forEach(([list, tfs], f) => {
-      if (!list.length) return;
-      const idf = Math.log(ix.n / (list.length + 1)) + 1;
-      const factor = w.get(term) * ix.boosts[f];
-      const norms = lengthNorms(ix, f);
-      for (let k = 0; k < list.length; k++) {
-        const doc = list[k];
-        const tf = tfs[k];
-        if (matched[doc]) scores[doc] += factor * (idf * ((tf * (K1 + 1)) / (tf + norms[doc])));
-      }
-    });
-  }
-  // Derived forms score in the headings field only (search.score).
-  const headings = ix.fields.indexOf("headings");
-  const headingNorms = lengthNorms(ix, headings);
-  for (const term of [...p.headings.keys()].sort(cmp)) {
-    const [list, tfs] = postings(ix, term)[headings];
+  // weight × field f's boost × the BM25 of a term whose postings in f are [list, tfs].
+  const add = ([list, tfs], f, weight) => {
+    if (!list.length) return;
     const idf = Math.log(ix.n / (list.length + 1)) + 1;
-    const factor = p.headings.get(term) * ix.boosts[headings];
+    const factor = weight * ix.boosts[f];
+    const norms = lengthNorms(ix, f);
     for (let k = 0; k < list.length; k++) {
       const doc = list[k];
       const tf = tfs[k];
-      if (matched[doc]) {
-        scores[doc] += factor * (idf * ((tf * (K1 + 1)) / (tf + headingNorms[doc])));
-      }
+      if (matched[doc]) scores[doc] += factor * (idf * ((tf * (K1 + 1)) / (tf + norms[doc])));
     }
+  };
+  const w = weights(p);
+  for (const term of [...w.keys()].sort(cmp)) {
+    postings(ix, term).forEach((posting, f) => add(posting, f, w.get(term)));
+  }
+  // Derived forms score in the headings field only (search.score).
+  const headings = ix.fields.indexOf("headings");
+  for (const term of [...p.headings.keys()].sort(cmp)) {
+    add(postings(ix, term)[headings], headings, p.headings.get(term));
   }
   // The title bonus, by the share of the query's weight the title covers (search.score).
   const groups = p.groups.map((g) => [g.alternatives, Math.max(...g.alternatives.values())]);

@@ -90,25 +90,30 @@ class BuildCache(NoCache):
         )
         self.used: list[str] = []  # keys whose last use must be brought up to date
         self.started = time.time()
-        self.ahead: dict[str, tuple[bytes, float] | None] = {}  # prefetched, not yet asked for
+        # (kind, key) → (its digest, its row or None): prefetched, not yet asked for
+        self.ahead: dict[tuple[str, str], tuple[str, tuple[bytes, float] | None]] = {}
 
     def prefetch(self, kind: str, keys) -> None:
         """One query per thousand keys instead of one per key: a rebuild looks up every
-        file's entries in several stages, 50,000 queries at 10,000 summaries."""
-        wanted = [digest(kind, key) for key in keys]
-        self.ahead.update(dict.fromkeys(wanted))
-        for start in range(0, len(wanted), PREFETCH_CHUNK):
-            chunk = wanted[start : start + PREFETCH_CHUNK]
+        file's entries in several stages, 50,000 queries at 10,000 summaries. Each key's
+        digest is kept with its row, so that it is worked out once per build."""
+        wanted = {digest(kind, key): (kind, key) for key in keys}
+        rows: dict[str, tuple[bytes, float]] = {}
+        names = list(wanted)
+        for start in range(0, len(names), PREFETCH_CHUNK):
+            chunk = names[start : start + PREFETCH_CHUNK]
             marks = ",".join("?" * len(chunk))
-            rows = self.db.execute(
+            found = self.db.execute(
                 f"SELECT key, value, used FROM entries WHERE key IN ({marks})", chunk
             )
-            self.ahead.update((key, (value, used)) for key, value, used in rows)
+            rows.update((full, (value, used)) for full, value, used in found)
+        self.ahead.update((asked, (full, rows.get(full))) for full, asked in wanted.items())
 
-    def _stored(self, full: str) -> bytes | None:
-        if full in self.ahead:
-            row = self.ahead.pop(full)
+    def _stored(self, kind: str, key: str) -> bytes | None:
+        if (kind, key) in self.ahead:
+            full, row = self.ahead.pop((kind, key))
         else:
+            full = digest(kind, key)
             row = self.db.execute(
                 "SELECT value, used FROM entries WHERE key = ?", (full,)
             ).fetchone()
@@ -120,7 +125,7 @@ class BuildCache(NoCache):
 
     def memo(self, kind: str, key: str, compute):
         """``compute()``'s value for ``key``, from an earlier build when there is one."""
-        stored = self._stored(digest(kind, key))
+        stored = self._stored(kind, key)
         if stored is not None:
             return pickle.loads(stored)
         self.computed[kind] += 1
@@ -130,7 +135,7 @@ class BuildCache(NoCache):
 
     def memo_all(self, kind: str, keys: list[str], compute_all):
         self.prefetch(kind, keys)
-        stored = [self._stored(digest(kind, key)) for key in keys]
+        stored = [self._stored(kind, key) for key in keys]
         missing = [position for position, value in enumerate(stored) if value is None]
         values = [None if value is None else pickle.loads(value) for value in stored]
         self.computed[kind] += len(missing)
@@ -140,16 +145,15 @@ class BuildCache(NoCache):
         return values
 
     def recall(self, kind: str, key: str):
-        stored = self._stored(digest(kind, key))
+        stored = self._stored(kind, key)
         return None if stored is None else pickle.loads(stored)
 
     def remember(self, kind: str, key: str, value) -> None:
-        full = digest(kind, key)
-        self.ahead.pop(full, None)
+        self.ahead.pop((kind, key), None)
         self.db.execute(
             "INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
             (
-                full,
+                digest(kind, key),
                 pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL),
                 self.started,
             ),

@@ -139,6 +139,13 @@ class Segment:
     about: str  # what the text is (with ``number``), or the whole comment (without)
     number: int = 0  # the segment's paragraph or list item in its text, from 1
 
+    def __reduce__(self):
+        # Its fields in order, for the constructor: a rebuild reads every unchanged
+        # summary's segments back from the build cache, and the ``__setstate__`` that
+        # dataclasses gives a slotted class looks up its fields again for each one
+        # (unpickling a rendered summary took twice as long).
+        return Segment, (self.context, self.text, self.path, self.line, self.about, self.number)
+
     @property
     def comment(self) -> str:
         """What the segment is, for the translator."""

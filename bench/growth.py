@@ -1,15 +1,15 @@
 """``growth``: what a phone and the server pay at every synthetic size, and how it grows.
 
 At each size the bench built (``--sizes`` and ``--growth-sizes``; a size built by no section
-before is built here, or found in ``--workdir``) and at MedQuAD, the real point: one summary
-edited and published, and the update's bytes as nginx serves them (``measure_update``); the
+before is built here, or found in ``--workdir``) and at MedQuAD, the real point: the
 app's first install at 4× CPU slowdown after one floor in the same page
 (``floor_then_install``), its JS heap peak, and what the manifest costs of it
 (``manifest_parts``: parsed, hashed, its signature verified, stored); the server's search p95
 over ``QUESTIONS`` distinct MedQuAD questions (uncached, one connection, production:
 ``timed_searches``); and the device engine's query p95 in Chromium (``measure``, our engine
-alone). Then a row per figure with its exponent and ratio per 10× summaries, fitted over the
-synthetic sizes (``growth_rows``), MedQuAD beside them.
+alone); then one summary edited and published, and the update's bytes as nginx serves them
+(``measure_update``). Then a row per figure with its exponent and ratio per 10× summaries,
+fitted over the synthetic sizes (``growth_rows``), MedQuAD beside them.
 
 Times are taken on a machine that may be loaded: each time row's note gives the load average
 when it was taken. Bytes and heap are not moved by load.
@@ -72,13 +72,15 @@ def measure_point(bench: Bench, label: str, bundle: str, bundles: Path, data: Pa
     store = Store(data)
     figures = {
         "summaries": len(store.manifest(bundle, "en", store.current(bundle)["en"])["articles"]),
-        "update": one_edit_update(bench, label, bundle, bundles, data),
     }
+    # The version as the sections before left it, whose pack they may have compressed already
+    # (a 10,000 pack takes minutes): the edit comes last.
     flask_command(["bundles", "compress-packs"], bundles, data, bench.workdir / "build.log")
     with production(data, bench.workdir / f"run-growth-{data.name}") as topology:
         figures |= first_install(bench, label, topology.url, bundle)
         figures["server_p95"] = server_p95(bench, label, topology.url, bundle)
     figures["device_p95"] = device_p95(bench, label, bundle, data)
+    figures["update"] = one_edit_update(bench, label, bundle, bundles, data)
     return figures
 
 

@@ -1028,7 +1028,7 @@ def main(argv: list[str] | None = None) -> int:
         "--growth-sizes",
         default="",
         help="more synthetic sizes, built and measured only for the growth rows (the build "
-        "and growth sections), e.g. 50000 (about 40 minutes on 2 cores); none by default",
+        "and growth sections), e.g. 50000 (about 45 minutes on 2 cores); none by default",
     )
     parser.add_argument("--duration", type=int, default=3, help="seconds per wrk run (3)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")

@@ -67,7 +67,7 @@ stop-prod: install
 # Build, bytes, server and device search figures in one table (about 15 minutes on 2
 # cores; the device section needs Chromium and npm);
 # writes bench/results/latest.json. Not part of `make test`. `make bench GROWTH=50000`
-# adds 50,000 summaries to the build's growth table (about a quarter of an hour more).
+# adds 50,000 summaries to the growth rows (about three quarters of an hour more).
 GROWTH ?=
 bench: install system-packages build-app
 	$(PYTHON) -m bench --growth-sizes "$(GROWTH)"

@@ -26,10 +26,18 @@ function miniSearchOptions(fields, boosts) {
   };
 }
 
-/** Fetch the corpus, build MiniSearch and Lunr once, keep every engine's serialised index. */
-async function prepare({ corpus, segments, tombstones, fields, boosts }) {
+/**
+ * Fetch the corpus and, unless `peers` is false (ours alone, as the growth rows time it), build
+ * MiniSearch and Lunr once; keep every engine's serialised index.
+ */
+async function prepare({ corpus, segments, tombstones, fields, boosts, peers = true }) {
   const buffers = await Promise.all(
     segments.map((_, k) => fetchBytes(`/corpus/${corpus}/segment/${k}`)));
+  let ours = 0;
+  for (const buffer of buffers) ours += await gzipSize(buffer);
+  const bytes = { ours: buffers.reduce((sum, b) => sum + b.byteLength, 0) };
+  Object.assign(state, { buffers, tombstones, held: null });
+  if (!peers) return { gzipped: { ours }, bytes };
   const docs = await (await fetch(`/corpus/${corpus}/docs.json`)).json();
   const options = miniSearchOptions(fields, boosts);
   const miniSearch = new MiniSearch(options);
@@ -40,12 +48,10 @@ async function prepare({ corpus, segments, tombstones, fields, boosts }) {
     fields.forEach((f, i) => this.field(f, { boost: boosts[i] }));
     docs.forEach((doc) => this.add(doc));
   }));
-  Object.assign(state, { buffers, tombstones, options, miniSearchJson, lunrJson, held: null });
-  let ours = 0;
-  for (const buffer of buffers) ours += await gzipSize(buffer);
+  Object.assign(state, { options, miniSearchJson, lunrJson });
   return {
     gzipped: { ours, minisearch: await gzipSize(miniSearchJson), lunr: await gzipSize(lunrJson) },
-    bytes: { ours: buffers.reduce((sum, b) => sum + b.byteLength, 0) },
+    bytes,
   };
 }
 

@@ -34,6 +34,7 @@ import math
 import random
 import statistics
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -87,10 +88,11 @@ def medquad_data(bench: Bench) -> Path:
     return data
 
 
-def synthetic_data(bench: Bench) -> Path:
-    """The larger bundle of ``build_section`` (with its update segments), else one built here
-    (or by a run before in the same ``--workdir``)."""
-    size = bench.sizes[-1]
+def synthetic_data(bench: Bench, size: int | None = None) -> Path:
+    """The synthetic bundle of ``size`` summaries (the larger of ``--sizes`` by default) that
+    ``build_section`` built (with its update segments), else one built here (or by a run
+    before in the same ``--workdir``), with the seed ``build_section`` gives that size."""
+    size = size or bench.sizes[-1]
     if size in bench.state:
         return bench.state[size]["data"]
     from satchel.commands.synth import synthesize
@@ -98,7 +100,7 @@ def synthetic_data(bench: Bench) -> Path:
     bundles = bench.workdir / f"bundles-{size}"
     data = bench.workdir / f"data-{size}"
     if not data.is_dir():
-        synthesize(bundles, size, seed=2)
+        synthesize(bundles, size, seed=(*bench.sizes, *bench.growth_sizes).index(size) + 1)
         timed_build(bundles, data, bench.workdir / "build.log")
     return data
 
@@ -241,7 +243,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
 
 
-def measure(page, cdp, index: int, corpus: Corpus) -> dict:
+def measure(page, cdp, index: int, corpus: Corpus, engines: tuple[str, ...] = ENGINES) -> dict:
+    """Each of ``engines``' figures on ``corpus`` (the page's ``index``-th); MiniSearch and
+    Lunr are built only when asked for."""
     from satchel.search import engine as search
 
     def heap() -> int:
@@ -256,11 +260,12 @@ def measure(page, cdp, index: int, corpus: Corpus) -> dict:
             "tombstones": corpus.tombstones,
             "fields": list(search.FIELDS),
             "boosts": [search.FIELD_BOOSTS[f] for f in search.FIELDS],
+            "peers": engines != ("ours",),
         },
     )
     results = {}
     warm_up, timed = corpus.queries[:WARM_UP], corpus.queries[WARM_UP:]
-    for name in ENGINES:
+    for name in engines:
         before = heap()
         loads = page.evaluate("(job) => window.bench.load(job)", {"name": name, "runs": LOAD_RUNS})
         held = heap() - before + (sizes["bytes"]["ours"] if name == "ours" else 0)
@@ -320,9 +325,6 @@ def add_rows(bench: Bench, corpus: Corpus, results: dict) -> None:
 
 def device_section(bench: Bench) -> None:
     """Our device engine against MiniSearch and Lunr on MedQuAD and the larger bundle (Chromium)."""
-    from .chromium import chromium
-
-    ensure_npm_packages()
     engine_gz = len(gzip.compress(ENGINE.read_bytes(), compresslevel=9))
     bench.row(
         "engine (search-engine.js), gzipped",
@@ -346,6 +348,19 @@ def device_section(bench: Bench) -> None:
             "MiB",
             note=f"{len(corpus.docs):,} articles, {len(corpus.segments)} segment(s)",
         )
+    with engine_page(corpora) as (page, cdp):
+        for index, corpus in enumerate(corpora):
+            results = measure(page, cdp, index, corpus)
+            bench.state.setdefault("device", {})[corpus.label] = results
+            add_rows(bench, corpus, results)
+
+
+@contextmanager
+def engine_page(corpora: list[Corpus]):
+    """The bench page (``device.js``) in Chromium serving ``corpora``, ready: (page, CDP)."""
+    from .chromium import chromium
+
+    ensure_npm_packages()  # the page loads MiniSearch and Lunr, whichever engines it times
     with chromium() as browser:
         page = browser.new_page()
         page.route(f"{ORIGIN}/**", serve(corpora))
@@ -353,8 +368,4 @@ def device_section(bench: Bench) -> None:
         page.wait_for_function("window.ready === true")
         if not page.evaluate("crossOriginIsolated"):
             raise RuntimeError("the bench page is not cross-origin isolated: coarse timers")
-        cdp = page.context.new_cdp_session(page)
-        for index, corpus in enumerate(corpora):
-            results = measure(page, cdp, index, corpus)
-            bench.state.setdefault("device", {})[corpus.label] = results
-            add_rows(bench, corpus, results)
+        yield page, page.context.new_cdp_session(page)

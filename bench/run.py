@@ -42,6 +42,7 @@ import brotli
 
 from .commands import flask_command, timed_build, translate_one_article
 from .device import device_section, medquad_questions, synthetic_data
+from .growth import growth_section
 from .phone import (
     bundle_file_row,
     cdn_phone_rows,
@@ -142,17 +143,22 @@ def questions_script(workdir: Path, bundle: str, name: str = "questions") -> tup
     its ``done`` prints ``resume: <n>``, where the next run starts so as to ask none of
     the same questions. Written to ``<name>.lua`` in ``workdir``. Returns (script, number
     of distinct questions)."""
-    from satchel.search.engine import normalise
-
-    # Responses are cached by normalised query: a question asked again (MedQuAD repeats
-    # some) would be answered from the cache.
-    distinct = list(dict.fromkeys(normalise(q[:200]) for q in medquad_questions()))
     paths = [
-        "/api/v1/search?" + urllib.parse.urlencode({"bundle": bundle, "q": q}) for q in distinct
+        "/api/v1/search?" + urllib.parse.urlencode({"bundle": bundle, "q": q})
+        for q in distinct_questions()
     ]
     script = workdir / f"{name}.lua"
     script.write_text("paths = {" + ",".join(json.dumps(p) for p in paths) + "}\n" + QUESTIONS_LUA)
     return script, len(paths)
+
+
+def distinct_questions() -> list[str]:
+    """MedQuAD's dev questions (their first 200 characters) normalised, each once: responses
+    are cached by normalised query, and MedQuAD repeats some, which would be answered from
+    the cache."""
+    from satchel.search.engine import normalise
+
+    return list(dict.fromkeys(normalise(q[:200]) for q in medquad_questions()))
 
 
 QUESTIONS_LUA = """
@@ -274,9 +280,7 @@ def build_section(bench: Bench) -> None:
         bench.row(f"build rate, {size:,} summaries", size / seconds, "summaries/s")
         bench.row(f"build memory peak, {size:,} summaries", peak / MIB, "MiB")
         points[size] = {"full": seconds, "peak": peak / MIB, "manifest": manifest_bytes(data)}
-        if size in bench.sizes:
-            bench.state[size] = {"bundles": bundles, "data": data, "folder": folder}
-            bench.state[size]["full"] = seconds
+        bench.state[size] = {"bundles": bundles, "data": data, "folder": folder, "full": seconds}
         if size != bench.sizes[-1]:  # the larger size's edit is timed below, with updates
             edit_summaries(folder, 1, seed=1)
             points[size]["rebuild"], _peak = timed_build(bundles, data, log)
@@ -300,8 +304,7 @@ def build_section(bench: Bench) -> None:
     seconds, _peak = timed_build(info["bundles"], info["data"], log)
     bench.row(f"rebuild after editing 10 summaries, {big:,}", seconds, "s")
     measure_update(info, "edited_10")
-    growth_rows(bench, points)
-    medquad_build_rows(bench, log)
+    growth_rows(bench, points, BUILD_GROWTH, medquad_build_rows(bench, log))
 
 
 def manifest_bytes(data: Path, bundle: str = "synthetic", locale: str = "en") -> int:
@@ -322,54 +325,69 @@ def growth_per_10x(points: dict[int, float]) -> tuple[float, float]:
     return slope, 10**slope
 
 
-def growth_rows(bench: Bench, points: dict[int, dict]) -> None:
-    """A row per build figure: how it grows with the summaries, fitted over every size."""
+# The build section's growth rows: (key in each size's figures, what, unit, target at every size)
+BUILD_GROWTH = (
+    ("full", "full build time", "s", None),
+    ("rebuild", "rebuild after editing 1 summary", "s", 5.0),
+    ("peak", "build memory peak", "MiB", 512.0),
+    ("manifest", "manifest bytes (en)", "B", None),
+)
+
+
+def growth_rows(bench: Bench, points: dict[int, dict], measures, real: dict | None) -> None:
+    """A row per figure of ``measures`` (as ``BUILD_GROWTH``): how it grows with the summaries,
+    fitted over every synthetic size of ``points`` (summaries → figures); ``real`` (the same
+    figures of MedQuAD, and its ``summaries``) is shown beside them, not fitted."""
     sizes = sorted(points)
     shown = ", ".join(f"{size:,}" for size in sizes)
-    for key, what, unit, target in (
-        ("full", "full build time", "s", None),
-        ("rebuild", "rebuild after editing 1 summary", "s", 5.0),
-        ("peak", "build memory peak", "MiB", 512.0),
-        ("manifest", "manifest bytes (en)", "B", None),
-    ):
+    for key, what, unit, target in measures:
         values = {size: points[size][key] for size in sizes}
         exponent, per_10x = growth_per_10x(values)
-        largest = values[sizes[-1]]
+        real_point = (
+            f"; MedQuAD ({real['summaries']:,}): {format_value(real[key], unit)}" if real else ""
+        )
         bench.row(
             f"growth per 10× summaries: {what}",
             per_10x,
             "×",
             target=f"≤ {target:g} {unit} at every size" if target else "",
             met=max(values.values()) <= target if target else None,
-            note=f"exponent {exponent:.2f} over {shown}; "
+            note=f"exponent {exponent:.2f} over {shown}: "
             + ", ".join(f"{format_value(values[size], unit)}" for size in sizes)
-            + f" (largest {format_value(largest, unit)})",
+            + real_point,
         )
 
 
-def medquad_build_rows(bench: Bench, log: Path) -> None:
-    """The real point: MedQuAD imported, built, and rebuilt after one summary is edited."""
+def medquad_build_rows(bench: Bench, log: Path) -> dict | None:
+    """The real point: MedQuAD imported, built, and rebuilt after one summary is edited. Its
+    figures, as ``build_section`` keeps each size's (None if a run before built it)."""
     from satchel.commands.importer import import_corpus
     from satchel.evaluate import MEDQUAD
 
     # Folders of its own: the device section searches MedQuAD as imported, unedited.
     bundles, data = bench.workdir / "bundles-medquad-build", bench.workdir / "data-medquad-build"
     if data.is_dir():
-        return  # built by a run before in this --workdir: its figures were that run's
+        return None  # built by a run before in this --workdir: its figures were that run's
     import_corpus(MEDQUAD / "docs.jsonl", "medquad", "medquad", bundles)
     articles = len(list((bundles / "medquad" / "summaries").glob("*.md")))
     seconds, peak = timed_build(bundles, data, log)
     bench.row(f"full build, MedQuAD ({articles:,} summaries)", seconds, "s")
     bench.row(f"build memory peak, MedQuAD ({articles:,} summaries)", peak / MIB, "MiB")
     manifest = manifest_bytes(data, "medquad")
+    figures = {"summaries": articles, "full": seconds, "peak": peak / MIB, "manifest": manifest}
     per_article = f"{manifest / articles:.0f} B per article"
     bench.row("manifest bytes, MedQuAD (en)", manifest, "B", note=per_article)
     edited = sorted((bundles / "medquad" / "summaries").glob("*.md"))[0]
     edited.write_text(edited.read_text().rstrip("\n") + " A later check confirmed this.\n")
-    seconds, _peak = timed_build(bundles, data, log)
+    figures["rebuild"], _peak = timed_build(bundles, data, log)
     bench.row(
-        "rebuild after editing 1 summary, MedQuAD", seconds, "s", target="≤ 5 s", met=seconds <= 5
+        "rebuild after editing 1 summary, MedQuAD",
+        figures["rebuild"],
+        "s",
+        target="≤ 5 s",
+        met=figures["rebuild"] <= 5,
     )
+    return figures
 
 
 def bytes_section(bench: Bench) -> None:
@@ -470,17 +488,17 @@ def bytes_section(bench: Bench) -> None:
         update_row(bench, measure, info[f"update_{edited}"])
 
 
-def measure_update(info: dict, edited: str, locale: str = "en") -> None:
+def measure_update(info: dict, edited: str, locale: str = "en", bundle: str = "synthetic") -> None:
     """What a device downloads to catch up with the version just published, as nginx
     serves it: the changes list compressed on the fly, every new article and search
     segment precompressed with brotli."""
     from satchel.store import Store
 
     client = app_client(info["data"])
-    base = f"/api/v1/bundles/synthetic/{locale}"
+    base = f"/api/v1/bundles/{bundle}/{locale}"
     store = Store(info["data"])
     # Only the version is needed: the served manifest is megabytes to fetch and parse.
-    current = store.current("synthetic")[locale]
+    current = store.current(bundle)[locale]
     changes_body = get(client, f"{base}/changes?since={current - 1}")
     changes = json.loads(changes_body)
     if sorted(entry["id"] for entry in changes["changed"]) != info[edited]:
@@ -941,6 +959,7 @@ SECTIONS: list[Callable[[Bench], None]] = [
     updates_section,
     install_section,
     trust_section,
+    growth_section,
 ]
 SECTION_NAMES = [section.__name__.removesuffix("_section") for section in SECTIONS]
 
@@ -1008,8 +1027,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--growth-sizes",
         default="",
-        help="more synthetic sizes built only for the build section's growth rows, e.g. "
-        "50000 (about 15 minutes on 2 cores); none by default",
+        help="more synthetic sizes, built and measured only for the growth rows (the build "
+        "and growth sections), e.g. 50000 (about 45 minutes on 2 cores); none by default",
     )
     parser.add_argument("--duration", type=int, default=3, help="seconds per wrk run (3)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")

@@ -34,6 +34,7 @@ import math
 import random
 import statistics
 import subprocess
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -323,11 +324,28 @@ def add_rows(bench: Bench, corpus: Corpus, results: dict) -> None:
         )
 
 
+def shipped_engine_bytes() -> int:
+    """search-engine.js's own code as a phone receives it: minified by esbuild as
+    ``satchel build-app`` minifies it, gzipped (its imports are modules of their own). The
+    source's comments, which no phone downloads, had counted too."""
+    from satchel.commands.build_app import TARGETS, esbuild
+
+    with tempfile.TemporaryDirectory() as work:
+        out = Path(work) / ENGINE.name
+        esbuild(
+            ENGINE.relative_to(PROJECT_ROOT / "static").as_posix(),
+            f"--target={TARGETS}",
+            "--format=esm",
+            f"--outfile={out}",
+        )
+        return len(gzip.compress(out.read_bytes(), compresslevel=9))
+
+
 def device_section(bench: Bench) -> None:
     """Our device engine against MiniSearch and Lunr on MedQuAD and the larger bundle (Chromium)."""
-    engine_gz = len(gzip.compress(ENGINE.read_bytes(), compresslevel=9))
+    engine_gz = shipped_engine_bytes()
     bench.row(
-        "engine (search-engine.js), gzipped",
+        "engine (search-engine.js), minified as the app ships it, gzipped",
         engine_gz,
         "B",
         target="≤ 10 KB",

@@ -150,6 +150,7 @@ from __future__ import annotations
 
 import atexit
 import bisect
+import gc
 import heapq
 import html
 import json
@@ -309,15 +310,26 @@ class Doc:
     symptoms: tuple[str, ...]
 
 
-# Read postings are kept per open index, within these budgets (6 bytes a posting,
-# 8 more for its BM25 in a collection, 4 a document number of a term's documents): at
-# most some 15 MiB, which hold the common words of any query. Kept as lists of tuples
-# without a bound, 3,000 different questions on 10,000 articles took a process from 72
-# to 206 MiB.
-POSTINGS_KEPT = 1_000_000
+# What is read for queries is kept per open index (and collection) within these budgets
+# in bytes, which hold the common words of any query: 13.5 MiB in all. An entry is counted
+# at what it takes (``ENTRY_BYTES`` plus its arrays' items), not at its postings alone:
+# counted so, a budget of 1,000,000 postings held 21,000 entries of a few postings each
+# (half of them a term absent from a field), 33 MiB after 8,000 different questions.
+# Kept as lists of tuples without a bound, 3,000 questions took a process from 72 to
+# 206 MiB.
+POSTINGS_KEPT = 4 * 2**20
+IMPACTS_KEPT = 8 * 2**20
+DOCSETS_KEPT = 2**20
+DF_KEPT = 2**18  # a term's document frequency, or the range it lies in
+# An entry's own bytes besides its arrays' items, as tracemalloc measures them: its slot
+# in the map, its key (a field and a term), the arrays' and their holder's heads.
+ENTRY_BYTES = 350
 COUNT_MAX = 65535  # the largest weight a posting keeps in two bytes
-DOCSETS_KEPT = 250_000
-DF_RANGES_KEPT = 10_000  # about 250 bytes a term; a long message bounds some 150
+
+
+def entry_bytes(*arrays: array) -> int:
+    """What a kept entry holding ``arrays`` takes, about (``ENTRY_BYTES``)."""
+    return ENTRY_BYTES + sum(len(items) * items.itemsize for items in arrays)
 
 
 class Postings:
@@ -340,6 +352,14 @@ class Postings:
 
     def __iter__(self):
         return zip(self.docs, self.weights, strict=True)
+
+    def nbytes(self) -> int:
+        return entry_bytes(self.docs, self.weights)
+
+
+# A term absent from a field: half the pairs a query looks up; one object for them all.
+NO_POSTINGS = Postings(())
+NO_IMPACTS = (NO_POSTINGS.docs, array("d"))
 
 
 class TermCounts:
@@ -432,10 +452,10 @@ class SearchIndex(TermCounts):
                 shared_words(s.get("symptom_ids") or ""),
             )
             self.title_terms[d] = shared_words(set(title_words(self.docs[d].title, self.lang)))
-        self._postings = Kept(POSTINGS_KEPT)
-        self._docsets = Kept(DOCSETS_KEPT)
-        self._df = Kept(DOCSETS_KEPT, size=lambda _count: 1)
-        self._df_ranges = Kept(DF_RANGES_KEPT, size=lambda _range: 1)
+        self._postings = Kept(POSTINGS_KEPT, size=Postings.nbytes)
+        self._docsets = Kept(DOCSETS_KEPT, size=entry_bytes)
+        self._df = Kept(DF_KEPT, size=lambda _count: ENTRY_BYTES)
+        self._df_ranges = Kept(DF_KEPT, size=lambda _range: ENTRY_BYTES)
         self._lock = threading.Lock()
 
     def texts(self, doc: int) -> list[str]:
@@ -505,7 +525,7 @@ class SearchIndex(TermCounts):
                 if (fieldname, term) in self.reader:
                     found = Postings(self.reader.postings(fieldname, term).items_as("weight"))
                 else:
-                    found = Postings(())
+                    found = NO_POSTINGS
             self._postings.put(key, found)
         return found
 
@@ -536,6 +556,7 @@ def open_index(path: Path) -> SearchIndex:
         _open[key] = opened
         while len(_open) > MAX_OPEN:
             _open.popitem(last=False)[1].close()
+            gc.unfreeze()  # so that its cycles are collected (see open_collection)
     return opened
 
 
@@ -546,6 +567,7 @@ def close_indexes() -> None:
         while _open:
             _open.popitem()[1].close()
     _collections.clear()
+    gc.unfreeze()
 
 
 def rarity(commonness: int) -> float:
@@ -607,10 +629,9 @@ class Collection(TermCounts):
         if self.single:  # its own caches serve it: nothing is held twice
             self._postings, self._docsets = self.single._postings, self.single._docsets
         else:
-            self._postings = Kept(POSTINGS_KEPT)
-            self._docsets = Kept(DOCSETS_KEPT)
-        # An empty list counts one, so that the absent pairs of term and field stay bounded.
-        self._impacts = Kept(POSTINGS_KEPT, size=lambda impacts: len(impacts[0]) + 1)
+            self._postings = Kept(POSTINGS_KEPT, size=Postings.nbytes)
+            self._docsets = Kept(DOCSETS_KEPT, size=entry_bytes)
+        self._impacts = Kept(IMPACTS_KEPT, size=lambda impacts: entry_bytes(*impacts))
 
     @staticmethod
     def _union(parts: list[dict[str, list[str]]]) -> dict[str, list[str]]:
@@ -694,6 +715,13 @@ class Collection(TermCounts):
     def rarity(self, term: str) -> float:
         return self.rarities.get(term, 1.0)
 
+    def term_of(self, token: str) -> str | None:
+        """``term_of``, looked up among the index's word forms first (each one's term is that
+        form's ``term_of``, as the index stage made it): most tokens of a text are one, and a
+        cache of them, 22,000 tokens after 2,000 questions on 10,000 articles, held 7 MiB
+        that these forms already hold."""
+        return self.forms.get(token) or term_of(self.lang, token)
+
     def df(self, term: str) -> int:
         return sum(ix.df(term) for ix in self.indexes)
 
@@ -709,6 +737,8 @@ class Collection(TermCounts):
         found = self._impacts.get(key)
         if found is None:
             postings = self.postings(fieldname, term)
+            if not postings:
+                return NO_IMPACTS
             idf = math.log(self.n / (len(postings) + 1)) + 1
             norms = self.length_norms(fieldname)
             bm25 = array(
@@ -735,10 +765,13 @@ class Collection(TermCounts):
         key = (fieldname, term)
         found = self._postings.get(key)
         if found is None:
-            found = Postings(
-                (base + doc, weight)
-                for base, ix in zip(self.bases, self.indexes, strict=False)
-                for doc, weight in ix.postings(fieldname, term)
+            found = (
+                Postings(
+                    (base + doc, weight)
+                    for base, ix in zip(self.bases, self.indexes, strict=False)
+                    for doc, weight in ix.postings(fieldname, term)
+                )
+                or NO_POSTINGS
             )
             self._postings.put(key, found)
         return found
@@ -763,6 +796,11 @@ def open_collection(parts: list[tuple[str, Path]]) -> Collection:
     if found is None or any(a is not b for a, b in zip(found.indexes, indexes, strict=True)):
         found = Collection([(bundle, ix) for (bundle, _), ix in zip(key, indexes, strict=True)])
         _collections.put(key, found)
+        # A full garbage collection walks every object of the process, and the app's and the
+        # indexes', which stay as they are, are most of them: 140,000 in a worker, 90 ms
+        # of CPU a collection (2 ms frozen, after 1,000 questions). Frozen, they are left
+        # out; closing an index unfreezes them, so that its cycles are collected.
+        gc.freeze()
     return found
 
 
@@ -1218,7 +1256,7 @@ def marked_spans(ix: Collection, sentence: str, terms: set[str]) -> tuple[list, 
     spans: list[tuple[int, int]] = []
     hits: set[str] = set()
     for start, end in token_spans(sentence):
-        term = term_of(ix.lang, fold(sentence[start:end], ix.lang))
+        term = ix.term_of(fold(sentence[start:end], ix.lang))
         if term not in terms:
             continue
         hits.add(term)
@@ -1229,9 +1267,9 @@ def marked_spans(ix: Collection, sentence: str, terms: set[str]) -> tuple[list, 
     return spans, hits
 
 
-# About 200 bytes an entry: 200,000 would let a long-running worker hold some 40 MiB; 2,000
-# MedQuAD questions on 10,000 articles ask for 22,000 different tokens of their highlights.
-@lru_cache(maxsize=50_000)
+# Tokens of highlighted texts that are no word form of the index (``Collection.term_of``),
+# about 300 bytes an entry: stop words, numbers and the like.
+@lru_cache(maxsize=10_000)
 def term_of(lang: str, token: str) -> str | None:
     """The term a folded token of a text is indexed as, or None when it is not indexed."""
     return stem(lang, token) if indexed(token, stop_words(lang)) else None
@@ -1241,7 +1279,7 @@ def term_of(lang: str, token: str) -> str | None:
 ASCII_RUN = re.compile("[a-z0-9_]+")
 
 
-def holding(lang: str, text: str, terms: set[str]):
+def holding(ix: Collection, text: str, terms: set[str]):
     """A test of whether a sentence of ``text`` may hold one of ``terms``, or None when the
     text holds none. In ASCII text without dotted terms, a sentence holds a term only if
     one of its runs of word characters, lowercased, is a word of the text holding one: a
@@ -1249,7 +1287,7 @@ def holding(lang: str, text: str, terms: set[str]):
     ten articles (half the time a long message's highlights took)."""
     if not text.isascii() or any("." in term for term in terms):
         return lambda _sentence: True
-    words = {w for w in set(ASCII_RUN.findall(text.lower())) if term_of(lang, w) in terms}
+    words = {w for w in set(ASCII_RUN.findall(text.lower())) if ix.term_of(w) in terms}
     if not words:
         return None
     return lambda sentence: not words.isdisjoint(ASCII_RUN.findall(sentence.lower()))
@@ -1258,7 +1296,7 @@ def holding(lang: str, text: str, terms: set[str]):
 def highlight(ix: Collection, text: str, terms: set[str]) -> list[tuple[int, str]]:
     """``(matches, html)`` per sentence of ``text`` holding a term, HTML-escaped."""
     found = []
-    may_hold = holding(ix.lang, text, terms)
+    may_hold = holding(ix, text, terms)
     if may_hold is None:
         return found
     for sentence in SENTENCE.findall(text):

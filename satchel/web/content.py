@@ -54,6 +54,26 @@ def manifest(bundle: str, locale: str, version: int) -> dict:
     return store().manifest(bundle, locale, version)
 
 
+# Manifest fields besides the lists of articles and search segments: the bundle's title,
+# locales, version and the like.
+LISTS = ("articles", "search")
+
+
+@functools.lru_cache(maxsize=64)
+def _manifest_head(path: str, inode: int, modified_ns: int) -> dict:
+    parsed = json.loads(Path(path).read_bytes())
+    return {key: value for key, value in parsed.items() if key not in LISTS}
+
+
+def manifest_head(bundle: str, locale: str, version: int) -> dict:
+    """The manifest without its lists (``LISTS``), parsed once per version in each process,
+    for what needs only its fields (search's bundle title): a worker keeps a few hundred
+    bytes, where the whole manifest of 10,000 articles takes 9 MiB. Shared: never modify it."""
+    path = store().manifest_path(bundle, locale, version)
+    status = path.stat()
+    return _manifest_head(str(path), status.st_ino, status.st_mtime_ns)
+
+
 def current_versions(bundle: str) -> dict[str, int]:
     """The published version per locale of ``bundle``; 404 when there is none."""
     # Checked before touching the disk: nothing outside the data folder is ever read.

@@ -113,7 +113,7 @@ class SearchResultSchema(Schema):
 def default_locale(bundle: str | None) -> str:
     if bundle is not None:
         locale, version = min(content.current_versions(bundle).items())
-        return content.manifest(bundle, locale, version)["source_locale"]
+        return content.manifest_head(bundle, locale, version)["source_locale"]
     published = sorted({code for versions in content.published().values() for code in versions})
     if not published:
         raise ApiError(404, "bundle_not_found", _("No bundle is published yet."))
@@ -162,7 +162,7 @@ def run_search(
             result = engine.search(engine.open_collection(parts), q, filters, limit, page)
         except engine.SearchError as exc:
             raise ApiError(400, exc.code, str(exc)) from exc
-        titles = {b: content.manifest(b, locale, v)["title"] for b, v in versions.items()}
+        titles = {b: content.manifest_head(b, locale, v)["title"] for b, v in versions.items()}
         for hit in result["hits"]:
             hit["bundle_title"] = titles[hit["bundle"]]
         return {

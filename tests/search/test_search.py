@@ -425,8 +425,10 @@ def test_import_medquad_builds_and_searches(tmp_path, app, runner, client):
 def test_kept_postings_stay_within_their_budget_and_change_no_result(
     app, client, built, monkeypatch
 ):
-    """A worker answering many different questions keeps a bounded number of postings (and
-    of their BM25 figures); those it forgets are read again, and results are the same."""
+    """A worker answering many different questions keeps postings (and their BM25 figures,
+    each term's documents and counts) within budgets in bytes, each entry counted at its
+    own bytes as well as its items', a term absent from a field too; those it forgets are
+    read again, and results are the same."""
     from satchel.search import engine as search
     from satchel.web.caching import cache
 
@@ -434,15 +436,21 @@ def test_kept_postings_stay_within_their_budget_and_change_no_result(
     unbounded = [find(client, q) for q in queries]
     search.close_indexes()
     search.stem.cache_clear()
-    monkeypatch.setattr(search, "POSTINGS_KEPT", 5)
-    monkeypatch.setattr(search, "DOCSETS_KEPT", 5)
+    budget = 3 * search.ENTRY_BYTES
+    for name in ("POSTINGS_KEPT", "IMPACTS_KEPT", "DOCSETS_KEPT", "DF_KEPT"):
+        monkeypatch.setattr(search, name, budget)
     for _ in range(2):
         with app.app_context():
             cache.clear()  # the responses, so that every search runs again
         assert [find(client, q) for q in queries] == unbounded
-    kept = [ix._postings for ix in search._open.values()]
+    kept = [
+        getattr(ix, name)
+        for ix in search._open.values()
+        for name in ("_postings", "_docsets", "_df")
+    ]
     kept += [collection._impacts for collection in search._collections.items.values()]
-    assert len(kept) >= 2 and all(k.total <= 5 or len(k.items) == 1 for k in kept)
+    assert len(kept) >= 4 and all(k.total <= budget or len(k.items) == 1 for k in kept)
+    assert all(len(k.items) <= 3 for k in kept)
 
 
 def test_without_a_bundle_every_bundle_of_the_locale_is_searched(client, built):

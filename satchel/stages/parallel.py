@@ -21,6 +21,9 @@ import os
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from ..errors import SatchelError
 
 PARALLEL_FROM = 64  # items below which a batch runs in the build's own process
 CHUNKS_PER_WORKER = 8  # chunks each worker gets: small enough to keep every worker busy
@@ -56,17 +59,26 @@ class Workers:
                 yield function(item)
                 tick()
             return
-        if self.pool is None:
-            context = multiprocessing.get_context("spawn")
-            self.pool = ProcessPoolExecutor(self.jobs, mp_context=context)
+        pool = self._pool()
         size = max(1, min(MAX_CHUNK, len(items) // (self.jobs * CHUNKS_PER_WORKER)))
         pending: deque[Future] = deque()
         for start in range(0, len(items), size):
-            pending.append(self.pool.submit(_each, function, items[start : start + size]))
+            pending.append(pool.submit(_each, function, items[start : start + size]))
             if len(pending) > self.jobs * AHEAD:
                 yield from _results(pending.popleft(), tick)
         while pending:
             yield from _results(pending.popleft(), tick)
+
+    def each(self, function: Callable, items: Sequence):
+        """``function`` of each of ``items``, in order, each as soon as it is done, every
+        item handed to a worker of its own: for a few items that are each much work (a
+        search segment of thousands of articles)."""
+        if self.jobs == 1 or len(items) < 2:
+            yield from map(function, items)
+            return
+        futures = [self._pool().submit(function, item) for item in items]
+        for future in futures:
+            yield _result(future)
 
     def start(self, function: Callable, items: Sequence) -> Callable[[int], object] | None:
         """Start ``function`` over ``items`` on processes of their own while the build goes
@@ -83,7 +95,14 @@ class Workers:
             self.background.submit(_each, function, items[start : start + MAX_CHUNK])
             for start in range(0, len(items), MAX_CHUNK)
         ]
-        return lambda position: chunks[position // MAX_CHUNK].result()[position % MAX_CHUNK]
+        return lambda position: _result(chunks[position // MAX_CHUNK])[position % MAX_CHUNK]
+
+    def _pool(self) -> ProcessPoolExecutor:
+        """The processes of ``imap`` and ``each``, started the first time they are needed."""
+        if self.pool is None:
+            context = multiprocessing.get_context("spawn")
+            self.pool = ProcessPoolExecutor(self.jobs, mp_context=context)
+        return self.pool
 
     def close(self) -> None:
         for pool in (self.pool, self.background):
@@ -103,8 +122,20 @@ def _each(function: Callable, chunk: Sequence) -> list:
     return [function(item) for item in chunk]
 
 
+def _result(future: Future):
+    """What a worker returned; a worker that ended without returning (killed, by the
+    system short of memory for one) fails the build with a message saying so."""
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:
+        raise SatchelError(
+            "a build worker process ended before its work was done (killed, or out of "
+            "memory?); nothing was published: build again, or with --jobs 1"
+        ) from exc
+
+
 def _results(future: Future, tick: Callable[[], None]):
-    for result in future.result():
+    for result in _result(future):
         yield result
         tick()
 

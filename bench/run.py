@@ -277,6 +277,8 @@ def build_section(bench: Bench) -> None:
         if size in bench.sizes:
             bench.state[size] = {"bundles": bundles, "data": data, "folder": folder}
             bench.state[size]["full"] = seconds
+        if size == bench.sizes[-1]:
+            parallel_build_row(bench, size, bundles, seconds, log)
         if size != bench.sizes[-1]:  # the larger size's edit is timed below, with updates
             edit_summaries(folder, 1, seed=1)
             points[size]["rebuild"], _peak = timed_build(bundles, data, log)
@@ -302,6 +304,29 @@ def build_section(bench: Bench) -> None:
     measure_update(info, "edited_10")
     growth_rows(bench, points)
     medquad_build_rows(bench, log)
+
+
+def parallel_build_row(bench: Bench, size: int, bundles: Path, parallel: float, log: Path):
+    """The full build of ``size`` summaries on one process, right after the one on every
+    core (``parallel`` seconds), into a data folder of its own: how much faster the cores
+    make it."""
+    from satchel.stages.parallel import default_jobs
+
+    data = bench.workdir / f"data-{size}-jobs-1"
+    shutil.rmtree(data, ignore_errors=True)
+    serial, _peak = timed_build(bundles, data, log, jobs=1)
+    shutil.rmtree(data)
+    cores = default_jobs()
+    bench.row(
+        f"parallel full build, {size:,} summaries, --jobs 1 / --jobs {cores}",
+        serial / parallel,
+        "×",
+        peer=serial,
+        ratio=serial / parallel,
+        target="≥ 1.8× on 2 cores",
+        met=serial / parallel >= 1.8 if cores == 2 else None,
+        note=f"--jobs 1 {serial:.1f} s, --jobs {cores} {parallel:.1f} s, back to back",
+    )
 
 
 def manifest_bytes(data: Path, bundle: str = "synthetic", locale: str = "en") -> int:

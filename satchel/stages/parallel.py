@@ -3,9 +3,10 @@ on ``jobs`` processes, in order, so the output is the serial build's byte for by
 
 Render, readability, abbreviations and index give it their per-article work
 (rendering a summary, grading an article, reading an article object into its
-abbreviations, its analysed search document and statistics); ``start`` compresses the
-new objects for publish on processes of its own meanwhile, while the build's process
-writes the Whoosh index, which stays there with packing and writing the files. The
+abbreviations, its analysed search document and statistics); ``each`` hands a few
+large items a worker each (a Whoosh segment of thousands of articles, written by the
+worker); ``start`` compresses the new objects for publish on processes of its own
+meanwhile. Packing and writing the files stay in the build's process. The
 pool starts with the first batch worth it (``PARALLEL_FROM`` items: a rebuild after a
 few edits stays in one process, where starting workers would cost more than the work)
 and uses the ``spawn`` start method, which needs every function it runs importable by

@@ -44,10 +44,13 @@ def flask_command(arguments: list[str], bundles: Path, data: Path, log: Path):
     return seconds, usage.ru_maxrss * 1024
 
 
-def timed_build(bundles: Path, data: Path, log: Path) -> tuple[float, int]:
-    """``satchel build`` up to the new version being published: (seconds, peak RSS
-    in bytes). The pack it then compresses is timed on its own (``bytes_section``)."""
-    return flask_command(["bundles", "build", "--no-compress-packs"], bundles, data, log)
+def timed_build(bundles: Path, data: Path, log: Path, jobs: int | None = None):
+    """``satchel build`` up to the new version being published, on ``jobs`` processes
+    (default: the cores): (seconds, peak RSS in bytes). The pack it then compresses is
+    timed on its own (``bytes_section``)."""
+    arguments = ["bundles", "build", "--no-compress-packs"]
+    arguments += ["--jobs", str(jobs)] if jobs else []
+    return flask_command(arguments, bundles, data, log)
 
 
 def translate_one_article(bench: Bench, bundles: Path, data: Path, bundle: str):

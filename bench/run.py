@@ -137,14 +137,6 @@ def source_text(folder: Path) -> bytes:
     return b"".join(path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file())
 
 
-def distinct_questions() -> list[str]:
-    """MedQuAD's questions in turn, each once as the response cache tells them apart (it
-    keys them by normalised query; MedQuAD repeats some)."""
-    from satchel.search.engine import normalise
-
-    return list(dict.fromkeys(normalise(q[:200]) for q in medquad_questions()))
-
-
 def questions_script(workdir: Path, bundle: str, name: str = "questions") -> tuple[Path, int]:
     """A wrk script asking MedQuAD's questions in turn, none twice within a run.
     Its arguments (``wrk ... <url> -- <start> <threads>``) say where in the list the run
@@ -302,6 +294,8 @@ def build_section(bench: Bench) -> None:
         bench.row(f"build memory peak, {size:,} summaries", peak / MIB, "MiB")
         points[size] = {"full": seconds, "peak": peak / MIB, "manifest": manifest_bytes(data)}
         bench.state[size] = {"bundles": bundles, "data": data, "folder": folder, "full": seconds}
+        if size == bench.sizes[-1]:
+            parallel_build_row(bench, size, bundles, seconds, log)
         if size != bench.sizes[-1]:  # the larger size's edit is timed below, with updates
             edit_summaries(folder, 1, seed=1)
             points[size]["rebuild"], _peak = timed_build(bundles, data, log)
@@ -326,6 +320,27 @@ def build_section(bench: Bench) -> None:
     bench.row(f"rebuild after editing 10 summaries, {big:,}", seconds, "s")
     measure_update(info, "edited_10")
     growth_rows(bench, points, BUILD_GROWTH, medquad_build_rows(bench, log))
+
+
+def parallel_build_row(bench: Bench, size: int, bundles: Path, parallel: float, log: Path):
+    """The full build of ``size`` summaries on one process, right after the one on every
+    core (``parallel`` seconds), into a data folder of its own: how much faster the cores
+    make it."""
+    from satchel.stages.parallel import default_jobs
+
+    data = bench.workdir / f"data-{size}-jobs-1"
+    shutil.rmtree(data, ignore_errors=True)
+    serial, _peak = timed_build(bundles, data, log, jobs=1)
+    shutil.rmtree(data)
+    cores = default_jobs()
+    bench.row(
+        f"parallel full build, {size:,} summaries, --jobs 1 / --jobs {cores}",
+        serial / parallel,
+        "×",
+        target="≥ 1.8× on 2 cores",
+        met=serial / parallel >= 1.8 if cores == 2 else None,
+        note=f"--jobs 1 {serial:.1f} s, --jobs {cores} {parallel:.1f} s, back to back",
+    )
 
 
 def manifest_bytes(data: Path, bundle: str = "synthetic", locale: str = "en") -> int:

@@ -229,15 +229,21 @@ class Source:
         try:
             with ix.reader() as reader:
                 # Whoosh's terms are UTF-8 bytes, whose order is the order of their text.
-                indexed = set(reader.indexed_field_names())
-                lexicons = [_lexicon(reader, f) for f in engine.FIELDS if f in indexed]
-                for raw, pairs in groupby(heapq.merge(*lexicons), key=itemgetter(0)):
+                # Each segment's own terms: asking every segment for every term cost
+                # an index of four segments twice the time of one.
+                lexicons = [
+                    _lexicon(leaf, base, f)
+                    for leaf, base in reader.leaf_readers()
+                    for f in engine.FIELDS
+                    if f in set(leaf.indexed_field_names())
+                ]
+                for raw, found_in in groupby(heapq.merge(*lexicons), key=itemgetter(0)):
                     by_field = {}
-                    for _raw, fieldname in pairs:
-                        items = reader.postings(fieldname, raw).items_as("weight")
-                        found = sorted((local[d], int(w)) for d, w in items if d in local)
-                        if found:  # a term of deleted or other documents only is no term
-                            by_field[fieldname] = found
+                    for _raw, fieldname, base, leaf in found_in:
+                        items = leaf.postings(fieldname, raw).items_as("weight")
+                        found = [(local[base + d], int(w)) for d, w in items if base + d in local]
+                        by_field.setdefault(fieldname, []).extend(found)
+                    by_field = {f: sorted(found) for f, found in by_field.items() if found}
                     if by_field:
                         yield raw.decode(), by_field
         finally:
@@ -274,10 +280,11 @@ def _read_index(folder: Path):
     return FileStorage(str(folder), supports_mmap=False).open_index("MAIN")  # open_dir's name
 
 
-def _lexicon(reader, fieldname: str) -> Iterator[tuple[bytes, str]]:
-    """``(term, fieldname)`` for every term of a field of a Whoosh index, in order."""
-    for raw in reader.lexicon(fieldname):
-        yield raw, fieldname
+def _lexicon(leaf, base: int, fieldname: str) -> Iterator[tuple]:
+    """``(term, fieldname, base, leaf)`` for every term of a field of a Whoosh segment's
+    reader whose documents are numbered from ``base``, in order."""
+    for raw in leaf.lexicon(fieldname):
+        yield raw, fieldname, base, leaf
 
 
 def _segment_fields(stored: dict) -> dict:

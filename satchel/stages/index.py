@@ -45,16 +45,19 @@ device export encodes its new segment.
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from importlib.metadata import version
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from whoosh import fields, index
+from whoosh.filedb.filestore import FileStorage
 
 from .. import code
 from ..search import analysis, engine
@@ -84,6 +87,14 @@ INDEX_CODE = _index_code()
 # Whoosh's posting pool before it spills a sorted run to disk: 128 MB held a quarter of
 # a 3,000-summary build's peak memory; 32 gives the same index, 53 MiB lower at its peak.
 WRITER_MB = 32
+# An index built whole is written as Whoosh segments of consecutive documents, each by a
+# writer of its own (on a worker process when the build has them): at most
+# ``WHOLE_SEGMENTS``, of at least ``SEGMENT_DOCUMENTS`` documents. The split depends on
+# the documents only, so a build on one process writes the same segments.
+WHOLE_SEGMENTS = 4
+SEGMENT_DOCUMENTS = 1000
+WHOOSH_NAME = "MAIN"  # the index name Whoosh gives an index's files unless told
+SEGMENT_FILE = index.TOC._segment_pattern(WHOOSH_NAME)
 BLOCK_TAGS = {"p", "li", "h3", "h4", "br", "tr", "blockquote", "pre", "hr", "ul", "ol", "table"}
 
 
@@ -222,6 +233,12 @@ class Statistics:
     def empty(cls) -> Statistics:
         return cls(0, Counter(dict.fromkeys(engine.FIELDS, 0)), Counter())
 
+    def merge(self, other: Statistics) -> None:
+        """Add the documents ``other`` counted (none of them counted here)."""
+        self.documents += other.documents
+        self.field_totals.update(other.field_totals)
+        self.form_docs.update(other.form_docs)
+
     def add(self, contribution: Contribution, sign: int = 1) -> None:
         self.documents += sign
         for name, length in contribution.lengths.items():
@@ -310,6 +327,48 @@ def _write_documents(folder: Path, lang: str, documents: Iterable[dict]) -> None
     ix.close()
 
 
+def segment_parts(objects: list[bytes]) -> list[list[bytes]]:
+    """The article objects of an index built whole, split into its segments' documents."""
+    count = max(1, min(WHOLE_SEGMENTS, len(objects) // SEGMENT_DOCUMENTS))
+    bounds = [len(objects) * k // count for k in range(count + 1)]
+    return [objects[start:end] for start, end in pairwise(bounds)]
+
+
+def written_part(job: tuple[str, str, list[bytes]]) -> Statistics:
+    """Write the article objects of ``(folder, lang, objects)`` as an index of one segment
+    in ``folder`` (on any process: ``Workers.each``); the statistics of its documents."""
+    folder, lang, objects = job
+    statistics = Statistics.empty()
+    analysed = (analysed_document((data, lang)) for data in objects)
+    _write_documents(Path(folder), lang, counted(analysed, statistics))
+    return statistics
+
+
+def _write_whole(folder: Path, lang: str, objects: list[bytes], workers: Workers) -> Statistics:
+    """Write the index of ``objects`` in ``folder``: its segments written apart
+    (``written_part``), then moved in and listed in order in one table of contents.
+    The statistics of its documents."""
+    chunks = segment_parts(objects)
+    parts = [tempfile.mkdtemp(prefix=f"{folder.name}-part-", dir=folder.parent) for _ in chunks]
+    statistics, segments = Statistics.empty(), []
+    jobs = [(part, lang, chunk) for part, chunk in zip(parts, chunks, strict=True)]
+    for part, found in zip(parts, workers.each(written_part, jobs), strict=True):
+        statistics.merge(found)
+        segments += _moved_segments(Path(part), folder)
+    index.TOC(schema(lang), segments, 0).write(FileStorage(str(folder)), WHOOSH_NAME)
+    return statistics
+
+
+def _moved_segments(part: Path, folder: Path) -> list:
+    """The segments of the index in ``part``, their files moved into ``folder``."""
+    segments = index.TOC.read(FileStorage(str(part)), WHOOSH_NAME).segments
+    for path in part.iterdir():
+        if SEGMENT_FILE.match(path.name):
+            path.rename(folder / path.name)
+    shutil.rmtree(part)
+    return segments
+
+
 @dataclass
 class Update:
     """How the published index becomes the new version's."""
@@ -394,15 +453,15 @@ def index_pack(
             statistics.add(Contribution.of(doc, lang), -1)
     else:
         statistics, known_forms = Statistics.empty(), {}
-    indexed = update.changed if update else sorted(live)
-    jobs = [(pack.objects[live[i]].data, lang) for i in indexed]
-    documents = counted(workers.imap(analysed_document, jobs), statistics)
     delta = None
     if update:
+        jobs = [(pack.objects[live[i]].data, lang) for i in update.changed]
+        documents = counted(workers.imap(analysed_document, jobs), statistics)
         delta = Path(tempfile.mkdtemp(prefix=f"{pack.bundle}-{pack.locale}-delta-", dir=scratch))
         _update(folder, update, documents, delta)
     else:
-        _write_documents(folder, lang, documents)
+        objects = [pack.objects[live[i]].data for i in sorted(live)]
+        statistics = _write_whole(folder, lang, objects, workers)
     forms = {
         form: known_forms.get(form) or analysis.stem(lang, form)
         for form in sorted(statistics.form_docs)

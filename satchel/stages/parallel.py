@@ -3,9 +3,10 @@ on ``jobs`` processes, in order, so the output is the serial build's byte for by
 
 Render, readability, abbreviations and index give it their per-article work
 (rendering a summary, grading an article, reading an article object into its
-abbreviations, its analysed search document and statistics); ``start`` compresses the
-new objects for publish on processes of its own meanwhile, while the build's process
-writes the Whoosh index, which stays there with packing and writing the files. The
+abbreviations, its analysed search document and statistics); ``each`` hands a few
+large items a worker each (a Whoosh segment of thousands of articles, written by the
+worker); ``start`` compresses the new objects for publish on processes of its own
+meanwhile. Packing and writing the files stay in the build's process. The
 pool starts with the first batch worth it (``PARALLEL_FROM`` items: a rebuild after a
 few edits stays in one process, where starting workers would cost more than the work)
 and uses the ``spawn`` start method, which needs every function it runs importable by
@@ -21,6 +22,9 @@ import os
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from ..errors import SatchelError
 
 PARALLEL_FROM = 64  # items below which a batch runs in the build's own process
 CHUNKS_PER_WORKER = 8  # chunks each worker gets: small enough to keep every worker busy
@@ -56,17 +60,26 @@ class Workers:
                 yield function(item)
                 tick()
             return
-        if self.pool is None:
-            context = multiprocessing.get_context("spawn")
-            self.pool = ProcessPoolExecutor(self.jobs, mp_context=context)
+        pool = self._pool()
         size = max(1, min(MAX_CHUNK, len(items) // (self.jobs * CHUNKS_PER_WORKER)))
         pending: deque[Future] = deque()
         for start in range(0, len(items), size):
-            pending.append(self.pool.submit(_each, function, items[start : start + size]))
+            pending.append(pool.submit(_each, function, items[start : start + size]))
             if len(pending) > self.jobs * AHEAD:
                 yield from _results(pending.popleft(), tick)
         while pending:
             yield from _results(pending.popleft(), tick)
+
+    def each(self, function: Callable, items: Sequence):
+        """``function`` of each of ``items``, in order, each as soon as it is done, every
+        item handed to a worker of its own: for a few items that are each much work (a
+        search segment of thousands of articles)."""
+        if self.jobs == 1 or len(items) < 2:
+            yield from map(function, items)
+            return
+        futures = [self._pool().submit(function, item) for item in items]
+        for future in futures:
+            yield _result(future)
 
     def start(self, function: Callable, items: Sequence) -> Callable[[int], object] | None:
         """Start ``function`` over ``items`` on processes of their own while the build goes
@@ -83,7 +96,14 @@ class Workers:
             self.background.submit(_each, function, items[start : start + MAX_CHUNK])
             for start in range(0, len(items), MAX_CHUNK)
         ]
-        return lambda position: chunks[position // MAX_CHUNK].result()[position % MAX_CHUNK]
+        return lambda position: _result(chunks[position // MAX_CHUNK])[position % MAX_CHUNK]
+
+    def _pool(self) -> ProcessPoolExecutor:
+        """The processes of ``imap`` and ``each``, started the first time they are needed."""
+        if self.pool is None:
+            context = multiprocessing.get_context("spawn")
+            self.pool = ProcessPoolExecutor(self.jobs, mp_context=context)
+        return self.pool
 
     def close(self) -> None:
         for pool in (self.pool, self.background):
@@ -103,8 +123,20 @@ def _each(function: Callable, chunk: Sequence) -> list:
     return [function(item) for item in chunk]
 
 
+def _result(future: Future):
+    """What a worker returned; a worker that ended without returning (killed, by the
+    system short of memory for one) fails the build with a message saying so."""
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:
+        raise SatchelError(
+            "a build worker process ended before its work was done (killed, or out of "
+            "memory?); nothing was published: build again, or with --jobs 1"
+        ) from exc
+
+
 def _results(future: Future, tick: Callable[[], None]):
-    for result in future.result():
+    for result in _result(future):
         yield result
         tick()
 

@@ -1,22 +1,30 @@
 """A build on several processes (``satchel build --jobs N``) publishes exactly what a
 build on one does: every object, manifest, pack, index description and device segment,
-byte for byte, for the sample bundles in every language and a synthetic bundle large
-enough that render, readability, index and publish hand their work to worker processes.
-The search documents analysed in workers make the index Whoosh makes analysing them
-itself, and workers never run far ahead of the build taking their results."""
+byte for byte, and the same Whoosh index but for the names Whoosh draws at random, for
+the sample bundles in every language and a synthetic bundle large enough that render,
+readability, index and publish hand their work to worker processes. The search
+documents analysed in workers make the index Whoosh makes analysing them itself,
+workers never run far ahead of the build taking their results, and a worker killed
+mid-build fails the build with a message, the published version untouched."""
 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import shutil
+import signal
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from whoosh import index
 
-from satchel.commands.synth import synthesize
+from satchel.commands.synth import edit_summaries, synthesize
+from satchel.errors import SatchelError
 from satchel.search import analysis, engine
+from satchel.stages import index as index_stage
 from satchel.stages.index import _write_documents, analysed_document, document_fields
 from satchel.stages.parallel import AHEAD, MAX_CHUNK, PARALLEL_FROM, Workers
 from satchel.stages.pipeline import build
@@ -40,7 +48,14 @@ def published_bytes(data: Path) -> dict[str, bytes]:
     return files
 
 
-def test_a_parallel_build_publishes_the_serial_builds_bytes(tmp_path):
+@pytest.fixture
+def small_segments(monkeypatch):
+    """Whoosh segments small enough that the synthetic bundle's index is written as
+    several, each on a worker of its own in a parallel build."""
+    monkeypatch.setattr(index_stage, "SEGMENT_DOCUMENTS", PARALLEL_FROM // 2)
+
+
+def test_a_parallel_build_publishes_the_serial_builds_bytes(tmp_path, small_segments):
     bundles = tmp_path / "bundles"
     shutil.copytree(ROOT / "bundles", bundles)
     synthesize(bundles, 2 * PARALLEL_FROM, seed=4)
@@ -51,6 +66,37 @@ def test_a_parallel_build_publishes_the_serial_builds_bytes(tmp_path):
     expected = published_bytes(serial)
     assert any(name.startswith("bundles/synthetic/en/index/") for name in expected)
     assert published_bytes(parallel) == expected
+    indexes = sorted(p.relative_to(serial) for p in serial.glob("bundles/*/*/index/*"))
+    for folder in indexes:
+        assert index_contents(parallel / folder) == index_contents(serial / folder), folder
+    synthetic = index.open_dir(str(parallel / "bundles/synthetic/en/index/1"))
+    assert len(synthetic.reader().leaf_readers()) == index_stage.WHOLE_SEGMENTS
+    synthetic.close()
+
+
+def test_a_worker_killed_mid_build_fails_it_and_publishes_nothing(
+    tmp_path, small_segments, monkeypatch
+):
+    """A worker the system kills (short of memory, say) while it writes a search
+    segment: the build stops with a message saying what happened, and readers keep the
+    version published before, every file of it as it was."""
+    bundles, data = tmp_path / "bundles", tmp_path / "data"
+    folder = synthesize(bundles, 2 * PARALLEL_FROM, seed=5)
+    build(bundles, data, now=NOW, jobs=1)
+    before = published_bytes(data)
+    edit_summaries(folder, PARALLEL_FROM, seed=5)  # more than the index updates in place
+    moved = index_stage._moved_segments
+
+    def kill_the_workers(part, into):  # as the first segment written comes back
+        for worker in multiprocessing.active_children():
+            os.kill(worker.pid, signal.SIGKILL)
+        return moved(part, into)
+
+    monkeypatch.setattr(index_stage, "_moved_segments", kill_the_workers)
+    with pytest.raises(SatchelError, match="worker process ended .* nothing was published"):
+        build(bundles, data, now=NOW, jobs=2)
+    assert published_bytes(data) == before
+    assert Store(data).current("synthetic") == {"en": 1}
 
 
 def index_contents(folder: Path) -> list:

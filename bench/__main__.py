@@ -1,7 +1,7 @@
-"""`python -m bench` (what `make bench` runs): every section of bench/run.py, or those named."""
+"""`python -m bench` (what `make bench` runs): every section, or those named."""
 
 import sys
 
-from .run import main
+from .cli import main
 
 sys.exit(main())

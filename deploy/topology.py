@@ -24,6 +24,7 @@ import http.client
 import json
 import os
 import pwd
+import random
 import re
 import shutil
 import signal
@@ -61,10 +62,30 @@ class TopologyError(RuntimeError):
     """The topology could not start; the message says what to look at."""
 
 
+# Ports are drawn below the kernel's ephemeral range, which it hands to outgoing
+# connections: a port it gave a probe was free only until some client's connection was
+# given it too, before the server bound it (nginx failed so, "Address already in use").
+LOWEST_PORT = 10000
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+# Its own source of chance: test runners seed the shared one alike in every process.
+_port_draws = random.SystemRandom()
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A loopback port nothing listens on, outside the range of outgoing connections."""
+    try:
+        below = int(EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        below = 32768  # Linux's default
+    for _ in range(100):
+        port = _port_draws.randrange(LOWEST_PORT, below)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise TopologyError(f"no free port between {LOWEST_PORT} and {below}")
 
 
 def came_up(ready, processes, seconds: float, pause: float = 0.05) -> bool:

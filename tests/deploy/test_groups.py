@@ -1,8 +1,10 @@
 """Two worker groups that share no disk, each pulling its own data folder from the
-bucket, behind nginx (deploy/groups.py): losing one mid-load costs readers nothing."""
+bucket, behind nginx (deploy/groups.py): losing one mid-load costs readers at most the
+answers it was sending at that instant."""
 
 from __future__ import annotations
 
+import http.client
 import threading
 import time
 import urllib.request
@@ -20,11 +22,11 @@ def keep_asking(url: str, stop: threading.Event, answers: list) -> None:
             with urllib.request.urlopen(url, timeout=10) as response:
                 response.read()
                 answers.append(response.status)
-        except OSError as exc:
-            answers.append(repr(exc))
+        except (OSError, http.client.HTTPException) as exc:
+            answers.append(type(exc).__name__)
 
 
-def test_a_worker_group_killed_mid_load_fails_no_request_through_nginx(
+def test_a_worker_group_killed_mid_load_fails_no_request_nginx_could_retry(
     tmp_path, bundles_dir, bucket_config
 ):
     config = {"BUNDLES_DIR": str(bundles_dir), "DATA_DIR": str(tmp_path / "data")}
@@ -54,7 +56,11 @@ def test_a_worker_group_killed_mid_load_fails_no_request_through_nginx(
         for asker in askers:
             asker.join(timeout=20)
         assert before > 10 and len(answers) > before + 10
-        assert set(answers) == {200}
+        # An answer whose headers had left the killed group is cut short, and no proxy can
+        # take it back: at most one per asker. Every other request is answered by the group
+        # left; one refused or failed (a 502, a reset) fails the test.
+        cut = [answer for answer in answers if answer != 200]
+        assert set(cut) <= {"IncompleteRead"} and len(cut) <= len(askers), cut
     finally:
         stop.set()
         balancer.stop()

@@ -87,7 +87,10 @@ def mirror(app, bundles_dir):
 
 
 @pytest.fixture
-def device(page, live_server, mirror):
+def device(new_page, live_server, mirror):
+    # No service worker: once one controls the page, its fetches of /mirror/ may pass
+    # the test's route by (the first refresh then found no metadata, now and then).
+    page = new_page(service_workers="block")
     ready(page, live_server + "/")
     page.route(f"**{MIRROR}**", lambda route: serve_mirror(route, mirror.root))
     return Device(page, mirror)

@@ -231,12 +231,10 @@ class Source:
                 # Whoosh's terms are UTF-8 bytes, whose order is the order of their text.
                 # Each segment's own terms: asking every segment for every term cost
                 # an index of four segments twice the time of one.
-                lexicons = [
-                    _lexicon(leaf, base, f)
-                    for leaf, base in reader.leaf_readers()
-                    for f in engine.FIELDS
-                    if f in set(leaf.indexed_field_names())
-                ]
+                lexicons = []
+                for leaf, base in reader.leaf_readers():
+                    indexed = set(leaf.indexed_field_names())
+                    lexicons += [_lexicon(leaf, base, f) for f in engine.FIELDS if f in indexed]
                 for raw, found_in in groupby(heapq.merge(*lexicons), key=itemgetter(0)):
                     by_field = {}
                     for _raw, fieldname, base, leaf in found_in:

@@ -90,8 +90,7 @@ class Workers:
         if self.jobs == 1 or not items or (len(items) < PARALLEL_FROM and not self.background):
             return None
         if self.background is None:
-            context = multiprocessing.get_context("spawn")
-            self.background = ProcessPoolExecutor(self.jobs, mp_context=context)
+            self.background = _spawned_pool(self.jobs)
         chunks = [
             self.background.submit(_each, function, items[start : start + MAX_CHUNK])
             for start in range(0, len(items), MAX_CHUNK)
@@ -101,8 +100,7 @@ class Workers:
     def _pool(self) -> ProcessPoolExecutor:
         """The processes of ``imap`` and ``each``, started the first time they are needed."""
         if self.pool is None:
-            context = multiprocessing.get_context("spawn")
-            self.pool = ProcessPoolExecutor(self.jobs, mp_context=context)
+            self.pool = _spawned_pool(self.jobs)
         return self.pool
 
     def close(self) -> None:
@@ -116,6 +114,10 @@ class Workers:
 
     def __exit__(self, *_exc) -> None:
         self.close()
+
+
+def _spawned_pool(jobs: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
 
 
 def _each(function: Callable, chunk: Sequence) -> list:
